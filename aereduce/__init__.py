@@ -1,0 +1,20 @@
+"""aereduce: dimension reduction with autoencoders, shaped like scikit-learn's PCA.
+
+The estimator is imported lazily so that ``aereduce --help`` does not pay for torch.
+"""
+
+from ._version import __version__
+
+__all__ = ["AutoencoderTransformer", "load", "__version__"]
+
+
+def __getattr__(name: str):
+    if name == "AutoencoderTransformer":
+        from .estimator import AutoencoderTransformer
+
+        return AutoencoderTransformer
+    if name == "load":
+        from .baselines import load_model
+
+        return load_model
+    raise AttributeError(f"module 'aereduce' has no attribute {name!r}")

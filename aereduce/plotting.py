@@ -1,0 +1,93 @@
+"""Pictures: 2-D maps of codes, loss curves, and originals against reconstructions.
+
+matplotlib is imported lazily, with the Agg backend, so importing aereduce never needs it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from ._files import atomic_output
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("plotting needs matplotlib: pip install 'aereduce[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def map_2d(Z: np.ndarray) -> np.ndarray:
+    """The first two code dimensions, or a PCA projection of a wider code to 2-D."""
+    if Z.shape[1] <= 2:
+        return Z if Z.shape[1] == 2 else np.column_stack([Z[:, 0], np.zeros(len(Z))])
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=2).fit_transform(Z)
+
+
+def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "") -> None:
+    """Scatter the 2-D map of ``Z``, coloured by ``labels`` when given."""
+    xy = map_2d(Z)
+    if labels is None:
+        ax.scatter(xy[:, 0], xy[:, 1], s=2, alpha=0.6)
+    else:
+        classes, codes = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+        cmap = "tab10" if len(classes) <= 10 else "tab20"
+        points = ax.scatter(xy[:, 0], xy[:, 1], c=codes, cmap=cmap, s=2, alpha=0.7)
+        if len(classes) <= 20:
+            handles = [ax.scatter([], [], color=points.cmap(points.norm(i)), s=12) for i in range(len(classes))]
+            ax.legend(handles, classes, fontsize=7, markerscale=1.5, loc="best", frameon=False)
+    ax.set_title(title)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_reconstructions(axes_grid, X: np.ndarray, X_hat: np.ndarray, image_shape: Sequence[int]) -> None:
+    """Originals on the top row, reconstructions below, like the design documents' figures."""
+    for j in range(axes_grid.shape[1]):
+        for row, source in enumerate((X, X_hat)):
+            ax = axes_grid[row, j]
+            ax.imshow(np.asarray(source[j]).reshape(image_shape), cmap="gray")
+            ax.axis("off")
+    axes_grid[0, 0].set_title("original", fontsize=8, loc="left")
+    axes_grid[1, 0].set_title("reconstruction", fontsize=8, loc="left")
+
+
+def save_figure(fig, path: str | os.PathLike) -> None:
+    """Save atomically; the format follows the suffix."""
+    suffix = os.path.splitext(os.fspath(path))[1] or ".png"
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format=suffix.lstrip("."), dpi=120, bbox_inches="tight")
+
+
+def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | None, loss_curve: Sequence[float] | None,
+                 X: np.ndarray | None = None, X_hat: np.ndarray | None = None, image_shape: Sequence[int] | None = None,
+                 title: str = "") -> None:
+    """One figure: the map, the loss curve, and (for images) originals against reconstructions."""
+    plt = _pyplot()
+    with_images = image_shape is not None and X is not None and X_hat is not None
+    fig = plt.figure(figsize=(11, 8 if with_images else 5))
+    top = fig.add_gridspec(2 if with_images else 1, 2, height_ratios=[3, 1.3] if with_images else None)
+    plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or "2-D map of the code")
+    ax = fig.add_subplot(top[0, 1])
+    if loss_curve:
+        ax.plot(np.arange(1, len(loss_curve) + 1), loss_curve)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("training loss")
+        ax.set_yscale("log")
+    ax.set_title("loss curve")
+    if with_images:
+        n = min(10, len(X))
+        grid = top[1, :].subgridspec(2, n)
+        axes = np.array([[fig.add_subplot(grid[r, c]) for c in range(n)] for r in range(2)])
+        plot_reconstructions(axes, X[:n], X_hat[:n], image_shape)
+    save_figure(fig, path)
+    plt.close(fig)

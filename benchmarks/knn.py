@@ -1,0 +1,176 @@
+"""kNN benchmark: raw pixels, PCA, UMAP and aereduce on MNIST and Fashion-MNIST.
+
+    python -m benchmarks.knn --data-home ../shared/data --datasets mnist fashion-mnist --dims 2 8 16 30
+    python -m benchmarks.knn --quick          # a 10k/2k subsample, about two minutes
+
+Every method sees the same split (the standard 60k/10k unless --quick); kNN uses
+k=7 fit on the train codes and scored on the test codes. Results go to
+benchmarks/results/*.json and RESULTS.md (with --report).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+FAMILY = {
+    "denoising": {"noise": "mask", "noise_level": 0.2},
+    "sparse": {"sparsity": "l1", "sparsity_weight": 1e-3},
+    "variational": {"variational": True},
+    "conv": {"input_shape": (1, 28, 28)},
+}
+
+
+def machine() -> dict[str, Any]:
+    import sklearn
+    import torch
+
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info = {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+            "python": platform.python_version(), "torch": torch.__version__, "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__}
+    try:
+        import umap
+
+        info["umap-learn"] = umap.__version__
+    except ImportError:
+        pass
+    return info
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (it only grows across rows)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def warm_up_umap() -> None:
+    """Compile UMAP's numba code first, so its timings show steady-state speed, not the JIT."""
+    from aereduce.baselines import make_umap
+
+    X = np.random.default_rng(0).random((300, 10))
+    make_umap(2, random_state=0, n_epochs=10).fit(X).transform(X[:50])
+
+
+def knn(Z_train, y_train, Z_test, y_test) -> tuple[float, float]:
+    from sklearn.neighbors import KNeighborsClassifier
+
+    tic = time.perf_counter()
+    acc = KNeighborsClassifier(n_neighbors=7, n_jobs=-1).fit(Z_train, y_train).score(Z_test, y_test)
+    return float(acc), time.perf_counter() - tic
+
+
+def run_method(method: str, dim: int, seed: int, data, variant: str | None = None) -> dict[str, Any]:
+    from aereduce import AutoencoderTransformer
+    from aereduce.baselines import make_umap
+    from sklearn.decomposition import PCA
+
+    (X_train, y_train), (X_test, y_test) = data
+    if method == "pca":
+        model = PCA(n_components=dim, random_state=seed)
+    elif method == "umap":
+        model = make_umap(dim, random_state=seed)
+    else:
+        model = AutoencoderTransformer(n_components=dim, random_state=seed, **FAMILY.get(variant or "", {}))
+    tic = time.perf_counter()
+    Z_train = model.fit_transform(X_train) if method == "umap" else model.fit(X_train).transform(X_train)
+    fit_s = time.perf_counter() - tic
+    tic = time.perf_counter()
+    Z_test = model.transform(X_test)
+    transform_s = time.perf_counter() - tic
+    acc, knn_s = knn(Z_train, y_train, Z_test, y_test)
+    row = {"method": method if variant is None else f"ae-{variant}", "dim": dim, "seed": seed, "knn_acc": acc,
+           "knn_s": round(knn_s, 3), "fit_s": round(fit_s, 3), "transform_s": round(transform_s, 4)}
+    if method != "umap":
+        X_hat = model.inverse_transform(Z_test)
+        err = (X_hat - X_test) ** 2
+        row["sq_err_per_image"] = float(err.sum(axis=1).mean())
+        row["mse_per_pixel"] = float(err.mean())
+    if method == "ae":
+        row["epochs"] = model.n_iter_
+    row["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"], choices=["mnist", "fashion-mnist"])
+    parser.add_argument("--dims", nargs="+", type=int, default=[2, 8, 16, 30])
+    parser.add_argument("--methods", nargs="+", default=["raw", "pca", "umap", "ae"], choices=["raw", "pca", "umap", "ae"])
+    parser.add_argument("--family", nargs="*", default=[], choices=sorted(FAMILY), help="Family members to add (at --family-dims).")
+    parser.add_argument("--family-dims", nargs="+", type=int, default=[8])
+    parser.add_argument("--family-datasets", nargs="+", default=["mnist"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="Seeds for the headline aereduce rows (mean ± std in the report).")
+    parser.add_argument("--headline-dims", nargs="+", type=int, default=[8, 16], help="Dims whose aereduce rows run every seed.")
+    parser.add_argument("--data-home", default=None, help="Folder with one sub-folder per dataset (default: the download cache).")
+    parser.add_argument("--quick", action="store_true", help="10k train / 2k test subsample, dims 8 only.")
+    parser.add_argument("--out", default=str(HERE / "results" / "knn.json"))
+    parser.add_argument("--report", action="store_true", help="Also write benchmarks/RESULTS.md and plots from --out.")
+    args = parser.parse_args(argv)
+    from aereduce.datasets import LOADERS
+
+    if args.quick:
+        args.dims = [8]
+    if "umap" in args.methods:
+        warm_up_umap()
+    result: dict[str, Any] = {"machine": machine(), "args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "rows": []}
+    for name in args.datasets:
+        home = None if args.data_home is None else Path(args.data_home) / name
+        (X_train, y_train), (X_test, y_test) = LOADERS[name](home)
+        if args.quick:
+            X_train, y_train, X_test, y_test = X_train[:10000], y_train[:10000], X_test[:2000], y_test[:2000]
+        data = ((X_train, y_train), (X_test, y_test))
+        jobs: list[tuple[str, int, int, str | None]] = []
+        if "raw" in args.methods:
+            jobs.append(("raw", X_train.shape[1], 0, None))
+        for dim in args.dims:
+            for method in ("pca", "umap", "ae"):
+                if method in args.methods:
+                    for seed in (args.seeds if method == "ae" and dim in args.headline_dims else args.seeds[:1]):
+                        jobs.append((method, dim, seed, None))
+        for dim in args.family_dims if name in args.family_datasets else []:
+            for variant in args.family:
+                jobs.append(("ae", dim, args.seeds[0], variant))
+        for method, dim, seed, variant in jobs:
+            print(f"[{name}] {method}{'-' + variant if variant else ''} dim={dim} seed={seed} ...", file=sys.stderr, flush=True)
+            if method == "raw":
+                acc, knn_s = knn(X_train, y_train, X_test, y_test)
+                row = {"method": "raw", "dim": dim, "seed": 0, "knn_acc": acc, "knn_s": round(knn_s, 3),
+                       "peak_rss_mb": round(peak_rss_mb(), 1)}
+            else:
+                row = run_method(method, dim, seed, data, variant)
+            row["dataset"] = name
+            row["n_train"], row["n_test"] = len(X_train), len(X_test)
+            result["rows"].append(row)
+            print("   " + json.dumps(row), file=sys.stderr, flush=True)
+            out = Path(args.out)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(".tmp")
+            tmp.write_text(json.dumps(result, indent=1))
+            tmp.replace(out)  # a partial run still leaves valid JSON
+    if args.report:
+        from .report import write_report
+
+        write_report(Path(args.out), HERE / "RESULTS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""scikit-learn's own estimator checks, plus the set_output and feature-name checks it leaves out."""
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_global_output_transform_pandas,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    parametrize_with_checks,
+)
+
+from aereduce import AutoencoderTransformer
+
+# Small budgets keep the ~50 checks fast; the options each exercise a different code path.
+ESTIMATORS = [
+    AutoencoderTransformer(max_iter=3, random_state=0),
+    AutoencoderTransformer(max_iter=2, variational=True, tied_weights=False, random_state=0),
+    AutoencoderTransformer(max_iter=2, tied_weights=True, sparsity="kl", noise="mask", random_state=0),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_estimator_checks(estimator, check):
+    check(estimator)
+
+
+EXTRA_CHECKS = [
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_global_output_transform_pandas,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+]
+
+
+@pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
+def test_output_and_feature_name_checks(check):
+    check(type(ESTIMATORS[0]).__name__, ESTIMATORS[0])
