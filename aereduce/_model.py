@@ -35,6 +35,7 @@ class AutoencoderConfig:
     variational: bool = False
     input_shape: tuple[int, ...] | None = None  # (channels, height, width): convolutional model
     conv_channels: tuple[int, ...] = field(default_factory=lambda: (32, 64))
+    linear_skip: bool = False  # a linear path beside the MLP, so the model can start at PCA's solution
 
 
 def _mlp(sizes: list[int], activation: str, activate_last: bool) -> nn.Sequential:
@@ -56,6 +57,7 @@ class MLPEncoder(nn.Module):
         self.mean = nn.Linear(sizes[-1], cfg.n_components)
         self.log_var = nn.Linear(sizes[-1], cfg.n_components) if cfg.variational else None
         self.code_activation = ACTIVATIONS[cfg.code_activation]()
+        self.skip = nn.Linear(cfg.n_features, cfg.n_components, bias=False) if cfg.linear_skip else None
 
     def linears(self) -> list[nn.Linear]:
         """The weight layers from input to code, the ones a tied decoder reuses."""
@@ -64,7 +66,8 @@ class MLPEncoder(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         h = self.body(x)
         log_var = self.log_var(h) if self.log_var is not None else None
-        return self.code_activation(self.mean(h)), log_var
+        pre = self.mean(h) if self.skip is None else self.mean(h) + self.skip(x)
+        return self.code_activation(pre), log_var
 
 
 class MLPDecoder(nn.Module):
@@ -74,9 +77,10 @@ class MLPDecoder(nn.Module):
         super().__init__()
         sizes = [cfg.n_components, *reversed(cfg.hidden_layer_sizes), cfg.n_features]
         self.body = _mlp(sizes, cfg.activation, activate_last=False)
+        self.skip = nn.Linear(cfg.n_components, cfg.n_features, bias=False) if cfg.linear_skip else None
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.body(z)
+        return self.body(z) if self.skip is None else self.body(z) + self.skip(z)
 
 
 class TiedDecoder(nn.Module):
@@ -99,6 +103,8 @@ class TiedDecoder(nn.Module):
             h = F.linear(h, weight.t(), bias)
             if i < len(weights) - 1:
                 h = self.act(h)
+        if encoder.skip is not None:
+            h = h + F.linear(z, encoder.skip.weight.t())
         return h
 
 

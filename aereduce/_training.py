@@ -52,6 +52,33 @@ def build_model(cfg, seed: int, device: torch.device) -> Autoencoder:
     return model.to(device)
 
 
+def init_from_pca(model: Autoencoder, X: torch.Tensor) -> None:
+    """Start a model with linear skips exactly at PCA's solution.
+
+    The skips get the principal axes and the non-linear paths' last layers start at
+    zero, so training begins from PCA's reconstruction and improves on it.
+    """
+    encoder, decoder = model.encoder, model.decoder
+    assert isinstance(encoder, MLPEncoder) and encoder.skip is not None
+    k, d = encoder.skip.weight.shape
+    mean = X.mean(dim=0)
+    _, _, v = torch.linalg.svd(X - mean, full_matrices=False)
+    components = torch.zeros(k, d, dtype=X.dtype, device=X.device)
+    components[: min(k, v.shape[0])] = v[:k]
+    with torch.no_grad():
+        encoder.skip.weight.copy_(components)
+        encoder.mean.weight.zero_()
+        encoder.mean.bias.copy_(-components @ mean)
+        if isinstance(decoder, TiedDecoder):
+            decoder.biases[-1].copy_(mean)  # the tied path's last weights are the encoder's first layer
+        else:
+            assert isinstance(decoder, MLPDecoder) and decoder.skip is not None
+            decoder.skip.weight.copy_(components.t())
+            last = [m for m in decoder.body if isinstance(m, torch.nn.Linear)][-1]
+            last.weight.zero_()
+            last.bias.copy_(mean)
+
+
 @dataclass
 class Objective:
     """What training minimises: a reconstruction loss plus the variant's penalties."""

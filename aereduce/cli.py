@@ -156,7 +156,7 @@ def model_options(f: Callable) -> Callable:
         click.option("--beta", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Weight of the VAE's KL term."),
         click.option("--pretrain", is_flag=True, help="Greedy layer-wise pretraining (stacked autoencoder)."),
         click.option("--conv", "conv_shape", callback=_parse_shape, help="Convolutional model for image rows, e.g. 28x28."),
-        click.option("--early-stopping", is_flag=True, help="Stop when a 10% validation split stops improving."),
+        click.option("--early-stopping", is_flag=True, help="Always stop when a 10% validation split stops improving (default: auto, on for 50-20,000 rows)."),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same output."),
         click.option("--device", default="auto", show_default=True, help="cpu, cuda, mps or auto."),
     ]
@@ -177,7 +177,7 @@ def _reducer(kwargs: dict[str, Any]):
         noise_level=kwargs.pop("noise_level"), sparsity=kwargs.pop("sparsity"), sparsity_weight=kwargs.pop("sparsity_weight"),
         contractive_weight=kwargs.pop("contractive_weight"), tied_weights=kwargs.pop("tied"),
         variational=kwargs.pop("variational"), beta=kwargs.pop("beta"), pretrain=kwargs.pop("pretrain"),
-        input_shape=kwargs.pop("conv_shape"), early_stopping=kwargs.pop("early_stopping"), device=kwargs.pop("device"),
+        input_shape=kwargs.pop("conv_shape"), early_stopping=kwargs.pop("early_stopping") or "auto", device=kwargs.pop("device"),
     )
     return method, make_reducer(method, dim, seed, **(ae_params if method == "ae" else {}))
 

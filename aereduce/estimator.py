@@ -87,20 +87,27 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         to zero along a cosine.
     max_iter : "auto" or int, default="auto"
         Epochs. ``"auto"`` gives about 5,000 optimiser steps, between 20 and 1,000 epochs.
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the rows, stop when the validation loss
         has not improved by ``tol`` for ``n_iter_no_change`` epochs, and keep the
-        best weights.
+        best weights. ``"auto"`` turns it on for 50 to 20,000 rows, where a deep
+        model would otherwise overfit.
     validation_fraction : float, default=0.1
         Share of rows held out when ``early_stopping`` is on.
     n_iter_no_change : int, default=10
         Patience of early stopping, in epochs.
     tol : float, default=1e-4
         Smallest improvement of the validation loss that counts.
+    linear_skip : "auto" or bool, default="auto"
+        Add a linear path beside the encoder's and decoder's hidden layers,
+        initialised at PCA's solution (with the non-linear paths' last layers at
+        zero), so training starts from PCA's reconstruction and improves on it.
+        ``"auto"`` turns it on for an identity output (MSE on standardised data)
+        with the multilayer perceptron, no tied weights and no KL sparsity.
     tied_weights : bool, default=False
         The decoder uses the encoder's weights transposed (about half the parameters).
     sparsity : {None, "l1", "kl"}, default=None
-        ``"l1"`` penalises the L1 norm of the code; ``"kl"`` gives the code a sigmoid
+        ``"l1"`` gives the code a ReLU and penalises its L1 norm; ``"kl"`` gives the code a sigmoid
         and penalises the KL divergence between ``sparsity_target`` and each unit's
         mean activation, estimated per mini-batch and smoothed by a moving average.
     sparsity_weight : float, default=1e-3
@@ -168,6 +175,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         The resolved values of the ``"auto"`` parameters.
     batch_size_, max_iter_ : int
         The resolved batch size and epoch budget.
+    early_stopping_, linear_skip_ : bool
+        The resolved switches.
     model_ : torch.nn.Module
         The fitted autoencoder; ``encoder_`` and ``decoder_`` are its two halves.
     device_ : torch.device
@@ -217,7 +226,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
+        "linear_skip": [StrOptions({"auto"}), "boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -253,10 +263,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         batch_size="auto",
         learning_rate_init=3e-3,
         max_iter="auto",
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
         n_iter_no_change=10,
         tol=1e-4,
+        linear_skip="auto",
         tied_weights=False,
         sparsity=None,
         sparsity_weight=1e-3,
@@ -289,6 +300,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.linear_skip = linear_skip
         self.tied_weights = tied_weights
         self.sparsity = sparsity
         self.sparsity_weight = sparsity_weight
@@ -369,6 +381,13 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.batch_size_ = auto_batch_size(n_samples) if self.batch_size == "auto" else min(self.batch_size, n_samples)
         self.max_iter_ = auto_max_iter(n_samples, self.batch_size_) if self.max_iter == "auto" else int(self.max_iter)
         self.n_components_ = int(self.n_components)
+        self.early_stopping_ = (50 <= n_samples <= 20_000) if self.early_stopping == "auto" else bool(self.early_stopping)
+        self.linear_skip_ = bool(self.linear_skip)
+        if self.linear_skip == "auto":
+            self.linear_skip_ = (self.output_activation_ == "identity" and self.input_shape is None
+                                 and not self.tied_weights and self.sparsity != "kl")
+        if self.linear_skip_ and self.input_shape is not None:
+            raise ValueError("linear_skip needs the multilayer perceptron (input_shape=None)")
 
     def _config(self):
         from ._model import AutoencoderConfig
@@ -378,12 +397,13 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             n_components=self.n_components_,
             hidden_layer_sizes=self.hidden_layer_sizes_,
             activation=self.activation,
-            code_activation="logistic" if self.sparsity == "kl" else "identity",
+            code_activation={"kl": "logistic", "l1": "relu"}.get(self.sparsity, "identity"),
             output_activation="logistic" if self.output_activation_ == "sigmoid" else "identity",
             tied_weights=bool(self.tied_weights),
             variational=bool(self.variational),
             input_shape=None if self.input_shape is None else tuple(int(s) for s in self.input_shape),
             conv_channels=tuple(int(c) for c in self.conv_channels),
+            linear_skip=self.linear_skip_,
         )
 
     def _make_trainer(self, epoch_callback: Callable[[int, float], None] | None = None):
@@ -446,14 +466,14 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self : AutoencoderTransformer
             The fitted estimator.
         """
-        from ._training import pretrain_layerwise
+        from ._training import init_from_pca, pretrain_layerwise
 
         tic = time.perf_counter()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         self._initialise(X)
         X_all = self._to_tensor(X)
         X_train, X_val = X_all, None
-        if self.early_stopping:
+        if self.early_stopping_:
             n_val = int(round(self.validation_fraction * X.shape[0]))
             if n_val < 1 or n_val >= X.shape[0]:
                 raise ValueError(
@@ -462,6 +482,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                 )
             order = check_random_state(self._seed).permutation(X.shape[0])
             X_val, X_train = X_all[order[:n_val]], X_all[order[n_val:]]
+        if self.linear_skip_:
+            init_from_pca(self.model_, X_train)
         trainer = self._make_trainer(epoch_callback)
         self.pretrain_loss_curves_ = pretrain_layerwise(trainer, X_train, self.pretrain_iter) if self.pretrain else None
         losses, val_losses = trainer.fit(
@@ -672,6 +694,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             "hidden_layer_sizes_": list(self.hidden_layer_sizes_),
             "batch_size_": self.batch_size_,
             "max_iter_": self.max_iter_,
+            "early_stopping_": self.early_stopping_,
+            "linear_skip_": self.linear_skip_,
             "fit_time_": self.fit_time_,
             "seed": self._seed,
         }
@@ -706,7 +730,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             est = cls(**params)
             for key in ("n_features_in_", "n_components_", "n_iter_", "loss_curve_", "validation_scores_",
                         "best_validation_score_", "pretrain_loss_curves_", "scaling_", "loss_",
-                        "output_activation_", "batch_size_", "max_iter_", "fit_time_"):
+                        "output_activation_", "batch_size_", "max_iter_", "early_stopping_", "linear_skip_", "fit_time_"):
                 setattr(est, key, fitted[key])
             if fitted.get("feature_names_in_"):
                 est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)

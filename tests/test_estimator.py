@@ -1,0 +1,313 @@
+"""The estimator's behaviour and each family member's defining property, on small seeded data."""
+
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from scipy.linalg import subspace_angles
+from sklearn.datasets import load_digits, load_wine
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+
+from aereduce import AutoencoderTransformer
+from aereduce._modelfile import ModelFileError
+from aereduce._training import TrainingError, resolve_device
+from aereduce.baselines import ScaledPCA
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y  # pixels in [0, 1]
+
+
+def fast(**params):
+    params.setdefault("max_iter", 15)
+    params.setdefault("random_state", 0)
+    return AutoencoderTransformer(**params)
+
+
+def test_shapes_and_dtype_follow_the_input(digits):
+    X, _ = digits
+    for dtype in (np.float32, np.float64):
+        ae = fast(n_components=5, max_iter=2).fit(X.astype(dtype))
+        Z = ae.transform(X.astype(dtype))
+        assert Z.shape == (len(X), 5) and Z.dtype == dtype
+        assert ae.inverse_transform(Z).shape == X.shape
+        assert ae.reconstruction_error(X).shape == (len(X),)
+
+
+def test_auto_options_resolve_from_the_data(digits):
+    X, _ = digits
+    ae = fast(n_components=4, max_iter=1).fit(X)
+    assert (ae.scaling_, ae.loss_, ae.output_activation_) == ("none", "bce", "sigmoid")
+    wine, _ = load_wine(return_X_y=True)
+    ae = fast(n_components=2, max_iter=1).fit(wine)
+    assert (ae.scaling_, ae.loss_, ae.output_activation_) == ("standard", "mse", "identity")
+
+
+def test_raw_units_are_scaled_inside_and_restored_by_inverse_transform():
+    X, _ = load_wine(return_X_y=True)  # columns from ~0.1 to ~1,700
+    ae = fast(n_components=6, max_iter=60).fit(X)
+    X_hat = ae.inverse_transform(ae.transform(X))
+    # Each column comes back in its own units: error small next to the column's spread.
+    relative = np.sqrt(((X_hat - X) ** 2).mean(axis=0)) / X.std(axis=0)
+    assert relative.max() < 0.8 and relative.mean() < 0.5
+
+
+def test_constant_columns_never_give_nan():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=(60, 3)), np.full(60, 7.0), np.zeros(60)])
+    ae = fast(n_components=2, max_iter=5).fit(X)
+    assert np.isfinite(ae.transform(X)).all()
+    assert np.isfinite(ae.inverse_transform(ae.transform(X))).all()
+
+
+def test_linear_autoencoder_finds_pcas_subspace():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 8)) * np.array([5, 4, 3, 1, 0.5, 0.3, 0.2, 0.1])
+    X = X @ np.linalg.qr(rng.normal(size=(8, 8)))[0]
+    ae = AutoencoderTransformer(n_components=3, hidden_layer_sizes=(), activation="identity", loss="mse",
+                                linear_skip=False, early_stopping=False, max_iter=150, random_state=0).fit(X)
+    pca = ScaledPCA(n_components=3, scaling=ae.scaling_).fit(X)
+    assert ae.score(X) == pytest.approx(pca.score(X), rel=0.05)
+    decoder_weight = ae.decoder_.body[0].weight.detach().numpy()  # (n_features, 3)
+    angles = subspace_angles(decoder_weight, pca.pca_.components_.T)
+    assert np.degrees(angles).max() < 5
+
+
+def test_small_tabular_default_is_not_worse_than_pca():
+    X, _ = load_wine(return_X_y=True)
+    X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
+    ae = AutoencoderTransformer(n_components=2, random_state=0).fit(X_train)
+    pca = ScaledPCA(n_components=2).fit(X_train)
+    assert ae.score(X_test) >= pca.score(X_test)
+
+
+def hoyer_sparsity(Z):
+    """1 for one active unit per row, 0 for all units equal (Hoyer 2004)."""
+    n = Z.shape[1]
+    ratio = np.abs(Z).sum(axis=1) / (np.sqrt((Z**2).sum(axis=1)) + 1e-12)
+    return float(((np.sqrt(n) - ratio) / (np.sqrt(n) - 1)).mean())
+
+
+def test_l1_sparse_codes_are_sparser_than_plain_ones(digits):
+    X, _ = digits
+    plain = fast(n_components=32).fit(X)
+    sparse = fast(n_components=32, sparsity="l1", sparsity_weight=0.05).fit(X)
+    assert hoyer_sparsity(sparse.transform(X)) > hoyer_sparsity(plain.transform(X)) + 0.1
+
+
+def test_kl_sparsity_drives_mean_activation_to_the_target(digits):
+    X, _ = digits
+    ae = fast(n_components=32, sparsity="kl", sparsity_target=0.05, sparsity_weight=0.1).fit(X)
+    Z = ae.transform(X)
+    assert Z.min() >= 0 and Z.max() <= 1  # sigmoid code
+    assert Z.mean() < 0.15
+
+
+@pytest.mark.parametrize("noise", ["mask", "gaussian"])
+def test_denoising_model_cleans_corrupted_rows_better(digits, noise):
+    X, _ = digits
+    rng = np.random.default_rng(1)
+    if noise == "mask":
+        corrupted = X * (rng.random(X.shape) >= 0.3)
+    else:
+        corrupted = X + 0.3 * rng.normal(size=X.shape)
+    plain = fast(n_components=16, max_iter=20).fit(X)
+    denoising = fast(n_components=16, max_iter=20, noise=noise, noise_level=0.3).fit(X)
+
+    def error_against_clean(model):
+        return float(((model.inverse_transform(model.transform(corrupted)) - X) ** 2).mean())
+
+    assert error_against_clean(denoising) < error_against_clean(plain)
+
+
+def test_contractive_penalty_shrinks_the_jacobian(digits):
+    X, _ = digits
+    X = X[:300]
+
+    def jacobian_norm(model):
+        x = torch.tensor(X, dtype=torch.float32, requires_grad=True)
+        code, _ = model.model_.encode(x)
+        return sum(float(torch.autograd.grad(code[:, k].sum(), x, retain_graph=True)[0].pow(2).sum())
+                   for k in range(code.shape[1]))
+
+    plain = fast(n_components=4, hidden_layer_sizes=(32,), max_iter=10).fit(X)
+    contractive = fast(n_components=4, hidden_layer_sizes=(32,), max_iter=10, contractive_weight=0.1).fit(X)
+    assert jacobian_norm(contractive) < 0.5 * jacobian_norm(plain)
+
+
+def test_variational_kl_is_positive_and_prior_samples_decode(digits):
+    X, _ = digits
+    vae = fast(n_components=4, variational=True, max_iter=8).fit(X)
+    mean, log_var = vae.model_.encode(torch.tensor(X, dtype=torch.float32))
+    kl = -0.5 * (1 + log_var - mean.pow(2) - log_var.exp()).sum(dim=1).mean()
+    assert float(kl) > 0
+    samples = vae.sample(5, random_state=0)
+    assert samples.shape == (5, X.shape[1]) and np.isfinite(samples).all()
+    assert np.array_equal(vae.transform(X[:3]), vae.transform(X[:3]))  # the mean, not a draw
+    with pytest.raises(ValueError, match="variational=True"):
+        fast(n_components=2, max_iter=1).fit(X).sample(2)
+
+
+def test_tied_weights_roughly_halve_the_parameters(digits):
+    X, _ = digits
+    untied = fast(n_components=8, hidden_layer_sizes=(64, 32), max_iter=1).fit(X)
+    tied = fast(n_components=8, hidden_layer_sizes=(64, 32), max_iter=1, tied_weights=True).fit(X)
+
+    def count(model):
+        return sum(p.numel() for p in model.model_.parameters())
+
+    assert 0.45 < count(tied) / count(untied) < 0.6
+    Z = tied.transform(X)
+    assert np.isfinite(tied.inverse_transform(Z)).all()
+
+
+def test_layerwise_pretraining_trains_each_stage(digits):
+    X, _ = digits
+    ae = fast(n_components=8, hidden_layer_sizes=(48, 24), pretrain=True, pretrain_iter=4, max_iter=3).fit(X)
+    curves = ae.pretrain_loss_curves_
+    assert len(curves) == 3  # two hidden layers and the code layer
+    for curve in curves:
+        assert len(curve) == 4 and curve[-1] < curve[0]
+
+
+def test_convolutional_model_takes_image_rows(digits):
+    X, _ = digits
+    ae = fast(n_components=6, input_shape=(1, 8, 8), conv_channels=(8, 16), max_iter=3).fit(X)
+    assert ae.transform(X).shape == (len(X), 6)
+    assert ae.inverse_transform(ae.transform(X)).shape == X.shape
+    assert any(isinstance(m, torch.nn.Conv2d) for m in ae.encoder_.modules())
+    with pytest.raises(ValueError, match="input_shape"):
+        fast(input_shape=(1, 9, 9)).fit(X)
+
+
+def test_same_seed_same_result_different_seed_different(digits):
+    X, _ = digits
+    a = fast(n_components=3, noise="mask", max_iter=3, random_state=7).fit_transform(X)
+    b = fast(n_components=3, noise="mask", max_iter=3, random_state=7).fit_transform(X)
+    c = fast(n_components=3, noise="mask", max_iter=3, random_state=8).fit_transform(X)
+    assert np.array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_training_does_not_touch_the_global_torch_rng(digits):
+    X, _ = digits
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fast(n_components=2, max_iter=1).fit(X)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_save_load_round_trip_gives_identical_outputs(tmp_path, digits):
+    X, _ = digits
+    for params in ({}, {"variational": True}, {"tied_weights": True}, {"input_shape": (1, 8, 8), "conv_channels": (4, 8)}):
+        ae = fast(n_components=3, max_iter=2, **params).fit(X)
+        path = tmp_path / "model.aer"
+        ae.save(path)
+        loaded = AutoencoderTransformer.load(path)
+        assert np.array_equal(loaded.transform(X), ae.transform(X))
+        assert np.array_equal(loaded.inverse_transform(ae.transform(X)), ae.inverse_transform(ae.transform(X)))
+        assert loaded.get_params() == ae.get_params()
+        assert loaded.loss_curve_ == ae.loss_curve_
+
+
+def test_joblib_and_pickle_round_trip(tmp_path, digits):
+    X, _ = digits
+    ae = fast(n_components=3, max_iter=2).fit(X)
+    joblib.dump(ae, tmp_path / "m.joblib")
+    assert np.array_equal(joblib.load(tmp_path / "m.joblib").transform(X), ae.transform(X))
+    assert np.array_equal(pickle.loads(pickle.dumps(ae)).transform(X), ae.transform(X))
+
+
+def test_crafted_and_foreign_files_are_refused(tmp_path, digits):
+    from safetensors.numpy import save_file
+
+    X, _ = digits
+    cases = {}
+    cases["random.aer"] = np.random.default_rng(0).bytes(200)
+    cases["pickle.aer"] = pickle.dumps({"a": 1})
+    cases["empty.aer"] = b""
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+    save_file({"w": np.zeros(3, dtype=np.float32)}, tmp_path / "foreign.aer")
+    save_file({"w": np.zeros(3, dtype=np.float32)}, tmp_path / "future.aer",
+              metadata={"format": "aereduce-model", "format_version": "99", "kind": "autoencoder"})
+    save_file({"w": np.zeros(3, dtype=np.float32)}, tmp_path / "hollow.aer",
+              metadata={"format": "aereduce-model", "format_version": "1", "kind": "autoencoder", "params": "{}", "fitted": "{}"})
+    for name in [*cases, "foreign.aer", "future.aer", "hollow.aer", "missing.aer"]:
+        with pytest.raises(ModelFileError, match=name):
+            AutoencoderTransformer.load(tmp_path / name)
+
+
+def test_divergence_stops_with_a_clear_error():
+    X = np.random.default_rng(0).normal(size=(40, 3)) * 1e30
+    with pytest.raises(TrainingError, match="learning_rate_init"):
+        AutoencoderTransformer(scaling="none", max_iter=2, random_state=0).fit(X)
+
+
+def test_early_stopping_records_validation_and_stops(digits):
+    X, _ = digits
+    ae = fast(n_components=4, max_iter=50, early_stopping=True, n_iter_no_change=2, tol=10.0).fit(X)
+    assert ae.n_iter_ == 3  # the first epoch sets the best; two more without a gain of 10 stop it
+    assert len(ae.validation_scores_) == ae.n_iter_
+    assert ae.best_validation_score_ == max(ae.validation_scores_)
+
+
+def test_partial_fit_learns_from_chunks(digits):
+    X, _ = digits
+    ae = AutoencoderTransformer(n_components=8, random_state=0)
+    before = None
+    for epoch in range(4):
+        for chunk in np.array_split(X, 4):
+            ae.partial_fit(chunk)
+        if before is None:
+            before = ae.score(X)
+    assert ae.n_iter_ == 16
+    assert ae.score(X) > before
+
+
+def test_in_pipeline_and_grid_search_beside_pca(digits):
+    X, y = digits
+    pipe = make_pipeline(fast(max_iter=5), KNeighborsClassifier())
+    search = GridSearchCV(pipe, {"autoencodertransformer__n_components": [2, 8]}, cv=2).fit(X, y)
+    assert search.best_params_["autoencodertransformer__n_components"] == 8
+    # Without labels, score() (negative reconstruction error) picks the wider code.
+    search = GridSearchCV(fast(max_iter=5), {"n_components": [1, 12]}, cv=2).fit(X)
+    assert search.best_params_["n_components"] == 12
+
+
+def test_set_output_pandas_names_the_columns(digits):
+    X, _ = digits
+    ae = fast(n_components=3, max_iter=1).set_output(transform="pandas").fit(X)
+    frame = ae.transform(X)
+    assert list(frame.columns) == ["autoencodertransformer0", "autoencodertransformer1", "autoencodertransformer2"]
+
+
+def test_verbose_prints_on_stderr_only(capsys, digits):
+    X, _ = digits
+    fast(n_components=2, max_iter=2).fit(X)
+    quiet = capsys.readouterr()
+    assert quiet.out == "" and quiet.err == ""
+    fast(n_components=2, max_iter=2, verbose=1).fit(X)
+    loud = capsys.readouterr()
+    assert loud.out == "" and "epoch 2/2" in loud.err
+
+
+def test_auto_device_is_cuda_or_mps_when_present_else_cpu():
+    expected = "cuda" if torch.cuda.is_available() else ("mps" if torch.backends.mps.is_available() else "cpu")
+    assert resolve_device("auto").type == expected
+    assert resolve_device("cpu").type == "cpu"
+
+
+def test_bad_parameters_name_the_parameter(digits):
+    X, _ = digits
+    with pytest.raises(ValueError, match="n_components"):
+        AutoencoderTransformer(n_components=0).fit(X)
+    with pytest.raises(ValueError, match="loss='bce' needs data in"):
+        AutoencoderTransformer(loss="bce", scaling="standard", max_iter=1).fit(X)
