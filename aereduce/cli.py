@@ -12,12 +12,16 @@ import heapq
 import json
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import click
 
 from ._version import __version__
+
+# umap-learn warns on every seeded fit that it runs single-threaded; that is noise to a CLI user.
+warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
 
 CHUNK_ROWS = 10_000
 
@@ -232,17 +236,15 @@ def fit(ctx: click.Context, data: str, output: str | None, holdout: float, **kwa
                         "use `aereduce fit-transform --method umap` or `aereduce compare` instead")
     _check_dim(dim, table, method)
     output = output or str(__import__("pathlib").Path(data if data != "-" else "model").with_suffix(".aer"))
-    X = table.X
+    X = table.features()
     n_rows, n_cols = X.shape
     rng = np.random.default_rng(0)
     n_test = int(round(holdout * n_rows)) if n_rows >= 10 else 0
     order = rng.permutation(n_rows)
-    train, test = X[order[n_test:]], X[order[:n_test]]
+    train, test = X.iloc[order[n_test:]], X.iloc[order[:n_test]]
     tic = time.perf_counter()
     _fit_with_progress(ctx, reducer, train)
     seconds = time.perf_counter() - tic
-    if table.feature_names and hasattr(reducer, "n_features_in_"):
-        reducer.feature_names_in_ = np.asarray(table.feature_names, dtype=object)
     reducer.save(output)
     evaluation = test if n_test else train
     where = "held-out" if n_test else "training"
@@ -308,7 +310,7 @@ def _stream(ctx, model_path: str, data: str, output: str, read: dict[str, Any], 
 def _codes_frame(model, table):
     from .io import output_frame
 
-    return output_frame(model.transform(table.X), [str(n) for n in model.get_feature_names_out()], table)
+    return output_frame(model.transform(table.features()), [str(n) for n in model.get_feature_names_out()], table)
 
 
 @main.command()
@@ -378,7 +380,8 @@ def fit_transform(ctx: click.Context, data: str, output: str | None, **kwargs: A
     method, reducer = _reducer(kwargs)
     _check_dim(dim, table, method)
     tic = time.perf_counter()
-    Z = _fit_with_progress(ctx, reducer, table.X).transform(table.X) if method != "umap" else reducer.fit_transform(table.X)
+    X = table.features()
+    Z = _fit_with_progress(ctx, reducer, X).transform(X) if method != "umap" else reducer.fit_transform(table.X)
     _info(ctx, f"fitted {method} ({dim} dims) on {table.X.shape[0]} rows x {table.X.shape[1]} columns in {time.perf_counter() - tic:.1f} s")
     names = [f"{method}{i}" for i in range(dim)]
     output = output or default_output(data, "codes")
@@ -411,15 +414,14 @@ def score(ctx: click.Context, model: str, data: str, top: int | None, output: st
     output = output or default_output(data, "scores")
     if top is None:
         def compute(est, table):
-            frame = output_frame(est.reconstruction_error(table.X)[:, None], ["reconstruction_error"], table)
-            return frame
+            return output_frame(est.reconstruction_error(table.features())[:, None], ["reconstruction_error"], table)
         _stream(ctx, model, data, output, read, compute)
         return
     est = _load(model)
     best: list[tuple[float, int, Any]] = []  # a heap of the K largest errors, memory O(K)
     row = 0
     for table in _read_for_model(est, data, read, CHUNK_ROWS):
-        errors = est.reconstruction_error(table.X)
+        errors = est.reconstruction_error(table.features())
         for i, e in enumerate(errors):
             item = (float(e), -(row + i + 1), None if table.ids is None else table.ids[i])
             if len(best) < top:
@@ -498,11 +500,11 @@ def plot(ctx: click.Context, model: str, data: str, output: str, image_shape, ma
 
     est = _load(model)
     table = next(_read_for_model(est, data, _read_options(kwargs), None))
-    X = table.X[:max_rows]
+    X = table.features().iloc[:max_rows]
     labels = table.labels[:max_rows] if table.labels is not None else None
-    X_hat = est.inverse_transform(est.transform(X[:10])) if image_shape else None
+    X_hat = est.inverse_transform(est.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape
-    model_report(output, est.transform(X), labels, getattr(est, "loss_curve_", None), X, X_hat, shape,
+    model_report(output, est.transform(X), labels, getattr(est, "loss_curve_", None), X.to_numpy(), X_hat, shape,
                  title=f"{describe_model(model)['kind']}: 2-D map")
     _info(ctx, f"wrote {output}")
 

@@ -39,6 +39,10 @@ class Table:
     labels: np.ndarray | None = None
     label_name: str | None = None
 
+    def features(self):
+        """The features as a DataFrame, so estimators learn and check the column names."""
+        return _pandas().DataFrame(self.X, columns=self.feature_names)
+
 
 def format_of(path: str) -> str:
     """The file format, from the suffix; ``-`` (stdin/stdout) is CSV."""

@@ -1,0 +1,277 @@
+"""The command line through Click's CliRunner: exact errors, exit codes, outputs and files."""
+
+import gzip
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from aereduce.cli import main
+
+FAST = ["--epochs", "5", "--seed", "0"]
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture()
+def data(tmp_path):
+    """A user's CSV: an id column, a text label column, numeric features."""
+    rng = np.random.default_rng(0)
+    n = 120
+    frame = pd.DataFrame(rng.normal(size=(n, 5)) * [1, 10, 100, 1, 0.1], columns=list("abcde"))
+    frame.insert(0, "id", [f"r{i}" for i in range(n)])
+    frame["kind"] = np.where(frame["a"] > 0, "up", "down")
+    path = tmp_path / "data.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def invoke(runner, *args):
+    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def fit_model(runner, data, tmp_path, *extra):
+    model = tmp_path / "m.aer"
+    result = invoke(runner, "fit", data, "--dim", "2", "--id-column", "id", "--label-column", "kind", "-o", model, *FAST, *extra)
+    assert result.exit_code == 0, result.output
+    return model, result
+
+
+def test_fit_summary_compares_with_pca(runner, data, tmp_path):
+    model, result = fit_model(runner, data, tmp_path)
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("fitted ae (2 dims) on 108 rows x 5 columns, ")
+    assert "held-out reconstruction MSE" in lines[1] and "PCA-2" in lines[1]
+    assert lines[2] == f"wrote {model}"
+    assert result.stdout == ""
+    assert model.exists()
+
+
+def test_transform_keeps_ids_and_matches_the_library(runner, data, tmp_path):
+    from aereduce import load
+
+    model, _ = fit_model(runner, data, tmp_path)
+    out = tmp_path / "codes.csv"
+    result = invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", out)
+    assert result.exit_code == 0
+    assert result.stderr == f"wrote 120 rows to {out}\n"
+    codes = pd.read_csv(out)
+    assert list(codes.columns) == ["id", "autoencodertransformer0", "autoencodertransformer1"]
+    frame = pd.read_csv(data)
+    expected = load(model).transform(frame[list("abcde")])
+    np.testing.assert_allclose(codes.iloc[:, 1:].to_numpy(), expected, rtol=1e-6)
+
+
+def test_same_seed_same_output(runner, data, tmp_path):
+    outs = []
+    for name in ("a.csv", "b.csv"):
+        result = invoke(runner, "fit-transform", data, "--dim", "2", "--id-column", "id", "--label-column", "kind",
+                        "-o", tmp_path / name, *FAST)
+        assert result.exit_code == 0
+        outs.append((tmp_path / name).read_text())
+    assert outs[0] == outs[1]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet", ".npy", ".npz"])
+def test_output_format_follows_the_suffix(runner, data, tmp_path, suffix):
+    model, _ = fit_model(runner, data, tmp_path)
+    out = tmp_path / f"codes{suffix}"
+    result = invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", out)
+    assert result.exit_code == 0
+    if suffix == ".npy":
+        assert np.load(out).shape == (120, 2)
+    elif suffix == ".npz":
+        assert np.load(out)["X"].shape == (120, 2)
+    elif suffix == ".parquet":
+        assert pd.read_parquet(out).shape == (120, 3)
+    else:
+        assert pd.read_csv(out, sep="\t" if suffix == ".tsv" else ",").shape == (120, 3)
+
+
+def test_inverse_transform_returns_the_input_columns(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    codes, back = tmp_path / "codes.csv", tmp_path / "back.csv"
+    invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", codes)
+    result = invoke(runner, "inverse-transform", model, codes, "--id-column", "id", "-o", back)
+    assert result.exit_code == 0
+    assert list(pd.read_csv(back).columns) == ["id", *"abcde"]
+
+
+def test_score_top_k_is_sorted_and_limited(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    result = invoke(runner, "score", model, data, "--id-column", "id", "--label-column", "kind", "--top", "3", "-o", "-")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "id,row,reconstruction_error" and len(lines) == 4
+    errors = [float(line.split(",")[2]) for line in lines[1:]]
+    assert errors == sorted(errors, reverse=True)
+    assert result.stderr == "wrote the top 3 of 120 rows to stdout\n"
+
+
+def test_inspect_json(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    info = json.loads(invoke(runner, "inspect", model, "--json").stdout)
+    assert info["kind"] == "autoencoder"
+    assert info["input_columns"] == list("abcde")
+    assert info["params"]["n_components"] == 2
+    assert "torch" in info["versions"]
+
+
+def test_pca_method_saves_the_same_safe_format(runner, data, tmp_path):
+    model = tmp_path / "pca.aer"
+    result = invoke(runner, "fit", data, "--dim", "2", "--method", "pca", "--id-column", "id", "--label-column", "kind", "-o", model)
+    assert result.exit_code == 0
+    assert json.loads(invoke(runner, "inspect", model, "--json").stdout)["kind"] == "pca"
+    result = invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", "-")
+    assert result.stdout.splitlines()[0] == "id,scaledpca0,scaledpca1"
+
+
+def test_umap_fit_explains_why_it_is_not_saved(runner, data, tmp_path):
+    result = invoke(runner, "fit", data, "--dim", "2", "--method", "umap", "--id-column", "id", "--label-column", "kind")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: UMAP models cannot be saved safely")
+
+
+def test_plot_writes_a_png(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    out = tmp_path / "map.png"
+    result = invoke(runner, "plot", model, data, "--id-column", "id", "--label-column", "kind", "-o", out)
+    assert result.exit_code == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_compare_json_has_every_method(runner, data):
+    result = invoke(runner, "compare", data, "--dim", "2", "--id-column", "id", "--label-column", "kind",
+                    "--methods", "ae,pca", "--epochs", "5", "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    assert [r["method"] for r in rows] == ["ae", "pca"]
+    assert all(0 <= r["knn_acc"] <= 1 and r["recon_mse"] > 0 for r in rows)
+
+
+@pytest.mark.parametrize("case, content, args, message", [
+    ("missing", None, [], "Error: {path}: no such file"),
+    ("empty", "", [], "Error: {path}: the file is empty; give a table with one row per sample"),
+    ("header only", "a,b,c\n", [], "Error: {path}: has a header but no data rows"),
+    ("text column", "a,b,name\n1,2,x\n3,4,y\n", [],
+     "Error: {path}: column 'name' is not numeric (row 1 holds 'x'); leave it out with --exclude name, "
+     "or use it with --label-column name or --id-column name"),
+    ("nan", "a,b\n1,2\n3,\n", [], "Error: {path}: row 2, column 'b' is missing (NaN); fill it, or pass --nan drop, --nan zero or --nan mean"),
+    ("inf", "a,b\n1,2\n3,inf\n", [], "Error: {path}: row 2, column 'b' is infinite; fix or remove that value"),
+    ("dim too big for pca", "a,b\n1,2\n3,4\n5,7\n", ["--method", "pca", "--dim", "5"],
+     "Error: --dim 5 is out of range for pca: at most min(rows, columns) = 2"),
+    ("unknown label", "a,b\n1,2\n", ["--dim", "1", "--label-column", "y"], "Error: {path}: no column 'y' for --label-column; columns are a, b"),
+])
+def test_bad_input_gives_one_line_exit_1_and_no_output(runner, tmp_path, case, content, args, message):
+    path = tmp_path / "in.csv"
+    if content is not None:
+        path.write_text(content)
+    out = tmp_path / "out.aer"
+    result = runner.invoke(main, ["fit", str(path), "-o", str(out), *FAST, *(args or ["--dim", "1"])])
+    assert result.exit_code == 1
+    assert result.stderr == message.format(path=path) + "\n"
+    assert result.stdout == ""
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left behind
+
+
+def test_nan_policy_drop_fits(runner, tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(30)) + "3,\n")
+    result = runner.invoke(main, ["fit", str(path), "--dim", "1", "--nan", "drop", *FAST, "-o", str(tmp_path / "m.aer")])
+    assert result.exit_code == 0
+    assert "on 27 rows x 2 columns" in result.stderr
+
+
+def test_column_mismatch_at_transform(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    frame = pd.read_csv(data).rename(columns={"c": "z"})
+    other = tmp_path / "other.csv"
+    frame.to_csv(other, index=False)
+    result = runner.invoke(main, ["transform", str(model), str(other), "--id-column", "id", "--label-column", "kind", "-o", "-"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {other}: no column 'c', which the model was trained on; the model expects 5 columns\n"
+
+
+def test_corrupt_model_file(runner, data, tmp_path):
+    bad = tmp_path / "bad.aer"
+    bad.write_bytes(b"not a model at all")
+    result = runner.invoke(main, ["transform", str(bad), str(data), "-o", "-"])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {bad}: not an aereduce model file (not a valid safetensors container)\n"
+
+
+def test_debug_shows_the_traceback(runner, tmp_path):
+    result = runner.invoke(main, ["--debug", "fit", str(tmp_path / "nope.csv"), "--dim", "2"])
+    assert result.exit_code == 1
+    assert result.exception is not None and "no such file" in str(result.exception)
+
+
+def test_usage_errors_exit_2(runner, data):
+    result = runner.invoke(main, ["fit", str(data), "--dim", "0"])
+    assert result.exit_code == 2
+    assert "Invalid value for '--dim'" in result.stderr
+
+
+def test_headerless_npy_input(runner, tmp_path):
+    path = tmp_path / "x.npy"
+    np.save(path, np.random.default_rng(0).normal(size=(40, 4)))
+    result = runner.invoke(main, ["fit-transform", str(path), "--dim", "2", *FAST, "-o", "-"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "ae0,ae1"
+    assert len(result.stdout.splitlines()) == 41
+
+
+def test_every_command_has_help_with_an_example(runner):
+    def walk(group, prefix):
+        for name, command in group.commands.items():
+            yield [*prefix, name], command
+            if hasattr(command, "commands"):
+                yield from walk(command, [*prefix, name])
+
+    for path, command in walk(main, []):
+        result = runner.invoke(main, [*path, "--help"])
+        assert result.exit_code == 0, path
+        if not hasattr(command, "commands"):
+            assert "Example:" in result.stdout, path
+    assert runner.invoke(main, ["-h"]).exit_code == 0
+
+
+def test_version(runner):
+    from aereduce import __version__
+
+    assert runner.invoke(main, ["--version"]).stdout == f"aereduce, version {__version__}\n"
+
+
+def test_help_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys; from aereduce.cli import main; assert 'torch' not in sys.modules and 'umap' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_datasets_export_reads_a_local_folder(runner, tmp_path, monkeypatch):
+    from aereduce import datasets
+
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    images = np.arange(3 * 28 * 28, dtype=np.uint8).reshape(3, 28, 28)
+    labels = np.array([1, 2, 3], dtype=np.uint8)
+    blobs = {}
+    for name, array, code in [("train-images-idx3-ubyte.gz", images, 3), ("train-labels-idx1-ubyte.gz", labels, 1),
+                              ("t10k-images-idx3-ubyte.gz", images, 3), ("t10k-labels-idx1-ubyte.gz", labels, 1)]:
+        raw = bytes([0, 0, 8, code]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape) + array.tobytes()
+        (folder / name).write_bytes(gzip.compress(raw))
+        blobs[name] = __import__("hashlib").sha256(raw).hexdigest()
+    monkeypatch.setitem(datasets.CHECKSUMS, "mnist", blobs)
+    out = tmp_path / "mnist.csv"
+    result = runner.invoke(main, ["datasets", "export", "mnist", "--data-home", str(folder), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out)
+    assert frame.shape == (3, 785) and frame["label"].tolist() == [1, 2, 3]

@@ -1,0 +1,103 @@
+"""IDX reading, checksums and the offline folder; tiny files made here, no network."""
+
+import gzip
+import hashlib
+
+import numpy as np
+import pytest
+
+from aereduce import datasets
+from aereduce.datasets import DatasetError, load_mnist, parse_idx, read_idx
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    return bytes([0, 0, 8, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape) + array.tobytes()
+
+
+@pytest.fixture()
+def folder(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    arrays = {
+        "train-images-idx3-ubyte.gz": rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8),
+        "train-labels-idx1-ubyte.gz": np.arange(5, dtype=np.uint8),
+        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, size=(2, 28, 28), dtype=np.uint8),
+        "t10k-labels-idx1-ubyte.gz": np.array([7, 9], dtype=np.uint8),
+    }
+    sums = {}
+    for name, array in arrays.items():
+        raw = idx_bytes(array)
+        (tmp_path / name).write_bytes(gzip.compress(raw))
+        sums[name] = hashlib.sha256(raw).hexdigest()
+    monkeypatch.setitem(datasets.CHECKSUMS, "mnist", sums)
+    return tmp_path, arrays
+
+
+def test_loads_a_local_folder_offline(folder):
+    path, arrays = folder
+    (X_train, y_train), (X_test, y_test) = load_mnist(path, download=False)
+    assert X_train.shape == (5, 784) and X_train.dtype == np.float32
+    np.testing.assert_allclose(X_train * 255, arrays["train-images-idx3-ubyte.gz"].reshape(5, -1), atol=1e-4)
+    assert y_test.tolist() == [7, 9]
+
+
+def test_truncated_file_is_refused_by_name(folder):
+    path, _ = folder
+    target = path / "t10k-images-idx3-ubyte.gz"
+    target.write_bytes(target.read_bytes()[:-20])
+    with pytest.raises(DatasetError, match="t10k-images-idx3-ubyte.gz"):
+        load_mnist(path, download=False)
+
+
+def test_checksum_mismatch_is_refused(folder):
+    path, arrays = folder
+    wrong = arrays["train-labels-idx1-ubyte.gz"][::-1].copy()
+    (path / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(idx_bytes(wrong)))
+    with pytest.raises(DatasetError, match="checksum mismatch"):
+        load_mnist(path, download=False)
+
+
+def test_missing_file_without_download_says_how_to_fetch(folder):
+    path, _ = folder
+    (path / "train-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(DatasetError, match="aereduce datasets fetch mnist"):
+        load_mnist(path, download=False)
+
+
+def test_parse_idx_checks_magic_and_length():
+    good = idx_bytes(np.zeros((2, 3), dtype=np.uint8))
+    assert parse_idx(good).shape == (2, 3)
+    with pytest.raises(DatasetError, match="magic"):
+        parse_idx(b"\x01\x02\x03\x04" + good[4:])
+    with pytest.raises(DatasetError, match="truncated"):
+        parse_idx(good[:-1])
+
+
+def test_reads_uncompressed_idx(tmp_path):
+    path = tmp_path / "x.idx"
+    path.write_bytes(idx_bytes(np.arange(6, dtype=np.uint8).reshape(2, 3)))
+    assert read_idx(path).tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("AEREDUCE_DATA", str(tmp_path))
+    assert datasets.default_data_home("mnist") == tmp_path / "mnist"
+    monkeypatch.delenv("AEREDUCE_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "c"))
+    assert datasets.default_data_home("fashion-mnist") == tmp_path / "c" / "aereduce" / "fashion-mnist"
+
+
+def test_download_is_verified_and_cached(folder, tmp_path, monkeypatch):
+    """The download path, with the network replaced by the local files."""
+    source, _ = folder
+    calls = []
+
+    def fake_download(url, dest, progress):
+        calls.append(url)
+        dest.write_bytes((source / url.rsplit("/", 1)[1]).read_bytes())
+
+    monkeypatch.setattr(datasets, "_download", fake_download)
+    cache = tmp_path / "cache"
+    load_mnist(cache)
+    assert len(calls) == 4 and sorted(p.name for p in cache.iterdir()) == sorted(datasets.FILES)
+    load_mnist(cache)
+    assert len(calls) == 4  # reused, not downloaded again
