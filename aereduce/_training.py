@@ -104,17 +104,6 @@ def reconstruction_loss(model: Autoencoder, logits: torch.Tensor, target: torch.
     return (output - target).pow(2).mean(dim=1)
 
 
-def squared_error_per_row(model: Autoencoder, X: torch.Tensor, batch_size: int = 4096) -> torch.Tensor:
-    """Mean squared reconstruction error of each row, in the model's (scaled) space."""
-    model.eval()
-    out = []
-    with torch.no_grad():
-        for start in range(0, X.shape[0], batch_size):
-            xb = X[start : start + batch_size]
-            out.append((model(xb) - xb).pow(2).mean(dim=1))
-    return torch.cat(out) if out else X.new_zeros(0)
-
-
 class Trainer:
     """Mini-batch training of an :class:`Autoencoder` with AdamW and a warm-up/cosine schedule."""
 
