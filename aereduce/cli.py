@@ -300,10 +300,15 @@ def _stream(ctx, model_path: str, data: str, output: str, read: dict[str, Any], 
 
     model = _load(model_path)
     rows = 0
+    show = _show_progress(ctx)
     with TableWriter(output) as writer:
         for table in _read_for_model(model, data, read, CHUNK_ROWS):
             writer.write(compute(model, table))
             rows += len(table.X)
+            if show:
+                click.echo(f"\r{rows} rows done", err=True, nl=False)
+    if show:
+        click.echo("", err=True)
     _info(ctx, f"wrote {rows} rows to {'stdout' if output == '-' else output}")
 
 

@@ -87,6 +87,9 @@ def write_report(results: Path, out: Path) -> None:
         met = "not run" if value is None else ("yes" if (value >= target if op == ">=" else value <= target) else "**no**")
         lines.append(f"| {label} | {op} {target} | {'–' if value is None else f'{value:.4g}'} | {met} |")
     lines.append("")
+    notes = results.with_suffix(".notes.md")
+    if notes.exists():  # what a reader must know about this run that the numbers cannot say
+        lines += [notes.read_text().strip(), ""]
     plot = _plot(groups, out.parent / "accuracy_vs_dim.png")
     if plot:
         lines += [f"![kNN accuracy against dimension]({plot.name})", ""]
