@@ -103,8 +103,6 @@ class TiedDecoder(nn.Module):
             h = F.linear(h, weight.t(), bias)
             if i < len(weights) - 1:
                 h = self.act(h)
-        if encoder.skip is not None:
-            h = h + F.linear(z, encoder.skip.weight.t())
         return h
 
 

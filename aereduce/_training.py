@@ -60,6 +60,7 @@ def init_from_pca(model: Autoencoder, X: torch.Tensor) -> None:
     """
     encoder, decoder = model.encoder, model.decoder
     assert isinstance(encoder, MLPEncoder) and encoder.skip is not None
+    assert isinstance(decoder, MLPDecoder) and decoder.skip is not None
     k, d = encoder.skip.weight.shape
     mean = X.mean(dim=0)
     _, _, v = torch.linalg.svd(X - mean, full_matrices=False)
@@ -69,14 +70,10 @@ def init_from_pca(model: Autoencoder, X: torch.Tensor) -> None:
         encoder.skip.weight.copy_(components)
         encoder.mean.weight.zero_()
         encoder.mean.bias.copy_(-components @ mean)
-        if isinstance(decoder, TiedDecoder):
-            decoder.biases[-1].copy_(mean)  # the tied path's last weights are the encoder's first layer
-        else:
-            assert isinstance(decoder, MLPDecoder) and decoder.skip is not None
-            decoder.skip.weight.copy_(components.t())
-            last = [m for m in decoder.body if isinstance(m, torch.nn.Linear)][-1]
-            last.weight.zero_()
-            last.bias.copy_(mean)
+        decoder.skip.weight.copy_(components.t())
+        last = [m for m in decoder.body if isinstance(m, torch.nn.Linear)][-1]
+        last.weight.zero_()
+        last.bias.copy_(mean)
 
 
 @dataclass

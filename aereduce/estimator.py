@@ -103,7 +103,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         initialised at PCA's solution (with the non-linear paths' last layers at
         zero), so training starts from PCA's reconstruction and improves on it.
         ``"auto"`` turns it on for an identity output (MSE on standardised data)
-        with the multilayer perceptron, no tied weights and no KL sparsity.
+        with the multilayer perceptron, no tied weights and no KL sparsity; ``True``
+        with tied weights or ``input_shape`` is an error.
     tied_weights : bool, default=False
         The decoder uses the encoder's weights transposed (about half the parameters).
     sparsity : {None, "l1", "kl"}, default=None
@@ -386,8 +387,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         if self.linear_skip == "auto":
             self.linear_skip_ = (self.output_activation_ == "identity" and self.input_shape is None
                                  and not self.tied_weights and self.sparsity != "kl")
-        if self.linear_skip_ and self.input_shape is not None:
-            raise ValueError("linear_skip needs the multilayer perceptron (input_shape=None)")
+        if self.linear_skip_ and (self.input_shape is not None or self.tied_weights):
+            # A tied decoder's non-linear path shares the encoder's weights, so it cannot start at zero.
+            raise ValueError("linear_skip needs the untied multilayer perceptron (input_shape=None, tied_weights=False)")
 
     def _config(self):
         from ._model import AutoencoderConfig

@@ -163,6 +163,8 @@ def test_tied_weights_roughly_halve_the_parameters(digits):
         return sum(p.numel() for p in model.model_.parameters())
 
     assert 0.45 < count(tied) / count(untied) < 0.6
+    with pytest.raises(ValueError, match="linear_skip needs the untied"):
+        fast(tied_weights=True, linear_skip=True, max_iter=1).fit(X)
     Z = tied.transform(X)
     assert np.isfinite(tied.inverse_transform(Z)).all()
 
