@@ -8,6 +8,7 @@ validation and scikit-learn conventions; nothing here does.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import sys
@@ -35,6 +36,24 @@ def resolve_device(device: str | torch.device) -> torch.device:
     if mps is not None and mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def bfloat16_is_fast(device: torch.device) -> bool:
+    """Whether ``device`` has native bfloat16 arithmetic, where mixed precision pays off.
+
+    On a CPU that is AVX-512 BF16 or AMX (read from /proc/cpuinfo, so other systems answer
+    False); elsewhere bfloat16 is emulated and slower than float32.
+    """
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line for line in f if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
 def make_generator(seed: int, device: torch.device) -> torch.Generator:
@@ -115,8 +134,10 @@ class Trainer:
         generator: torch.Generator,
         verbose: int = 0,
         epoch_callback: Callable[[int, float], None] | None = None,
+        autocast_dtype: torch.dtype | None = None,
     ):
         self.model = model
+        self.autocast_dtype = autocast_dtype
         self.objective = objective
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
@@ -129,6 +150,16 @@ class Trainer:
         self.rho_hat: torch.Tensor | None = None  # moving average of the code's mean activation
 
     # -- the objective -------------------------------------------------------------------------
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """Mixed precision for the forward pass when ``autocast_dtype`` is set; losses stay float32."""
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.model_device.type, dtype=self.autocast_dtype)
+
+    @property
+    def model_device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
     def corrupt(self, x: torch.Tensor) -> torch.Tensor:
         """The denoising corruption, applied to training inputs only."""
         obj = self.objective
@@ -169,7 +200,10 @@ class Trainer:
         x_in = self.corrupt(x)
         if obj.contractive_weight > 0:
             x_in = x_in.detach().requires_grad_(True)
-        code, log_var = self.model.encode(x_in)
+        with self.autocast():
+            code, log_var = self.model.encode(x_in)
+        code = code.float()
+        log_var = None if log_var is None else log_var.float()
         z = code
         terms: dict[str, torch.Tensor] = {}
         if log_var is not None:
@@ -178,7 +212,9 @@ class Trainer:
             kl = -0.5 * (1 + log_var - code.pow(2) - log_var.exp()).sum(dim=1).mean()
             # Per input feature, like the reconstruction term, so that beta=1 is the ELBO's balance.
             terms["kl"] = obj.beta * kl / x.shape[1]
-        terms["reconstruction"] = reconstruction_loss(self.model, self.model.decode_logits(z), x, obj.loss).mean()
+        with self.autocast():
+            logits = self.model.decode_logits(z)
+        terms["reconstruction"] = reconstruction_loss(self.model, logits.float(), x, obj.loss).mean()
         if obj.sparsity is not None:
             terms["sparsity"] = obj.sparsity_weight * self.sparsity_penalty(code)
         if obj.contractive_weight > 0:

@@ -153,7 +153,7 @@ def model_options(f: Callable) -> Callable:
         click.option("--noise", type=click.Choice(["mask", "gaussian"]), help="Denoising autoencoder corruption."),
         click.option("--noise-level", type=click.FloatRange(min=0), default=0.2, show_default=True),
         click.option("--sparsity", type=click.Choice(["l1", "kl"]), help="Sparse autoencoder penalty."),
-        click.option("--sparsity-weight", type=click.FloatRange(min=0), default=1e-3, show_default=True),
+        click.option("--sparsity-weight", type=click.FloatRange(min=0), default=None, show_default="auto: 1e-4 for l1, 1e-3 for kl"),
         click.option("--contractive-weight", type=click.FloatRange(min=0), default=0.0, show_default=True),
         click.option("--tied", is_flag=True, help="Tie decoder weights to the encoder's."),
         click.option("--variational", is_flag=True, help="Variational autoencoder."),
@@ -174,11 +174,12 @@ def _reducer(kwargs: dict[str, Any]):
     from .baselines import make_reducer
 
     method, dim, seed = kwargs.pop("method"), kwargs.pop("dim"), kwargs.pop("seed")
+    sparsity_weight = kwargs.pop("sparsity_weight")
     ae_params = dict(
         hidden_layer_sizes=kwargs.pop("hidden_layers"), activation=kwargs.pop("activation"), loss=kwargs.pop("loss"),
         max_iter=kwargs.pop("epochs") or "auto", batch_size=kwargs.pop("batch_size") or "auto",
         learning_rate_init=kwargs.pop("lr"), alpha=kwargs.pop("weight_decay"), noise=kwargs.pop("noise"),
-        noise_level=kwargs.pop("noise_level"), sparsity=kwargs.pop("sparsity"), sparsity_weight=kwargs.pop("sparsity_weight"),
+        noise_level=kwargs.pop("noise_level"), sparsity=kwargs.pop("sparsity"), sparsity_weight="auto" if sparsity_weight is None else sparsity_weight,
         contractive_weight=kwargs.pop("contractive_weight"), tied_weights=kwargs.pop("tied"),
         variational=kwargs.pop("variational"), beta=kwargs.pop("beta"), pretrain=kwargs.pop("pretrain"),
         input_shape=kwargs.pop("conv_shape"), early_stopping=kwargs.pop("early_stopping") or "auto", device=kwargs.pop("device"),

@@ -6,6 +6,7 @@ import importlib.metadata
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
@@ -111,8 +112,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         ``"l1"`` gives the code a ReLU and penalises its L1 norm; ``"kl"`` gives the code a sigmoid
         and penalises the KL divergence between ``sparsity_target`` and each unit's
         mean activation, estimated per mini-batch and smoothed by a moving average.
-    sparsity_weight : float, default=1e-3
-        Weight of the sparsity penalty.
+    sparsity_weight : "auto" or float, default="auto"
+        Weight of the sparsity penalty. ``"auto"`` is 1e-4 for ``"l1"`` (the penalty sums
+        over code units; 1e-3 left every unit of an 8-D MNIST code dead) and 1e-3 for ``"kl"``.
+        A fit whose L1 code ends all zero (every ReLU dead) warns.
     sparsity_target : float, default=0.05
         Target mean activation for ``sparsity="kl"``, in (0, 1).
     sparsity_momentum : float, default=0.9
@@ -149,6 +152,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Print one line per epoch on stderr when positive.
     device : str, default="auto"
         Torch device; ``"auto"`` picks CUDA or Apple's MPS when present, else the CPU.
+    precision : {"auto", "float32", "bfloat16"}, default="auto"
+        Arithmetic of the training forward pass. ``"bfloat16"`` is mixed precision
+        (float32 weights and losses), 1.3-2x faster where the hardware has native
+        bfloat16 (recent GPUs; CPUs with AVX-512 BF16 or AMX). ``"auto"`` uses it for
+        20,000 rows or more on such hardware, else float32. ``transform`` is float32.
 
     Attributes
     ----------
@@ -182,6 +190,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         The fitted autoencoder; ``encoder_`` and ``decoder_`` are its two halves.
     device_ : torch.device
         Device the model lives on.
+    precision_ : str
+        The resolved training precision, ``"float32"`` or ``"bfloat16"``.
     fit_time_ : float
         Seconds spent in the last ``fit``.
 
@@ -234,7 +244,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         "tol": [Interval(Real, 0, None, closed="left")],
         "tied_weights": ["boolean"],
         "sparsity": [StrOptions({"l1", "kl"}), None],
-        "sparsity_weight": [Interval(Real, 0, None, closed="left")],
+        "sparsity_weight": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
         "sparsity_momentum": [Interval(Real, 0, 1, closed="left")],
         "noise": [StrOptions({"mask", "gaussian"}), None],
@@ -249,6 +259,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "device": [str],
+        "precision": [StrOptions({"auto", "float32", "bfloat16"})],
     }
 
     def __init__(
@@ -271,7 +282,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         linear_skip="auto",
         tied_weights=False,
         sparsity=None,
-        sparsity_weight=1e-3,
+        sparsity_weight="auto",
         sparsity_target=0.05,
         sparsity_momentum=0.9,
         noise=None,
@@ -286,6 +297,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         random_state=None,
         verbose=0,
         device="auto",
+        precision="auto",
     ):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -319,6 +331,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
+        self.precision = precision
 
     # -- scikit-learn plumbing -----------------------------------------------------------------
     def __sklearn_tags__(self):
@@ -408,13 +421,33 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             linear_skip=self.linear_skip_,
         )
 
+    def _sparsity_weight(self) -> float:
+        if self.sparsity_weight != "auto":
+            return float(self.sparsity_weight)
+        return 1e-4 if self.sparsity == "l1" else 1e-3
+
+    def _warn_on_dead_code_units(self, X) -> None:
+        """L1 on a ReLU code can switch every unit off for good; say so rather than return a dead code."""
+        import torch
+
+        with torch.no_grad():
+            code, _ = self.model_.encode(X[:10_000])
+        if bool((code <= 0).all()):
+            warnings.warn(
+                f"all {code.shape[1]} code units are zero on every training row (dead ReLUs), so the code "
+                f"carries nothing: "
+                f"sparsity_weight={self._sparsity_weight():g} is too strong for this data; lower it",
+                UserWarning, stacklevel=4)
+
     def _make_trainer(self, epoch_callback: Callable[[int, float], None] | None = None):
+        import torch
+
         from ._training import Objective, Trainer
 
         objective = Objective(
             loss=self.loss_,
             sparsity=self.sparsity,
-            sparsity_weight=self.sparsity_weight,
+            sparsity_weight=self._sparsity_weight(),
             sparsity_target=self.sparsity_target,
             sparsity_momentum=self.sparsity_momentum,
             noise=self.noise,
@@ -431,14 +464,19 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             generator=self._generator,
             verbose=self.verbose,
             epoch_callback=epoch_callback,
+            autocast_dtype=torch.bfloat16 if self.precision_ == "bfloat16" else None,
         )
 
     def _initialise(self, X: np.ndarray) -> None:
         """Resolve options, build the model and the private RNG: everything before the first epoch."""
-        from ._training import build_model, make_generator, resolve_device
+        from ._training import bfloat16_is_fast, build_model, make_generator, resolve_device
 
         self._resolve_options(X)
         self.device_ = resolve_device(self.device)
+        self.precision_ = self.precision
+        if self.precision == "auto":
+            fast = X.shape[0] >= 20_000 and bfloat16_is_fast(self.device_)
+            self.precision_ = "bfloat16" if fast else "float32"
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self._seed = seed
         self._generator = make_generator(seed, self.device_)
@@ -492,6 +530,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             X_train, self.max_iter_, X_val=X_val, n_iter_no_change=self.n_iter_no_change, tol=self.tol
         )
         self.model_.eval()
+        if self.sparsity == "l1":
+            self._warn_on_dead_code_units(X_train)
         self._partial_trainer = None  # a later partial_fit continues with a fresh optimiser
         self.n_iter_ = len(losses)
         self.loss_curve_ = losses
@@ -698,6 +738,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             "max_iter_": self.max_iter_,
             "early_stopping_": self.early_stopping_,
             "linear_skip_": self.linear_skip_,
+            "precision_": self.precision_,
             "fit_time_": self.fit_time_,
             "seed": self._seed,
         }
@@ -737,6 +778,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             if fitted.get("feature_names_in_"):
                 est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
             est.hidden_layer_sizes_ = tuple(fitted["hidden_layer_sizes_"])
+            est.precision_ = fitted.get("precision_", "float32")  # absent from files of 0.1.0
             est._seed = int(fitted["seed"])
             est.mean_ = tensors["scaling.mean"]
             est.scale_ = tensors["scaling.scale"]

@@ -45,20 +45,30 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         if len(classes) <= 20:
             handles = [ax.scatter([], [], color=points.cmap(points.norm(i)), s=12) for i in range(len(classes))]
             ax.legend(handles, classes, fontsize=7, markerscale=1.5, loc="best", frameon=False)
+    # A few far outliers (common in autoencoder codes) would otherwise squeeze the rest into a dot.
+    low, high = np.percentile(xy, [0.5, 99.5], axis=0)
+    pad = 0.05 * (high - low)
+    if np.all(high > low):
+        ax.set_xlim(low[0] - pad[0], high[0] + pad[0])
+        ax.set_ylim(low[1] - pad[1], high[1] + pad[1])
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
 
 
+def plot_image_rows(axes_grid, rows: Sequence[tuple[str, np.ndarray]], image_shape: Sequence[int]) -> None:
+    """One labelled row of images per ``(label, images)`` pair, e.g. originals then reconstructions."""
+    for r, (label, images) in enumerate(rows):
+        for j in range(axes_grid.shape[1]):
+            ax = axes_grid[r, j]
+            ax.imshow(np.asarray(images[j]).reshape(image_shape), cmap="gray")
+            ax.axis("off")
+        axes_grid[r, 0].set_title(label, fontsize=8, loc="left")
+
+
 def plot_reconstructions(axes_grid, X: np.ndarray, X_hat: np.ndarray, image_shape: Sequence[int]) -> None:
     """Originals on the top row, reconstructions below, like the design documents' figures."""
-    for j in range(axes_grid.shape[1]):
-        for row, source in enumerate((X, X_hat)):
-            ax = axes_grid[row, j]
-            ax.imshow(np.asarray(source[j]).reshape(image_shape), cmap="gray")
-            ax.axis("off")
-    axes_grid[0, 0].set_title("original", fontsize=8, loc="left")
-    axes_grid[1, 0].set_title("reconstruction", fontsize=8, loc="left")
+    plot_image_rows(axes_grid, [("original", X), ("reconstruction", X_hat)], image_shape)
 
 
 def save_figure(fig, path: str | os.PathLike) -> None:

@@ -1,7 +1,7 @@
 """kNN benchmark: raw pixels, PCA, UMAP and aereduce on MNIST and Fashion-MNIST.
 
     python -m benchmarks.knn --data-home ../shared/data --datasets mnist fashion-mnist --dims 2 8 16 30
-    python -m benchmarks.knn --quick          # a 10k/2k subsample, about two minutes
+    python -m benchmarks.knn --quick          # MNIST 10k/2k subsample at 8-D, about two minutes
 
 Every method sees the same split (the standard 60k/10k unless --quick); kNN uses
 k=7 fit on the train codes and scored on the test codes. Results go to
@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import resource
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -25,7 +26,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 FAMILY = {
     "denoising": {"noise": "mask", "noise_level": 0.2},
-    "sparse": {"sparsity": "l1", "sparsity_weight": 1e-3},
+    "sparse": {"sparsity": "l1"},
     "variational": {"variational": True},
     "conv": {"input_shape": (1, 28, 28)},
 }
@@ -77,7 +78,18 @@ def knn(Z_train, y_train, Z_test, y_test) -> tuple[float, float]:
     return float(acc), time.perf_counter() - tic
 
 
-def run_method(method: str, dim: int, seed: int, data, variant: str | None = None) -> dict[str, Any]:
+def example_rows(y_test: np.ndarray) -> np.ndarray:
+    """The first test image of each class: the images of the reconstruction figures."""
+    return np.array([int(np.flatnonzero(y_test == c)[0]) for c in np.unique(y_test)])
+
+
+def run_method(method: str, dim: int, seed: int, data, variant: str | None = None
+               ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Fit one method and score it; returns the result row and arrays for the figures.
+
+    The arrays are the 2-D test codes (for 2-D rows) and the reconstructions of
+    :func:`example_rows` (for methods with an inverse).
+    """
     from aereduce import AutoencoderTransformer
     from aereduce.baselines import make_umap
     from sklearn.decomposition import PCA
@@ -98,39 +110,61 @@ def run_method(method: str, dim: int, seed: int, data, variant: str | None = Non
     acc, knn_s = knn(Z_train, y_train, Z_test, y_test)
     row = {"method": method if variant is None else f"ae-{variant}", "dim": dim, "seed": seed, "knn_acc": acc,
            "knn_s": round(knn_s, 3), "fit_s": round(fit_s, 3), "transform_s": round(transform_s, 4)}
+    arrays: dict[str, np.ndarray] = {}
+    if dim == 2:
+        arrays["map"] = np.asarray(Z_test, dtype=np.float32)
     if method != "umap":
         X_hat = model.inverse_transform(Z_test)
+        arrays["reconstruction"] = np.asarray(X_hat[example_rows(y_test)], dtype=np.float32)
         err = (X_hat - X_test) ** 2
         row["sq_err_per_image"] = float(err.sum(axis=1).mean())
         row["mse_per_pixel"] = float(err.mean())
     if method == "ae":
         row["epochs"] = model.n_iter_
+        row["precision"] = model.precision_
     row["peak_rss_mb"] = round(peak_rss_mb(), 1)
-    return row
+    return row, arrays
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write an .npz atomically (figures are redrawn from it by benchmarks.report)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez_compressed(f, **arrays)
+    tmp.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", nargs="+", default=["mnist", "fashion-mnist"], choices=["mnist", "fashion-mnist"])
-    parser.add_argument("--dims", nargs="+", type=int, default=[2, 8, 16, 30])
+    parser.add_argument("--datasets", nargs="+", default=None, choices=["mnist", "fashion-mnist"],
+                        help="Default: both (only mnist with --quick).")
+    parser.add_argument("--dims", nargs="+", type=int, default=None, help="Default: 2 8 16 30 (8 with --quick).")
     parser.add_argument("--methods", nargs="+", default=["raw", "pca", "umap", "ae"], choices=["raw", "pca", "umap", "ae"])
     parser.add_argument("--family", nargs="*", default=[], choices=sorted(FAMILY), help="Family members to add (at --family-dims).")
     parser.add_argument("--family-dims", nargs="+", type=int, default=[8])
     parser.add_argument("--family-datasets", nargs="+", default=["mnist"])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0], help="Seeds for the headline aereduce rows (mean ± std in the report).")
     parser.add_argument("--headline-dims", nargs="+", type=int, default=[8, 16], help="Dims whose aereduce rows run every seed.")
+    parser.add_argument("--recon-dims", nargs="*", type=int, default=[8, 16, 64],
+                        help="Dims of the reconstruction figure; PCA and aereduce (not UMAP) run at those not in --dims.")
     parser.add_argument("--data-home", default=None, help="Folder with one sub-folder per dataset (default: the download cache).")
-    parser.add_argument("--quick", action="store_true", help="10k train / 2k test subsample, dims 8 only.")
+    parser.add_argument("--quick", action="store_true", help="10k train / 2k test subsample of MNIST at 8-D: a smoke test.")
     parser.add_argument("--out", default=str(HERE / "results" / "knn.json"))
     parser.add_argument("--report", action="store_true", help="Also write benchmarks/RESULTS.md and plots from --out.")
     args = parser.parse_args(argv)
     from aereduce.datasets import LOADERS
 
+    if args.datasets is None:
+        args.datasets = ["mnist"] if args.quick else ["mnist", "fashion-mnist"]
+    if args.dims is None:
+        args.dims = [8] if args.quick else [2, 8, 16, 30]
     if args.quick:
-        args.dims = [8]
+        args.recon_dims = [d for d in args.recon_dims if d in args.dims]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     if "umap" in args.methods:
         warm_up_umap()
-    result: dict[str, Any] = {"machine": machine(), "args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "rows": []}
+    command = "python -m benchmarks.knn " + shlex.join(sys.argv[1:] if argv is None else argv)
+    result: dict[str, Any] = {"machine": machine(), "command": command.strip(), "args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "rows": []}
     for name in args.datasets:
         home = None if args.data_home is None else Path(args.data_home) / name
         (X_train, y_train), (X_test, y_test) = LOADERS[name](home)
@@ -140,14 +174,15 @@ def main(argv: list[str] | None = None) -> int:
         jobs: list[tuple[str, int, int, str | None]] = []
         if "raw" in args.methods:
             jobs.append(("raw", X_train.shape[1], 0, None))
-        for dim in args.dims:
+        for dim in sorted(set(args.dims) | set(args.recon_dims)):
             for method in ("pca", "umap", "ae"):
-                if method in args.methods:
+                if method in args.methods and (dim in args.dims or method != "umap"):
                     for seed in (args.seeds if method == "ae" and dim in args.headline_dims else args.seeds[:1]):
                         jobs.append((method, dim, seed, None))
         for dim in args.family_dims if name in args.family_datasets else []:
             for variant in args.family:
                 jobs.append(("ae", dim, args.seeds[0], variant))
+        figure_arrays: dict[str, np.ndarray] = {"labels": y_test, "originals": X_test[example_rows(y_test)]}
         for method, dim, seed, variant in jobs:
             print(f"[{name}] {method}{'-' + variant if variant else ''} dim={dim} seed={seed} ...", file=sys.stderr, flush=True)
             if method == "raw":
@@ -155,7 +190,11 @@ def main(argv: list[str] | None = None) -> int:
                 row = {"method": "raw", "dim": dim, "seed": 0, "knn_acc": acc, "knn_s": round(knn_s, 3),
                        "peak_rss_mb": round(peak_rss_mb(), 1)}
             else:
-                row = run_method(method, dim, seed, data, variant)
+                row, arrays = run_method(method, dim, seed, data, variant)
+                if seed == args.seeds[0]:
+                    for kind, array in arrays.items():
+                        figure_arrays[f"{kind}/{row['method']}/{dim}"] = array
+                    save_arrays(Path(args.out).with_suffix(f".{name}.npz"), figure_arrays)
             row["dataset"] = name
             row["n_train"], row["n_test"] = len(X_train), len(X_test)
             result["rows"].append(row)

@@ -1,6 +1,7 @@
 """The estimator's behaviour and each family member's defining property, on small seeded data."""
 
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -97,8 +98,16 @@ def hoyer_sparsity(Z):
 def test_l1_sparse_codes_are_sparser_than_plain_ones(digits):
     X, _ = digits
     plain = fast(n_components=32).fit(X)
-    sparse = fast(n_components=32, sparsity="l1", sparsity_weight=0.05).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a collapsed (all-zero) code would be sparse but useless
+        sparse = fast(n_components=32, sparsity="l1", sparsity_weight=1e-3).fit(X)
     assert hoyer_sparsity(sparse.transform(X)) > hoyer_sparsity(plain.transform(X)) + 0.1
+
+
+def test_dead_l1_code_units_warn_and_name_the_weight(digits):
+    X, _ = digits
+    with pytest.warns(UserWarning, match=r"all 4 code units are zero on every training row.*sparsity_weight=5"):
+        fast(n_components=4, sparsity="l1", sparsity_weight=5.0).fit(X)
 
 
 def test_kl_sparsity_drives_mean_activation_to_the_target(digits):
@@ -299,6 +308,27 @@ def test_verbose_prints_on_stderr_only(capsys, digits):
     fast(n_components=2, max_iter=2, verbose=1).fit(X)
     loud = capsys.readouterr()
     assert loud.out == "" and "epoch 2/2" in loud.err
+
+
+def test_bfloat16_mixed_precision_trains_close_to_float32(tmp_path, digits):
+    X, _ = digits
+    full = fast(n_components=8, max_iter=30).fit(X)
+    mixed = fast(n_components=8, max_iter=30, precision="bfloat16").fit(X)
+    assert (full.precision_, mixed.precision_) == ("float32", "bfloat16")
+    assert mixed.loss_curve_[-1] < 0.8 * mixed.loss_curve_[0]  # it learns
+    assert mixed.score(X) > 1.15 * full.score(X)  # score is the negative error: at most 15% worse
+    mixed.save(tmp_path / "m.aer")
+    assert AutoencoderTransformer.load(tmp_path / "m.aer").precision_ == "bfloat16"
+
+
+def test_auto_precision_is_float32_below_20000_rows(digits, monkeypatch):
+    import aereduce._training as training
+
+    monkeypatch.setattr(training, "bfloat16_is_fast", lambda device: True)
+    X, _ = digits
+    assert fast(max_iter=1).fit(X).precision_ == "float32"
+    big = np.tile(X, (12, 1))[:20_000]
+    assert fast(max_iter=1, batch_size=2048).fit(big).precision_ == "bfloat16"
 
 
 def test_auto_device_is_cuda_or_mps_when_present_else_cpu():
