@@ -154,11 +154,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="Dims of the reconstruction figure; PCA and aereduce (not UMAP) run at those not in --dims.")
     parser.add_argument("--data-home", default=None, help="Folder with one sub-folder per dataset (default: the download cache).")
     parser.add_argument("--quick", action="store_true", help="10k train / 2k test subsample of MNIST at 8-D: a smoke test.")
-    parser.add_argument("--out", default=str(HERE / "results" / "knn.json"))
+    parser.add_argument("--out", default=None,
+                        help="Results JSON (default: results/knn.json, or results/quick/knn.json with --quick).")
     parser.add_argument("--report", action="store_true", help="Also write benchmarks/RESULTS.md and plots from --out.")
     args = parser.parse_args(argv)
     from aereduce.datasets import LOADERS
 
+    if args.out is None:
+        args.out = str(HERE / "results" / ("quick" if args.quick else "") / "knn.json")
     if args.datasets is None:
         args.datasets = ["mnist"] if args.quick else ["mnist", "fashion-mnist"]
     if args.dims is None:
@@ -212,7 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         from .report import write_report
 
-        write_report(Path(args.out), HERE / "RESULTS.md")
+        # Only the default full run may replace the committed RESULTS.md; any other run
+        # (--quick, --out elsewhere) gets its report next to its own results.
+        full_run = Path(args.out).resolve() == (HERE / "results" / "knn.json").resolve()
+        write_report(Path(args.out), HERE / "RESULTS.md" if full_run else Path(args.out).with_suffix(".md"))
     return 0
 
 
