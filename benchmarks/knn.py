@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from aereduce._files import atomic_output
+
 HERE = Path(__file__).resolve().parent
 FAMILY = {
     "denoising": {"noise": "mask", "noise_level": 0.2},
@@ -133,10 +135,8 @@ def run_method(method: str, dim: int, seed: int, data, variant: str | None = Non
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write an .npz atomically (figures are redrawn from it by benchmarks.report)."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_output(path) as tmp, open(tmp, "wb") as f:
         np.savez_compressed(f, **arrays)
-    tmp.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,18 +207,12 @@ def main(argv: list[str] | None = None) -> int:
             row["n_train"], row["n_test"] = len(X_train), len(X_test)
             result["rows"].append(row)
             print("   " + json.dumps(row), file=sys.stderr, flush=True)
-            out = Path(args.out)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_suffix(".tmp")
-            tmp.write_text(json.dumps(result, indent=1))
-            tmp.replace(out)  # a partial run still leaves valid JSON
+            with atomic_output(args.out) as tmp:  # a partial run still leaves valid JSON
+                Path(tmp).write_text(json.dumps(result, indent=1))
     if args.report:
-        from .report import write_report
+        from .report import report_path, write_report
 
-        # Only the default full run may replace the committed RESULTS.md; any other run
-        # (--quick, --out elsewhere) gets its report next to its own results.
-        full_run = Path(args.out).resolve() == (HERE / "results" / "knn.json").resolve()
-        write_report(Path(args.out), HERE / "RESULTS.md" if full_run else Path(args.out).with_suffix(".md"))
+        write_report(Path(args.out), report_path(Path(args.out)))
     return 0
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from aereduce._files import atomic_output
+
 HERE = Path(__file__).resolve().parent
 
 TARGETS = [  # (dataset, dim, metric, comparison, target, label)
@@ -44,12 +46,27 @@ def _value(groups, dataset: str, method: str, dim: int, key: str) -> float | Non
     return statistics.mean(values) if values else None
 
 
+FULL_RUN = HERE / "results" / "knn.json"
+
+
+def report_path(results: Path) -> Path:
+    """RESULTS.md for the default full run only; any other run (--quick, another --out)
+    gets its report beside its own results, so it never replaces the committed one."""
+    return HERE / "RESULTS.md" if results.resolve() == FULL_RUN.resolve() else results.with_suffix(".md")
+
+
+def _met(value: float | None, op: str, target: float) -> str:
+    if value is None:
+        return "not run"
+    return "yes" if (value >= target if op == ">=" else value <= target) else "**no**"
+
+
 def write_report(results: Path, out: Path) -> None:
     run = json.loads(results.read_text())
     rows, machine = run["rows"], run["machine"]
     groups = _group(rows)
     lines = ["# Benchmark results", "",
-             f"One run of `{run.get('command') or 'python -m benchmarks.knn ' + ' '.join(_argv(run['args']))}`, started {run['started']}.", "",
+             f"One run of `{run['command']}`, started {run['started']}.", "",
              "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()), "",
              "kNN: k=7, fit on the train codes, scored on the test codes. Squared error per image is Hinton & "
              "Salakhutdinov's measure (sum over 784 pixels in [0, 1], mean over test images). Times are seconds of "
@@ -86,22 +103,20 @@ def write_report(results: Path, out: Path) -> None:
     lines += ["## Targets of the benchmark issue", "", "| target | wanted | reached | met |", "|---|---|---|---|"]
     for dataset, dim, key, op, target, label in TARGETS:
         value = _value(groups, dataset, "ae", dim, key)
-        met = "not run" if value is None else ("yes" if (value >= target if op == ">=" else value <= target) else "**no**")
-        lines.append(f"| {label} | {op} {target} | {'–' if value is None else f'{value:.4g}'} | {met} |")
+        lines.append(f"| {label} | {op} {target} | {'–' if value is None else f'{value:.4g}'} | {_met(value, op, target)} |")
     for dataset in dict.fromkeys(r["dataset"] for r in rows):
         raw_knn = _value(groups, dataset, "raw", 784, "knn_s")
         for dim in (8, 16):
             ae = {k: _value(groups, dataset, "ae", dim, k) for k in ("fit_s", "transform_s", "knn_s")}
             umap = {k: _value(groups, dataset, "umap", dim, k) for k in ("fit_s", "transform_s")}
-            for label, value, op, target in (
+            speed_targets = [
                 (f"{dataset} {dim}-D fit time, aereduce / UMAP", _quotient(ae["fit_s"], umap["fit_s"]), "<=", 1.0),
                 (f"{dataset} {dim}-D transform of the test rows, UMAP / aereduce", _quotient(umap["transform_s"], ae["transform_s"]), ">=", 20.0),
-                (f"{dataset} {dim}-D kNN time, raw pixels / aereduce", _quotient(raw_knn, ae["knn_s"]), ">=", 20.0),
-            ):
-                if dim == 16 and "kNN time" in label:
-                    continue  # the issue asks it at 8-D
-                met = "not run" if value is None else ("yes" if (value >= target if op == ">=" else value <= target) else "**no**")
-                lines.append(f"| {label} | {op} {target:g}× | {'–' if value is None else f'{value:.2f}×'} | {met} |")
+            ]
+            if dim == 8:  # the issue asks the kNN speed-up at 8-D only
+                speed_targets.append((f"{dataset} {dim}-D kNN time, raw pixels / aereduce", _quotient(raw_knn, ae["knn_s"]), ">=", 20.0))
+            for label, value, op, target in speed_targets:
+                lines.append(f"| {label} | {op} {target:g}× | {'–' if value is None else f'{value:.2f}×'} | {_met(value, op, target)} |")
     lines.append("")
     notes = results.with_suffix(".notes.md")
     if notes.exists():  # what a reader must know about this run that the numbers cannot say
@@ -128,19 +143,8 @@ def write_report(results: Path, out: Path) -> None:
             if recon:
                 lines += [f"{dataset}: the first test image of each class, and its reconstruction by PCA and aereduce:", "",
                           f"![reconstructions]({recon.name})", ""]
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text("\n".join(lines))
-    tmp.replace(out)
-
-
-def _argv(args: dict[str, Any]) -> list[str]:
-    out = []
-    for key in ("datasets", "dims", "seeds", "family"):
-        if args.get(key):
-            out += [f"--{key}", *map(str, args[key])]
-    if args.get("data_home"):
-        out += ["--data-home", args["data_home"]]
-    return out
+    with atomic_output(out) as tmp:
+        Path(tmp).write_text("\n".join(lines))
 
 
 def _diff(a: float | None, b: float | None) -> str:
@@ -210,5 +214,5 @@ def _reconstructions_figure(plt, dataset: str, arrays: dict[str, np.ndarray], pa
 
 
 if __name__ == "__main__":
-    results = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "results" / "knn.json"
-    write_report(results, HERE / "RESULTS.md")
+    results = Path(sys.argv[1]) if len(sys.argv) > 1 else FULL_RUN
+    write_report(results, report_path(results))
