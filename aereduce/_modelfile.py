@@ -15,13 +15,10 @@ from typing import Any
 import numpy as np
 
 from ._files import atomic_output
+from .errors import ModelFileError
 
 FORMAT_NAME = "aereduce-model"
 FORMAT_VERSION = 1
-
-
-class ModelFileError(ValueError):
-    """The file is missing, unreadable, or not a valid aereduce model."""
 
 
 def write_model_file(path: str | os.PathLike, kind: str, tensors: dict[str, np.ndarray], metadata: dict[str, Any]) -> None:

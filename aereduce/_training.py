@@ -19,11 +19,8 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
+from .errors import TrainingError
 from ._model import Autoencoder, MLPDecoder, MLPEncoder, TiedDecoder
-
-
-class TrainingError(RuntimeError):
-    """Raised when training diverges (a NaN or infinite loss)."""
 
 
 def resolve_device(device: str | torch.device) -> torch.device:

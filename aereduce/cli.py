@@ -36,7 +36,7 @@ class UserError(click.ClickException):
 def _user_errors() -> tuple[type[BaseException], ...]:
     from ._modelfile import ModelFileError
     from .datasets import DatasetError
-    from .io import InputError
+    from .tables import InputError
 
     return (InputError, ModelFileError, DatasetError, ValueError, ImportError, OSError)
 
@@ -227,7 +227,7 @@ def fit(ctx: click.Context, data: str, output: str | None, holdout: float, **kwa
     import numpy as np
 
     from .baselines import ScaledPCA
-    from .io import read_table
+    from .tables import read_table
 
     table = read_table(data, **_read_options(kwargs))
     dim = kwargs["dim"]
@@ -274,7 +274,7 @@ def _load(model_path: str):
 
 def _read_for_model(model, data: str, read: dict[str, Any], chunksize: int | None):
     """Chunks of DATA with the model's columns, matched by name."""
-    from .io import InputError, iter_tables
+    from .tables import InputError, iter_tables
 
     names = [str(n) for n in getattr(model, "feature_names_in_", [])] or None
     for table in iter_tables(data, chunksize, **read):
@@ -297,7 +297,7 @@ def _read_for_model(model, data: str, read: dict[str, Any], chunksize: int | Non
 
 def _stream(ctx, model_path: str, data: str, output: str, read: dict[str, Any], compute: Callable) -> None:
     """Apply ``compute(model, table) -> DataFrame`` chunk by chunk and write atomically."""
-    from .io import TableWriter
+    from .tables import TableWriter
 
     model = _load(model_path)
     rows = 0
@@ -314,7 +314,7 @@ def _stream(ctx, model_path: str, data: str, output: str, read: dict[str, Any], 
 
 
 def _codes_frame(model, table):
-    from .io import output_frame
+    from .tables import output_frame
 
     return output_frame(model.transform(table.features()), [str(n) for n in model.get_feature_names_out()], table)
 
@@ -332,7 +332,7 @@ def transform(ctx: click.Context, model: str, data: str, output: str | None, **k
     Example:
       aereduce transform model.aer new.csv -o codes.csv
     """
-    from .io import default_output
+    from .tables import default_output
 
     _stream(ctx, model, data, output or default_output(data, "codes"), _read_options(kwargs), _codes_frame)
 
@@ -350,7 +350,7 @@ def inverse_transform(ctx: click.Context, model: str, latent: str, id_column: st
     Example:
       aereduce inverse-transform model.aer codes.csv -o reconstructed.csv
     """
-    from .io import InputError, TableWriter, default_output, iter_tables, output_frame
+    from .tables import InputError, TableWriter, default_output, iter_tables, output_frame
 
     est = _load(model)
     names = [str(n) for n in getattr(est, "feature_names_in_", [])] or [f"x{i}" for i in range(est.n_features_in_)]
@@ -379,7 +379,7 @@ def fit_transform(ctx: click.Context, data: str, output: str | None, **kwargs: A
     Example:
       aereduce fit-transform data.csv --dim 2 --method umap -o map.csv
     """
-    from .io import default_output, output_frame, read_table, write_table
+    from .tables import default_output, output_frame, read_table, write_table
 
     table = read_table(data, **_read_options(kwargs))
     dim = kwargs["dim"]
@@ -414,7 +414,7 @@ def score(ctx: click.Context, model: str, data: str, top: int | None, output: st
     """
     import pandas as pd
 
-    from .io import default_output, output_frame, write_table
+    from .tables import default_output, output_frame, write_table
 
     read = _read_options(kwargs)
     output = output or default_output(data, "scores")
@@ -537,7 +537,7 @@ def compare(ctx: click.Context, data: str, dim: int, methods: str, test_size: fl
       aereduce compare data.csv --dim 2 --label-column species
     """
     from .compare import compare_methods
-    from .io import read_table
+    from .tables import read_table
 
     table = read_table(data, **_read_options(kwargs))
     wanted = [m.strip() for m in methods.split(",") if m.strip()]
@@ -612,7 +612,7 @@ def datasets_export(ctx: click.Context, name: str, split: str, data_home: str | 
       aereduce datasets export mnist --rows 5000 -o mnist.parquet
     """
     from .datasets import LOADERS
-    from .io import output_frame, write_table
+    from .tables import output_frame, write_table
 
     (X_train, y_train), (X_test, y_test) = LOADERS[name](data_home)
     X, y = (X_train, y_train) if split == "train" else (X_test, y_test)

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ._files import atomic_output
+from .errors import DatasetError
 
 FILES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 
@@ -43,10 +44,6 @@ MIRRORS = {
 }
 
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype(">i2"), 0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
-
-
-class DatasetError(ValueError):
-    """A dataset file is missing, truncated or corrupt."""
 
 
 def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
+import io as _stdio
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -19,13 +19,10 @@ from typing import Any
 import numpy as np
 
 from ._files import atomic_output
+from .errors import InputError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".npy": "npy", ".npz": "npz"}
 NAN_POLICIES = ("error", "drop", "zero", "mean")
-
-
-class InputError(ValueError):
-    """Bad input data; the message names the file and, where it can, the column or row."""
 
 
 @dataclass
@@ -72,7 +69,7 @@ def _read_text_head(path: str, sep: str) -> tuple[bool, Any]:
     """Whether the first line is a header, and the source to hand to pandas."""
     if path == "-":
         text = sys.stdin.read()
-        source: Any = io.StringIO(text)
+        source: Any = _stdio.StringIO(text)
         first = text.splitlines()[0] if text.strip() else ""
     else:
         source = path

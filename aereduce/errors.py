@@ -1,0 +1,37 @@
+"""The project's exceptions: one base class, so callers can tell a user's mistake from a bug.
+
+The command line turns an :class:`AereduceError` (and a genuine I/O error) into one line
+on stderr; anything else is a bug and says so. Subclasses also inherit the standard
+exception a Python caller would expect (``ValueError`` for bad input, ``RuntimeError``
+for a failed fit), so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+
+class AereduceError(Exception):
+    """Base class of every error aereduce raises on purpose."""
+
+
+class InputError(AereduceError, ValueError):
+    """Bad input data; the message names the file and, where it can, the column or row."""
+
+
+class ModelFileError(AereduceError, ValueError):
+    """The file is missing, unreadable, or not a valid aereduce model."""
+
+
+class DatasetError(AereduceError, ValueError):
+    """A dataset could not be downloaded, or a file does not match its published checksum."""
+
+
+class OptionError(AereduceError, ValueError):
+    """A combination of options that cannot work together, or does not fit the data."""
+
+
+class TrainingError(AereduceError, RuntimeError):
+    """Training failed: the loss diverged, or the fit is far worse than PCA's."""
+
+
+class MissingDependencyError(AereduceError, ImportError):
+    """An optional dependency is not installed; the message gives the ``pip install`` line."""
