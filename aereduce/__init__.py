@@ -14,7 +14,7 @@ def __getattr__(name: str):
 
         return AutoencoderTransformer
     if name == "load":
-        from .baselines import load_model
+        from ._persistence import load_model
 
         return load_model
     raise AttributeError(f"module 'aereduce' has no attribute {name!r}")

@@ -1,8 +1,9 @@
-"""Training: device choice, seeding, the objective (losses and penalties) and the epoch loop.
+"""Training: device choice, seeding, PCA's start, and the epoch loop with its callbacks.
 
-The loop is a :class:`Trainer` made of small steps (``corrupt``, ``objective``,
-``train_step``, ``train_epoch``, ``evaluate``, ``fit``), each of which a subclass
-may override, in the spirit of skorch's ``NeuralNet``. The estimator owns
+The loop is a :class:`Trainer` made of small steps (``train_step``, ``train_epoch``,
+``evaluate``, ``fit``), each of which a subclass may override, in the spirit of skorch's
+``NeuralNet``. What is minimised is an :class:`~aereduce.objective.Objective`; early
+stopping, progress and verbose printing are :class:`Callback` objects. The estimator owns
 validation and scikit-learn conventions; nothing here does.
 """
 
@@ -19,14 +20,26 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-from .errors import TrainingError
-from ._model import Autoencoder, MLPDecoder, MLPEncoder, TiedDecoder
+import numpy as np
+
+from ._model import Autoencoder, AutoencoderConfig, MLPDecoder, MLPEncoder, TiedDecoder
+from .errors import ModelFileError, OptionError, TrainingError
+from .objective import Objective, Reconstruction
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
-    """``'auto'`` picks CUDA, then Apple's MPS, then the CPU; anything else is passed to torch."""
+    """``'auto'`` picks CUDA, then Apple's MPS, then the CPU; anything else must name a device torch has."""
     if str(device) != "auto":
-        return torch.device(device)
+        try:
+            chosen = torch.device(device)
+        except (RuntimeError, ValueError):
+            raise OptionError(f"device={device!r} is not a torch device; use auto, cpu, cuda, cuda:N or mps") from None
+        if chosen.type == "cuda" and (not torch.cuda.is_available() or (chosen.index or 0) >= torch.cuda.device_count()):
+            have = torch.cuda.device_count() if torch.cuda.is_available() else 0
+            raise OptionError(f"device={device!r} is not available: torch sees {have} CUDA device(s); use auto or cpu")
+        if chosen.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+            raise OptionError(f"device={device!r} is not available on this machine; use auto or cpu")
+        return chosen
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
@@ -68,6 +81,28 @@ def build_model(cfg, seed: int, device: torch.device) -> Autoencoder:
     return model.to(device)
 
 
+def model_from_tensors(cfg: AutoencoderConfig, tensors: dict[str, np.ndarray], device: torch.device,
+                       source: str) -> Autoencoder:
+    """The model a file's ``model.*`` tensors describe, after checking each name and shape against
+    ``cfg`` on torch's meta device, so that no memory is spent on a network the file cannot fill."""
+    state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+    with torch.device("meta"):
+        model = Autoencoder(cfg)
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    for name in sorted(set(expected) | set(state)):
+        if name not in state:
+            raise ModelFileError(f"{source}: corrupt model: no tensor model.{name}")
+        if name not in expected:
+            raise ModelFileError(f"{source}: corrupt model: unexpected tensor model.{name}")
+        if tuple(state[name].shape) != expected[name]:
+            raise ModelFileError(f"{source}: corrupt model: model.{name} has shape {tuple(state[name].shape)}, "
+                                 f"its configuration needs {expected[name]}")
+        if not np.all(np.isfinite(state[name])):
+            raise ModelFileError(f"{source}: corrupt model: model.{name} holds NaN or inf")
+    model.load_state_dict({k: torch.from_numpy(np.array(v, dtype=np.float32)) for k, v in state.items()}, assign=True)
+    return model.to(device).eval()
+
+
 def init_from_pca(model: Autoencoder, X: torch.Tensor) -> None:
     """Start a model with linear skips exactly at PCA's solution.
 
@@ -93,132 +128,152 @@ def init_from_pca(model: Autoencoder, X: torch.Tensor) -> None:
 
 
 @dataclass
-class Objective:
-    """What training minimises: a reconstruction loss plus the variant's penalties."""
+class FitHistory:
+    """What a fit did: the estimator's history attributes, saved with the model."""
 
-    loss: str = "mse"  # "mse", "bce" (expects a sigmoid output) or "cosine"
-    sparsity: str | None = None  # None, "l1" or "kl"
-    sparsity_weight: float = 1e-3
-    sparsity_target: float = 0.05
-    sparsity_momentum: float = 0.9
-    noise: str | None = None  # None, "mask" or "gaussian"
-    noise_level: float = 0.2
-    contractive_weight: float = 0.0
-    beta: float = 1.0  # weight of the variational KL term
+    n_iter_: int
+    loss_curve_: list[float]
+    validation_scores_: list[float] | None = None
+    best_validation_score_: float | None = None
+    pretrain_loss_curves_: list[list[float]] | None = None
+    fit_time_: float = 0.0
+    kept_initial_weights_: bool | None = None  # absent from files of release 0.1.0
 
 
-def reconstruction_loss(model: Autoencoder, logits: torch.Tensor, target: torch.Tensor, loss: str) -> torch.Tensor:
-    """Per-row reconstruction loss, averaged over features."""
-    if loss == "bce":
-        return F.binary_cross_entropy_with_logits(logits, target, reduction="none").mean(dim=1)
-    output = model.output(logits)
-    if loss == "cosine":
-        return 1.0 - F.cosine_similarity(output, target, dim=1, eps=1e-8)
-    return (output - target).pow(2).mean(dim=1)
+@dataclass
+class EpochRecord:
+    """What one epoch produced, as callbacks see it."""
+
+    epoch: int  # 1-based
+    n_epochs: int  # the budget: early stopping may end the fit before it
+    loss: float  # mean training loss, penalties included
+    val_loss: float | None  # mean validation reconstruction loss, when there are validation rows
+    seconds: float
+
+
+class Callback:
+    """A hook on the training loop; every method does nothing unless overridden."""
+
+    def on_fit_begin(self, trainer: "Trainer", n_epochs: int) -> None:
+        pass
+
+    def on_epoch_end(self, trainer: "Trainer", record: EpochRecord) -> bool:
+        """Return True to stop training after this epoch."""
+        return False
+
+    def on_fit_end(self, trainer: "Trainer") -> None:
+        pass
+
+
+class EarlyStopping(Callback):
+    """Stop when the validation loss has not improved by ``tol`` for ``patience`` epochs; keep the best weights.
+
+    With ``initial_loss`` (the validation loss of the starting weights, e.g. PCA's solution),
+    the starting weights compete too: when no epoch beats them they are restored, and
+    ``kept_initial`` says so.
+    """
+
+    def __init__(self, patience: int = 10, tol: float = 1e-4, initial_loss: float | None = None):
+        self.patience, self.tol, self.initial_loss = patience, tol, initial_loss
+        self.kept_initial: bool | None = None
+
+    def on_fit_begin(self, trainer: "Trainer", n_epochs: int) -> None:
+        self.best, self.best_state, self.stale = math.inf, None, 0
+        if self.initial_loss is not None:
+            # Any epoch must beat the start by tol, like any other best.
+            self.best, self.best_state = self.initial_loss, copy.deepcopy(trainer.model.state_dict())
+            self.kept_initial = True
+
+    def on_epoch_end(self, trainer: "Trainer", record: EpochRecord) -> bool:
+        if record.val_loss is None:
+            return False
+        if record.val_loss < self.best - self.tol:
+            self.best, self.best_state, self.stale = record.val_loss, copy.deepcopy(trainer.model.state_dict()), 0
+            self.kept_initial = False if self.initial_loss is not None else None
+        else:
+            self.stale += 1
+        return self.stale >= self.patience
+
+    def on_fit_end(self, trainer: "Trainer") -> None:
+        if self.best_state is not None:
+            trainer.model.load_state_dict(self.best_state)
+
+
+class PrintEpochs(Callback):
+    """One line per epoch on stderr (the estimator's ``verbose``)."""
+
+    def on_epoch_end(self, trainer: "Trainer", record: EpochRecord) -> bool:
+        message = f"epoch {record.epoch}/{record.n_epochs}: loss {record.loss:.6f}"
+        if record.val_loss is not None:
+            message += f", validation loss {record.val_loss:.6f}"
+        print(f"{message} ({record.seconds:.2f} s)", file=sys.stderr)
+        return False
+
+
+class Progress(Callback):
+    """Reports progress to ``report(done, total)``: the total is the real epoch budget, and the
+    last call after an early stop reports ``done == total``, so a progress bar ends full."""
+
+    def __init__(self, report: Callable[[int, int], None]):
+        self.report = report
+
+    def on_fit_begin(self, trainer: "Trainer", n_epochs: int) -> None:
+        self.total = n_epochs
+        self.done = 0
+
+    def on_epoch_end(self, trainer: "Trainer", record: EpochRecord) -> bool:
+        self.done = record.epoch
+        self.report(self.done, self.total)
+        return False
+
+    def on_fit_end(self, trainer: "Trainer") -> None:
+        if self.done < self.total:
+            self.report(self.total, self.total)
 
 
 class Trainer:
-    """Mini-batch training of an :class:`Autoencoder` with AdamW and a warm-up/cosine schedule."""
+    """Mini-batch training of a model on an :class:`~aereduce.objective.Objective`, with AdamW
+    and a warm-up/cosine schedule.
+
+    ``model`` needs ``encode``, ``decode_logits`` and ``output`` (an
+    :class:`~aereduce._model.Autoencoder`, or one stage of layer-wise pretraining).
+    """
 
     def __init__(
         self,
-        model: Autoencoder,
+        model: torch.nn.Module,
         objective: Objective,
         *,
         learning_rate: float = 1e-3,
         weight_decay: float = 0.0,
         batch_size: int = 256,
         generator: torch.Generator,
-        verbose: int = 0,
-        epoch_callback: Callable[[int, float], None] | None = None,
+        callbacks: list[Callback] | None = None,
         autocast_dtype: torch.dtype | None = None,
     ):
         self.model = model
-        self.autocast_dtype = autocast_dtype
         self.objective = objective
         self.learning_rate = learning_rate
         self.weight_decay = weight_decay
         self.batch_size = batch_size
         self.generator = generator
-        self.verbose = verbose
-        self.epoch_callback = epoch_callback
+        self.callbacks = list(callbacks or [])
+        self.autocast_dtype = autocast_dtype
         self.optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=weight_decay)
         self.scheduler: torch.optim.lr_scheduler.LRScheduler | None = None
-        self.rho_hat: torch.Tensor | None = None  # moving average of the code's mean activation
 
-    # -- the objective -------------------------------------------------------------------------
+    @property
+    def kept_initial_weights(self) -> bool | None:
+        """Whether early stopping kept the starting weights (None when it did not compete them)."""
+        return next((c.kept_initial for c in self.callbacks if isinstance(c, EarlyStopping)), None)
+
     def autocast(self) -> contextlib.AbstractContextManager:
         """Mixed precision for the forward pass when ``autocast_dtype`` is set; losses stay float32."""
         if self.autocast_dtype is None:
             return contextlib.nullcontext()
-        return torch.autocast(device_type=self.model_device.type, dtype=self.autocast_dtype)
+        device = next(self.model.parameters()).device
+        return torch.autocast(device_type=device.type, dtype=self.autocast_dtype)
 
-    @property
-    def model_device(self) -> torch.device:
-        return next(self.model.parameters()).device
-
-    def corrupt(self, x: torch.Tensor) -> torch.Tensor:
-        """The denoising corruption, applied to training inputs only."""
-        obj = self.objective
-        if obj.noise == "mask":
-            keep = torch.rand(x.shape, generator=self.generator, device=x.device) >= obj.noise_level
-            return x * keep
-        if obj.noise == "gaussian":
-            return x + obj.noise_level * torch.randn(x.shape, generator=self.generator, device=x.device)
-        return x
-
-    def sparsity_penalty(self, code: torch.Tensor) -> torch.Tensor:
-        obj = self.objective
-        if obj.sparsity == "l1":
-            return code.abs().sum(dim=1).mean()
-        # KL to the target rate; the batch mean is smoothed by a moving average across batches,
-        # as in the design documents, so a small batch does not make the estimate jump.
-        batch_rate = code.mean(dim=0)
-        if self.rho_hat is None:
-            rho_hat = batch_rate
-        else:
-            rho_hat = obj.sparsity_momentum * self.rho_hat + (1 - obj.sparsity_momentum) * batch_rate
-        self.rho_hat = rho_hat.detach()
-        rho_hat = rho_hat.clamp(1e-6, 1 - 1e-6)
-        rho = obj.sparsity_target
-        return (rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))).sum()
-
-    def contractive_penalty(self, x: torch.Tensor, code: torch.Tensor) -> torch.Tensor:
-        """Squared Frobenius norm of the encoder's Jacobian, one backward pass per code unit."""
-        total = x.new_zeros(())
-        for k in range(code.shape[1]):
-            (grad,) = torch.autograd.grad(code[:, k].sum(), x, create_graph=True)
-            total = total + grad.pow(2).sum()
-        return total / x.shape[0]
-
-    def objective_terms(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Every term of the loss for one clean batch ``x``; their sum is minimised."""
-        obj = self.objective
-        x_in = self.corrupt(x)
-        if obj.contractive_weight > 0:
-            x_in = x_in.detach().requires_grad_(True)
-        with self.autocast():
-            code, log_var = self.model.encode(x_in)
-        code = code.float()
-        log_var = None if log_var is None else log_var.float()
-        z = code
-        terms: dict[str, torch.Tensor] = {}
-        if log_var is not None:
-            std = torch.exp(0.5 * log_var)
-            z = code + std * torch.randn(code.shape, generator=self.generator, device=code.device)
-            kl = -0.5 * (1 + log_var - code.pow(2) - log_var.exp()).sum(dim=1).mean()
-            # Per input feature, like the reconstruction term, so that beta=1 is the ELBO's balance.
-            terms["kl"] = obj.beta * kl / x.shape[1]
-        with self.autocast():
-            logits = self.model.decode_logits(z)
-        terms["reconstruction"] = reconstruction_loss(self.model, logits.float(), x, obj.loss).mean()
-        if obj.sparsity is not None:
-            terms["sparsity"] = obj.sparsity_weight * self.sparsity_penalty(code)
-        if obj.contractive_weight > 0:
-            terms["contractive"] = obj.contractive_weight * self.contractive_penalty(x_in, code)
-        return terms
-
-    # -- the loop ------------------------------------------------------------------------------
     def set_schedule(self, total_steps: int, warmup_fraction: float = 0.05) -> None:
         """Linear warm-up then cosine decay to zero over ``total_steps``."""
         warmup = max(1, int(total_steps * warmup_fraction))
@@ -232,7 +287,7 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, factor)
 
     def train_step(self, xb: torch.Tensor) -> torch.Tensor:
-        loss = sum(self.objective_terms(xb).values())
+        loss = sum(self.objective.terms(self.model, xb, self.generator, self.autocast).values())
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -249,40 +304,26 @@ class Trainer:
         for start in range(0, n, self.batch_size):
             xb = X[order[start : start + self.batch_size]]
             total += self.train_step(xb) * xb.shape[0]
-        value = float(total) / n  # one device sync per epoch, not per step
-        return value
+        return float(total) / n  # one device sync per epoch, not per step
 
     def evaluate(self, X: torch.Tensor) -> float:
         """Mean reconstruction loss on ``X`` without noise or sampling (eval mode)."""
         self.model.eval()
         with torch.no_grad():
-            total = 0.0
-            for start in range(0, X.shape[0], 4096):
-                xb = X[start : start + 4096]
-                code, _ = self.model.encode(xb)
-                logits = self.model.decode_logits(code)
-                total += float(reconstruction_loss(self.model, logits, xb, self.objective.loss).sum())
+            total = sum(float(self.objective.evaluate(self.model, X[start : start + 4096]).sum())
+                        for start in range(0, X.shape[0], 4096))
         return total / X.shape[0]
 
-    def fit(
-        self,
-        X: torch.Tensor,
-        n_epochs: int,
-        *,
-        X_val: torch.Tensor | None = None,
-        n_iter_no_change: int = 10,
-        tol: float = 1e-4,
-        use_schedule: bool = True,
-    ) -> tuple[list[float], list[float]]:
-        """Train up to ``n_epochs``; with ``X_val``, stop early and keep the best weights.
-
-        Returns the training loss and validation loss of each epoch run.
-        """
+    def fit(self, X: torch.Tensor, n_epochs: int, *, X_val: torch.Tensor | None = None,
+            use_schedule: bool = True) -> tuple[list[float], list[float]]:
+        """Train up to ``n_epochs`` (a callback may stop sooner); returns each epoch's training
+        loss and, with ``X_val``, its validation loss."""
         if use_schedule:
             self.set_schedule(n_epochs * math.ceil(X.shape[0] / self.batch_size))
         losses: list[float] = []
         val_losses: list[float] = []
-        best, best_state, stale = math.inf, None, 0
+        for callback in self.callbacks:
+            callback.on_fit_begin(self, n_epochs)
         for epoch in range(1, n_epochs + 1):
             tic = time.perf_counter()
             loss = self.train_epoch(X)
@@ -292,73 +333,76 @@ class Trainer:
                     f"(now {self.learning_rate}) or check the data for extreme values"
                 )
             losses.append(loss)
-            message = f"epoch {epoch}/{n_epochs}: loss {loss:.6f}"
-            if X_val is not None:
-                val = self.evaluate(X_val)
+            val = self.evaluate(X_val) if X_val is not None else None
+            if val is not None:
                 val_losses.append(val)
-                message += f", validation loss {val:.6f}"
-                if val < best - tol:
-                    best, best_state, stale = val, copy.deepcopy(self.model.state_dict()), 0
-                else:
-                    stale += 1
-            if self.verbose:
-                print(f"{message} ({time.perf_counter() - tic:.2f} s)", file=sys.stderr)
-            if self.epoch_callback is not None:
-                self.epoch_callback(epoch, loss)
-            if X_val is not None and stale >= n_iter_no_change:
+            record = EpochRecord(epoch, n_epochs, loss, val, time.perf_counter() - tic)
+            stops = [callback.on_epoch_end(self, record) for callback in self.callbacks]
+            if any(stops):
                 break
-        if best_state is not None:
-            self.model.load_state_dict(best_state)
+        for callback in self.callbacks:
+            callback.on_fit_end(self)
         return losses, val_losses
+
+
+class LayerStage(torch.nn.Module):
+    """One stage of greedy layer-wise pretraining: an encoder layer and its mirror as a shallow autoencoder."""
+
+    def __init__(self, layer: torch.nn.Linear, activation: torch.nn.Module, mirror: torch.nn.Module,
+                 output: torch.nn.Module):
+        super().__init__()
+        self.layer, self.activation, self.mirror, self.output = layer, activation, mirror, output
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return self.activation(self.layer(x)), None
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.mirror(z)
+
+
+class TransposedMirror(torch.nn.Module):
+    """The tied decoder's mirror of an encoder layer: its weight transposed, and the decoder's own bias."""
+
+    def __init__(self, layer: torch.nn.Linear, bias: torch.nn.Parameter):
+        super().__init__()
+        self.layer, self.bias = layer, bias
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return F.linear(z, self.layer.weight.t(), self.bias)
 
 
 def pretrain_layerwise(trainer: Trainer, X: torch.Tensor, n_epochs: int) -> list[list[float]]:
     """Greedy layer-wise pretraining of a multilayer perceptron autoencoder.
 
     Stage ``i`` trains encoder layer ``i`` and its mirror in the decoder as a shallow
-    autoencoder on the (fixed) codes of the stages before it: the first stage
-    reconstructs the data with the model's loss, deeper stages reconstruct the
-    hidden codes with squared error. Returns each stage's loss curve.
+    autoencoder on the (fixed) codes of the stages before it, with the same loop as the
+    whole model: the first stage reconstructs the data with the model's loss and
+    corruption, deeper stages reconstruct the hidden codes with squared error. Returns
+    each stage's loss curve.
     """
     model = trainer.model
     if not isinstance(model.encoder, MLPEncoder):
-        raise ValueError("layer-wise pretraining needs the multilayer perceptron model (input_shape=None)")
-    enc_linears = model.encoder.linears()
+        raise OptionError("layer-wise pretraining needs the multilayer perceptron model (input_shape=None)")
+    layers = model.encoder.linears()
     act = model.encoder.body[1] if len(model.encoder.body) > 1 else model.encoder.code_activation
     if isinstance(model.decoder, TiedDecoder):
-        dec_biases = list(reversed(list(model.decoder.biases)))  # bias of the mirror of layer i
-        mirrors = [lambda z, i=i: F.linear(z, enc_linears[i].weight.t(), dec_biases[i]) for i in range(len(enc_linears))]
-        mirror_params = [[dec_biases[i]] for i in range(len(enc_linears))]
+        biases = list(reversed(list(model.decoder.biases)))  # bias of the mirror of layer i
+        mirrors: list[torch.nn.Module] = [TransposedMirror(layers[i], biases[i]) for i in range(len(layers))]
     else:
         assert isinstance(model.decoder, MLPDecoder)
-        dec_linears = [m for m in model.decoder.body if isinstance(m, torch.nn.Linear)][::-1]
-        mirrors = list(dec_linears)
-        mirror_params = [list(m.parameters()) for m in dec_linears]
-    n_stages = len(enc_linears)
+        mirrors = [m for m in model.decoder.body if isinstance(m, torch.nn.Linear)][::-1]
     curves: list[list[float]] = []
     H = X
-    for i in range(n_stages):
-        last = i == n_stages - 1
-        encode_act = model.encoder.code_activation if last else act
-        params = list(enc_linears[i].parameters()) + mirror_params[i]
-        optimizer = torch.optim.AdamW(params, lr=trainer.learning_rate, weight_decay=trainer.weight_decay)
-        curve = []
-        for _ in range(n_epochs):
-            order = torch.randperm(H.shape[0], generator=trainer.generator, device=H.device)
-            total = H.new_zeros(())
-            for start in range(0, H.shape[0], trainer.batch_size):
-                hb = H[order[start : start + trainer.batch_size]]
-                logits = mirrors[i](encode_act(enc_linears[i](trainer.corrupt(hb) if i == 0 else hb)))
-                if i == 0:
-                    loss = reconstruction_loss(model, logits, hb, trainer.objective.loss).mean()
-                else:
-                    loss = (act(logits) - hb).pow(2).mean()
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += loss.detach() * hb.shape[0]
-            curve.append(float(total) / H.shape[0])
-        curves.append(curve)
+    for i, (layer, mirror) in enumerate(zip(layers, mirrors)):
+        encode_act = model.encoder.code_activation if i == len(layers) - 1 else act
+        first = i == 0
+        stage = LayerStage(layer, encode_act, mirror, model.output_activation if first else act)
+        objective = Objective(Reconstruction(trainer.objective.reconstruction.loss if first else "mse"), [],
+                              trainer.objective.corruption if first else None)
+        stage_trainer = Trainer(stage, objective, learning_rate=trainer.learning_rate,
+                                weight_decay=trainer.weight_decay, batch_size=trainer.batch_size,
+                                generator=trainer.generator)
+        curves.append(stage_trainer.fit(H, n_epochs, use_schedule=False)[0])
         with torch.no_grad():
-            H = encode_act(enc_linears[i](H))
+            H = encode_act(layer(H))
     return curves

@@ -1,29 +1,28 @@
-"""The ``aereduce`` command line: a thin Click layer over the library.
+"""The ``aereduce`` command line: option parsing over :mod:`aereduce.usecases`.
 
-stdout carries data only; summaries, progress and errors go to stderr. torch,
-umap and matplotlib are imported inside the commands that need them, so
-``aereduce --help`` stays fast.
+Each command parses its options and calls one use-case function. stdout carries data
+only; summaries, progress and errors go to stderr. The autoencoder's options are built
+from its parameter declarations (:mod:`aereduce._params`), and torch, scikit-learn, umap
+and matplotlib are imported only by the work that needs them, so usage errors are instant.
 """
 
 from __future__ import annotations
 
-import functools
-import heapq
 import json
 import sys
-import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from ._params import AUTOENCODER_PARAMS
 from ._version import __version__
 
 # umap-learn warns on every seeded fit that it runs single-threaded; that is noise to a CLI user.
 warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
 
-CHUNK_ROWS = 10_000
+METHOD_NAMES = ("ae", "pca", "umap")  # checked against aereduce.methods.METHODS by a test
 
 
 class UserError(click.ClickException):
@@ -33,48 +32,72 @@ class UserError(click.ClickException):
         click.echo(f"Error: {self.format_message()}", err=True)
 
 
-def _user_errors() -> tuple[type[BaseException], ...]:
-    from ._modelfile import ModelFileError
-    from .datasets import DatasetError
-    from .tables import InputError
-
-    return (InputError, ModelFileError, DatasetError, ValueError, ImportError, OSError)
-
-
 class AereduceGroup(click.Group):
-    """Turns expected failures into one clear line (a traceback only with ``--debug``)."""
+    """Turns the project's errors and I/O errors into one line; anything else is a bug and says so."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:  # `aereduce ... | head`: the reader has what it wanted
+            sys.stderr = sys.stdout = open(__import__("os").devnull, "w")
+            ctx.exit(0)
         except Exception as exc:
-            if ctx.params.get("debug") or (ctx.obj or {}).get("debug"):
+            if (ctx.obj or {}).get("debug"):
                 raise
-            from ._training import TrainingError
+            from sklearn.utils._param_validation import InvalidParameterError
 
-            if isinstance(exc, _user_errors() + (TrainingError,)):
-                message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            from .errors import AereduceError
+
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if isinstance(exc, (AereduceError, OSError, InvalidParameterError)):
                 raise UserError(message) from None
-            raise UserError(f"unexpected {type(exc).__name__}: {exc} (run with --debug for the traceback)") from None
+            raise UserError(f"unexpected {type(exc).__name__}: {message} (a bug in aereduce; run with --debug "
+                            "for the traceback and report it)") from None
 
 
-def _info(ctx: click.Context, message: str) -> None:
-    if not ctx.find_root().obj.get("quiet"):
+def _set_flag(name: str) -> Callable:
+    def callback(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.find_root().ensure_object(dict)[name] = True
+    return callback
+
+
+def global_options(f: Callable) -> Callable:
+    """``-q`` and ``--debug``, accepted before or after the subcommand."""
+    f = click.option("--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_flag("debug"),
+                     help="Show the full traceback on errors.")(f)
+    return click.option("-q", "--quiet", is_flag=True, expose_value=False, is_eager=True, callback=_set_flag("quiet"),
+                        help="No summaries or progress on stderr.")(f)
+
+
+def _info(message: str) -> None:
+    if not click.get_current_context().find_root().obj.get("quiet"):
         click.echo(message, err=True)
 
 
-def _show_progress(ctx: click.Context) -> bool:
-    return not ctx.find_root().obj.get("quiet") and sys.stderr.isatty()
+def _progress_bar(label: str = "training") -> Any:
+    """A ``progress(done, total)`` drawing a bar on a terminal's stderr, or None."""
+    if click.get_current_context().find_root().obj.get("quiet") or not sys.stderr.isatty():
+        return None
+    state: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+        if done >= total:
+            state["bar"].__exit__(None, None, None)
+    return progress
 
 
 @click.group(cls=AereduceGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="aereduce")
-@click.option("-q", "--quiet", is_flag=True, help="No summaries or progress on stderr.")
-@click.option("--debug", is_flag=True, help="Show the full traceback on errors.")
+@global_options
 @click.pass_context
-def main(ctx: click.Context, quiet: bool, debug: bool) -> None:
+def main(ctx: click.Context) -> None:
     """Reduce the dimension of tabular data with autoencoders, beside PCA and UMAP.
 
     \b
@@ -83,7 +106,6 @@ def main(ctx: click.Context, quiet: bool, debug: bool) -> None:
       aereduce transform model.aer new.csv -o codes.csv
     """
     ctx.ensure_object(dict)
-    ctx.obj.update(quiet=quiet, debug=debug)
 
 
 # -- shared options ------------------------------------------------------------------------------
@@ -93,13 +115,13 @@ def _split_names(ctx, param, value: str | None) -> list[str] | None:
 
 
 def data_options(f: Callable) -> Callable:
-    """Options that pick the feature columns of DATA."""
+    """Options that pick the feature columns of DATA, collected into ``read``."""
     options = [
         click.option("--columns", callback=_split_names, help="Comma-separated feature columns (default: all numeric ones)."),
         click.option("--exclude", callback=_split_names, help="Comma-separated columns to leave out."),
         click.option("--id-column", help="Column carried through to outputs, never a feature."),
         click.option("--label-column", help="Column used for colouring and evaluation, never a feature."),
-        click.option("--nan", "nan_policy", type=click.Choice(["error", "drop", "zero", "mean"]), default="error",
+        click.option("--nan", type=click.Choice(["error", "drop", "zero", "mean"]), default="error",
                      show_default=True, help="What to do with missing values."),
     ]
     for option in reversed(options):
@@ -107,9 +129,10 @@ def data_options(f: Callable) -> Callable:
     return f
 
 
-def _read_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {"columns": kwargs.pop("columns"), "exclude": kwargs.pop("exclude"), "id_column": kwargs.pop("id_column"),
-            "label_column": kwargs.pop("label_column"), "nan": kwargs.pop("nan_policy")}
+def _read(kwargs: dict[str, Any]):
+    from .usecases import ReadOptions
+
+    return ReadOptions(**{k: kwargs.pop(k) for k in ("columns", "exclude", "id_column", "label_column", "nan")})
 
 
 def _parse_shape(ctx, param, value: str | None) -> tuple[int, ...] | None:
@@ -119,8 +142,7 @@ def _parse_shape(ctx, param, value: str | None) -> tuple[int, ...] | None:
         shape = tuple(int(v) for v in value.lower().replace(",", "x").split("x"))
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a shape like 28x28 or 1x28x28") from None
-    if len(shape) == 2:
-        shape = (1, *shape)
+    shape = (1, *shape) if len(shape) == 2 else shape
     if len(shape) != 3 or min(shape) < 1:
         raise click.BadParameter(f"{value!r} is not a shape like 28x28 or 1x28x28")
     return shape
@@ -128,7 +150,7 @@ def _parse_shape(ctx, param, value: str | None) -> tuple[int, ...] | None:
 
 def _parse_layers(ctx, param, value: str | None):
     if value is None:
-        return "auto"
+        return None
     if value.strip().lower() in ("", "none", "0"):
         return ()
     try:
@@ -137,74 +159,89 @@ def _parse_layers(ctx, param, value: str | None):
         raise click.BadParameter(f"{value!r} is not a comma-separated list of widths like 256,128") from None
 
 
+def _check_device(ctx, param, value: str | None) -> str | None:
+    if value in (None, "auto", "cpu"):
+        return value
+    from .errors import OptionError
+
+    try:
+        from ._training import resolve_device
+
+        resolve_device(value)
+    except OptionError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _click_type(name: str) -> Any:
+    """The click type of an estimator parameter, from its declaration."""
+    p = AUTOENCODER_PARAMS[name]
+    choices = [o for o in p.options if o != "auto"]
+    if choices:
+        return click.Choice(choices)
+    if p.kind is int:
+        return click.IntRange(min=p.low, max=p.high, min_open=p.low_open, max_open=p.high_open)
+    if p.kind is float:
+        return click.FloatRange(min=p.low, max=p.high, min_open=p.low_open, max_open=p.high_open)
+    return None
+
+
+# (flag, estimator parameter, help, extra click settings): the autoencoder's options on the command line.
+AE_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("--hidden-layers", "hidden_layer_sizes", "Encoder widths, e.g. 512,256 ('none' for linear).",
+     {"callback": _parse_layers}),
+    ("--activation", "activation", "", {}),
+    ("--loss", "loss", "", {}),
+    ("--scaling", "scaling", "", {}),
+    ("--epochs", "max_iter", "Epochs (default: about 5,000 steps).", {}),
+    ("--batch-size", "batch_size", "", {}),
+    ("--lr", "learning_rate_init", "", {}),
+    ("--weight-decay", "alpha", "L2 weight decay.", {}),
+    ("--noise", "noise", "", {}),
+    ("--noise-level", "noise_level", "", {}),
+    ("--sparsity", "sparsity", "", {}),
+    ("--sparsity-weight", "sparsity_weight", "Weight of the sparsity penalty (default: 1e-4 for l1, 1e-3 for kl).", {}),
+    ("--contractive-weight", "contractive_weight", "", {}),
+    ("--tied", "tied_weights", "", {"is_flag": True}),
+    ("--variational", "variational", "", {"is_flag": True}),
+    ("--beta", "beta", "", {}),
+    ("--pretrain", "pretrain", "", {"is_flag": True}),
+    ("--conv", "input_shape", "Convolutional model for image rows, e.g. 28x28.", {"callback": _parse_shape}),
+    ("--early-stopping", "early_stopping", "Always stop when a 10% validation split stops improving "
+     "(default: on for 50-20,000 rows).", {"is_flag": True}),
+    ("--device", "device", "cpu, cuda, cuda:N, mps or auto.", {"callback": _check_device}),
+]
+
+
 def model_options(f: Callable) -> Callable:
-    """Options of the reducer: the method, the dimension and the autoencoder's main parameters."""
+    """The method, the dimension, the seed and the autoencoder's options (defaults: the estimator's)."""
     options = [
         click.option("--dim", "-d", type=click.IntRange(min=1), required=True, help="Dimension of the code."),
-        click.option("--method", type=click.Choice(["ae", "pca", "umap"]), default="ae", show_default=True,
+        click.option("--method", type=click.Choice(METHOD_NAMES), default="ae", show_default=True,
                      help="Autoencoder, or a baseline through the same interface."),
-        click.option("--hidden-layers", callback=_parse_layers, help="Encoder widths, e.g. 512,256 (default: auto; 'none' for linear)."),
-        click.option("--activation", type=click.Choice(["gelu", "relu", "tanh", "logistic", "identity"]), default="gelu", show_default=True),
-        click.option("--loss", type=click.Choice(["auto", "mse", "bce", "cosine"]), default="auto", show_default=True),
-        click.option("--epochs", type=click.IntRange(min=1), help="Epochs (default: auto, about 5,000 steps)."),
-        click.option("--batch-size", type=click.IntRange(min=1), help="Rows per mini-batch (default: auto)."),
-        click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=3e-3, show_default=True, help="Peak learning rate."),
-        click.option("--weight-decay", type=click.FloatRange(min=0), default=1e-4, show_default=True, help="L2 weight decay (alpha)."),
-        click.option("--noise", type=click.Choice(["mask", "gaussian"]), help="Denoising autoencoder corruption."),
-        click.option("--noise-level", type=click.FloatRange(min=0), default=0.2, show_default=True),
-        click.option("--sparsity", type=click.Choice(["l1", "kl"]), help="Sparse autoencoder penalty."),
-        click.option("--sparsity-weight", type=click.FloatRange(min=0), default=None, show_default="auto: 1e-4 for l1, 1e-3 for kl"),
-        click.option("--contractive-weight", type=click.FloatRange(min=0), default=0.0, show_default=True),
-        click.option("--tied", is_flag=True, help="Tie decoder weights to the encoder's."),
-        click.option("--variational", is_flag=True, help="Variational autoencoder."),
-        click.option("--beta", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Weight of the VAE's KL term."),
-        click.option("--pretrain", is_flag=True, help="Greedy layer-wise pretraining (stacked autoencoder)."),
-        click.option("--conv", "conv_shape", callback=_parse_shape, help="Convolutional model for image rows, e.g. 28x28."),
-        click.option("--early-stopping", is_flag=True, help="Always stop when a 10% validation split stops improving (default: auto, on for 50-20,000 rows)."),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same output."),
-        click.option("--device", default="auto", show_default=True, help="cpu, cuda, mps or auto."),
     ]
+    for flag, name, help_text, extra in AE_OPTIONS:
+        default = AUTOENCODER_PARAMS[name].default
+        settings = {"type": _click_type(name), "help": help_text or AUTOENCODER_PARAMS[name].help,
+                    "show_default": str(default if default is not None else "off")} | extra
+        if settings.get("is_flag"):
+            settings.pop("type")
+            settings["show_default"] = False
+        options.append(click.option(flag, name, **settings))
     for option in reversed(options):
         f = option(f)
     return f
 
 
-def _reducer(kwargs: dict[str, Any]):
-    """Build the reducer from the popped model options."""
-    from .baselines import make_reducer
-
-    method, dim, seed = kwargs.pop("method"), kwargs.pop("dim"), kwargs.pop("seed")
-    sparsity_weight = kwargs.pop("sparsity_weight")
-    ae_params = dict(
-        hidden_layer_sizes=kwargs.pop("hidden_layers"), activation=kwargs.pop("activation"), loss=kwargs.pop("loss"),
-        max_iter=kwargs.pop("epochs") or "auto", batch_size=kwargs.pop("batch_size") or "auto",
-        learning_rate_init=kwargs.pop("lr"), alpha=kwargs.pop("weight_decay"), noise=kwargs.pop("noise"),
-        noise_level=kwargs.pop("noise_level"), sparsity=kwargs.pop("sparsity"), sparsity_weight="auto" if sparsity_weight is None else sparsity_weight,
-        contractive_weight=kwargs.pop("contractive_weight"), tied_weights=kwargs.pop("tied"),
-        variational=kwargs.pop("variational"), beta=kwargs.pop("beta"), pretrain=kwargs.pop("pretrain"),
-        input_shape=kwargs.pop("conv_shape"), early_stopping=kwargs.pop("early_stopping") or "auto", device=kwargs.pop("device"),
-    )
-    return method, make_reducer(method, dim, seed, **(ae_params if method == "ae" else {}))
+def _ae_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The autoencoder parameters given on the command line (a flag left off keeps the default)."""
+    values = {name: kwargs.pop(name) for _, name, _, _ in AE_OPTIONS}
+    return {name: value for name, value in values.items() if value is not None and value is not False}
 
 
-def _check_dim(dim: int, table, method: str) -> None:
-    n_rows, n_features = table.X.shape
-    if method in ("pca", "umap") and dim > min(n_rows, n_features):
-        raise UserError(f"--dim {dim} is out of range for {method}: at most min(rows, columns) = {min(n_rows, n_features)}")
-
-
-def _fit_with_progress(ctx: click.Context, reducer, X, label: str = "training"):
-    """Fit, with a progress bar over epochs on a terminal."""
-    from .estimator import AutoencoderTransformer
-
-    if not isinstance(reducer, AutoencoderTransformer) or not _show_progress(ctx):
-        return reducer.fit(X)
-    from .estimator import auto_batch_size, auto_max_iter
-
-    batch = reducer.batch_size if reducer.batch_size != "auto" else auto_batch_size(len(X))
-    epochs = reducer.max_iter if reducer.max_iter != "auto" else auto_max_iter(len(X), batch)
-    with click.progressbar(length=epochs, label=label, file=sys.stderr, show_pos=True) as bar:
-        return reducer.fit(X, epoch_callback=lambda epoch, loss: bar.update(1))
+def _where(output: str) -> str:
+    return "stdout" if output == "-" else output
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -216,107 +253,21 @@ def _fit_with_progress(ctx: click.Context, reducer, X, label: str = "training"):
 @click.option("-o", "--output", help="Model file to write (default: DATA's name with .aer).")
 @click.option("--holdout", type=click.FloatRange(0, 0.5, max_open=True), default=0.1, show_default=True,
               help="Share of rows held out to report reconstruction error against PCA; 0 fits on all rows.")
-@click.pass_context
-def fit(ctx: click.Context, data: str, output: str | None, holdout: float, **kwargs: Any) -> None:
+@global_options
+def fit(data: str, output: str | None, holdout: float, dim: int, method: str, seed: int, **kwargs: Any) -> None:
     """Train a model on DATA and save it.
 
     \b
     Example:
       aereduce fit data.csv --dim 8 --id-column id --label-column species -o model.aer
     """
-    import numpy as np
+    from .usecases import default_model_path, fit_model
 
-    from .baselines import ScaledPCA
-    from .tables import read_table
-
-    table = read_table(data, **_read_options(kwargs))
-    dim = kwargs["dim"]
-    method, reducer = _reducer(kwargs)
-    if method == "umap":
-        raise UserError("UMAP models cannot be saved safely (umap-learn stores them with pickle); "
-                        "use `aereduce fit-transform --method umap` or `aereduce compare` instead")
-    _check_dim(dim, table, method)
-    output = output or str(__import__("pathlib").Path(data if data != "-" else "model").with_suffix(".aer"))
-    X = table.features()
-    n_rows, n_cols = X.shape
-    rng = np.random.default_rng(0)
-    n_test = int(round(holdout * n_rows)) if n_rows >= 10 else 0
-    order = rng.permutation(n_rows)
-    train, test = X.iloc[order[n_test:]], X.iloc[order[:n_test]]
-    tic = time.perf_counter()
-    _fit_with_progress(ctx, reducer, train)
-    seconds = time.perf_counter() - tic
-    reducer.save(output)
-    evaluation = test if n_test else train
-    where = "held-out" if n_test else "training"
-    error = float(np.mean(reducer.reconstruction_error(evaluation)))
-    summary = f"fitted {method} ({dim} dims) on {len(train)} rows x {n_cols} columns"
-    if hasattr(reducer, "n_iter_"):
-        summary += f", {reducer.n_iter_} epochs"
-    summary += f" in {seconds:.1f} s"
-    _info(ctx, summary)
-    if method == "ae" and dim <= min(train.shape):
-        pca = ScaledPCA(n_components=dim, scaling=reducer.scaling_).fit(train)
-        pca_error = float(np.mean(pca.reconstruction_error(evaluation)))
-        ratio = pca_error / error if error > 0 else float("inf")
-        _info(ctx, f"{where} reconstruction MSE {error:.4g} (PCA-{dim}: {pca_error:.4g}, {ratio:.2f}x PCA's error lowered)"
-              if ratio >= 1 else f"{where} reconstruction MSE {error:.4g} (PCA-{dim}: {pca_error:.4g}; PCA is better here)")
-    else:
-        _info(ctx, f"{where} reconstruction MSE {error:.4g}")
-    _info(ctx, f"wrote {output}")
-
-
-def _load(model_path: str):
-    from .baselines import load_model
-
-    return load_model(model_path)
-
-
-def _read_for_model(model, data: str, read: dict[str, Any], chunksize: int | None):
-    """Chunks of DATA with the model's columns, matched by name."""
-    from .tables import InputError, iter_tables
-
-    names = [str(n) for n in getattr(model, "feature_names_in_", [])] or None
-    for table in iter_tables(data, chunksize, **read):
-        if names is not None and not read.get("columns"):
-            given = table.feature_names
-            missing = [n for n in names if n not in given]
-            extra = [n for n in given if n not in names]
-            if missing:
-                raise InputError(f"{data}: no column {missing[0]!r}, which the model was trained on; "
-                                 f"the model expects {len(names)} columns")
-            if extra:
-                raise InputError(f"{data}: unexpected column {extra[0]!r}, which the model was not trained on; "
-                                 f"leave it out with --exclude {extra[0]}")
-            table.X = table.X[:, [given.index(n) for n in names]]
-            table.feature_names = names
-        elif table.X.shape[1] != model.n_features_in_:
-            raise InputError(f"{data}: has {table.X.shape[1]} feature columns, the model expects {model.n_features_in_}")
-        yield table
-
-
-def _stream(ctx, model_path: str, data: str, output: str, read: dict[str, Any], compute: Callable) -> None:
-    """Apply ``compute(model, table) -> DataFrame`` chunk by chunk and write atomically."""
-    from .tables import TableWriter
-
-    model = _load(model_path)
-    rows = 0
-    show = _show_progress(ctx)
-    with TableWriter(output) as writer:
-        for table in _read_for_model(model, data, read, CHUNK_ROWS):
-            writer.write(compute(model, table))
-            rows += len(table.X)
-            if show:
-                click.echo(f"\r{rows} rows done", err=True, nl=False)
-    if show:
-        click.echo("", err=True)
-    _info(ctx, f"wrote {rows} rows to {'stdout' if output == '-' else output}")
-
-
-def _codes_frame(model, table):
-    from .tables import output_frame
-
-    return output_frame(model.transform(table.features()), [str(n) for n in model.get_feature_names_out()], table)
+    read = _read(kwargs)
+    report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
+                       holdout=holdout, params=_ae_params(kwargs), progress=_progress_bar())
+    for line in report.lines():
+        _info(line)
 
 
 @main.command()
@@ -324,8 +275,8 @@ def _codes_frame(model, table):
 @click.argument("data")
 @data_options
 @click.option("-o", "--output", help="Output file; the format follows the suffix ('-' for stdout).")
-@click.pass_context
-def transform(ctx: click.Context, model: str, data: str, output: str | None, **kwargs: Any) -> None:
+@global_options
+def transform(model: str, data: str, output: str | None, **kwargs: Any) -> None:
     """Encode the rows of DATA with MODEL (streamed in chunks).
 
     \b
@@ -333,8 +284,11 @@ def transform(ctx: click.Context, model: str, data: str, output: str | None, **k
       aereduce transform model.aer new.csv -o codes.csv
     """
     from .tables import default_output
+    from .usecases import codes_frame, stream_file
 
-    _stream(ctx, model, data, output or default_output(data, "codes"), _read_options(kwargs), _codes_frame)
+    output = output or default_output(data, "codes")
+    rows = stream_file(model, data, output, _read(kwargs), codes_frame)
+    _info(f"wrote {rows} rows to {_where(output)}")
 
 
 @main.command("inverse-transform")
@@ -342,28 +296,20 @@ def transform(ctx: click.Context, model: str, data: str, output: str | None, **k
 @click.argument("latent")
 @click.option("--id-column", help="Column carried through to the output.")
 @click.option("-o", "--output", help="Output file ('-' for stdout).")
-@click.pass_context
-def inverse_transform(ctx: click.Context, model: str, latent: str, id_column: str | None, output: str | None) -> None:
+@global_options
+def inverse_transform(model: str, latent: str, id_column: str | None, output: str | None) -> None:
     """Decode the codes in LATENT back to the data's columns and units.
 
     \b
     Example:
       aereduce inverse-transform model.aer codes.csv -o reconstructed.csv
     """
-    from .tables import InputError, TableWriter, default_output, iter_tables, output_frame
+    from .tables import default_output
+    from .usecases import inverse_transform_file
 
-    est = _load(model)
-    names = [str(n) for n in getattr(est, "feature_names_in_", [])] or [f"x{i}" for i in range(est.n_features_in_)]
     output = output or default_output(latent, "reconstructed")
-    rows = 0
-    with TableWriter(output) as writer:
-        for table in iter_tables(latent, CHUNK_ROWS, columns=None, exclude=None, id_column=id_column, label_column=None, nan="error"):
-            n_codes = len(est.get_feature_names_out())
-            if table.X.shape[1] != n_codes:
-                raise InputError(f"{latent}: has {table.X.shape[1]} code columns, the model's code has {n_codes}")
-            writer.write(output_frame(est.inverse_transform(table.X), names, table))
-            rows += len(table.X)
-    _info(ctx, f"wrote {rows} rows to {'stdout' if output == '-' else output}")
+    rows = inverse_transform_file(model, latent, output, id_column)
+    _info(f"wrote {rows} rows to {_where(output)}")
 
 
 @main.command("fit-transform")
@@ -371,31 +317,23 @@ def inverse_transform(ctx: click.Context, model: str, latent: str, id_column: st
 @model_options
 @data_options
 @click.option("-o", "--output", help="Output file for the codes ('-' for stdout).")
-@click.pass_context
-def fit_transform(ctx: click.Context, data: str, output: str | None, **kwargs: Any) -> None:
+@global_options
+def fit_transform(data: str, output: str | None, dim: int, method: str, seed: int, **kwargs: Any) -> None:
     """Fit on DATA and write its codes, without saving a model (works for UMAP too).
 
     \b
     Example:
       aereduce fit-transform data.csv --dim 2 --method umap -o map.csv
     """
-    from .tables import default_output, output_frame, read_table, write_table
+    from .tables import default_output
+    from .usecases import fit_transform_file
 
-    table = read_table(data, **_read_options(kwargs))
-    dim = kwargs["dim"]
-    method, reducer = _reducer(kwargs)
-    _check_dim(dim, table, method)
-    tic = time.perf_counter()
-    X = table.features()
-    Z = _fit_with_progress(ctx, reducer, X).transform(X) if method != "umap" else reducer.fit_transform(table.X)
-    _info(ctx, f"fitted {method} ({dim} dims) on {table.X.shape[0]} rows x {table.X.shape[1]} columns in {time.perf_counter() - tic:.1f} s")
-    names = [f"{method}{i}" for i in range(dim)]
     output = output or default_output(data, "codes")
-    frame = output_frame(Z, names, table)
-    if table.labels is not None:
-        frame[table.label_name] = table.labels
-    write_table(output, frame)
-    _info(ctx, f"wrote {len(Z)} rows to {'stdout' if output == '-' else output}")
+    read = _read(kwargs)
+    rows, seconds = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
+                                       params=_ae_params(kwargs), progress=_progress_bar())
+    _info(f"fitted {method} ({dim} dims) on {rows} rows in {seconds:.1f} s")
+    _info(f"wrote {rows} rows to {_where(output)}")
 
 
 @main.command()
@@ -404,68 +342,32 @@ def fit_transform(ctx: click.Context, data: str, output: str | None, **kwargs: A
 @data_options
 @click.option("--top", type=click.IntRange(min=1), help="Only the K rows with the largest error, largest first.")
 @click.option("-o", "--output", help="Output file ('-' for stdout).")
-@click.pass_context
-def score(ctx: click.Context, model: str, data: str, top: int | None, output: str | None, **kwargs: Any) -> None:
+@global_options
+def score(model: str, data: str, top: int | None, output: str | None, **kwargs: Any) -> None:
     """Per-row reconstruction error of DATA under MODEL: the anomaly score.
 
     \b
     Example:
       aereduce score model.aer data.csv --id-column id --top 10 -o -
     """
-    import pandas as pd
+    from .tables import default_output, write_table
+    from .usecases import errors_frame, stream_file, top_scores
 
-    from .tables import default_output, output_frame, write_table
-
-    read = _read_options(kwargs)
+    read = _read(kwargs)
     output = output or default_output(data, "scores")
     if top is None:
-        def compute(est, table):
-            return output_frame(est.reconstruction_error(table.features())[:, None], ["reconstruction_error"], table)
-        _stream(ctx, model, data, output, read, compute)
+        rows = stream_file(model, data, output, read, errors_frame)
+        _info(f"wrote {rows} rows to {_where(output)}")
         return
-    est = _load(model)
-    best: list[tuple[float, int, Any]] = []  # a heap of the K largest errors, memory O(K)
-    row = 0
-    for table in _read_for_model(est, data, read, CHUNK_ROWS):
-        errors = est.reconstruction_error(table.features())
-        for i, e in enumerate(errors):
-            item = (float(e), -(row + i + 1), None if table.ids is None else table.ids[i])
-            if len(best) < top:
-                heapq.heappush(best, item)
-            else:
-                heapq.heappushpop(best, item)
-        row += len(errors)
-    best.sort(reverse=True)
-    frame = pd.DataFrame({"row": [-r for _, r, _ in best], "reconstruction_error": [e for e, _, _ in best]})
-    if read["id_column"]:
-        frame.insert(0, read["id_column"], [i for _, _, i in best])
+    frame, rows = top_scores(model, data, read, top)
     write_table(output, frame)
-    _info(ctx, f"wrote the top {len(frame)} of {row} rows to {'stdout' if output == '-' else output}")
-
-
-def describe_model(path: str) -> dict[str, Any]:
-    """What ``inspect`` shows: kind, parameters, columns, training metrics and versions."""
-    from ._modelfile import read_model_file
-
-    kind, tensors, meta = read_model_file(path)
-    fitted = meta.get("fitted", {})
-    return {
-        "file": path,
-        "kind": kind,
-        "params": meta.get("params", {}),
-        "n_features_in": fitted.get("n_features_in_"),
-        "input_columns": fitted.get("feature_names_in_"),
-        "training": {k: fitted[k] for k in ("n_iter_", "fit_time_", "scaling_", "loss_", "output_activation_",
-                                            "hidden_layer_sizes_", "batch_size_", "best_validation_score_") if k in fitted}
-        | ({"final_loss": fitted["loss_curve_"][-1]} if fitted.get("loss_curve_") else {}),
-        "n_parameters": int(sum(v.size for k, v in tensors.items() if k.startswith("model."))),
-        "versions": meta.get("versions", {}),
-    }
+    _info(f"wrote the top {len(frame)} of {rows} rows to {_where(output)}")
 
 
 @main.command()
 @click.argument("model")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@global_options
 def inspect(model: str, as_json: bool) -> None:
     """Show a model's parameters, input columns, training metrics and versions.
 
@@ -473,6 +375,8 @@ def inspect(model: str, as_json: bool) -> None:
     Example:
       aereduce inspect model.aer --json
     """
+    from ._persistence import describe_model
+
     info = describe_model(model)
     if as_json:
         click.echo(json.dumps(info, indent=2))
@@ -494,38 +398,32 @@ def inspect(model: str, as_json: bool) -> None:
 @click.option("-o", "--output", required=True, help="Image file (.png, .svg, .pdf).")
 @click.option("--image-shape", callback=_parse_shape, help="Rows are images of this shape (e.g. 28x28): adds originals against reconstructions.")
 @click.option("--max-rows", type=click.IntRange(min=1), default=20_000, show_default=True, help="Plot at most this many rows.")
-@click.pass_context
-def plot(ctx: click.Context, model: str, data: str, output: str, image_shape, max_rows: int, **kwargs: Any) -> None:
+@global_options
+def plot(model: str, data: str, output: str, image_shape, max_rows: int, **kwargs: Any) -> None:
     """Draw the 2-D map of DATA's codes, the loss curve, and reconstructions.
 
     \b
     Example:
       aereduce plot model.aer data.csv --label-column species -o map.png
     """
-    from .plotting import model_report
+    from .usecases import plot_file
 
-    est = _load(model)
-    table = next(_read_for_model(est, data, _read_options(kwargs), None))
-    X = table.features().iloc[:max_rows]
-    labels = table.labels[:max_rows] if table.labels is not None else None
-    X_hat = est.inverse_transform(est.transform(X.iloc[:10])) if image_shape else None
-    shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape
-    model_report(output, est.transform(X), labels, getattr(est, "loss_curve_", None), X.to_numpy(), X_hat, shape,
-                 title=f"{describe_model(model)['kind']}: 2-D map")
-    _info(ctx, f"wrote {output}")
+    plot_file(model, data, output, _read(kwargs), image_shape, max_rows)
+    _info(f"wrote {output}")
 
 
 @main.command()
 @click.argument("data")
 @click.option("--dim", "-d", type=click.IntRange(min=1), required=True, help="Dimension for every method.")
 @data_options
-@click.option("--methods", default="ae,pca,umap", show_default=True, help="Comma-separated methods to compare.")
+@click.option("--methods", callback=_split_names, default=",".join(METHOD_NAMES), show_default=True,
+              help="Comma-separated methods to compare.")
 @click.option("--test-size", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True, help="Held-out share of rows.")
-@click.option("--epochs", type=click.IntRange(min=1), help="Autoencoder epochs (default: auto).")
+@click.option("--epochs", "max_iter", type=_click_type("max_iter"), help="Autoencoder epochs (default: auto).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.pass_context
-def compare(ctx: click.Context, data: str, dim: int, methods: str, test_size: float, epochs: int | None, seed: int,
+@global_options
+def compare(data: str, dim: int, methods: list[str], test_size: float, max_iter: int | None, seed: int,
             as_json: bool, **kwargs: Any) -> None:
     """Compare the autoencoder with PCA and UMAP on a held-out split of DATA.
 
@@ -536,33 +434,16 @@ def compare(ctx: click.Context, data: str, dim: int, methods: str, test_size: fl
     Example:
       aereduce compare data.csv --dim 2 --label-column species
     """
-    from .compare import compare_methods
-    from .tables import read_table
+    from .usecases import compare_file, format_comparison
 
-    table = read_table(data, **_read_options(kwargs))
-    wanted = [m.strip() for m in methods.split(",") if m.strip()]
-    bad = [m for m in wanted if m not in ("ae", "pca", "umap")]
+    bad = [m for m in methods if m not in METHOD_NAMES]
     if bad:
-        raise click.BadParameter(f"{bad[0]!r} is not one of ae, pca, umap", param_hint="--methods")
-    for m in wanted:
-        _check_dim(dim, table, m)
-    rows = compare_methods(table.X, table.labels, dim, wanted, test_size=test_size, seed=seed,
-                           ae_params={"max_iter": epochs or "auto"},
-                           progress=(lambda m: _info(ctx, f"fitting {m}...")) if _show_progress(ctx) else None)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    click.echo(format_comparison(rows))
-
-
-def format_comparison(rows: list[dict[str, Any]]) -> str:
-    """A plain-text table of :func:`aereduce.compare.compare_methods` rows."""
-    headers = ["method", "dim", "recon_mse", "knn_acc", "fit_s", "transform_s"]
-    cells = [[("-" if r.get(h) is None else f"{r[h]:.4g}" if isinstance(r.get(h), float) else str(r[h])) for h in headers] for r in rows]
-    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in cells]
-    return "\n".join(lines)
+        raise click.BadParameter(f"{bad[0]!r} is not one of {', '.join(METHOD_NAMES)}", param_hint="--methods")
+    show = _progress_bar() is not None
+    rows = compare_file(data, dim, methods, _read(kwargs), test_size=test_size, seed=seed,
+                        params={"max_iter": max_iter} if max_iter else {},
+                        progress=(lambda m: _info(f"fitting {m}...")) if show else None)
+    click.echo(json.dumps(rows, indent=2) if as_json else format_comparison(rows))
 
 
 @main.group()
@@ -573,28 +454,25 @@ def datasets() -> None:
 @datasets.command("fetch")
 @click.argument("name", type=click.Choice(["mnist", "fashion-mnist"]))
 @click.option("--data-home", help="Folder for the files (default: $AEREDUCE_DATA or ~/.cache/aereduce/NAME).")
-@click.pass_context
-def datasets_fetch(ctx: click.Context, name: str, data_home: str | None) -> None:
+@global_options
+def datasets_fetch(name: str, data_home: str | None) -> None:
     """Download NAME's four canonical files, verify their checksums, and cache them.
 
     \b
     Example:
       aereduce datasets fetch mnist
     """
-    from .datasets import CHECKSUMS, fetch as fetch_files, read_idx
+    from .usecases import fetch_dataset
 
-    show = _show_progress(ctx)
+    show = _progress_bar() is not None
 
     def progress(filename: str, done: int, total: int) -> None:
-        if show:
-            click.echo(f"\r{filename}: {done / 1e6:.1f}/{total / 1e6:.1f} MB", err=True, nl=False)
+        click.echo(f"\r{filename}: {done / 1e6:.1f}/{total / 1e6:.1f} MB", err=True, nl=False)
 
-    folder = fetch_files(name, data_home, progress=progress)
+    folder = fetch_dataset(name, data_home, progress if show else None)
     if show:
         click.echo("", err=True)
-    for filename, digest in CHECKSUMS[name].items():
-        read_idx(folder / filename, digest)
-    _info(ctx, f"{name}: 4 files verified in {folder}")
+    _info(f"{name}: 4 files verified in {folder}")
 
 
 @datasets.command("export")
@@ -603,24 +481,18 @@ def datasets_fetch(ctx: click.Context, name: str, data_home: str | None) -> None
 @click.option("--data-home", help="Folder holding the files (default: the cache; downloads if missing).")
 @click.option("--rows", type=click.IntRange(min=1), help="Only the first N rows.")
 @click.option("-o", "--output", required=True, help="Output table (.csv, .parquet, .npy, ...): pixels p0..p783 and a label column.")
-@click.pass_context
-def datasets_export(ctx: click.Context, name: str, split: str, data_home: str | None, rows: int | None, output: str) -> None:
+@global_options
+def datasets_export(name: str, split: str, data_home: str | None, rows: int | None, output: str) -> None:
     """Write a split of NAME as a table, to try the other commands on.
 
     \b
     Example:
       aereduce datasets export mnist --rows 5000 -o mnist.parquet
     """
-    from .datasets import LOADERS
-    from .tables import output_frame, write_table
+    from .usecases import export_dataset
 
-    (X_train, y_train), (X_test, y_test) = LOADERS[name](data_home)
-    X, y = (X_train, y_train) if split == "train" else (X_test, y_test)
-    X, y = X[:rows], y[:rows]
-    frame = output_frame(X, [f"p{i}" for i in range(X.shape[1])])
-    frame["label"] = y
-    write_table(output, frame)
-    _info(ctx, f"wrote {len(frame)} rows to {output}")
+    n = export_dataset(name, split, data_home, rows, output)
+    _info(f"wrote {n} rows to {output}")
 
 
 if __name__ == "__main__":  # pragma: no cover

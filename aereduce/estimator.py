@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-import math
+import dataclasses
 import os
 import time
 import warnings
-from collections.abc import Callable
 from numbers import Integral, Real
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,35 +16,38 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._modelfile import read_model_file, write_model_file
-from ._scaling import SCALINGS, fit_scaling, resolve_scaling
-from ._version import __version__
+from . import _persistence
+from ._params import AUTOENCODER_PARAMS, Param
+from ._resolve import ResolvedOptions, resolve_options
+from ._scaling import Scaler
+from .errors import InputError, OptionError
 
 MODEL_KIND = "autoencoder"
 
 # Tuple-valued parameters arrive from JSON as lists; these are turned back into tuples.
-_TUPLE_PARAMS = ("hidden_layer_sizes", "input_shape", "conv_channels")
+_TUPLE_PARAMS = tuple(name for name, p in AUTOENCODER_PARAMS.items() if p.kind is tuple)
 
 
-def auto_hidden_layer_sizes(n_features: int, n_components: int) -> tuple[int, int]:
-    """Two hidden layers, wide enough to beat a linear map, bounded for speed.
-
-    512-256 for 784 pixels (measured in benchmarks/RESULTS.md); 64-32 for a
-    dozen tabular columns.
-    """
-    first = int(min(512, max(64, 4 * n_features)))
-    return first, max(first // 2, n_components)
-
-
-def auto_batch_size(n_samples: int) -> int:
-    """256 rows for large data; about ten batches per epoch for small data."""
-    return int(min(256, max(16, n_samples // 10), max(1, n_samples)))
-
-
-def auto_max_iter(n_samples: int, batch_size: int) -> int:
-    """Epochs for about 5,000 optimiser steps (20 epochs on MNIST), between 20 and 1,000."""
-    steps_per_epoch = math.ceil(max(1, n_samples) / batch_size)
-    return int(min(1000, max(20, round(5000 / steps_per_epoch))))
+def _constraint(param: Param) -> list:
+    """scikit-learn's constraint list for one declared parameter."""
+    constraints: list = [StrOptions(set(param.options))] if param.options else []
+    if param.kind in (int, float):
+        low_closed = not param.low_open
+        high_closed = param.high is not None and not param.high_open
+        closed = {(True, True): "both", (True, False): "left", (False, True): "right", (False, False): "neither"}
+        number = Integral if param.kind is int else Real
+        constraints.append(Interval(number, param.low, param.high, closed=closed[(low_closed, high_closed)]))
+    elif param.kind is bool:
+        constraints.append("boolean")
+    elif param.kind is tuple:
+        constraints += [tuple, list]
+    elif param.kind in ("random_state", "verbose"):
+        constraints.append(param.kind)
+    elif param.kind is str and not param.options:
+        constraints.append(str)
+    if param.none:
+        constraints.append(None)
+    return constraints
 
 
 class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -177,10 +179,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Best of ``validation_scores_``; its weights are the ones kept.
     pretrain_loss_curves_ : list of list of float or None
         One loss curve per layer-wise pretraining stage, when ``pretrain=True``.
-    mean_ : ndarray of shape (n_features_in_,)
-        Offset subtracted from the input by the scaling.
-    scale_ : ndarray of shape (n_features_in_,)
-        Divisor of the input in the scaling.
+    scaler_ : Scaler
+        The input scaling; ``mean_`` and ``scale_`` are its offset and divisor, each an
+        ndarray of shape (n_features_in_,).
     scaling_, loss_, output_activation_, hidden_layer_sizes_ : str or tuple
         The resolved values of the ``"auto"`` parameters.
     batch_size_, max_iter_ : int
@@ -195,6 +196,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         The resolved training precision, ``"float32"`` or ``"bfloat16"``.
     fit_time_ : float
         Seconds spent in the last ``fit``.
+    kept_initial_weights_ : bool or None
+        With ``linear_skip`` and early stopping: True when no epoch beat PCA's start on the
+        validation rows, so PCA's solution was kept.
 
     See Also
     --------
@@ -227,41 +231,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     ['autoencodertransformer0', 'autoencodertransformer1', 'autoencodertransformer2']
     """
 
-    _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": [StrOptions({"auto"}), tuple, list],
-        "activation": [StrOptions({"gelu", "relu", "tanh", "logistic", "identity"})],
-        "output_activation": [StrOptions({"auto", "sigmoid", "identity"})],
-        "loss": [StrOptions({"auto", "mse", "bce", "cosine"})],
-        "scaling": [StrOptions(set(SCALINGS))],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "early_stopping": [StrOptions({"auto"}), "boolean"],
-        "linear_skip": [StrOptions({"auto"}), "boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "tied_weights": ["boolean"],
-        "sparsity": [StrOptions({"l1", "kl"}), None],
-        "sparsity_weight": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
-        "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
-        "sparsity_momentum": [Interval(Real, 0, 1, closed="left")],
-        "noise": [StrOptions({"mask", "gaussian"}), None],
-        "noise_level": [Interval(Real, 0, None, closed="left")],
-        "contractive_weight": [Interval(Real, 0, None, closed="left")],
-        "variational": ["boolean"],
-        "beta": [Interval(Real, 0, None, closed="left")],
-        "pretrain": ["boolean"],
-        "pretrain_iter": [Interval(Integral, 1, None, closed="left")],
-        "input_shape": [tuple, list, None],
-        "conv_channels": [tuple, list],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "device": [str],
-        "precision": [StrOptions({"auto", "float32", "bfloat16"})],
-    }
+    _parameter_constraints: dict = {name: _constraint(p) for name, p in AUTOENCODER_PARAMS.items()}
 
     def __init__(
         self,
@@ -354,56 +324,32 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         check_is_fitted(self, "model_")
         return self.model_.decoder
 
+    @property
+    def mean_(self) -> np.ndarray:
+        check_is_fitted(self, "scaler_")
+        return self.scaler_.offset
+
+    @property
+    def scale_(self) -> np.ndarray:
+        check_is_fitted(self, "scaler_")
+        return self.scaler_.scale
+
+    # -- the fitted state, as the dataclasses that saving and loading serialise ------------------
+    def _set_fields(self, state: Any) -> None:
+        for field in dataclasses.fields(state):
+            setattr(self, field.name, getattr(state, field.name))
+
+    def _get_fields(self, cls: type) -> Any:
+        return cls(**{field.name: getattr(self, field.name) for field in dataclasses.fields(cls)})
+
     # -- fitting -------------------------------------------------------------------------------
-    def _resolve_options(self, X: np.ndarray) -> None:
-        """Check the combinations of options against X and set the resolved ``*_`` values."""
-        n_samples, n_features = X.shape
-        self.scaling_ = resolve_scaling(X, self.scaling)
-        self.mean_, self.scale_ = fit_scaling(X, self.scaling_)
-        Xs = (X - self.mean_) / self.scale_
-        in_unit_range = bool(Xs.size) and float(Xs.min()) >= 0.0 and float(Xs.max()) <= 1.0
-        self.output_activation_ = self.output_activation
-        if self.output_activation == "auto":
-            self.output_activation_ = "sigmoid" if in_unit_range else "identity"
-        self.loss_ = self.loss
-        if self.loss == "auto":
-            self.loss_ = "bce" if self.output_activation_ == "sigmoid" else "mse"
-        if self.loss_ == "bce" and not in_unit_range:
-            raise ValueError(
-                f"loss='bce' needs data in [0, 1] after scaling, got values in [{Xs.min():.3g}, {Xs.max():.3g}]; "
-                "use scaling='minmax' or loss='mse'"
-            )
-        if self.loss_ == "bce" and self.output_activation_ != "sigmoid":
-            raise ValueError("loss='bce' needs output_activation='sigmoid' (or 'auto')")
-        if self.hidden_layer_sizes == "auto":
-            self.hidden_layer_sizes_ = auto_hidden_layer_sizes(n_features, self.n_components)
-        else:
-            sizes = tuple(self.hidden_layer_sizes)
-            if not all(isinstance(s, Integral) and s >= 1 for s in sizes):
-                raise ValueError(
-                    f"hidden_layer_sizes must be 'auto' or a tuple of positive integers, got {self.hidden_layer_sizes!r}"
-                )
-            self.hidden_layer_sizes_ = tuple(int(s) for s in sizes)
-        if self.input_shape is not None:
-            shape = tuple(int(s) for s in self.input_shape)
-            if len(shape) != 3 or math.prod(shape) != n_features:
-                raise ValueError(
-                    f"input_shape={self.input_shape!r} must be (channels, height, width) with "
-                    f"channels*height*width equal to the {n_features} features of X"
-                )
-            if self.tied_weights or self.pretrain:
-                raise ValueError("tied_weights and pretrain need the multilayer perceptron (input_shape=None)")
-        self.batch_size_ = auto_batch_size(n_samples) if self.batch_size == "auto" else min(self.batch_size, n_samples)
-        self.max_iter_ = auto_max_iter(n_samples, self.batch_size_) if self.max_iter == "auto" else int(self.max_iter)
-        self.n_components_ = int(self.n_components)
-        self.early_stopping_ = (50 <= n_samples <= 20_000) if self.early_stopping == "auto" else bool(self.early_stopping)
-        self.linear_skip_ = bool(self.linear_skip)
-        if self.linear_skip == "auto":
-            self.linear_skip_ = (self.output_activation_ == "identity" and self.input_shape is None
-                                 and not self.tied_weights and self.sparsity != "kl")
-        if self.linear_skip_ and (self.input_shape is not None or self.tied_weights):
-            # A tied decoder's non-linear path shares the encoder's weights, so it cannot start at zero.
-            raise ValueError("linear_skip needs the untied multilayer perceptron (input_shape=None, tied_weights=False)")
+    def _objective(self):
+        """What training minimises, from the parameters (built once per fit, since terms keep state)."""
+        from .objective import Objective
+
+        if getattr(self, "_objective_cache", None) is None:
+            self._objective_cache = Objective.from_params(self.get_params(), getattr(self, "loss_", "mse"))
+        return self._objective_cache
 
     def _config(self):
         from ._model import AutoencoderConfig
@@ -413,7 +359,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             n_components=self.n_components_,
             hidden_layer_sizes=self.hidden_layer_sizes_,
             activation=self.activation,
-            code_activation={"kl": "logistic", "l1": "relu"}.get(self.sparsity, "identity"),
+            code_activation=self._objective().code_activation,
             output_activation="logistic" if self.output_activation_ == "sigmoid" else "identity",
             tied_weights=bool(self.tied_weights),
             variational=bool(self.variational),
@@ -422,75 +368,68 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             linear_skip=self.linear_skip_,
         )
 
-    def _sparsity_weight(self) -> float:
-        if self.sparsity_weight != "auto":
-            return float(self.sparsity_weight)
-        return 1e-4 if self.sparsity == "l1" else 1e-3
-
-    def _warn_on_dead_code_units(self, X) -> None:
-        """L1 on a ReLU code can switch every unit off for good; say so rather than return a dead code."""
-        import torch
-
-        with torch.no_grad():
-            code, _ = self.model_.encode(X[:10_000])
-        if bool((code <= 0).all()):
-            warnings.warn(
-                f"all {code.shape[1]} code units are zero on every training row (dead ReLUs), so the code "
-                f"carries nothing: "
-                f"sparsity_weight={self._sparsity_weight():g} is too strong for this data; lower it",
-                UserWarning, stacklevel=4)
-
-    def _make_trainer(self, epoch_callback: Callable[[int, float], None] | None = None):
-        import torch
-
-        from ._training import Objective, Trainer
-
-        objective = Objective(
-            loss=self.loss_,
-            sparsity=self.sparsity,
-            sparsity_weight=self._sparsity_weight(),
-            sparsity_target=self.sparsity_target,
-            sparsity_momentum=self.sparsity_momentum,
-            noise=self.noise,
-            noise_level=self.noise_level,
-            contractive_weight=self.contractive_weight,
-            beta=self.beta,
-        )
-        return Trainer(
-            self.model_,
-            objective,
-            learning_rate=self.learning_rate_init,
-            weight_decay=self.alpha,
-            batch_size=self.batch_size_,
-            generator=self._generator,
-            verbose=self.verbose,
-            epoch_callback=epoch_callback,
-            autocast_dtype=torch.bfloat16 if self.precision_ == "bfloat16" else None,
-        )
-
     def _initialise(self, X: np.ndarray) -> None:
         """Resolve options, build the model and the private RNG: everything before the first epoch."""
         from ._training import bfloat16_is_fast, build_model, make_generator, resolve_device
 
-        self._resolve_options(X)
+        self._objective_cache = None
+        self.scaler_ = Scaler.fit(X, self.scaling)
         self.device_ = resolve_device(self.device)
-        self.precision_ = self.precision
-        if self.precision == "auto":
-            fast = X.shape[0] >= 20_000 and bfloat16_is_fast(self.device_)
-            self.precision_ = "bfloat16" if fast else "float32"
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        self._seed = seed
-        self._generator = make_generator(seed, self.device_)
-        self.model_ = build_model(self._config(), seed, self.device_)
+        precision = self.precision
+        if precision == "auto":
+            precision = "bfloat16" if X.shape[0] >= 20_000 and bfloat16_is_fast(self.device_) else "float32"
+        code_activation = self._objective().code_activation
+        self._set_fields(resolve_options(self.get_params(), X, self.scaler_, code_activation, precision))
+        self._objective_cache.reconstruction.loss = self.loss_
+        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self._generator = make_generator(self._seed, self.device_)
+        self.model_ = build_model(self._config(), self._seed, self.device_)
 
     def _to_tensor(self, X: np.ndarray):
         import torch
 
-        scaled = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
-        return torch.tensor(scaled, dtype=torch.float32, device=self.device_)
+        return torch.tensor(self.scaler_.transform(X), dtype=torch.float32, device=self.device_)
+
+    def _split(self, X_all):
+        """Training and validation rows (None without early stopping), by a permutation from the seed."""
+        if not self.early_stopping_:
+            return X_all, None
+        from ._split import split_rows
+
+        n = X_all.shape[0]
+        train, held = split_rows(n, self.validation_fraction, self._seed)
+        if len(held) < 1 or len(train) < 1:
+            raise OptionError(f"early_stopping needs at least one training and one validation row: "
+                              f"validation_fraction={self.validation_fraction} of {n} rows gives {len(held)} validation rows")
+        return X_all[train], X_all[held]
+
+    def _make_trainer(self, callbacks=None, X_val=None):
+        import torch
+
+        from ._training import EarlyStopping, PrintEpochs, Trainer
+
+        chain = []
+        if X_val is not None:
+            # Starting from PCA's solution, its validation loss is the one to beat: if no epoch
+            # beats it, PCA's weights are the ones kept.
+            start = Trainer(self.model_, self._objective(), generator=self._generator).evaluate(X_val) \
+                if self.linear_skip_ else None
+            chain.append(EarlyStopping(self.n_iter_no_change, self.tol, initial_loss=start))
+        if self.verbose:
+            chain.append(PrintEpochs())
+        return Trainer(
+            self.model_,
+            self._objective(),
+            learning_rate=self.learning_rate_init,
+            weight_decay=self.alpha,
+            batch_size=self.batch_size_,
+            generator=self._generator,
+            callbacks=chain + list(callbacks or []),
+            autocast_dtype=torch.bfloat16 if self.precision_ == "bfloat16" else None,
+        )
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, *, epoch_callback: Callable[[int, float], None] | None = None):
+    def fit(self, X, y=None, *, callbacks=None):
         """Fit the autoencoder to X.
 
         Parameters
@@ -499,47 +438,49 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             Training data, in any units (see ``scaling``).
         y : None
             Ignored.
-        epoch_callback : callable, default=None
-            Called as ``epoch_callback(epoch, loss)`` after each epoch (for progress bars).
+        callbacks : list of aereduce._training.Callback, default=None
+            Extra hooks on the training loop (e.g. ``Progress`` for a progress bar).
 
         Returns
         -------
         self : AutoencoderTransformer
             The fitted estimator.
         """
-        from ._training import init_from_pca, pretrain_layerwise
+        from ._training import FitHistory, init_from_pca, pretrain_layerwise
 
         tic = time.perf_counter()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         self._initialise(X)
-        X_all = self._to_tensor(X)
-        X_train, X_val = X_all, None
-        if self.early_stopping_:
-            n_val = int(round(self.validation_fraction * X.shape[0]))
-            if n_val < 1 or n_val >= X.shape[0]:
-                raise ValueError(
-                    f"early_stopping needs at least one training and one validation row: validation_fraction="
-                    f"{self.validation_fraction} of {X.shape[0]} rows gives {n_val} validation rows"
-                )
-            order = check_random_state(self._seed).permutation(X.shape[0])
-            X_val, X_train = X_all[order[:n_val]], X_all[order[n_val:]]
+        X_train, X_val = self._split(self._to_tensor(X))
         if self.linear_skip_:
             init_from_pca(self.model_, X_train)
-        trainer = self._make_trainer(epoch_callback)
-        self.pretrain_loss_curves_ = pretrain_layerwise(trainer, X_train, self.pretrain_iter) if self.pretrain else None
-        losses, val_losses = trainer.fit(
-            X_train, self.max_iter_, X_val=X_val, n_iter_no_change=self.n_iter_no_change, tol=self.tol
-        )
+        trainer = self._make_trainer(callbacks, X_val)
+        pretrain_curves = pretrain_layerwise(trainer, X_train, self.pretrain_iter) if self.pretrain else None
+        losses, val_losses = trainer.fit(X_train, self.max_iter_, X_val=X_val)
         self.model_.eval()
         if self.sparsity == "l1":
             self._warn_on_dead_code_units(X_train)
         self._partial_trainer = None  # a later partial_fit continues with a fresh optimiser
-        self.n_iter_ = len(losses)
-        self.loss_curve_ = losses
-        self.validation_scores_ = [-v for v in val_losses] if X_val is not None else None
-        self.best_validation_score_ = max(self.validation_scores_) if self.validation_scores_ else None
-        self.fit_time_ = time.perf_counter() - tic
+        scores = [-v for v in val_losses] if X_val is not None else None
+        self._set_fields(FitHistory(
+            n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores,
+            best_validation_score_=max(scores) if scores else None, pretrain_loss_curves_=pretrain_curves,
+            fit_time_=time.perf_counter() - tic, kept_initial_weights_=trainer.kept_initial_weights))
         return self
+
+    def _warn_on_dead_code_units(self, X) -> None:
+        """L1 on a ReLU code can switch every unit off for good; say so rather than return a dead code."""
+        import torch
+
+        from .objective import sparsity_weight
+
+        with torch.no_grad():
+            code, _ = self.model_.encode(X[:10_000])
+        if bool((code <= 0).all()):
+            warnings.warn(
+                f"all {code.shape[1]} code units are zero on every training row (dead ReLUs), so the code "
+                f"carries nothing: sparsity_weight={sparsity_weight(self.get_params()):g} is too strong for "
+                f"this data; lower it", UserWarning, stacklevel=4)
 
     def partial_fit(self, X, y=None):
         """Train one epoch on X, initialising the model on the first call.
@@ -559,22 +500,22 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self : AutoencoderTransformer
             The updated estimator.
         """
+        from ._training import FitHistory
+
         first_call = not hasattr(self, "model_")
         if first_call:
             self._validate_params()
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
         if first_call:
             self._initialise(X)
-            self.n_iter_, self.loss_curve_ = 0, []
-            self.validation_scores_ = self.best_validation_score_ = self.pretrain_loss_curves_ = None
-            self.fit_time_ = 0.0
+            self._set_fields(FitHistory(n_iter_=0, loss_curve_=[]))
         if getattr(self, "_partial_trainer", None) is None or self._partial_trainer.model is not self.model_:
-            self._partial_trainer = self._make_trainer()  # constant learning rate: no schedule
+            self._partial_trainer = self._make_trainer()
         tic = time.perf_counter()
         losses, _ = self._partial_trainer.fit(self._to_tensor(X), 1, use_schedule=False)
         self.model_.eval()
         self.n_iter_ += 1
-        self.loss_curve_ += losses
+        self.loss_curve_ = self.loss_curve_ + losses
         self.fit_time_ += time.perf_counter() - tic
         return self
 
@@ -609,7 +550,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             The codes, in X's float dtype.
         """
         X = self._check_input(X)
-        Z = self._run(lambda xb: self.model_.encode(xb)[0], (X - self.mean_) / self.scale_)
+        Z = self._run(lambda xb: self.model_.encode(xb)[0], self.scaler_.transform(X))
         return Z.astype(X.dtype, copy=False)
 
     def inverse_transform(self, X):
@@ -630,8 +571,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
         Z = check_array(X, dtype=[np.float64, np.float32])
         if Z.shape[1] != self.n_components_:
-            raise ValueError(f"X has {Z.shape[1]} columns, but the code has n_components={self.n_components_}")
-        X_hat = self._run(self.model_.decode, Z) * self.scale_ + self.mean_
+            raise InputError(f"X has {Z.shape[1]} columns, but the code has n_components={self.n_components_}")
+        X_hat = self.scaler_.inverse_transform(self._run(self.model_.decode, Z))
         return X_hat.astype(Z.dtype, copy=False)
 
     def reconstruction_error(self, X):
@@ -651,7 +592,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             Non-negative; larger is more anomalous.
         """
         X = self._check_input(X)
-        return self._run(lambda xb: (self.model_(xb) - xb).pow(2).mean(dim=1), (X - self.mean_) / self.scale_)
+        return self._run(lambda xb: (self.model_(xb) - xb).pow(2).mean(dim=1), self.scaler_.transform(X))
 
     def score_samples(self, X):
         """Negative reconstruction error of each row (higher is more normal).
@@ -702,7 +643,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         """
         check_is_fitted(self, "model_")
         if not self.variational:
-            raise ValueError("sample needs a variational model: fit with variational=True")
+            raise OptionError("sample needs a variational model: fit with variational=True")
         Z = check_random_state(random_state).standard_normal((int(n_samples), self.n_components_))
         return self.inverse_transform(Z)
 
@@ -715,35 +656,15 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         path : str or path-like
             Destination; written atomically (a temporary file renamed into place).
         """
+        from ._training import FitHistory
+
         check_is_fitted(self, "model_")
         tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in self.model_.state_dict().items()}
-        tensors["scaling.mean"] = np.asarray(self.mean_, dtype=np.float64)
-        tensors["scaling.scale"] = np.asarray(self.scale_, dtype=np.float64)
-        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
-        if not isinstance(params["random_state"], (int, type(None))):
-            params["random_state"] = None  # a RandomState object has no JSON form; the seed used is saved
-        fitted = {
-            "n_features_in_": self.n_features_in_,
-            "feature_names_in_": list(map(str, getattr(self, "feature_names_in_", []))) or None,
-            "n_components_": self.n_components_,
-            "n_iter_": self.n_iter_,
-            "loss_curve_": self.loss_curve_,
-            "validation_scores_": self.validation_scores_,
-            "best_validation_score_": self.best_validation_score_,
-            "pretrain_loss_curves_": self.pretrain_loss_curves_,
-            "scaling_": self.scaling_,
-            "loss_": self.loss_,
-            "output_activation_": self.output_activation_,
-            "hidden_layer_sizes_": list(self.hidden_layer_sizes_),
-            "batch_size_": self.batch_size_,
-            "max_iter_": self.max_iter_,
-            "early_stopping_": self.early_stopping_,
-            "linear_skip_": self.linear_skip_,
-            "precision_": self.precision_,
-            "fit_time_": self.fit_time_,
-            "seed": self._seed,
-        }
-        write_model_file(path, MODEL_KIND, tensors, {"params": params, "fitted": fitted, "versions": library_versions()})
+        tensors.update(self.scaler_.tensors())
+        fitted = _persistence.fitted_to_json(
+            self._get_fields(ResolvedOptions), self._get_fields(FitHistory), n_features_in_=self.n_features_in_,
+            feature_names_in_=_persistence.feature_names_to_json(self), seed=self._seed)
+        _persistence.save(path, MODEL_KIND, tensors, self.get_params(), fitted)
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, device: str = "auto") -> "AutoencoderTransformer":
@@ -761,50 +682,27 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         model : AutoencoderTransformer
             The fitted estimator.
         """
-        from ._modelfile import ModelFileError
-        from ._training import make_generator, resolve_device
+        _, tensors, meta = _persistence.read_model_file(path, kinds=(MODEL_KIND,))
+        return cls.from_saved(os.fspath(path), tensors, meta, device=device)
 
-        _, tensors, meta = read_model_file(path, kinds=(MODEL_KIND,))
+    @classmethod
+    def from_saved(cls, path: str, tensors: dict[str, np.ndarray], meta: dict[str, Any], *,
+                   device: str = "auto") -> "AutoencoderTransformer":
+        """Rebuild the estimator from a model file's tensors and metadata, checking every shape first."""
+        from ._training import FitHistory, make_generator, model_from_tensors, resolve_device
+
         try:
-            params = dict(meta["params"])
-            for key in _TUPLE_PARAMS:
-                if isinstance(params.get(key), list):
-                    params[key] = tuple(params[key])
+            est = cls(**_persistence.params_from_json(meta["params"], _TUPLE_PARAMS))
             fitted = meta["fitted"]
-            est = cls(**params)
-            for key in ("n_features_in_", "n_components_", "n_iter_", "loss_curve_", "validation_scores_",
-                        "best_validation_score_", "pretrain_loss_curves_", "scaling_", "loss_",
-                        "output_activation_", "batch_size_", "max_iter_", "early_stopping_", "linear_skip_", "fit_time_"):
-                setattr(est, key, fitted[key])
-            if fitted.get("feature_names_in_"):
-                est.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
-            est.hidden_layer_sizes_ = tuple(fitted["hidden_layer_sizes_"])
-            est.precision_ = fitted.get("precision_", "float32")  # absent from files of 0.1.0
+            est.n_features_in_ = int(fitted["n_features_in_"])
+            _persistence.set_feature_names(est, fitted)
+            est._set_fields(_persistence.fitted_from_json(ResolvedOptions, fitted))
+            est._set_fields(_persistence.fitted_from_json(FitHistory, fitted))
             est._seed = int(fitted["seed"])
-            est.mean_ = tensors["scaling.mean"]
-            est.scale_ = tensors["scaling.scale"]
+            est.scaler_ = Scaler.from_tensors(est.scaling_, tensors, est.n_features_in_, path)
             est.device_ = resolve_device(device)
             est._generator = make_generator(est._seed, est.device_)
-            from ._training import build_model
-            import torch
-
-            est.model_ = build_model(est._config(), est._seed, est.device_)
-            state = {k[len("model."):]: torch.from_numpy(v.copy()) for k, v in tensors.items() if k.startswith("model.")}
-            est.model_.load_state_dict(state)
-            est.model_.eval()
+            est.model_ = model_from_tensors(est._config(), tensors, est.device_, path)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            if isinstance(exc, ModelFileError):
-                raise
-            raise ModelFileError(f"{os.fspath(path)}: corrupt or incompatible aereduce model ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})") from None
+            raise _persistence.corrupt(path, exc) from None
         return est
-
-
-def library_versions() -> dict[str, str]:
-    """Versions recorded in saved models and benchmark results."""
-    versions = {"aereduce": __version__}
-    for name in ("torch", "numpy", "scikit-learn", "safetensors"):
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return versions

@@ -14,9 +14,10 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 
 from aereduce import AutoencoderTransformer
-from aereduce._modelfile import ModelFileError
-from aereduce._training import TrainingError, resolve_device
-from aereduce.baselines import ScaledPCA
+from aereduce.errors import ModelFileError
+from aereduce._training import resolve_device
+from aereduce.errors import TrainingError
+from aereduce.pca import ScaledPCA
 
 
 @pytest.fixture(scope="module")

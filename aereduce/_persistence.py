@@ -1,0 +1,133 @@
+"""Saving and loading every kind of model: the kind registry, parameters as JSON, versions, ``inspect``.
+
+A model file holds tensors and three JSON fields: ``params`` (``get_params()``), ``fitted``
+(the fitted attributes: the fields of the estimator's dataclasses, listed once there) and
+``versions``. :data:`MODEL_KINDS` maps the ``kind`` stored in a file to the class that loads
+it; :func:`load_model` loads any of them and never unpickles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.metadata
+import os
+from typing import Any
+
+import numpy as np
+
+from ._modelfile import read_model_file, write_model_file
+from ._version import __version__
+from .errors import ModelFileError
+
+# kind stored in the file -> (module, class) that saves and loads it
+MODEL_KINDS: dict[str, tuple[str, str]] = {
+    "autoencoder": ("aereduce.estimator", "AutoencoderTransformer"),
+    "pca": ("aereduce.pca", "ScaledPCA"),
+}
+
+
+def library_versions() -> dict[str, str]:
+    """Versions recorded in saved models and benchmark results."""
+    versions = {"aereduce": __version__}
+    for name in ("torch", "numpy", "scikit-learn", "safetensors"):
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def params_to_json(params: dict[str, Any]) -> dict[str, Any]:
+    """``get_params()`` in JSON's terms: tuples become lists, a RandomState object becomes None."""
+    out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+    if "random_state" in out and not isinstance(out["random_state"], (int, type(None))):
+        out["random_state"] = None  # a RandomState object has no JSON form; the seed it gave is saved
+    return out
+
+
+def params_from_json(params: dict[str, Any], tuple_params: tuple[str, ...]) -> dict[str, Any]:
+    """Undo :func:`params_to_json` for the parameters that are tuples."""
+    out = dict(params)
+    for key in tuple_params:
+        if isinstance(out.get(key), list):
+            out[key] = tuple(out[key])
+    return out
+
+
+def fitted_to_json(*parts: Any, **extra: Any) -> dict[str, Any]:
+    """The fitted attributes to save: every field of the dataclasses in ``parts``, plus ``extra``."""
+    fitted: dict[str, Any] = {}
+    for part in parts:
+        fitted.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(part).items()})
+    fitted.update(extra)
+    return fitted
+
+
+def fitted_from_json(cls: type, fitted: dict[str, Any]) -> Any:
+    """One of the dataclasses of :func:`fitted_to_json`, from the saved fields (defaults fill fields
+    that older files lack)."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in fitted.items() if k in names})
+
+
+def feature_names_to_json(estimator: Any) -> list[str] | None:
+    names = getattr(estimator, "feature_names_in_", None)
+    return None if names is None or len(names) == 0 else [str(n) for n in names]
+
+
+def set_feature_names(estimator: Any, fitted: dict[str, Any]) -> None:
+    if fitted.get("feature_names_in_"):
+        estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+
+
+def save(path: str | os.PathLike, kind: str, tensors: dict[str, np.ndarray], params: dict[str, Any],
+         fitted: dict[str, Any]) -> None:
+    """Write a model of ``kind`` atomically."""
+    assert kind in MODEL_KINDS, f"register the model kind {kind!r} in MODEL_KINDS"
+    write_model_file(path, kind, tensors, {"params": params_to_json(params), "fitted": fitted,
+                                           "versions": library_versions()})
+
+
+def model_class(kind: str) -> type:
+    module, name = MODEL_KINDS[kind]
+    return getattr(importlib.import_module(module), name)
+
+
+def load_model(path: str | os.PathLike, *, device: str = "auto") -> Any:
+    """Load any aereduce model file (autoencoder or PCA); never unpickles, never runs code."""
+    kind, tensors, meta = read_model_file(path, kinds=tuple(MODEL_KINDS))
+    return model_class(kind).from_saved(os.fspath(path), tensors, meta, device=device)
+
+
+def corrupt(path: str, exc: BaseException) -> ModelFileError:
+    """The error for a file that parses but does not hold a consistent model."""
+    if isinstance(exc, ModelFileError):
+        return exc
+    first = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return ModelFileError(f"{path}: corrupt or incompatible aereduce model ({type(exc).__name__}: {first})")
+
+
+def describe_model(path: str) -> dict[str, Any]:
+    """What ``inspect`` shows: kind, parameters, columns, training metrics and versions.
+
+    The model is loaded, so a file that would not load is reported as invalid here too.
+    """
+    kind, tensors, meta = read_model_file(path, kinds=tuple(MODEL_KINDS))
+    model_class(kind).from_saved(path, tensors, meta, device="cpu")
+    fitted = meta.get("fitted", {})
+    shown = ("n_iter_", "fit_time_", "scaling_", "loss_", "output_activation_", "hidden_layer_sizes_", "batch_size_",
+             "best_validation_score_", "missing_values_")
+    training = {k: fitted[k] for k in shown if k in fitted}
+    if fitted.get("loss_curve_"):
+        training["final_loss"] = fitted["loss_curve_"][-1]
+    return {
+        "file": path,
+        "kind": kind,
+        "params": meta.get("params", {}),
+        "n_features_in": fitted.get("n_features_in_"),
+        "input_columns": fitted.get("feature_names_in_"),
+        "training": training,
+        "n_parameters": int(sum(v.size for k, v in tensors.items() if k.startswith("model."))),
+        "versions": meta.get("versions", {}),
+    }

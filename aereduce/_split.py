@@ -1,0 +1,26 @@
+"""The one way rows are split into training and held-out rows (early stopping, ``fit``'s report, ``compare``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+
+def split_rows(n_rows: int, held_fraction: float, seed: int, labels: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Indices ``(train, held_out)``: ``round(held_fraction * n_rows)`` rows held out, chosen by ``seed``.
+
+    With ``labels``, the split is stratified when every class has at least two rows and there are
+    no more classes than held-out rows; otherwise it is a plain permutation.
+    """
+    n_held = int(round(held_fraction * n_rows))
+    if labels is not None and n_held > 0:
+        classes, counts = np.unique(np.asarray(labels).astype(str), return_counts=True)
+        if counts.min() >= 2 and len(classes) <= n_held and n_rows - n_held >= len(classes):
+            from sklearn.model_selection import train_test_split
+
+            train, held = train_test_split(np.arange(n_rows), test_size=n_held, random_state=seed,
+                                           stratify=np.asarray(labels).astype(str))
+            return np.asarray(train), np.asarray(held)
+    order = check_random_state(seed).permutation(n_rows)
+    return order[n_held:], order[:n_held]

@@ -1,0 +1,135 @@
+"""``ScaledPCA``: PCA after the autoencoder's input scaling, saved in the same safe format.
+
+It applies the same :class:`~aereduce._scaling.Scaler` as ``AutoencoderTransformer``, so
+comparisons are like for like, and it is what ``--method pca`` fits and saves.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.decomposition import PCA
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _persistence
+from ._scaling import Scaler
+from .errors import OptionError
+
+MODEL_KIND = "pca"
+
+
+class ScaledPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """PCA after the autoencoder's ``scaling``, with reconstruction scores and safe saving.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Number of principal components.
+    scaling : {"auto", "standard", "minmax", "none"}, default="auto"
+        As for :class:`~aereduce.AutoencoderTransformer`.
+    random_state : int or None, default=None
+        Passed to PCA's randomised solver.
+
+    Attributes
+    ----------
+    pca_ : sklearn.decomposition.PCA
+        The fitted PCA on the scaled data.
+    scaler_ : Scaler
+        The input scaling.
+    scaling_ : str
+        The resolved scaling.
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_wine
+    >>> from aereduce.pca import ScaledPCA
+    >>> X, _ = load_wine(return_X_y=True)
+    >>> ScaledPCA(n_components=2).fit(X).transform(X).shape
+    (178, 2)
+    """
+
+    def __init__(self, *, n_components=2, scaling="auto", random_state=None):
+        self.n_components = n_components
+        self.scaling = scaling
+        self.random_state = random_state
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.pca_.n_components_
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        if not 1 <= self.n_components <= min(X.shape):
+            raise OptionError(
+                f"n_components={self.n_components} must be between 1 and min(n_samples, n_features)={min(X.shape)} for PCA"
+            )
+        self.scaler_ = Scaler.fit(X, self.scaling)
+        self.scaling_ = self.scaler_.kind
+        self.pca_ = PCA(n_components=self.n_components, random_state=self.random_state).fit(self.scaler_.transform(X))
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "pca_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self.pca_.transform(self.scaler_.transform(X)).astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        check_is_fitted(self, "pca_")
+        return self.scaler_.inverse_transform(self.pca_.inverse_transform(np.asarray(X, dtype=np.float64)))
+
+    def reconstruction_error(self, X):
+        check_is_fitted(self, "pca_")
+        Xs = self.scaler_.transform(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
+        return ((self.pca_.inverse_transform(self.pca_.transform(Xs)) - Xs) ** 2).mean(axis=1)
+
+    def score_samples(self, X):
+        return -self.reconstruction_error(X)
+
+    def score(self, X, y=None):
+        return float(np.mean(self.score_samples(X)))
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Save to one safe ``.aer`` file."""
+        check_is_fitted(self, "pca_")
+        tensors = {"pca.components": self.pca_.components_, "pca.mean": self.pca_.mean_,
+                   "pca.explained_variance": self.pca_.explained_variance_, **self.scaler_.tensors()}
+        fitted = {"n_features_in_": self.n_features_in_, "scaling_": self.scaling_,
+                  "feature_names_in_": _persistence.feature_names_to_json(self)}
+        _persistence.save(path, MODEL_KIND, tensors, self.get_params(), fitted)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, *, device: str = "auto") -> "ScaledPCA":
+        """Load a model saved by :meth:`save`; never unpickles."""
+        _, tensors, meta = _persistence.read_model_file(path, kinds=(MODEL_KIND,))
+        return cls.from_saved(os.fspath(path), tensors, meta)
+
+    @classmethod
+    def from_saved(cls, path: str, tensors: dict[str, np.ndarray], meta: dict[str, Any], *, device: str = "auto"):
+        """Rebuild the estimator from a model file's tensors and metadata (see :mod:`aereduce._persistence`)."""
+        try:
+            est = cls(**meta["params"])
+            fitted = meta["fitted"]
+            est.n_features_in_ = int(fitted["n_features_in_"])
+            est.scaling_ = fitted["scaling_"]
+            _persistence.set_feature_names(est, fitted)
+            pca = PCA(n_components=est.n_components)
+            pca.components_ = tensors["pca.components"]
+            pca.mean_ = tensors["pca.mean"]
+            pca.explained_variance_ = tensors["pca.explained_variance"]
+            if pca.components_.shape[1:] != (est.n_features_in_,) or pca.mean_.shape != (est.n_features_in_,):
+                raise ValueError(f"PCA tensors do not match {est.n_features_in_} input columns")
+            if not all(np.all(np.isfinite(t)) for t in (pca.components_, pca.mean_, pca.explained_variance_)):
+                raise ValueError("PCA tensors hold NaN or inf")
+            pca.n_components_ = pca.components_.shape[0]
+            pca.n_features_in_ = est.n_features_in_
+            pca.whiten = False
+            est.pca_ = pca
+            est.scaler_ = Scaler.from_tensors(est.scaling_, tensors, est.n_features_in_, path)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise _persistence.corrupt(path, exc) from None
+        return est
