@@ -131,3 +131,16 @@ def describe_model(path: str) -> dict[str, Any]:
         "n_parameters": int(sum(v.size for k, v in tensors.items() if k.startswith("model."))),
         "versions": meta.get("versions", {}),
     }
+
+
+def format_description(info: dict[str, Any]) -> str:
+    """:func:`describe_model`'s result as the text ``aereduce inspect`` prints."""
+    lines = [f"{info['file']}: {info['kind']} model, {info['n_features_in']} input columns, {info['n_parameters']} weights"]
+    columns = info["input_columns"]
+    if columns:
+        more = f", ... ({len(columns)} in all)" if len(columns) > 12 else ""
+        lines.append("columns: " + ", ".join(columns[:12]) + more)
+    for section in ("params", "training", "versions"):
+        lines.append(f"{section}:")
+        lines += [f"  {key.rstrip('_')}: {value}" for key, value in info[section].items()]
+    return "\n".join(lines)

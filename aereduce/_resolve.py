@@ -18,12 +18,20 @@ from ._scaling import Scaler
 from .errors import OptionError
 
 
-def auto_hidden_layer_sizes(n_features: int, n_components: int) -> tuple[int, int]:
-    """Two hidden layers, wide enough to beat a linear map, bounded for speed.
+# Below this many rows there is too little data to validate on, and a deep model memorised
+# mtcars' 32 rows (its held-out rows became the top anomalies): such data gets a linear model.
+MIN_ROWS_FOR_DEEP = 50
+
+
+def auto_hidden_layer_sizes(n_features: int, n_components: int, n_samples: int = MIN_ROWS_FOR_DEEP
+                            ) -> tuple[int, ...]:
+    """Two hidden layers, wide enough to beat a linear map, bounded for speed; none for tiny data.
 
     512-256 for 784 pixels (measured in benchmarks/RESULTS.md); 64-32 for a
-    dozen tabular columns.
+    dozen tabular columns; a linear model (started at PCA's solution) below 50 rows.
     """
+    if n_samples < MIN_ROWS_FOR_DEEP:
+        return ()
     first = int(min(512, max(64, 4 * n_features)))
     return first, max(first // 2, n_components)
 
@@ -62,9 +70,9 @@ def _unit_range(Xs: np.ndarray) -> bool:
     return bool(Xs.size) and float(Xs.min()) >= 0.0 and float(Xs.max()) <= 1.0
 
 
-def _hidden_layer_sizes(params: Mapping[str, Any], n_features: int) -> tuple[int, ...]:
+def _hidden_layer_sizes(params: Mapping[str, Any], n_samples: int, n_features: int) -> tuple[int, ...]:
     if params["hidden_layer_sizes"] == "auto":
-        return auto_hidden_layer_sizes(n_features, params["n_components"])
+        return auto_hidden_layer_sizes(n_features, params["n_components"], n_samples)
     sizes = tuple(params["hidden_layer_sizes"])
     if not all(isinstance(s, Integral) and s >= 1 for s in sizes):
         raise OptionError(
@@ -124,7 +132,7 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, co
         scaling_=scaler.kind,
         loss_=loss,
         output_activation_=output,
-        hidden_layer_sizes_=_hidden_layer_sizes(params, n_features),
+        hidden_layer_sizes_=_hidden_layer_sizes(params, n_samples, n_features),
         batch_size_=batch,
         max_iter_=auto_max_iter(n_samples, batch) if params["max_iter"] == "auto" else int(params["max_iter"]),
         early_stopping_=(50 <= n_samples <= 20_000) if early == "auto" else bool(early),

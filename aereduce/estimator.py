@@ -69,7 +69,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     hidden_layer_sizes : "auto" or tuple of int, default="auto"
         Widths of the encoder's hidden layers, input side first; the decoder mirrors
         them. ``()`` gives a linear (one-layer) encoder and decoder. ``"auto"`` is
-        ``(w, w // 2)`` with ``w = min(512, max(64, 4 * n_features))``.
+        ``(w, w // 2)`` with ``w = min(512, max(64, 4 * n_features))``, and ``()`` below
+        50 rows, where a deep model memorises its training rows.
     activation : {"gelu", "relu", "tanh", "logistic", "identity"}, default="gelu"
         Activation of the hidden layers.
     output_activation : {"auto", "sigmoid", "identity"}, default="auto"

@@ -33,8 +33,13 @@ def map_2d(Z: np.ndarray) -> np.ndarray:
     return PCA(n_components=2).fit_transform(Z)
 
 
-def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "") -> None:
-    """Scatter the 2-D map of ``Z``, coloured by ``labels`` when given."""
+def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "",
+             worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None) -> None:
+    """Scatter the 2-D map of ``Z``, coloured by ``labels`` when given.
+
+    ``worst`` indexes rows to ring in red and name (the worst reconstructed: the anomalies
+    ``score`` finds); rows beyond the view are drawn on its edge as triangles, never hidden.
+    """
     xy = map_2d(Z)
     if labels is None:
         ax.scatter(xy[:, 0], xy[:, 1], s=2, alpha=0.6)
@@ -49,8 +54,18 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
     low, high = np.percentile(xy, [0.5, 99.5], axis=0)
     pad = 0.05 * (high - low)
     if np.all(high > low):
-        ax.set_xlim(low[0] - pad[0], high[0] + pad[0])
-        ax.set_ylim(low[1] - pad[1], high[1] + pad[1])
+        lo, hi = low - pad, high + pad
+        outside = np.any((xy < lo) | (xy > hi), axis=1)
+        if outside.any():  # clamp them onto the edge so that they stay visible
+            edge = np.clip(xy[outside], lo, hi)
+            ax.scatter(edge[:, 0], edge[:, 1], marker="^", s=14, c="black", alpha=0.8, label="beyond the view")
+        xy = np.clip(xy, lo, hi)
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+    if worst is not None and len(worst):
+        ax.scatter(xy[worst, 0], xy[worst, 1], s=60, facecolors="none", edgecolors="red", linewidths=1.2)
+        for i, name in zip(worst, worst_names or [str(i) for i in worst]):
+            ax.annotate(name, xy[i], fontsize=6, color="red", xytext=(3, 3), textcoords="offset points")
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -80,13 +95,13 @@ def save_figure(fig, path: str | os.PathLike) -> None:
 
 def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | None, loss_curve: Sequence[float] | None,
                  X: np.ndarray | None = None, X_hat: np.ndarray | None = None, image_shape: Sequence[int] | None = None,
-                 title: str = "") -> None:
+                 title: str = "", worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None) -> None:
     """One figure: the map, the loss curve, and (for images) originals against reconstructions."""
     plt = _pyplot()
     with_images = image_shape is not None and X is not None and X_hat is not None
     fig = plt.figure(figsize=(11, 8 if with_images else 5))
     top = fig.add_gridspec(2 if with_images else 1, 2, height_ratios=[3, 1.3] if with_images else None)
-    plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or "2-D map of the code")
+    plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or "2-D map of the code", worst, worst_names)
     ax = fig.add_subplot(top[0, 1])
     if loss_curve:
         ax.plot(np.arange(1, len(loss_curve) + 1), loss_curve)

@@ -90,14 +90,13 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
               holdout: float = 0.1, params: dict[str, Any] | None = None,
               progress: ProgressFn | None = None) -> FitReport:
     """Fit ``method`` on DATA, report its held-out error against PCA's, and save it to ``output``."""
-    from ._split import split_rows
-    from .pca import ScaledPCA
-
     if not get_method(method).can_save:
         raise InputError(get_method(method).why_not_saved)
     check_output(output, inputs=[data])
     table = read_table(data, **read.as_kwargs())
     check_dimension(method, dim, *table.X.shape)
+    from ._split import split_rows  # scikit-learn and torch load only once the input is known to be good
+    from .pca import ScaledPCA
     X = table.features()
     train_rows, held_rows = split_rows(len(X), holdout if len(X) >= 10 else 0.0, 0)
     train, held = X.iloc[train_rows], X.iloc[held_rows]
@@ -237,20 +236,30 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
 
 
 def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_shape: tuple[int, ...] | None,
-              max_rows: int) -> None:
-    """Draw the 2-D map of DATA's codes, the loss curve, and reconstructions for image rows."""
+              max_rows: int, n_worst: int = 10, seed: int = 0) -> list[str]:
+    """Draw the 2-D map of DATA's codes (the ``n_worst`` worst-reconstructed rows ringed and named by
+    file row), the loss curve, and reconstructions for image rows; returns notes for the user."""
     from ._persistence import describe_model
     from .plotting import model_report
 
     check_output(output, inputs=[data, model_path])
     model = load_model(model_path)
     table = next(model_tables(model, data, read, None))
-    X = table.features().iloc[:max_rows]
-    labels = table.labels[:max_rows] if table.labels is not None else None
+    notes = []
+    rows = np.arange(len(table.X))
+    if len(rows) > max_rows:
+        rows = np.sort(np.random.default_rng(seed).choice(len(rows), max_rows, replace=False))
+        notes.append(f"plotted a random {max_rows} of {len(table.X)} rows (seed {seed}); --max-rows changes it")
+    X = table.features().iloc[rows]
+    labels = table.labels[rows] if table.labels is not None else None
+    errors = model.reconstruction_error(X)
+    worst = np.argsort(errors)[::-1][:n_worst]
+    names = [f"row {rows[i] + 1}" if table.ids is None else str(table.ids[rows[i]]) for i in worst]
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape
     model_report(output, model.transform(X), labels, getattr(model, "loss_curve_", None), X.to_numpy(), X_hat, shape,
-                 title=f"{describe_model(model_path)['kind']}: 2-D map")
+                 title=f"{describe_model(model_path)['kind']}: 2-D map", worst=worst, worst_names=names)
+    return notes
 
 
 def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, test_size: float = 0.2,

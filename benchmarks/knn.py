@@ -71,10 +71,10 @@ def warm_up_umap() -> None:
     than 4,096 of them, where UMAP switches from exact neighbours to pynndescent (whose search
     ``transform`` also uses). A first run in a fresh environment still pays the compile here.
     """
-    from aereduce.baselines import make_umap
+    from aereduce.methods import make_reducer
 
     X = np.random.default_rng(0).random((5000, 20), dtype=np.float32)
-    make_umap(2, random_state=0, n_epochs=10).fit(X).transform(X[:100])
+    make_reducer("umap", 2, 0).set_params(n_epochs=10).fit(X).transform(X[:100])
 
 
 def knn(Z_train, y_train, Z_test, y_test) -> tuple[float, float]:
@@ -97,19 +97,12 @@ def run_method(method: str, dim: int, seed: int, data, variant: str | None = Non
     The arrays are the 2-D test codes (for 2-D rows) and the reconstructions of
     :func:`example_rows` (for methods with an inverse).
     """
-    from aereduce import AutoencoderTransformer
-    from aereduce.baselines import make_umap
-    from sklearn.decomposition import PCA
+    from aereduce.methods import fit_embed, get_method, make_reducer
 
     (X_train, y_train), (X_test, y_test) = data
-    if method == "pca":
-        model = PCA(n_components=dim, random_state=seed)
-    elif method == "umap":
-        model = make_umap(dim, random_state=seed)
-    else:
-        model = AutoencoderTransformer(n_components=dim, random_state=seed, **FAMILY.get(variant or "", {}))
+    model = make_reducer(method, dim, seed, **FAMILY.get(variant or "", {}))
     tic = time.perf_counter()
-    Z_train = model.fit_transform(X_train) if method == "umap" else model.fit(X_train).transform(X_train)
+    Z_train = fit_embed(method, model, X_train)
     fit_s = time.perf_counter() - tic
     tic = time.perf_counter()
     Z_test = model.transform(X_test)
@@ -120,13 +113,13 @@ def run_method(method: str, dim: int, seed: int, data, variant: str | None = Non
     arrays: dict[str, np.ndarray] = {}
     if dim == 2:
         arrays["map"] = np.asarray(Z_test, dtype=np.float32)
-    if method != "umap":
+    if get_method(method).has_inverse:
         X_hat = model.inverse_transform(Z_test)
         arrays["reconstruction"] = np.asarray(X_hat[example_rows(y_test)], dtype=np.float32)
         err = (X_hat - X_test) ** 2
         row["sq_err_per_image"] = float(err.sum(axis=1).mean())
         row["mse_per_pixel"] = float(err.mean())
-    if method == "ae":
+    if get_method(method).trains_in_epochs:
         row["epochs"] = model.n_iter_
         row["precision"] = model.precision_
     row["peak_rss_mb"] = round(peak_rss_mb(), 1)
@@ -159,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="Also write benchmarks/RESULTS.md and plots from --out.")
     args = parser.parse_args(argv)
     from aereduce.datasets import LOADERS
+    from aereduce.methods import get_method
 
     if args.out is None:
         args.out = str(HERE / "results" / ("quick" if args.quick else "") / "knn.json")
@@ -184,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
             jobs.append(("raw", X_train.shape[1], 0, None))
         for dim in sorted(set(args.dims) | set(args.recon_dims)):
             for method in ("pca", "umap", "ae"):
-                if method in args.methods and (dim in args.dims or method != "umap"):
+                # the reconstruction dims add only methods that have an inverse
+                if method in args.methods and (dim in args.dims or get_method(method).has_inverse):
                     for seed in (args.seeds if method == "ae" and dim in args.headline_dims else args.seeds[:1]):
                         jobs.append((method, dim, seed, None))
         for dim in args.family_dims if name in args.family_datasets else []:

@@ -1,0 +1,170 @@
+"""The command line's shared parts: options (data columns, the method, the autoencoder's parameters),
+messages and progress bars on stderr.
+
+The autoencoder's options take their types, choices and defaults from the estimator's
+parameter declarations (:mod:`aereduce._params`), so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sys
+
+import click
+
+from ._params import AUTOENCODER_PARAMS
+
+METHOD_NAMES = ("ae", "pca", "umap")  # the keys of aereduce.methods.METHODS (a test checks), without importing it
+
+
+def split_names(ctx, param, value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def data_options(f: Callable) -> Callable:
+    """Options that pick the feature columns of DATA, collected into ``read``."""
+    options = [
+        click.option("--columns", callback=split_names, help="Comma-separated feature columns (default: all numeric ones)."),
+        click.option("--exclude", callback=split_names, help="Comma-separated columns to leave out."),
+        click.option("--id-column", help="Column carried through to outputs, never a feature."),
+        click.option("--label-column", help="Column used for colouring and evaluation, never a feature."),
+        click.option("--nan", type=click.Choice(["error", "drop", "zero", "mean"]), default="error",
+                     show_default=True, help="What to do with missing values."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def read_options(kwargs: dict[str, Any]):
+    from .usecases import ReadOptions
+
+    return ReadOptions(**{k: kwargs.pop(k) for k in ("columns", "exclude", "id_column", "label_column", "nan")})
+
+
+def parse_shape(ctx, param, value: str | None) -> tuple[int, ...] | None:
+    if not value:
+        return None
+    try:
+        shape = tuple(int(v) for v in value.lower().replace(",", "x").split("x"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a shape like 28x28 or 1x28x28") from None
+    shape = (1, *shape) if len(shape) == 2 else shape
+    if len(shape) != 3 or min(shape) < 1:
+        raise click.BadParameter(f"{value!r} is not a shape like 28x28 or 1x28x28")
+    return shape
+
+
+def parse_layers(ctx, param, value: str | None):
+    if value is None:
+        return None
+    if value.strip().lower() in ("", "none", "0"):
+        return ()
+    try:
+        return tuple(int(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a comma-separated list of widths like 256,128") from None
+
+
+def _check_device(ctx, param, value: str | None) -> str | None:
+    if value in (None, "auto", "cpu"):
+        return value
+    from .errors import OptionError
+
+    try:
+        from ._training import resolve_device
+
+        resolve_device(value)
+    except OptionError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def click_type(name: str) -> Any:
+    """The click type of an estimator parameter, from its declaration."""
+    p = AUTOENCODER_PARAMS[name]
+    choices = [o for o in p.options if o != "auto"]
+    if choices:
+        return click.Choice(choices)
+    if p.kind is int:
+        return click.IntRange(min=p.low, max=p.high, min_open=p.low_open, max_open=p.high_open)
+    if p.kind is float:
+        return click.FloatRange(min=p.low, max=p.high, min_open=p.low_open, max_open=p.high_open)
+    return None
+
+
+# (flag, estimator parameter, help, extra click settings): the autoencoder's options on the command line.
+AE_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("--hidden-layers", "hidden_layer_sizes", "Encoder widths, e.g. 512,256 ('none' for linear).",
+     {"callback": parse_layers}),
+    ("--activation", "activation", "", {}),
+    ("--loss", "loss", "", {}),
+    ("--scaling", "scaling", "", {}),
+    ("--epochs", "max_iter", "Epochs (default: about 5,000 steps).", {}),
+    ("--batch-size", "batch_size", "", {}),
+    ("--lr", "learning_rate_init", "", {}),
+    ("--weight-decay", "alpha", "L2 weight decay.", {}),
+    ("--noise", "noise", "", {}),
+    ("--noise-level", "noise_level", "", {}),
+    ("--sparsity", "sparsity", "", {}),
+    ("--sparsity-weight", "sparsity_weight", "Weight of the sparsity penalty (default: 1e-4 for l1, 1e-3 for kl).", {}),
+    ("--contractive-weight", "contractive_weight", "", {}),
+    ("--tied", "tied_weights", "", {"is_flag": True}),
+    ("--variational", "variational", "", {"is_flag": True}),
+    ("--beta", "beta", "", {}),
+    ("--pretrain", "pretrain", "", {"is_flag": True}),
+    ("--conv", "input_shape", "Convolutional model for image rows, e.g. 28x28.", {"callback": parse_shape}),
+    ("--early-stopping", "early_stopping", "Always stop when a 10% validation split stops improving "
+     "(default: on for 50-20,000 rows).", {"is_flag": True}),
+    ("--device", "device", "cpu, cuda, cuda:N, mps or auto.", {"callback": _check_device}),
+]
+
+
+def model_options(f: Callable) -> Callable:
+    """The method, the dimension, the seed and the autoencoder's options (defaults: the estimator's)."""
+    options = [
+        click.option("--dim", "-d", type=click.IntRange(min=1), required=True, help="Dimension of the code."),
+        click.option("--method", type=click.Choice(METHOD_NAMES), default="ae", show_default=True,
+                     help="Autoencoder, or a baseline through the same interface."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same output."),
+    ]
+    for flag, name, help_text, extra in AE_OPTIONS:
+        default = AUTOENCODER_PARAMS[name].default
+        settings = {"type": click_type(name), "help": help_text or AUTOENCODER_PARAMS[name].help,
+                    "show_default": str(default if default is not None else "off")} | extra
+        if settings.get("is_flag"):
+            settings.pop("type")
+            settings["show_default"] = False
+        options.append(click.option(flag, name, **settings))
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def ae_params(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The autoencoder parameters given on the command line (a flag left off keeps the default)."""
+    values = {name: kwargs.pop(name) for _, name, _, _ in AE_OPTIONS}
+    return {name: value for name, value in values.items() if value is not None and value is not False}
+
+
+def info(message: str) -> None:
+    if not click.get_current_context().find_root().obj.get("quiet"):
+        click.echo(message, err=True)
+
+
+def progress_bar(label: str = "training") -> Any:
+    """A ``progress(done, total)`` drawing a bar on a terminal's stderr, or None."""
+    if click.get_current_context().find_root().obj.get("quiet") or not sys.stderr.isatty():
+        return None
+    state: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if "bar" not in state:
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+        if done >= total:
+            state["bar"].__exit__(None, None, None)
+    return progress
