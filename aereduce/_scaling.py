@@ -74,7 +74,7 @@ class Scaler:
             bad = int(np.flatnonzero(~(np.isfinite(offset) & np.isfinite(scale)))[0])
             raise OptionError(f"column {bad} spans more than float64 can hold ({X64[:, bad].min():.3g} to "
                               f"{X64[:, bad].max():.3g}); rescale or drop it")
-        constant = scale <= _CONSTANT_RELATIVE_SPREAD * np.maximum(1.0, np.abs(offset))
+        constant = (scale <= _CONSTANT_RELATIVE_SPREAD * np.abs(offset)) | (scale < np.finfo(np.float64).tiny)
         return cls(kind, offset, np.where(constant, 1.0, scale))
 
     def transform(self, X: np.ndarray) -> np.ndarray:

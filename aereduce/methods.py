@@ -39,7 +39,7 @@ def _build_autoencoder(n_components: int, random_state: int | None = None, **par
 def _build_pca(n_components: int, random_state: int | None = None, **params: Any):
     from .pca import ScaledPCA
 
-    return ScaledPCA(n_components=n_components, random_state=random_state)
+    return ScaledPCA(n_components=n_components, scaling=params.get("scaling", "auto"), random_state=random_state)
 
 
 def _build_umap(n_components: int, random_state: int | None = None, **params: Any):

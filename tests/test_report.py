@@ -1,0 +1,169 @@
+"""Unit tests of benchmarks/report.py on a hand-written results file."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import report
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _row(method, dim, seed=0, **values):
+    return {"method": method, "dim": dim, "seed": seed, **values, "dataset": "mnist", "n_train": 100, "n_test": 20}
+
+
+ROWS = [
+    _row("raw", 784, knn_acc=0.95, knn_s=15.0, peak_rss_mb=900.0),
+    _row("pca", 2, knn_acc=0.40, knn_s=0.1, fit_s=0.5, transform_s=0.01, sq_err_per_image=50.0,
+         mse_per_pixel=0.06, peak_rss_mb=900.0),
+    _row("umap", 2, knn_acc=0.90, knn_s=0.2, fit_s=40.0, transform_s=8.0, peak_rss_mb=950.0),
+    _row("ae", 2, knn_acc=0.70, knn_s=0.3, fit_s=20.0, transform_s=0.05, sq_err_per_image=40.0,
+         mse_per_pixel=0.05, epochs=20, precision="float32", peak_rss_mb=1000.0),
+    _row("pca", 8, knn_acc=0.80, knn_s=0.4, fit_s=0.6, transform_s=0.02, sq_err_per_image=30.0,
+         mse_per_pixel=0.04, peak_rss_mb=1000.0),
+    _row("umap", 8, knn_acc=0.93, knn_s=0.25, fit_s=50.0, transform_s=4.0, peak_rss_mb=1000.0),
+    _row("ae", 8, 0, knn_acc=0.975, knn_s=0.5, fit_s=25.0, transform_s=0.2, sq_err_per_image=10.0,
+         mse_per_pixel=0.01, epochs=20, precision="float32", peak_rss_mb=1000.0),
+    _row("ae", 8, 1, knn_acc=0.985, knn_s=0.7, fit_s=35.0, transform_s=0.3, sq_err_per_image=12.0,
+         mse_per_pixel=0.02, epochs=20, precision="float32", peak_rss_mb=1200.0),
+]
+
+
+def _run(rows=ROWS):
+    return {"machine": {"cpu": "Test CPU", "cores": 2}, "command": "python -m benchmarks.knn --dims 2 8",
+            "args": {}, "started": "2026-01-02 03:04:05", "rows": rows}
+
+
+@pytest.fixture
+def no_plots(monkeypatch):
+    """Skip the figures (matplotlib is slow to import); the tables are what is tested."""
+    import aereduce.plotting
+
+    def refuse():
+        raise ImportError("no plots in this test")
+
+    monkeypatch.setattr(aereduce.plotting, "_pyplot", refuse)
+
+
+def _write(tmp_path, run=None, notes=None):
+    results = tmp_path / "knn.json"
+    results.write_text(json.dumps(run or _run()))
+    if notes is not None:
+        results.with_suffix(".notes.md").write_text(notes)
+    out = report.report_path(results)
+    report.write_report(results, out)
+    return out, out.read_text()
+
+
+def _table_row(text, *first_cells):
+    prefix = "| " + " | ".join(str(c) for c in first_cells) + " |"
+    rows = [line for line in text.splitlines() if line.startswith(prefix)]
+    assert len(rows) == 1, (prefix, rows)
+    return [c.strip() for c in rows[0].strip("|").split("|")]
+
+
+# -- where the report goes -----------------------------------------------------------------------
+
+def test_report_path_full_run_writes_results_md():
+    assert report.report_path(report.FULL_RUN) == report.HERE / "RESULTS.md"
+    assert report.HERE == ROOT / "benchmarks"
+    assert report.FULL_RUN == ROOT / "benchmarks" / "results" / "knn.json"
+
+
+def test_report_path_relative_spelling_of_the_full_run(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert report.report_path(Path("benchmarks/results/knn.json")) == report.HERE / "RESULTS.md"
+    assert report.report_path(Path("benchmarks/results/../results/knn.json")) == report.HERE / "RESULTS.md"
+
+
+def test_report_path_other_runs_write_beside_their_results(tmp_path):
+    assert report.report_path(tmp_path / "knn.json") == tmp_path / "knn.md"
+    quick = report.HERE / "results" / "quick" / "knn.json"
+    assert report.report_path(quick) == report.HERE / "results" / "quick" / "knn.md"
+
+
+# -- the tables ----------------------------------------------------------------------------------
+
+def test_header_and_section(tmp_path, no_plots):
+    out, text = _write(tmp_path)
+    assert out == tmp_path / "knn.md"
+    lines = text.splitlines()
+    assert lines[0] == "# Benchmark results"
+    assert "One run of `python -m benchmarks.knn --dims 2 8`, started 2026-01-02 03:04:05." in lines
+    assert "Machine: cpu Test CPU, cores 2" in lines
+    assert "## mnist (100 train / 20 test)" in lines
+    assert "## Figures" not in text
+
+
+def test_results_table_rows(tmp_path, no_plots):
+    _, text = _write(tmp_path)
+    assert _table_row(text, "raw", 784) == ["raw", "784", "1", "0.95", "15", "–", "–", "–", "–", "900"]
+    assert _table_row(text, "pca", 2) == ["pca", "2", "1", "0.4", "0.1", "0.5", "0.01", "50", "0.06", "900"]
+    assert _table_row(text, "umap", 8) == ["umap", "8", "1", "0.93", "0.25", "50", "4", "–", "–", "1000"]
+    # two seeds: mean ± sample standard deviation (.4g ± .2g)
+    # knn_acc (0.975, 0.985): 0.98 ± 0.00707; knn_s (0.5, 0.7): 0.6 ± 0.141; fit_s (25, 35): 30 ± 7.07;
+    # transform_s (0.2, 0.3): 0.25 ± 0.0707; sq_err (10, 12): 11 ± 1.41; mse (0.01, 0.02): 0.015 ± 0.00707;
+    # peak RSS (1000, 1200): 1100 ± 141
+    assert _table_row(text, "ae", 8) == ["ae", "8", "2", "0.98 ± 0.0071", "0.6 ± 0.14", "30 ± 7.1",
+                                         "0.25 ± 0.071", "11 ± 1.4", "0.015 ± 0.0071", "1100 ± 1.4e+02"]
+
+
+def test_ratio_rows(tmp_path, no_plots):
+    _, text = _write(tmp_path)
+    header = "| dim | acc − PCA | acc − UMAP | sq. error PCA / AE | fit AE / UMAP | transform UMAP / AE | kNN raw / AE |"
+    assert header in text.splitlines()
+    # dim 2: 100*(0.70-0.40), 100*(0.70-0.90), 50/40, 20/40, 8/0.05, 15/0.3
+    assert _table_row(text, 2) == ["2", "+30.00 pts", "-20.00 pts", "1.25×", "0.50×", "160.00×", "50.00×"]
+    # dim 8 (ae means over two seeds): 100*(0.98-0.80), 100*(0.98-0.93), 30/11, 30/50, 4/0.25, 15/0.6
+    assert _table_row(text, 8) == ["8", "+18.00 pts", "+5.00 pts", "2.73×", "0.60×", "16.00×", "25.00×"]
+
+
+def test_target_rows(tmp_path, no_plots):
+    _, text = _write(tmp_path)
+    assert _table_row(text, "MNIST 8-D kNN accuracy") == ["MNIST 8-D kNN accuracy", ">= 0.97", "0.98", "yes"]
+    assert _table_row(text, "MNIST 16-D kNN accuracy") == ["MNIST 16-D kNN accuracy", ">= 0.978", "–", "not run"]
+    assert _table_row(text, "MNIST 30-D test squared error per image")[2:] == ["–", "not run"]
+    assert _table_row(text, "mnist 8-D fit time, aereduce / UMAP")[1:] == ["<= 1×", "0.60×", "yes"]
+    assert _table_row(text, "mnist 8-D transform of the test rows, UMAP / aereduce")[1:] == [">= 20×", "16.00×", "**no**"]
+    assert _table_row(text, "mnist 8-D kNN time, raw pixels / aereduce")[1:] == [">= 20×", "25.00×", "yes"]
+    assert _table_row(text, "mnist 16-D fit time, aereduce / UMAP")[1:] == ["<= 1×", "–", "not run"]
+    assert "mnist 16-D kNN time" not in text  # the kNN speed-up is asked at 8-D only
+
+
+def test_missing_baseline_gives_dashes(tmp_path, no_plots):
+    rows = [r for r in ROWS if r["method"] not in ("umap", "raw")]
+    _, text = _write(tmp_path, _run(rows))
+    assert _table_row(text, 8) == ["8", "+18.00 pts", "–", "2.73×", "–", "–", "–"]
+
+
+def test_two_datasets_get_two_sections(tmp_path, no_plots):
+    fashion = [dict(r, dataset="fashion-mnist", n_train=50, n_test=10, knn_acc=r["knn_acc"] - 0.1) for r in ROWS]
+    _, text = _write(tmp_path, _run(ROWS + fashion))
+    assert "## mnist (100 train / 20 test)" in text and "## fashion-mnist (50 train / 10 test)" in text
+    fashion_part = text.split("## fashion-mnist")[1].split("## Targets")[0]
+    # the mean of (0.875, 0.885) is 0.88: above the Fashion-MNIST 8-D target of 0.855
+    assert "| ae | 8 | 2 | 0.88 ± 0.0071 |" in fashion_part
+    assert _table_row(text, "Fashion-MNIST 8-D kNN accuracy")[2:] == ["0.88", "yes"]
+
+
+def test_notes_are_appended(tmp_path, no_plots):
+    _, text = _write(tmp_path, notes="\nThe GPU was busy.\n\n")
+    assert text.rstrip().endswith("The GPU was busy.")
+
+
+def test_no_stray_files_and_results_md_untouched(tmp_path, no_plots):
+    committed = (report.HERE / "RESULTS.md").stat().st_mtime_ns
+    _write(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["knn.json", "knn.md"]
+    assert (report.HERE / "RESULTS.md").stat().st_mtime_ns == committed
+
+
+def test_figure_goes_beside_the_report(tmp_path):
+    pytest.importorskip("matplotlib")
+    committed = (report.HERE / "accuracy_vs_dim.png").stat().st_mtime_ns
+    _, text = _write(tmp_path)
+    assert "![kNN accuracy against dimension](accuracy_vs_dim.png)" in text
+    assert (tmp_path / "accuracy_vs_dim.png").stat().st_size > 0
+    assert (report.HERE / "accuracy_vs_dim.png").stat().st_mtime_ns == committed

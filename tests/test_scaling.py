@@ -1,0 +1,173 @@
+"""Unit tests of aereduce._scaling.Scaler against numpy."""
+
+import numpy as np
+import pytest
+
+from aereduce._scaling import Scaler, resolve_scaling
+from aereduce.errors import ModelFileError, OptionError
+
+
+def _X(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(30, 4)) * [1.0, 10.0, 0.1, 3.0] + [0.0, -5.0, 2.0, 100.0]
+
+
+def test_standard_is_mean_and_population_std():
+    X = _X()
+    s = Scaler.fit(X, "standard")
+    assert s.kind == "standard"
+    np.testing.assert_allclose(s.offset, X.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(s.scale, X.std(axis=0, ddof=0), rtol=1e-12)
+    Z = s.transform(X)
+    np.testing.assert_allclose(Z.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(Z.std(axis=0), 1, rtol=1e-12)
+
+
+def test_minmax_maps_to_unit_interval():
+    X = _X()
+    s = Scaler.fit(X, "minmax")
+    assert s.kind == "minmax"
+    np.testing.assert_array_equal(s.offset, X.min(axis=0))
+    np.testing.assert_allclose(s.scale, X.max(axis=0) - X.min(axis=0), rtol=1e-15)
+    Z = s.transform(X)
+    np.testing.assert_allclose(Z.min(axis=0), 0, atol=1e-15)
+    np.testing.assert_allclose(Z.max(axis=0), 1, rtol=1e-15)
+
+
+def test_none_is_identity():
+    X = _X()
+    s = Scaler.fit(X, "none")
+    assert s.kind == "none"
+    np.testing.assert_array_equal(s.offset, np.zeros(4))
+    np.testing.assert_array_equal(s.scale, np.ones(4))
+    np.testing.assert_array_equal(s.transform(X), X)
+
+
+def test_auto_leaves_unit_range_data_alone_and_standardises_the_rest():
+    rng = np.random.default_rng(1)
+    pixels = rng.random((10, 3))
+    pixels[0, 0], pixels[1, 1] = 0.0, 1.0
+    assert resolve_scaling(pixels, "auto") == "none"
+    assert Scaler.fit(pixels).kind == "none"
+    assert Scaler.fit(pixels * 1.01).kind == "standard"
+    assert Scaler.fit(pixels - 0.01).kind == "standard"
+    np.testing.assert_allclose(Scaler.fit(pixels + 1).scale, pixels.std(axis=0))
+    assert resolve_scaling(pixels, "minmax") == "minmax"
+
+
+def test_float32_input_is_scaled_in_float64():
+    X = _X().astype(np.float32)
+    s = Scaler.fit(X, "standard")
+    assert s.offset.dtype == np.float64 and s.scale.dtype == np.float64
+    np.testing.assert_allclose(s.offset, X.astype(np.float64).mean(axis=0), rtol=1e-12)
+    assert s.transform(X).dtype == np.float64
+
+
+def test_unknown_scaling_raises():
+    with pytest.raises(OptionError, match="scaling='robust'"):
+        Scaler.fit(_X(), "robust")
+
+
+# -- extreme and constant columns ----------------------------------------------------------------
+
+def test_values_near_1e300_do_not_overflow():
+    rng = np.random.default_rng(2)
+    col = rng.normal(size=50)
+    X = np.column_stack([col * 1e300 + 3e300, col])
+    with np.errstate(over="raise", invalid="raise"):
+        s = Scaler.fit(X, "standard")
+    assert np.all(np.isfinite(s.offset)) and np.all(np.isfinite(s.scale))
+    np.testing.assert_allclose(s.offset[0], (col.mean() + 3) * 1e300, rtol=1e-10)
+    np.testing.assert_allclose(s.scale[0], col.std() * 1e300, rtol=1e-10)
+    Z = s.transform(X)
+    assert np.all(np.isfinite(Z))
+    np.testing.assert_allclose(Z.std(axis=0), [1.0, 1.0], rtol=1e-10)
+    np.testing.assert_allclose(Z.mean(axis=0), [0.0, 0.0], atol=1e-10)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")
+def test_a_span_beyond_float64_is_an_option_error():
+    X = np.array([[0.0, -1.5e308], [1.0, 1.5e308], [2.0, 0.0]])
+    with pytest.raises(OptionError, match="column 1 spans"):
+        Scaler.fit(X, "minmax")
+
+
+def test_near_constant_column_keeps_scale_one():
+    rng = np.random.default_rng(3)
+    X = np.column_stack([1000 + 1e-9 * rng.normal(size=40), rng.normal(size=40)])
+    s = Scaler.fit(X, "standard")
+    assert s.scale[0] == 1.0
+    assert s.offset[0] == pytest.approx(1000, rel=1e-12)
+    assert s.scale[1] == pytest.approx(X[:, 1].std(), rel=1e-12)
+    Z = s.transform(X)
+    assert np.abs(Z[:, 0]).max() < 1e-8  # the rounding noise is not blown up to unit variance
+
+
+@pytest.mark.parametrize("kind", ["standard", "minmax"])
+@pytest.mark.parametrize("value", [0.0, 7.5, -2e6])
+def test_constant_column_scale_one(kind, value):
+    X = np.column_stack([np.full(10, value), np.arange(10.0)])
+    s = Scaler.fit(X, kind)
+    assert s.scale[0] == 1.0
+    assert s.offset[0] == value
+    np.testing.assert_array_equal(s.transform(X)[:, 0], np.zeros(10))
+    assert s.scale[1] > 1.0
+
+
+@pytest.mark.parametrize("kind", ["standard", "minmax", "none"])
+def test_inverse_transform_undoes_transform(kind):
+    X = _X(4)
+    X[:, 2] = 5.0  # a constant column too
+    s = Scaler.fit(X, kind)
+    np.testing.assert_allclose(s.inverse_transform(s.transform(X)), X, rtol=1e-12, atol=1e-12)
+    Z = np.random.default_rng(5).normal(size=(3, 4))
+    np.testing.assert_allclose(s.inverse_transform(Z), Z * s.scale + s.offset)
+
+
+# -- persistence ---------------------------------------------------------------------------------
+
+def test_tensors_round_trip():
+    s = Scaler.fit(_X(), "standard")
+    tensors = s.tensors()
+    assert sorted(tensors) == ["scaling.mean", "scaling.scale"]
+    back = Scaler.from_tensors("standard", tensors, 4, "f.aer")
+    assert back.kind == "standard"
+    np.testing.assert_array_equal(back.offset, s.offset)
+    np.testing.assert_array_equal(back.scale, s.scale)
+
+
+def _good():
+    return {"scaling.mean": np.zeros(3), "scaling.scale": np.ones(3)}
+
+
+@pytest.mark.parametrize("name", ["scaling.mean", "scaling.scale"])
+def test_from_tensors_wrong_shape(name):
+    tensors = _good()
+    tensors[name] = np.ones(4)
+    with pytest.raises(ModelFileError, match=rf"f\.aer: .*{name} has shape \(4,\), expected \(3,\)"):
+        Scaler.from_tensors("standard", tensors, 3, "f.aer")
+
+
+@pytest.mark.parametrize("name", ["scaling.mean", "scaling.scale"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_from_tensors_non_finite(name, bad):
+    tensors = _good()
+    tensors[name] = np.array([1.0, bad, 1.0])
+    with pytest.raises(ModelFileError, match=rf"{name} holds NaN or inf"):
+        Scaler.from_tensors("standard", tensors, 3, "f.aer")
+
+
+@pytest.mark.parametrize("bad", [0.0, -2.0])
+def test_from_tensors_non_positive_scale(bad):
+    tensors = _good()
+    tensors["scaling.scale"] = np.array([1.0, 1.0, bad])
+    with pytest.raises(ModelFileError, match=rf"scaling\.scale must be positive, holds {bad:g}"):
+        Scaler.from_tensors("standard", tensors, 3, "f.aer")
+
+
+@pytest.mark.parametrize("name", ["scaling.mean", "scaling.scale"])
+def test_from_tensors_missing(name):
+    tensors = _good()
+    del tensors[name]
+    with pytest.raises(ModelFileError, match=rf"no tensor {name}"):
+        Scaler.from_tensors("standard", tensors, 3, "f.aer")
