@@ -63,8 +63,8 @@ def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
         return
     try:
         st = os.stat(name)  # follows symlinks: what matters is what gets written
-    except FileNotFoundError:
-        st = None  # a new file, or a symlink whose target is still to be made
+    except (FileNotFoundError, NotADirectoryError):
+        st = None  # a new file, a symlink whose target is still to be made, or a bad folder (below)
     except OSError as exc:
         raise InputError(f"{name}: cannot use it as the output ({exc.strerror or exc}); choose another -o") from None
     if st is not None and stat.S_ISDIR(st.st_mode):
@@ -201,7 +201,7 @@ def _is_special(name: str) -> bool:
     """True for an existing non-regular file (device, FIFO), symlinks followed."""
     try:
         return not stat.S_ISREG(os.stat(name).st_mode)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return False
 
 
