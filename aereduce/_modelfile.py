@@ -45,6 +45,7 @@ DTYPES: dict[str, np.dtype] = {
     }.items()
 }
 
+_SHOWN_CHARS = 80
 _MAX_NDIM = 32
 _MAX_DIM = 2**31 - 1
 _RESERVED_KEYS = ("format", "format_version", "kind")
@@ -260,14 +261,15 @@ def _read_header(name: str, handle: BinaryIO, size: int,
                              f"give a file saved by aereduce")
     if meta.get("format_version") != str(FORMAT_VERSION):
         raise ModelFileError(
-            f"{name}: model format version {meta.get('format_version')!r} is not supported by this "
+            f"{name}: model format version {_quoted(meta.get('format_version'))} is not supported by this "
             f"aereduce (version {FORMAT_VERSION}); upgrade aereduce"
         )
     kind = meta.get("kind")
     if not isinstance(kind, str) or not kind:
         raise ModelFileError(f"{name}: the model file does not say what kind of model it holds; it is corrupt")
     if kinds is not None and kind not in kinds:
-        raise ModelFileError(f"{name}: holds a {kind!r} model, expected one of {', '.join(kinds)}; give another model file")
+        raise ModelFileError(f"{name}: holds a {_quoted(kind)} model, expected one of {', '.join(kinds)}; "
+                             f"give another model file")
     metadata: dict[str, Any] = {}
     for key, value in meta.items():
         if key in _RESERVED_KEYS:
@@ -275,7 +277,7 @@ def _read_header(name: str, handle: BinaryIO, size: int,
         try:
             metadata[key] = json.loads(value)
         except (ValueError, RecursionError):
-            raise ModelFileError(f"{name}: corrupt model metadata field {key!r}; the file is damaged") from None
+            raise ModelFileError(f"{name}: corrupt model metadata field {_quoted(key)}; the file is damaged") from None
     data_start = 8 + header_len
     entries = _check_entries(name, header, size - data_start)
     return kind, entries, metadata, data_start
@@ -285,12 +287,12 @@ def _check_entries(name: str, header: dict[str, Any], data_size: int) -> dict[st
     """Check every tensor entry and that together they tile the data section exactly."""
     entries: dict[str, _Tensor] = {}
     for key, spec in header.items():
-        bad = f"{name}: not a valid model file (tensor {key!r}"
+        bad = f"{name}: not a valid model file (tensor {_quoted(key)}"
         if not isinstance(spec, dict) or set(spec) != _TENSOR_FIELDS:
             raise ModelFileError(f"{bad} needs exactly dtype, shape and data_offsets)")
         dtype = DTYPES.get(spec["dtype"]) if isinstance(spec["dtype"], str) else None
         if dtype is None:
-            raise ModelFileError(f"{bad} has dtype {str(spec['dtype'])[:40]!r}, not one of {', '.join(DTYPES)})")
+            raise ModelFileError(f"{bad} has dtype {_quoted(str(spec['dtype']))}, not one of {', '.join(DTYPES)})")
         shape, offsets = spec["shape"], spec["data_offsets"]
         # The bounds keep NumPy from failing on a zero-sized tensor with absurd other sides.
         if (not isinstance(shape, list) or len(shape) > _MAX_NDIM
@@ -312,14 +314,22 @@ def _check_entries(name: str, header: dict[str, Any], data_size: int) -> dict[st
     position = 0
     for key, entry in sorted(entries.items(), key=lambda item: (item[1].begin, item[1].end)):
         if entry.begin < position:
-            raise ModelFileError(f"{name}: not a valid model file (tensor {key!r} overlaps another)")
+            raise ModelFileError(f"{name}: not a valid model file (tensor {_quoted(key)} overlaps another)")
         if entry.begin > position:
-            raise ModelFileError(f"{name}: not a valid model file (a gap of unaccounted bytes before tensor {key!r})")
+            raise ModelFileError(f"{name}: not a valid model file (a gap of unaccounted bytes before tensor "
+                                 f"{_quoted(key)})")
         position = entry.end
     if position != data_size:
         raise ModelFileError(f"{name}: not a valid model file ({data_size - position:,} bytes after the last tensor); "
                              f"the file is damaged")
     return entries
+
+
+def _quoted(value: Any) -> str:
+    """A name read from the file, fit for a one-line message: repr escapes newlines, and it is cut short."""
+    if not isinstance(value, str):
+        return repr(value)
+    return repr(value[:_SHOWN_CHARS]) + ("..." if len(value) > _SHOWN_CHARS else "")
 
 
 def _is_count(value: Any) -> bool:
@@ -348,4 +358,5 @@ def _check_values(name: str, tensors: dict[str, np.ndarray]) -> None:
                              f"the model file is damaged, save the model again")
     for key, array in tensors.items():
         if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
-            raise ModelFileError(f"{name}: {key} holds NaN or inf; the model file is damaged, save the model again")
+            shown = key if key.isprintable() and len(key) <= _SHOWN_CHARS else _quoted(key)
+            raise ModelFileError(f"{name}: {shown} holds NaN or inf; the model file is damaged, save the model again")

@@ -165,7 +165,8 @@ def test_read_only_folder_is_refused(tmp_path):
 
 def test_unwritable_folder_is_refused_even_for_root(tmp_path, monkeypatch):
     # Root passes every permission check, so the answer of os.access is what is tested here.
-    monkeypatch.setattr(_files.os, "access", lambda path, mode: False)
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != tmp_path and real_access(path, mode, **kw))
     refused(tmp_path / "out.csv", "is not writable; choose another -o", folder=tmp_path)
 
 
