@@ -43,7 +43,8 @@ def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
     """Raise :class:`InputError` if ``path`` cannot be written as an output file.
 
     Run it before long work (training), so a bad ``-o`` fails at once rather than after.
-    ``-`` (stdout) always passes.
+    ``-`` (stdout) always passes. A device or FIFO need only be writable: writing to one
+    replaces no file, and ``/dev/stdin`` and ``/dev/stdout`` may well be the same terminal.
 
     Parameters
     ----------

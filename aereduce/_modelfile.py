@@ -198,9 +198,12 @@ class _open_model:
         self.handle = os.fdopen(fd, "rb")
         return self.handle, st.st_size
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
         if self.handle is not None:
             self.handle.close()
+        # A read error (a failing disk, a file on a vanished network share) is the file's fault too.
+        if exc is not None and isinstance(exc, OSError):
+            raise ModelFileError(f"{self.name}: cannot read the model file ({exc.strerror or exc})") from None
 
 
 def _check_regular(name: str, st: os.stat_result, max_bytes: int) -> None:

@@ -217,6 +217,16 @@ def test_oversize_file_is_refused_unread(tmp_path, monkeypatch):
     refused(tmp_path / "big.aer", f"the file is {size:,} bytes, over the 100-byte limit", max_bytes=100)
 
 
+def test_read_error_becomes_model_file_error(tmp_path, monkeypatch):
+    write_model_file(tmp_path / "m.aer", KIND, good_tensors(), {})
+
+    def failing(*args):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(_modelfile, "_read_tensors", failing)
+    refused(tmp_path / "m.aer", "cannot read the model file (Input/output error)", header_too=False)
+
+
 # -- hostile bytes ---------------------------------------------------------------------------------
 
 
