@@ -257,7 +257,12 @@ def test_header_length_larger_than_the_file(tmp_path):
 
 def test_header_length_over_the_limit(tmp_path):
     craft(tmp_path / "m.aer", {}, length=2**60)
-    refused(tmp_path / "m.aer", "over the 100,000,000-byte limit")
+    refused(tmp_path / "m.aer", "not an aereduce model file (not a valid safetensors container)")
+
+
+def test_header_at_the_limit_is_checked_against_the_file(tmp_path):
+    craft(tmp_path / "m.aer", {}, length=_modelfile.MAX_HEADER_BYTES)
+    refused(tmp_path / "m.aer", "header of 100,000,000 bytes is longer than the")
 
 
 @pytest.mark.parametrize("header", [b"{not json", b"\xff\xfe{}", b"[" * 100_000 + b"]" * 100_000,
