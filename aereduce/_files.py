@@ -277,20 +277,3 @@ def _current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def check_output(path: str | os.PathLike, *, inputs: "list[str | os.PathLike]" = ()) -> None:
-    """Checks that can be made before long work: the folder exists, the output is not an input."""
-    from .errors import InputError
-
-    if str(path) == "-":
-        return
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"{path}: the folder {str(parent)!r} does not exist; create it or choose another -o")
-    if target.is_dir():
-        raise InputError(f"{path}: is a folder; give a file name to -o")
-    for source in inputs:
-        if str(source) != "-" and target.exists() and Path(source).exists() and os.path.samefile(target, source):
-            raise InputError(f"{path}: the output is the same file as the input {source}; choose another -o")
