@@ -79,6 +79,10 @@ _EXTRA = "\x00extra"
 _GZIP_MAGIC = b"\x1f\x8b"
 _HEAD_LINES = 100
 _HEAD_BYTES = 1 << 20
+# Rows whose cells decide whether a column is numeric or text: the first chunk when reading in
+# chunks, and no more than this many otherwise, so that read_table (fit) and iter_tables in
+# the CLI's 10,000-row chunks (transform) choose the same columns.
+_CLASSIFY_ROWS = 10_000
 
 
 def _pandas():
@@ -225,7 +229,7 @@ class MissingValues:
             empty = [n for n, e in zip(names, missing.all(axis=0)) if e]
             if empty:
                 raise InputError(f"{source}: column {empty[0]!r} has no values, so it has no mean to fill with; "
-                                 f"leave it out with --exclude {','.join(empty)}")
+                                 f"leave it out with --exclude {','.join(map(_show, empty))}")
             with np.errstate(invalid="ignore"):
                 self.fill_values_ = np.nanmean(values, axis=0).astype(np.float64)
         elif self.policy == "zero":
@@ -250,7 +254,7 @@ class MissingValues:
         """
         if self.feature_names_ is None:
             raise RuntimeError("MissingValues.apply called before fit")
-        values, names, rows, source = _unpack(X, self.feature_names_ if isinstance(X, np.ndarray) else None)
+        values, names, rows, source = _unpack(X, None if isinstance(X, Table) else self.feature_names_)
         if len(names) != len(self.feature_names_):
             raise InputError(f"{source}: has {len(names)} feature columns; the missing-value settings were "
                              f"learnt on {len(self.feature_names_)}")
@@ -284,7 +288,7 @@ class MissingValues:
         total = sum(self.counts_.values())
         if not total:
             return None
-        detail = ", ".join(f"{name}: {n}" for name, n in list(self.counts_.items())[:8])
+        detail = ", ".join(f"{_show(name)}: {n}" for name, n in list(self.counts_.items())[:8])
         detail += f", ... ({len(self.counts_)} columns)" if len(self.counts_) > 8 else ""
         if self.policy == "drop":
             return (f"{self.n_not_encodable_} of {self.n_rows_} rows have missing values ({detail}) "
@@ -330,7 +334,10 @@ def _unpack(X: Table | np.ndarray, feature_names: Sequence[str] | None) -> tuple
     values = np.asarray(X, dtype=np.float64)
     if values.ndim != 2:
         raise InputError(f"data: expected a 2-D array (rows x features), got shape {values.shape}")
-    names = list(feature_names) if feature_names is not None else [f"x{i}" for i in range(values.shape[1])]
+    if feature_names is not None and len(feature_names) != values.shape[1]:
+        raise InputError(f"data: has {values.shape[1]} feature columns; the missing-value settings were "
+                         f"learnt on {len(feature_names)}")
+    names = [str(n) for n in feature_names] if feature_names is not None else [f"x{i}" for i in range(values.shape[1])]
     return values, names, np.arange(1, len(values) + 1), "data"
 
 
@@ -381,8 +388,14 @@ def format_of(path: str) -> str:
     return FORMATS[suffix]
 
 
+def _show(name: Any) -> str:
+    """A column name for a one-line message: control characters (a quoted newline) escaped."""
+    text = str(name)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
 def _names(columns: Sequence[Any], limit: int = 8) -> str:
-    shown = ", ".join(map(str, list(columns)[:limit]))
+    shown = ", ".join(_show(c) for c in list(columns)[:limit])
     return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
 
 
@@ -435,11 +448,10 @@ class _TextSource(io.TextIOBase):
         self._decoder = codecs.getincrementaldecoder("utf-8-sig" if codec.name == "utf-8" else codec.name)("strict")
         self._buf = ""
         self._eof = False
-        self._newlines_decoded = 0  # newlines in all text decoded so far, to name the line of a decode error
         self.line = 1  # file line number of the start of ``_buf``
         self.base_line = 1  # file line of the first line handed to pandas
         self._blank: list[int] = []
-        self._blank_re = re.compile(r"^[ \t\r\f\v]*$", re.M)
+        self.set_delimiter(",")
 
     def readable(self) -> bool:
         return True
@@ -448,20 +460,23 @@ class _TextSource(io.TextIOBase):
         """A line of only the delimiter is a row of empty fields, not a blank line pandas skips."""
         chars = "".join(c for c in " \t\r\f\v" if c != sep).replace("\t", r"\t").replace("\r", r"\r")
         chars = chars.replace("\f", r"\f").replace("\v", r"\v")
-        self._blank_re = re.compile(rf"^[{chars}]*$", re.M)
+        # A newline followed by a blank line; the lookahead finds runs of them. Starting with a
+        # literal newline lets the regex engine skip along quickly (no per-position ^ test).
+        self._blank_re = re.compile(rf"\n(?=[{chars}]*\n)")
+        self._blank_start = re.compile(rf"[{chars}]*\n")
 
     def _fill(self) -> None:
         raw = self._stream.read(1 << 16)
         try:
             text = self._decoder.decode(raw, final=not raw)
         except UnicodeDecodeError as exc:
-            line = self._newlines_decoded + raw[: max(exc.start, 0)].count(b"\n") + 1
+            # Lines handed out, lines decoded but not yet handed out, lines of this block up to the bad byte.
+            line = self.line + self._buf.count("\n") + raw[: max(exc.start, 0)].count(b"\n")
             raise InputError(f"{self._path}: row {line} is not valid {self.encoding_name} text (byte "
-                             f"{exc.object[exc.start:exc.start + 1].hex() or '?'} at position {exc.start}); give the "
+                             f"0x{exc.object[exc.start:exc.start + 1].hex() or '?'}); give the "
                              "file's encoding, e.g. encoding='latin-1' (or 'cp1252' for files from Excel on Windows)") from None
         if not raw:
             self._eof = True
-        self._newlines_decoded += text.count("\n")
         self._buf += text
 
     def head(self) -> tuple[str, bool]:
@@ -494,14 +509,15 @@ class _TextSource(io.TextIOBase):
         return out
 
     def _note_blank_lines(self, text: str) -> None:
+        # ``text`` starts at the start of a line (read() hands out whole lines).
+        if self._blank_start.match(text):
+            self._blank.append(self.line)
         newline_at, line = 0, self.line
         for match in self._blank_re.finditer(text):
             start = match.start()
-            if start >= len(text):  # the empty end after the last newline is no line
-                break
             line += text.count("\n", newline_at, start)
             newline_at = start
-            self._blank.append(line)
+            self._blank.append(line + 1)
         self.line += text.count("\n")
 
     def rows(self, start: int, stop: int) -> np.ndarray:
@@ -591,18 +607,29 @@ def _records(lines: Sequence[str], sep: str, complete: bool) -> list[tuple[int, 
 
 
 def _sniff_delimiter(lines: Sequence[str], default: str) -> str:
-    """The delimiter that splits the head into the most consistent rows of more than one field."""
+    """The delimiter that splits the head into the most consistent rows of more than one field.
+
+    Ties (without a header, ``1;0,5`` splits on both) go to the delimiter whose cells read as
+    numbers more often, then to the suffix's usual delimiter, then to more fields.
+    """
+    number = _number_re(",")
     best: tuple[Any, ...] | None = None
     for sep in DELIMITERS:
         try:
-            counts = [len(f) for _, _, f in _records(lines[:_HEAD_LINES], sep, complete=False)]
+            records = [f for _, _, f in _records(lines[:_HEAD_LINES], sep, complete=False)]
         except csv.Error:
             continue
-        if not counts or counts[0] < 2:
+        if not records or len(records[0]) < 2:
             continue
+        counts = [len(f) for f in records]
         later = counts[1:]
         agreement = sum(c == counts[0] for c in later) / len(later) if later else 1.0
-        key = (agreement, sep == default, counts[0])
+        # Cells are stripped of spaces only: a tab or other delimiter left in a cell means the
+        # split is wrong ('\t0' in a tab-separated file split at commas).
+        kinds = [_kind(c.strip(" "), number) if c.strip(" ") == c.strip() else "text" for fields in records for c in fields]
+        present = len(kinds) - kinds.count("missing")
+        numeric = kinds.count("number") / present if present else 0.0
+        key = (agreement, numeric, sep == default, counts[0])
         if best is None or key > best[0]:
             best = (key, sep)
     return default if best is None else best[1]
@@ -687,8 +714,10 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     width = len(first)
     body = records[1:] if header else records
     # A trailing delimiter on every row: an empty last name over empty last fields. Drop that
-    # column, as a reader would expect, rather than carry an empty 'Unnamed' one.
-    if width >= 2 and not first[-1].strip() and all(len(f) < width or not f[width - 1].strip() for _, _, f in body):
+    # column, as a reader would expect, rather than carry an empty 'Unnamed' one. (Without a
+    # header nothing tells a trailing delimiter from a column of missing values: keep it.)
+    if (header and width >= 2 and not first[-1].strip()
+            and all(len(f) < width or not f[width - 1].strip() for _, _, f in body)):
         width -= 1
     if header:
         names = [c.strip() or f"Unnamed: {i}" for i, c in enumerate(first[:width])]
@@ -933,14 +962,18 @@ class _Schema:
         reserved = {c for c in (id_column, label_column) if c is not None} | set(exclude or ())
         candidates = [c for c in (columns or names) if c not in reserved]
         numeric, text = [], []
+        sample = frame.iloc[:_CLASSIFY_ROWS]
         for name in candidates:
-            values, bad = _to_float(frame[name], decimal)
-            # A column is text when no cell is a number; an all-empty column stays numeric
-            # (pandas reads it as float), so it does not come and go between chunks.
-            (text if bad.any() and not (~np.isnan(values)).any() else numeric).append(name)
+            values, bad = _to_float(sample[name], decimal)
+            # A column is text unless most of its cells are numbers: Cars93's Model holds
+            # '90' and '100' among names, its Cylinders 'rotary' among numbers. An all-empty
+            # column stays numeric (pandas reads it as float), so it does not come and go
+            # between chunks.
+            n_numbers = int((~np.isnan(values)).sum())
+            (text if int(bad.sum()) >= n_numbers and bad.any() else numeric).append(name)
         if columns and text:
-            i = int(np.flatnonzero(_to_float(frame[text[0]], decimal)[1])[0])
-            value = str(frame[text[0]].to_numpy()[i])[:40]
+            i = int(np.flatnonzero(_to_float(sample[text[0]], decimal)[1])[0])
+            value = str(sample[text[0]].to_numpy()[i])[:40]
             many = len(text) > 1
             raise InputError(f"{path}: {'columns' if many else 'column'} {_quote_list(text)} from --columns "
                              f"{'are' if many else 'is'} not numeric (row {rows[i]} of {text[0]!r} holds {value!r}); "
@@ -968,7 +1001,7 @@ class _Schema:
             listed = ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in bad_cells)
             raise InputError(f"{self.path}: non-numeric values in numeric columns: {listed}; read them as missing "
                              f"with --nan mean (or drop, zero), or leave the columns out with --exclude "
-                             f"{','.join(name for name, _, _ in bad_cells)}")
+                             f"{','.join(_show(name) for name, _, _ in bad_cells)}")
         infinite = np.isinf(X)
         if infinite.any():
             r, c = np.argwhere(infinite)[0]

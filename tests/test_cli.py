@@ -164,7 +164,7 @@ def test_compare_json_has_every_method(runner, data):
     ("missing", None, [], "Error: {path}: no such file"),
     ("empty", "", [], "Error: {path}: the file is empty; give a table with one row per sample"),
     ("header only", "a,b,c\n", [], "Error: {path}: has a header but no data rows"),
-    ("text cell", "a,b,name\n1,2,x\n3,4,5\n", [],
+    ("text cell", "a,b,name\n1,2,x\n3,4,5\n5,6,7\n", [],
      "Error: {path}: non-numeric values in numeric columns: 'name' (row 2: 'x'); read them as missing with "
      "--nan mean (or drop, zero), or leave the columns out with --exclude name"),
     ("nan", "a,b\n1,2\n3,\n", [], "Error: {path}: row 3, column 'b' is missing; fill it, or pass --nan drop, --nan zero or --nan mean"),
