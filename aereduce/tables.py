@@ -658,7 +658,7 @@ def _has_header(records: Sequence[list[str]], decimal: str) -> bool:
     number = _number_re(decimal)
     first = [_kind(c, number) for c in records[0]]
     if "number" not in first:
-        return True
+        return "text" in first  # a first line of empty cells only is a row of missing values
     later = records[1:]
     for j, kind in enumerate(first):
         kinds = [_kind(r[j], number) for r in later if j < len(r)]
@@ -696,6 +696,12 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
             raise InputError(f"{path}: the file is empty; give a table with one row per sample")
         complete = lines  # one huge first line; sniff what there is
     default = "\t" if fmt == "tsv" else ","
+    excel = _EXCEL_SEP.fullmatch(complete[0]) if complete else None
+    skipped = 0
+    if excel:
+        # Excel's "sep=;" first line names the delimiter; it is not part of the table.
+        sep = sep or excel.group(1)
+        skipped, lines, complete = len(complete[0]), lines[1:], complete[1:]
     if sep is None:
         sep = _sniff_delimiter(complete, default)
     source.set_delimiter(sep)
@@ -727,10 +733,10 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
                 raise InputError(f"{path}: the header names column {name!r} twice (columns {seen[name] + 1} and "
                                  f"{i + 1}); rename one so that every column has its own name")
             seen[name] = i
-        consumed = sum(len(line) for line in lines[: first_line + first_span])
+        consumed = skipped + sum(len(line) for line in lines[: first_line + first_span])
     else:
         names = [f"x{i}" for i in range(width)]
-        consumed = 0
+        consumed = skipped
     source.skip(consumed)
     if header and not body and eof:
         raise InputError(f"{path}: has a header but no data rows")
@@ -741,10 +747,11 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
             hint = (" if the first field is a row name, give it a column name in the header (e.g. 'id') and pass "
                     "--id-column" if header and n == 0 and len(row) == width + 1
                     else " remove the extra fields, or quote fields that contain the delimiter")
-            raise InputError(f"{path}: row {line_index + 1} has {len(row)} fields but {what} {width};{hint}")
+            raise InputError(f"{path}: row {line_index + 1 + bool(skipped)} has {len(row)} fields but {what} {width};{hint}")
     return _TextLayout(sep=sep, decimal=decimal, names=names, header=header)
 
 
+_EXCEL_SEP = re.compile(r'"?sep=([,;\t|])"?\r?\n')
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _PARSER_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
