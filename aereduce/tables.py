@@ -448,6 +448,8 @@ class _TextSource(io.TextIOBase):
         self._decoder = codecs.getincrementaldecoder("utf-8-sig" if codec.name == "utf-8" else codec.name)("strict")
         self._buf = ""
         self._eof = False
+        self._fresh = True
+        self._cr_only: bool | None = None
         self.line = 1  # file line number of the start of ``_buf``
         self.base_line = 1  # file line of the first line handed to pandas
         self._blank: list[int] = []
@@ -470,13 +472,23 @@ class _TextSource(io.TextIOBase):
         try:
             text = self._decoder.decode(raw, final=not raw)
         except UnicodeDecodeError as exc:
+            if self._fresh and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise InputError(f"{self._path}: is not {self.encoding_name} text: it starts with a UTF-16 "
+                                 "byte-order mark; pass encoding='utf-16'") from None
             # Lines handed out, lines decoded but not yet handed out, lines of this block up to the bad byte.
             line = self.line + self._buf.count("\n") + raw[: max(exc.start, 0)].count(b"\n")
             raise InputError(f"{self._path}: row {line} is not valid {self.encoding_name} text (byte "
                              f"0x{exc.object[exc.start:exc.start + 1].hex() or '?'}); give the "
                              "file's encoding, e.g. encoding='latin-1' (or 'cp1252' for files from Excel on Windows)") from None
+        self._fresh = False
         if not raw:
             self._eof = True
+        if self._cr_only is None and ("\r" in text or "\n" in text):
+            # Old Mac files (Excel's "CSV (Macintosh)") end lines with \r alone; the line
+            # machinery here and the row numbers count \n, so turn them into \n.
+            self._cr_only = "\n" not in text
+        if self._cr_only:
+            text = text.replace("\r", "\n")
         self._buf += text
 
     def head(self) -> tuple[str, bool]:

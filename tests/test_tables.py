@@ -534,6 +534,18 @@ def test_encoding_argument(tmp_path):
     raises(f"{path}: unknown encoding 'klingon'", read_table, path, encoding="klingon")
 
 
+def test_utf16_is_recognised_by_its_byte_order_mark(tmp_path):
+    path = write(tmp_path, "d.csv", "name,a\nZoë,1\n".encode("utf-16"))
+    assert raises("", read_table, path) == (f"{path}: is not utf-8 text: it starts with a UTF-16 byte-order mark; "
+                                            "pass encoding='utf-16'")
+    assert read_table(path, encoding="utf-16").X.tolist() == [[1.0]]
+
+
+def test_old_mac_line_endings(tmp_path):
+    table = read_table(write(tmp_path, "d.csv", "a,b\r1,2\r\r3,4\r"))
+    assert table.X.tolist() == [[1, 2], [3, 4]] and table.row_numbers.tolist() == [2, 4]
+
+
 def test_byte_order_mark_is_dropped(tmp_path):
     table = read_table(write(tmp_path, "d.csv", b"\xef\xbb\xbfa,b\n1,2\n"))
     assert table.feature_names == ["a", "b"]
