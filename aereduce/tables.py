@@ -978,6 +978,9 @@ class _Schema:
             unknown = [c for c in given or () if c not in names]
             if unknown:
                 raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); columns are {_names(names)}")
+        twice = sorted({c for c in columns or () if list(columns).count(c) > 1})
+        if twice:
+            raise InputError(f"{path}: column {twice[0]!r} is named twice in --columns; name each column once")
         reserved = {c for c in (id_column, label_column) if c is not None} | set(exclude or ())
         candidates = [c for c in (columns or names) if c not in reserved]
         numeric, text = [], []
@@ -1058,7 +1061,7 @@ def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequ
         The missing-value policy. ``"error"`` raises on the first missing value and on any
         non-numeric cell in a numeric column (listing every such column); any other policy
         reads those cells as ``NaN`` (counted in :attr:`Table.non_numeric_counts`) and leaves
-        them for :class:`MissingValues`.
+        them for :class:`MissingValues`. An infinite value is an error under every policy.
     sep : str, optional
         Delimiter of a text file (default: sniffed among ``,`` ``;`` tab and ``|``).
     decimal : str, optional

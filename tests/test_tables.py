@@ -180,6 +180,7 @@ def test_requested_columns_keep_their_order(tmp_path):
 @pytest.mark.parametrize("option, message", [
     ({"columns": ["a", "zz"]}, "{path}: no column 'zz' (from --columns); columns are a, b, s"),
     ({"exclude": ["zz"]}, "{path}: no column 'zz' (from --exclude); columns are a, b, s"),
+    ({"columns": ["a", "b", "a"]}, "{path}: column 'a' is named twice in --columns; name each column once"),
     ({"id_column": "zz"}, "{path}: no column 'zz' for --id-column; columns are a, b, s"),
     ({"label_column": "zz"}, "{path}: no column 'zz' for --label-column; columns are a, b, s"),
 ])
