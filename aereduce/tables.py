@@ -1,133 +1,883 @@
-"""Tables in and out: CSV, TSV, Parquet and NumPy files, with clear errors and atomic writes.
+"""Tables in and out: CSV/TSV (plain or gzip), Parquet and NumPy files, with clear errors and atomic writes.
 
-Every error is an :class:`InputError` whose message is one line naming the file,
-and the column or row where there is one, and what to do about it.
+Reading
+-------
+:func:`read_table` reads a whole file into a :class:`Table`; :func:`iter_tables` reads it as
+successive :class:`Table` chunks of ``chunksize`` rows, so memory stays flat. A ``Table``
+holds the *raw* feature values (``NaN`` where a value is missing), the 1-based row number of
+every row in the file, the id and label columns carried beside the features, and the
+columns it skipped. Nothing is imputed and no row is dropped while reading: one table row
+per input row, in input order.
+
+Missing values are handled afterwards by a small fitted object, :class:`MissingValues`,
+whose ``to_dict``/``from_dict`` let a saved model reuse the training means at transform
+time. :func:`output_frame` puts results back on every input row, leaving the cells of rows
+that could not be encoded empty, so output rows never shift against input rows::
+
+    table = read_table("data.csv", missing="mean", id_column="id")
+    missing = MissingValues("mean").fit(table)
+    X, encodable = missing.apply(table)
+    codes = model.fit(X[encodable]).transform(X[encodable])
+    write_table("codes.csv", output_frame(codes, names, table, encodable))
+
+Row numbers
+-----------
+Messages and :attr:`Table.row_numbers` number rows as an editor numbers lines, counting the
+header line: the first data row under a header is row 2. Blank lines are skipped but still
+counted. (A quoted field that spans several lines counts as one row, so after one the
+numbers fall behind the editor's.) Parquet and NumPy rows are numbered from 1.
+
+Errors
+------
+Every error is an :class:`~aereduce.errors.InputError` whose message is one line naming the
+file, the row and/or column where there is one, and what to do about it.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
-import io as _stdio
+import gzip
+import io
+import math
 import os
+import re
+import stat
 import sys
+import warnings
+import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from ._files import atomic_output
-from .errors import InputError
+from .errors import InputError, ModelFileError
 
-FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".npy": "npy", ".npz": "npz"}
+__all__ = [
+    "FORMATS", "NAN_POLICIES", "InputError", "MissingValues", "Table", "TableWriter", "default_output",
+    "format_of", "iter_tables", "output_frame", "read_table", "reading", "write_table",
+]
+
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
+           ".npy": "npy", ".npz": "npz"}
+TEXT_FORMATS = ("csv", "tsv")
 NAN_POLICIES = ("error", "drop", "zero", "mean")
+DELIMITERS = (",", ";", "\t", "|")
 
-
-@dataclass
-class Table:
-    """Numeric features plus the optional id and label columns carried beside them."""
-
-    X: np.ndarray  # (n_rows, n_features) float64
-    feature_names: list[str]
-    ids: np.ndarray | None = None
-    id_name: str | None = None
-    labels: np.ndarray | None = None
-    label_name: str | None = None
-
-    def features(self):
-        """The features as a DataFrame, so estimators learn and check the column names."""
-        return _pandas().DataFrame(self.X, columns=self.feature_names)
-
-
-def format_of(path: str) -> str:
-    """The file format, from the suffix; ``-`` (stdin/stdout) is CSV."""
-    if path == "-":
-        return "csv"
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise InputError(f"{path}: unknown file type {suffix or '(no suffix)'!r}; use .csv, .tsv, .parquet, .npy or .npz")
-    return FORMATS[suffix]
+# pandas' default NA strings (pandas.io.parsers' STR_NA_VALUES, which is private): the header
+# sniffer must call the same cells missing as the parser that reads the rest.
+NA_STRINGS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+_BOOLS = frozenset({"true", "false"})
+# Name of a column past the header's last one: rows with one field too many fill it, so a
+# stray field is caught and named instead of pandas shifting every column or dropping it.
+_EXTRA = "\x00extra"
+_GZIP_MAGIC = b"\x1f\x8b"
+_HEAD_LINES = 100
+_HEAD_BYTES = 1 << 20
+# Rows whose cells decide whether a column is numeric or text: the first chunk when reading in
+# chunks, and no more than this many otherwise, so that read_table (fit) and iter_tables in
+# the CLI's 10,000-row chunks (transform) choose the same columns.
+_CLASSIFY_ROWS = 10_000
 
 
 def _pandas():
-    import pandas as pd
+    import pandas as pd  # imported late: ``aereduce --help`` should not pay for it
 
     return pd
 
 
-def _looks_numeric(fields: Sequence[str]) -> bool:
-    try:
-        [float(f) for f in fields]
-    except ValueError:
-        return False
-    return True
+# -- the table ---------------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    """Feature values of some rows of a file, with what was read beside them.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_rows, n_features), float64
+        The raw feature values; ``NaN`` where a value is missing (an empty cell, ``NA``, or
+        under a policy other than ``"error"`` a non-numeric cell). Never imputed here.
+    feature_names : list of str
+        The feature columns, in the order of ``X``'s columns.
+    row_numbers : ndarray of shape (n_rows,), int64
+        The 1-based row of each row in the file, counting the header line (see the module
+        docstring); continues across the chunks of :func:`iter_tables`.
+    ids, labels : ndarray of shape (n_rows,) or None
+        The ``id_column`` and ``label_column`` values, as read (text ids stay text).
+    id_name, label_name : str or None
+        Their column names.
+    skipped_columns : list of str
+        Columns left out of the features because no cell in them is a number (in the first
+        chunk, for :func:`iter_tables`); the caller prints one note naming them.
+    non_numeric_counts : dict of str to int
+        Per feature column, the non-numeric cells read as missing (only under a missing-value
+        policy other than ``"error"``, which raises on them instead).
+    source : str
+        The file the rows came from, for messages.
+    """
+
+    X: np.ndarray
+    feature_names: list[str]
+    row_numbers: np.ndarray | None = None
+    ids: np.ndarray | None = None
+    id_name: str | None = None
+    labels: np.ndarray | None = None
+    label_name: str | None = None
+    skipped_columns: list[str] = field(default_factory=list)
+    non_numeric_counts: dict[str, int] = field(default_factory=dict)
+    source: str = "data"
+
+    def __post_init__(self) -> None:
+        if self.row_numbers is None:
+            self.row_numbers = np.arange(1, len(self.X) + 1, dtype=np.int64)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return int(self.X.shape[0])
+
+    def features(self) -> Any:
+        """The features as a DataFrame, so estimators learn and check the column names."""
+        return _pandas().DataFrame(self.X, columns=self.feature_names)
+
+    def missing_counts(self) -> dict[str, int]:
+        """Missing cells per feature column, for the columns that have any."""
+        counts = np.isnan(self.X).sum(axis=0)
+        return {name: int(n) for name, n in zip(self.feature_names, counts) if n}
+
+    def take(self, rows: np.ndarray) -> "Table":
+        """The table restricted to ``rows`` (a boolean mask or indices), ids and labels with it."""
+        return replace(self, X=self.X[rows], row_numbers=self.row_numbers[rows],
+                       ids=None if self.ids is None else self.ids[rows],
+                       labels=None if self.labels is None else self.labels[rows])
 
 
-def _read_text_head(path: str, sep: str) -> tuple[bool, Any]:
-    """Whether the first line is a header, and the source to hand to pandas."""
-    if path == "-":
-        text = sys.stdin.read()
-        source: Any = _stdio.StringIO(text)
-        first = text.splitlines()[0] if text.strip() else ""
-    else:
-        source = path
-        with open(path, newline="") as f:
-            first = f.readline()
-    if not first.strip():
-        raise InputError(f"{path}: the file is empty; give a table with one row per sample")
-    fields = next(csv.reader([first], delimiter=sep))
-    if hasattr(source, "seek"):
-        source.seek(0)
-    return not _looks_numeric(fields), source
+# -- missing values ----------------------------------------------------------------------------
 
+class MissingValues:
+    """What to do with missing feature values: learnt on training data, reused on new data.
 
-def _frames(path: str, chunksize: int | None) -> Iterator[Any]:
-    """DataFrames of the file: one, or successive chunks of ``chunksize`` rows."""
-    pd = _pandas()
-    fmt = format_of(path)
-    if path != "-" and not Path(path).exists():
-        raise InputError(f"{path}: no such file")
-    if path != "-" and Path(path).is_dir():
-        raise InputError(f"{path}: is a folder, not a data file")
-    if fmt in ("csv", "tsv"):
-        sep = "\t" if fmt == "tsv" else ","
-        has_header, source = _read_text_head(path, sep)
+    Parameters
+    ----------
+    policy : {"error", "drop", "zero", "mean"}
+        ``"error"`` raises an :class:`InputError` naming the row and column of the first
+        missing value; ``"drop"`` marks rows with any missing value as not encodable (their
+        output rows stay empty); ``"zero"`` fills 0; ``"mean"`` fills each column's mean
+        over the data given to :meth:`fit`.
+
+    Attributes
+    ----------
+    feature_names_ : list of str or None
+        The columns seen by :meth:`fit`; :meth:`apply` checks new data against them.
+    fill_values_ : ndarray or None
+        Per column, the value filled in (``"mean"`` and ``"zero"``).
+    counts_ : dict of str to int
+        Missing cells per column over every :meth:`apply` call (so over all chunks).
+    n_rows_, n_not_encodable_ : int
+        Rows seen by :meth:`apply`, and how many of them could not be encoded.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> missing = MissingValues("mean").fit(np.array([[1.0, np.nan], [3.0, 4.0]]))
+    >>> X, encodable = missing.apply(np.array([[np.nan, 1.0]]))
+    >>> X.tolist(), encodable.tolist()
+    ([[2.0, 1.0]], [True])
+    >>> MissingValues.from_dict(missing.to_dict()).fill_values_.tolist()
+    [2.0, 4.0]
+    """
+
+    def __init__(self, policy: str = "error") -> None:
+        if policy not in NAN_POLICIES:
+            raise InputError(f"unknown missing-value policy {policy!r}; use one of {', '.join(NAN_POLICIES)}")
+        self.policy = policy
+        self.feature_names_: list[str] | None = None
+        self.fill_values_: np.ndarray | None = None
+        self.counts_: dict[str, int] = {}
+        self.n_rows_ = 0
+        self.n_not_encodable_ = 0
+
+    def __repr__(self) -> str:
+        return f"MissingValues({self.policy!r})"
+
+    def fit(self, X: Table | np.ndarray, feature_names: Sequence[str] | None = None) -> "MissingValues":
+        """Learn the columns and, for ``"mean"``, each column's mean ignoring missing values.
+
+        Parameters
+        ----------
+        X : Table or array of shape (n_rows, n_features)
+            Training data; a :class:`Table` also gives the names, file and row numbers.
+        feature_names : sequence of str, optional
+            Column names when ``X`` is an array (default ``x0``, ``x1``, ...).
+
+        Returns
+        -------
+        MissingValues
+            ``self``.
+        """
+        values, names, rows, source = _unpack(X, feature_names)
+        self.feature_names_ = names
+        if self.policy == "error":
+            _raise_first_missing(values, names, rows, source)
+        if self.policy == "mean":
+            missing = np.isnan(values)
+            empty = [n for n, e in zip(names, missing.all(axis=0)) if e]
+            if empty:
+                raise InputError(f"{source}: column {empty[0]!r} has no values, so it has no mean to fill with; "
+                                 f"leave it out with --exclude {','.join(map(_show, empty))}")
+            with np.errstate(invalid="ignore"):
+                self.fill_values_ = np.nanmean(values, axis=0).astype(np.float64)
+        elif self.policy == "zero":
+            self.fill_values_ = np.zeros(values.shape[1])
+        return self
+
+    def apply(self, X: Table | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Fill or flag the missing values of ``X``, counting them.
+
+        Parameters
+        ----------
+        X : Table or array of shape (n_rows, n_features)
+            Data with the columns seen by :meth:`fit` (a :class:`Table`'s names are checked).
+
+        Returns
+        -------
+        X_filled : ndarray of shape (n_rows, n_features)
+            A filled copy; under ``"drop"`` rows that are not encodable keep their ``NaN``,
+            so pass ``X_filled[encodable]`` to a model.
+        encodable : ndarray of shape (n_rows,), bool
+            Whether each row can be encoded (``False`` only under ``"drop"``).
+        """
+        if self.feature_names_ is None:
+            raise RuntimeError("MissingValues.apply called before fit")
+        values, names, rows, source = _unpack(X, None if isinstance(X, Table) else self.feature_names_)
+        if len(names) != len(self.feature_names_):
+            raise InputError(f"{source}: has {len(names)} feature columns; the missing-value settings were "
+                             f"learnt on {len(self.feature_names_)}")
+        if isinstance(X, Table) and names != self.feature_names_:
+            wrong = next(n for n, m in zip(names, self.feature_names_) if n != m)
+            raise InputError(f"{source}: column {wrong!r} is not where the missing-value settings expect it; "
+                             f"give the columns {_names(self.feature_names_)} in that order")
+        missing = np.isnan(values)
+        if self.policy == "error":
+            _raise_first_missing(values, names, rows, source)
+        per_column = missing.sum(axis=0)
+        for name, n in zip(names, per_column):
+            if n:
+                self.counts_[name] = self.counts_.get(name, 0) + int(n)
+        self.n_rows_ += len(values)
+        encodable = np.ones(len(values), dtype=bool)
+        if not missing.any():
+            return values.copy(), encodable
+        if self.policy == "drop":
+            encodable = ~missing.any(axis=1)
+            self.n_not_encodable_ += int((~encodable).sum())
+            return values.copy(), encodable
+        return np.where(missing, self.fill_values_, values), encodable
+
+    def fit_apply(self, X: Table | np.ndarray, feature_names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`fit`, then :meth:`apply` on the same data."""
+        return self.fit(X, feature_names).apply(X)
+
+    def summary(self) -> str | None:
+        """One line on what :meth:`apply` did, for the command line's note; ``None`` if nothing was missing."""
+        total = sum(self.counts_.values())
+        if not total:
+            return None
+        detail = ", ".join(f"{_show(name)}: {n}" for name, n in list(self.counts_.items())[:8])
+        detail += f", ... ({len(self.counts_)} columns)" if len(self.counts_) > 8 else ""
+        if self.policy == "drop":
+            return (f"{self.n_not_encodable_} of {self.n_rows_} rows have missing values ({detail}) "
+                    "and were not encoded; their output rows are empty")
+        how = "the training means" if self.policy == "mean" else "0"
+        return f"filled {total} missing values with {how} ({detail})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fitted settings as plain JSON-safe data (for a model file)."""
+        return {"policy": self.policy, "feature_names": self.feature_names_,
+                "fill_values": None if self.fill_values_ is None else [float(v) for v in self.fill_values_]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "MissingValues":
+        """The settings written by :meth:`to_dict`.
+
+        Raises
+        ------
+        ModelFileError
+            If ``data`` is not such a record.
+        """
         try:
-            reader = pd.read_csv(source, sep=sep, header=0 if has_header else None, chunksize=chunksize)
-            frames = [reader] if chunksize is None else reader
-            n_seen = 0
-            for frame in frames:
-                if not has_header:
-                    frame.columns = [f"x{i}" for i in range(frame.shape[1])]
-                if frame.shape[0] == 0 and n_seen == 0:
+            obj = cls(data["policy"])
+            names, fill = data["feature_names"], data["fill_values"]
+            if names is not None:
+                obj.feature_names_ = [str(n) for n in names]
+            if fill is not None:
+                obj.fill_values_ = np.asarray(fill, dtype=np.float64)
+                if obj.feature_names_ is None or obj.fill_values_.shape != (len(obj.feature_names_),):
+                    raise ValueError("fill values do not match the columns")
+                if not np.isfinite(obj.fill_values_).all():
+                    raise ValueError("fill values are not finite")
+            elif obj.policy == "mean" and names is not None:
+                raise ValueError("no means for policy 'mean'")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"not a valid missing-value record ({exc})") from None
+        return obj
+
+
+def _unpack(X: Table | np.ndarray, feature_names: Sequence[str] | None) -> tuple[np.ndarray, list[str], np.ndarray, str]:
+    if isinstance(X, Table):
+        return X.X, list(X.feature_names), X.row_numbers, X.source
+    values = np.asarray(X, dtype=np.float64)
+    if values.ndim != 2:
+        raise InputError(f"data: expected a 2-D array (rows x features), got shape {values.shape}")
+    if feature_names is not None and len(feature_names) != values.shape[1]:
+        raise InputError(f"data: has {values.shape[1]} feature columns; the missing-value settings were "
+                         f"learnt on {len(feature_names)}")
+    names = [str(n) for n in feature_names] if feature_names is not None else [f"x{i}" for i in range(values.shape[1])]
+    return values, names, np.arange(1, len(values) + 1), "data"
+
+
+def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, source: str) -> None:
+    missing = np.isnan(X)
+    if missing.any():
+        r, c = np.argwhere(missing)[0]
+        more = int(missing.sum()) - 1
+        raise InputError(f"{source}: row {rows[r]}, column {names[c]!r} is missing"
+                         + (f" (and {more} more missing values)" if more else "")
+                         + "; fill it, or pass --nan drop, --nan zero or --nan mean")
+
+
+# -- file formats ------------------------------------------------------------------------------
+
+def _split_suffix(name: str) -> tuple[str, str]:
+    """``data.csv.gz`` -> (``data``, ``.csv.gz``); the suffix is ``""`` when it is not a table's."""
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        inner = Path(name[:-3]).suffix.lower()
+        if FORMATS.get(inner) in TEXT_FORMATS:
+            return name[: -3 - len(inner)], name[-3 - len(inner):]
+        return name[:-3], name[-3:]
+    suffix = Path(name).suffix
+    return (name[: -len(suffix)], suffix) if suffix.lower() in FORMATS else (name, "")
+
+
+def format_of(path: str) -> str:
+    """The file format from the suffix: ``csv``, ``tsv``, ``parquet``, ``npy`` or ``npz``.
+
+    ``-`` (stdin/stdout), a name without a suffix (a pipe such as ``/dev/fd/63`` from
+    ``<(...)``) and ``.gz`` files are text (CSV, TSV for ``.tsv.gz``); the delimiter is
+    sniffed when reading anyway.
+    """
+    if path == "-":
+        return "csv"
+    name = Path(path).name.lower()
+    if name.endswith(".gz"):
+        inner = Path(name[:-3]).suffix
+        if inner and FORMATS.get(inner) not in TEXT_FORMATS:
+            raise InputError(f"{path}: only text tables (.csv.gz, .tsv.gz) are read compressed; decompress it first")
+        return FORMATS.get(inner, "csv")
+    suffix = Path(name).suffix
+    if not suffix:
+        return "csv"
+    if suffix not in FORMATS:
+        raise InputError(f"{path}: unknown file type {suffix!r}; use .csv, .tsv, .csv.gz, .parquet, .npy or .npz")
+    return FORMATS[suffix]
+
+
+def _show(name: Any) -> str:
+    """A column name for a one-line message: control characters (a quoted newline) escaped."""
+    text = str(name)
+    return text if text.isprintable() else repr(text)[1:-1]
+
+
+def _names(columns: Sequence[Any], limit: int = 8) -> str:
+    shown = ", ".join(_show(c) for c in list(columns)[:limit])
+    return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
+
+
+def _quote_list(names: Sequence[str]) -> str:
+    return ", ".join(repr(n) for n in names)
+
+
+# -- text input: one open, a sniffed head, a replaying stream ----------------------------------
+
+class _Prefixed(io.RawIOBase):
+    """A binary stream that first replays ``prefix`` (bytes already read to sniff), then the rest."""
+
+    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+        self._prefix = prefix
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class _TextSource(io.TextIOBase):
+    """Decoded text of a file, read once, block by block, for both the sniffer and pandas.
+
+    The sniffer looks at a head of the text (:meth:`head`) without consuming it; after
+    :meth:`skip` passes over the header, pandas reads the rest through :meth:`read`, which
+    hands out whole lines and notes the blank ones (pandas skips them), so that
+    :meth:`rows` can turn pandas' record numbers into the file's row numbers. This is what
+    lets pipes and stdin work: nothing is read twice, and nothing is held beyond a block.
+    """
+
+    def __init__(self, stream: BinaryIO, path: str, encoding: str) -> None:
+        self._stream = stream
+        self._path = path
+        try:
+            codec = codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"{path}: unknown encoding {encoding!r}; give a name such as 'utf-8', 'latin-1' or 'cp1252'") from None
+        self.encoding_name = encoding
+        # utf-8-sig reads plain UTF-8 too, and drops the byte-order mark Excel writes.
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig" if codec.name == "utf-8" else codec.name)("strict")
+        self._buf = ""
+        self._eof = False
+        self._fresh = True
+        self._cr_only: bool | None = None
+        self.line = 1  # file line number of the start of ``_buf``
+        self.base_line = 1  # file line of the first line handed to pandas
+        self._blank: list[int] = []
+        self.set_delimiter(",")
+
+    def readable(self) -> bool:
+        return True
+
+    def set_delimiter(self, sep: str) -> None:
+        """A line of only the delimiter is a row of empty fields, not a blank line pandas skips."""
+        chars = "".join(c for c in " \t\r\f\v" if c != sep).replace("\t", r"\t").replace("\r", r"\r")
+        chars = chars.replace("\f", r"\f").replace("\v", r"\v")
+        # A newline followed by a blank line; the lookahead finds runs of them. Starting with a
+        # literal newline lets the regex engine skip along quickly (no per-position ^ test).
+        self._blank_re = re.compile(rf"\n(?=[{chars}]*\n)")
+        self._blank_start = re.compile(rf"[{chars}]*\n")
+
+    def _fill(self) -> None:
+        raw = self._stream.read(1 << 16)
+        try:
+            text = self._decoder.decode(raw, final=not raw)
+        except UnicodeDecodeError as exc:
+            if self._fresh and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise InputError(f"{self._path}: is not {self.encoding_name} text: it starts with a UTF-16 "
+                                 "byte-order mark; pass encoding='utf-16'") from None
+            # Lines handed out, lines decoded but not yet handed out, lines of this block up to the bad byte.
+            line = self.line + self._buf.count("\n") + raw[: max(exc.start, 0)].count(b"\n")
+            raise InputError(f"{self._path}: row {line} is not valid {self.encoding_name} text (byte "
+                             f"0x{exc.object[exc.start:exc.start + 1].hex() or '?'}); give the "
+                             "file's encoding, e.g. encoding='latin-1' (or 'cp1252' for files from Excel on Windows)") from None
+        self._fresh = False
+        if not raw:
+            self._eof = True
+        if self._cr_only is None and ("\r" in text or "\n" in text):
+            # Old Mac files (Excel's "CSV (Macintosh)") end lines with \r alone; the line
+            # machinery here and the row numbers count \n, so turn them into \n.
+            self._cr_only = "\n" not in text
+        if self._cr_only:
+            text = text.replace("\r", "\n")
+        self._buf += text
+
+    def head(self) -> tuple[str, bool]:
+        """The first lines of the text, without consuming them, and whether that is all of it."""
+        while not self._eof and not (self._buf.count("\n") >= 3
+                                     and (len(self._buf) >= _HEAD_BYTES or self._buf.count("\n") >= _HEAD_LINES)):
+            self._fill()
+        return self._buf, self._eof
+
+    def skip(self, n_chars: int) -> None:
+        """Consume the first ``n_chars`` of the head (the header and blank lines above it)."""
+        self.line += self._buf.count("\n", 0, n_chars)
+        self._buf = self._buf[n_chars:]
+        self.base_line = self.line
+
+    def read(self, size: int | None = -1) -> str:
+        want = size if size is not None and size >= 0 else math.inf
+        while not self._eof and len(self._buf) < want:
+            self._fill()
+        while not self._eof and "\n" not in self._buf:
+            self._fill()
+        if self._eof and want >= len(self._buf):
+            cut = len(self._buf)
+        else:
+            # Whole lines only, so a blank line is always seen whole; a line longer than
+            # ``size`` goes out whole (pandas' C parser takes any length).
+            cut = self._buf.rfind("\n", 0, int(min(want, len(self._buf)))) + 1 or self._buf.find("\n") + 1 or len(self._buf)
+        out, self._buf = self._buf[:cut], self._buf[cut:]
+        self._note_blank_lines(out)
+        return out
+
+    def _note_blank_lines(self, text: str) -> None:
+        # ``text`` starts at the start of a line (read() hands out whole lines).
+        if self._blank_start.match(text):
+            self._blank.append(self.line)
+        newline_at, line = 0, self.line
+        for match in self._blank_re.finditer(text):
+            start = match.start()
+            line += text.count("\n", newline_at, start)
+            newline_at = start
+            self._blank.append(line + 1)
+        self.line += text.count("\n")
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """File row numbers of pandas' records ``start`` to ``stop - 1`` (0-based, blank lines excluded)."""
+        k = np.arange(start, stop, dtype=np.int64)
+        line = self.base_line + k
+        if not self._blank:
+            return line
+        blank = np.asarray(self._blank, dtype=np.int64)
+        while True:  # the k-th non-blank line: a fixed point, reached in a step or two
+            new = self.base_line + k + np.searchsorted(blank, line, side="right")
+            if np.array_equal(new, line):
+                return line
+            line = new
+
+    def record_line(self, record: int) -> int:
+        """File row of pandas' ``record`` counted with blank lines, as its parser errors count."""
+        return self.base_line + record
+
+
+@contextlib.contextmanager
+def _open_binary(path: str) -> Iterator[BinaryIO]:
+    """The file (or stdin for ``-``) as a binary stream, opened once and closed after."""
+    if path == "-":
+        buffer = getattr(sys.stdin, "buffer", None)
+        yield buffer if buffer is not None else io.BytesIO(sys.stdin.read().encode())
+        return
+    with reading(path):
+        if Path(path).is_dir():
+            raise InputError(f"{path}: is a folder, not a data file")
+        handle = open(path, "rb")
+    with handle:
+        yield handle
+
+
+def _number_re(decimal: str) -> re.Pattern[str]:
+    d = re.escape(decimal)
+    return re.compile(rf"[+-]?(?:(?:\d+(?:[.{d}]\d*)?|[.{d}]\d+)(?:[eE][+-]?\d+)?|inf|infinity)", re.I)
+
+
+def _kind(cell: str, number: re.Pattern[str]) -> str:
+    """``missing``, ``number`` (booleans too: pandas reads them as numbers) or ``text``."""
+    cell = cell.strip()
+    if cell in NA_STRINGS:
+        return "missing"
+    if number.fullmatch(cell) or cell.lower() in _BOOLS:
+        return "number"
+    return "text"
+
+
+def _is_blank(line: str, sep: str | None) -> bool:
+    """Whether pandas skips ``line`` as blank: only white space, the delimiter not counting as such."""
+    return not line.strip(" \t\r\n\f\v".replace(sep, "") if sep else None)
+
+
+def _split_lines(text: str) -> list[str]:
+    # Not str.splitlines: it also splits at \x0c, \x1e, \u2028 and more, which CSV does not.
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+def _records(lines: Sequence[str], sep: str, complete: bool) -> list[tuple[int, int, list[str]]]:
+    """CSV records of the head: (first line index, number of lines, fields), blank lines left out."""
+    consumed = 0
+
+    def feed() -> Iterator[str]:
+        nonlocal consumed
+        for line in lines:
+            consumed += 1
+            yield line
+
+    reader = csv.reader(feed(), delimiter=sep, quotechar='"', skipinitialspace=True, strict=False)
+    records = []
+    while True:
+        before = consumed
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            if not complete:
+                break  # a quoted field runs past the head; pandas reads it whole later
+            raise
+        if consumed - before == 1 and _is_blank(lines[before], sep):
+            continue
+        records.append((before, consumed - before, fields))
+    return records
+
+
+def _sniff_delimiter(lines: Sequence[str], default: str) -> str:
+    """The delimiter that splits the head into the most consistent rows of more than one field.
+
+    Ties (without a header, ``1;0,5`` splits on both) go to the delimiter whose cells read as
+    numbers more often, then to the suffix's usual delimiter, then to more fields.
+    """
+    number = _number_re(",")
+    best: tuple[Any, ...] | None = None
+    for sep in DELIMITERS:
+        try:
+            records = [f for _, _, f in _records(lines[:_HEAD_LINES], sep, complete=False)]
+        except csv.Error:
+            continue
+        if not records or len(records[0]) < 2:
+            continue
+        counts = [len(f) for f in records]
+        later = counts[1:]
+        agreement = sum(c == counts[0] for c in later) / len(later) if later else 1.0
+        # Cells are stripped of spaces only: a tab or other delimiter left in a cell means the
+        # split is wrong ('\t0' in a tab-separated file split at commas).
+        kinds = [_kind(c.strip(" "), number) if c.strip(" ") == c.strip() else "text" for fields in records for c in fields]
+        present = len(kinds) - kinds.count("missing")
+        numeric = kinds.count("number") / present if present else 0.0
+        key = (agreement, numeric, sep == default, counts[0])
+        if best is None or key > best[0]:
+            best = (key, sep)
+    return default if best is None else best[1]
+
+
+def _sniff_decimal(records: Sequence[list[str]], sep: str) -> str:
+    """``,`` when the cells write decimals with a comma (``1,5``; possible only if ``sep`` is not one)."""
+    if sep == ",":
+        return "."
+    comma = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+    dot = re.compile(r"[+-]?\d*\.\d+(?:[eE][+-]?\d+)?")
+    cells = [c.strip() for fields in records for c in fields]
+    n_comma = sum(1 for c in cells if comma.fullmatch(c))
+    n_dot = sum(1 for c in cells if dot.fullmatch(c))
+    return "," if n_comma > n_dot else "."
+
+
+def _has_header(records: Sequence[list[str]], decimal: str) -> bool:
+    """Whether the first record is a header, judged by the types of the records below it.
+
+    A header is text over numbers: the first line has a text cell in a column whose later
+    cells are numbers, or has no number at all. A first line whose numbers and texts match
+    the columns below (an id, then numbers) is data, so no data row is lost to a guess. One
+    exception: the ``0,1,2,...`` header pandas writes for unnamed columns, over decimals.
+    """
+    number = _number_re(decimal)
+    first = [_kind(c, number) for c in records[0]]
+    if "number" not in first:
+        return "text" in first  # a first line of empty cells only is a row of missing values
+    later = records[1:]
+    for j, kind in enumerate(first):
+        kinds = [_kind(r[j], number) for r in later if j < len(r)]
+        n_number, n_text = kinds.count("number"), kinds.count("text")
+        if kind == "text" and n_number > n_text:
+            return True
+    cells = [c.strip() for c in records[0]]
+    if later and len(cells) >= 2 and cells == [str(i) for i in range(len(cells))]:
+        written = [c.strip() for r in later for c in r if _kind(c, number) == "number"]
+        if written and all(re.search(r"[.eE,]", c) for c in written):
+            return True
+    return False
+
+
+@dataclass
+class _TextLayout:
+    sep: str
+    decimal: str
+    names: list[str]
+    header: bool
+
+
+def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, decimal: str | None,
+                 header: bool | None) -> _TextLayout:
+    """Sniff the head of a text file: delimiter, decimal mark, header and column names.
+
+    Consumes the header (and blank lines above it) from ``source`` and checks the rows in
+    the head for stray fields, which pandas would silently turn into an index or drop.
+    """
+    text, eof = source.head()
+    lines = _split_lines(text)
+    complete = lines if eof or not lines or lines[-1].endswith("\n") else lines[:-1]
+    if all(_is_blank(line, None) for line in complete):
+        if eof:
+            raise InputError(f"{path}: the file is empty; give a table with one row per sample")
+        complete = lines  # one huge first line; sniff what there is
+    default = "\t" if fmt == "tsv" else ","
+    excel = _EXCEL_SEP.fullmatch(complete[0]) if complete else None
+    skipped = 0
+    if excel:
+        # Excel's "sep=;" first line names the delimiter; it is not part of the table.
+        sep = sep or excel.group(1)
+        skipped, lines, complete = len(complete[0]), lines[1:], complete[1:]
+    if sep is None:
+        sep = _sniff_delimiter(complete, default)
+    source.set_delimiter(sep)
+    try:
+        records = _records(complete, sep, complete=eof)
+    except csv.Error as exc:
+        raise InputError(f"{path}: not a well-formed {fmt.upper()} file ({exc}); check the quotes") from None
+    if not records:
+        raise InputError(f"{path}: the file is empty; give a table with one row per sample")
+    fields = [r[2] for r in records]
+    if decimal is None:
+        decimal = _sniff_decimal(fields, sep)
+    if header is None:
+        header = _has_header(fields, decimal)
+    first_line, first_span, first = records[0]
+    width = len(first)
+    body = records[1:] if header else records
+    # A trailing delimiter on every row: an empty last name over empty last fields. Drop that
+    # column, as a reader would expect, rather than carry an empty 'Unnamed' one. (Without a
+    # header nothing tells a trailing delimiter from a column of missing values: keep it.)
+    if (header and width >= 2 and not first[-1].strip()
+            and all(len(f) < width or not f[width - 1].strip() for _, _, f in body)):
+        width -= 1
+    if header:
+        names = [c.strip() or f"Unnamed: {i}" for i, c in enumerate(first[:width])]
+        seen: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name in seen:
+                raise InputError(f"{path}: the header names column {name!r} twice (columns {seen[name] + 1} and "
+                                 f"{i + 1}); rename one so that every column has its own name")
+            seen[name] = i
+        consumed = skipped + sum(len(line) for line in lines[: first_line + first_span])
+    else:
+        names = [f"x{i}" for i in range(width)]
+        consumed = skipped
+    source.skip(consumed)
+    if header and not body and eof:
+        raise InputError(f"{path}: has a header but no data rows")
+    what = "the header has" if header else "the first row has"
+    for n, (line_index, _, row) in enumerate(body):
+        if len(row) > width + 1 or any(c.strip() for c in row[width:]):
+            # One field too many on the first row is R's write.csv(row.names=TRUE) without a name for them.
+            hint = (" if the first field is a row name, give it a column name in the header (e.g. 'id') and pass "
+                    "--id-column" if header and n == 0 and len(row) == width + 1
+                    else " remove the extra fields, or quote fields that contain the delimiter")
+            raise InputError(f"{path}: row {line_index + 1 + bool(skipped)} has {len(row)} fields but {what} {width};{hint}")
+    return _TextLayout(sep=sep, decimal=decimal, names=names, header=header)
+
+
+_EXCEL_SEP = re.compile(r'"?sep=([,;\t|])"?\r?\n')
+_PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_PARSER_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None, decimal: str | None,
+                 encoding: str, header: bool | None, text_columns: Sequence[str],
+                 layout_out: dict[str, Any]) -> Iterator[tuple[Any, np.ndarray]]:
+    pd = _pandas()
+    with _open_binary(path) as raw:
+        magic = raw.read(2)
+        stream: BinaryIO = io.BufferedReader(_Prefixed(magic, raw))
+        if magic == _GZIP_MAGIC:
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+        source = _TextSource(stream, path, encoding)
+        try:
+            layout = _read_layout(source, path, fmt, sep, decimal, header)
+            layout_out["decimal"] = layout.decimal
+            width = len(layout.names)
+            dtype = {name: str for name in text_columns if name in layout.names}
+            reader = pd.read_csv(source, sep=layout.sep, decimal=layout.decimal, header=None,
+                                 names=[*layout.names, _EXTRA], index_col=False, skipinitialspace=True,
+                                 chunksize=chunksize or None, dtype=dtype or None, engine="c")
+            frames = iter([reader] if chunksize is None else reader)
+            done = 0
+            while True:
+                with warnings.catch_warnings():
+                    # Mixed types in a column are dealt with cell by cell below.
+                    warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                    frame = next(frames, None)
+                if frame is None:
+                    break
+                rows = source.rows(done, done + len(frame))
+                stray = frame[_EXTRA].notna().to_numpy()
+                if stray.any():
+                    i = int(np.flatnonzero(stray)[0])
+                    what = "the header has" if layout.header else "the first row has"
+                    raise InputError(f"{path}: row {rows[i]} has {width + 1} fields but {what} {width}; "
+                                     "remove the extra field, or quote fields that contain the delimiter")
+                frame = frame.drop(columns=_EXTRA)
+                if len(frame) == 0 and done == 0:
                     raise InputError(f"{path}: has a header but no data rows")
-                n_seen += frame.shape[0]
-                yield frame
+                done += len(frame)
+                yield frame, rows
         except pd.errors.ParserError as exc:
-            raise InputError(f"{path}: not a well-formed {fmt.upper()} file ({str(exc).strip().splitlines()[-1]})") from None
+            message = str(exc).strip().splitlines()[-1]
+            fields, quote = _PARSER_FIELDS.search(message), _PARSER_QUOTE.search(message)
+            if fields:
+                what = "the header has" if layout.header else "the first row has"
+                raise InputError(f"{path}: row {source.record_line(int(fields.group(2)) - 1)} has {fields.group(3)} fields "
+                                 f"but {what} {width}; remove the extra fields, or quote fields that contain "
+                                 "the delimiter") from None
+            if quote:
+                raise InputError(f"{path}: the quoted field starting in row {source.record_line(int(quote.group(1)))} "
+                                 "never ends; close its quote (\")") from None
+            raise InputError(f"{path}: not a well-formed {fmt.upper()} file ({message})") from None
         except pd.errors.EmptyDataError:
             raise InputError(f"{path}: the file is empty; give a table with one row per sample") from None
-        except UnicodeDecodeError:
-            raise InputError(f"{path}: not a text {fmt.upper()} file (undecodable bytes)") from None
-    elif fmt == "parquet":
-        try:
-            import pyarrow.parquet as pq
-        except ImportError:
-            raise InputError("reading Parquet needs pyarrow: pip install 'aereduce[parquet]'") from None
-        try:
-            pf = pq.ParquetFile(path)
-            if pf.metadata.num_rows == 0:
-                raise InputError(f"{path}: has no data rows")
-            for batch in pf.iter_batches(batch_size=chunksize or max(1, pf.metadata.num_rows)):
-                yield batch.to_pandas()
-        except InputError:
-            raise
-        except Exception as exc:  # pyarrow raises several unrelated types for a bad file
-            raise InputError(f"{path}: not a readable Parquet file ({type(exc).__name__})") from None
-    else:
-        try:
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            raise InputError(f"{path}: not a readable gzip file ({exc or type(exc).__name__}); "
+                             "check that the download or copy is complete") from None
+
+
+def _parquet_frames(path: str, chunksize: int | None) -> Iterator[tuple[Any, np.ndarray]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("reading Parquet needs pyarrow: pip install 'aereduce[parquet]'") from None
+    with reading(path):
+        if not Path(path).is_file():
+            raise InputError(f"{path}: Parquet is read from a regular file (it needs to seek); "
+                             "save it first, or pipe CSV instead")
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several unrelated types for a bad file
+        raise InputError(f"{path}: not a readable Parquet file ({type(exc).__name__})") from None
+    names = [str(n) for n in pf.schema_arrow.names]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise InputError(f"{path}: column {duplicated[0]!r} appears more than once; rename the copies")
+    if pf.metadata.num_rows == 0:
+        raise InputError(f"{path}: has no data rows")
+    done = 0
+    try:
+        for batch in pf.iter_batches(batch_size=chunksize or max(1, pf.metadata.num_rows)):
+            frame = batch.to_pandas()
+            frame.columns = [str(c) for c in frame.columns]
+            yield frame.reset_index(drop=True), np.arange(done + 1, done + len(frame) + 1, dtype=np.int64)
+            done += len(frame)
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {str(exc)[:100]})") from None
+
+
+def _check_array(path: str, array: np.ndarray) -> None:
+    kind = array.dtype.kind
+    if kind == "c":
+        raise InputError(f"{path}: holds complex numbers ({array.dtype}); save the real and imaginary parts as "
+                         "separate columns, e.g. np.hstack([a.real, a.imag])")
+    if kind not in "biuf":
+        raise InputError(f"{path}: holds {array.dtype} values, not numbers; save a numeric array "
+                         "(text columns belong in a CSV or Parquet file)")
+    if array.ndim != 2:
+        raise InputError(f"{path}: holds an array of shape {array.shape}; give a 2-D array (rows x features)")
+    if array.shape[0] == 0:
+        raise InputError(f"{path}: has no data rows")
+
+
+def _numpy_frames(path: str, fmt: str, chunksize: int | None) -> Iterator[tuple[Any, np.ndarray]]:
+    pd = _pandas()
+    columns: list[str] | None = None
+    extras: dict[str, np.ndarray] = {}
+    try:
+        with reading(path):
             if fmt == "npy":
                 array = np.load(path, mmap_mode="r", allow_pickle=False)
             else:
@@ -136,128 +886,337 @@ def _frames(path: str, chunksize: int | None) -> Iterator[Any]:
                     if key is None:
                         raise InputError(f"{path}: the .npz archive holds no arrays")
                     array = npz[key]
-        except InputError:
-            raise
-        except (ValueError, OSError, EOFError) as exc:
-            raise InputError(f"{path}: not a readable NumPy file ({str(exc).splitlines()[0][:120]})") from None
-        if array.ndim != 2:
-            raise InputError(f"{path}: holds an array of shape {array.shape}; give a 2-D array (rows x features)")
-        if array.shape[0] == 0:
-            raise InputError(f"{path}: has no data rows")
-        columns = [f"x{i}" for i in range(array.shape[1])]
-        step = chunksize or array.shape[0]
-        for start in range(0, array.shape[0], step):
-            yield pd.DataFrame(np.asarray(array[start : start + step]), columns=columns)
+                    _check_array(path, array)
+                    # What TableWriter writes: column names, and text columns as arrays of their own.
+                    if "columns" in npz.files and npz["columns"].shape == (array.shape[1],):
+                        columns = [str(c) for c in npz["columns"]]
+                    for name in npz.files:
+                        if name not in (key, "columns"):
+                            value = npz[name]
+                            if value.shape == (array.shape[0],):
+                                extras[name] = value
+    except InputError:
+        raise
+    except ValueError as exc:
+        if any(word in str(exc) for word in ("allow_pickle", "Object arrays", "Python objects")):
+            raise InputError(f"{path}: holds Python objects (dtype object), which are not loaded for safety; "
+                             "save a numeric array") from None
+        raise InputError(f"{path}: not a readable NumPy file ({str(exc).splitlines()[0][:120]})") from None
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: not a readable NumPy file ({str(exc).splitlines()[0][:120]})") from None
+    _check_array(path, array)
+    columns = columns or [f"x{i}" for i in range(array.shape[1])]
+    step = chunksize or array.shape[0]
+    for start in range(0, array.shape[0], step):
+        frame = pd.DataFrame(np.asarray(array[start : start + step]), columns=columns)
+        for name, value in extras.items():
+            if name not in frame.columns:
+                frame[name] = value[start : start + step]
+        yield frame, np.arange(start + 1, start + len(frame) + 1, dtype=np.int64)
 
 
-def _to_table(frame: Any, path: str, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
-              id_column: str | None, label_column: str | None, nan: str, row_offset: int) -> Table:
+def _frames(path: str, chunksize: int | None, *, sep: str | None, decimal: str | None, encoding: str,
+            header: bool | None, text_columns: Sequence[str], layout: dict[str, Any]) -> Iterator[tuple[Any, np.ndarray]]:
+    """DataFrames of the file with the row number of each row: one, or chunks of ``chunksize`` rows.
+
+    A text reader records what it sniffed (the decimal mark) in ``layout`` before the first frame.
+    """
+    fmt = format_of(path)
+    if path != "-":
+        with reading(path):
+            if not os.path.exists(path):
+                raise InputError(f"{path}: no such file")
+    if fmt in TEXT_FORMATS:
+        return _text_frames(path, fmt, chunksize, sep=sep, decimal=decimal, encoding=encoding, header=header,
+                            text_columns=text_columns, layout_out=layout)
+    if fmt == "parquet":
+        return _parquet_frames(path, chunksize)
+    return _numpy_frames(path, fmt, chunksize)
+
+
+# -- from frames to tables ---------------------------------------------------------------------
+
+def _to_float(column: Any, decimal: str) -> tuple[np.ndarray, np.ndarray]:
+    """A column as float64, and which cells held something that is not a number.
+
+    Booleans are 1/0; ``TRUE``/``false`` text too, as pandas reads a column of them.
+    """
     pd = _pandas()
-    frame.columns = [str(c) for c in frame.columns]
-    for option, name in (("--id-column", id_column), ("--label-column", label_column)):
-        if name is not None and name not in frame.columns:
-            raise InputError(f"{path}: no column {name!r} for {option}; columns are {_names(frame.columns)}")
-    reserved = {c for c in (id_column, label_column) if c is not None}
-    if columns:
-        missing = [c for c in columns if c not in frame.columns]
-        if missing:
-            raise InputError(f"{path}: no column {missing[0]!r} (from --columns); columns are {_names(frame.columns)}")
-        features = [c for c in columns if c not in reserved]
-    else:
-        features = [c for c in frame.columns if c not in reserved]
-    if exclude:
-        missing = [c for c in exclude if c not in frame.columns]
-        if missing:
-            raise InputError(f"{path}: no column {missing[0]!r} (from --exclude); columns are {_names(frame.columns)}")
-        features = [c for c in features if c not in set(exclude)]
-    if not features:
-        raise InputError(f"{path}: no feature columns left; check --columns, --exclude, --id-column and --label-column")
-    data = frame[features]
-    for name in features:
-        column = data[name]
-        if not (pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)):
-            converted = pd.to_numeric(column, errors="coerce")
-            bad = column[converted.isna() & column.notna()]
-            if len(bad):
-                row = row_offset + int(np.flatnonzero((converted.isna() & column.notna()).to_numpy())[0]) + 1
-                raise InputError(
-                    f"{path}: column {name!r} is not numeric (row {row} holds {str(bad.iloc[0])[:40]!r}); "
-                    f"leave it out with --exclude {name}, or use it with --label-column {name} or --id-column {name}"
-                )
-    X = data.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
-    keep = np.ones(len(X), dtype=bool)
-    inf = np.isinf(X)
-    if inf.any():
-        r, c = np.argwhere(inf)[0]
-        raise InputError(f"{path}: row {row_offset + r + 1}, column {features[c]!r} is infinite; fix or remove that value")
-    missing_mask = np.isnan(X)
-    if missing_mask.any():
-        if nan == "error":
-            r, c = np.argwhere(missing_mask)[0]
-            raise InputError(
-                f"{path}: row {row_offset + r + 1}, column {features[c]!r} is missing (NaN); "
-                "fill it, or pass --nan drop, --nan zero or --nan mean"
-            )
-        if nan == "drop":
-            keep = ~missing_mask.any(axis=1)
-        elif nan == "zero":
-            X = np.where(missing_mask, 0.0, X)
-        elif nan == "mean":
-            means = np.nanmean(np.where(missing_mask.all(axis=0), 0.0, X), axis=0)
-            X = np.where(missing_mask, means, X)
-    table = Table(X=X[keep], feature_names=list(features))
-    if id_column is not None:
-        table.ids, table.id_name = frame[id_column].to_numpy()[keep], id_column
-    if label_column is not None:
-        table.labels, table.label_name = frame[label_column].to_numpy()[keep], label_column
-    if table.X.shape[0] == 0:
-        raise InputError(f"{path}: no rows left after --nan {nan}")
-    return table
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        return column.to_numpy(dtype=np.float64, na_value=np.nan), np.zeros(len(column), dtype=bool)
+    present = column.notna().to_numpy()
+    text = column.astype("str").str.strip()
+    lower = text.str.lower()
+    text = text.mask(lower == "true", "1").mask(lower == "false", "0")
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    values = pd.to_numeric(text.where(present, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    blank = (lower == "").to_numpy() | (lower.isin([s.lower() for s in NA_STRINGS]).to_numpy() & present)
+    return values, present & np.isnan(values) & ~blank
 
 
-def _names(columns: Sequence[str], limit: int = 8) -> str:
-    shown = ", ".join(map(str, list(columns)[:limit]))
-    return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
+@dataclass
+class _Schema:
+    """The columns chosen from the first chunk, kept for every later chunk."""
+
+    path: str
+    features: list[str]
+    skipped: list[str]
+    id_column: str | None
+    label_column: str | None
+    missing: str
+    decimal: str
+
+    @classmethod
+    def choose(cls, frame: Any, rows: np.ndarray, path: str, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
+               id_column: str | None, label_column: str | None, missing: str, decimal: str) -> "_Schema":
+        names = [str(c) for c in frame.columns]
+        for option, name in (("--id-column", id_column), ("--label-column", label_column)):
+            if name is not None and name not in names:
+                raise InputError(f"{path}: no column {name!r} for {option}; columns are {_names(names)}")
+        for option, given in (("--columns", columns), ("--exclude", exclude)):
+            unknown = [c for c in given or () if c not in names]
+            if unknown:
+                raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); columns are {_names(names)}")
+        twice = sorted({c for c in columns or () if list(columns).count(c) > 1})
+        if twice:
+            raise InputError(f"{path}: column {twice[0]!r} is named twice in --columns; name each column once")
+        reserved = {c for c in (id_column, label_column) if c is not None} | set(exclude or ())
+        candidates = [c for c in (columns or names) if c not in reserved]
+        numeric, text = [], []
+        sample = frame.iloc[:_CLASSIFY_ROWS]
+        for name in candidates:
+            values, bad = _to_float(sample[name], decimal)
+            # A column is text unless most of its cells are numbers: Cars93's Model holds
+            # '90' and '100' among names, its Cylinders 'rotary' among numbers. An all-empty
+            # column stays numeric (pandas reads it as float), so it does not come and go
+            # between chunks.
+            n_numbers = int((~np.isnan(values)).sum())
+            (text if int(bad.sum()) >= n_numbers and bad.any() else numeric).append(name)
+        if columns and text:
+            i = int(np.flatnonzero(_to_float(sample[text[0]], decimal)[1])[0])
+            value = str(sample[text[0]].to_numpy()[i])[:40]
+            many = len(text) > 1
+            raise InputError(f"{path}: {'columns' if many else 'column'} {_quote_list(text)} from --columns "
+                             f"{'are' if many else 'is'} not numeric (row {rows[i]} of {text[0]!r} holds {value!r}); "
+                             f"leave {'them' if many else 'it'} out, or use {'one' if many else 'it'} with "
+                             "--label-column or --id-column")
+        if not numeric:
+            note = f" (text columns skipped: {_names(text)})" if text else ""
+            raise InputError(f"{path}: no numeric feature columns{note}; check --columns, --exclude, --id-column "
+                             "and --label-column")
+        return cls(path=path, features=numeric, skipped=text, id_column=id_column, label_column=label_column,
+                   missing=missing, decimal=decimal)
+
+    def table(self, frame: Any, rows: np.ndarray) -> Table:
+        n = len(frame)
+        X = np.empty((n, len(self.features)), dtype=np.float64)
+        bad_cells: list[tuple[str, int, str]] = []
+        counts: dict[str, int] = {}
+        for j, name in enumerate(self.features):
+            X[:, j], bad = _to_float(frame[name], self.decimal)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                bad_cells.append((name, int(rows[i]), str(frame[name].to_numpy()[i])[:40]))
+                counts[name] = int(bad.sum())
+        if bad_cells and self.missing == "error":
+            listed = ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in bad_cells)
+            raise InputError(f"{self.path}: non-numeric values in numeric columns: {listed}; read them as missing "
+                             f"with --nan mean (or drop, zero), or leave the columns out with --exclude "
+                             f"{','.join(_show(name) for name, _, _ in bad_cells)}")
+        infinite = np.isinf(X)
+        if infinite.any():
+            r, c = np.argwhere(infinite)[0]
+            raise InputError(f"{self.path}: row {rows[r]}, column {self.features[c]!r} is infinite; fix or remove that value")
+        if self.missing == "error":
+            _raise_first_missing(X, self.features, rows, self.path)
+        table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
+                      non_numeric_counts=counts, source=self.path)
+        if self.id_column is not None:
+            table.ids, table.id_name = frame[self.id_column].to_numpy(), self.id_column
+        if self.label_column is not None:
+            table.labels, table.label_name = frame[self.label_column].to_numpy(), self.label_column
+        return table
 
 
 def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequence[str] | None = None,
-               id_column: str | None = None, label_column: str | None = None, nan: str = "error") -> Table:
-    """Read a whole data file into a :class:`Table`."""
-    return next(iter_tables(path, None, columns=columns, exclude=exclude, id_column=id_column,
-                            label_column=label_column, nan=nan))
+               id_column: str | None = None, label_column: str | None = None, missing: str = "error",
+               sep: str | None = None, decimal: str | None = None, encoding: str = "utf-8",
+               header: bool | None = None, nan: str | None = None) -> Table:
+    """Read a whole data file into a :class:`Table`.
+
+    Parameters
+    ----------
+    path : str
+        A ``.csv``/``.tsv``/``.txt`` file (optionally ``.gz``), ``.parquet``, ``.npy`` or
+        ``.npz``; ``-`` for stdin; a name without a suffix (a pipe, ``<(...)``) is read as text.
+    columns : sequence of str, optional
+        The feature columns, in this order (default: every numeric column). Naming a column
+        with no number in it is an error.
+    exclude : sequence of str, optional
+        Columns to leave out of the features.
+    id_column, label_column : str, optional
+        Columns carried beside the features (never features); ids are read as text.
+    missing : {"error", "drop", "zero", "mean"}
+        The missing-value policy. ``"error"`` raises on the first missing value and on any
+        non-numeric cell in a numeric column (listing every such column); any other policy
+        reads those cells as ``NaN`` (counted in :attr:`Table.non_numeric_counts`) and leaves
+        them for :class:`MissingValues`. An infinite value is an error under every policy.
+    sep : str, optional
+        Delimiter of a text file (default: sniffed among ``,`` ``;`` tab and ``|``).
+    decimal : str, optional
+        Decimal mark (default: sniffed; ``,`` for ``1,5`` in files not delimited by commas).
+    encoding : str
+        Text encoding (default UTF-8; a byte-order mark is dropped).
+    header : bool, optional
+        Whether a text file's first line is a header (default: sniffed from the types of the
+        lines below it). Headerless columns are named ``x0``, ``x1``, ...
+    nan : str, optional
+        Deprecated, for callers of the old ``aereduce.io``: like ``missing=nan``, then fills or
+        drops missing values in the table itself with :class:`MissingValues` (fitted on this
+        table, or on each chunk). Use ``missing`` and :class:`MissingValues` instead.
+
+    Returns
+    -------
+    Table
+
+    Raises
+    ------
+    InputError
+        For anything wrong with the file or the options, in one line naming the file.
+    """
+    if nan is not None:
+        warnings.warn("read_table/iter_tables(nan=...) is deprecated: pass missing=... and handle missing values "
+                      "with MissingValues", DeprecationWarning, stacklevel=2)
+    tables = iter_tables(path, None, columns=columns, exclude=exclude, id_column=id_column, label_column=label_column,
+                         missing=nan or missing, sep=sep, decimal=decimal, encoding=encoding, header=header)
+    with contextlib.closing(tables):  # type: ignore[arg-type]
+        table = next(tables)
+    return table if nan is None else _legacy_impute(table, nan)
 
 
-def iter_tables(path: str, chunksize: int | None, **options: Any) -> Iterator[Table]:
-    """Read a data file as successive :class:`Table` chunks, so memory stays flat."""
-    offset = 0
-    for frame in _frames(path, chunksize):
-        n_rows = len(frame)
-        yield _to_table(frame, path, row_offset=offset, **options)
-        offset += n_rows
+def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None = None,
+                exclude: Sequence[str] | None = None, id_column: str | None = None, label_column: str | None = None,
+                missing: str = "error", sep: str | None = None, decimal: str | None = None, encoding: str = "utf-8",
+                header: bool | None = None, nan: str | None = None) -> Iterator[Table]:
+    """Read a data file as successive :class:`Table` chunks of ``chunksize`` rows, so memory stays flat.
+
+    The file is opened once and read as a stream (pipes and stdin work). The feature columns
+    and skipped columns are chosen on the first chunk and kept for the rest; row numbers
+    continue across chunks. ``chunksize=None`` yields one table of the whole file. The
+    options are those of :func:`read_table`; they are checked at once, the file when the
+    first chunk is asked for.
+    """
+    if nan is not None:
+        warnings.warn("read_table/iter_tables(nan=...) is deprecated: pass missing=... and handle missing values "
+                      "with MissingValues", DeprecationWarning, stacklevel=2)
+        missing = nan
+    if missing not in NAN_POLICIES:
+        raise InputError(f"unknown missing-value policy {missing!r}; use one of {', '.join(NAN_POLICIES)}")
+    if chunksize is not None and chunksize < 1:
+        raise InputError(f"chunksize must be at least 1, not {chunksize}")
+    if sep is not None and len(sep) != 1:
+        raise InputError(f"{path}: the delimiter must be one character, not {sep!r}")
+    if decimal is not None and len(decimal) != 1:
+        raise InputError(f"{path}: the decimal mark must be one character, not {decimal!r}")
+    return _tables(path, chunksize, columns=columns, exclude=exclude, id_column=id_column, label_column=label_column,
+                   missing=missing, sep=sep, decimal=decimal, encoding=encoding, header=header, legacy_nan=nan)
 
 
-def output_frame(values: np.ndarray, names: Sequence[str], table: Table | None = None):
-    """A DataFrame of ``values`` with the table's id column first, when it has one."""
+def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
+            id_column: str | None, label_column: str | None, missing: str, sep: str | None, decimal: str | None,
+            encoding: str, header: bool | None, legacy_nan: str | None) -> Iterator[Table]:
+    layout: dict[str, Any] = {}
+    frames = _frames(path, chunksize, sep=sep, decimal=decimal, encoding=encoding, header=header,
+                     text_columns=[id_column] if id_column is not None else [], layout=layout)
+    schema: _Schema | None = None
+    with contextlib.closing(frames):  # type: ignore[arg-type]
+        for frame, rows in frames:
+            frame.columns = [str(c) for c in frame.columns]
+            if schema is None:
+                schema = _Schema.choose(frame, rows, path, columns=columns, exclude=exclude, id_column=id_column,
+                                        label_column=label_column, missing=missing,
+                                        decimal=layout.get("decimal", decimal or "."))
+            table = schema.table(frame, rows)
+            yield table if legacy_nan is None else _legacy_impute(table, legacy_nan)
+
+
+def _legacy_impute(table: Table, policy: str) -> Table:
+    """What ``aereduce.io`` did: fill or drop missing values inside the table (see ``nan=``)."""
+    X, encodable = MissingValues(policy).fit_apply(table)
+    table = replace(table, X=X).take(encodable)
+    if table.n_rows == 0:
+        raise InputError(f"{table.source}: no rows left after --nan {policy}")
+    return table
+
+
+# -- output ------------------------------------------------------------------------------------
+
+def output_frame(values: np.ndarray, names: Sequence[str], table: Table | None = None,
+                 encodable: np.ndarray | None = None, *, row_column: str | None = None) -> Any:
+    """A DataFrame of results on every input row, with the table's id column first.
+
+    Parameters
+    ----------
+    values : array of shape (n_encodable, k) or (n_rows, k)
+        Results for the encodable rows only (the usual case), or for every row.
+    names : sequence of str
+        The ``k`` result column names.
+    table : Table, optional
+        The rows the results belong to; its ids become the first column.
+    encodable : array of shape (n_rows,), bool, optional
+        From :meth:`MissingValues.apply`; rows marked ``False`` get empty (``NaN``) cells, so
+        output rows stay aligned with input rows.
+    row_column : str, optional
+        If given, add the file row numbers (:attr:`Table.row_numbers`) as a first column of
+        this name.
+    """
     pd = _pandas()
+    values = np.asarray(values)
+    if values.ndim == 1:
+        values = values[:, None]
+    if encodable is not None:
+        encodable = np.asarray(encodable, dtype=bool)
+        n_rows = len(encodable)
+        if table is not None and table.n_rows != n_rows:
+            raise ValueError(f"encodable has {n_rows} rows, the table {table.n_rows}")
+        if not encodable.all():
+            full = np.full((n_rows, values.shape[1]), np.nan, dtype=np.result_type(values.dtype, np.float32))
+            if len(values) == int(encodable.sum()):
+                full[encodable] = values
+            elif len(values) == n_rows:
+                full[encodable] = values[encodable]
+            else:
+                raise ValueError(f"{len(values)} result rows for {int(encodable.sum())} encodable rows of {n_rows}")
+            values = full
+    if table is not None and len(values) != table.n_rows:
+        raise ValueError(f"{len(values)} result rows for a table of {table.n_rows} rows")
     frame = pd.DataFrame(values, columns=list(names))
     if table is not None and table.ids is not None:
         frame.insert(0, table.id_name, table.ids)
+    if row_column is not None and table is not None:
+        frame.insert(0, row_column, table.row_numbers)
     return frame
 
 
 class TableWriter:
     """Write DataFrames chunk by chunk to one output file, renamed into place at the end.
 
-    CSV, TSV and Parquet stream; ``.npy``/``.npz`` collect the chunks (NumPy needs the
-    shape up front). ``-`` writes CSV to stdout.
+    CSV, TSV (``.gz`` compressed by the suffix) and Parquet stream; ``.npy``/``.npz``
+    collect the chunks (NumPy needs the shape up front). ``-`` writes CSV to stdout.
+
+    A ``.npy`` file holds one numeric array, so a text column (an id) is an error rather
+    than silently dropped; ``.npz`` keeps numeric columns in ``X`` (names in ``columns``)
+    and each text column as an array of its own name.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str) -> None:
         self.path = path
         self.format = format_of(path)
+        self._gzip = path != "-" and path.lower().endswith(".gz")
         self._parts: list[Any] = []
-        self._parquet_writer = None
-        self._handle = None
+        self._parquet_writer: Any = None
+        self._handle: Any = None
 
     def __enter__(self) -> "TableWriter":
         if self.path != "-":
@@ -269,13 +1228,15 @@ class TableWriter:
         return self
 
     def write(self, frame: Any) -> None:
+        """Append the rows of ``frame`` (the first call also writes the header)."""
+        first = not self._parts
         if self.path == "-":
-            frame.to_csv(sys.stdout, index=False, header=not self._parts)
+            frame.to_csv(sys.stdout, index=False, header=first)
             self._parts.append(None)
-        elif self.format in ("csv", "tsv"):
+        elif self.format in TEXT_FORMATS:
             if self._handle is None:
-                self._handle = open(self._tmp, "w", newline="")
-            frame.to_csv(self._handle, sep="\t" if self.format == "tsv" else ",", index=False, header=not self._parts)
+                self._handle = gzip.open(self._tmp, "wt", newline="") if self._gzip else open(self._tmp, "w", newline="")
+            frame.to_csv(self._handle, sep="\t" if self.format == "tsv" else ",", index=False, header=first)
             self._parts.append(None)
         elif self.format == "parquet":
             import pyarrow as pa
@@ -287,28 +1248,51 @@ class TableWriter:
             self._parquet_writer.write_table(table)
             self._parts.append(None)
         else:
+            if first:
+                self._check_numpy_columns(frame)
             self._parts.append(frame)
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def _check_numpy_columns(self, frame: Any) -> None:
+        pd = _pandas()
+        text = [str(c) for c in frame.columns if not (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))]
+        if self.format == "npy" and text:
+            raise InputError(f"{self.path}: a .npy file holds numbers only, and column {text[0]!r} is text; write .npz "
+                             "(which keeps it), .csv or .parquet, or leave the column out")
+        clash = [c for c in text if c in ("X", "columns")]
+        if clash:
+            raise InputError(f"{self.path}: a text column named {clash[0]!r} would overwrite the .npz array of that "
+                             "name; rename the column")
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if self._handle is not None:
             self._handle.close()
         if self._parquet_writer is not None:
             self._parquet_writer.close()
         if self.path == "-":
             return
-        if exc_type is None and self.format in ("npy", "npz"):
-            frame = _pandas().concat(self._parts, ignore_index=True)
-            numeric = frame.select_dtypes("number")
-            with open(self._tmp, "wb") as f:
-                if self.format == "npy":
-                    np.save(f, numeric.to_numpy())
-                else:
-                    arrays = {"X": numeric.to_numpy(), "columns": np.asarray(numeric.columns, dtype=str)}
-                    extra = [c for c in frame.columns if c not in numeric.columns]
-                    for c in extra:
-                        arrays[c] = frame[c].to_numpy().astype(str)
-                    np.savez(f, **arrays)
+        try:
+            if exc_type is None and self.format in ("npy", "npz"):
+                self._write_numpy()
+        except BaseException as error:
+            self._atomic.__exit__(type(error), error, error.__traceback__)
+            raise
         self._atomic.__exit__(exc_type, exc, tb)
+
+    def _write_numpy(self) -> None:
+        pd = _pandas()
+        frame = pd.concat(self._parts, ignore_index=True) if self._parts else pd.DataFrame()
+        numeric_names = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])]
+        numeric = frame[numeric_names]
+        with open(self._tmp, "wb") as f:
+            if self.format == "npy":
+                np.save(f, numeric.to_numpy())
+            else:
+                arrays = {"X": numeric.to_numpy(), "columns": np.asarray([str(c) for c in numeric_names], dtype=str)}
+                for c in frame.columns:
+                    if c not in numeric_names:
+                        # Missing ids become empty strings, not the text 'nan'.
+                        arrays[str(c)] = frame[c].astype(object).where(frame[c].notna(), "").to_numpy().astype(str)
+                np.savez(f, **arrays)
 
 
 def write_table(path: str, frame: Any) -> None:
@@ -318,11 +1302,21 @@ def write_table(path: str, frame: Any) -> None:
 
 
 def default_output(data_path: str, suffix: str, fmt_from: str | None = None) -> str:
-    """``data.csv`` -> ``data.SUFFIX.csv`` beside it (stdin -> stdout)."""
+    """Where an output goes by default: ``data.csv`` -> ``data.SUFFIX.csv`` beside it.
+
+    ``data.csv.gz`` gives ``data.SUFFIX.csv.gz``; a name without a table suffix gets
+    ``.csv``. Stdin (``-``) and pipes (``<(...)``, FIFOs), which have no folder to write
+    beside, go to stdout (``-``). ``fmt_from`` replaces the suffix (e.g. ``".parquet"``).
+    """
     if data_path == "-":
         return "-"
+    with contextlib.suppress(OSError):
+        mode = os.stat(data_path).st_mode
+        if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode):
+            return "-"
     p = Path(data_path)
-    return str(p.with_name(f"{p.stem}.{suffix}{fmt_from or p.suffix}"))
+    stem, ext = _split_suffix(p.name)
+    return str(p.with_name(f"{stem}.{suffix}{fmt_from or ext or '.csv'}"))
 
 
 @contextlib.contextmanager

@@ -81,7 +81,13 @@ def test_same_seed_same_output(runner, data, tmp_path):
 def test_output_format_follows_the_suffix(runner, data, tmp_path, suffix):
     model, _ = fit_model(runner, data, tmp_path)
     out = tmp_path / f"codes{suffix}"
-    result = invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", out)
+    if suffix == ".npy":  # .npy holds numbers only: a text id column is an error, not silently dropped
+        result = runner.invoke(main, ["transform", str(model), str(data), "--id-column", "id", "-o", str(out)])
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Error: {out}: a .npy file holds numbers only, and column 'id' is text")
+        result = invoke(runner, "transform", model, data, "-o", out)  # id and kind: text, skipped
+    else:
+        result = invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", out)
     assert result.exit_code == 0
     if suffix == ".npy":
         assert np.load(out).shape == (120, 2)
@@ -158,11 +164,11 @@ def test_compare_json_has_every_method(runner, data):
     ("missing", None, [], "Error: {path}: no such file"),
     ("empty", "", [], "Error: {path}: the file is empty; give a table with one row per sample"),
     ("header only", "a,b,c\n", [], "Error: {path}: has a header but no data rows"),
-    ("text column", "a,b,name\n1,2,x\n3,4,y\n", [],
-     "Error: {path}: column 'name' is not numeric (row 1 holds 'x'); leave it out with --exclude name, "
-     "or use it with --label-column name or --id-column name"),
-    ("nan", "a,b\n1,2\n3,\n", [], "Error: {path}: row 2, column 'b' is missing (NaN); fill it, or pass --nan drop, --nan zero or --nan mean"),
-    ("inf", "a,b\n1,2\n3,inf\n", [], "Error: {path}: row 2, column 'b' is infinite; fix or remove that value"),
+    ("text cell", "a,b,name\n1,2,x\n3,4,5\n5,6,7\n", [],
+     "Error: {path}: non-numeric values in numeric columns: 'name' (row 2: 'x'); read them as missing with "
+     "--nan mean (or drop, zero), or leave the columns out with --exclude name"),
+    ("nan", "a,b\n1,2\n3,\n", [], "Error: {path}: row 3, column 'b' is missing; fill it, or pass --nan drop, --nan zero or --nan mean"),
+    ("inf", "a,b\n1,2\n3,inf\n", [], "Error: {path}: row 3, column 'b' is infinite; fix or remove that value"),
     ("dim too big for pca", "a,b\n1,2\n3,4\n5,7\n", ["--method", "pca", "--dim", "5"],
      "Error: --dim 5 is out of range for pca: at most min(rows, columns) = 2"),
     ("unknown label", "a,b\n1,2\n", ["--dim", "1", "--label-column", "y"], "Error: {path}: no column 'y' for --label-column; columns are a, b"),
