@@ -24,24 +24,32 @@ def split_names(ctx, param, value: str | None) -> list[str] | None:
 
 
 def data_options(f: Callable) -> Callable:
-    """Options that pick the feature columns of DATA, collected into ``read``."""
+    """Options that say how to read DATA, collected by :func:`read_options`."""
     options = [
         click.option("--columns", callback=split_names, help="Comma-separated feature columns (default: all numeric ones)."),
         click.option("--exclude", callback=split_names, help="Comma-separated columns to leave out."),
-        click.option("--id-column", help="Column carried through to outputs, never a feature."),
-        click.option("--label-column", help="Column used for colouring and evaluation, never a feature."),
-        click.option("--nan", type=click.Choice(["error", "drop", "zero", "mean"]), default="error",
-                     show_default=True, help="What to do with missing values."),
+        click.option("--id-column", help="Column carried through to outputs, never a feature (remembered by the model)."),
+        click.option("--label-column", help="Column used for colouring and evaluation, never a feature (remembered)."),
+        click.option("--nan", type=click.Choice(["error", "drop", "zero", "mean"]), default=None,
+                     show_default="error, or the model's",
+                     help="Missing values: stop, leave those rows' outputs empty, fill 0, or fill the training means."),
+        click.option("--sep", help="Delimiter of a text file (default: sniffed among , ; tab |)."),
+        click.option("--decimal", help="Decimal mark (default: sniffed; ',' for 1,5)."),
+        click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the file."),
+        click.option("--header/--no-header", default=None, help="Whether the first line names the columns (default: sniffed)."),
     ]
     for option in reversed(options):
         f = option(f)
     return f
 
 
+READ_FIELDS = ("columns", "exclude", "id_column", "label_column", "nan", "sep", "decimal", "encoding", "header")
+
+
 def read_options(kwargs: dict[str, Any]):
     from .usecases import ReadOptions
 
-    return ReadOptions(**{k: kwargs.pop(k) for k in ("columns", "exclude", "id_column", "label_column", "nan")})
+    return ReadOptions(**{k: kwargs.pop(k) for k in READ_FIELDS})
 
 
 def parse_shape(ctx, param, value: str | None) -> tuple[int, ...] | None:

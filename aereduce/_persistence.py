@@ -71,14 +71,23 @@ def fitted_from_json(cls: type, fitted: dict[str, Any]) -> Any:
     return cls(**{k: v for k, v in fitted.items() if k in names})
 
 
-def feature_names_to_json(estimator: Any) -> list[str] | None:
+def input_to_json(estimator: Any) -> dict[str, Any]:
+    """What every model saves about its input: the column names and, when the command line fitted it,
+    how the file was read (``input_settings_``: id and label columns, missing-value policy, means)."""
     names = getattr(estimator, "feature_names_in_", None)
-    return None if names is None or len(names) == 0 else [str(n) for n in names]
+    return {"feature_names_in_": None if names is None or len(names) == 0 else [str(n) for n in names],
+            "input_settings_": getattr(estimator, "input_settings_", None)}
 
 
-def set_feature_names(estimator: Any, fitted: dict[str, Any]) -> None:
+def set_input(estimator: Any, fitted: dict[str, Any]) -> None:
+    """Undo :func:`input_to_json`."""
     if fitted.get("feature_names_in_"):
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
+    settings = fitted.get("input_settings_")
+    if settings is not None:
+        if not isinstance(settings, dict) or len(settings.get("means") or []) not in (0, estimator.n_features_in_):
+            raise ModelFileError("input_settings_ does not match the model's input columns")
+        estimator.input_settings_ = settings
 
 
 def save(path: str | os.PathLike, kind: str, tensors: dict[str, np.ndarray], params: dict[str, Any],
@@ -117,7 +126,7 @@ def describe_model(path: str) -> dict[str, Any]:
     model_class(kind).from_saved(path, tensors, meta, device="cpu")
     fitted = meta.get("fitted", {})
     shown = ("n_iter_", "fit_time_", "scaling_", "loss_", "output_activation_", "hidden_layer_sizes_", "batch_size_",
-             "best_validation_score_", "missing_values_")
+             "best_validation_score_", "kept_initial_weights_")
     training = {k: fitted[k] for k in shown if k in fitted}
     if fitted.get("loss_curve_"):
         training["final_loss"] = fitted["loss_curve_"][-1]
@@ -127,6 +136,7 @@ def describe_model(path: str) -> dict[str, Any]:
         "params": meta.get("params", {}),
         "n_features_in": fitted.get("n_features_in_"),
         "input_columns": fitted.get("feature_names_in_"),
+        "input_settings": {k: v for k, v in (fitted.get("input_settings_") or {}).items() if k != "means"},
         "training": training,
         "n_parameters": int(sum(v.size for k, v in tensors.items() if k.startswith("model."))),
         "versions": meta.get("versions", {}),

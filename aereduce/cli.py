@@ -132,11 +132,12 @@ def transform(model: str, data: str, output: str | None, **kwargs: Any) -> None:
       aereduce transform model.aer new.csv -o codes.csv
     """
     from .tables import default_output
-    from .usecases import codes_frame, stream_file
+    from .usecases import codes, stream_file
 
     output = output or default_output(data, "codes")
-    rows = stream_file(model, data, output, read_options(kwargs), codes_frame)
-    info(f"wrote {rows} rows to {_where(output)}")
+    rows, notes = stream_file(model, data, output, read_options(kwargs), codes)
+    for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
+        info(line)
 
 
 @main.command("inverse-transform")
@@ -178,10 +179,11 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
 
     output = output or default_output(data, "codes")
     read = read_options(kwargs)
-    rows, seconds = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
-                                       params=ae_params(kwargs), progress=progress_bar())
-    info(f"fitted {method} ({dim} dims) on {rows} rows in {seconds:.1f} s")
-    info(f"wrote {rows} rows to {_where(output)}")
+    rows, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
+                                              params=ae_params(kwargs), progress=progress_bar())
+    for line in notes + [f"fitted {method} ({dim} dims) on {rows} rows in {seconds:.1f} s",
+                         f"wrote {rows} rows to {_where(output)}"]:
+        info(line)
 
 
 @main.command()
@@ -199,13 +201,14 @@ def score(model: str, data: str, top: int | None, output: str | None, **kwargs: 
       aereduce score model.aer data.csv --id-column id --top 10 -o -
     """
     from .tables import default_output, write_table
-    from .usecases import errors_frame, stream_file, top_scores
+    from .usecases import errors, stream_file, top_scores
 
     read = read_options(kwargs)
     output = output or default_output(data, "scores")
     if top is None:
-        rows = stream_file(model, data, output, read, errors_frame)
-        info(f"wrote {rows} rows to {_where(output)}")
+        rows, notes = stream_file(model, data, output, read, errors)
+        for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
+            info(line)
         return
     frame, rows = top_scores(model, data, read, top)
     write_table(output, frame)
@@ -280,9 +283,11 @@ def compare(data: str, dim: int, methods: list[str], test_size: float, max_iter:
     if bad:
         raise click.BadParameter(f"{bad[0]!r} is not one of {', '.join(METHOD_NAMES)}", param_hint="--methods")
     show = progress_bar() is not None
-    rows = compare_file(data, dim, methods, read_options(kwargs), test_size=test_size, seed=seed,
-                        params={"max_iter": max_iter} if max_iter else {},
-                        progress=(lambda m: info(f"fitting {m}...")) if show else None)
+    rows, notes = compare_file(data, dim, methods, read_options(kwargs), test_size=test_size, seed=seed,
+                               params={"max_iter": max_iter} if max_iter else {},
+                               progress=(lambda m: info(f"fitting {m}...")) if show else None)
+    for line in notes:
+        info(line)
     click.echo(json.dumps(rows, indent=2) if as_json else format_comparison(rows))
 
 

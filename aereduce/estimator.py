@@ -452,12 +452,15 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         tic = time.perf_counter()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         self._initialise(X)
-        X_train, X_val = self._split(self._to_tensor(X))
+        X_all = self._to_tensor(X)
+        X_train, X_val = self._split(X_all)
         if self.linear_skip_:
             init_from_pca(self.model_, X_train)
         trainer = self._make_trainer(callbacks, X_val)
         pretrain_curves = pretrain_layerwise(trainer, X_train, self.pretrain_iter) if self.pretrain else None
         losses, val_losses = trainer.fit(X_train, self.max_iter_, X_val=X_val)
+        if trainer.kept_initial_weights:
+            init_from_pca(self.model_, X_all)  # PCA's solution, now from every row, validation rows too
         self.model_.eval()
         if self.sparsity == "l1":
             self._warn_on_dead_code_units(X_train)
@@ -664,7 +667,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         tensors.update(self.scaler_.tensors())
         fitted = _persistence.fitted_to_json(
             self._get_fields(ResolvedOptions), self._get_fields(FitHistory), n_features_in_=self.n_features_in_,
-            feature_names_in_=_persistence.feature_names_to_json(self), seed=self._seed)
+            seed=self._seed, **_persistence.input_to_json(self))
         _persistence.save(path, MODEL_KIND, tensors, self.get_params(), fitted)
 
     @classmethod
@@ -696,7 +699,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             est = cls(**_persistence.params_from_json(meta["params"], _TUPLE_PARAMS))
             fitted = meta["fitted"]
             est.n_features_in_ = int(fitted["n_features_in_"])
-            _persistence.set_feature_names(est, fitted)
+            _persistence.set_input(est, fitted)
             est._set_fields(_persistence.fitted_from_json(ResolvedOptions, fitted))
             est._set_fields(_persistence.fitted_from_json(FitHistory, fitted))
             est._seed = int(fitted["seed"])

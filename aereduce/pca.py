@@ -98,8 +98,7 @@ class ScaledPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         check_is_fitted(self, "pca_")
         tensors = {"pca.components": self.pca_.components_, "pca.mean": self.pca_.mean_,
                    "pca.explained_variance": self.pca_.explained_variance_, **self.scaler_.tensors()}
-        fitted = {"n_features_in_": self.n_features_in_, "scaling_": self.scaling_,
-                  "feature_names_in_": _persistence.feature_names_to_json(self)}
+        fitted = {"n_features_in_": self.n_features_in_, "scaling_": self.scaling_, **_persistence.input_to_json(self)}
         _persistence.save(path, MODEL_KIND, tensors, self.get_params(), fitted)
 
     @classmethod
@@ -116,7 +115,7 @@ class ScaledPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
             fitted = meta["fitted"]
             est.n_features_in_ = int(fitted["n_features_in_"])
             est.scaling_ = fitted["scaling_"]
-            _persistence.set_feature_names(est, fitted)
+            _persistence.set_input(est, fitted)
             pca = PCA(n_components=est.n_components)
             pca.components_ = tensors["pca.components"]
             pca.mean_ = tensors["pca.mean"]

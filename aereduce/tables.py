@@ -969,13 +969,17 @@ class _Schema:
 
     @classmethod
     def choose(cls, frame: Any, rows: np.ndarray, path: str, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
-               id_column: str | None, label_column: str | None, missing: str, decimal: str) -> "_Schema":
+               id_column: str | None, label_column: str | None, missing: str, decimal: str,
+               columns_from: str = "--columns") -> "_Schema":
         names = [str(c) for c in frame.columns]
         for option, name in (("--id-column", id_column), ("--label-column", label_column)):
             if name is not None and name not in names:
                 raise InputError(f"{path}: no column {name!r} for {option}; columns are {_names(names)}")
-        for option, given in (("--columns", columns), ("--exclude", exclude)):
+        for option, given in ((columns_from, columns), ("--exclude", exclude)):
             unknown = [c for c in given or () if c not in names]
+            if unknown and option != "--columns" and given is columns:
+                raise InputError(f"{path}: no column {unknown[0]!r}, which the model was trained on; "
+                                 f"the model expects {len(columns)} columns")
             if unknown:
                 raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); columns are {_names(names)}")
         twice = sorted({c for c in columns or () if list(columns).count(c) > 1})
@@ -1042,7 +1046,7 @@ class _Schema:
 def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequence[str] | None = None,
                id_column: str | None = None, label_column: str | None = None, missing: str = "error",
                sep: str | None = None, decimal: str | None = None, encoding: str = "utf-8",
-               header: bool | None = None, nan: str | None = None) -> Table:
+               header: bool | None = None, carried_optional: bool = False, columns_from: str = "--columns") -> Table:
     """Read a whole data file into a :class:`Table`.
 
     Parameters
@@ -1071,10 +1075,11 @@ def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequ
     header : bool, optional
         Whether a text file's first line is a header (default: sniffed from the types of the
         lines below it). Headerless columns are named ``x0``, ``x1``, ...
-    nan : str, optional
-        Deprecated, for callers of the old ``aereduce.io``: like ``missing=nan``, then fills or
-        drops missing values in the table itself with :class:`MissingValues` (fitted on this
-        table, or on each chunk). Use ``missing`` and :class:`MissingValues` instead.
+    carried_optional : bool
+        When True, an ``id_column`` or ``label_column`` the file lacks is left out instead of
+        being an error (the defaults a saved model remembers).
+    columns_from : str
+        Where ``columns`` came from, for messages (``"--columns"``, or the model).
 
     Returns
     -------
@@ -1085,20 +1090,18 @@ def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequ
     InputError
         For anything wrong with the file or the options, in one line naming the file.
     """
-    if nan is not None:
-        warnings.warn("read_table/iter_tables(nan=...) is deprecated: pass missing=... and handle missing values "
-                      "with MissingValues", DeprecationWarning, stacklevel=2)
     tables = iter_tables(path, None, columns=columns, exclude=exclude, id_column=id_column, label_column=label_column,
-                         missing=nan or missing, sep=sep, decimal=decimal, encoding=encoding, header=header)
+                         missing=missing, sep=sep, decimal=decimal, encoding=encoding, header=header,
+                         carried_optional=carried_optional, columns_from=columns_from)
     with contextlib.closing(tables):  # type: ignore[arg-type]
-        table = next(tables)
-    return table if nan is None else _legacy_impute(table, nan)
+        return next(tables)
 
 
 def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None = None,
                 exclude: Sequence[str] | None = None, id_column: str | None = None, label_column: str | None = None,
                 missing: str = "error", sep: str | None = None, decimal: str | None = None, encoding: str = "utf-8",
-                header: bool | None = None, nan: str | None = None) -> Iterator[Table]:
+                header: bool | None = None, carried_optional: bool = False,
+                columns_from: str = "--columns") -> Iterator[Table]:
     """Read a data file as successive :class:`Table` chunks of ``chunksize`` rows, so memory stays flat.
 
     The file is opened once and read as a stream (pipes and stdin work). The feature columns
@@ -1107,10 +1110,6 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
     options are those of :func:`read_table`; they are checked at once, the file when the
     first chunk is asked for.
     """
-    if nan is not None:
-        warnings.warn("read_table/iter_tables(nan=...) is deprecated: pass missing=... and handle missing values "
-                      "with MissingValues", DeprecationWarning, stacklevel=2)
-        missing = nan
     if missing not in NAN_POLICIES:
         raise InputError(f"unknown missing-value policy {missing!r}; use one of {', '.join(NAN_POLICIES)}")
     if chunksize is not None and chunksize < 1:
@@ -1120,12 +1119,13 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
     if decimal is not None and len(decimal) != 1:
         raise InputError(f"{path}: the decimal mark must be one character, not {decimal!r}")
     return _tables(path, chunksize, columns=columns, exclude=exclude, id_column=id_column, label_column=label_column,
-                   missing=missing, sep=sep, decimal=decimal, encoding=encoding, header=header, legacy_nan=nan)
+                   missing=missing, sep=sep, decimal=decimal, encoding=encoding, header=header,
+                   carried_optional=carried_optional, columns_from=columns_from)
 
 
 def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
             id_column: str | None, label_column: str | None, missing: str, sep: str | None, decimal: str | None,
-            encoding: str, header: bool | None, legacy_nan: str | None) -> Iterator[Table]:
+            encoding: str, header: bool | None, carried_optional: bool, columns_from: str) -> Iterator[Table]:
     layout: dict[str, Any] = {}
     frames = _frames(path, chunksize, sep=sep, decimal=decimal, encoding=encoding, header=header,
                      text_columns=[id_column] if id_column is not None else [], layout=layout)
@@ -1134,20 +1134,14 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
         for frame, rows in frames:
             frame.columns = [str(c) for c in frame.columns]
             if schema is None:
+                names = [str(c) for c in frame.columns]
+                if carried_optional:
+                    id_column = id_column if id_column in names else None
+                    label_column = label_column if label_column in names else None
                 schema = _Schema.choose(frame, rows, path, columns=columns, exclude=exclude, id_column=id_column,
                                         label_column=label_column, missing=missing,
-                                        decimal=layout.get("decimal", decimal or "."))
-            table = schema.table(frame, rows)
-            yield table if legacy_nan is None else _legacy_impute(table, legacy_nan)
-
-
-def _legacy_impute(table: Table, policy: str) -> Table:
-    """What ``aereduce.io`` did: fill or drop missing values inside the table (see ``nan=``)."""
-    X, encodable = MissingValues(policy).fit_apply(table)
-    table = replace(table, X=X).take(encodable)
-    if table.n_rows == 0:
-        raise InputError(f"{table.source}: no rows left after --nan {policy}")
-    return table
+                                        decimal=layout.get("decimal", decimal or "."), columns_from=columns_from)
+            yield schema.table(frame, rows)
 
 
 # -- output ------------------------------------------------------------------------------------

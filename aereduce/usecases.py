@@ -20,7 +20,7 @@ import numpy as np
 from ._files import check_output
 from .errors import InputError, TrainingError
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import Table, TableWriter, iter_tables, output_frame, read_table, write_table
+from .tables import MissingValues, Table, TableWriter, format_of, iter_tables, output_frame, read_table, write_table
 
 CHUNK_ROWS = 10_000
 
@@ -33,17 +33,95 @@ ProgressFn = Callable[[int, int], None]  # progress(done, total)
 
 @dataclass
 class ReadOptions:
-    """Which columns of a table are features, id and label, and the missing-value policy."""
+    """How to read a table: which columns are features, id and label; the missing-value policy
+    (None: the model's, else ``"error"``); and the text layout (None: sniffed)."""
 
     columns: list[str] | None = None
     exclude: list[str] | None = None
     id_column: str | None = None
     label_column: str | None = None
-    nan: str = "error"
+    nan: str | None = None
+    sep: str | None = None
+    decimal: str | None = None
+    encoding: str = "utf-8"
+    header: bool | None = None
 
-    def as_kwargs(self) -> dict[str, Any]:
-        return {"columns": self.columns, "exclude": self.exclude, "id_column": self.id_column,
-                "label_column": self.label_column, "nan": self.nan}
+    def as_kwargs(self, **overrides: Any) -> dict[str, Any]:
+        """Keyword arguments of :func:`aereduce.tables.read_table`."""
+        kwargs = {"columns": self.columns, "exclude": self.exclude, "id_column": self.id_column,
+                  "label_column": self.label_column, "missing": self.nan or "error", "sep": self.sep,
+                  "decimal": self.decimal, "encoding": self.encoding, "header": self.header}
+        return kwargs | overrides
+
+
+def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray) -> dict[str, Any]:
+    """What a saved model remembers of how its data was read, so later commands need no repeated options.
+
+    The training means are kept whatever the policy, so ``--nan mean`` works later too.
+    """
+    with np.errstate(invalid="ignore"):
+        means = np.nanmean(X, axis=0) if len(X) else np.zeros(X.shape[1])
+    return {"id_column": read.id_column, "label_column": read.label_column, "nan": missing.policy,
+            "means": [float(m) if np.isfinite(m) else 0.0 for m in means]}
+
+
+def model_missing_values(model: Any, policy: str | None) -> MissingValues:
+    """The missing-value handling for new data: ``policy``, or the one chosen at fit, with the training means."""
+    settings = getattr(model, "input_settings_", None) or {}
+    policy = policy or settings.get("nan") or "error"
+    names = model_feature_names(model)
+    means = settings.get("means")
+    if policy == "mean" and means is None:
+        raise InputError("the model holds no training means (it was saved by aereduce 0.1); use --nan zero or drop")
+    fill = {"mean": means, "zero": [0.0] * len(names)}.get(policy)
+    return MissingValues.from_dict({"policy": policy, "feature_names": names, "fill_values": fill})
+
+
+def model_feature_names(model: Any) -> list[str]:
+    names = getattr(model, "feature_names_in_", None)
+    return [str(n) for n in names] if names is not None else [f"x{i}" for i in range(model.n_features_in_)]
+
+
+@dataclass
+class FilledTable:
+    """A table read for fitting, with missing values handled: ``X`` holds its encodable rows."""
+
+    table: Table
+    missing: MissingValues
+    encodable: np.ndarray  # (n_rows,) bool
+    X: Any  # DataFrame of the encodable rows, filled
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        return None if self.table.labels is None else self.table.labels[self.encodable]
+
+    def notes(self) -> list[str]:
+        return table_notes(self.table, self.missing)
+
+
+def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
+    """Read DATA and apply the missing-value policy learnt on it (refusing a file with no usable row)."""
+    table = read_table(data, **read.as_kwargs())
+    missing = MissingValues(read.nan or "error").fit(table)
+    X_filled, encodable = missing.apply(table)
+    if not encodable.any():
+        raise InputError(f"{data}: every row has a missing value, so no row is left to fit on; use --nan mean or zero")
+    return FilledTable(table, missing, encodable, _frame(X_filled[encodable], table.feature_names))
+
+
+def table_notes(table: Table, missing: MissingValues) -> list[str]:
+    """The notes a command prints about how it read a table."""
+    notes = []
+    if table.skipped_columns:
+        notes.append(f"skipped {len(table.skipped_columns)} non-numeric column(s): {', '.join(table.skipped_columns)} "
+                     "(use them with --id-column or --label-column)")
+    if table.non_numeric_counts:
+        cells = ", ".join(f"{k}: {v}" for k, v in table.non_numeric_counts.items())
+        notes.append(f"read non-numeric cells as missing ({cells})")
+    summary = missing.summary()
+    if summary:
+        notes.append(summary)
+    return notes
 
 
 @dataclass
@@ -69,15 +147,16 @@ class FitReport:
         if self.n_epochs is not None:
             head += f", {self.n_epochs} epochs"
         lines = [*self.notes, head + f" in {self.seconds:.1f} s"]
-        if self.pca_error is None:
+        if self.kept_pca:
+            lines.append(f"{self.where} reconstruction MSE {self.error:.4g}: the model keeps PCA-{self.dim}'s "
+                         "solution, which training did not beat on the validation rows")
+        elif self.pca_error is None:
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g}")
         else:
             ratio = self.pca_error / self.error if self.error > 0 else float("inf")
             compared = (f"{ratio:.2f}x PCA's error lowered" if ratio >= 1 else "PCA is better here")
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g} (PCA-{self.dim}: {self.pca_error:.4g}"
                          f"{', ' if ratio >= 1 else '; '}{compared})")
-        if self.kept_pca:
-            lines.append("training did not beat PCA's solution on the validation rows, so the model keeps it")
         lines.append(f"wrote {self.output}")
         return lines
 
@@ -93,11 +172,12 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     if not get_method(method).can_save:
         raise InputError(get_method(method).why_not_saved)
     check_output(output, inputs=[data])
-    table = read_table(data, **read.as_kwargs())
-    check_dimension(method, dim, *table.X.shape)
+    filled = read_for_fit(data, read)
+    X = filled.X
+    check_dimension(method, dim, *X.shape)
     from ._split import split_rows  # scikit-learn and torch load only once the input is known to be good
     from .pca import ScaledPCA
-    X = table.features()
+
     train_rows, held_rows = split_rows(len(X), holdout if len(X) >= 10 else 0.0, 0)
     train, held = X.iloc[train_rows], X.iloc[held_rows]
     reducer = make_reducer(method, dim, seed, **(params or {}))
@@ -108,11 +188,12 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     error = float(np.mean(reducer.reconstruction_error(evaluation)))
     report = FitReport(method, dim, len(train), X.shape[1], seconds, error, "held-out" if len(held) else "training",
                        output, n_epochs=getattr(reducer, "n_iter_", None),
-                       kept_pca=getattr(reducer, "kept_initial_weights_", None))
+                       kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=filled.notes())
     if not get_method(method).is_pca and dim <= min(train.shape):
         pca = ScaledPCA(n_components=dim, scaling=reducer.scaling_).fit(train)
         report.pca_error = float(np.mean(pca.reconstruction_error(evaluation)))
         check_not_failed(report)
+    reducer.input_settings_ = input_settings(read, filled.missing, X.to_numpy())
     reducer.save(output)
     return report
 
@@ -134,48 +215,66 @@ def load_model(path: str) -> Any:
     return load(path)
 
 
-def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None) -> Iterator[Table]:
-    """Chunks of DATA holding the model's input columns, matched by name."""
-    names = [str(n) for n in getattr(model, "feature_names_in_", [])] or None
-    for table in iter_tables(data, chunksize, **read.as_kwargs()):
-        if names is not None and not read.columns:
-            given = table.feature_names
-            missing = [n for n in names if n not in given]
-            extra = [n for n in given if n not in names]
-            if missing:
-                raise InputError(f"{data}: no column {missing[0]!r}, which the model was trained on; "
-                                 f"the model expects {len(names)} columns")
-            if extra:
-                raise InputError(f"{data}: unexpected column {extra[0]!r}, which the model was not trained on; "
-                                 f"leave it out with --exclude {extra[0]}")
-            table.X = table.X[:, [given.index(n) for n in names]]
-            table.feature_names = names
-        elif table.X.shape[1] != model.n_features_in_:
+def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None,
+                 remembered: bool = True) -> Iterator[Table]:
+    """Chunks of DATA holding the model's input columns, in its order; the id and label columns the
+    model remembers are carried when the file has them (and ``remembered``). Missing values are left as NaN."""
+    settings = (getattr(model, "input_settings_", None) or {}) if remembered else {}
+    overrides: dict[str, Any] = {"id_column": read.id_column or settings.get("id_column"),
+                                 "label_column": read.label_column or settings.get("label_column"),
+                                 "carried_optional": not (read.id_column or read.label_column), "missing": "drop"}
+    if getattr(model, "feature_names_in_", None) is not None and not read.columns:
+        overrides.update(columns=model_feature_names(model), exclude=None, columns_from="the model's columns")
+    for table in iter_tables(data, chunksize, **read.as_kwargs(**overrides)):
+        if table.X.shape[1] != model.n_features_in_:
             raise InputError(f"{data}: has {table.X.shape[1]} feature columns, the model expects {model.n_features_in_}")
+        table.feature_names = model_feature_names(model)
         yield table
 
 
-def codes_frame(model: Any, table: Table) -> Any:
-    return output_frame(model.transform(table.features()), [str(n) for n in model.get_feature_names_out()], table)
+def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[Any, Any], tuple[np.ndarray, list[str]]],
+                   notes: list[str] | None = None, remembered: bool = True) -> Iterator[Any]:
+    """``compute(model, X) -> (values, names)`` on each chunk of DATA's encodable rows, as output frames
+    with one row per input row, in order (empty cells where a row cannot be encoded)."""
+    missing = model_missing_values(model, read.nan)
+    table = None
+    for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
+        X, encodable = missing.apply(table)
+        values, names = compute(model, _frame(X[encodable], table.feature_names))
+        yield output_frame(values, names, table, encodable)
+    if notes is not None and table is not None:
+        notes += table_notes(table, missing)
 
 
-def errors_frame(model: Any, table: Table) -> Any:
-    return output_frame(model.reconstruction_error(table.features())[:, None], ["reconstruction_error"], table)
+def _frame(X: np.ndarray, names: list[str]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(X, columns=names)
 
 
-def stream_file(model_path: str, data: str, output: str, read: ReadOptions, compute: Callable[[Any, Table], Any],
-                progress: Callable[[int], None] | None = None) -> int:
-    """Apply ``compute(model, table) -> DataFrame`` to DATA chunk by chunk, written atomically; returns the rows."""
+def codes(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
+    """The codes of X and their column names (a ``compute`` for :func:`stream_file`)."""
+    return model.transform(X), [str(n) for n in model.get_feature_names_out()]
+
+
+def errors(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
+    """Each row's reconstruction error (a ``compute`` for :func:`stream_file`)."""
+    return model.reconstruction_error(X)[:, None], ["reconstruction_error"]
+
+
+def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
+                compute: Callable[[Any, Any], tuple[np.ndarray, list[str]]]) -> tuple[int, list[str]]:
+    """Apply ``compute`` (:func:`codes` or :func:`errors`) to DATA chunk by chunk, written atomically;
+    returns the rows written and notes for the user."""
     check_output(output, inputs=[data, model_path])
     model = load_model(model_path)
-    rows = 0
+    rows, notes = 0, []
     with TableWriter(output) as writer:
-        for table in model_tables(model, data, read, CHUNK_ROWS):
-            writer.write(compute(model, table))
-            rows += len(table.X)
-            if progress is not None:
-                progress(rows)
-    return rows
+        # A .npy file holds numbers only: a remembered text id is left out rather than refused.
+        for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=format_of(output) != "npy"):
+            writer.write(frame)
+            rows += len(frame)
+    return rows, notes
 
 
 def inverse_transform_file(model_path: str, latent: str, output: str, id_column: str | None) -> int:
@@ -186,8 +285,7 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     n_codes = len(model.get_feature_names_out())
     rows = 0
     with TableWriter(output) as writer:
-        for table in iter_tables(latent, CHUNK_ROWS, columns=None, exclude=None, id_column=id_column,
-                                 label_column=None, nan="error"):
+        for table in iter_tables(latent, CHUNK_ROWS, id_column=id_column):
             if table.X.shape[1] != n_codes:
                 raise InputError(f"{latent}: has {table.X.shape[1]} code columns, the model's code has {n_codes}")
             writer.write(output_frame(model.inverse_transform(table.X), names, table))
@@ -196,43 +294,48 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
 
 
 def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: ReadOptions, seed: int = 0,
-                       params: dict[str, Any] | None = None, progress: ProgressFn | None = None) -> tuple[int, float]:
-    """Fit on DATA and write its codes without saving a model (works for UMAP); returns (rows, seconds)."""
+                       params: dict[str, Any] | None = None, progress: ProgressFn | None = None
+                       ) -> tuple[int, float, list[str]]:
+    """Fit on DATA and write its codes without saving a model (works for UMAP); returns (rows, seconds, notes)."""
     check_output(output, inputs=[data])
-    table = read_table(data, **read.as_kwargs())
-    check_dimension(method, dim, *table.X.shape)
+    filled = read_for_fit(data, read)
+    check_dimension(method, dim, *filled.X.shape)
     reducer = make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
-    Z = fit_embed(method, reducer, table.features(), progress)
+    Z = fit_embed(method, reducer, filled.X, progress)
     seconds = time.perf_counter() - tic
-    frame = output_frame(Z, [f"{method}{i}" for i in range(dim)], table)
+    table = filled.table
+    frame = output_frame(Z, [f"{method}{i}" for i in range(dim)], table, filled.encodable)
     if table.labels is not None:
         frame[table.label_name] = table.labels
     write_table(output, frame)
-    return len(Z), seconds
+    return len(frame), seconds, filled.notes()
 
 
 def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int]:
-    """The ``top`` rows with the largest reconstruction error, largest first, and the number of rows read."""
+    """The ``top`` rows with the largest reconstruction error, largest first, by file row number
+    (1-based, header line counted, as editors number lines), and the number of rows read."""
     import pandas as pd
 
     model = load_model(model_path)
+    missing = model_missing_values(model, read.nan)
     best: list[tuple[float, int, Any]] = []  # a heap of the K largest errors: memory O(K)
-    row = 0
+    n_rows, id_name = 0, None
     for table in model_tables(model, data, read, CHUNK_ROWS):
-        errors = model.reconstruction_error(table.features())
-        for i, e in enumerate(errors):
-            item = (float(e), -(row + i + 1), None if table.ids is None else table.ids[i])
+        X, encodable = missing.apply(table)
+        scores = model.reconstruction_error(_frame(X[encodable], table.feature_names))
+        for score, i in zip(scores, np.flatnonzero(encodable)):
+            item = (float(score), -int(table.row_numbers[i]), None if table.ids is None else table.ids[i])
             if len(best) < top:
                 heapq.heappush(best, item)
             else:
                 heapq.heappushpop(best, item)
-        row += len(errors)
+        n_rows, id_name = n_rows + table.n_rows, table.id_name
     best.sort(reverse=True)
     frame = pd.DataFrame({"row": [-r for _, r, _ in best], "reconstruction_error": [e for e, _, _ in best]})
-    if read.id_column:
-        frame.insert(0, read.id_column, [i for _, _, i in best])
-    return frame, row
+    if id_name:
+        frame.insert(0, id_name, [i for _, _, i in best])
+    return frame, n_rows
 
 
 def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_shape: tuple[int, ...] | None,
@@ -245,6 +348,9 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     check_output(output, inputs=[data, model_path])
     model = load_model(model_path)
     table = next(model_tables(model, data, read, None))
+    X_filled, encodable = model_missing_values(model, read.nan).apply(table)
+    table = table.take(encodable)
+    table.X = X_filled[encodable]
     notes = []
     rows = np.arange(len(table.X))
     if len(rows) > max_rows:
@@ -254,7 +360,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     labels = table.labels[rows] if table.labels is not None else None
     errors = model.reconstruction_error(X)
     worst = np.argsort(errors)[::-1][:n_worst]
-    names = [f"row {rows[i] + 1}" if table.ids is None else str(table.ids[rows[i]]) for i in worst]
+    names = [f"row {table.row_numbers[rows[i]]}" if table.ids is None else str(table.ids[rows[i]]) for i in worst]
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape
     model_report(output, model.transform(X), labels, getattr(model, "loss_curve_", None), X.to_numpy(), X_hat, shape,
@@ -264,15 +370,26 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
 
 def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, test_size: float = 0.2,
                  seed: int = 0, params: dict[str, Any] | None = None,
-                 progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    """:func:`compare_methods` on a data file."""
+                 progress: Callable[[str], None] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """:func:`compare_methods` on a data file; returns its rows and notes for the user.
+
+    Rows without a label are left out of the comparison when there is a label column.
+    """
     for name in methods:
         get_method(name)
-    table = read_table(data, **read.as_kwargs())
+    filled = read_for_fit(data, read)
+    X, y, notes = filled.X.to_numpy(), filled.labels, filled.notes()
+    if y is not None:
+        import pandas as pd
+
+        labelled = ~pd.isna(y)
+        if not labelled.all():
+            notes.append(f"left out {int((~labelled).sum())} rows without a {filled.table.label_name!r} label")
+            X, y = X[labelled], y[labelled]
     for name in methods:
-        check_dimension(name, dim, *table.X.shape)
-    return compare_methods(table.X, table.labels, dim, methods, test_size=test_size, seed=seed, params=params,
-                           progress=progress)
+        check_dimension(name, dim, *X.shape)
+    rows = compare_methods(X, y, dim, methods, test_size=test_size, seed=seed, params=params, progress=progress)
+    return rows, notes
 
 
 def knn_accuracy(Z_train: np.ndarray, y_train: np.ndarray, Z_test: np.ndarray, y_test: np.ndarray, k: int = 7) -> float:

@@ -323,11 +323,12 @@ def test_unknown_missing_value_policy():
     raises("unknown missing-value policy 'nope'", iter_tables, "x.csv", None, missing="nope")
 
 
-def test_legacy_nan_keyword_still_fills_in_the_table(tmp_path):
-    path = write(tmp_path, "d.csv", "a,b\n1,2\n3,\n5,6\n")
-    with pytest.warns(DeprecationWarning, match="missing="):
-        table = read_table(path, nan="drop")
-    assert table.X.tolist() == [[1, 2], [5, 6]] and table.row_numbers.tolist() == [2, 4]
+def test_carried_columns_can_be_optional(tmp_path):
+    path = write(tmp_path, "d.csv", "a,b\n1,2\n3,4\n")
+    table = read_table(path, id_column="id", label_column="y", carried_optional=True)
+    assert table.ids is None and table.labels is None and table.X.tolist() == [[1, 2], [3, 4]]
+    with pytest.raises(InputError, match="no column 'id' for --id-column"):
+        read_table(path, id_column="id")
 
 
 # -- outputs aligned with inputs ---------------------------------------------------------------
