@@ -693,13 +693,8 @@ class _TextLayout:
     header: bool
 
 
-def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, decimal: str | None,
-                 header: bool | None) -> _TextLayout:
-    """Sniff the head of a text file: delimiter, decimal mark, header and column names.
-
-    Consumes the header (and blank lines above it) from ``source`` and checks the rows in
-    the head for stray fields, which pandas would silently turn into an index or drop.
-    """
+def _head_lines(source: _TextSource, path: str) -> tuple[list[str], list[str], bool]:
+    """The head's lines, those of them to sniff (the whole ones), and whether the head is the whole file."""
     text, eof = source.head()
     lines = _split_lines(text)
     complete = lines if eof or not lines or lines[-1].endswith("\n") else lines[:-1]
@@ -707,51 +702,47 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
         if eof:
             raise InputError(f"{path}: the file is empty; give a table with one row per sample")
         complete = lines  # one huge first line; sniff what there is
-    default = "\t" if fmt == "tsv" else ","
-    excel = _EXCEL_SEP.fullmatch(complete[0]) if complete else None
-    skipped = 0
-    if excel:
-        # Excel's "sep=;" first line names the delimiter; it is not part of the table.
-        sep = sep or excel.group(1)
-        skipped, lines, complete = len(complete[0]), lines[1:], complete[1:]
-    if sep is None:
-        sep = _sniff_delimiter(complete, default)
-    source.set_delimiter(sep)
+    return lines, complete, eof
+
+
+def _head_records(lines: list[str], sep: str, eof: bool, path: str, fmt: str) -> list[tuple[int, int, list[str]]]:
+    """The CSV records of the head's ``lines``, at least one."""
     try:
-        records = _records(complete, sep, complete=eof)
+        records = _records(lines, sep, complete=eof)
     except csv.Error as exc:
         raise InputError(f"{path}: not a well-formed {fmt.upper()} file ({exc}); check the quotes") from None
     if not records:
         raise InputError(f"{path}: the file is empty; give a table with one row per sample")
-    fields = [r[2] for r in records]
-    if decimal is None:
-        decimal = _sniff_decimal(fields, sep)
-    if header is None:
-        header = _has_header(fields, decimal)
-    first_line, first_span, first = records[0]
+    return records
+
+
+def _table_width(first: list[str], body: Sequence[tuple[int, int, list[str]]], header: bool) -> int:
+    """The number of columns: the first record's fields, less the empty one of a trailing delimiter."""
     width = len(first)
-    body = records[1:] if header else records
     # A trailing delimiter on every row: an empty last name over empty last fields. Drop that
     # column, as a reader would expect, rather than carry an empty 'Unnamed' one. (Without a
     # header nothing tells a trailing delimiter from a column of missing values: keep it.)
     if (header and width >= 2 and not first[-1].strip()
             and all(len(f) < width or not f[width - 1].strip() for _, _, f in body)):
         width -= 1
-    if header:
-        names = [c.strip() or f"Unnamed: {i}" for i, c in enumerate(first[:width])]
-        seen: dict[str, int] = {}
-        for i, name in enumerate(names):
-            if name in seen:
-                raise InputError(f"{path}: the header names column {name!r} twice (columns {seen[name] + 1} and "
-                                 f"{i + 1}); rename one so that every column has its own name")
-            seen[name] = i
-        consumed = skipped + sum(len(line) for line in lines[: first_line + first_span])
-    else:
-        names = [f"x{i}" for i in range(width)]
-        consumed = skipped
-    source.skip(consumed)
-    if header and not body and eof:
-        raise InputError(f"{path}: has a header but no data rows")
+    return width
+
+
+def _header_names(path: str, cells: list[str]) -> list[str]:
+    """The column names of the header ``cells``, ``Unnamed: i`` for empty ones; each name once."""
+    names = [c.strip() or f"Unnamed: {i}" for i, c in enumerate(cells)]
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            raise InputError(f"{path}: the header names column {name!r} twice (columns {seen[name] + 1} and "
+                             f"{i + 1}); rename one so that every column has its own name")
+        seen[name] = i
+    return names
+
+
+def _check_row_widths(path: str, body: Sequence[tuple[int, int, list[str]]], width: int, header: bool,
+                      skipped: int) -> None:
+    """Raises InputError at the first row of ``body`` that has fields past ``width``; returns nothing."""
     what = "the header has" if header else "the first row has"
     for n, (line_index, _, row) in enumerate(body):
         if len(row) > width + 1 or any(c.strip() for c in row[width:]):
@@ -760,6 +751,44 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
                     "--id-column" if header and n == 0 and len(row) == width + 1
                     else " remove the extra fields, or quote fields that contain the delimiter")
             raise InputError(f"{path}: row {line_index + 1 + bool(skipped)} has {len(row)} fields but {what} {width};{hint}")
+
+
+def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, decimal: str | None,
+                 header: bool | None) -> _TextLayout:
+    """Sniff the head of a text file: delimiter, decimal mark, header and column names.
+
+    Consumes the header (and blank lines above it) from ``source`` and checks the rows in
+    the head for stray fields, which pandas would silently turn into an index or drop.
+    """
+    lines, complete, eof = _head_lines(source, path)
+    excel = _EXCEL_SEP.fullmatch(complete[0]) if complete else None
+    skipped = 0
+    if excel:
+        # Excel's "sep=;" first line names the delimiter; it is not part of the table.
+        sep = sep or excel.group(1)
+        skipped, lines, complete = len(complete[0]), lines[1:], complete[1:]
+    if sep is None:
+        sep = _sniff_delimiter(complete, "\t" if fmt == "tsv" else ",")
+    source.set_delimiter(sep)
+    records = _head_records(complete, sep, eof, path, fmt)
+    fields = [r[2] for r in records]
+    if decimal is None:
+        decimal = _sniff_decimal(fields, sep)
+    if header is None:
+        header = _has_header(fields, decimal)
+    first_line, first_span, first = records[0]
+    body = records[1:] if header else records
+    width = _table_width(first, body, header)
+    if header:
+        names = _header_names(path, first[:width])
+        consumed = skipped + sum(len(line) for line in lines[: first_line + first_span])
+    else:
+        names = [f"x{i}" for i in range(width)]
+        consumed = skipped
+    source.skip(consumed)
+    if header and not body and eof:
+        raise InputError(f"{path}: has a header but no data rows")
+    _check_row_widths(path, body, width, header, skipped)
     return _TextLayout(sep=sep, decimal=decimal, names=names, header=header)
 
 

@@ -132,7 +132,12 @@ def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
         np.savez_compressed(f, **arrays)
 
 
-def main(argv: list[str] | None = None) -> int:
+Job = tuple[str, int, int, str | None]  # (method, dim, seed, family variant; None for the default model)
+Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]  # ((X_train, y_train), (X_test, y_test))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=None, choices=["mnist", "fashion-mnist"],
                         help="Default: both (only mnist with --quick).")
@@ -150,10 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=None,
                         help="Results JSON (default: results/knn.json, or results/quick/knn.json with --quick).")
     parser.add_argument("--report", action="store_true", help="Also write benchmarks/RESULTS.md and plots from --out.")
-    args = parser.parse_args(argv)
-    from aereduce.datasets import LOADERS
-    from aereduce.methods import get_method
+    return parser
 
+
+def fill_defaults(args: argparse.Namespace) -> None:
+    """Sets, in place, the options whose defaults depend on --quick; returns nothing."""
     if args.out is None:
         args.out = str(HERE / "results" / ("quick" if args.quick else "") / "knn.json")
     if args.datasets is None:
@@ -162,48 +168,84 @@ def main(argv: list[str] | None = None) -> int:
         args.dims = [8] if args.quick else [2, 8, 16, 30]
     if args.quick:
         args.recon_dims = [d for d in args.recon_dims if d in args.dims]
+
+
+def load_split(args: argparse.Namespace, name: str) -> Split:
+    """The train and test split of dataset ``name``, subsampled with --quick."""
+    from aereduce.datasets import LOADERS
+
+    home = None if args.data_home is None else Path(args.data_home) / name
+    (X_train, y_train), (X_test, y_test) = LOADERS[name](home)
+    if args.quick:
+        X_train, y_train, X_test, y_test = X_train[:10000], y_train[:10000], X_test[:2000], y_test[:2000]
+    return (X_train, y_train), (X_test, y_test)
+
+
+def plan_jobs(args: argparse.Namespace, name: str, n_features: int) -> list[Job]:
+    """The jobs to run on dataset ``name``, in order: raw pixels, then every method by dim, then the family."""
+    from aereduce.methods import get_method
+
+    jobs: list[Job] = []
+    if "raw" in args.methods:
+        jobs.append(("raw", n_features, 0, None))
+    for dim in sorted(set(args.dims) | set(args.recon_dims)):
+        for method in ("pca", "umap", "ae"):
+            # the reconstruction dims add only methods that have an inverse
+            if method in args.methods and (dim in args.dims or get_method(method).has_inverse):
+                for seed in (args.seeds if method == "ae" and dim in args.headline_dims else args.seeds[:1]):
+                    jobs.append((method, dim, seed, None))
+    for dim in args.family_dims if name in args.family_datasets else []:
+        for variant in args.family:
+            jobs.append(("ae", dim, args.seeds[0], variant))
+    return jobs
+
+
+def run_job(args: argparse.Namespace, name: str, job: Job, data: Split,
+            figure_arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The result row of one job; the first seed's figure arrays go into ``figure_arrays`` and its .npz."""
+    method, dim, seed, variant = job
+    (X_train, y_train), (X_test, y_test) = data
+    if method == "raw":
+        acc, knn_s = knn(X_train, y_train, X_test, y_test)
+        row = {"method": "raw", "dim": dim, "seed": 0, "knn_acc": acc, "knn_s": round(knn_s, 3),
+               "peak_rss_mb": round(peak_rss_mb(), 1)}
+    else:
+        row, arrays = run_method(method, dim, seed, data, variant)
+        if seed == args.seeds[0]:
+            for kind, array in arrays.items():
+                figure_arrays[f"{kind}/{row['method']}/{dim}"] = array
+            save_arrays(Path(args.out).with_suffix(f".{name}.npz"), figure_arrays)
+    row["dataset"] = name
+    row["n_train"], row["n_test"] = len(X_train), len(X_test)
+    return row
+
+
+def run_dataset(args: argparse.Namespace, name: str, result: dict[str, Any]) -> None:
+    """Runs every job on dataset ``name``, adding each row to ``result`` and to --out as it ends; returns nothing."""
+    data = load_split(args, name)
+    (X_train, _), (X_test, y_test) = data
+    figure_arrays: dict[str, np.ndarray] = {"labels": y_test, "originals": X_test[example_rows(y_test)]}
+    for job in plan_jobs(args, name, X_train.shape[1]):
+        method, dim, seed, variant = job
+        print(f"[{name}] {method}{'-' + variant if variant else ''} dim={dim} seed={seed} ...", file=sys.stderr, flush=True)
+        row = run_job(args, name, job, data, figure_arrays)
+        result["rows"].append(row)
+        print("   " + json.dumps(row), file=sys.stderr, flush=True)
+        with atomic_output(args.out) as tmp:  # a partial run still leaves valid JSON
+            Path(tmp).write_text(json.dumps(result, indent=1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and write its results (and the report with --report); returns the exit status."""
+    args = build_parser().parse_args(argv)
+    fill_defaults(args)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     if "umap" in args.methods:
         warm_up_umap()
     command = "python -m benchmarks.knn " + shlex.join(sys.argv[1:] if argv is None else argv)
     result: dict[str, Any] = {"machine": machine(), "command": command.strip(), "args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "rows": []}
     for name in args.datasets:
-        home = None if args.data_home is None else Path(args.data_home) / name
-        (X_train, y_train), (X_test, y_test) = LOADERS[name](home)
-        if args.quick:
-            X_train, y_train, X_test, y_test = X_train[:10000], y_train[:10000], X_test[:2000], y_test[:2000]
-        data = ((X_train, y_train), (X_test, y_test))
-        jobs: list[tuple[str, int, int, str | None]] = []
-        if "raw" in args.methods:
-            jobs.append(("raw", X_train.shape[1], 0, None))
-        for dim in sorted(set(args.dims) | set(args.recon_dims)):
-            for method in ("pca", "umap", "ae"):
-                # the reconstruction dims add only methods that have an inverse
-                if method in args.methods and (dim in args.dims or get_method(method).has_inverse):
-                    for seed in (args.seeds if method == "ae" and dim in args.headline_dims else args.seeds[:1]):
-                        jobs.append((method, dim, seed, None))
-        for dim in args.family_dims if name in args.family_datasets else []:
-            for variant in args.family:
-                jobs.append(("ae", dim, args.seeds[0], variant))
-        figure_arrays: dict[str, np.ndarray] = {"labels": y_test, "originals": X_test[example_rows(y_test)]}
-        for method, dim, seed, variant in jobs:
-            print(f"[{name}] {method}{'-' + variant if variant else ''} dim={dim} seed={seed} ...", file=sys.stderr, flush=True)
-            if method == "raw":
-                acc, knn_s = knn(X_train, y_train, X_test, y_test)
-                row = {"method": "raw", "dim": dim, "seed": 0, "knn_acc": acc, "knn_s": round(knn_s, 3),
-                       "peak_rss_mb": round(peak_rss_mb(), 1)}
-            else:
-                row, arrays = run_method(method, dim, seed, data, variant)
-                if seed == args.seeds[0]:
-                    for kind, array in arrays.items():
-                        figure_arrays[f"{kind}/{row['method']}/{dim}"] = array
-                    save_arrays(Path(args.out).with_suffix(f".{name}.npz"), figure_arrays)
-            row["dataset"] = name
-            row["n_train"], row["n_test"] = len(X_train), len(X_test)
-            result["rows"].append(row)
-            print("   " + json.dumps(row), file=sys.stderr, flush=True)
-            with atomic_output(args.out) as tmp:  # a partial run still leaves valid JSON
-                Path(tmp).write_text(json.dumps(result, indent=1))
+        run_dataset(args, name, result)
     if args.report:
         from .report import report_path, write_report
 
