@@ -112,12 +112,13 @@ def test_results_table_rows(tmp_path, no_plots):
 
 def test_ratio_rows(tmp_path, no_plots):
     _, text = _write(tmp_path)
-    header = "| dim | acc − PCA | acc − UMAP | sq. error PCA / AE | fit AE / UMAP | transform UMAP / AE | kNN raw / AE |"
+    header = ("| dim | acc − PCA | acc − UMAP | sq. error PCA / AE | fit AE / UMAP | fit AE / UMAP all cores | "
+              "transform UMAP / AE | kNN raw / AE |")
     assert header in text.splitlines()
     # dim 2: 100*(0.70-0.40), 100*(0.70-0.90), 50/40, 20/40, 8/0.05, 15/0.3
-    assert _table_row(text, 2) == ["2", "+30.00 pts", "-20.00 pts", "1.25×", "0.50×", "160.00×", "50.00×"]
+    assert _table_row(text, 2) == ["2", "+30.00 pts", "-20.00 pts", "1.25×", "0.50×", "–", "160.00×", "50.00×"]
     # dim 8 (ae means over two seeds): 100*(0.98-0.80), 100*(0.98-0.93), 30/11, 30/50, 4/0.25, 15/0.6
-    assert _table_row(text, 8) == ["8", "+18.00 pts", "+5.00 pts", "2.73×", "0.60×", "16.00×", "25.00×"]
+    assert _table_row(text, 8) == ["8", "+18.00 pts", "+5.00 pts", "2.73×", "0.60×", "–", "16.00×", "25.00×"]
 
 
 def test_target_rows(tmp_path, no_plots):
@@ -135,7 +136,14 @@ def test_target_rows(tmp_path, no_plots):
 def test_missing_baseline_gives_dashes(tmp_path, no_plots):
     rows = [r for r in ROWS if r["method"] not in ("umap", "raw")]
     _, text = _write(tmp_path, _run(rows))
-    assert _table_row(text, 8) == ["8", "+18.00 pts", "–", "2.73×", "–", "–", "–"]
+    assert _table_row(text, 8) == ["8", "+18.00 pts", "–", "2.73×", "–", "–", "–", "–"]
+
+
+def test_all_cores_umap_gets_its_own_fit_ratio(tmp_path, no_plots):
+    unseeded = [dict(r, method="umap-all-cores", fit_s=r["fit_s"] / 2) for r in ROWS if r["method"] == "umap"]
+    _, text = _write(tmp_path, _run(ROWS + unseeded))
+    # dim 8: 30 / (50 / 2)
+    assert _table_row(text, 8)[5] == "1.20×"
 
 
 def test_two_datasets_get_two_sections(tmp_path, no_plots):
