@@ -119,6 +119,9 @@ AE_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("--sparsity", "sparsity", "", {}),
     ("--sparsity-weight", "sparsity_weight", "Weight of the sparsity penalty (default: 1e-4 for l1, 1e-3 for kl).", {}),
     ("--contractive-weight", "contractive_weight", "", {}),
+    ("--neighbour-weight", "neighbour_weight", "Neighbour-preserving term, the 2-D map's (0 turns it off; default: "
+     "on for 2 or 3 dims on 1,000+ rows).", {}),
+    ("--n-neighbors", "n_neighbors", "", {}),
     ("--tied", "tied_weights", "", {"is_flag": True}),
     ("--variational", "variational", "", {"is_flag": True}),
     ("--beta", "beta", "", {}),
@@ -169,6 +172,8 @@ def progress_bar(label: str = "training") -> Any:
     state: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
+        if "bar" in state and done < state["bar"].pos:  # a new phase of training (the decoder's)
+            state.pop("bar").__exit__(None, None, None)
         if "bar" not in state:
             state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
             state["bar"].__enter__()

@@ -36,6 +36,10 @@ class AutoencoderConfig:
     input_shape: tuple[int, ...] | None = None  # (channels, height, width): convolutional model
     conv_channels: tuple[int, ...] = field(default_factory=lambda: (32, 64))
     linear_skip: bool = False  # a linear path beside the MLP, so the model can start at PCA's solution
+    # A fixed linear projection (PCA's first axes, set in fit) in front of the MLP encoder; 0: none.
+    input_projection: int = 0
+    # The MLP decoder standardises the code (a fixed offset and scale, set in fit) before its first layer.
+    decoder_standardises_code: bool = False
 
 
 def _mlp(sizes: list[int], activation: str, activate_last: bool) -> nn.Sequential:
@@ -48,11 +52,20 @@ def _mlp(sizes: list[int], activation: str, activate_last: bool) -> nn.Sequentia
 
 
 class MLPEncoder(nn.Module):
-    """x -> hidden layers -> code (the mean of the code, for a variational model)."""
+    """x -> (fixed projection) -> hidden layers -> code (the mean of the code, for a variational model).
+
+    With ``cfg.input_projection`` the rows are first mapped by a fixed affine projection, held in
+    buffers (so the state dict saves it and its shapes follow from the config) and filled in fit.
+    """
 
     def __init__(self, cfg: AutoencoderConfig):
         super().__init__()
-        sizes = [cfg.n_features, *cfg.hidden_layer_sizes]
+        if cfg.input_projection:
+            self.register_buffer("projection_mean", torch.zeros(cfg.n_features))
+            self.register_buffer("projection", torch.zeros(cfg.input_projection, cfg.n_features))
+        else:
+            self.projection_mean = self.projection = None
+        sizes = [cfg.input_projection or cfg.n_features, *cfg.hidden_layer_sizes]
         self.body = _mlp(sizes, cfg.activation, activate_last=True)
         self.mean = nn.Linear(sizes[-1], cfg.n_components)
         self.log_var = nn.Linear(sizes[-1], cfg.n_components) if cfg.variational else None
@@ -63,8 +76,14 @@ class MLPEncoder(nn.Module):
         """The weight layers from input to code, the ones a tied decoder reuses."""
         return [m for m in self.body if isinstance(m, nn.Linear)] + [self.mean]
 
+    def project(self, x: torch.Tensor) -> torch.Tensor:
+        """The fixed input projection of x (x itself without one)."""
+        if self.projection is None:
+            return x
+        return F.linear(x - self.projection_mean, self.projection)
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        h = self.body(x)
+        h = self.body(self.project(x))
         log_var = self.log_var(h) if self.log_var is not None else None
         pre = self.mean(h) if self.skip is None else self.mean(h) + self.skip(x)
         return self.code_activation(pre), log_var
@@ -78,8 +97,15 @@ class MLPDecoder(nn.Module):
         sizes = [cfg.n_components, *reversed(cfg.hidden_layer_sizes), cfg.n_features]
         self.body = _mlp(sizes, cfg.activation, activate_last=False)
         self.skip = nn.Linear(cfg.n_components, cfg.n_features, bias=False) if cfg.linear_skip else None
+        if cfg.decoder_standardises_code:
+            self.register_buffer("code_mean", torch.zeros(cfg.n_components))
+            self.register_buffer("code_scale", torch.ones(1))
+        else:
+            self.code_mean = self.code_scale = None
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if self.code_mean is not None:
+            z = (z - self.code_mean) / self.code_scale
         return self.body(z) if self.skip is None else self.body(z) + self.skip(z)
 
 

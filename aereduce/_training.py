@@ -14,7 +14,7 @@ import copy
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import torch
@@ -127,6 +127,78 @@ def init_from_pca(model: Autoencoder, X: torch.Tensor) -> None:
         last.bias.copy_(mean)
 
 
+def pca_axes(X: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """PCA of the rows of X: the mean, the first ``n`` principal axes (rows of an (n, d) matrix,
+    zero rows where X has fewer than ``n`` axes) and their variances.
+
+    From the (d, d) covariance in float64 when d is moderate (exact and cheap: one pass over X),
+    else from a randomised low-rank SVD.
+    """
+    n_rows, d = X.shape
+    mean = X.mean(dim=0)
+    components = torch.zeros(n, d, dtype=X.dtype, device=X.device)
+    variances = torch.zeros(n, dtype=X.dtype, device=X.device)
+    centred = X - mean
+    if d <= 4096:
+        cov = (centred.T @ centred).double() / max(1, n_rows - 1)
+        values, vectors = torch.linalg.eigh(cov)
+        top = torch.argsort(values, descending=True)[: min(n, d)]
+        components[: len(top)] = vectors[:, top].T.to(X.dtype)
+        variances[: len(top)] = values[top].clamp_min(0).to(X.dtype)
+    else:
+        q = min(n, n_rows, d)
+        _, singular, v = torch.svd_lowrank(centred, q=min(q + 10, n_rows, d), niter=4)
+        components[:q] = v[:, :q].T
+        variances[:q] = singular[:q].pow(2) / max(1, n_rows - 1)
+    return mean, components, variances
+
+
+def init_input_projection(model: Autoencoder, X: torch.Tensor) -> None:
+    """Fill the encoder's fixed input projection: PCA's first axes of X, scaled by one over the
+    standard deviation along the first, so the projected rows have a spread near 1."""
+    encoder = model.encoder
+    assert isinstance(encoder, MLPEncoder) and encoder.projection is not None
+    mean, components, variances = pca_axes(X, encoder.projection.shape[0])
+    spread = float(variances[0].sqrt())
+    with torch.no_grad():
+        encoder.projection_mean.copy_(mean)
+        encoder.projection.copy_(components / spread if spread > 0 else components)
+
+
+def init_code_standardisation(model: Autoencoder, X: torch.Tensor, batch_size: int = 8192) -> None:
+    """Set the decoder's code standardisation from the codes of X: their mean, and one scale for
+    every unit (the mean of their standard deviations), so the map keeps its shape."""
+    decoder = model.decoder
+    assert isinstance(decoder, MLPDecoder) and decoder.code_mean is not None
+    with torch.no_grad():
+        codes = torch.cat([model.encode(X[start : start + batch_size])[0] for start in range(0, X.shape[0], batch_size)])
+        scale = float(codes.std(dim=0).mean()) if codes.shape[0] > 1 else 1.0
+        decoder.code_mean.copy_(codes.mean(dim=0))
+        decoder.code_scale.fill_(scale if math.isfinite(scale) and scale > 0 else 1.0)
+
+
+class DecoderStage(torch.nn.Module):
+    """The decoder phase of a two-phase fit: the model with its encoder frozen.
+
+    Codes are computed without gradients, so a trainer of the decoder's parameters spends
+    nothing on the encoder's backward pass.
+    """
+
+    def __init__(self, model: Autoencoder):
+        super().__init__()
+        self.model = model
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        with torch.no_grad():
+            return self.model.encode(x)
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.model.decode_logits(z)
+
+    def output(self, logits: torch.Tensor) -> torch.Tensor:
+        return self.model.output(logits)
+
+
 @dataclass
 class FitHistory:
     """What a fit did: the estimator's history attributes, saved with the model."""
@@ -138,6 +210,7 @@ class FitHistory:
     pretrain_loss_curves_: list[list[float]] | None = None
     fit_time_: float = 0.0
     kept_initial_weights_: bool | None = None  # absent from files of release 0.1.0
+    decoder_loss_curve_: list[float] | None = None  # the decoder phase after the neighbour term
 
 
 @dataclass
@@ -203,10 +276,13 @@ class EarlyStopping(Callback):
 
 
 class PrintEpochs(Callback):
-    """One line per epoch on stderr (the estimator's ``verbose``)."""
+    """One line per epoch on stderr (the estimator's ``verbose``), after ``prefix`` (e.g. the phase)."""
+
+    def __init__(self, prefix: str = ""):
+        self.prefix = prefix
 
     def on_epoch_end(self, trainer: "Trainer", record: EpochRecord) -> bool:
-        message = f"epoch {record.epoch}/{record.n_epochs}: loss {record.loss:.6f}"
+        message = f"{self.prefix}epoch {record.epoch}/{record.n_epochs}: loss {record.loss:.6f}"
         if record.val_loss is not None:
             message += f", validation loss {record.val_loss:.6f}"
         print(f"{message} ({record.seconds:.2f} s)", file=sys.stderr)
@@ -240,6 +316,9 @@ class Trainer:
 
     ``model`` needs ``encode``, ``decode_logits`` and ``output`` (an
     :class:`~aereduce._model.Autoencoder`, or one stage of layer-wise pretraining).
+    ``parameters`` are the ones the optimiser moves (default: all of the model's). The rows of
+    each batch are the objective's choice when a penalty makes one (the neighbour graph's
+    edges), else a fresh permutation of the rows each epoch.
     """
 
     def __init__(
@@ -253,6 +332,7 @@ class Trainer:
         generator: torch.Generator,
         callbacks: list[Callback] | None = None,
         autocast_dtype: torch.dtype | None = None,
+        parameters: Iterable[torch.nn.Parameter] | None = None,
     ):
         self.model = model
         self.objective = objective
@@ -262,7 +342,8 @@ class Trainer:
         self.generator = generator
         self.callbacks = list(callbacks or [])
         self.autocast_dtype = autocast_dtype
-        self.optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=weight_decay)
+        self.optimizer = torch.optim.AdamW(model.parameters() if parameters is None else parameters,
+                                           lr=learning_rate, weight_decay=weight_decay)
         self.scheduler: torch.optim.lr_scheduler.LRScheduler | None = None
 
     @property
@@ -298,16 +379,28 @@ class Trainer:
             self.scheduler.step()
         return loss.detach()
 
+    def batches(self, X: torch.Tensor) -> Iterator[torch.Tensor]:
+        """The row indices of each batch of one epoch: the objective's, or a fresh permutation in chunks."""
+        chosen = self.objective.batches(X.shape[0], self.generator)
+        if chosen is not None:
+            return chosen
+        order = torch.randperm(X.shape[0], generator=self.generator, device=X.device)
+        return (order[start : start + self.batch_size] for start in range(0, X.shape[0], self.batch_size))
+
+    def steps_per_epoch(self, X: torch.Tensor) -> int:
+        return self.objective.steps_per_epoch(X.shape[0], self.batch_size)
+
     def train_epoch(self, X: torch.Tensor) -> float:
-        """One pass over ``X`` in a fresh random order; returns the mean training loss."""
+        """One epoch of batches of ``X`` (one pass in a fresh random order, unless the objective
+        chooses the batches); returns the mean training loss per row."""
         self.model.train()
-        n = X.shape[0]
-        order = torch.randperm(n, generator=self.generator, device=X.device)
         total = X.new_zeros(())
-        for start in range(0, n, self.batch_size):
-            xb = X[order[start : start + self.batch_size]]
+        rows = 0
+        for index in self.batches(X):
+            xb = X[index]
             total += self.train_step(xb) * xb.shape[0]
-        return float(total) / n  # one device sync per epoch, not per step
+            rows += xb.shape[0]
+        return float(total) / max(1, rows)  # one device sync per epoch, not per step
 
     def evaluate(self, X: torch.Tensor) -> float:
         """Mean reconstruction loss on ``X`` without noise or sampling (eval mode)."""
@@ -320,9 +413,13 @@ class Trainer:
     def fit(self, X: torch.Tensor, n_epochs: int, *, X_val: torch.Tensor | None = None,
             use_schedule: bool = True) -> tuple[list[float], list[float]]:
         """Train up to ``n_epochs`` (a callback may stop sooner); returns each epoch's training
-        loss and, with ``X_val``, its validation loss."""
+        loss and, with ``X_val``, its validation loss.
+
+        The objective first sees the training rows (the neighbour term builds its graph there).
+        """
+        self.objective.prepare(self.model, X, self.generator)
         if use_schedule:
-            self.set_schedule(n_epochs * math.ceil(X.shape[0] / self.batch_size))
+            self.set_schedule(n_epochs * self.steps_per_epoch(X))
         losses: list[float] = []
         val_losses: list[float] = []
         for callback in self.callbacks:

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _persistence
 from ._params import AUTOENCODER_PARAMS, Param
-from ._resolve import ResolvedOptions, resolve_options
+from ._resolve import NEIGHBOUR_PROJECTION, ResolvedOptions, resolve_options
 from ._scaling import Scaler
 from .errors import InputError, OptionError
 
@@ -70,7 +70,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Widths of the encoder's hidden layers, input side first; the decoder mirrors
         them. ``()`` gives a linear (one-layer) encoder and decoder. ``"auto"`` is
         ``(w, w // 2)`` with ``w = min(512, max(64, 4 * n_features))``, and ``()`` below
-        50 rows, where a deep model memorises its training rows.
+        50 rows, where a deep model memorises its training rows; with the neighbour term
+        (``neighbour_weight``) it is ``(256, 256, 256)``.
     activation : {"gelu", "relu", "tanh", "logistic", "identity"}, default="gelu"
         Activation of the hidden layers.
     output_activation : {"auto", "sigmoid", "identity"}, default="auto"
@@ -85,12 +86,18 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     alpha : float, default=1e-4
         L2 weight decay (decoupled, as in AdamW).
     batch_size : "auto" or int, default="auto"
-        Rows per mini-batch; ``"auto"`` is ``min(256, max(16, n_samples // 10))``.
+        Rows per mini-batch; ``"auto"`` is ``min(256, max(16, n_samples // 10))``. With the
+        neighbour term it is the decoder phase's, and ``"auto"`` allows up to 512 rows; the
+        embedding phase takes batches of 512 edges (1,024 rows).
     learning_rate_init : float, default=3e-3
         Peak learning rate of AdamW, reached after a short warm-up and then decayed
         to zero along a cosine.
     max_iter : "auto" or int, default="auto"
         Epochs. ``"auto"`` gives about 5,000 optimiser steps, between 20 and 1,000 epochs.
+        With the neighbour term, epochs of the embedding phase, each 100 optimiser steps
+        whatever the number of rows (``"auto"``: 15, that is 1,500 steps, from 60,000 rows,
+        20 on a GPU, proportionally fewer below, at least 3); the decoder phase then runs
+        ``decoder_iter_`` epochs, about 80 steps for each of these.
     early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the rows, stop when the validation loss
         has not improved by ``tol`` for ``n_iter_no_change`` epochs, and keep the
@@ -132,6 +139,24 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     contractive_weight : float, default=0.0
         Weight of the squared Frobenius norm of the encoder's Jacobian (contractive
         autoencoder); 0 turns it off. Costs one extra backward pass per code unit.
+    neighbour_weight : "auto" or float, default="auto"
+        Weight of the neighbour-embedding term, which makes the code a map that keeps each
+        row's nearest neighbours near it (like t-SNE or UMAP, but with an encoder for new
+        rows and a decoder back) [5]_; 0 turns it off. Any positive value switches the fit
+        to two phases: the encoder, behind a fixed projection on PCA's first 50 axes, is
+        trained alone on InfoNCE over the edges of the exact ``n_neighbors``-nearest-neighbour
+        graph of the training rows (in those 50 axes), with a Cauchy kernel on the codes and
+        the other rows of each batch as negatives; then the decoder is fitted to the frozen
+        codes with the reconstruction loss. As the embedding phase minimises this term alone,
+        its size barely matters under AdamW. ``"auto"`` is 1.0 for ``n_components <= 3`` on
+        at least 1,000 rows with the multilayer perceptron and none of ``variational``,
+        ``sparsity``, ``contractive_weight``, ``tied_weights`` or ``pretrain`` (a positive
+        weight with any of them is an error), else 0. On MNIST's 60,000 training images the
+        2-D fit took 47 s on 2 CPU cores, and a 7-nearest-neighbour classifier on the codes
+        scored 95.0% on the test images (UMAP: 95.7%; reconstruction alone: 80%), with a
+        squared error of 27.5 per decoded test image.
+    n_neighbors : int, default=15
+        Neighbours of each row in the graph of the neighbour term.
     variational : bool, default=False
         Variational autoencoder: a Gaussian code sampled with the reparameterisation
         trick, with a KL penalty to N(0, I). ``transform`` returns the mean;
@@ -187,6 +212,14 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         The resolved values of the ``"auto"`` parameters.
     batch_size_, max_iter_ : int
         The resolved batch size and epoch budget.
+    neighbour_weight_ : float
+        The resolved weight of the neighbour term (0: off).
+    decoder_iter_ : int
+        Epochs of the decoder phase after the neighbour term (0 without it).
+    decoder_loss_curve_ : list of float or None
+        Mean training loss of each epoch of the decoder phase, with the neighbour term;
+        ``loss_curve_`` is then the embedding phase's, and ``validation_scores_`` (with
+        early stopping) the decoder phase's.
     early_stopping_, linear_skip_ : bool
         The resolved switches.
     model_ : torch.nn.Module
@@ -216,6 +249,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     .. [3] D. P. Kingma and M. Welling, "Auto-encoding variational Bayes", ICLR 2014.
     .. [4] S. Rifai, P. Vincent, X. Muller, X. Glorot and Y. Bengio, "Contractive
        auto-encoders: explicit invariance during feature extraction", ICML 2011.
+    .. [5] S. Damrich, J. N. Böhm, F. A. Hamprecht and D. Kobak, "From t-SNE to UMAP with
+       contrastive learning", ICLR 2023.
 
     Examples
     --------
@@ -260,6 +295,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         noise=None,
         noise_level=0.2,
         contractive_weight=0.0,
+        neighbour_weight="auto",
+        n_neighbors=15,
         variational=False,
         beta=1.0,
         pretrain=False,
@@ -294,6 +331,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.noise = noise
         self.noise_level = noise_level
         self.contractive_weight = contractive_weight
+        self.neighbour_weight = neighbour_weight
+        self.n_neighbors = n_neighbors
         self.variational = variational
         self.beta = beta
         self.pretrain = pretrain
@@ -349,7 +388,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         from .objective import Objective
 
         if getattr(self, "_objective_cache", None) is None:
-            self._objective_cache = Objective.from_params(self.get_params(), getattr(self, "loss_", "mse"))
+            params = self.get_params()
+            # "auto" is resolved in fit with the other options; until then the neighbour term is off.
+            params["neighbour_weight"] = getattr(self, "neighbour_weight_", 0.0)
+            self._objective_cache = Objective.from_params(params, getattr(self, "loss_", "mse"))
         return self._objective_cache
 
     def _config(self):
@@ -367,10 +409,16 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             input_shape=None if self.input_shape is None else tuple(int(s) for s in self.input_shape),
             conv_channels=tuple(int(c) for c in self.conv_channels),
             linear_skip=self.linear_skip_,
+            # The neighbour term's encoder reads PCA's first axes; its decoder, standardised codes.
+            input_projection=min(NEIGHBOUR_PROJECTION, self.n_features_in_) if self.neighbour_weight_ > 0 else 0,
+            decoder_standardises_code=self.neighbour_weight_ > 0,
         )
 
-    def _initialise(self, X: np.ndarray) -> None:
-        """Resolve options, build the model and the private RNG: everything before the first epoch."""
+    def _initialise(self, X: np.ndarray, streaming: bool = False) -> None:
+        """Resolve options, build the model and the private RNG: everything before the first epoch.
+
+        ``streaming``: for ``partial_fit``, which cannot train the neighbour term.
+        """
         from ._training import bfloat16_is_fast, build_model, make_generator, resolve_device
 
         self._objective_cache = None
@@ -380,8 +428,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         if precision == "auto":
             precision = "bfloat16" if X.shape[0] >= 20_000 and bfloat16_is_fast(self.device_) else "float32"
         code_activation = self._objective().code_activation
-        self._set_fields(resolve_options(self.get_params(), X, self.scaler_, code_activation, precision))
-        self._objective_cache.reconstruction.loss = self.loss_
+        self._set_fields(resolve_options(self.get_params(), X, self.scaler_, code_activation, precision,
+                                         streaming=streaming, accelerated=self.device_.type != "cpu"))
+        self._objective_cache = None  # rebuilt from the resolved loss and neighbour weight
         self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         self._generator = make_generator(self._seed, self.device_)
         self.model_ = build_model(self._config(), self._seed, self.device_)
@@ -404,30 +453,65 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                               f"validation_fraction={self.validation_fraction} of {n} rows gives {len(held)} validation rows")
         return X_all[train], X_all[held]
 
-    def _make_trainer(self, callbacks=None, X_val=None):
+    def _make_trainer(self, callbacks=None, X_val=None, *, model=None, objective=None, parameters=None,
+                      prefix=""):
+        """The trainer of the model (or of ``model``, one phase of it) on the parameters' objective
+        (or ``objective``), moving ``parameters`` (default: all)."""
         import torch
 
         from ._training import EarlyStopping, PrintEpochs, Trainer
 
+        model = self.model_ if model is None else model
+        objective = self._objective() if objective is None else objective
         chain = []
         if X_val is not None:
             # Starting from PCA's solution, its validation loss is the one to beat: if no epoch
             # beats it, PCA's weights are the ones kept.
-            start = Trainer(self.model_, self._objective(), generator=self._generator).evaluate(X_val) \
+            start = Trainer(model, objective, generator=self._generator).evaluate(X_val) \
                 if self.linear_skip_ else None
             chain.append(EarlyStopping(self.n_iter_no_change, self.tol, initial_loss=start))
         if self.verbose:
-            chain.append(PrintEpochs())
+            chain.append(PrintEpochs(prefix))
         return Trainer(
-            self.model_,
-            self._objective(),
+            model,
+            objective,
             learning_rate=self.learning_rate_init,
             weight_decay=self.alpha,
             batch_size=self.batch_size_,
             generator=self._generator,
             callbacks=chain + list(callbacks or []),
             autocast_dtype=torch.bfloat16 if self.precision_ == "bfloat16" else None,
+            parameters=parameters,
         )
+
+    def _fit_neighbour_embedding(self, X_train, X_val, callbacks):
+        """The two phases of a fit with the neighbour term; returns the history's fields.
+
+        First the encoder alone, on the neighbour term, for ``max_iter_`` epochs of a fixed number
+        of steps, in float32 (bfloat16 codes are too coarse for the distances between neighbours)
+        and at the term's own learning rate. Then the decoder alone, on the reconstruction of the
+        training rows from their frozen codes, for ``decoder_iter_`` epochs, with early stopping
+        on the validation rows when it is on.
+        """
+        from ._training import DecoderStage, PrintEpochs, Trainer, init_code_standardisation, init_input_projection
+        from .objective import Objective, Reconstruction
+
+        objective = self._objective()
+        init_input_projection(self.model_, X_train)
+        embedding = Trainer(self.model_, objective, learning_rate=objective.learning_rate or self.learning_rate_init,
+                            weight_decay=self.alpha, batch_size=self.batch_size_, generator=self._generator,
+                            callbacks=([PrintEpochs()] if self.verbose else []) + list(callbacks or []),
+                            parameters=self.model_.encoder.parameters())
+        losses, _ = embedding.fit(X_train, self.max_iter_)
+        self.model_.eval()
+        init_code_standardisation(self.model_, X_train)
+        decoder = self._make_trainer(callbacks, X_val, model=DecoderStage(self.model_),
+                                     objective=Objective(Reconstruction(self.loss_), []),
+                                     parameters=self.model_.decoder.parameters(), prefix="decoder ")
+        decoder_losses, val_losses = decoder.fit(X_train, self.decoder_iter_, X_val=X_val)
+        scores = [-v for v in val_losses] if X_val is not None else None
+        return dict(n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores,
+                    best_validation_score_=max(scores) if scores else None, decoder_loss_curve_=decoder_losses)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, callbacks=None):
@@ -454,6 +538,13 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self._initialise(X)
         X_all = self._to_tensor(X)
         X_train, X_val = self._split(X_all)
+        if self.neighbour_weight_ > 0:
+            history = self._fit_neighbour_embedding(X_train, X_val, callbacks)
+            self.model_.eval()
+            self._partial_trainer = None
+            self._objective_cache = None  # lets the graph go
+            self._set_fields(FitHistory(**history, fit_time_=time.perf_counter() - tic))
+            return self
         if self.linear_skip_:
             init_from_pca(self.model_, X_train)
         trainer = self._make_trainer(callbacks, X_val)
@@ -509,9 +600,12 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         first_call = not hasattr(self, "model_")
         if first_call:
             self._validate_params()
+        elif self.neighbour_weight_ > 0:
+            raise OptionError("partial_fit cannot continue a fit with the neighbour term: it would retrain the "
+                              "encoder on the reconstruction alone; refit, or fit with neighbour_weight=0")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
         if first_call:
-            self._initialise(X)
+            self._initialise(X, streaming=True)
             self._set_fields(FitHistory(n_iter_=0, loss_curve_=[]))
         if getattr(self, "_partial_trainer", None) is None or self._partial_trainer.model is not self.model_:
             self._partial_trainer = self._make_trainer()

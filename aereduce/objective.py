@@ -8,7 +8,8 @@ what :meth:`Objective.terms` returns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ import torch
 from torch.nn import functional as F
 
 from ._model import Autoencoder
+from ._resolve import NEIGHBOUR_STEPS_PER_EPOCH
 
 
 @dataclass
@@ -26,7 +28,7 @@ class Step:
     x_in: torch.Tensor  # the (possibly corrupted) rows fed to the encoder
     code: torch.Tensor  # the encoder's code (its mean, for a variational model), float32
     log_var: torch.Tensor | None  # the variational code's log-variance
-    logits: torch.Tensor  # the decoder's output before the output activation, float32
+    logits: torch.Tensor | None  # the decoder's output before the output activation, float32 (None: not decoded)
     model: Autoencoder
     generator: torch.Generator
 
@@ -45,13 +47,19 @@ def reconstruction_loss(model: Autoencoder, logits: torch.Tensor, target: torch.
 
 @dataclass
 class Reconstruction:
-    """Mean reconstruction loss: ``"mse"``, ``"bce"`` (on logits, for a sigmoid output) or ``"cosine"``."""
+    """Mean reconstruction loss: ``"mse"``, ``"bce"`` (on logits, for a sigmoid output) or ``"cosine"``.
+
+    ``weight`` 0 leaves the term out (and the decoder unused) while a penalty trains the encoder alone.
+    """
 
     loss: str = "mse"
+    weight: float = 1.0
     name: ClassVar[str] = "reconstruction"
 
     def __call__(self, step: Step) -> torch.Tensor:
-        return reconstruction_loss(step.model, step.logits, step.x, self.loss).mean()
+        assert step.logits is not None, "the reconstruction term needs the decoded batch"
+        loss = reconstruction_loss(step.model, step.logits, step.x, self.loss).mean()
+        return loss if self.weight == 1.0 else self.weight * loss
 
 
 # -- penalties -----------------------------------------------------------------------------------
@@ -62,11 +70,19 @@ class Penalty:
     ``from_params`` returns None when the parameters leave the term off. A penalty that
     needs the gradient with respect to the input sets ``needs_input_grad``; one that needs a
     particular activation on the code sets ``code_activation``.
+
+    A penalty that trains the encoder on its own sets ``decoder_afterwards``: while it trains,
+    the reconstruction is off, and the estimator then fits the decoder on the frozen codes in a
+    second phase. Such a term may look at the training rows before the first step (``prepare``),
+    choose the rows of each batch itself (``batches``, ``steps_per_epoch``) and fix its phase's
+    learning rate (``learning_rate``).
     """
 
     name: ClassVar[str]
     needs_input_grad: ClassVar[bool] = False
     code_activation: ClassVar[str | None] = None
+    decoder_afterwards: ClassVar[bool] = False
+    learning_rate: ClassVar[float | None] = None
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "Penalty | None":
@@ -74,6 +90,17 @@ class Penalty:
 
     def __call__(self, step: Step) -> torch.Tensor:
         raise NotImplementedError
+
+    def prepare(self, X: torch.Tensor, generator: torch.Generator) -> None:
+        """See the training rows before the first step (``X``: as the encoder's fixed projection maps them)."""
+
+    def batches(self, n_rows: int, generator: torch.Generator) -> Iterator[torch.Tensor] | None:
+        """The row indices of each batch of one epoch, or None to leave the order to the trainer."""
+        return None
+
+    def steps_per_epoch(self, n_rows: int) -> int | None:
+        """How many batches :meth:`batches` gives per epoch (None when it gives none)."""
+        return None
 
 
 @dataclass
@@ -170,8 +197,180 @@ class Contractive(Penalty):
         return self.weight * total / step.x_in.shape[0]
 
 
+# -- the neighbour embedding ---------------------------------------------------------------------
+
+@torch.no_grad()
+def knn_graph(X: torch.Tensor, k: int, block: int | None = None) -> torch.Tensor:
+    """The indices (n, k) of each row's ``k`` nearest other rows of X (Euclidean, exact, any order).
+
+    Distances are computed a block of rows at a time by one matrix product, and ``topk`` keeps
+    the k smallest of each row: no loop over rows, memory of one (block, n) matrix. A row's own
+    index is excluded (a duplicate of it elsewhere is a neighbour at distance 0). Blocks of 128
+    rows were the fastest on a CPU (against 256 and 512, MNIST in 50 dimensions); a GPU takes 4096.
+    """
+    n = X.shape[0]
+    if not 1 <= k < n:
+        raise ValueError(f"a graph of {k} neighbours needs more than {k} rows, got {n}")
+    block = block or (4096 if X.device.type != "cpu" else 128)
+    X = X.float()
+    sq = (X * X).sum(dim=1)
+    out = torch.empty(n, k, dtype=torch.long, device=X.device)
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        # |x_i|^2 is the same along a row, so ranking needs only |x_j|^2 - 2 x_i.x_j.
+        d = torch.addmm(sq[None, :], X[start:stop], X.T, alpha=-2.0)
+        rows = torch.arange(stop - start, device=X.device)
+        d[rows, rows + start] = math.inf
+        out[start:stop] = torch.topk(d, k, dim=1, largest=False, sorted=False).indices
+    return out
+
+
+class _CauchyLogPartition(torch.autograd.Function):
+    """``mean_i log sum_{j != i} q_ij`` over the rows of z, q_ij = 1 / (1 + |z_i - z_j|^2).
+
+    Written by hand for speed on a CPU, where this term is half of a training step: autograd
+    keeps and reads back several (n, n) matrices (distances, kernel, softmax, mask) and runs a
+    dozen passes over them; here each pass keeps at most one (block, n) matrix, the backward
+    recomputes the kernel instead of storing it, and the products with the codes are taken in
+    the (d, n) layout, which for a 2-D code is several times faster than the (n, d) one. On 2
+    CPU cores, 1,024 points of a 2-D code: about 4 ms for both passes against autograd's 16-19.
+    With S_i the row sums and w_ij = -q_ij^2 / (n S_i) (the derivative of the mean log S_i by
+    |z_i - z_j|^2), the gradient is 2 (z_i sum_j (w_ij + w_ji) - sum_j (w_ij + w_ji) z_j).
+    """
+
+    @staticmethod
+    def _kernel(z: torch.Tensor, zt: torch.Tensor, sq: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+        d2 = torch.addmm(sq[None, :], z[start:stop], zt, alpha=-2.0).add_(sq[start:stop, None]).clamp_min_(0.0)
+        q = d2.add_(1.0).reciprocal_()
+        q[:, start:stop].diagonal().zero_()  # the point itself is not its own negative
+        return q
+
+    @staticmethod
+    def forward(ctx, z: torch.Tensor, block: int) -> torch.Tensor:
+        n = z.shape[0]
+        zt = z.T.contiguous()  # (d, n): with a code of 2 dimensions, products in this layout are the fast ones
+        sq = (z * z).sum(dim=1)
+        sums = torch.empty(n, dtype=z.dtype, device=z.device)
+        for start in range(0, n, block):
+            stop = min(n, start + block)
+            sums[start:stop] = _CauchyLogPartition._kernel(z, zt, sq, start, stop).sum(dim=1)
+        ctx.save_for_backward(z, sums)
+        ctx.block = block
+        return torch.log(sums).mean()
+
+    @staticmethod
+    def backward(ctx, grad_output: torch.Tensor):
+        z, sums = ctx.saved_tensors
+        n = z.shape[0]
+        zt = z.T.contiguous()
+        sq = (z * z).sum(dim=1)
+        grad_t = torch.zeros_like(zt)  # the gradient, transposed like zt
+        col = torch.zeros(n, dtype=z.dtype, device=z.device)  # sum_i w_ij
+        for start in range(0, n, ctx.block):
+            stop = min(n, start + ctx.block)
+            w = _CauchyLogPartition._kernel(z, zt, sq, start, stop).square_()
+            w.mul_((-grad_output / n) / sums[start:stop, None])
+            # rows: z_i sum_j w_ij - sum_j w_ij z_j; columns: - sum_i w_ij z_i (their z_j part is in col)
+            grad_t[:, start:stop] += zt[:, start:stop] * w.sum(dim=1) - zt @ w.T
+            grad_t -= zt[:, start:stop] @ w
+            col += w.sum(dim=0)
+        grad_t += zt * col
+        return 2.0 * grad_t.T, None
+
+
+def info_nce_cauchy(heads: torch.Tensor, tails: torch.Tensor, block: int | None = None) -> torch.Tensor:
+    """InfoNCE over a batch of B edges with a Cauchy kernel, every point an anchor.
+
+    Row i of ``heads`` and row i of ``tails`` are the two ends of an edge. Each of the 2B points
+    is an anchor whose positive is its edge's other end and whose negatives are the other
+    2B - 2 points: ``mean_a [log sum_{j != a} q_aj - log q_a,partner(a)]`` with
+    ``q = 1 / (1 + d^2)``, the heavy-tailed kernel of t-SNE and UMAP. ``block``: rows per
+    block of the partition (all at once on a GPU; 1,024 on a CPU, where smaller blocks were
+    no faster for a batch of 1,024 points).
+    """
+    z = torch.cat([heads, tails])
+    block = block or (z.shape[0] if z.device.type != "cpu" else 1024)
+    log_q_positive = -torch.log1p((heads - tails).pow(2).sum(dim=1))  # the same for both ends of an edge
+    return _CauchyLogPartition.apply(z, block) - log_q_positive.mean()
+
+
+@dataclass
+class NeighbourEmbedding(Penalty):
+    """Keep neighbours together: InfoNCE over the edges of the training rows' k-nearest-neighbour graph.
+
+    The graph is exact kNN (directed edges, row -> each of its ``n_neighbors`` nearest rows) in
+    the encoder's fixed input projection (PCA's first 50 axes). Each step takes ``batch_edges``
+    edges from a shuffle of the edge list (a fresh one each pass over it); the batch is their
+    heads then their tails, so ``step.code[:B]`` and ``step.code[B:]`` are the two ends. The
+    loss is :func:`info_nce_cauchy` on the codes times ``code_scale``, which lets a moderate
+    learning rate reach the spread a Cauchy kernel wants. The encoder trains alone
+    (``decoder_afterwards``) for a fixed number of steps, ``steps_per_epoch`` an epoch.
+
+    The constants are the prototype's calibration on MNIST and Fashion-MNIST (2-D kNN accuracy
+    95.0-95.4% and 73.5-75%, against UMAP's 95.7% and 76.4%): batches of 512 edges (1,024
+    points), both ends anchors, AdamW at 1e-2 (3e-2 diverged), codes scaled by 4.
+    """
+
+    weight: float
+    n_neighbors: int = 15
+    name: ClassVar[str] = "neighbours"
+    decoder_afterwards: ClassVar[bool] = True
+    learning_rate: ClassVar[float | None] = 1e-2
+    batch_edges: ClassVar[int] = 512
+    code_scale: ClassVar[float] = 4.0
+    epoch_steps: ClassVar[int] = NEIGHBOUR_STEPS_PER_EPOCH
+
+    def __post_init__(self) -> None:
+        self.heads: torch.Tensor | None = None  # the edges, set by prepare
+        self.tails: torch.Tensor | None = None
+        self._order: torch.Tensor | None = None  # the current shuffle of the edges, and how far it is used
+        self._used = 0
+
+    @classmethod
+    def from_params(cls, params):
+        # The estimator resolves "auto" with the other options; unresolved, the term is off.
+        weight = params["neighbour_weight"]
+        if weight == "auto" or float(weight) <= 0:
+            return None
+        return cls(float(weight), int(params["n_neighbors"]))
+
+    def prepare(self, X: torch.Tensor, generator: torch.Generator) -> None:
+        n = X.shape[0]
+        if n < 2:
+            raise ValueError("the neighbour term needs at least 2 training rows")
+        k = min(self.n_neighbors, n - 1)
+        neighbours = knn_graph(X, k)
+        self.heads = torch.arange(n, device=X.device).repeat_interleave(k)
+        self.tails = neighbours.reshape(-1)
+        self._order, self._used = None, 0
+
+    def steps_per_epoch(self, n_rows: int) -> int:
+        return self.epoch_steps
+
+    def batches(self, n_rows: int, generator: torch.Generator) -> Iterator[torch.Tensor]:
+        assert self.heads is not None and self.tails is not None, "prepare builds the graph first"
+        n_edges = self.heads.shape[0]
+        size = min(self.batch_edges, n_edges)
+        for _ in range(self.epoch_steps):
+            if self._order is None or self._used + size > n_edges:
+                self._order = torch.randperm(n_edges, generator=generator, device=generator.device).to(self.heads.device)
+                self._used = 0
+            chosen = self._order[self._used : self._used + size]
+            self._used += size
+            yield torch.cat([self.heads[chosen], self.tails[chosen]])
+
+    def __call__(self, step: Step) -> torch.Tensor:
+        size = step.code.shape[0] // 2
+        z = self.code_scale * step.code
+        return self.weight * info_nce_cauchy(z[:size], z[size:])
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The graph serves the fit only: a pickled estimator does not carry it.
+        return {**self.__dict__, "heads": None, "tails": None, "_order": None, "_used": 0}
+
+
 # Every penalty the estimator knows; Objective.from_params asks each one whether it is on.
-PENALTIES: list[type[Penalty]] = [VariationalKL, L1Sparsity, KLSparsity, Contractive]
+PENALTIES: list[type[Penalty]] = [VariationalKL, L1Sparsity, KLSparsity, Contractive, NeighbourEmbedding]
 
 
 # -- corruption ----------------------------------------------------------------------------------
@@ -205,12 +404,44 @@ class Objective:
         """The objective an estimator's parameters describe (``loss`` already resolved)."""
         penalties = [p for p in (kind.from_params(params) for kind in PENALTIES) if p is not None]
         noise = params["noise"]
-        return cls(Reconstruction(loss), penalties, Corruption(noise, float(params["noise_level"])) if noise else None)
+        weight = 0.0 if any(p.decoder_afterwards for p in penalties) else 1.0
+        return cls(Reconstruction(loss, weight), penalties,
+                   Corruption(noise, float(params["noise_level"])) if noise else None)
 
     @property
     def code_activation(self) -> str:
         """The activation the code needs: a penalty's (ReLU for L1, sigmoid for KL), else none."""
         return next((p.code_activation for p in self.penalties if p.code_activation), "identity")
+
+    @property
+    def decoder_afterwards(self) -> bool:
+        """Whether a penalty trains the encoder alone, so that the decoder is fitted afterwards."""
+        return any(p.decoder_afterwards for p in self.penalties)
+
+    @property
+    def learning_rate(self) -> float | None:
+        """The learning rate a penalty fixes for its phase, else None."""
+        return next((p.learning_rate for p in self.penalties if p.learning_rate is not None), None)
+
+    def prepare(self, model: Any, X: torch.Tensor, generator: torch.Generator) -> None:
+        """Show the training rows to the penalties, as the encoder's fixed input projection maps them."""
+        preparing = [p for p in self.penalties if type(p).prepare is not Penalty.prepare]
+        if not preparing:
+            return
+        project = getattr(getattr(model, "encoder", None), "project", None)
+        with torch.no_grad():
+            rows = project(X) if project is not None else X
+        for penalty in preparing:
+            penalty.prepare(rows, generator)
+
+    def steps_per_epoch(self, n_rows: int, batch_size: int) -> int:
+        """Optimiser steps in one epoch: a penalty's own count, else one pass over the rows."""
+        own = next((s for s in (p.steps_per_epoch(n_rows) for p in self.penalties) if s is not None), None)
+        return own if own is not None else math.ceil(n_rows / batch_size)
+
+    def batches(self, n_rows: int, generator: torch.Generator) -> Iterator[torch.Tensor] | None:
+        """One epoch's batches of row indices when a penalty chooses them, else None."""
+        return next((b for b in (p.batches(n_rows, generator) for p in self.penalties) if b is not None), None)
 
     def terms(self, model: Autoencoder, x: torch.Tensor, generator: torch.Generator,
               autocast: Any = None) -> dict[str, torch.Tensor]:
@@ -229,13 +460,15 @@ class Objective:
             code, log_var = model.encode(x_in)
         code = code.float()
         log_var = None if log_var is None else log_var.float()
-        z = code
-        if log_var is not None:  # the reparameterisation trick
-            z = code + torch.exp(0.5 * log_var) * torch.randn(code.shape, generator=generator, device=code.device)
-        with autocast():
-            logits = model.decode_logits(z)
-        step = Step(x=x, x_in=x_in, code=code, log_var=log_var, logits=logits.float(), model=model, generator=generator)
-        terms = {self.reconstruction.name: self.reconstruction(step)}
+        logits = None
+        if self.reconstruction.weight != 0:
+            z = code
+            if log_var is not None:  # the reparameterisation trick
+                z = code + torch.exp(0.5 * log_var) * torch.randn(code.shape, generator=generator, device=code.device)
+            with autocast():
+                logits = model.decode_logits(z).float()
+        step = Step(x=x, x_in=x_in, code=code, log_var=log_var, logits=logits, model=model, generator=generator)
+        terms = {self.reconstruction.name: self.reconstruction(step)} if logits is not None else {}
         for penalty in self.penalties:
             terms[penalty.name] = penalty(step)
         return terms

@@ -28,6 +28,7 @@ def digits():
 
 def fast(**params):
     params.setdefault("max_iter", 15)
+    params.setdefault("neighbour_weight", 0.0)  # the neighbour term has its own tests (test_neighbours.py)
     params.setdefault("random_state", 0)
     return AutoencoderTransformer(**params)
 

@@ -1,0 +1,78 @@
+"""Saving and loading across releases, and the model-kind registry (aereduce/_persistence.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, load_wine
+
+from aereduce import AutoencoderTransformer, load
+from aereduce._persistence import MODEL_KINDS, describe_model, format_description
+from aereduce.errors import ModelFileError
+from aereduce.pca import ScaledPCA
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def release_codes():
+    with np.load(DATA / "codes_0.1.npz") as npz:
+        return dict(npz)
+
+
+def test_models_saved_by_release_0_1_load_and_give_the_same_codes(release_codes):
+    wine = load_wine(as_frame=True).data.iloc[:20]
+    digits = load_digits().data[:20]
+    ae = load(DATA / "wine_ae_0.1.aer")
+    assert isinstance(ae, AutoencoderTransformer)
+    np.testing.assert_array_equal(ae.transform(wine), release_codes["wine_ae"])
+    np.testing.assert_array_equal(ae.inverse_transform(ae.transform(wine)), release_codes["wine_ae_inv"])
+    np.testing.assert_array_equal(load(DATA / "digits_kl_0.1.aer").transform(digits), release_codes["digits_kl"])
+    pca = load(DATA / "wine_pca_0.1.aer")
+    assert isinstance(pca, ScaledPCA)
+    np.testing.assert_array_equal(pca.transform(wine), release_codes["wine_pca"])
+
+
+def test_release_0_1_files_get_the_defaults_of_fields_they_lack():
+    ae = load(DATA / "wine_ae_0.1.aer")
+    assert ae.precision_ == "float32" and ae.kept_initial_weights_ is None
+    assert getattr(ae, "input_settings_", None) is None
+
+
+def test_every_registered_kind_round_trips(tmp_path):
+    X = load_wine().data
+    models = {"autoencoder": AutoencoderTransformer(n_components=2, hidden_layer_sizes=(8,), max_iter=2,
+                                                    random_state=0).fit(X),
+              "pca": ScaledPCA(n_components=2).fit(X)}
+    assert set(models) == set(MODEL_KINDS)
+    for kind, model in models.items():
+        path = tmp_path / f"{kind}.aer"
+        model.save(path)
+        again = load(path)
+        assert type(again) is type(model)
+        np.testing.assert_array_equal(again.transform(X), model.transform(X))
+        assert describe_model(str(path))["kind"] == kind
+
+
+def test_input_settings_are_saved_and_checked(tmp_path):
+    X = load_wine().data
+    model = ScaledPCA(n_components=2).fit(X)
+    model.input_settings_ = {"id_column": "id", "label_column": None, "nan": "mean", "means": [1.0] * X.shape[1]}
+    model.save(tmp_path / "m.aer")
+    assert load(tmp_path / "m.aer").input_settings_ == model.input_settings_
+    assert describe_model(str(tmp_path / "m.aer"))["input_settings"] == {"id_column": "id", "label_column": None,
+                                                                        "nan": "mean"}
+    model.input_settings_ = {"nan": "mean", "means": [1.0, 2.0]}  # wrong length for 13 columns
+    model.save(tmp_path / "bad.aer")
+    with pytest.raises(ModelFileError, match="input_settings_"):
+        load(tmp_path / "bad.aer")
+
+
+def test_inspect_text_lists_columns_and_sections():
+    text = format_description(describe_model(str(DATA / "wine_ae_0.1.aer")))
+    lines = text.splitlines()
+    assert lines[0].startswith(f"{DATA / 'wine_ae_0.1.aer'}: autoencoder model, 13 input columns, ")
+    assert lines[1].startswith("columns: alcohol, malic_acid, ") and lines[1].endswith(", ... (13 in all)")
+    assert "params:" in lines and "training:" in lines and "versions:" in lines
