@@ -241,9 +241,21 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
     for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
         X, encodable = missing.apply(table)
         values, names = compute(model, _frame(X[encodable], table.feature_names))
+        check_finite(values, table.row_numbers[encodable], data)
         yield output_frame(values, names, table, encodable)
     if notes is not None and table is not None:
         notes += table_notes(table, missing)
+
+
+def check_finite(values: np.ndarray, row_numbers: np.ndarray, data: str) -> None:
+    """Refuse to write NaN or inf as a result: name the first row that gave one (its values are out of
+    the model's range, e.g. beyond float32's 3e38 once scaled)."""
+    bad = ~np.isfinite(np.asarray(values, dtype=np.float64)).all(axis=1)
+    if bad.any():
+        count = int(bad.sum())
+        others = f" (and {count - 1} more rows)" if count > 1 else ""
+        raise InputError(f"{data}: row {int(row_numbers[np.flatnonzero(bad)[0]])}{others} gives NaN or inf under this "
+                         "model; check it for extreme values; nothing was written")
 
 
 def _frame(X: np.ndarray, names: list[str]) -> Any:

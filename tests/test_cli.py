@@ -281,3 +281,17 @@ def test_datasets_export_reads_a_local_folder(runner, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
     assert frame.shape == (3, 785) and frame["label"].tolist() == [1, 2, 3]
+
+
+def test_a_row_beyond_float32_is_refused_by_row_not_written_as_nan(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    frame = pd.read_csv(data)
+    frame.loc[6, "c"] = 1e300  # finite in the file, inf once scaled into float32
+    extreme, out = tmp_path / "extreme.csv", tmp_path / "codes.csv"
+    frame.to_csv(extreme, index=False)
+    for command in ("transform", "score"):
+        result = runner.invoke(main, [command, str(model), str(extreme), "-o", str(out)])
+        assert result.exit_code == 1
+        assert result.stderr == (f"Error: {extreme}: row 8 gives NaN or inf under this model; "
+                                 "check it for extreme values; nothing was written\n")
+        assert not out.exists()
