@@ -231,8 +231,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     fit_time_ : float
         Seconds spent in the last ``fit``.
     kept_initial_weights_ : bool or None
-        With ``linear_skip`` and early stopping: True when no epoch beat PCA's start on the
-        validation rows, so PCA's solution was kept.
+        With ``linear_skip``: True when PCA's solution was kept, because no epoch beat PCA's
+        start clearly on the validation rows, or because a linear model (below 50 rows) is not
+        trained past it.
 
     See Also
     --------
@@ -469,7 +470,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             # beats it, PCA's weights are the ones kept.
             start = Trainer(model, objective, generator=self._generator).evaluate(X_val) \
                 if self.linear_skip_ else None
-            chain.append(EarlyStopping(self.n_iter_no_change, self.tol, initial_loss=start))
+            chain.append(EarlyStopping(self.n_iter_no_change, self.tol, initial_loss=start,
+                                       validation_rows=X_val if self.linear_skip_ else None))
         if self.verbose:
             chain.append(PrintEpochs(prefix))
         return Trainer(
@@ -560,7 +562,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self._set_fields(FitHistory(
             n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores,
             best_validation_score_=max(scores) if scores else None, pretrain_loss_curves_=pretrain_curves,
-            fit_time_=time.perf_counter() - tic, kept_initial_weights_=trainer.kept_initial_weights))
+            fit_time_=time.perf_counter() - tic,
+            kept_initial_weights_=True if self.linear_skip_ and self.max_iter_ == 0 else trainer.kept_initial_weights))
         return self
 
     def _warn_on_dead_code_units(self, X) -> None:

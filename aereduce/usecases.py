@@ -148,8 +148,10 @@ class FitReport:
             head += f", {self.n_epochs} epochs"
         lines = [*self.notes, head + f" in {self.seconds:.1f} s"]
         if self.kept_pca:
+            why = ("with so few rows a linear model can only fit noise beyond it" if self.n_epochs == 0
+                   else "which training did not clearly beat on the validation rows")
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g}: the model keeps PCA-{self.dim}'s "
-                         "solution, which training did not beat on the validation rows")
+                         f"solution, {why}")
         elif self.pca_error is None:
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g}")
         else:

@@ -90,6 +90,17 @@ def test_small_tabular_default_is_not_worse_than_pca():
     assert ae.score(X_test) >= pca.score(X_test)
 
 
+def test_fewer_than_50_rows_give_pcas_solution_untrained():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(32, 2)) @ rng.normal(size=(2, 6)) + 0.3 * rng.normal(size=(32, 6))  # mtcars' size
+    ae = AutoencoderTransformer(n_components=2, random_state=0).fit(X)
+    pca = ScaledPCA(n_components=2, scaling=ae.scaling_).fit(X)
+    assert ae.n_iter_ == 0 and ae.kept_initial_weights_ is True
+    X_new = rng.normal(size=(20, 2)) @ rng.normal(size=(2, 6))
+    np.testing.assert_allclose(ae.inverse_transform(ae.transform(X_new)), pca.inverse_transform(pca.transform(X_new)),
+                               rtol=1e-4, atol=1e-4)
+
+
 def hoyer_sparsity(Z):
     """1 for one active unit per row, 0 for all units equal (Hoyer 2004)."""
     n = Z.shape[1]

@@ -2,6 +2,7 @@
 
 import copy
 import math
+import types
 
 import numpy as np
 import pytest
@@ -199,6 +200,42 @@ def test_initial_weights_lose_to_a_better_epoch():
     trainer.fit(_data(), 2, X_val=_data(n=8, seed=1))
     assert stop.kept_initial is False and trainer.kept_initial_weights is False
     assert not _same_state(_state(model), initial)
+
+
+class _RowLosses:
+    """An objective whose per-row validation loss is ``X[:, 0] * w``, w the model's one weight."""
+
+    def evaluate(self, model, X):
+        return X[:, 0] * model.w
+
+
+def _restore_check(row_gains):
+    """EarlyStopping's end of fit after an epoch beat the start (w 1 -> 0.5) by ``row_gains``."""
+    model = torch.nn.Module()
+    model.w = torch.nn.Parameter(torch.tensor(1.0))
+    trainer = types.SimpleNamespace(model=model, objective=_RowLosses())
+    X_val = torch.tensor(row_gains, dtype=torch.float32).reshape(-1, 1) * 2  # loss drop = X * 0.5
+    stop = EarlyStopping(initial_loss=1.0, validation_rows=X_val)
+    stop.on_fit_begin(trainer, 1)
+    with torch.no_grad():
+        model.w.fill_(0.5)
+    stop.on_epoch_end(trainer, EpochRecord(1, 1, 0.0, 0.0, 0.0))
+    assert stop.kept_initial is False
+    stop.on_fit_end(trainer)
+    return stop.kept_initial, float(model.w)
+
+
+def test_a_gain_on_every_validation_row_keeps_the_trained_weights():
+    assert _restore_check([0.3, 0.5, 0.4, 0.6, 0.5, 0.4]) == (False, 0.5)
+
+
+def test_a_gain_within_the_rows_noise_restores_the_start():
+    # Mean gain 0.1 > 0 but the rows disagree: two standard errors are about 0.6.
+    assert _restore_check([1.5, -1.2, 0.9, -0.8, 0.6, -0.4]) == (True, 1.0)
+
+
+def test_one_validation_row_is_no_evidence():
+    assert _restore_check([5.0]) == (True, 1.0)
 
 
 # -- progress and printing -----------------------------------------------------------------------
