@@ -175,3 +175,13 @@ def test_report_renders_in_a_headless_browser(report, tmp_path):
 
     # The figures' colours (map classes, histograms, curves) are on the page, far beyond its blue links.
     assert coloured(pixels) > 4 * coloured(bare_pixels) + 0.001
+
+
+def test_report_without_matplotlib_says_how_to_install_it(table, tmp_path, monkeypatch):
+    data, model = table
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)  # `import matplotlib` now fails
+    out = tmp_path / "r.html"
+    result = invoke("report", model, data, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr == "Error: plotting needs matplotlib: pip install 'aereduce[plot]'\n"
+    assert not out.exists()
