@@ -65,6 +65,14 @@ def parse_shape(ctx, param, value: str | None) -> tuple[int, ...] | None:
     return shape
 
 
+def picture_options(f: Callable) -> Callable:
+    """``--image-shape`` and ``--max-rows``, for the commands that draw DATA's rows (plot, report)."""
+    f = click.option("--max-rows", type=click.IntRange(min=1), default=20_000, show_default=True,
+                     help="Draw at most this many rows (a seeded random sample beyond).")(f)
+    return click.option("--image-shape", callback=parse_shape,
+                        help="Rows are images of this shape (e.g. 28x28): adds originals against reconstructions.")(f)
+
+
 def parse_layers(ctx, param, value: str | None):
     if value is None:
         return None

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, info, model_options, parse_shape,
+from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, info, model_options, picture_options,
                            progress_bar, read_options, split_names)
 from ._version import __version__
 
@@ -237,9 +237,7 @@ def inspect(model: str, as_json: bool) -> None:
 @click.argument("data")
 @data_options
 @click.option("-o", "--output", required=True, help="Image file (.png, .svg, .pdf).")
-@click.option("--image-shape", callback=parse_shape, help="Rows are images of this shape (e.g. 28x28): adds originals against reconstructions.")
-@click.option("--max-rows", type=click.IntRange(min=1), default=20_000, show_default=True,
-              help="Plot at most this many rows (a seeded random sample beyond).")
+@picture_options
 @global_options
 def plot(model: str, data: str, output: str, image_shape, max_rows: int, **kwargs: Any) -> None:
     """Draw the 2-D map of DATA's codes, the loss curve, and reconstructions.
@@ -251,6 +249,28 @@ def plot(model: str, data: str, output: str, image_shape, max_rows: int, **kwarg
     from .usecases import plot_file
 
     for note in plot_file(model, data, output, read_options(kwargs), image_shape, max_rows):
+        info(note)
+    info(f"wrote {output}")
+
+
+@main.command()
+@click.argument("model")
+@click.argument("data")
+@data_options
+@click.option("-o", "--output", required=True, help="HTML file to write.")
+@picture_options
+@global_options
+def report(model: str, data: str, output: str, image_shape, max_rows: int, **kwargs: Any) -> None:
+    """Write one self-contained HTML page on MODEL and DATA: parameters, training curve,
+    error against PCA, 2-D map, reconstructions of image rows, most anomalous rows.
+
+    \b
+    Example:
+      aereduce report model.aer data.csv --label-column species -o report.html
+    """
+    from .report import write_report
+
+    for note in write_report(model, data, output, read_options(kwargs), image_shape=image_shape, max_rows=max_rows):
         info(note)
     info(f"wrote {output}")
 

@@ -17,7 +17,9 @@ def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        raise ImportError("plotting needs matplotlib: pip install 'aereduce[plot]'") from None
+        from .errors import MissingDependencyError
+
+        raise MissingDependencyError("plotting needs matplotlib: pip install 'aereduce[plot]'") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -41,12 +43,13 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
     ``score`` finds); rows beyond the view are drawn on its edge as triangles, never hidden.
     """
     xy = map_2d(Z)
+    size = float(np.clip(4000 / max(len(xy), 1), 2, 20))  # dots a few hundred rows can be seen by, specks for 10,000s
     if labels is None:
-        ax.scatter(xy[:, 0], xy[:, 1], s=2, alpha=0.6)
+        ax.scatter(xy[:, 0], xy[:, 1], s=size, alpha=0.6)
     else:
         classes, codes = np.unique(np.asarray(labels).astype(str), return_inverse=True)
         cmap = "tab10" if len(classes) <= 10 else "tab20"
-        points = ax.scatter(xy[:, 0], xy[:, 1], c=codes, cmap=cmap, s=2, alpha=0.7)
+        points = ax.scatter(xy[:, 0], xy[:, 1], c=codes, cmap=cmap, s=size, alpha=0.7)
         if len(classes) <= 20:
             handles = [ax.scatter([], [], color=points.cmap(points.norm(i)), s=12) for i in range(len(classes))]
             ax.legend(handles, classes, fontsize=7, markerscale=1.5, loc="best", frameon=False)
@@ -71,19 +74,43 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
     ax.set_yticks([])
 
 
-def plot_image_rows(axes_grid, rows: Sequence[tuple[str, np.ndarray]], image_shape: Sequence[int]) -> None:
-    """One labelled row of images per ``(label, images)`` pair, e.g. originals then reconstructions."""
+def plot_image_rows(axes_grid, rows: Sequence[tuple[str, np.ndarray]], image_shape: Sequence[int],
+                    limits: tuple[float, float] | None = None) -> None:
+    """One labelled row of images per ``(label, images)`` pair, e.g. originals then reconstructions.
+
+    ``limits`` fixes the grey scale's (black, white) values for every image, so that a faint
+    reconstruction looks faint; by default each image is stretched to its own range.
+    """
+    vmin, vmax = limits if limits is not None else (None, None)
     for r, (label, images) in enumerate(rows):
         for j in range(axes_grid.shape[1]):
             ax = axes_grid[r, j]
-            ax.imshow(np.asarray(images[j]).reshape(image_shape), cmap="gray")
+            ax.imshow(np.asarray(images[j]).reshape(image_shape), cmap="gray", vmin=vmin, vmax=vmax)
             ax.axis("off")
         axes_grid[r, 0].set_title(label, fontsize=8, loc="left")
 
 
-def plot_reconstructions(axes_grid, X: np.ndarray, X_hat: np.ndarray, image_shape: Sequence[int]) -> None:
+def plot_reconstructions(axes_grid, X: np.ndarray, X_hat: np.ndarray, image_shape: Sequence[int],
+                         limits: tuple[float, float] | None = None) -> None:
     """Originals on the top row, reconstructions below, like the design documents' figures."""
-    plot_image_rows(axes_grid, [("original", X), ("reconstruction", X_hat)], image_shape)
+    plot_image_rows(axes_grid, [("original", X), ("reconstruction", X_hat)], image_shape, limits)
+
+
+def plot_loss_curve(ax, losses: Sequence[float] | None, validation: Sequence[float] | None = None,
+                    title: str = "loss curve", first_epoch: int = 1) -> None:
+    """Training loss per epoch and, when given, the validation loss beside it (log scale when positive)."""
+    if losses:
+        ax.plot(np.arange(first_epoch, first_epoch + len(losses)), losses, label="training loss")
+    if validation:
+        ax.plot(np.arange(first_epoch, first_epoch + len(validation)), validation, label="validation loss")
+        ax.legend(fontsize=8, frameon=False)
+    values = [*(losses or []), *(validation or [])]
+    if values:
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss" if validation else "training loss")
+        if min(values) > 0:
+            ax.set_yscale("log")
+    ax.set_title(title)
 
 
 def save_figure(fig, path: str | os.PathLike) -> None:
@@ -102,13 +129,7 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
     fig = plt.figure(figsize=(11, 8 if with_images else 5))
     top = fig.add_gridspec(2 if with_images else 1, 2, height_ratios=[3, 1.3] if with_images else None)
     plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or "2-D map of the code", worst, worst_names)
-    ax = fig.add_subplot(top[0, 1])
-    if loss_curve:
-        ax.plot(np.arange(1, len(loss_curve) + 1), loss_curve)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("training loss")
-        ax.set_yscale("log")
-    ax.set_title("loss curve")
+    plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve)
     if with_images:
         n = min(10, len(X))
         grid = top[1, :].subgridspec(2, n)

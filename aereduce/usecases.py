@@ -352,6 +352,35 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
     return frame, n_rows
 
 
+@dataclass
+class ModelRows:
+    """DATA's rows as a picture of a model shows them: the encodable ones, missing values handled as the
+    model says, and the ones drawn (all, or a seeded random sample of ``max_rows``)."""
+
+    table: Table  # the encodable rows, filled
+    n_read: int  # rows in the file
+    drawn: np.ndarray  # indices into ``table`` of the rows drawn, in file order
+    notes: list[str]
+
+    def drawn_table(self) -> Table:
+        return self.table.take(self.drawn)
+
+
+def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: int = 0) -> ModelRows:
+    """Read DATA whole for a picture of ``model``: see :class:`ModelRows`."""
+    table = next(model_tables(model, data, read, None))
+    n_read = table.n_rows
+    X_filled, encodable = model_missing_values(model, read.nan).apply(table)
+    table = table.take(encodable)
+    table.X = X_filled[encodable]
+    notes = []
+    drawn = np.arange(len(table.X))
+    if len(drawn) > max_rows:
+        drawn = np.sort(np.random.default_rng(seed).choice(len(drawn), max_rows, replace=False))
+        notes.append(f"plotted a random {max_rows} of {len(table.X)} rows (seed {seed}); --max-rows changes it")
+    return ModelRows(table, n_read, drawn, notes)
+
+
 def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_shape: tuple[int, ...] | None,
               max_rows: int, n_worst: int = 10, seed: int = 0) -> list[str]:
     """Draw the 2-D map of DATA's codes (the ``n_worst`` worst-reconstructed rows ringed and named by
@@ -361,25 +390,17 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
 
     check_output(output, inputs=[data, model_path])
     model = load_model(model_path)
-    table = next(model_tables(model, data, read, None))
-    X_filled, encodable = model_missing_values(model, read.nan).apply(table)
-    table = table.take(encodable)
-    table.X = X_filled[encodable]
-    notes = []
-    rows = np.arange(len(table.X))
-    if len(rows) > max_rows:
-        rows = np.sort(np.random.default_rng(seed).choice(len(rows), max_rows, replace=False))
-        notes.append(f"plotted a random {max_rows} of {len(table.X)} rows (seed {seed}); --max-rows changes it")
-    X = table.features().iloc[rows]
-    labels = table.labels[rows] if table.labels is not None else None
+    rows = model_rows(model, data, read, max_rows, seed)
+    table = rows.drawn_table()
+    X, labels = table.features(), table.labels
     errors = model.reconstruction_error(X)
     worst = np.argsort(errors)[::-1][:n_worst]
-    names = [f"row {table.row_numbers[rows[i]]}" if table.ids is None else str(table.ids[rows[i]]) for i in worst]
+    names = [f"row {table.row_numbers[i]}" if table.ids is None else str(table.ids[i]) for i in worst]
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape
     model_report(output, model.transform(X), labels, getattr(model, "loss_curve_", None), X.to_numpy(), X_hat, shape,
                  title=f"{describe_model(model_path)['kind']}: 2-D map", worst=worst, worst_names=names)
-    return notes
+    return rows.notes
 
 
 def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, test_size: float = 0.2,

@@ -1,0 +1,449 @@
+"""``aereduce report``: one self-contained HTML page about a saved model on a data file.
+
+The page shows the model's parameters, its training curve, its reconstruction error on the
+rows given against PCA's at the same dimension, the 2-D map of their codes, originals
+against reconstructions for image rows, and the most anomalous rows. Pictures are PNG data
+URIs; the page has no script and loads nothing (its Content-Security-Policy forbids both),
+so it can be mailed, archived or opened offline. Every string taken from the data file or
+the model is escaped with :func:`html.escape`.
+
+matplotlib is imported only when a page is drawn (:func:`aereduce.plotting._pyplot`).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._files import atomic_output, check_output
+from .errors import OptionError
+from .tables import Table
+from .usecases import ModelRows, ReadOptions, load_model, model_rows, top_scores
+
+N_IMAGES = 10  # images per row of the reconstruction grids
+N_COLUMNS_SHOWN = 40  # input column names listed before "... (N in all)"
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; max-width: 1080px;
+       margin: 2em auto; padding: 0 1.2em; color: #1d1d1f; line-height: 1.45; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #d0d0d6; padding-bottom: 0.2em; }
+h3 { font-size: 1.05em; margin-bottom: 0.3em; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.92em; }
+th, td { padding: 3px 12px 3px 0; border-bottom: 1px solid #e4e4ea; text-align: left; vertical-align: top; }
+th { font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 0.92em;
+       background: #f2f2f5; padding: 0 0.25em; border-radius: 3px; overflow-wrap: anywhere; }
+figure { margin: 0.8em 0 1.2em; }
+figure img { max-width: 100%; height: auto; border: 1px solid #e4e4ea; }
+figcaption, .note { color: #55555f; font-size: 0.9em; }
+nav a { margin-right: 1em; }
+.columns { display: flex; flex-wrap: wrap; gap: 0 2.5em; }
+footer { margin-top: 3em; color: #77777f; font-size: 0.85em; }
+"""
+
+# No script, no request: only inline styles and images inside the page.
+CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+
+
+def esc(value: Any) -> str:
+    """Text for HTML: every string from the file or the model goes through here."""
+    return html.escape(str(value), quote=True)
+
+
+def number(value: Any) -> str:
+    """A float to 4 significant digits; anything else as text (to be escaped by the caller)."""
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    return str(value)
+
+
+# -- what the page shows -------------------------------------------------------------------------
+
+@dataclass
+class ErrorComparison:
+    """Per-row reconstruction errors (scaled units) of the model and of PCA at its dimension,
+    PCA being fitted on the same rows it is measured on."""
+
+    model: np.ndarray  # (n_rows,)
+    pca: np.ndarray | None  # (n_rows,), or None with ``why_no_pca``
+    dim: int
+    scaling: str = ""  # the model's, which PCA used
+    why_no_pca: str = ""
+
+
+def compare_with_pca(model: Any, X: Any, kind: str) -> ErrorComparison:
+    """The model's per-row errors on X, and PCA's after fitting it on X with the model's scaling
+    (as ``fit`` does on its training rows)."""
+    dim = len(model.get_feature_names_out())
+    errors = np.asarray(model.reconstruction_error(X), dtype=np.float64)
+    if kind == "pca":
+        return ErrorComparison(errors, None, dim, why_no_pca="the model is PCA itself")
+    if dim > min(X.shape):
+        return ErrorComparison(errors, None, dim, why_no_pca=f"PCA-{dim} needs at least {dim} rows and columns; "
+                                                  f"there are {X.shape[0]} rows of {X.shape[1]} columns")
+    from .pca import ScaledPCA
+
+    pca = ScaledPCA(n_components=dim, scaling=model.scaling_, random_state=0).fit(X)
+    return ErrorComparison(errors, np.asarray(pca.reconstruction_error(X), dtype=np.float64), dim, model.scaling_)
+
+
+def image_shape_of(model: Any, given: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """``(channels, height, width)`` of the rows: ``--image-shape``, else the convolutional model's."""
+    shape = given or (model.get_params().get("input_shape") if hasattr(model, "get_params") else None)
+    if shape is None:
+        return None
+    shape = tuple(int(s) for s in shape)
+    if math.prod(shape) != model.n_features_in_:
+        raise OptionError(f"--image-shape {'x'.join(map(str, shape))} has {math.prod(shape)} values, but the "
+                          f"model's rows have {model.n_features_in_} columns")
+    return shape
+
+
+def pictures(X: np.ndarray, shape: tuple[int, ...], limits: tuple[float, float]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """Rows of ``(channels, height, width)`` images as imshow takes them: grey for one channel, RGB
+    (rescaled to [0, 1] by ``limits``) for three, the first channel otherwise."""
+    channels, height, width = shape
+    images = np.asarray(X, dtype=np.float64).reshape(len(X), channels, height, width)
+    if channels == 3:
+        low, high = limits
+        rgb = np.clip((images - low) / ((high - low) or 1.0), 0, 1).transpose(0, 2, 3, 1)
+        return rgb.reshape(len(X), -1), (height, width, 3)
+    return images[:, 0].reshape(len(X), -1), (height, width)
+
+
+# -- figures -------------------------------------------------------------------------------------
+
+def png_uri(fig) -> str:
+    """The figure as a ``data:image/png;base64,...`` URI; the figure is closed."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    _plt().close(fig)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def training_figure(model: Any) -> str | None:
+    """Loss per epoch (and validation loss with early stopping); None for a model without epochs."""
+    from .plotting import plot_loss_curve
+
+    losses = getattr(model, "loss_curve_", None)
+    if not losses:
+        return None
+    scores = getattr(model, "validation_scores_", None)
+    validation = [-s for s in scores] if scores else None  # the scores are negative losses
+    decoder = getattr(model, "decoder_loss_curve_", None)
+    plt = _plt()
+    if decoder:
+        fig, (first, second) = plt.subplots(1, 2, figsize=(10, 3.4))
+        plot_loss_curve(first, losses, title="embedding phase (with the neighbour term)")
+        plot_loss_curve(second, decoder, validation, title="decoder phase (codes frozen)")
+    else:
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+        plot_loss_curve(ax, losses, validation)
+    return png_uri(fig)
+
+
+def error_figure(comparison: ErrorComparison, kind: str) -> str:
+    """A histogram of the per-row errors and, beside PCA's, each row's error under both."""
+    plt = _plt()
+    both = comparison.pca is not None
+    fig, axes = plt.subplots(1, 2 if both else 1, figsize=(10 if both else 5.5, 3.4), squeeze=False)
+    values = np.concatenate([comparison.model] + ([comparison.pca] if both else []))
+    positive = values[values > 0]
+    low, high = (positive.min(), positive.max()) if len(positive) else (1e-12, 1.0)
+    high = high if high > low else low * 10
+    bins = np.geomspace(low, high, 40)
+    hist = axes[0, 0]
+    hist.hist(np.clip(comparison.model, low, high), bins, alpha=0.6, label=kind)
+    if both:
+        hist.hist(np.clip(comparison.pca, low, high), bins, alpha=0.6, label=f"PCA-{comparison.dim}")
+        hist.legend(fontsize=8, frameon=False)
+    hist.set_xscale("log")
+    hist.set_xlabel("reconstruction error of a row (MSE, scaled units)")
+    hist.set_ylabel("rows")
+    hist.set_title("per-row errors")
+    if both:
+        ax = axes[0, 1]
+        ax.scatter(np.clip(comparison.pca, low, high), np.clip(comparison.model, low, high), s=4, alpha=0.5)
+        ax.plot([low, high], [low, high], color="grey", linewidth=1, linestyle="--")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(f"PCA-{comparison.dim} error")
+        ax.set_ylabel(f"{kind} error")
+        ax.set_title(f"each row: below the line, the {kind} does better")
+    return png_uri(fig)
+
+
+def map_figure(Z: np.ndarray, labels: np.ndarray | None, worst: np.ndarray, worst_names: list[str], title: str) -> str:
+    from .plotting import plot_map
+
+    fig, ax = _plt().subplots(figsize=(7.5, 6.2))
+    plot_map(ax, Z, labels, title, worst, worst_names)
+    return png_uri(fig)
+
+
+def images_figure(X: np.ndarray, X_hat: np.ndarray, shape: tuple[int, ...], limits: tuple[float, float],
+                  names: list[str]) -> str:
+    """Originals above reconstructions, each column named by its row."""
+    from .plotting import plot_reconstructions
+
+    originals, display = pictures(X, shape, limits)
+    decoded, _ = pictures(X_hat, shape, limits)
+    n = len(X)
+    fig, axes = _plt().subplots(2, n, figsize=(1.05 * max(n, 4), 2.5), squeeze=False)
+    plot_reconstructions(axes, originals, decoded, display, limits if len(display) == 2 else None)
+    for ax, name in zip(axes[1], names):
+        ax.set_xlabel(name)
+        ax.axis("on")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.xaxis.label.set_fontsize(7)
+    return png_uri(fig)
+
+
+def _plt():
+    from .plotting import _pyplot
+
+    return _pyplot()
+
+
+# -- HTML ----------------------------------------------------------------------------------------
+
+def key_value_table(items: dict[str, Any], per_column: int = 12) -> str:
+    """Keys and values, as ``inspect`` names them (no trailing underscore), in side-by-side tables of
+    ``per_column`` rows, so that thirty parameters do not make a long thin column."""
+    rows = [f"<tr><th>{esc(key.rstrip('_'))}</th><td>{esc(number(value))}</td></tr>" for key, value in items.items()]
+    tables = ["<table>" + "".join(rows[i:i + per_column]) + "</table>" for i in range(0, len(rows), per_column)]
+    return f'<div class="columns">{"".join(tables)}</div>'
+
+
+def data_table(headers: list[str], rows: list[list[Any]], numeric: set[int]) -> str:
+    def cell(tag: str, i: int, value: Any) -> str:
+        return f'<{tag}{" class=num" if i in numeric else ""}>{esc(number(value))}</{tag}>'
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(headers))
+    body = "".join("<tr>" + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def figure(uri: str, alt: str, caption: str) -> str:
+    """An image (a data URI) with its caption; ``caption`` is HTML already escaped."""
+    return f'<figure><img src="{esc(uri)}" alt="{esc(alt)}"><figcaption>{caption}</figcaption></figure>'
+
+
+def section(anchor: str, title: str, body: str) -> str:
+    return f'<section id="{anchor}"><h2>{esc(title)}</h2>{body}</section>'
+
+
+def model_section(description: dict[str, Any]) -> str:
+    columns = description.get("input_columns") or []
+    shown = ", ".join(f"<code>{esc(c)}</code>" for c in columns[:N_COLUMNS_SHOWN])
+    more = f", ... ({len(columns)} in all)" if len(columns) > N_COLUMNS_SHOWN else ""
+    settings = {k: v for k, v in (description.get("input_settings") or {}).items() if v is not None}
+    body = (f"<p>{esc(description['kind'])} model, {esc(description['n_features_in'])} input columns, "
+            f"{esc(description['n_parameters'])} weights.</p>")
+    if columns:
+        body += f"<p>Input columns: {shown}{more}</p>"
+    body += f"<h3>Parameters</h3>{key_value_table(description['params'])}"
+    body += '<div class="columns">'
+    if description.get("training"):
+        body += f"<div><h3>Training</h3>{key_value_table(description['training'])}</div>"
+    if settings:
+        body += f"<div><h3>How the data was read</h3>{key_value_table(settings)}</div>"
+    body += f"<div><h3>Versions</h3>{key_value_table(description['versions'])}</div></div>"
+    return section("model", "Model", body)
+
+
+def training_section(model: Any) -> str:
+    uri = training_figure(model)
+    if uri is None:
+        return section("training", "Training curve",
+                       '<p class="note">This model has no training curve: PCA is fitted in closed form.</p>')
+    caption = ("Mean training loss of each epoch (penalties and input noise included)")
+    if getattr(model, "validation_scores_", None):
+        caption += "; the validation loss is the reconstruction loss on the rows held out for early stopping"
+    if getattr(model, "decoder_loss_curve_", None):
+        caption += ("; with the neighbour term the encoder is trained first, then the decoder on the frozen codes")
+    if getattr(model, "kept_initial_weights_", None):
+        caption += "; no epoch beat PCA's start on the validation rows, so the model keeps PCA's solution"
+    return section("training", "Training curve", figure(uri, "training loss per epoch", esc(caption) + "."))
+
+
+def error_section(comparison: ErrorComparison, kind: str, which_rows: str) -> str:
+    model, pca, dim = comparison.model, comparison.pca, comparison.dim
+    stats = [("mean", np.mean), ("median", np.median), ("90th percentile", lambda e: np.percentile(e, 90)),
+             ("largest", np.max)]
+    headers = ["", kind] + ([f"PCA-{dim}"] if pca is not None else [])
+    rows = [[name, f(model)] + ([f(pca)] if pca is not None else []) for name, f in stats]
+    body = (f"<p>Per-row reconstruction error (mean squared error over the columns, in the model's scaled "
+            f"units) on {which_rows}.</p>")
+    if pca is None:
+        body += f'<p class="note">No comparison with PCA: {esc(comparison.why_no_pca)}.</p>'
+    else:
+        mean_model, mean_pca = float(np.mean(model)), float(np.mean(pca))
+        verdict = (f"{mean_pca / mean_model:.2f}x lower than PCA's" if 0 < mean_model <= mean_pca
+                   else "higher than PCA's: PCA is better on these rows")
+        body += (f"<p>PCA-{dim} is fitted on these same rows, with the model's scaling "
+                 f"(<code>{esc(comparison.scaling)}</code>), so its error is in-sample: the lowest "
+                 f"a linear code of {dim} dimensions can reach on them. The {esc(kind)}'s mean error is "
+                 f"<b>{esc(verdict)}</b>, and lower than PCA's on {np.mean(model < pca):.0%} of the rows.</p>")
+    body += data_table(headers, rows, numeric={1, 2})
+    body += figure(error_figure(comparison, kind), "per-row reconstruction errors",
+                   "Per-row errors on a log scale" + (f", the {esc(kind)} against PCA-{dim}." if pca is not None else "."))
+    return section("error", "Reconstruction error against PCA", body)
+
+
+def map_caption(dim: int, label_name: str | None, which_rows: str, n_ringed: int) -> str:
+    axes = {1: "the 1-D code along x (y is 0)", 2: "the model's two codes"}.get(
+        dim, f"the first two principal components of the {dim} codes (a PCA of the codes, for the picture only)")
+    colour = (f"coloured by the label column <code>{esc(label_name)}</code>" if label_name
+              else "one colour: give <code>--label-column</code> to colour the points by a column")
+    text = f"Each point is a row of {which_rows}; the axes are {axes}; {colour}."
+    if n_ringed:
+        text += f" Red rings mark the {n_ringed} most anomalous rows listed below, named by id or file row."
+    return text + " Black triangles, if any, are far rows drawn on the edge of the view."
+
+
+def anomalies_section(top: Any, n_read: int, n_encodable: int, labels: list[Any] | None, label_name: str | None,
+                      median_error: float) -> str:
+    id_name = next((c for c in top.columns if c not in ("row", "reconstruction_error")), None)
+    headers = ["rank", "file row"] + ([id_name] if id_name else []) + ([label_name] if labels is not None else [])
+    headers += ["reconstruction error", "times the median row's"]
+    rows = []
+    for rank, (_, record) in enumerate(top.iterrows(), start=1):
+        row = [rank, int(record["row"])] + ([record[id_name]] if id_name else [])
+        row += [labels[rank - 1]] if labels is not None else []
+        error = float(record["reconstruction_error"])
+        rows += [row + [error, f"{error / median_error:.1f}" if median_error > 0 else "-"]]
+    numeric = {0, 1, len(headers) - 2, len(headers) - 1}
+    unscored = f" ({n_read - n_encodable} rows with missing values are not scored)" if n_encodable < n_read else ""
+    body = (f"<p>The {len(top)} rows of the file's {n_read} with the largest reconstruction error, largest first"
+            f"{unscored}: the rows least like the training data, as <code>aereduce score --top</code> lists them. "
+            "File rows count the header line, as editors number lines.</p>")
+    return section("anomalies", "Most anomalous rows", body + data_table(headers, rows, numeric))
+
+
+def page(title: str, summary: str, sections: list[str], notes: list[str]) -> str:
+    from ._version import __version__
+
+    nav = "".join(f'<a href="#{anchor}">{name}</a>' for anchor, name in
+                  (("model", "Model"), ("training", "Training"), ("error", "Error against PCA"), ("map", "Map"),
+                   ("images", "Reconstructions"), ("anomalies", "Anomalies"))
+                  if any(s.startswith(f'<section id="{anchor}"') for s in sections))
+    note_html = "".join(f'<p class="note">Note: {esc(n)}</p>' for n in notes)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{esc(title)}</title><style>{STYLE}</style></head>\n<body>"
+            f"<h1>{esc(title)}</h1>{summary}{note_html}<nav>{nav}</nav>\n" + "\n".join(sections) +
+            f"\n<footer>Written by aereduce {esc(__version__)}. This page is one file: its pictures are inside it, "
+            "and it runs no script.</footer></body></html>\n")
+
+
+# -- the use case --------------------------------------------------------------------------------
+
+def describe_rows(rows: ModelRows, data: str) -> str:
+    """Which rows the error and the map are computed on, in words (HTML)."""
+    n_encodable, n_drawn = len(rows.table.X), len(rows.drawn)
+    text = f"the {n_encodable} rows of <code>{esc(data)}</code>"
+    if n_encodable < rows.n_read:
+        text += f" that could be encoded (of {rows.n_read} read; the others have missing values)"
+    if n_drawn < n_encodable:
+        text = f"a seeded random {n_drawn} of " + text
+    return text
+
+
+def top_rows_in(table: Table, top_rows: np.ndarray) -> np.ndarray:
+    """Indices into ``table`` of the file rows ``top_rows`` (-1 where the table lacks one)."""
+    where = {int(r): i for i, r in enumerate(table.row_numbers)}
+    return np.array([where.get(int(r), -1) for r in top_rows], dtype=np.int64)
+
+
+def row_names(table: Table, indices: np.ndarray) -> list[str]:
+    return [f"row {table.row_numbers[i]}" if table.ids is None else str(table.ids[i]) for i in indices]
+
+
+def images_section(model: Any, table: Table, drawn: np.ndarray, shape: tuple[int, ...], top_index: np.ndarray) -> str:
+    first = drawn[:N_IMAGES]
+    worst = top_index[top_index >= 0][:N_IMAGES]
+    shown = np.concatenate([first, worst])
+    X = table.X[shown]
+    X_hat = np.asarray(model.inverse_transform(model.transform(table.features().iloc[shown])))
+    limits = (float(np.min(X)), float(np.max(X)))
+    channels = "" if shape[0] in (1, 3) else f" (the first of {shape[0]} channels shown)"
+    body = (f"<p>Rows read as {'x'.join(map(str, shape))} images (channels x height x width){esc(channels)}: originals "
+            "above their reconstructions, on one grey scale (the originals' range).</p>")
+    body += figure(images_figure(X[:len(first)], X_hat[:len(first)], shape, limits, row_names(table, first)),
+                   "first rows: originals and reconstructions", "The first rows of the data.")
+    if len(worst):
+        body += figure(images_figure(X[len(first):], X_hat[len(first):], shape, limits, row_names(table, worst)),
+                       "most anomalous rows: originals and reconstructions",
+                       "The most anomalous rows (the table below), worst first.")
+    return section("images", "Reconstructions", body)
+
+
+def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape: tuple[int, ...] | None = None,
+                  max_rows: int = 20_000, n_top: int = 10, seed: int = 0) -> tuple[str, list[str]]:
+    """The report page for MODEL on DATA, and notes for the user.
+
+    The error against PCA and the map use DATA's encodable rows (a seeded random ``max_rows``
+    of them beyond that); the most anomalous rows are searched among all of them.
+    """
+    from ._persistence import describe_model
+
+    model = load_model(model_path)
+    shape = image_shape_of(model, image_shape)
+    rows = model_rows(model, data, read, max_rows, seed)
+    description = describe_model(model_path)
+    kind = description["kind"]
+    drawn = rows.drawn_table()
+    X = drawn.features()
+    which = describe_rows(rows, data)
+    comparison = compare_with_pca(model, X, kind)
+    top, _ = top_scores(model_path, data, read, n_top)
+    top_index = top_rows_in(rows.table, top["row"].to_numpy())
+    ringed = top_rows_in(drawn, top["row"].to_numpy())
+    ringed = ringed[ringed >= 0]
+    Z = np.asarray(model.transform(X))
+    sections = [model_section(description), training_section(model), error_section(comparison, kind, which)]
+    map_uri = map_figure(Z, drawn.labels, ringed, row_names(drawn, ringed), f"{kind}: 2-D map")
+    sections.append(section("map", "2-D map", figure(map_uri, "2-D map of the codes",
+                                                     map_caption(Z.shape[1], drawn.label_name, which, len(ringed)))))
+    if shape is not None:
+        sections.append(images_section(model, rows.table, rows.drawn, shape, top_index))
+    labels = None if rows.table.labels is None else [rows.table.labels[i] if i >= 0 else "" for i in top_index]
+    sections.append(anomalies_section(top, rows.n_read, len(rows.table.X), labels, rows.table.label_name, float(np.median(comparison.model))))
+    summary = (f"<p>Model <code>{esc(model_path)}</code> ({esc(kind)}, {comparison.dim} dimensions, "
+               f"{esc(description['n_features_in'])} input columns) on <code>{esc(data)}</code>: "
+               f"{rows.n_read} rows read.</p>")
+    title = f"aereduce report: {Path(model_path).name} on {Path(data).name}"
+    return page(title, summary, sections, rows.notes), rows.notes
+
+
+def write_report(model_path: str, data: str, output: str, read: ReadOptions | None = None, *,
+                 image_shape: tuple[int, ...] | None = None, max_rows: int = 20_000, n_top: int = 10,
+                 seed: int = 0) -> list[str]:
+    """Write :func:`render_report`'s page to ``output`` atomically; returns notes for the user.
+
+    Examples
+    --------
+    >>> write_report("model.aer", "data.csv", "report.html")  # doctest: +SKIP
+    []
+    """
+    inputs = [data, model_path]
+    check_output(output, inputs=inputs)  # before the work, so a bad -o fails at once
+    text, notes = render_report(model_path, data, read or ReadOptions(), image_shape=image_shape,
+                                max_rows=max_rows, n_top=n_top, seed=seed)
+    with atomic_output(output, inputs=inputs) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    return notes

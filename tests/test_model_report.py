@@ -1,0 +1,187 @@
+"""``aereduce report``: one self-contained HTML page (aereduce/report.py), checked as text and in a
+headless browser when one is installed."""
+
+import base64
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from aereduce.cli import main
+
+FAST = ["--epochs", "5", "--seed", "0"]
+HOSTILE = "<script>alert(1)</script>"
+BROWSER = "/usr/bin/chromium"
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+class Page(HTMLParser):
+    """The tags, attributes and text of a page."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.tags, self.text = [], []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    def all(self, tag):
+        return [attrs for t, attrs in self.tags if t == tag]
+
+    def words(self):
+        """The page's text, white space collapsed."""
+        return re.sub(r"\s+", " ", " ".join(self.text))
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    """A user's CSV: an id column, a label column named to break out of HTML, three clusters, one odd row,
+    and images: 16 columns read as 4x4 pictures."""
+    rng = np.random.default_rng(0)
+    n = 90
+    kind = np.repeat(["a", "b", "c"], n // 3)
+    X = rng.normal(size=(n, 16)) * 0.1 + np.repeat(rng.normal(size=(3, 16)), n // 3, axis=0)
+    X[41] += 8  # the anomaly: row 43 of the file, counting the header
+    frame = pd.DataFrame(X, columns=[f"p{i}" for i in range(16)])
+    frame.insert(0, "id", [f"r{i}" for i in range(n)])
+    frame[HOSTILE] = kind
+    folder = tmp_path_factory.mktemp("report")
+    path = folder / "data.csv"
+    frame.to_csv(path, index=False)
+    model = folder / "m.aer"
+    result = invoke("fit", path, "--dim", "3", "--id-column", "id", "--label-column", HOSTILE, "-o", model, *FAST)
+    assert result.exit_code == 0, result.output
+    return path, model
+
+
+@pytest.fixture(scope="module")
+def report(table):
+    path, model = table
+    out = path.parent / "report.html"
+    result = invoke("report", model, path, "--image-shape", "4x4", "-o", out)
+    assert result.exit_code == 0, result.output
+    return out, result
+
+
+def test_report_is_one_self_contained_page(report):
+    out, result = report
+    assert result.stdout == ""
+    assert result.stderr == f"wrote {out}\n"
+    text = out.read_text(encoding="utf-8")
+    page = Page(text)
+    assert text.startswith("<!DOCTYPE html>")
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:|//)""", text, re.IGNORECASE)
+    assert page.all("script") == [] and page.all("link") == [] and page.all("iframe") == []
+    images = page.all("img")
+    assert len(images) == 5  # training curve, errors, map, first rows, anomalous rows
+    for image in images:
+        assert image["src"].startswith("data:image/png;base64,")
+        assert base64.b64decode(image["src"].split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+        assert image["alt"]
+    assert all(href.startswith("#") for href in (a["href"] for a in page.all("a")))
+    sections = [attrs["id"] for attrs in page.all("section")]
+    assert sections == ["model", "training", "error", "map", "images", "anomalies"]
+
+
+def test_report_escapes_names_from_the_file(report):
+    text = report[0].read_text(encoding="utf-8")
+    assert HOSTILE not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text  # the label column, named in the map's caption
+    assert "<script" not in text.lower()
+
+
+def test_report_sections_hold_the_model_and_the_rows(report):
+    text = Page(report[0].read_text(encoding="utf-8")).words()
+    assert "autoencoder model, 16 input columns" in text
+    assert "hidden_layer_sizes" in text and "n_iter_" in text
+    assert "PCA-3 is fitted on these same rows" in text and "the 90 rows of" in text
+    assert "first two principal components of the 3 codes" in text
+    # The odd row leads the anomalies, by file row (header counted) and id, with its label.
+    anomalies = text[text.index("Most anomalous rows"):]
+    assert re.search(r"1\s*43\s*r41\s*[abc]\s", anomalies)
+
+
+def test_report_without_labels_images_or_pca(tmp_path):
+    rng = np.random.default_rng(1)
+    data = tmp_path / "plain.csv"
+    pd.DataFrame(rng.normal(size=(30, 4)), columns=list("wxyz")).to_csv(data, index=False)
+    model = tmp_path / "pca.aer"
+    assert invoke("fit", data, "--dim", "2", "--method", "pca", "-o", model).exit_code == 0
+    out = tmp_path / "r.html"
+    result = invoke("report", model, data, "-o", out)
+    assert result.exit_code == 0, result.output
+    page = Page(out.read_text(encoding="utf-8"))
+    text = page.words()
+    assert [attrs["id"] for attrs in page.all("section")] == ["model", "training", "error", "map", "anomalies"]
+    assert "no training curve" in text and "the model is PCA itself" in text and "the model's two codes" in text
+    assert "give --label-column to colour" in text
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--image-shape", "5x5"], "Error: --image-shape 1x5x5 has 25 values, but the model's rows have 16 columns\n"),
+    (["--label-column", "nope"], "Error: {data}: no column 'nope' for --label-column; columns are id, p0, p1, p2, "),
+])
+def test_report_bad_input_is_one_line(table, tmp_path, args, message):
+    data, model = table
+    out = tmp_path / "r.html"
+    result = invoke("report", model, data, "-o", out, *args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(message.format(data=data)) and result.stderr.count("\n") == 1
+    assert not out.exists()
+
+
+def test_report_refuses_to_overwrite_its_input(table):
+    data, model = table
+    result = invoke("report", model, data, "-o", data)
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "input" in result.stderr
+
+
+def screenshot(page, folder):
+    """Chromium's screenshot of ``page``, as an (height, width, 3) array."""
+    shot = folder / f"{page.stem}.png"
+    command = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync",
+               f"--user-data-dir={folder / 'profile'}", f"--screenshot={shot}", "--window-size=1200,3000",
+               page.resolve().as_uri()]
+    subprocess.run(command, check=True, capture_output=True, timeout=120)
+    return pytest.importorskip("matplotlib.image").imread(shot)[..., :3]
+
+
+def test_report_renders_in_a_headless_browser(report, tmp_path):
+    if shutil.which(BROWSER) is None:
+        pytest.skip("no headless browser: install Debian's chromium (apt-get install -y chromium) to render the page")
+    page = report[0]
+    # The same page with its pictures taken out: what the browser shows if it cannot decode them.
+    bare = tmp_path / "bare.html"
+    bare.write_text(re.sub(r'src="data:image/png;base64,[^"]*"', 'src=""', page.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    pixels, bare_pixels = screenshot(page, tmp_path), screenshot(bare, tmp_path)
+    assert pixels.shape[:2] == (3000, 1200)
+
+    def coloured(rgb):
+        return float(np.mean((rgb.max(axis=2) - rgb.min(axis=2)) > 0.2))
+
+    # The figures' colours (map classes, histograms, curves) are on the page, far beyond its blue links.
+    assert coloured(pixels) > 4 * coloured(bare_pixels) + 0.001
+
+
+def test_report_without_matplotlib_says_how_to_install_it(table, tmp_path, monkeypatch):
+    data, model = table
+    monkeypatch.setitem(__import__("sys").modules, "matplotlib", None)  # `import matplotlib` now fails
+    out = tmp_path / "r.html"
+    result = invoke("report", model, data, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr == "Error: plotting needs matplotlib: pip install 'aereduce[plot]'\n"
+    assert not out.exists()
