@@ -73,6 +73,20 @@ def picture_options(f: Callable) -> Callable:
                         help="Rows are images of this shape (e.g. 28x28): adds originals against reconstructions.")(f)
 
 
+def parse_sequence_shape(ctx, param, value: str | None) -> tuple[int, int] | None:
+    """``TIME_STEPSxFEATURES`` (or ``TIME_STEPS`` for one feature) -> (time_steps, features)."""
+    if not value:
+        return None
+    try:
+        shape = tuple(int(v) for v in value.lower().replace(",", "x").split("x"))
+    except ValueError:
+        shape = ()
+    shape = (*shape, 1) if len(shape) == 1 else shape
+    if len(shape) != 2 or min(shape) < 1:
+        raise click.BadParameter(f"{value!r} is not a sequence shape like 50x1 (time steps x features) or 50")
+    return shape
+
+
 def parse_layers(ctx, param, value: str | None):
     if value is None:
         return None
@@ -135,6 +149,7 @@ AE_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("--beta", "beta", "", {}),
     ("--pretrain", "pretrain", "", {"is_flag": True}),
     ("--conv", "input_shape", "Convolutional model for image rows, e.g. 28x28.", {"callback": parse_shape}),
+    ("--recurrent-units", "recurrent_units", "", {}),
     ("--early-stopping", "early_stopping", "Always stop when a 10% validation split stops improving "
      "(default: on for 50-20,000 rows).", {"is_flag": True}),
     ("--device", "device", "cpu, cuda, cuda:N, mps or auto.", {"callback": _check_device}),
@@ -149,6 +164,10 @@ def model_options(f: Callable) -> Callable:
                      help="Autoencoder, or a baseline through the same interface."),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same output."),
     ]
+    # The recurrent model reads rows by the same input_shape as --conv, so its option is mapped in ae_params.
+    options.append(click.option("--recurrent", "sequence_shape", callback=parse_sequence_shape,
+                                help="Recurrent (GRU) model for sequence rows, time-major, e.g. 50x1 "
+                                     "(time steps x features)."))
     for flag, name, help_text, extra in AE_OPTIONS:
         default = AUTOENCODER_PARAMS[name].default
         settings = {"type": click_type(name), "help": help_text or AUTOENCODER_PARAMS[name].help,
@@ -165,7 +184,13 @@ def model_options(f: Callable) -> Callable:
 def ae_params(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The autoencoder parameters given on the command line (a flag left off keeps the default)."""
     values = {name: kwargs.pop(name) for _, name, _, _ in AE_OPTIONS}
-    return {name: value for name, value in values.items() if value is not None and value is not False}
+    params = {name: value for name, value in values.items() if value is not None and value is not False}
+    sequence_shape = kwargs.pop("sequence_shape", None)
+    if sequence_shape is not None:
+        if "input_shape" in params:
+            raise click.UsageError("--conv and --recurrent exclude each other: a row is an image or a sequence")
+        params.update(input_shape=sequence_shape, architecture="recurrent")
+    return params
 
 
 def info(message: str) -> None:

@@ -7,12 +7,16 @@ drives it.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from ._resolve import model_architecture
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -33,8 +37,11 @@ class AutoencoderConfig:
     output_activation: str = "identity"  # the decoder returns pre-activation values; see Autoencoder.output
     tied_weights: bool = False
     variational: bool = False
-    input_shape: tuple[int, ...] | None = None  # (channels, height, width): convolutional model
+    # "mlp", "conv" or "recurrent"; "auto" chooses by input_shape (_resolve.model_architecture)
+    architecture: str = "auto"
+    input_shape: tuple[int, ...] | None = None  # (channels, height, width): conv; (time_steps, features): recurrent
     conv_channels: tuple[int, ...] = field(default_factory=lambda: (32, 64))
+    recurrent_units: int = 64
     linear_skip: bool = False  # a linear path beside the MLP, so the model can start at PCA's solution
     # A fixed linear projection (PCA's first axes, set in fit) in front of the MLP encoder; 0: none.
     input_projection: int = 0
@@ -190,15 +197,70 @@ class ConvDecoder(nn.Module):
         return h[:, :, :height, :width].reshape(z.shape[0], -1)
 
 
+def _float32(x: torch.Tensor) -> contextlib.AbstractContextManager:
+    """Autocast off: the GRUs run in float32 under mixed precision too (torch has no bfloat16 GRU
+    on the CPU, and their inputs would otherwise arrive in mixed dtypes)."""
+    return torch.autocast(device_type=x.device.type, enabled=False)
+
+
+class RecurrentEncoder(nn.Module):
+    """Sequence rows (time-major: ``time_steps * features`` values) -> GRU -> last hidden state -> code."""
+
+    def __init__(self, cfg: AutoencoderConfig):
+        super().__init__()
+        assert cfg.input_shape is not None and len(cfg.input_shape) == 2
+        self.input_shape = tuple(cfg.input_shape)
+        units = cfg.recurrent_units
+        self.gru = nn.GRU(self.input_shape[1], units, batch_first=True)
+        self.mean = nn.Linear(units, cfg.n_components)
+        self.log_var = nn.Linear(units, cfg.n_components) if cfg.variational else None
+        self.code_activation = ACTIVATIONS[cfg.code_activation]()
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        with _float32(x):
+            _, last = self.gru(x.float().reshape(-1, *self.input_shape))
+        h = last[0]
+        log_var = self.log_var(h) if self.log_var is not None else None
+        return self.code_activation(self.mean(h)), log_var
+
+
+class RecurrentDecoder(nn.Module):
+    """Code -> GRU started from a state made of the code and fed the code at every step -> one
+    output per step: the whole sequence at once (not step by step on its own outputs), so that
+    training and decoding run the same computation."""
+
+    def __init__(self, cfg: AutoencoderConfig):
+        super().__init__()
+        assert cfg.input_shape is not None and len(cfg.input_shape) == 2
+        self.input_shape = tuple(cfg.input_shape)
+        units = cfg.recurrent_units
+        self.initial = nn.Linear(cfg.n_components, units)
+        self.gru = nn.GRU(cfg.n_components, units, batch_first=True)
+        self.out = nn.Linear(units, self.input_shape[1])
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        time_steps = self.input_shape[0]
+        with _float32(z):
+            z = z.float()
+            h0 = torch.tanh(self.initial(z)).unsqueeze(0)
+            h, _ = self.gru(z.unsqueeze(1).expand(-1, time_steps, -1), h0)
+            return self.out(h).reshape(z.shape[0], -1)
+
+
 class Autoencoder(nn.Module):
     """Encoder and decoder, built from an :class:`AutoencoderConfig`."""
 
     def __init__(self, cfg: AutoencoderConfig):
         super().__init__()
+        architecture, shape = model_architecture(cfg.architecture, cfg.input_shape)
+        cfg = dataclasses.replace(cfg, architecture=architecture, input_shape=shape)
         self.cfg = cfg
-        if cfg.input_shape is not None:
+        if architecture == "conv":
             self.encoder: nn.Module = ConvEncoder(cfg)
             self.decoder: nn.Module = ConvDecoder(cfg)
+        elif architecture == "recurrent":
+            self.encoder = RecurrentEncoder(cfg)
+            self.decoder = RecurrentDecoder(cfg)
         else:
             self.encoder = MLPEncoder(cfg)
             self.decoder = TiedDecoder(cfg) if cfg.tied_weights else MLPDecoder(cfg)

@@ -7,7 +7,7 @@ loading and ``inspect`` serialise it field by field, so its fields are the one l
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
@@ -99,13 +99,44 @@ def _hidden_layer_sizes(params: Mapping[str, Any], n_samples: int, n_features: i
     return tuple(int(s) for s in sizes)
 
 
+# The networks ``architecture`` chooses among, and the ``input_shape`` each reads a row as.
+ARCHITECTURE_SHAPES = {"conv": "(channels, height, width)", "recurrent": "(time_steps, features)"}
+
+
+def model_architecture(architecture: str, input_shape: Sequence[int] | None) -> tuple[str, tuple[int, ...] | None]:
+    """The network that ``architecture`` and ``input_shape`` choose, and the shape it reads each row as.
+
+    ``"auto"``: the convolutional model for a 3-tuple (channels, height, width), the recurrent
+    model for a 2-tuple (time_steps, features), the multilayer perceptron without a shape. The
+    rule leaves every model of release 0.1 as it was (its ``input_shape`` was a 3-tuple or None).
+    ``architecture="conv"`` also takes (height, width), as one channel.
+    """
+    shape = None if input_shape is None else tuple(int(s) for s in input_shape)
+    if architecture == "auto":
+        architecture = "mlp" if shape is None else {2: "recurrent"}.get(len(shape), "conv")
+    if architecture == "mlp":
+        if shape is not None:
+            raise OptionError(f"architecture='mlp' reads flat rows, so input_shape={input_shape!r} has no use: "
+                              "leave input_shape=None, or use architecture='conv' or 'recurrent'")
+        return "mlp", None
+    if shape is None:
+        raise OptionError(f"architecture={architecture!r} needs input_shape={ARCHITECTURE_SHAPES[architecture]}")
+    if architecture == "conv" and len(shape) == 2:
+        shape = (1, *shape)
+    if len(shape) != ARCHITECTURE_SHAPES[architecture].count(",") + 1 or min(shape) < 1:
+        raise OptionError(f"input_shape={input_shape!r} must be {ARCHITECTURE_SHAPES['conv']} for the convolutional "
+                          f"model or {ARCHITECTURE_SHAPES['recurrent']} for the recurrent one, of positive sizes")
+    return architecture, shape
+
+
 def _check_input_shape(params: Mapping[str, Any], n_features: int) -> None:
-    if params["input_shape"] is None:
+    architecture, shape = model_architecture(params["architecture"], params["input_shape"])
+    if shape is None:
         return
-    shape = tuple(int(s) for s in params["input_shape"])
-    if len(shape) != 3 or math.prod(shape) != n_features:
-        raise OptionError(f"input_shape={params['input_shape']!r} must be (channels, height, width) with "
-                          f"channels*height*width equal to the {n_features} features of X")
+    if math.prod(shape) != n_features:
+        product = "*".join(ARCHITECTURE_SHAPES[architecture].strip("()").split(", "))
+        raise OptionError(f"input_shape={params['input_shape']!r} must be {ARCHITECTURE_SHAPES[architecture]} with "
+                          f"{product} equal to the {n_features} features of X")
     if params["tied_weights"] or params["pretrain"]:
         raise OptionError("tied_weights and pretrain need the multilayer perceptron (input_shape=None)")
 

@@ -118,12 +118,25 @@ def fit(data: str, output: str | None, holdout: float, dim: int, method: str, se
         info(line)
 
 
+def model_on_data(f: Callable) -> Callable:
+    """MODEL and DATA arguments, DATA's read options and -o: a command that applies a saved model to a table."""
+    f = click.option("-o", "--output", help="Output file; the format follows the suffix ('-' for stdout).")(global_options(f))
+    return click.argument("model")(click.argument("data")(data_options(f)))
+
+
+def stream_rows(model: str, data: str, output: str | None, kwargs: dict[str, Any], compute: str, suffix: str) -> None:
+    """Write ``usecases.<compute>`` of each row of DATA (default: beside it, named ``*.<suffix>.*``) and say so."""
+    from . import usecases
+    from .tables import default_output
+
+    output = output or default_output(data, suffix)
+    rows, notes = usecases.stream_file(model, data, output, read_options(kwargs), getattr(usecases, compute))
+    for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
+        info(line)
+
+
 @main.command()
-@click.argument("model")
-@click.argument("data")
-@data_options
-@click.option("-o", "--output", help="Output file; the format follows the suffix ('-' for stdout).")
-@global_options
+@model_on_data
 def transform(model: str, data: str, output: str | None, **kwargs: Any) -> None:
     """Encode the rows of DATA with MODEL (streamed in chunks).
 
@@ -131,13 +144,7 @@ def transform(model: str, data: str, output: str | None, **kwargs: Any) -> None:
     Example:
       aereduce transform model.aer new.csv -o codes.csv
     """
-    from .tables import default_output
-    from .usecases import codes, stream_file
-
-    output = output or default_output(data, "codes")
-    rows, notes = stream_file(model, data, output, read_options(kwargs), codes)
-    for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
-        info(line)
+    stream_rows(model, data, output, kwargs, "codes", "codes")
 
 
 @main.command("inverse-transform")
@@ -358,6 +365,44 @@ def datasets_export(name: str, split: str, data_home: str | None, rows: int | No
 
     n = export_dataset(name, split, data_home, rows, output)
     info(f"wrote {n} rows to {output}")
+
+
+@main.command()
+@model_on_data
+def denoise(model: str, data: str, output: str | None, **kwargs: Any) -> None:
+    """Clean the rows of DATA: each row decoded from its code, in DATA's columns and units.
+
+    Best with a model fitted with --noise (a denoising autoencoder); PCA models work too.
+
+    \b
+    Example:
+      aereduce fit train.csv --dim 32 --noise gaussian --noise-level 0.3 -o dae.aer
+      aereduce denoise dae.aer noisy.csv -o clean.csv
+    """
+    stream_rows(model, data, output, kwargs, "reconstructions", "denoised")
+
+
+@main.command()
+@click.argument("model")
+@click.option("-n", "--n-samples", type=click.IntRange(min=1), default=64, show_default=True, help="Rows to generate.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same rows.")
+@click.option("--image-shape", callback=parse_shape,
+              help="Draw the rows as images of this shape (e.g. 28x28) in a grid: -o a .png, .svg or .pdf.")
+@click.option("-o", "--output", default="-", show_default=True,
+              help="Table in the model's columns (the format follows the suffix), or a picture.")
+@global_options
+def sample(model: str, n_samples: int, seed: int, image_shape, output: str) -> None:
+    """Generate rows from a variational MODEL (fitted with --variational).
+
+    \b
+    Example:
+      aereduce sample vae.aer -n 64 -o samples.csv
+      aereduce sample vae.aer -n 64 --image-shape 28x28 -o grid.png
+    """
+    from .usecases import sample_file
+
+    sample_file(model, output, n_samples, seed, image_shape)
+    info(f"wrote {n_samples} samples to {_where(output)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _persistence
 from ._params import AUTOENCODER_PARAMS, Param
-from ._resolve import NEIGHBOUR_PROJECTION, ResolvedOptions, resolve_options
+from ._resolve import NEIGHBOUR_PROJECTION, ResolvedOptions, model_architecture, resolve_options
 from ._scaling import Scaler
 from .errors import InputError, OptionError
 
@@ -59,7 +59,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     estimator: a deep or shallow, under- or overcomplete code; tied weights; L2
     weight decay; sparse (L1 or KL) codes; denoising (masking or Gaussian noise);
     a contractive penalty; a variational code; greedy layer-wise pretraining; and
-    a convolutional encoder and decoder for image rows.
+    a convolutional encoder and decoder for image rows; a recurrent (GRU) encoder and
+    decoder for sequence rows.
 
     Parameters
     ----------
@@ -168,11 +169,23 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         end-to-end fine-tuning (stacked autoencoder).
     pretrain_iter : int, default=5
         Epochs of each pretraining stage.
+    architecture : {"auto", "mlp", "conv", "recurrent"}, default="auto"
+        The network: a multilayer perceptron, a convolutional model for image rows, or a
+        recurrent (GRU) model for sequence rows. ``"auto"`` chooses by ``input_shape``:
+        ``"conv"`` for 3 numbers, ``"recurrent"`` for 2, ``"mlp"`` for None (models saved
+        before this parameter keep their network). ``"conv"`` also reads 2 numbers as
+        ``(height, width)`` of one channel.
     input_shape : None or tuple of int, default=None
-        ``(channels, height, width)`` of image rows, e.g. ``(1, 28, 28)`` for 784
-        pixel columns: uses a convolutional encoder and decoder.
+        How each row is read. ``(channels, height, width)`` of image rows, e.g.
+        ``(1, 28, 28)`` for 784 pixel columns: a convolutional encoder and decoder.
+        ``(time_steps, features)`` of sequence rows, time-major (column ``t * features + f``
+        holds feature ``f`` at step ``t``), e.g. ``(50, 1)`` for 50 readings of one signal:
+        a GRU encoder whose last state gives the code, and a GRU decoder that starts from
+        the code and is fed it at every step.
     conv_channels : tuple of int, default=(32, 64)
         Channels of the stride-2 convolutions of the convolutional model.
+    recurrent_units : int, default=64
+        Hidden units of the recurrent model's encoder and decoder GRUs.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling, noise and the validation split; the
         same value gives identical results on the CPU.
@@ -302,8 +315,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         beta=1.0,
         pretrain=False,
         pretrain_iter=5,
+        architecture="auto",
         input_shape=None,
         conv_channels=(32, 64),
+        recurrent_units=64,
         random_state=None,
         verbose=0,
         device="auto",
@@ -338,8 +353,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.beta = beta
         self.pretrain = pretrain
         self.pretrain_iter = pretrain_iter
+        self.architecture = architecture
         self.input_shape = input_shape
         self.conv_channels = conv_channels
+        self.recurrent_units = recurrent_units
         self.random_state = random_state
         self.verbose = verbose
         self.device = device
@@ -398,6 +415,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def _config(self):
         from ._model import AutoencoderConfig
 
+        architecture, input_shape = model_architecture(self.architecture, self.input_shape)
         return AutoencoderConfig(
             n_features=self.n_features_in_,
             n_components=self.n_components_,
@@ -407,8 +425,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             output_activation="logistic" if self.output_activation_ == "sigmoid" else "identity",
             tied_weights=bool(self.tied_weights),
             variational=bool(self.variational),
-            input_shape=None if self.input_shape is None else tuple(int(s) for s in self.input_shape),
+            architecture=architecture,
+            input_shape=input_shape,
             conv_channels=tuple(int(c) for c in self.conv_channels),
+            recurrent_units=int(self.recurrent_units),
             linear_skip=self.linear_skip_,
             # The neighbour term's encoder reads PCA's first axes; its decoder, standardised codes.
             input_projection=min(NEIGHBOUR_PROJECTION, self.n_features_in_) if self.neighbour_weight_ > 0 else 0,

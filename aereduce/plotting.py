@@ -5,20 +5,20 @@ matplotlib is imported lazily, with the Agg backend, so importing aereduce never
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
 from ._files import atomic_output
+from .errors import MissingDependencyError
 
 
 def _pyplot():
     try:
         import matplotlib
     except ImportError:
-        from .errors import MissingDependencyError
-
         raise MissingDependencyError("plotting needs matplotlib: pip install 'aereduce[plot]'") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -135,5 +135,36 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
         grid = top[1, :].subgridspec(2, n)
         axes = np.array([[fig.add_subplot(grid[r, c]) for c in range(n)] for r in range(2)])
         plot_reconstructions(axes, X[:n], X_hat[:n], image_shape)
+    save_figure(fig, path)
+    plt.close(fig)
+
+
+def image_mosaic(images: np.ndarray, image_shape: Sequence[int], pad: int = 1) -> np.ndarray:
+    """Images (one per row of ``images``, of ``(height, width)`` or ``(channels, height, width)``)
+    tiled in a near-square grid, scaled together to [0, 1], with white gaps: (H, W) or (H, W, C)."""
+    shape = tuple(image_shape) if len(image_shape) == 3 else (1, *image_shape)
+    channels, height, width = shape
+    n = len(images)
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    tiles = np.asarray(images, dtype=np.float64).reshape(n, *shape).transpose(0, 2, 3, 1)
+    low, high = float(tiles.min()), float(tiles.max())
+    tiles = (tiles - low) / (high - low) if high > low else np.zeros_like(tiles)
+    mosaic = np.ones((rows * (height + pad) + pad, cols * (width + pad) + pad, channels))
+    for i, tile in enumerate(tiles):
+        r, c = divmod(i, cols)
+        top, left = pad + r * (height + pad), pad + c * (width + pad)
+        mosaic[top : top + height, left : left + width] = tile
+    return mosaic[..., 0] if channels == 1 else mosaic
+
+
+def image_grid(path: str | os.PathLike, images: np.ndarray, image_shape: Sequence[int]) -> None:
+    """Save the images as one picture: a grid of them (see :func:`image_mosaic`), e.g. a model's samples."""
+    plt = _pyplot()
+    mosaic = image_mosaic(images, image_shape)
+    fig = plt.figure(figsize=(max(2.0, mosaic.shape[1] / 40), max(2.0, mosaic.shape[0] / 40)))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.imshow(mosaic, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.axis("off")
     save_figure(fig, path)
     plt.close(fig)

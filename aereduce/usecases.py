@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._files import check_output
-from .errors import InputError, TrainingError
+from .errors import InputError, OptionError, TrainingError
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import MissingValues, Table, TableWriter, format_of, iter_tables, output_frame, read_table, write_table
 
@@ -276,9 +276,15 @@ def errors(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
     return model.reconstruction_error(X)[:, None], ["reconstruction_error"]
 
 
+def reconstructions(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
+    """Each row decoded from its code, in the data's columns and units: a denoising autoencoder's
+    clean rows (a ``compute`` for :func:`stream_file`)."""
+    return model.inverse_transform(model.transform(X)), model_feature_names(model)
+
+
 def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
                 compute: Callable[[Any, Any], tuple[np.ndarray, list[str]]]) -> tuple[int, list[str]]:
-    """Apply ``compute`` (:func:`codes` or :func:`errors`) to DATA chunk by chunk, written atomically;
+    """Apply ``compute`` (:func:`codes`, :func:`errors` or :func:`reconstructions`) to DATA chunk by chunk, written atomically;
     returns the rows written and notes for the user."""
     check_output(output, inputs=[data, model_path])
     model = load_model(model_path)
@@ -499,3 +505,45 @@ def fetch_dataset(name: str, data_home: str | None, progress: Callable[[str, int
     for filename, digest in CHECKSUMS[name].items():
         read_idx(folder / filename, digest)
     return folder
+
+
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
+                image_shape: tuple[int, ...] | None = None) -> None:
+    """Write ``n_samples`` rows that a variational model generates (decoded draws from its prior) to
+    ``output``: a table in the model's input columns, or, for a .png, .svg or .pdf, a grid of images of
+    ``image_shape`` (default: a convolutional model's own). The same ``seed`` gives the same rows."""
+    check_output(output, inputs=[model_path])
+    model = load_model(model_path)
+    if not getattr(model, "variational", False):
+        what = "an autoencoder fitted without --variational" if hasattr(model, "variational") else "a PCA model"
+        raise OptionError(f"{model_path}: sample needs a variational autoencoder (fit one with --variational); "
+                          f"this is {what}")
+    picture = output != "-" and Path(output).suffix.lower() in IMAGE_SUFFIXES
+    if image_shape is not None and not picture:
+        raise OptionError(f"--image-shape draws the samples as a grid of images, but {output!r} is a table; "
+                          "give -o a .png, .svg or .pdf file")
+    if picture:
+        image_shape = image_shape or _image_shape_of(model)
+        if image_shape is None:
+            raise OptionError(f"{output}: say how each row is an image with --image-shape, e.g. 28x28")
+        if int(np.prod(image_shape)) != model.n_features_in_ or image_shape[0] not in (1, 3):
+            raise OptionError(f"--image-shape {'x'.join(map(str, image_shape))} does not fit the model's rows of "
+                              f"{model.n_features_in_} values as 1 (grey) or 3 (colour) channels")
+    X = model.sample(n_samples, random_state=seed)
+    if picture:
+        from .plotting import image_grid
+
+        image_grid(output, X, image_shape)
+    else:
+        write_table(output, output_frame(X, model_feature_names(model)))
+
+
+def _image_shape_of(model: Any) -> tuple[int, ...] | None:
+    """A convolutional model's (channels, height, width), else None."""
+    from ._resolve import model_architecture
+
+    architecture, shape = model_architecture(model.architecture, model.input_shape)
+    return shape if architecture == "conv" else None

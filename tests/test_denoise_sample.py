@@ -1,0 +1,187 @@
+"""``aereduce denoise`` and ``aereduce sample`` through Click's CliRunner: exact messages, aligned
+rows, and what each is for (a denoising model brings noisy rows nearer the clean ones; the same
+seed gives the same samples)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from aereduce import load
+from aereduce.cli import main
+
+FAST = ["--epochs", "5", "--seed", "0"]
+
+
+@pytest.fixture()
+def runner():
+    return CliRunner()
+
+
+def invoke(runner, *args):
+    return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def clean_rows(n: int, seed: int) -> np.ndarray:
+    """Rows of 12 columns on a curved 2-D surface: what a 2-number code can hold."""
+    rng = np.random.default_rng(seed)
+    z = rng.uniform(-1, 1, (n, 2))
+    mixing = np.random.default_rng(99).normal(size=(2, 12))
+    return np.tanh(z @ mixing) + 0.5 * np.sin(3 * z[:, :1])
+
+
+def write(path, X, ids=True):
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    if ids:
+        frame.insert(0, "id", [f"r{i}" for i in range(len(frame))])
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    """A denoising model fitted on clean rows, and its training file (fitted once for this module)."""
+    folder = tmp_path_factory.mktemp("dae")
+    data = write(folder / "train.csv", clean_rows(400, 0))
+    model = folder / "dae.aer"
+    result = invoke(CliRunner(), "fit", data, "--dim", "2", "--id-column", "id", "--noise", "gaussian", "--noise-level", "0.5",
+                    "-o", model, "--epochs", "40", "--seed", "0")
+    assert result.exit_code == 0, result.output
+    return model, data
+
+
+# -- denoise -------------------------------------------------------------------------------------
+
+def test_denoise_keeps_ids_and_rows_and_matches_the_library(runner, tmp_path, fitted):
+    model, data = fitted
+    out = tmp_path / "clean.csv"
+    result = invoke(runner, "denoise", model, data, "-o", out)
+    assert result.exit_code == 0
+    assert result.stderr == f"wrote 400 rows to {out}\n"
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["id", *[f"x{i}" for i in range(12)]]
+    assert frame["id"].tolist() == [f"r{i}" for i in range(400)]
+    ae = load(model)
+    X = pd.read_csv(data).drop(columns="id")
+    np.testing.assert_allclose(frame.iloc[:, 1:].to_numpy(), ae.inverse_transform(ae.transform(X)), rtol=1e-6, atol=1e-9)
+
+
+def test_denoising_model_brings_noisy_rows_nearer_the_clean_ones(runner, tmp_path, fitted):
+    model, _ = fitted
+    clean = clean_rows(200, 1)
+    noisy = clean + 0.3 * np.random.default_rng(2).standard_normal(clean.shape)
+    out = tmp_path / "denoised.csv"
+    assert invoke(runner, "denoise", model, write(tmp_path / "noisy.csv", noisy), "-o", out).exit_code == 0
+    denoised = pd.read_csv(out).drop(columns="id").to_numpy()
+    assert np.mean((denoised - clean) ** 2) < 0.5 * np.mean((noisy - clean) ** 2)
+
+
+def test_denoise_leaves_rows_with_missing_values_empty(runner, tmp_path, fitted):
+    model, _ = fitted
+    path = tmp_path / "holes.csv"
+    path.write_text("id,x0,x1,x2,x3,x4,x5,x6,x7,x8,x9,x10,x11\n" + "a,1,2,3,4,5,6,7,8,9,10,11,12\n"
+                    "b,1,,3,4,5,6,7,8,9,10,11,12\n" + "c,0,0,0,0,0,0,0,0,0,0,0,0\n")
+    result = invoke(runner, "denoise", model, path, "--nan", "drop", "-o", "-")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "id,x0,x1,x2,x3,x4,x5,x6,x7,x8,x9,x10,x11"
+    assert [line.split(",")[0] for line in lines[1:]] == ["a", "b", "c"]
+    assert lines[2] == "b" + "," * 12
+    assert "" not in lines[1].split(",") and "" not in lines[3].split(",")
+
+
+def test_denoise_with_a_pca_model(runner, tmp_path):
+    data = write(tmp_path / "train.csv", clean_rows(100, 0), ids=False)
+    model = tmp_path / "pca.aer"
+    assert invoke(runner, "fit", data, "--dim", "3", "--method", "pca", "-o", model).exit_code == 0
+    result = invoke(runner, "denoise", model, data, "-o", "-")
+    assert result.exit_code == 0
+    frame = pd.read_csv(__import__("io").StringIO(result.stdout))
+    pca = load(model)
+    X = pd.read_csv(data)
+    np.testing.assert_allclose(frame.to_numpy(), pca.inverse_transform(pca.transform(X)), rtol=1e-6, atol=1e-9)
+
+
+def test_denoise_refuses_to_overwrite_its_input(runner, fitted):
+    model, data = fitted
+    result = runner.invoke(main, ["denoise", str(model), str(data), "-o", str(data)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and str(data) in result.stderr
+
+
+# -- sample --------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def vae(runner, tmp_path):
+    data = write(tmp_path / "train.csv", clean_rows(200, 0), ids=False)
+    model = tmp_path / "vae.aer"
+    assert invoke(runner, "fit", data, "--dim", "2", "--variational", "-o", model, *FAST).exit_code == 0
+    return model
+
+
+def test_sample_writes_the_model_columns_and_the_seed_repeats(runner, tmp_path, vae):
+    outs = {}
+    for name, seed in (("a.csv", 3), ("b.csv", 3), ("c.csv", 4)):
+        result = invoke(runner, "sample", vae, "-n", 7, "--seed", seed, "-o", tmp_path / name)
+        assert result.exit_code == 0
+        assert result.stderr == f"wrote 7 samples to {tmp_path / name}\n"
+        outs[name] = pd.read_csv(tmp_path / name)
+    assert list(outs["a.csv"].columns) == [f"x{i}" for i in range(12)] and len(outs["a.csv"]) == 7
+    pd.testing.assert_frame_equal(outs["a.csv"], outs["b.csv"])
+    assert not np.allclose(outs["a.csv"].to_numpy(), outs["c.csv"].to_numpy())
+    np.testing.assert_allclose(outs["a.csv"].to_numpy(), load(vae).sample(7, random_state=3), rtol=1e-6)
+
+
+def test_sample_to_stdout_by_default(runner, vae):
+    result = invoke(runner, "sample", vae, "-n", 2)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == ",".join(f"x{i}" for i in range(12)) and len(lines) == 3
+    assert result.stderr == "wrote 2 samples to stdout\n"
+
+
+def test_sample_grid_of_images(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    data = write(tmp_path / "images.csv", rng.random((120, 16)), ids=False)  # 4x4 "images" in [0, 1]
+    model = tmp_path / "vae.aer"
+    assert invoke(runner, "fit", data, "--dim", "2", "--variational", "-o", model, *FAST).exit_code == 0
+    out = tmp_path / "grid.png"
+    result = invoke(runner, "sample", model, "-n", 9, "--image-shape", "4x4", "-o", out)
+    assert result.exit_code == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    result = runner.invoke(main, ["sample", str(model), "--image-shape", "5x5", "-o", str(tmp_path / "bad.png")])
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: --image-shape 1x5x5 does not fit the model's rows of 16 values as 1 (grey) "
+                             "or 3 (colour) channels\n")
+    result = runner.invoke(main, ["sample", str(model), "--image-shape", "4x4", "-o", str(tmp_path / "s.csv")])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: --image-shape draws the samples as a grid of images, but "
+                             f"'{tmp_path / 's.csv'}' is a table; give -o a .png, .svg or .pdf file\n")
+    assert not (tmp_path / "bad.png").exists() and not (tmp_path / "s.csv").exists()
+
+
+def test_image_mosaic_tiles_in_a_square_grid():
+    from aereduce.plotting import image_mosaic
+
+    images = np.arange(5 * 6, dtype=float).reshape(5, 6)  # five 2x3 images
+    mosaic = image_mosaic(images, (2, 3))
+    assert mosaic.shape == (2 * 3 + 1, 3 * 4 + 1)  # 3 columns x 2 rows of tiles, 1-pixel gaps
+    np.testing.assert_allclose(mosaic[1:3, 1:4], images[0].reshape(2, 3) / 29)
+    np.testing.assert_allclose(mosaic[4:6, 5:8], images[4].reshape(2, 3) / 29)
+    assert (mosaic[4:6, 9:12] == 1).all()  # the sixth place is empty: white
+
+
+@pytest.mark.parametrize("method, extra, what", [
+    ("ae", [], "an autoencoder fitted without --variational"),
+    ("pca", [], "a PCA model"),
+])
+def test_sample_refuses_a_model_that_cannot_generate(runner, tmp_path, method, extra, what):
+    data = write(tmp_path / "train.csv", clean_rows(60, 0), ids=False)
+    model = tmp_path / "m.aer"
+    assert invoke(runner, "fit", data, "--dim", "2", "--method", method, "-o", model, *FAST, *extra).exit_code == 0
+    out = tmp_path / "s.csv"
+    result = runner.invoke(main, ["sample", str(model), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {model}: sample needs a variational autoencoder (fit one with --variational); "
+                             f"this is {what}\n")
+    assert not out.exists()
