@@ -68,7 +68,7 @@ def _feature_columns(model: Any, columns: Sequence[str] | None, available: Seque
     return chosen
 
 
-def encode_frame(model_path: str, frame: Any, columns: Sequence[str] | None = None,
+def encode_frame(frame: Any, model_path: str, columns: Sequence[str] | None = None,
                  keep: Sequence[str] = (), nan: str | None = None) -> Any:
     """The codes of one pandas DataFrame's rows (a partition), with its index and the ``keep`` columns first.
 
@@ -149,6 +149,6 @@ def transform_spark(model_path: str, sdf: Any, columns: Sequence[str] | None = N
 
     def encode(batches: Iterator[Any]) -> Iterator[Any]:
         for frame in batches:
-            yield encode_frame(path, frame, features, list(keep), nan).reset_index(drop=True)
+            yield encode_frame(frame, path, features, list(keep), nan).reset_index(drop=True)
 
     return sdf.select(*wanted).mapInPandas(encode, schema=schema)

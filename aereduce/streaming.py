@@ -595,13 +595,13 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
     moments = found.moments
     scaler = Scaler.from_statistics(estimator.scaling, moments.minimum, moments.maximum, moments.mean, moments.std,
                                     n_rows=found.n_rows)
-    estimator._initialise(np.vstack([moments.minimum, moments.maximum]), "fit_stream", scaler=scaler,
-                          n_samples=found.n_rows, seed=seed)
-    estimator.n_features_in_ = found.n_features
+    estimator.n_features_in_ = found.n_features  # what validate_data sets in fit
     if found.feature_names is not None:
         estimator.feature_names_in_ = np.asarray(found.feature_names, dtype=object)
     elif hasattr(estimator, "feature_names_in_"):
         del estimator.feature_names_in_
+    estimator._initialise(np.vstack([moments.minimum, moments.maximum]), "fit_stream", scaler=scaler,
+                          n_samples=found.n_rows, seed=seed)
     held_X, _ = found.validation.rows_in_order()
     sample = None
     if len(held_X):

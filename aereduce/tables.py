@@ -926,7 +926,7 @@ def _parquet_frames(path: str, chunksize: int | None, row_group_seed: int | None
             pd = _pandas()
             yield (pd.concat([f for f, _ in whole], ignore_index=True) if len(whole) > 1 else whole[0][0].reset_index(drop=True),
                    np.concatenate([r for _, r in whole]))
-    except InputError:
+    except (InputError, MemoryError):  # running out of memory is not the file's fault
         raise
     except Exception as exc:
         raise InputError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {str(exc)[:100]})") from None

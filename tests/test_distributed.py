@@ -35,13 +35,13 @@ def saved(tmp_path_factory):
 
 def test_a_partition_is_encoded_with_its_index_and_kept_columns(saved):
     rows = make_frame(50, 2).assign(id=[f"r{i}" for i in range(50)]).set_index(pd.RangeIndex(100, 150))
-    out = encode_frame(saved, rows[::-1], keep=["id"])
+    out = encode_frame(rows[::-1], saved, keep=["id"])
     expected = load_model(saved).transform(rows[[f"f{i}" for i in range(8)]][::-1])
     assert list(out.columns) == ["id", "autoencodertransformer0", "autoencodertransformer1", "autoencodertransformer2"]
     assert list(out.index) == list(range(149, 99, -1)) and out["id"].iloc[0] == "r49"
     np.testing.assert_allclose(out.iloc[:, 1:].to_numpy(), expected, rtol=1e-6)
     with pytest.raises(InputError, match="^no column 'f0' in the DataFrame"):
-        encode_frame(saved, rows.rename(columns={"f0": "g0"}))
+        encode_frame(rows.rename(columns={"f0": "g0"}), saved)
 
 
 def test_transform_dask_on_a_local_cluster_matches_transform(saved):
@@ -81,10 +81,11 @@ def test_transform_spark_matches_transform(saved):
 
 def test_two_processes_train_as_well_as_one(tmp_path):
     data = tmp_path / "train.csv"
-    make_frame(2000, 5).to_csv(data, index=False)
-    options = ["--dim", "3", "--epochs", "15", "--hidden-layers", "32,16"]
+    make_frame(1500, 5).to_csv(data, index=False)
+    # The neighbour term (on by default at 3-D) is off: a distributed fit leaves it off.
+    options = ["--dim", "3", "--epochs", "20", "--hidden-layers", "32,16", "--neighbour-weight", "0"]
     one = fit_model(str(data), str(tmp_path / "one.aer"), dim=3, read=ReadOptions(), seed=0,
-                    params={"max_iter": 15, "hidden_layer_sizes": (32, 16)})
+                    params={"max_iter": 20, "hidden_layer_sizes": (32, 16), "neighbour_weight": 0.0})
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                              "-m", "aereduce.distributed_train", str(data), *options, "-o", str(tmp_path / "two.aer")],
@@ -95,4 +96,4 @@ def test_two_processes_train_as_well_as_one(tmp_path):
     test = make_frame(1000, 6)
     two = float(np.mean(load_model(str(tmp_path / "two.aer")).reconstruction_error(test)))
     single = float(np.mean(load_model(str(tmp_path / "one.aer")).reconstruction_error(test)))
-    assert two < 1.3 * single and single < 1.3 * two, (two, single, one.error)
+    assert two < 1.15 * single and single < 1.15 * two, (two, single, one.error)
