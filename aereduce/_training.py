@@ -109,6 +109,7 @@ def init_from_pca(model: Autoencoder, X: torch.Tensor) -> None:
     The skips get the principal axes and the non-linear paths' last layers start at
     zero, so training begins from PCA's reconstruction and improves on it.
     """
+    assert isinstance(model.encoder, MLPEncoder) and model.encoder.skip is not None
     k = model.encoder.skip.weight.shape[0]
     mean = X.mean(dim=0)
     _, _, v = torch.linalg.svd(X - mean, full_matrices=False)

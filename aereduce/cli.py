@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, info, model_options, parse_shape,
-                           progress_bar, read_options, split_names)
+from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, fit_output_options, info, model_options,
+                           parse_shape, progress_bar, read_options, split_names)
 from ._version import __version__
 
 # umap-learn warns on every seeded fit that it runs single-threaded; that is noise to a CLI user.
@@ -98,9 +98,7 @@ def _where(output: str) -> str:
 @click.argument("data")
 @model_options
 @data_options
-@click.option("-o", "--output", help="Model file to write (default: DATA's name with .aer).")
-@click.option("--holdout", type=click.FloatRange(0, 0.5, max_open=True), default=0.1, show_default=True,
-              help="Share of rows held out to report reconstruction error against PCA; 0 fits on all rows.")
+@fit_output_options
 @click.option("--stream/--no-stream", default=None, show_default="on above 1 GiB",
               help="Read DATA in chunks, once per epoch, instead of loading it (a file or a folder of Parquet files).")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=10_000, show_default=True,

@@ -25,7 +25,7 @@ from typing import Any
 
 import click
 
-from ._cli_support import ae_params, data_options, model_options, read_options
+from ._cli_support import ae_params, data_options, fit_output_options, model_options, read_options
 from .estimator import AutoencoderTransformer
 
 WHO = "distributed training"
@@ -128,9 +128,7 @@ class DistributedAutoencoder(AutoencoderTransformer):
 @click.argument("data")
 @model_options
 @data_options
-@click.option("-o", "--output", help="Model file to write (default: DATA's name with .aer).")
-@click.option("--holdout", type=click.FloatRange(0, 0.5, max_open=True), default=0.1, show_default=True,
-              help="Share of rows held out to report reconstruction error against PCA.")
+@fit_output_options
 @click.option("--backend", type=click.Choice(["gloo", "nccl"]), default="gloo", show_default=True,
               help="torch.distributed backend: gloo for CPUs, nccl for GPUs.")
 def main(data: str, output: str | None, holdout: float, backend: str, dim: int, method: str, seed: int,
