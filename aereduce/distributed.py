@@ -16,7 +16,7 @@ Dask (``pip install 'aereduce[dask]'``)::
     codes = transform_dask("model.aer", ddf, keep=["id"])
     codes.to_parquet("codes/")                         # computed partition by partition
 
-Spark (``pip install pyspark``)::
+Spark (``pip install 'aereduce[spark]'``, and Java)::
 
     from aereduce.distributed import transform_spark
 

@@ -59,11 +59,13 @@ def test_transform_dask_on_a_local_cluster_matches_transform(saved):
     assert np.array_equal(out["id"].to_numpy(), np.arange(300))
 
 
-def test_transform_spark_matches_transform(saved):
+def test_transform_spark_matches_transform(saved, monkeypatch):
     pytest.importorskip("pyspark")
     if shutil.which("java") is None:
         pytest.skip("Spark needs Java")
     from pyspark.sql import SparkSession
+
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # the workers need this Python's packages
 
     from aereduce.distributed import transform_spark
 
