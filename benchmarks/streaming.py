@@ -285,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="A 40 MB file under a 256 MiB cap, 5,000 MNIST rows.")
     parser.add_argument("--gigabytes", type=float, help="Size of the file's values (default 3, --quick 0.04).")
     parser.add_argument("--cap-mb", type=int, help="Memory cap past the imports, MiB (default 1024, --quick 256).")
-    parser.add_argument("--subset", type=float, default=0.125, help="Share of the rows fitted in memory.")
+    parser.add_argument("--subset", type=float, help="Share of the rows fitted in memory (default 0.02, which fits "
+                        "under the cap in memory; --quick 0.125).")
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--chunk-rows", type=int, default=65_536)
     parser.add_argument("--row-group-rows", type=int, help="Rows per Parquet row group (default 65,536, --quick 8,192).")
@@ -305,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     args.mnist_rows = args.mnist_rows or (5_000 if args.quick else None)
     args.mnist_epochs = args.mnist_epochs or (1 if args.quick else 5)
     args.row_group_rows = args.row_group_rows or (8_192 if args.quick else 65_536)
+    args.subset = args.subset or (0.125 if args.quick else 0.02)
     args.out = args.out or str(HERE / "results" / ("streaming.quick.json" if args.quick else "streaming.json"))
     args.report = args.report or str(HERE / "results" / "streaming.quick.md" if args.quick else HERE / "STREAMING.md")
     args.command = "python -m benchmarks.streaming" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
