@@ -43,6 +43,13 @@ def data_options(f: Callable) -> Callable:
     return f
 
 
+def fit_output_options(f: Callable) -> Callable:
+    """``-o`` and ``--holdout``: where a fitted model goes and the rows held out to report its error."""
+    f = click.option("--holdout", type=click.FloatRange(0, 0.5, max_open=True), default=0.1, show_default=True,
+                     help="Share of rows held out to report reconstruction error against PCA; 0 fits on all rows.")(f)
+    return click.option("-o", "--output", help="Model file to write (default: DATA's name with .aer).")(f)
+
+
 READ_FIELDS = ("columns", "exclude", "id_column", "label_column", "nan", "sep", "decimal", "encoding", "header")
 
 

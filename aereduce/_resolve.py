@@ -192,11 +192,12 @@ def _neighbour_conflicts(params: Mapping[str, Any]) -> list[str]:
     return [name for name, on in checks.items() if on]
 
 
-def neighbour_weight(params: Mapping[str, Any], n_samples: int, streaming: bool = False) -> float:
+def neighbour_weight(params: Mapping[str, Any], n_samples: int, streaming: bool | str = False) -> float:
     """``neighbour_weight="auto"``: 1.0 for a map (``n_components <= 3``) of at least 1,000 rows by
     the multilayer perceptron with none of the options the term excludes; else 0 (off).
 
-    ``streaming`` (``partial_fit``) sees one chunk at a time and cannot build the graph over all rows.
+    ``streaming`` (``partial_fit``, or the name of another fit that sees one chunk at a time, such as
+    ``"fit_stream"``) cannot build the graph over all rows: ``"auto"`` is then 0, a positive weight an error.
     """
     weight = params["neighbour_weight"]
     conflicts = _neighbour_conflicts(params)
@@ -209,7 +210,8 @@ def neighbour_weight(params: Mapping[str, Any], n_samples: int, streaming: bool 
         raise OptionError(f"neighbour_weight={weight:g} does not combine with {', '.join(conflicts)}; "
                           f"use neighbour_weight=0 for those")
     if weight > 0 and streaming:
-        raise OptionError("partial_fit cannot train the neighbour term, which needs the graph of all rows; "
+        who = streaming if isinstance(streaming, str) else "partial_fit"
+        raise OptionError(f"{who} cannot train the neighbour term, which needs the graph of all rows in memory; "
                           "use fit, or neighbour_weight=0")
     return weight
 
@@ -236,15 +238,17 @@ def decoder_iter(max_iter: int, n_samples: int, batch_size: int) -> int:
 
 
 def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, code_activation: str,
-                    precision: str, *, streaming: bool = False, accelerated: bool = False) -> ResolvedOptions:
+                    precision: str, *, streaming: bool | str = False, accelerated: bool = False,
+                    n_samples: int | None = None) -> ResolvedOptions:
     """Check the combination of ``params`` against X and resolve every ``"auto"``.
 
     With the neighbour term on, ``max_iter`` counts epochs of NEIGHBOUR_STEPS_PER_EPOCH embedding
     steps ("auto": NEIGHBOUR_EPOCHS), the hidden layers default to NEIGHBOUR_HIDDEN_LAYER_SIZES,
     the batch size (of the decoder phase) to up to 512 rows, and ``decoder_iter_`` is resolved.
-    ``accelerated``: training runs on a GPU (or another device faster than the CPU).
+    ``accelerated``: training runs on a GPU (or another device faster than the CPU). ``n_samples``:
+    the rows X stands for, when X holds only each column's minimum and maximum (a streamed fit).
     """
-    n_samples, n_features = X.shape
+    n_samples, n_features = (X.shape[0] if n_samples is None else n_samples), X.shape[1]
     output, loss = _output_and_loss(params, scaler.transform(X))
     _check_input_shape(params, n_features)
     weight = neighbour_weight(params, n_samples, streaming)

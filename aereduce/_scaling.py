@@ -18,11 +18,16 @@ _CONSTANT_RELATIVE_SPREAD = 1e-6
 
 def resolve_scaling(X: np.ndarray, scaling: str) -> str:
     """``'auto'``: data already in [0, 1] (pixels, rates) is left as it is, else standardised."""
+    if scaling != "auto" or not np.size(X):
+        return _scaling_for_range(scaling, 0.0, 0.0, np.size(X))
+    return _scaling_for_range(scaling, float(np.min(X)), float(np.max(X)), np.size(X))
+
+
+def _scaling_for_range(scaling: str, low: float, high: float, n_values: int) -> str:
+    """The scaling ``'auto'`` picks for data whose values span [low, high]."""
     if scaling != "auto":
         return scaling
-    if X.size and float(np.min(X)) >= 0.0 and float(np.max(X)) <= 1.0:
-        return "none"
-    return "standard"
+    return "none" if n_values and low >= 0.0 and high <= 1.0 else "standard"
 
 
 def _safe_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,22 +63,38 @@ class Scaler:
     @classmethod
     def fit(cls, X: np.ndarray, scaling: str = "auto") -> "Scaler":
         """Learn the scaling of ``X`` (``scaling`` may be ``"auto"``)."""
-        kind = resolve_scaling(X, scaling)
-        n_features = X.shape[1]
+        X64 = np.asarray(X, dtype=np.float64)
+        kind = resolve_scaling(X64, scaling)
+        mean, std = _safe_mean_std(X64) if kind == "standard" else (None, None)
+        return cls.from_statistics(kind, X64.min(axis=0, initial=np.inf), X64.max(axis=0, initial=-np.inf),
+                                   mean, std, n_rows=X64.shape[0])
+
+    @classmethod
+    def from_statistics(cls, scaling: str, minimum: np.ndarray, maximum: np.ndarray, mean: np.ndarray | None,
+                        std: np.ndarray | None, *, n_rows: int) -> "Scaler":
+        """The scaling of data with these column statistics (``std`` is the population one, ddof=0).
+
+        What :meth:`fit` learns from an array, and a streamed fit from running sums over chunks;
+        ``mean`` and ``std`` are needed only for ``"standard"`` (or ``"auto"`` outside [0, 1]).
+        """
+        minimum, maximum = np.asarray(minimum, dtype=np.float64), np.asarray(maximum, dtype=np.float64)
+        n_features = minimum.shape[0]
+        n_values = n_rows * n_features
+        kind = _scaling_for_range(scaling, float(minimum.min()) if n_values else 0.0,
+                                  float(maximum.max()) if n_values else 0.0, n_values)
         if kind == "none":
             return cls(kind, np.zeros(n_features), np.ones(n_features))
-        X64 = np.asarray(X, dtype=np.float64)
         if kind == "standard":
-            offset, scale = _safe_mean_std(X64)
+            offset, scale = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
         elif kind == "minmax":
-            offset = X64.min(axis=0)
-            scale = X64.max(axis=0) - offset
+            offset = minimum
+            scale = maximum - offset
         else:
             raise OptionError(f"scaling={scaling!r} must be one of {', '.join(SCALINGS)}")
         if not (np.all(np.isfinite(offset)) and np.all(np.isfinite(scale))):
             bad = int(np.flatnonzero(~(np.isfinite(offset) & np.isfinite(scale)))[0])
-            raise OptionError(f"column {bad} spans more than float64 can hold ({X64[:, bad].min():.3g} to "
-                              f"{X64[:, bad].max():.3g}); rescale or drop it")
+            raise OptionError(f"column {bad} spans more than float64 can hold ({minimum[bad]:.3g} to "
+                              f"{maximum[bad]:.3g}); rescale or drop it")
         constant = (scale <= _CONSTANT_RELATIVE_SPREAD * np.abs(offset)) | (scale < np.finfo(np.float64).tiny)
         return cls(kind, offset, np.where(constant, 1.0, scale))
 

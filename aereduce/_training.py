@@ -109,14 +109,25 @@ def init_from_pca(model: Autoencoder, X: torch.Tensor) -> None:
     The skips get the principal axes and the non-linear paths' last layers start at
     zero, so training begins from PCA's reconstruction and improves on it.
     """
+    assert isinstance(model.encoder, MLPEncoder) and model.encoder.skip is not None
+    k = model.encoder.skip.weight.shape[0]
+    mean = X.mean(dim=0)
+    _, _, v = torch.linalg.svd(X - mean, full_matrices=False)
+    set_linear_start(model, mean, v[:k])
+
+
+def set_linear_start(model: Autoencoder, mean: torch.Tensor, axes: torch.Tensor) -> None:
+    """Put a model with linear skips at the PCA solution of data with this ``mean`` and these
+    principal ``axes`` (rows, first axis first; fewer rows than the code's units leave the rest
+    at zero): what :func:`init_from_pca` computes from rows, and a streamed fit from a pass over them."""
     encoder, decoder = model.encoder, model.decoder
     assert isinstance(encoder, MLPEncoder) and encoder.skip is not None
     assert isinstance(decoder, MLPDecoder) and decoder.skip is not None
     k, d = encoder.skip.weight.shape
-    mean = X.mean(dim=0)
-    _, _, v = torch.linalg.svd(X - mean, full_matrices=False)
-    components = torch.zeros(k, d, dtype=X.dtype, device=X.device)
-    components[: min(k, v.shape[0])] = v[:k]
+    weight = encoder.skip.weight
+    mean = mean.to(dtype=weight.dtype, device=weight.device)
+    components = torch.zeros(k, d, dtype=weight.dtype, device=weight.device)
+    components[: min(k, axes.shape[0])] = axes[:k].to(dtype=weight.dtype, device=weight.device)
     with torch.no_grad():
         encoder.skip.weight.copy_(components)
         encoder.mean.weight.zero_()
@@ -125,6 +136,18 @@ def init_from_pca(model: Autoencoder, X: torch.Tensor) -> None:
         last = [m for m in decoder.body if isinstance(m, torch.nn.Linear)][-1]
         last.weight.zero_()
         last.bias.copy_(mean)
+
+
+# Up to this many columns PCA is computed from the (d, d) covariance matrix (exact, one pass over
+# the rows); above, from a randomised SVD of the rows, or in a stream by incremental PCA.
+COVARIANCE_MAX_FEATURES = 4096
+
+
+def axes_of_covariance(cov: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first ``n`` principal axes of a covariance matrix (as rows, at most d of them) and their variances."""
+    values, vectors = torch.linalg.eigh(cov)
+    top = torch.argsort(values, descending=True)[: min(n, cov.shape[0])]
+    return vectors[:, top].T, values[top].clamp_min(0)
 
 
 def pca_axes(X: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -139,12 +162,10 @@ def pca_axes(X: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor, torch
     components = torch.zeros(n, d, dtype=X.dtype, device=X.device)
     variances = torch.zeros(n, dtype=X.dtype, device=X.device)
     centred = X - mean
-    if d <= 4096:
-        cov = (centred.T @ centred).double() / max(1, n_rows - 1)
-        values, vectors = torch.linalg.eigh(cov)
-        top = torch.argsort(values, descending=True)[: min(n, d)]
-        components[: len(top)] = vectors[:, top].T.to(X.dtype)
-        variances[: len(top)] = values[top].clamp_min(0).to(X.dtype)
+    if d <= COVARIANCE_MAX_FEATURES:
+        top_axes, top_variances = axes_of_covariance((centred.T @ centred).double() / max(1, n_rows - 1), n)
+        components[: len(top_axes)] = top_axes.to(X.dtype)
+        variances[: len(top_variances)] = top_variances.to(X.dtype)
     else:
         q = min(n, n_rows, d)
         _, singular, v = torch.svd_lowrank(centred, q=min(q + 10, n_rows, d), niter=4)
@@ -394,8 +415,12 @@ class Trainer:
 
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, factor)
 
+    def loss(self, xb: torch.Tensor) -> torch.Tensor:
+        """The objective on one batch (a distributed trainer computes it through its wrapper)."""
+        return sum(self.objective.terms(self.model, xb, self.generator, self.autocast).values())
+
     def train_step(self, xb: torch.Tensor) -> torch.Tensor:
-        loss = sum(self.objective.terms(self.model, xb, self.generator, self.autocast).values())
+        loss = self.loss(xb)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -414,17 +439,21 @@ class Trainer:
     def steps_per_epoch(self, X: torch.Tensor) -> int:
         return self.objective.steps_per_epoch(X.shape[0], self.batch_size)
 
+    def batch_rows(self, X: torch.Tensor) -> Iterator[torch.Tensor]:
+        """The rows of each batch of one epoch (a streaming trainer reads them from its source instead)."""
+        return (X[index] for index in self.batches(X))
+
     def train_epoch(self, X: torch.Tensor) -> float:
         """One epoch of batches of ``X`` (one pass in a fresh random order, unless the objective
         chooses the batches); returns the mean training loss per row."""
         self.model.train()
-        total = X.new_zeros(())
+        total: torch.Tensor | None = None
         rows = 0
-        for index in self.batches(X):
-            xb = X[index]
-            total += self.train_step(xb) * xb.shape[0]
+        for xb in self.batch_rows(X):
+            loss = self.train_step(xb) * xb.shape[0]
+            total = loss if total is None else total + loss
             rows += xb.shape[0]
-        return float(total) / max(1, rows)  # one device sync per epoch, not per step
+        return float(total) / max(1, rows) if total is not None else 0.0  # one device sync per epoch, not per step
 
     def evaluate(self, X: torch.Tensor) -> float:
         """Mean reconstruction loss on ``X`` without noise or sampling (eval mode)."""

@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, info, model_options, picture_options,
-                           progress_bar, read_options, split_names)
+from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, fit_output_options, info, model_options,
+                           parse_shape, picture_options, progress_bar, read_options, split_names)
 from ._version import __version__
 
 # umap-learn warns on every seeded fit that it runs single-threaded; that is noise to a CLI user.
@@ -98,22 +98,27 @@ def _where(output: str) -> str:
 @click.argument("data")
 @model_options
 @data_options
-@click.option("-o", "--output", help="Model file to write (default: DATA's name with .aer).")
-@click.option("--holdout", type=click.FloatRange(0, 0.5, max_open=True), default=0.1, show_default=True,
-              help="Share of rows held out to report reconstruction error against PCA; 0 fits on all rows.")
+@fit_output_options
+@click.option("--stream/--no-stream", default=None, show_default="on above 1 GiB",
+              help="Read DATA in chunks, once per epoch, instead of loading it (a file or a folder of Parquet files).")
+@click.option("--chunk-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Rows per chunk when streaming.")
 @global_options
-def fit(data: str, output: str | None, holdout: float, dim: int, method: str, seed: int, **kwargs: Any) -> None:
+def fit(data: str, output: str | None, holdout: float, stream: bool | None, chunk_rows: int, dim: int, method: str,
+        seed: int, **kwargs: Any) -> None:
     """Train a model on DATA and save it.
 
     \b
     Example:
       aereduce fit data.csv --dim 8 --id-column id --label-column species -o model.aer
+      aereduce fit big.parquet --dim 8 --stream --epochs 2 -o model.aer
     """
     from .usecases import default_model_path, fit_model
 
     read = read_options(kwargs)
     report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
-                       holdout=holdout, params=ae_params(kwargs), progress=progress_bar())
+                       holdout=holdout, params=ae_params(kwargs), progress=progress_bar(), stream=stream,
+                       chunk_rows=chunk_rows)
     for line in report.lines():
         info(line)
 

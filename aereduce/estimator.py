@@ -435,24 +435,32 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             decoder_standardises_code=self.neighbour_weight_ > 0,
         )
 
-    def _initialise(self, X: np.ndarray, streaming: bool = False) -> None:
+    def _draw_seed(self) -> int:
+        return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+
+    def _initialise(self, X: np.ndarray, streaming: bool | str = False, *, scaler: Scaler | None = None,
+                    n_samples: int | None = None, seed: int | None = None) -> None:
         """Resolve options, build the model and the private RNG: everything before the first epoch.
 
-        ``streaming``: for ``partial_fit``, which cannot train the neighbour term.
+        ``streaming``: for ``partial_fit`` and ``fit_stream``, which cannot train the neighbour term.
+        A streamed fit gives the ``scaler`` it learnt, the number of rows, the ``seed`` it drew, and
+        as X only each column's minimum and maximum.
         """
         from ._training import bfloat16_is_fast, build_model, make_generator, resolve_device
 
         self._objective_cache = None
-        self.scaler_ = Scaler.fit(X, self.scaling)
+        self.scaler_ = Scaler.fit(X, self.scaling) if scaler is None else scaler
+        n_samples = X.shape[0] if n_samples is None else n_samples
         self.device_ = resolve_device(self.device)
         precision = self.precision
         if precision == "auto":
-            precision = "bfloat16" if X.shape[0] >= 20_000 and bfloat16_is_fast(self.device_) else "float32"
+            precision = "bfloat16" if n_samples >= 20_000 and bfloat16_is_fast(self.device_) else "float32"
         code_activation = self._objective().code_activation
         self._set_fields(resolve_options(self.get_params(), X, self.scaler_, code_activation, precision,
-                                         streaming=streaming, accelerated=self.device_.type != "cpu"))
+                                         streaming=streaming, accelerated=self.device_.type != "cpu",
+                                         n_samples=n_samples))
         self._objective_cache = None  # rebuilt from the resolved loss and neighbour weight
-        self._seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        self._seed = self._draw_seed() if seed is None else seed
         self._generator = make_generator(self._seed, self.device_)
         self.model_ = build_model(self._config(), self._seed, self.device_)
 
@@ -475,9 +483,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return X_all[train], X_all[held]
 
     def _make_trainer(self, callbacks=None, X_val=None, *, model=None, objective=None, parameters=None,
-                      prefix=""):
+                      prefix="", trainer_class=None):
         """The trainer of the model (or of ``model``, one phase of it) on the parameters' objective
-        (or ``objective``), moving ``parameters`` (default: all)."""
+        (or ``objective``), moving ``parameters`` (default: all); a ``trainer_class`` other than
+        :class:`~aereduce._training.Trainer` changes where the batches come from (a stream, a shard)."""
         import torch
 
         from ._training import EarlyStopping, PrintEpochs, Trainer
@@ -494,7 +503,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                                        validation_rows=X_val if self.linear_skip_ else None))
         if self.verbose:
             chain.append(PrintEpochs(prefix))
-        return Trainer(
+        return (trainer_class or Trainer)(
             model,
             objective,
             learning_rate=self.learning_rate_init,
@@ -638,6 +647,50 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.n_iter_ += 1
         self.loss_curve_ = self.loss_curve_ + losses
         self.fit_time_ += time.perf_counter() - tic
+        return self
+
+    def fit_stream(self, source, *, chunk_rows=10_000, callbacks=None):
+        """Fit on data read in chunks, never whole: a file larger than memory, or chunks from Python.
+
+        One pass learns the scaling (and the missing-value means), one more PCA's start where the
+        model uses it (``linear_skip``); then each epoch is one pass, its rows shuffled in a buffer
+        (and a Parquet file's row groups read in a fresh order), in the batches and learning-rate
+        schedule of :meth:`fit` on the same rows. With early stopping, the validation rows are a
+        fixed ``validation_fraction`` of the rows chosen by a hash of their number (at most about
+        32 MB of them are kept to measure the validation loss). The neighbour term needs every row
+        in memory: ``"auto"`` leaves it off here and a positive ``neighbour_weight`` is an error, as
+        is ``pretrain=True``. See :mod:`aereduce.streaming`.
+
+        Parameters
+        ----------
+        source : str, path-like, list or callable
+            A data file (CSV/TSV, Parquet, ``.npy``) or a folder of Parquet files, read with every
+            numeric column as a feature; a :class:`aereduce.streaming.FileSource` for other reading
+            options; a list of arrays or DataFrames (the chunks); or a function returning a fresh
+            iterable of them each time it is called (the data are read once per pass).
+        chunk_rows : int, default=10_000
+            Rows per chunk read from a file.
+        callbacks : list of aereduce._training.Callback, default=None
+            Extra hooks on the training loop.
+
+        Returns
+        -------
+        self : AutoencoderTransformer
+            The fitted estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from aereduce import AutoencoderTransformer
+        >>> rng = np.random.default_rng(0)
+        >>> chunks = [rng.normal(size=(500, 6)) for _ in range(4)]
+        >>> ae = AutoencoderTransformer(n_components=2, max_iter=2, random_state=0).fit_stream(chunks)
+        >>> ae.transform(chunks[0]).shape
+        (500, 2)
+        """
+        from .streaming import fit_stream
+
+        fit_stream(self, source, chunk_rows=chunk_rows, callbacks=callbacks)
         return self
 
     # -- using a fitted model ------------------------------------------------------------------

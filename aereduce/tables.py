@@ -374,6 +374,8 @@ def format_of(path: str) -> str:
     """
     if path == "-":
         return "csv"
+    if os.path.isdir(path) and parquet_files(path):
+        return "parquet"  # a folder of Parquet files, read as one table
     name = Path(path).name.lower()
     if name.endswith(".gz"):
         inner = Path(name[:-3]).suffix
@@ -855,11 +857,18 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
                              "check that the download or copy is complete") from None
 
 
-def _parquet_frames(path: str, chunksize: int | None) -> Iterator[tuple[Any, np.ndarray]]:
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        raise InputError("reading Parquet needs pyarrow: pip install 'aereduce[parquet]'") from None
+def parquet_files(path: str) -> list[str]:
+    """The Parquet files of ``path``: itself, or for a folder every ``.parquet``/``.pq`` file under it,
+    sorted by name (a folder without any gives an empty list)."""
+    if not os.path.isdir(path):
+        return [path]
+    found = [p for p in Path(path).rglob("*") if p.suffix.lower() in (".parquet", ".pq") and p.is_file()]
+    return [str(p) for p in sorted(found)]
+
+
+def _open_parquet(path: str) -> Any:
+    import pyarrow.parquet as pq
+
     with reading(path):
         if not Path(path).is_file():
             raise InputError(f"{path}: Parquet is read from a regular file (it needs to seek); "
@@ -872,16 +881,52 @@ def _parquet_frames(path: str, chunksize: int | None) -> Iterator[tuple[Any, np.
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise InputError(f"{path}: column {duplicated[0]!r} appears more than once; rename the copies")
-    if pf.metadata.num_rows == 0:
-        raise InputError(f"{path}: has no data rows")
-    done = 0
+    return pf
+
+
+def _parquet_frames(path: str, chunksize: int | None, row_group_seed: int | None = None
+                    ) -> Iterator[tuple[Any, np.ndarray]]:
+    """Frames of a Parquet file, or of a folder of them (its files in name order, one table), read
+    row group by row group so memory follows the row groups' size; ``row_group_seed`` visits the row
+    groups in a random order (a streamed fit's epochs) while rows keep their numbers in the data."""
     try:
-        for batch in pf.iter_batches(batch_size=chunksize or max(1, pf.metadata.num_rows)):
-            frame = batch.to_pandas()
-            frame.columns = [str(c) for c in frame.columns]
-            yield frame.reset_index(drop=True), np.arange(done + 1, done + len(frame) + 1, dtype=np.int64)
-            done += len(frame)
-    except InputError:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise InputError("reading Parquet needs pyarrow: pip install 'aereduce[parquet]'") from None
+    files = [_open_parquet(f) for f in parquet_files(path)]
+    names = [str(n) for n in files[0].schema_arrow.names]
+    for name, pf in zip(parquet_files(path)[1:], files[1:]):
+        if [str(n) for n in pf.schema_arrow.names] != names:
+            raise InputError(f"{name}: its columns differ from those of {parquet_files(path)[0]}; "
+                             "a folder is read as one table, so give every file the same columns")
+    groups: list[tuple[Any, int, int]] = []  # (file, row group, row number of its first row - 1)
+    start = 0
+    for pf in files:
+        for g in range(pf.metadata.num_row_groups):
+            groups.append((pf, g, start))
+            start += pf.metadata.row_group(g).num_rows
+    if start == 0:
+        raise InputError(f"{path}: has no data rows")
+    if row_group_seed is not None:
+        groups = [groups[i] for i in np.random.default_rng(row_group_seed).permutation(len(groups))]
+    whole: list[Any] = []
+    try:
+        for pf, g, first in groups:
+            done = first
+            for batch in pf.iter_batches(batch_size=chunksize or max(1, start), row_groups=[g]):
+                frame = batch.to_pandas()
+                frame.columns = [str(c) for c in frame.columns]
+                rows = np.arange(done + 1, done + len(frame) + 1, dtype=np.int64)
+                done += len(frame)
+                if chunksize is None:
+                    whole.append((frame, rows))
+                elif len(frame):
+                    yield frame.reset_index(drop=True), rows
+        if whole:
+            pd = _pandas()
+            yield (pd.concat([f for f, _ in whole], ignore_index=True) if len(whole) > 1 else whole[0][0].reset_index(drop=True),
+                   np.concatenate([r for _, r in whole]))
+    except (InputError, MemoryError):  # running out of memory is not the file's fault
         raise
     except Exception as exc:
         raise InputError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {str(exc)[:100]})") from None
@@ -945,7 +990,8 @@ def _numpy_frames(path: str, fmt: str, chunksize: int | None) -> Iterator[tuple[
 
 
 def _frames(path: str, chunksize: int | None, *, sep: str | None, decimal: str | None, encoding: str,
-            header: bool | None, text_columns: Sequence[str], layout: dict[str, Any]) -> Iterator[tuple[Any, np.ndarray]]:
+            header: bool | None, text_columns: Sequence[str], layout: dict[str, Any],
+            row_group_seed: int | None = None) -> Iterator[tuple[Any, np.ndarray]]:
     """DataFrames of the file with the row number of each row: one, or chunks of ``chunksize`` rows.
 
     A text reader records what it sniffed (the decimal mark) in ``layout`` before the first frame.
@@ -959,7 +1005,7 @@ def _frames(path: str, chunksize: int | None, *, sep: str | None, decimal: str |
         return _text_frames(path, fmt, chunksize, sep=sep, decimal=decimal, encoding=encoding, header=header,
                             text_columns=text_columns, layout_out=layout)
     if fmt == "parquet":
-        return _parquet_frames(path, chunksize)
+        return _parquet_frames(path, chunksize, row_group_seed)
     return _numpy_frames(path, fmt, chunksize)
 
 
@@ -1130,14 +1176,15 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
                 exclude: Sequence[str] | None = None, id_column: str | None = None, label_column: str | None = None,
                 missing: str = "error", sep: str | None = None, decimal: str | None = None, encoding: str = "utf-8",
                 header: bool | None = None, carried_optional: bool = False,
-                columns_from: str = "--columns") -> Iterator[Table]:
+                columns_from: str = "--columns", row_group_seed: int | None = None) -> Iterator[Table]:
     """Read a data file as successive :class:`Table` chunks of ``chunksize`` rows, so memory stays flat.
 
     The file is opened once and read as a stream (pipes and stdin work). The feature columns
     and skipped columns are chosen on the first chunk and kept for the rest; row numbers
     continue across chunks. ``chunksize=None`` yields one table of the whole file. The
     options are those of :func:`read_table`; they are checked at once, the file when the
-    first chunk is asked for.
+    first chunk is asked for. ``row_group_seed`` reads a Parquet file's (or folder's) row groups in
+    a random order from that seed, each row keeping its number (a streamed fit's epochs).
     """
     if missing not in NAN_POLICIES:
         raise InputError(f"unknown missing-value policy {missing!r}; use one of {', '.join(NAN_POLICIES)}")
@@ -1149,15 +1196,17 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
         raise InputError(f"{path}: the decimal mark must be one character, not {decimal!r}")
     return _tables(path, chunksize, columns=columns, exclude=exclude, id_column=id_column, label_column=label_column,
                    missing=missing, sep=sep, decimal=decimal, encoding=encoding, header=header,
-                   carried_optional=carried_optional, columns_from=columns_from)
+                   carried_optional=carried_optional, columns_from=columns_from, row_group_seed=row_group_seed)
 
 
 def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
             id_column: str | None, label_column: str | None, missing: str, sep: str | None, decimal: str | None,
-            encoding: str, header: bool | None, carried_optional: bool, columns_from: str) -> Iterator[Table]:
+            encoding: str, header: bool | None, carried_optional: bool, columns_from: str,
+            row_group_seed: int | None) -> Iterator[Table]:
     layout: dict[str, Any] = {}
     frames = _frames(path, chunksize, sep=sep, decimal=decimal, encoding=encoding, header=header,
-                     text_columns=[id_column] if id_column is not None else [], layout=layout)
+                     text_columns=[id_column] if id_column is not None else [], layout=layout,
+                     row_group_seed=row_group_seed)
     schema: _Schema | None = None
     with contextlib.closing(frames):  # type: ignore[arg-type]
         for frame, rows in frames:

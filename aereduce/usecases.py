@@ -54,13 +54,16 @@ class ReadOptions:
         return kwargs | overrides
 
 
-def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray) -> dict[str, Any]:
+def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | None = None, *,
+                   means: np.ndarray | None = None) -> dict[str, Any]:
     """What a saved model remembers of how its data was read, so later commands need no repeated options.
 
-    The training means are kept whatever the policy, so ``--nan mean`` works later too.
+    The training means (of X, or ``means`` from a streamed fit) are kept whatever the policy, so
+    ``--nan mean`` works later too.
     """
-    with np.errstate(invalid="ignore"):
-        means = np.nanmean(X, axis=0) if len(X) else np.zeros(X.shape[1])
+    if means is None:
+        with np.errstate(invalid="ignore"):
+            means = np.nanmean(X, axis=0) if len(X) else np.zeros(X.shape[1])
     return {"id_column": read.id_column, "label_column": read.label_column, "nan": missing.policy,
             "means": [float(m) if np.isfinite(m) else 0.0 for m in means]}
 
@@ -169,10 +172,21 @@ def default_model_path(data: str) -> str:
 
 def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: ReadOptions, seed: int = 0,
               holdout: float = 0.1, params: dict[str, Any] | None = None,
-              progress: ProgressFn | None = None) -> FitReport:
-    """Fit ``method`` on DATA, report its held-out error against PCA's, and save it to ``output``."""
+              progress: ProgressFn | None = None, stream: bool | None = None, chunk_rows: int = CHUNK_ROWS,
+              reducer: Any = None) -> FitReport:
+    """Fit ``method`` on DATA, report its held-out error against PCA's, and save it to ``output``.
+
+    ``stream``: read DATA in chunks of ``chunk_rows`` rows, once per pass, instead of whole (None:
+    when it is larger than :data:`aereduce.streaming.STREAM_ABOVE_BYTES`); see :mod:`aereduce.streaming`.
+    ``reducer``: an unfitted reducer of ``method`` to fit instead of a default one (a distributed one).
+    """
     if not get_method(method).can_save:
         raise InputError(get_method(method).why_not_saved)
+    from .streaming import fit_file, should_stream
+
+    if should_stream(data, stream):
+        return fit_file(data, output, method=method, dim=dim, read=read, seed=seed, holdout=holdout, params=params,
+                        progress=progress, chunk_rows=chunk_rows)
     check_output(output, inputs=[data])
     filled = read_for_fit(data, read)
     X = filled.X
@@ -182,7 +196,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
 
     train_rows, held_rows = split_rows(len(X), holdout if len(X) >= 10 else 0.0, 0)
     train, held = X.iloc[train_rows], X.iloc[held_rows]
-    reducer = make_reducer(method, dim, seed, **(params or {}))
+    reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
     fit_reducer(method, reducer, train, progress)
     seconds = time.perf_counter() - tic

@@ -1,0 +1,154 @@
+"""Applying a saved model where the data lives: Dask and Spark DataFrames, partition by partition.
+
+Each worker process loads the model file once and keeps it (cached by path and modification
+time), so a thousand partitions cost one load per worker, not one per partition. The file must
+be readable at the same path from every worker (a shared file system, or a local cluster).
+Neither Dask nor Spark is imported here: the functions take their DataFrames as they come.
+
+Examples
+--------
+Dask (``pip install 'aereduce[dask]'``)::
+
+    import dask.dataframe as dd
+    from aereduce.distributed import transform_dask
+
+    ddf = dd.read_parquet("big/")                      # any Dask DataFrame
+    codes = transform_dask("model.aer", ddf, keep=["id"])
+    codes.to_parquet("codes/")                         # computed partition by partition
+
+Spark (``pip install 'aereduce[spark]'``, and Java)::
+
+    from aereduce.distributed import transform_spark
+
+    sdf = spark.read.parquet("big/")
+    codes = transform_spark("model.aer", sdf, keep=["id"])  # mapInPandas: one model per Python worker
+    codes.write.parquet("codes/")
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: str, modified_ns: int) -> Any:
+    from ._persistence import load_model
+
+    return load_model(path, device="cpu")
+
+
+def cached_model(path: str) -> Any:
+    """The model in ``path``, loaded once per process (again only if the file changes)."""
+    path = os.path.abspath(path)
+    try:
+        modified = os.stat(path).st_mtime_ns
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the model on this worker ({exc.strerror or exc}); the model file "
+                         "must be at the same path on every worker") from None
+    return _load(path, modified)
+
+
+def _feature_columns(model: Any, columns: Sequence[str] | None, available: Sequence[str]) -> list[str]:
+    from .usecases import model_feature_names
+
+    chosen = list(columns) if columns is not None else model_feature_names(model)
+    if len(chosen) != model.n_features_in_:
+        raise InputError(f"{len(chosen)} feature columns given; the model expects {model.n_features_in_}")
+    absent = [c for c in chosen if c not in available]
+    if absent:
+        raise InputError(f"no column {absent[0]!r} in the DataFrame, which the model needs; pass columns=[...] "
+                         "naming the feature columns in the model's order")
+    return chosen
+
+
+def encode_frame(frame: Any, model_path: str, columns: Sequence[str] | None = None,
+                 keep: Sequence[str] = (), nan: str | None = None) -> Any:
+    """The codes of one pandas DataFrame's rows (a partition), with its index and the ``keep`` columns first.
+
+    ``columns``: the feature columns, in the model's order (default: the model's own column
+    names). Missing values follow ``nan`` or the policy the model was fitted with; a row that
+    cannot be encoded (``"drop"``) gets NaN codes.
+    """
+    import pandas as pd
+
+    from .usecases import model_feature_names, model_missing_values
+
+    model = cached_model(model_path)
+    features = _feature_columns(model, columns, [str(c) for c in frame.columns])
+    names = [str(n) for n in model.get_feature_names_out()]
+    filled, encodable = model_missing_values(model, nan).apply(frame[features].to_numpy(dtype=np.float64))
+    codes = np.full((len(frame), len(names)), np.nan)
+    if encodable.any():
+        codes[encodable] = model.transform(pd.DataFrame(filled[encodable], columns=model_feature_names(model)))
+    out = pd.DataFrame(codes, columns=names, index=frame.index)
+    return pd.concat([frame[list(keep)], out], axis=1) if keep else out
+
+
+def _output_names(model_path: str) -> tuple[Any, list[str]]:
+    """The model (loaded here, so that a bad file fails before any task runs) and its code columns."""
+    model = cached_model(model_path)
+    return model, [str(n) for n in model.get_feature_names_out()]
+
+
+def transform_dask(model_path: str, ddf: Any, columns: Sequence[str] | None = None, *,
+                   keep: Sequence[str] = (), nan: str | None = None) -> Any:
+    """Encode a Dask DataFrame with a saved model, lazily, partition by partition.
+
+    Parameters
+    ----------
+    model_path : str
+        An ``.aer`` file, readable at this path on every worker.
+    ddf : dask.dataframe.DataFrame
+        The rows to encode.
+    columns : sequence of str, optional
+        The feature columns, in the model's order (default: the columns the model was fitted on).
+    keep : sequence of str, default=()
+        Columns carried to the output before the codes (an id, a label).
+    nan : {"error", "drop", "zero", "mean"}, optional
+        Missing values (default: the policy the model was fitted with).
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        ``keep`` then one float64 column per code unit, with ``ddf``'s index and partitions.
+    """
+    import pandas as pd
+
+    if not hasattr(ddf, "map_partitions"):
+        raise InputError(f"transform_dask needs a Dask DataFrame, got {type(ddf).__name__}")
+    model, names = _output_names(model_path)
+    _feature_columns(model, columns, [str(c) for c in ddf.columns])
+    meta = pd.concat([ddf._meta[list(keep)], pd.DataFrame({n: pd.Series(dtype="float64") for n in names})], axis=1) \
+        if keep else pd.DataFrame({n: pd.Series(dtype="float64") for n in names})
+    return ddf.map_partitions(encode_frame, os.path.abspath(model_path), list(columns) if columns else None,
+                              list(keep), nan, meta=meta)
+
+
+def transform_spark(model_path: str, sdf: Any, columns: Sequence[str] | None = None, *,
+                    keep: Sequence[str] = (), nan: str | None = None) -> Any:
+    """Encode a Spark DataFrame with a saved model through ``mapInPandas`` (Arrow batches).
+
+    Parameters are those of :func:`transform_dask`; the result is a Spark DataFrame of ``keep``
+    then one ``double`` column per code unit (Spark rows have no index: keep an id to join on).
+    """
+    if not hasattr(sdf, "mapInPandas"):
+        raise InputError(f"transform_spark needs a Spark DataFrame, got {type(sdf).__name__}")
+    model, names = _output_names(model_path)
+    features = _feature_columns(model, columns, list(sdf.columns))
+    kept = [f"`{c}` {sdf.schema[c].dataType.simpleString()}" for c in keep]
+    schema = ", ".join(kept + [f"`{n}` double" for n in names])
+    path = os.path.abspath(model_path)
+    wanted = list(dict.fromkeys([*keep, *features]))
+
+    def encode(batches: Iterator[Any]) -> Iterator[Any]:
+        for frame in batches:
+            yield encode_frame(frame, path, features, list(keep), nan).reset_index(drop=True)
+
+    return sdf.select(*wanted).mapInPandas(encode, schema=schema)

@@ -1,0 +1,709 @@
+"""Fitting on data larger than memory: the file is read in chunks, once per pass, never whole.
+
+A streamed fit makes the passes an in-memory fit makes over its array, over a
+:class:`ChunkSource` instead:
+
+1. **Statistics.** One pass learns what ``fit`` learns from the whole array before training:
+   each column's count, mean, spread, minimum and maximum (merged chunk by chunk), hence the
+   scaling and the missing-value means, and the number of rows, hence the ``"auto"`` options.
+   It also keeps a bounded sample of the validation rows (below).
+2. **PCA's start**, where the model uses it (``linear_skip``): one pass sums the scaled rows
+   and their products, giving the exact covariance (incremental PCA above 4,096 columns).
+3. **Epochs**, each one pass: the chunks go through a shuffle buffer (rows leave it in random
+   order as new ones come in) and, for Parquet, the row groups are read in a fresh random order;
+   batches, optimiser and the warm-up/cosine learning-rate schedule are the in-memory fit's
+   (:class:`StreamTrainer` is the :class:`~aereduce._training.Trainer` with another source of batches).
+
+Validation rows (early stopping) and the command line's held-out rows are chosen by a hash
+of each row's number in the data, so they are the same rows in every pass, whatever the
+chunking; what is kept in memory of them is a bounded uniform sample (those with the
+smallest hashes). The neighbour term needs the graph of all rows and is off (``"auto"``) or
+refused (a positive weight) when streaming.
+
+The command line streams ``aereduce fit`` with ``--stream``, and by itself when the data
+(a file, or a folder of Parquet files) is larger than :data:`STREAM_ABOVE_BYTES`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError, OptionError
+from .tables import MissingValues, iter_tables, parquet_files
+
+# The command line streams a fit by itself when the data is larger than this on disk: in memory,
+# a table costs several times its file's size (float64 values, a DataFrame and a tensor of them).
+STREAM_ABOVE_BYTES = 1 << 30
+CHUNK_ROWS = 10_000
+# The shuffle buffer holds this many bytes of float32 rows, and at most MAX_BUFFER_ROWS rows.
+BUFFER_BYTES = 1 << 26
+MAX_BUFFER_ROWS = 262_144
+# Validation and held-out rows kept in memory to measure an error: this many bytes of float64 rows,
+# and between MIN_KEPT_ROWS and MAX_KEPT_ROWS rows.
+KEPT_BYTES = 1 << 25
+MIN_KEPT_ROWS, MAX_KEPT_ROWS = 1_000, 50_000
+
+# What a hashed subset is for: the hash differs, so the validation rows are not the held-out rows.
+VALIDATION, HELD_OUT = 1, 2
+
+
+def kept_rows(n_features: int) -> int:
+    """How many validation or held-out rows are kept in memory for rows of ``n_features`` columns."""
+    return int(min(MAX_KEPT_ROWS, max(MIN_KEPT_ROWS, KEPT_BYTES // (8 * max(1, n_features)))))
+
+
+def buffer_rows(n_features: int, batch_size: int, n_rows: int) -> int:
+    """The shuffle buffer's rows: BUFFER_BYTES of float32 rows, at least 16 batches, at most the data."""
+    rows = min(MAX_BUFFER_ROWS, max(16 * batch_size, BUFFER_BYTES // (4 * max(1, n_features))))
+    return int(max(1, min(rows, n_rows)))
+
+
+def data_size(path: str) -> int:
+    """Bytes of a file, or of every Parquet file in a folder."""
+    return sum(os.path.getsize(f) for f in parquet_files(path)) if os.path.isdir(path) else os.path.getsize(path)
+
+
+def should_stream(path: str, stream: bool | None) -> bool:
+    """``stream`` when given; else whether the data (not stdin) is larger than STREAM_ABOVE_BYTES."""
+    if stream is not None:
+        return stream
+    return path != "-" and os.path.exists(path) and data_size(path) > STREAM_ABOVE_BYTES
+
+
+# -- rows chosen by a hash of their number ---------------------------------------------------------
+
+_MASK64 = (1 << 64) - 1
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a bijection of 64-bit integers that scatters neighbouring inputs."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def row_hash(rows: np.ndarray, salt: int) -> np.ndarray:
+    """A number in [0, 1) for each row number, uniform-looking and fixed by ``(row, salt)``."""
+    offset = np.uint64((salt * 0x9E3779B97F4A7C15 + 0x632BE59BD9B4E019) & _MASK64)
+    keys = _mix64(np.asarray(rows, dtype=np.int64).astype(np.uint64) ^ offset)
+    return (_mix64(keys) >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+@dataclass(frozen=True)
+class HashedRows:
+    """The rows whose hash (for ``salt``) is below ``fraction``: the same rows in every pass."""
+
+    fraction: float
+    salt: int
+
+    def mask(self, rows: np.ndarray) -> np.ndarray:
+        if self.fraction <= 0:
+            return np.zeros(len(rows), dtype=bool)
+        return row_hash(rows, self.salt) < self.fraction
+
+
+class RowSample:
+    """At most ``cap`` rows of a hashed subset, those with the smallest hashes: a uniform sample of
+    it that depends neither on the order nor on the chunking of the rows."""
+
+    def __init__(self, subset: HashedRows, cap: int | None = None):
+        self.subset, self.cap = subset, cap  # None: kept_rows() of the rows' width
+        self.keys = np.empty(0)
+        self.rows = np.empty(0, dtype=np.int64)
+        self.X: np.ndarray | None = None
+        self.seen = 0  # rows of the subset offered, kept or not
+
+    def add(self, X: np.ndarray, rows: np.ndarray) -> None:
+        """Offer rows of the subset."""
+        self.seen += len(rows)
+        X = np.asarray(X, dtype=np.float64)
+        self.cap = self.cap or kept_rows(X.shape[1])
+        keys = np.concatenate([self.keys, row_hash(rows, self.subset.salt)])
+        all_rows = np.concatenate([self.rows, rows])
+        all_X = X if self.X is None else np.concatenate([self.X, X])
+        if len(keys) > self.cap:
+            keep = np.argpartition(keys, self.cap - 1)[: self.cap]
+            keys, all_rows, all_X = keys[keep], all_rows[keep], all_X[keep]
+        self.keys, self.rows, self.X = keys, all_rows, all_X
+
+    def rows_in_order(self) -> tuple[np.ndarray, np.ndarray]:
+        """The kept rows (raw values) and their numbers, in the data's order."""
+        if self.X is None:
+            return np.empty((0, 0)), self.rows
+        order = np.argsort(self.rows)
+        return self.X[order], self.rows[order]
+
+
+# -- where the chunks come from --------------------------------------------------------------------
+
+@dataclass
+class Chunk:
+    """Consecutive rows of the data: raw values (NaN where missing) and each row's number."""
+
+    X: np.ndarray
+    rows: np.ndarray
+
+
+class ChunkSource:
+    """Data that can be read in chunks as many times as training asks: once per pass.
+
+    ``feature_names`` are known once a pass has begun (None for unnamed arrays); ``policy`` is
+    the missing-value policy (see :class:`~aereduce.tables.MissingValues`); ``name`` is used in
+    messages.
+    """
+
+    feature_names: list[str] | None = None
+    policy: str = "error"
+    name: str = "data"
+
+    def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
+        """One pass over the rows; ``order_seed`` may shuffle the order of blocks of rows (Parquet row groups)."""
+        raise NotImplementedError
+
+
+class FileSource(ChunkSource):
+    """A data file read by :func:`aereduce.tables.iter_tables`: CSV/TSV (in the file's order),
+    Parquet (row group by row group, in a fresh random order each epoch), NumPy, or a folder of
+    Parquet files read as one table.
+
+    Parameters
+    ----------
+    path : str
+        The file or folder.
+    read : aereduce.usecases.ReadOptions, optional
+        Columns, missing-value policy and text layout (default: every numeric column, no missing values).
+    chunk_rows : int
+        Rows per chunk (a Parquet chunk never spans two row groups).
+    """
+
+    def __init__(self, path: str, *, read: Any = None, chunk_rows: int = CHUNK_ROWS):
+        from .usecases import ReadOptions
+
+        if path == "-":
+            raise InputError("a streamed fit reads the data once per epoch, so it needs a file, not stdin; "
+                             "save it to a file first")
+        if chunk_rows < 1:
+            raise OptionError(f"chunk_rows={chunk_rows} must be at least 1")
+        self.path, self.read, self.chunk_rows = os.fspath(path), read or ReadOptions(), chunk_rows
+        self.policy, self.name = self.read.nan or "error", self.path
+        self.skipped_columns: list[str] = []
+        self.non_numeric_counts: dict[str, int] = {}
+
+    def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
+        tables = iter_tables(self.path, self.chunk_rows, **self.read.as_kwargs(), row_group_seed=order_seed)
+        self.non_numeric_counts = {}  # of the last pass: every pass reads the same cells
+        for table in tables:
+            self.feature_names, self.skipped_columns = table.feature_names, table.skipped_columns
+            for name, count in table.non_numeric_counts.items():
+                self.non_numeric_counts[name] = self.non_numeric_counts.get(name, 0) + count
+            yield Chunk(table.X, table.row_numbers)
+
+
+class IterableSource(ChunkSource):
+    """Chunks from Python: a re-iterable collection (a list) of arrays or DataFrames, or a function
+    that returns a fresh iterable of them each time it is called. Rows are numbered from 0 across
+    the chunks, so the chunks must come in the same order in every pass. Missing values are an error."""
+
+    def __init__(self, chunks: Iterable[Any] | Callable[[], Iterable[Any]]):
+        if not callable(chunks) and iter(chunks) is chunks:  # type: ignore[arg-type]
+            raise InputError("the source is a one-shot iterator (a generator?), but training reads the data once "
+                             "per epoch; pass a list of chunks, or a function that returns a fresh iterator")
+        self._chunks = chunks
+
+    def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
+        start = 0
+        parts = self._chunks() if callable(self._chunks) else self._chunks
+        for i, part in enumerate(parts):
+            columns = getattr(part, "columns", None)
+            if columns is not None:
+                names = [str(c) for c in columns]
+                if self.feature_names is not None and names != self.feature_names:
+                    raise InputError(f"chunk {i}: its columns differ from the first chunk's; give every chunk "
+                                     "the same columns in the same order")
+                self.feature_names = names
+            try:
+                X = np.asarray(part, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise InputError(f"chunk {i}: not numeric ({str(exc).splitlines()[0][:100]})") from None
+            if X.ndim != 2:
+                raise InputError(f"chunk {i}: expected a 2-D array (rows x features), got shape {X.shape}")
+            yield Chunk(X, np.arange(start, start + len(X), dtype=np.int64))
+            start += len(X)
+
+
+def as_source(source: Any, chunk_rows: int = CHUNK_ROWS) -> ChunkSource:
+    """A :class:`ChunkSource` from a path, a ChunkSource, a list of arrays/DataFrames or a function returning them."""
+    if isinstance(source, ChunkSource):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        return FileSource(os.fspath(source), chunk_rows=chunk_rows)
+    return IterableSource(source)
+
+
+class HeldOutSource(ChunkSource):
+    """``source`` without its held-out rows (a hashed subset), keeping a sample of them on the first
+    complete pass: the command line's ``--holdout`` for a streamed fit."""
+
+    def __init__(self, source: ChunkSource, held: HashedRows):
+        self.source, self.held = source, held
+        self.sample = RowSample(held)
+        self._sampled = False
+        self.policy, self.name = source.policy, source.name
+
+    @property
+    def feature_names(self) -> list[str] | None:  # type: ignore[override]
+        return self.source.feature_names
+
+    def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
+        sampling = not self._sampled
+        for chunk in self.source.chunks(order_seed):
+            held = self.held.mask(chunk.rows)
+            if sampling and held.any():
+                self.sample.add(chunk.X[held], chunk.rows[held])
+            yield Chunk(chunk.X[~held], chunk.rows[~held])
+        self._sampled = True
+
+
+# -- pass 1: statistics -------------------------------------------------------------------------
+
+@dataclass
+class Moments:
+    """Per column: the count, mean, sum of squared deviations, minimum and maximum of the present
+    (non-NaN) values, merged chunk by chunk (Chan, Golub and LeVeque's pairwise update)."""
+
+    count: np.ndarray
+    mean: np.ndarray
+    m2: np.ndarray
+    minimum: np.ndarray
+    maximum: np.ndarray
+
+    @classmethod
+    def empty(cls, n_features: int) -> "Moments":
+        zeros = np.zeros(n_features)
+        return cls(zeros.copy(), zeros.copy(), zeros.copy(), np.full(n_features, np.inf), np.full(n_features, -np.inf))
+
+    def merge(self, count: np.ndarray, mean: np.ndarray, m2: np.ndarray) -> None:
+        total = self.count + count
+        safe = np.maximum(total, 1)
+        delta = mean - self.mean
+        self.mean = self.mean + delta * count / safe
+        self.m2 = self.m2 + m2 + delta**2 * self.count * count / safe
+        self.count = total
+
+    def add(self, X: np.ndarray) -> None:
+        X = np.asarray(X, dtype=np.float64)
+        present = ~np.isnan(X)
+        count = present.sum(axis=0).astype(np.float64)
+        mean = np.where(present, X, 0.0).sum(axis=0) / np.maximum(count, 1)
+        m2 = (np.where(present, X - mean, 0.0) ** 2).sum(axis=0)
+        self.minimum = np.minimum(self.minimum, np.where(present, X, np.inf).min(axis=0, initial=np.inf))
+        self.maximum = np.maximum(self.maximum, np.where(present, X, -np.inf).max(axis=0, initial=-np.inf))
+        self.merge(count, mean, m2)
+
+    def filled(self, n_rows: int, fill: np.ndarray | None) -> "Moments":
+        """The moments once each column's missing cells (``n_rows - count``) hold ``fill``."""
+        if fill is None:
+            return self
+        out = Moments(self.count.copy(), self.mean.copy(), self.m2.copy(), self.minimum.copy(), self.maximum.copy())
+        gaps = n_rows - self.count
+        out.merge(gaps, fill, np.zeros_like(fill))
+        out.minimum = np.where(gaps > 0, np.minimum(out.minimum, fill), out.minimum)
+        out.maximum = np.where(gaps > 0, np.maximum(out.maximum, fill), out.maximum)
+        return out
+
+    @property
+    def std(self) -> np.ndarray:
+        return np.sqrt(self.m2 / np.maximum(self.count, 1))
+
+
+@dataclass
+class Scan:
+    """What the statistics pass learnt."""
+
+    n_rows: int  # encodable rows
+    n_features: int
+    feature_names: list[str] | None
+    moments: Moments  # of the rows as the model sees them, missing values filled
+    missing: MissingValues  # fitted, with the pass's counts
+    present_means: np.ndarray  # each column's mean over its present values
+    n_validation: int  # encodable rows in the validation subset
+    validation: RowSample  # a sample of them, raw
+    n_chunks: int = 0
+
+
+def _check_chunk(chunk: Chunk, source: ChunkSource, n_features: int | None) -> None:
+    if n_features is not None and chunk.X.shape[1] != n_features:
+        raise InputError(f"{source.name}: a chunk has {chunk.X.shape[1]} columns, the first had {n_features}")
+    infinite = np.isinf(chunk.X)
+    if infinite.any():
+        r, c = np.argwhere(infinite)[0]
+        raise InputError(f"{source.name}: row {chunk.rows[r]}, column {c} is infinite; fix or remove that value")
+
+
+def scan(source: ChunkSource, validation: HashedRows) -> Scan:
+    """Pass 1: moments, missing-value settings and a sample of the validation rows."""
+    moments: Moments | None = None
+    sample = RowSample(validation)
+    n_rows = n_validation = n_chunks = 0
+    counts: np.ndarray | None = None  # missing cells per column
+    n_seen = n_dropped = 0
+    for chunk in source.chunks():
+        n_chunks += 1
+        _check_chunk(chunk, source, None if moments is None else len(moments.count))
+        X, rows = chunk.X, chunk.rows
+        if moments is None:
+            moments = Moments.empty(X.shape[1])
+            counts = np.zeros(X.shape[1], dtype=np.int64)
+        missing = np.isnan(X)
+        n_seen += len(X)
+        if missing.any():
+            if source.policy == "error":
+                r, c = np.argwhere(missing)[0]
+                raise InputError(f"{source.name}: row {rows[r]}, column {c} is missing; fill it, or (on the command "
+                                 "line) pass --nan drop, --nan zero or --nan mean")
+            counts += missing.sum(axis=0)
+            if source.policy == "drop":
+                keep = ~missing.any(axis=1)
+                n_dropped += int((~keep).sum())
+                X, rows = X[keep], rows[keep]
+        moments.add(X)
+        n_rows += len(X)
+        held = validation.mask(rows)
+        n_validation += int(held.sum())
+        if held.any():
+            sample.add(X[held], rows[held])
+    if moments is None or n_rows == 0:
+        why = "every row has a missing value" if n_seen else "it has no rows"
+        raise InputError(f"{source.name}: {why}, so no row is left to fit on")
+    names = source.feature_names or [f"x{i}" for i in range(len(moments.count))]
+    if source.policy == "mean" and (moments.count == 0).any():
+        empty = names[int(np.flatnonzero(moments.count == 0)[0])]
+        raise InputError(f"{source.name}: column {empty!r} has no values, so it has no mean to fill with; "
+                         f"leave it out with --exclude {empty}")
+    present_means = np.where(moments.count > 0, moments.mean, 0.0)
+    fill = {"mean": present_means, "zero": np.zeros(len(names))}.get(source.policy)
+    missing_values = MissingValues.from_dict({"policy": source.policy, "feature_names": names,
+                                              "fill_values": None if fill is None else list(fill)})
+    missing_values.counts_ = {name: int(n) for name, n in zip(names, counts) if n}
+    missing_values.n_rows_, missing_values.n_not_encodable_ = n_seen, n_dropped
+    return Scan(n_rows, len(names), source.feature_names, moments.filled(n_rows, fill), missing_values, present_means,
+                n_validation, sample, n_chunks)
+
+
+# -- the training rows as the model sees them ---------------------------------------------------
+
+class TrainingRows:
+    """The training rows of a source, as the model sees them: missing values filled (or the row
+    dropped), validation rows left out, scaled, as float32 tensors on the model's device."""
+
+    def __init__(self, source: ChunkSource, missing: MissingValues, scaler: Any, validation: HashedRows | None,
+                 n_rows: int, device: Any):
+        self.source, self.missing, self.scaler = source, missing, scaler
+        self.validation, self.n_rows, self.device = validation, n_rows, device
+
+    def tensors(self, order_seed: int | None = None) -> Iterator[Any]:
+        import torch
+
+        for chunk in self.source.chunks(order_seed):
+            X, keep = prepare(chunk.X, self.missing)
+            if self.validation is not None:
+                keep &= ~self.validation.mask(chunk.rows)
+            if keep.any():
+                yield torch.tensor(self.scaler.transform(X[keep]), dtype=torch.float32, device=self.device)
+
+
+def prepare(X: np.ndarray, missing: MissingValues) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with their missing values filled, and which rows are encodable (all but dropped ones)."""
+    if not np.isnan(X).any():
+        return X, np.ones(len(X), dtype=bool)
+    counting = missing.counts_, missing.n_rows_, missing.n_not_encodable_
+    filled, encodable = missing.apply(X)
+    missing.counts_, missing.n_rows_, missing.n_not_encodable_ = counting  # counted once, by the scan
+    return filled, encodable
+
+
+def shuffled_batches(chunks: Iterable[Any], capacity: int, batch_size: int, generator: Any) -> Iterator[Any]:
+    """Batches of ``batch_size`` rows (the last one smaller) of every row of ``chunks``, each once.
+
+    A buffer of ``capacity`` rows is filled first; then each incoming row takes the place of a
+    random row of the buffer, which leaves for a batch; at the end the buffer leaves in random
+    order. Rows are thus mixed across a window of about ``capacity`` rows.
+    """
+    import torch
+
+    buffer = None
+    filled = 0
+    pending: list[Any] = []
+    n_pending = 0
+
+    def ready(final: bool = False) -> Iterator[Any]:
+        nonlocal pending, n_pending
+        if n_pending < batch_size and not (final and n_pending):
+            return
+        rows = torch.cat(pending) if len(pending) > 1 else pending[0]
+        stop = n_pending if final else n_pending - n_pending % batch_size
+        for start in range(0, stop, batch_size):
+            yield rows[start : start + batch_size]
+        pending, n_pending = ([rows[stop:]] if stop < n_pending else []), n_pending - stop
+
+    for chunk in chunks:
+        start = 0
+        if buffer is None:
+            buffer = chunk.new_empty((capacity, chunk.shape[1]))
+        while start < len(chunk):
+            if filled < capacity:
+                take = min(capacity - filled, len(chunk) - start)
+                buffer[filled : filled + take] = chunk[start : start + take]
+                filled += take
+            else:
+                take = min(capacity, len(chunk) - start)
+                slots = torch.randperm(capacity, generator=generator, device=generator.device)[:take].to(buffer.device)
+                pending.append(buffer[slots])
+                n_pending += take
+                buffer[slots] = chunk[start : start + take]
+                yield from ready()
+            start += take
+    if filled:
+        order = torch.randperm(filled, generator=generator, device=generator.device).to(buffer.device)
+        pending.append(buffer[:filled][order])
+        n_pending += filled
+    yield from ready(final=True)
+
+
+_STREAM_TRAINER: type | None = None
+
+
+def stream_trainer_class() -> type:
+    """:class:`StreamTrainer`, defined on first use so that importing this module does not import torch."""
+    global _STREAM_TRAINER
+    if _STREAM_TRAINER is None:
+        from ._training import Trainer
+
+        class StreamTrainer(Trainer):
+            """The :class:`~aereduce._training.Trainer` on :class:`TrainingRows`: an epoch is one pass
+            over the source through a shuffle buffer of ``buffer_rows`` rows, in as many steps as an
+            in-memory epoch over the same rows, so the learning-rate schedule is the same."""
+
+            buffer_rows = 65_536
+
+            def steps_per_epoch(self, X: TrainingRows) -> int:
+                return math.ceil(X.n_rows / self.batch_size)
+
+            def batch_rows(self, X: TrainingRows) -> Iterator[Any]:
+                import torch
+
+                order_seed = int(torch.randint(1 << 31, (1,), generator=self.generator, device=self.generator.device))
+                return shuffled_batches(X.tensors(order_seed), self.buffer_rows, self.batch_size, self.generator)
+
+        _STREAM_TRAINER = StreamTrainer
+    return _STREAM_TRAINER
+
+
+# -- pass 2: PCA ------------------------------------------------------------------------------
+
+@dataclass
+class StreamedPCA:
+    """PCA of the training rows (scaled): their mean and first principal axes (as rows)."""
+
+    mean: np.ndarray
+    axes: np.ndarray
+
+    def reconstruction_error(self, Xs: np.ndarray) -> np.ndarray:
+        """Each scaled row's mean squared error after projecting it on the axes."""
+        centred = Xs - self.mean
+        return ((centred - centred @ self.axes.T @ self.axes) ** 2).mean(axis=1)
+
+
+def streamed_pca(rows: TrainingRows, n_features: int, n_components: int) -> StreamedPCA:
+    """One pass: the exact covariance up to COVARIANCE_MAX_FEATURES columns, else incremental PCA."""
+    from ._training import COVARIANCE_MAX_FEATURES, axes_of_covariance
+
+    if n_features > COVARIANCE_MAX_FEATURES:
+        return _incremental_pca(rows, min(n_components, n_features))
+    total = cross = None
+    n = 0
+    for xb in rows.tensors():
+        x64 = xb.double()
+        total = x64.sum(dim=0) if total is None else total + x64.sum(dim=0)
+        cross = x64.T @ x64 if cross is None else cross + x64.T @ x64
+        n += xb.shape[0]
+    if total is None or cross is None:
+        raise InputError(f"{rows.source.name}: no training rows are left")
+    mean = total / n
+    axes, _ = axes_of_covariance((cross - n * mean[:, None] * mean[None, :]) / max(1, n - 1), n_components)
+    return StreamedPCA(mean.cpu().numpy(), axes.cpu().numpy())
+
+
+def _incremental_pca(rows: TrainingRows, n_components: int) -> StreamedPCA:
+    """scikit-learn's IncrementalPCA over the pass, in blocks of at least ``max(n_components, 1024)`` rows."""
+    from sklearn.decomposition import IncrementalPCA
+
+    pca = IncrementalPCA(n_components=n_components)
+    pending: list[np.ndarray] = []
+    for xb in rows.tensors():
+        pending.append(xb.cpu().numpy())
+        if sum(len(p) for p in pending) >= max(n_components, 1024):
+            pca.partial_fit(np.concatenate(pending))
+            pending = []
+    if pending and (sum(len(p) for p in pending) >= n_components or not hasattr(pca, "components_")):
+        pca.partial_fit(np.concatenate(pending))
+    return StreamedPCA(pca.mean_, pca.components_)
+
+
+# -- the streamed fit -----------------------------------------------------------------------------
+
+@dataclass
+class StreamFit:
+    """What a streamed fit learnt besides the model: the scan, and PCA when it was computed."""
+
+    scan: Scan
+    pca: StreamedPCA | None
+    n_train: int  # rows trained on (the validation rows left out)
+
+
+def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buffer: int | None = None,
+               callbacks: list | None = None, pca: bool = False) -> StreamFit:
+    """Fit ``estimator`` (an unfitted or fitted :class:`~aereduce.AutoencoderTransformer`) on
+    ``source`` without holding it in memory; see :meth:`AutoencoderTransformer.fit_stream`.
+
+    ``pca``: compute PCA of the training rows even when the model does not start from it (the
+    command line compares the fit with it).
+    """
+    import torch
+
+    from ._scaling import Scaler
+    from ._training import FitHistory, set_linear_start
+
+    tic = time.perf_counter()
+    estimator._validate_params()
+    if estimator.pretrain:
+        raise OptionError("pretrain=True trains layer by layer on the rows in memory; a streamed fit cannot, "
+                          "use pretrain=False or fit in memory")
+    source = as_source(source, chunk_rows)
+    seed = estimator._draw_seed()
+    validation = HashedRows(float(estimator.validation_fraction), seed * 4 + VALIDATION)
+    found = scan(source, validation)
+    moments = found.moments
+    scaler = Scaler.from_statistics(estimator.scaling, moments.minimum, moments.maximum, moments.mean, moments.std,
+                                    n_rows=found.n_rows)
+    estimator.n_features_in_ = found.n_features  # what validate_data sets in fit
+    if found.feature_names is not None:
+        estimator.feature_names_in_ = np.asarray(found.feature_names, dtype=object)
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
+    estimator._initialise(np.vstack([moments.minimum, moments.maximum]), "fit_stream", scaler=scaler,
+                          n_samples=found.n_rows, seed=seed)
+    held_X, _ = found.validation.rows_in_order()
+    sample = None
+    if len(held_X):
+        filled, encodable = prepare(held_X, found.missing)
+        sample = torch.tensor(scaler.transform(filled[encodable]), dtype=torch.float32, device=estimator.device_)
+    X_val = None
+    if estimator.early_stopping_:
+        if found.n_validation < 1 or found.n_validation >= found.n_rows:
+            raise OptionError(f"early_stopping needs at least one training and one validation row: "
+                              f"validation_fraction={estimator.validation_fraction} of {found.n_rows} rows gives "
+                              f"{found.n_validation} validation rows")
+        X_val = sample
+    n_train = found.n_rows - (found.n_validation if X_val is not None else 0)
+    rows = TrainingRows(source, found.missing, scaler, validation if X_val is not None else None, n_train,
+                        estimator.device_)
+    axes = streamed_pca(rows, found.n_features, estimator.n_components_) if (estimator.linear_skip_ or pca) else None
+    if estimator.linear_skip_:
+        set_linear_start(estimator.model_, torch.from_numpy(axes.mean), torch.from_numpy(axes.axes))
+    trainer = estimator._make_trainer(callbacks, X_val, trainer_class=stream_trainer_class())
+    trainer.buffer_rows = buffer or buffer_rows(found.n_features, estimator.batch_size_, n_train)
+    losses, val_losses = trainer.fit(rows, estimator.max_iter_, X_val=X_val)
+    estimator.model_.eval()
+    if estimator.sparsity == "l1" and sample is not None:
+        estimator._warn_on_dead_code_units(sample)
+    estimator._partial_trainer = None
+    scores = [-v for v in val_losses] if X_val is not None else None
+    estimator._set_fields(FitHistory(
+        n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores,
+        best_validation_score_=max(scores) if scores else None, pretrain_loss_curves_=None,
+        fit_time_=time.perf_counter() - tic, kept_initial_weights_=trainer.kept_initial_weights))
+    return StreamFit(found, axes, n_train)
+
+
+# -- the command line's streamed fit -------------------------------------------------------------
+
+def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: int = 0, holdout: float = 0.1,
+             params: dict[str, Any] | None = None, progress: Callable[[int, int], None] | None = None,
+             chunk_rows: int = CHUNK_ROWS) -> Any:
+    """:func:`aereduce.usecases.fit_model` for data read in chunks: the held-out rows are a hashed
+    ``holdout`` share of the rows (a sample of them measures the error), PCA's error is that of the
+    streamed PCA of the training rows, and the model is saved to ``output``."""
+    from ._files import check_output
+    from .methods import make_reducer
+    from .usecases import FitReport, check_not_failed, input_settings, table_notes
+
+    if method != "ae":
+        raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
+    check_output(output, inputs=[data])
+    source = FileSource(data, read=read, chunk_rows=chunk_rows)
+    held = HeldOutSource(source, HashedRows(holdout, seed * 4 + HELD_OUT))
+    reducer = make_reducer("ae", dim, seed, **(params or {}))
+    notes = []
+    if dim <= 3 and (params or {}).get("neighbour_weight", "auto") == "auto":
+        notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs every "
+                     "row in memory: the map comes from reconstruction alone; fit without --stream to have it")
+    from ._training import Progress
+
+    fit = fit_stream(reducer, held, chunk_rows=chunk_rows, pca=True,
+                     callbacks=[Progress(progress)] if progress is not None else None)
+    held_X, _ = held.sample.rows_in_order()
+    filled, encodable = prepare(held_X, fit.scan.missing) if len(held_X) else (held_X, np.zeros(0, dtype=bool))
+    if encodable.any():
+        evaluation, where = filled[encodable], "held-out"
+        notes.append(f"streamed {fit.scan.n_rows + held.sample.seen} rows in {fit.scan.n_chunks} chunks of up to "
+                     f"{chunk_rows}; held-out error on {len(evaluation)} of the {held.sample.seen} held-out rows")
+    else:
+        evaluation, where = _training_sample(fit), "training"
+        notes.append(f"streamed {fit.scan.n_rows} rows in {fit.scan.n_chunks} chunks of up to {chunk_rows}; "
+                     f"training error on a sample of {len(evaluation)} rows")
+    frame = _frame(evaluation, reducer)
+    error = float(np.mean(reducer.reconstruction_error(frame)))
+    pca_error = float(np.mean(fit.pca.reconstruction_error(reducer.scaler_.transform(evaluation))))
+    file_notes = table_notes(_notes_table(source, fit), fit.scan.missing)
+    report = FitReport("ae", dim, fit.scan.n_rows, fit.scan.n_features, reducer.fit_time_, error, where, output,
+                       n_epochs=reducer.n_iter_, pca_error=pca_error if dim <= fit.scan.n_features else None,
+                       kept_pca=reducer.kept_initial_weights_, notes=file_notes + notes)
+    check_not_failed(report)
+    reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means)
+    reducer.save(output)
+    return report
+
+
+def _training_sample(fit: StreamFit) -> np.ndarray:
+    X, _ = fit.scan.validation.rows_in_order()
+    filled, encodable = prepare(X, fit.scan.missing)
+    return filled[encodable]
+
+
+def _frame(X: np.ndarray, model: Any) -> Any:
+    import pandas as pd
+
+    names = getattr(model, "feature_names_in_", None)
+    return pd.DataFrame(X, columns=[str(n) for n in names]) if names is not None else X
+
+
+def _notes_table(source: FileSource, fit: StreamFit) -> Any:
+    """A table standing for the whole file in :func:`aereduce.usecases.table_notes`."""
+    from .tables import Table
+
+    return Table(X=np.empty((0, fit.scan.n_features)), feature_names=list(fit.scan.feature_names or []),
+                 skipped_columns=source.skipped_columns, non_numeric_counts=source.non_numeric_counts)
+
+
+__all__ = ["CHUNK_ROWS", "ChunkSource", "FileSource", "IterableSource", "STREAM_ABOVE_BYTES", "fit_stream",
+           "should_stream"]

@@ -1,0 +1,101 @@
+"""A saved model applied on Dask and Spark, and training on two processes (DistributedDataParallel)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aereduce import AutoencoderTransformer
+from aereduce.distributed import encode_frame, transform_dask
+from aereduce.errors import InputError
+from aereduce.usecases import ReadOptions, fit_model, load_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_frame(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, 2))
+    X = np.tanh(z @ np.random.default_rng(0).normal(size=(2, 8))) + 0.05 * rng.normal(size=(n, 8))
+    return pd.DataFrame(X, columns=[f"f{i}" for i in range(8)])
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "m.aer"
+    train = make_frame(600, 1)
+    AutoencoderTransformer(n_components=3, hidden_layer_sizes=(16,), max_iter=5, random_state=0).fit(train).save(path)
+    return str(path)
+
+
+def test_a_partition_is_encoded_with_its_index_and_kept_columns(saved):
+    rows = make_frame(50, 2).assign(id=[f"r{i}" for i in range(50)]).set_index(pd.RangeIndex(100, 150))
+    out = encode_frame(rows[::-1], saved, keep=["id"])
+    expected = load_model(saved).transform(rows[[f"f{i}" for i in range(8)]][::-1])
+    assert list(out.columns) == ["id", "autoencodertransformer0", "autoencodertransformer1", "autoencodertransformer2"]
+    assert list(out.index) == list(range(149, 99, -1)) and out["id"].iloc[0] == "r49"
+    np.testing.assert_allclose(out.iloc[:, 1:].to_numpy(), expected, rtol=1e-6)
+    with pytest.raises(InputError, match="^no column 'f0' in the DataFrame"):
+        encode_frame(rows.rename(columns={"f0": "g0"}), saved)
+
+
+def test_transform_dask_on_a_local_cluster_matches_transform(saved):
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("dask.distributed")
+    rows = make_frame(300, 3).assign(id=np.arange(300))
+    ddf = dd.from_pandas(rows, npartitions=3)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            distributed.Client(cluster):
+        codes = transform_dask(saved, ddf, keep=["id"])
+        assert list(codes.columns)[:2] == ["id", "autoencodertransformer0"]
+        out = codes.compute()
+    expected = load_model(saved).transform(rows.drop(columns="id"))
+    np.testing.assert_allclose(out.drop(columns="id").to_numpy(), expected, rtol=1e-6)
+    assert np.array_equal(out["id"].to_numpy(), np.arange(300))
+
+
+def test_transform_spark_matches_transform(saved, monkeypatch):
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java")
+    from pyspark.sql import SparkSession
+
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)  # the workers need this Python's packages
+
+    from aereduce.distributed import transform_spark
+
+    spark = (SparkSession.builder.master("local[1]").appName("aereduce-test")
+             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate())
+    try:
+        rows = make_frame(200, 4).assign(id=np.arange(200))
+        out = transform_spark(saved, spark.createDataFrame(rows).repartition(2), keep=["id"]).toPandas()
+    finally:
+        spark.stop()
+    out = out.sort_values("id")
+    expected = load_model(saved).transform(rows.drop(columns="id"))
+    np.testing.assert_allclose(out.drop(columns="id").to_numpy(), expected, rtol=1e-5)
+
+
+def test_two_processes_train_as_well_as_one(tmp_path):
+    data = tmp_path / "train.csv"
+    make_frame(1500, 5).to_csv(data, index=False)
+    # The neighbour term (on by default at 3-D) is off: a distributed fit leaves it off.
+    options = ["--dim", "3", "--epochs", "20", "--hidden-layers", "32,16", "--neighbour-weight", "0"]
+    one = fit_model(str(data), str(tmp_path / "one.aer"), dim=3, read=ReadOptions(), seed=0,
+                    params={"max_iter": 20, "hidden_layer_sizes": (32, 16), "neighbour_weight": 0.0})
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                             "-m", "aereduce.distributed_train", str(data), *options, "-o", str(tmp_path / "two.aer")],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "trained on 2 processes (gloo)" in result.stderr
+    assert result.stderr.count("held-out reconstruction MSE") == 1  # only process 0 reports
+    test = make_frame(1000, 6)
+    two = float(np.mean(load_model(str(tmp_path / "two.aer")).reconstruction_error(test)))
+    single = float(np.mean(load_model(str(tmp_path / "one.aer")).reconstruction_error(test)))
+    assert two < 1.15 * single and single < 1.15 * two, (two, single, one.error)

@@ -1,0 +1,201 @@
+"""Streamed fits (aereduce.streaming): chunks in, the in-memory fit's result out, on small generated files."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from click.testing import CliRunner
+
+from aereduce import AutoencoderTransformer
+from aereduce import streaming
+from aereduce._scaling import Scaler
+from aereduce._training import Callback
+from aereduce.cli import main
+from aereduce.errors import InputError, OptionError
+from aereduce.streaming import FileSource, HashedRows, RowSample, row_hash, scan, shuffled_batches
+from aereduce.usecases import ReadOptions, read_for_fit
+
+N_FEATURES = 12
+
+
+def make_rows(n: int, seed: int) -> np.ndarray:
+    """Rows near a curved 3-D surface in 12 columns of different units."""
+    weights = np.random.default_rng(0)
+    w1, w2 = weights.normal(size=(3, 16)), weights.normal(size=(16, N_FEATURES))
+    units = np.logspace(-1, 2, N_FEATURES)
+    rng = np.random.default_rng(seed)
+    X = np.tanh(rng.normal(size=(n, 3)) @ w1) @ w2 + 0.05 * rng.normal(size=(n, N_FEATURES))
+    return X * units + np.arange(N_FEATURES)
+
+
+def frame(X: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return make_rows(3000, 1), make_rows(1000, 2)
+
+
+def model(**params) -> AutoencoderTransformer:
+    params = {"n_components": 3, "hidden_layer_sizes": (32, 16), "max_iter": 20, "random_state": 0,
+              "neighbour_weight": 0.0} | params
+    return AutoencoderTransformer(**params)
+
+
+def held_out_error(ae: AutoencoderTransformer, X_test: np.ndarray) -> float:
+    return float(np.mean(ae.reconstruction_error(frame(X_test))))
+
+
+def test_hashed_rows_are_a_fixed_share_whatever_the_chunking():
+    rows = np.arange(1, 100_001)
+    subset = HashedRows(0.1, salt=7)
+    mask = subset.mask(rows)
+    assert abs(mask.mean() - 0.1) < 0.005
+    assert np.array_equal(np.concatenate([subset.mask(part) for part in np.array_split(rows, 37)]), mask)
+    assert not np.array_equal(HashedRows(0.1, salt=8).mask(rows), mask)
+    assert (row_hash(rows, 7) >= 0).all() and (row_hash(rows, 7) < 1).all()
+
+
+def test_the_kept_sample_does_not_depend_on_order_or_chunking():
+    rows = np.arange(5000)
+    X = np.stack([rows, -rows], axis=1).astype(float)
+    a, b = RowSample(HashedRows(1.0, 3), cap=100), RowSample(HashedRows(1.0, 3), cap=100)
+    a.add(X, rows)
+    for part in np.array_split(np.random.default_rng(0).permutation(5000), 13):
+        b.add(X[part], rows[part])
+    (Xa, ra), (Xb, rb) = a.rows_in_order(), b.rows_in_order()
+    assert len(ra) == 100 and np.array_equal(ra, rb) and np.array_equal(Xa, Xb)
+    assert np.array_equal(Xa[:, 0], ra) and a.seen == b.seen == 5000
+
+
+def test_the_shuffle_buffer_yields_every_row_once_in_batches():
+    rows = torch.arange(1000, dtype=torch.float32)[:, None]
+    chunks = torch.split(rows, [7, 300, 1, 92, 600])
+    generator = torch.Generator().manual_seed(0)
+    batches = list(shuffled_batches(chunks, capacity=128, batch_size=64, generator=generator))
+    assert len(batches) == math.ceil(1000 / 64) and all(len(b) == 64 for b in batches[:-1])
+    out = torch.cat(batches)[:, 0]
+    assert torch.equal(out.sort().values, rows[:, 0])
+    assert not torch.equal(out, rows[:, 0])  # shuffled
+
+
+@pytest.mark.parametrize("policy", ["error", "mean", "zero", "drop"])
+def test_the_statistics_pass_learns_the_in_memory_scaling_and_missing_values(tmp_path, rows, policy):
+    X = rows[0][:500].copy()
+    if policy != "error":
+        X[np.random.default_rng(0).random(X.shape) < 0.05] = np.nan
+    path = tmp_path / "data.csv"
+    frame(X).to_csv(path, index=False)
+    read = ReadOptions(nan=policy)
+    found = scan(FileSource(str(path), read=read, chunk_rows=37), HashedRows(0.0, 0))
+    filled = read_for_fit(str(path), read)
+    expected = Scaler.fit(filled.X.to_numpy(), "standard")
+    got = Scaler.from_statistics("standard", found.moments.minimum, found.moments.maximum, found.moments.mean,
+                                 found.moments.std, n_rows=found.n_rows)
+    assert found.n_rows == len(filled.X)
+    np.testing.assert_allclose(got.offset, expected.offset, rtol=1e-10)
+    np.testing.assert_allclose(got.scale, expected.scale, rtol=1e-10)
+    np.testing.assert_allclose(found.moments.minimum, filled.X.min().to_numpy())
+    if policy == "mean":
+        np.testing.assert_allclose(found.missing.fill_values_, filled.missing.fill_values_)
+    assert found.missing.summary() == filled.missing.summary()
+
+
+def test_a_streamed_fit_of_a_csv_file_comes_close_to_the_in_memory_fit(tmp_path, rows):
+    X, X_test = rows
+    path = tmp_path / "train.csv"
+    frame(X).to_csv(path, index=False)
+    in_memory = model().fit(frame(X))
+    streamed = model().fit_stream(FileSource(str(path), chunk_rows=97))
+    assert streamed.scaling_ == in_memory.scaling_ == "standard" and streamed.early_stopping_
+    assert list(streamed.feature_names_in_) == list(in_memory.feature_names_in_)
+    assert streamed.validation_scores_ is not None
+    memory_error, stream_error = held_out_error(in_memory, X_test), held_out_error(streamed, X_test)
+    assert stream_error < 1.25 * memory_error, (stream_error, memory_error)
+    assert stream_error < 0.5 * float(np.mean(Scaler.fit(X_test, "standard").transform(X_test) ** 2))
+
+
+def test_parquet_row_groups_and_a_folder_of_files_stream_like_one_table(tmp_path, rows):
+    X, X_test = rows
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    frame(X[:1800]).to_parquet(folder / "a.parquet", row_group_size=200)
+    frame(X[1800:]).to_parquet(folder / "b.parquet", row_group_size=200)
+    single = tmp_path / "train.parquet"
+    frame(X).to_parquet(single, row_group_size=200)
+    in_memory = model().fit(frame(X))
+    from_folder = model().fit_stream(str(folder))
+    from_file = model().fit_stream(FileSource(str(single), chunk_rows=64))
+    memory_error = held_out_error(in_memory, X_test)
+    for streamed in (from_folder, from_file):
+        assert held_out_error(streamed, X_test) < 1.25 * memory_error
+    # The rows are numbered in the table's order whatever order the row groups are read in.
+    shuffled = list(FileSource(str(folder), chunk_rows=64).chunks(order_seed=3))
+    numbers = np.concatenate([c.rows for c in shuffled])
+    assert not np.array_equal(numbers, np.arange(1, 3001)) and np.array_equal(np.sort(numbers), np.arange(1, 3001))
+    values = np.concatenate([c.X for c in shuffled])
+    np.testing.assert_allclose(values[np.argsort(numbers)], X)
+
+
+def test_the_schedule_counts_the_steps_of_an_in_memory_epoch(rows):
+    X = rows[0][:1000]
+
+    class LastStep(Callback):
+        def on_fit_end(self, trainer, **_):
+            self.steps = trainer.scheduler.last_epoch
+
+    seen = []
+    for fit in ("fit", "fit_stream"):
+        probe = LastStep()
+        ae = model(max_iter=3, early_stopping=False, batch_size=64)
+        getattr(ae, fit)(frame(X) if fit == "fit" else [frame(part) for part in np.array_split(X, 7)],
+                         callbacks=[probe])
+        seen.append(probe.steps)
+    assert seen == [3 * math.ceil(1000 / 64)] * 2
+
+
+def test_streaming_turns_the_neighbour_term_off_or_refuses_it(rows):
+    chunks = [rows[0][:1500], rows[0][1500:]]
+    ae = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit_stream(chunks)
+    assert ae.neighbour_weight_ == 0.0
+    with pytest.raises(OptionError, match="^fit_stream cannot train the neighbour term"):
+        AutoencoderTransformer(n_components=2, neighbour_weight=1.0, max_iter=1).fit_stream(chunks)
+    with pytest.raises(OptionError, match="pretrain=True"):
+        model(pretrain=True).fit_stream(chunks)
+
+
+def test_a_one_shot_generator_and_missing_values_are_refused(rows):
+    with pytest.raises(InputError, match="one-shot iterator"):
+        model().fit_stream(part for part in [rows[0]])
+    X = rows[0][:100].copy()
+    X[42, 3] = np.nan
+    with pytest.raises(InputError, match="row 42, column 3 is missing"):
+        model().fit_stream([X])
+
+
+def test_the_command_line_streams_on_request_and_above_the_size_threshold(tmp_path, rows, monkeypatch):
+    X, X_test = rows
+    data, out = tmp_path / "train.csv", tmp_path / "m.aer"
+    frame(X).assign(id=np.arange(len(X))).to_csv(data, index=False)
+    runner = CliRunner()
+    result = runner.invoke(main, ["fit", str(data), "--dim", "3", "--stream", "--chunk-rows", "250", "--epochs", "10",
+                                  "--id-column", "id", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "streamed 3000 rows in 12 chunks of up to 250; held-out error on" in result.stderr
+    assert "fitted ae (3 dims) on" in result.stderr and "PCA-3" in result.stderr
+    codes = tmp_path / "codes.csv"
+    result = runner.invoke(main, ["transform", str(out), str(data), "-o", str(codes)])
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(codes).columns)[0] == "id"  # the model remembers the id column
+
+    monkeypatch.setattr(streaming, "STREAM_ABOVE_BYTES", 0)
+    result = runner.invoke(main, ["fit", str(data), "--dim", "2", "--epochs", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "the neighbour term (the default for 2-3-D maps) is off in a streamed fit" in result.stderr
+    result = runner.invoke(main, ["fit", "-", "--dim", "2", "--stream", "-o", str(out)], input="a,b\n1,2\n")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: a streamed fit reads the data once per epoch, so it needs a file, not stdin; "
+                             "save it to a file first\n")
