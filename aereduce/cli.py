@@ -101,19 +101,25 @@ def _where(output: str) -> str:
 @click.option("-o", "--output", help="Model file to write (default: DATA's name with .aer).")
 @click.option("--holdout", type=click.FloatRange(0, 0.5, max_open=True), default=0.1, show_default=True,
               help="Share of rows held out to report reconstruction error against PCA; 0 fits on all rows.")
+@click.option("--ensemble", type=int, help="Fit an outlier detector of N (2 or more) autoencoders instead.")
+@click.option("--contamination", help="Expected share of outliers, in (0, 0.5], setting the detector's "
+              "threshold (default: auto, Tukey's fence).")
 @global_options
-def fit(data: str, output: str | None, holdout: float, dim: int, method: str, seed: int, **kwargs: Any) -> None:
+def fit(data: str, output: str | None, holdout: float, dim: int, method: str, seed: int, ensemble: int | None,
+        contamination: str | None, **kwargs: Any) -> None:
     """Train a model on DATA and save it.
 
     \b
     Example:
       aereduce fit data.csv --dim 8 --id-column id --label-column species -o model.aer
+      aereduce fit data.csv --dim 16 --ensemble 5 -o detector.aer    # outlier detector
     """
     from .usecases import default_model_path, fit_model
 
     read = read_options(kwargs)
     report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
-                       holdout=holdout, params=ae_params(kwargs), progress=progress_bar())
+                       holdout=holdout, params=ae_params(kwargs), progress=progress_bar(), ensemble=ensemble,
+                       contamination=contamination)
     for line in report.lines():
         info(line)
 
@@ -190,11 +196,12 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
 @click.argument("model")
 @click.argument("data")
 @data_options
-@click.option("--top", type=click.IntRange(min=1), help="Only the K rows with the largest error, largest first.")
+@click.option("--top", type=click.IntRange(min=1), help="Only the K rows with the largest score, largest first.")
 @click.option("-o", "--output", help="Output file ('-' for stdout).")
 @global_options
 def score(model: str, data: str, top: int | None, output: str | None, **kwargs: Any) -> None:
-    """Per-row reconstruction error of DATA under MODEL: the anomaly score.
+    """Per-row anomaly score of DATA under MODEL: its reconstruction error, or for an outlier
+    detector (fit --ensemble) its anomaly score and an outlier column (1: outlier, 0: not).
 
     \b
     Example:
