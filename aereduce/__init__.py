@@ -5,7 +5,7 @@ The estimator is imported lazily so that ``aereduce --help`` does not pay for to
 
 from ._version import __version__
 
-__all__ = ["AutoencoderTransformer", "load", "__version__"]
+__all__ = ["AutoencoderTransformer", "AutoencoderOutlierDetector", "load", "__version__"]
 
 
 def __getattr__(name: str):
@@ -13,6 +13,10 @@ def __getattr__(name: str):
         from .estimator import AutoencoderTransformer
 
         return AutoencoderTransformer
+    if name == "AutoencoderOutlierDetector":
+        from .outliers import AutoencoderOutlierDetector
+
+        return AutoencoderOutlierDetector
     if name == "load":
         from ._persistence import load_model
 

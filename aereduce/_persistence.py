@@ -12,6 +12,7 @@ import dataclasses
 import importlib
 import importlib.metadata
 import os
+import re
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from .errors import ModelFileError
 MODEL_KINDS: dict[str, tuple[str, str]] = {
     "autoencoder": ("aereduce.estimator", "AutoencoderTransformer"),
     "pca": ("aereduce.pca", "ScaledPCA"),
+    "outlier_detector": ("aereduce.outliers", "AutoencoderOutlierDetector"),
 }
 
 
@@ -104,7 +106,7 @@ def model_class(kind: str) -> type:
 
 
 def load_model(path: str | os.PathLike, *, device: str = "auto") -> Any:
-    """Load any aereduce model file (autoencoder or PCA); never unpickles, never runs code."""
+    """Load any aereduce model file (autoencoder, PCA or outlier detector); never unpickles, never runs code."""
     kind, tensors, meta = read_model_file(path, kinds=tuple(MODEL_KINDS))
     return model_class(kind).from_saved(os.fspath(path), tensors, meta, device=device)
 
@@ -126,7 +128,7 @@ def describe_model(path: str) -> dict[str, Any]:
     model_class(kind).from_saved(path, tensors, meta, device="cpu")
     fitted = meta.get("fitted", {})
     shown = ("n_iter_", "fit_time_", "scaling_", "loss_", "output_activation_", "hidden_layer_sizes_", "batch_size_",
-             "best_validation_score_", "kept_initial_weights_")
+             "best_validation_score_", "kept_initial_weights_", "offset_")
     training = {k: fitted[k] for k in shown if k in fitted}
     if fitted.get("loss_curve_"):
         training["final_loss"] = fitted["loss_curve_"][-1]
@@ -138,7 +140,8 @@ def describe_model(path: str) -> dict[str, Any]:
         "input_columns": fitted.get("feature_names_in_"),
         "input_settings": {k: v for k, v in (fitted.get("input_settings_") or {}).items() if k != "means"},
         "training": training,
-        "n_parameters": int(sum(v.size for k, v in tensors.items() if k.startswith("model."))),
+        # an outlier detector holds its members' weights as members.<i>.model.*
+        "n_parameters": int(sum(v.size for k, v in tensors.items() if re.match(r"(members\.\d+\.)?model\.", k))),
         "versions": meta.get("versions", {}),
     }
 

@@ -103,22 +103,26 @@ def _where(output: str) -> str:
               help="Read DATA in chunks, once per epoch, instead of loading it (a file or a folder of Parquet files).")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Rows per chunk when streaming.")
+@click.option("--ensemble", type=int, help="Fit an outlier detector of N (2 or more) autoencoders instead.")
+@click.option("--contamination", help="Expected share of outliers, in (0, 0.5], setting the detector's "
+              "threshold (default: auto, Tukey's fence).")
 @global_options
 def fit(data: str, output: str | None, holdout: float, stream: bool | None, chunk_rows: int, dim: int, method: str,
-        seed: int, **kwargs: Any) -> None:
+        seed: int, ensemble: int | None, contamination: str | None, **kwargs: Any) -> None:
     """Train a model on DATA and save it.
 
     \b
     Example:
       aereduce fit data.csv --dim 8 --id-column id --label-column species -o model.aer
       aereduce fit big.parquet --dim 8 --stream --epochs 2 -o model.aer
+      aereduce fit data.csv --dim 32 --ensemble 5 -o detector.aer    # outlier detector
     """
     from .usecases import default_model_path, fit_model
 
     read = read_options(kwargs)
     report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
                        holdout=holdout, params=ae_params(kwargs), progress=progress_bar(), stream=stream,
-                       chunk_rows=chunk_rows)
+                       chunk_rows=chunk_rows, ensemble=ensemble, contamination=contamination)
     for line in report.lines():
         info(line)
 
@@ -202,11 +206,12 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
 @click.argument("model")
 @click.argument("data")
 @data_options
-@click.option("--top", type=click.IntRange(min=1), help="Only the K rows with the largest error, largest first.")
+@click.option("--top", type=click.IntRange(min=1), help="Only the K rows with the largest score, largest first.")
 @click.option("-o", "--output", help="Output file ('-' for stdout).")
 @global_options
 def score(model: str, data: str, top: int | None, output: str | None, **kwargs: Any) -> None:
-    """Per-row reconstruction error of DATA under MODEL: the anomaly score.
+    """Per-row anomaly score of DATA under MODEL: its reconstruction error, or for an outlier
+    detector (fit --ensemble) its anomaly score and an outlier column (1: outlier, 0: not).
 
     \b
     Example:

@@ -830,6 +830,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         path : str or path-like
             Destination; written atomically (a temporary file renamed into place).
         """
+        _persistence.save(path, MODEL_KIND, *self._saved_parts())
+
+    def _saved_parts(self) -> tuple[dict[str, np.ndarray], dict[str, Any], dict[str, Any]]:
+        """What a model file holds of this model: its tensors, ``get_params()`` and the fitted
+        attributes as JSON (an outlier detector's file holds those of each member)."""
         from ._training import FitHistory
 
         check_is_fitted(self, "model_")
@@ -838,7 +843,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         fitted = _persistence.fitted_to_json(
             self._get_fields(ResolvedOptions), self._get_fields(FitHistory), n_features_in_=self.n_features_in_,
             seed=self._seed, **_persistence.input_to_json(self))
-        _persistence.save(path, MODEL_KIND, tensors, self.get_params(), fitted)
+        return tensors, self.get_params(), fitted
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, device: str = "auto") -> "AutoencoderTransformer":

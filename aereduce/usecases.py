@@ -173,13 +173,18 @@ def default_model_path(data: str) -> str:
 def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: ReadOptions, seed: int = 0,
               holdout: float = 0.1, params: dict[str, Any] | None = None,
               progress: ProgressFn | None = None, stream: bool | None = None, chunk_rows: int = CHUNK_ROWS,
-              reducer: Any = None) -> FitReport:
-    """Fit ``method`` on DATA, report its held-out error against PCA's, and save it to ``output``.
+              reducer: Any = None, ensemble: int | None = None,
+              contamination: str | None = None) -> FitReport | DetectorReport:
+    """Fit ``method`` on DATA, report its held-out error against PCA's, and save it to ``output``;
+    with ``ensemble``, an outlier detector of that many autoencoders (:func:`fit_detector`).
 
     ``stream``: read DATA in chunks of ``chunk_rows`` rows, once per pass, instead of whole (None:
     when it is larger than :data:`aereduce.streaming.STREAM_ABOVE_BYTES`); see :mod:`aereduce.streaming`.
     ``reducer``: an unfitted reducer of ``method`` to fit instead of a default one (a distributed one).
     """
+    if ensemble is not None or contamination is not None:
+        return fit_detector(data, output, method=method, dim=dim, read=read, seed=seed, holdout=holdout,
+                            params=params, progress=progress, ensemble=ensemble, contamination=contamination)
     if not get_method(method).can_save:
         raise InputError(get_method(method).why_not_saved)
     from .streaming import fit_file, should_stream
@@ -191,11 +196,9 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     filled = read_for_fit(data, read)
     X = filled.X
     check_dimension(method, dim, *X.shape)
-    from ._split import split_rows  # scikit-learn and torch load only once the input is known to be good
     from .pca import ScaledPCA
 
-    train_rows, held_rows = split_rows(len(X), holdout if len(X) >= 10 else 0.0, 0)
-    train, held = X.iloc[train_rows], X.iloc[held_rows]
+    train, held = split_for_fit(X, holdout)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
     fit_reducer(method, reducer, train, progress)
@@ -211,6 +214,97 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
         check_not_failed(report)
     reducer.input_settings_ = input_settings(read, filled.missing, X.to_numpy())
     reducer.save(output)
+    return report
+
+
+def split_for_fit(X: Any, holdout: float) -> tuple[Any, Any]:
+    """The training and held-out rows of ``fit`` (none held out below 10 rows)."""
+    from ._split import split_rows  # scikit-learn and torch load only once the input is known to be good
+
+    train_rows, held_rows = split_rows(len(X), holdout if len(X) >= 10 else 0.0, 0)
+    return X.iloc[train_rows], X.iloc[held_rows]
+
+
+@dataclass
+class DetectorReport:
+    """What ``fit --ensemble`` did, for its summary."""
+
+    n_estimators: int
+    dim: int
+    n_train: int
+    n_columns: int
+    seconds: float
+    n_epochs: float
+    threshold: float  # anomaly scores above it are outliers
+    contamination: str | float
+    train_flagged: int
+    n_held: int
+    held_flagged: int
+    output: str
+    notes: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The summary lines ``aereduce fit --ensemble`` prints on stderr."""
+        rule = "Tukey's fence" if self.contamination == "auto" else f"contamination {self.contamination:g}"
+        flagged = f"{self.train_flagged} of {self.n_train} training rows ({self.train_flagged / self.n_train:.1%})"
+        if self.n_held:
+            flagged += f" and {self.held_flagged} of {self.n_held} held-out rows ({self.held_flagged / self.n_held:.1%})"
+        return [*self.notes,
+                f"fitted an outlier detector of {self.n_estimators} autoencoders ({self.dim} dims, {self.n_epochs:.0f} "
+                f"epochs each) on {self.n_train} rows x {self.n_columns} columns in {self.seconds:.1f} s",
+                f"outliers: anomaly score above {self.threshold:.4g} ({rule}); that flags {flagged}",
+                f"wrote {self.output}"]
+
+
+def detector_options(method: str, ensemble: int | None, contamination: str | None) -> str | float:
+    """Check ``fit``'s outlier-detector options; returns the contamination ("auto" or a share)."""
+    if ensemble is None:
+        raise OptionError("--contamination needs --ensemble N: the threshold belongs to an outlier detector")
+    if ensemble < 2:
+        raise OptionError(f"--ensemble {ensemble}: an outlier detector needs 2 or more autoencoders; "
+                          "leave --ensemble off to fit one model")
+    if method != "ae":
+        raise OptionError(f"--ensemble needs --method ae (an ensemble of autoencoders), not {method}; "
+                          f"`aereduce score` on a --method {method} model gives its reconstruction error")
+    if contamination is None or contamination == "auto":
+        return "auto"
+    try:
+        share = float(contamination)
+    except ValueError:
+        share = float("nan")
+    if not 0 < share <= 0.5:
+        raise OptionError(f"--contamination {contamination}: must be auto or a share of rows in (0, 0.5], e.g. 0.01")
+    return share
+
+
+def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOptions, seed: int, holdout: float,
+                 params: dict[str, Any] | None, progress: ProgressFn | None, ensemble: int | None,
+                 contamination: str | None) -> DetectorReport:
+    """Fit an :class:`~aereduce.outliers.AutoencoderOutlierDetector` of ``ensemble`` autoencoders on DATA,
+    report the share of training and held-out rows its threshold flags, and save it to ``output``."""
+    share = detector_options(method, ensemble, contamination)
+    check_output(output, inputs=[data])
+    filled = read_for_fit(data, read)
+    from .outliers import AutoencoderOutlierDetector
+
+    own = {k: v for k, v in (params or {}).items() if k in ("hidden_layer_sizes", "max_iter")}
+    rest = {k: v for k, v in (params or {}).items() if k not in own}
+    detector = AutoencoderOutlierDetector(n_estimators=ensemble, contamination=share, n_components=dim,
+                                          random_state=seed, autoencoder_params=rest or None, **own)
+    train, held = split_for_fit(filled.X, holdout)
+    callbacks = None
+    if progress is not None:
+        from ._training import Progress
+
+        callbacks = [Progress(progress)]
+    detector.fit(train, callbacks=callbacks)
+    n_held_flagged = int((detector.predict(held) == -1).sum()) if len(held) else 0
+    report = DetectorReport(detector.n_estimators, dim, len(train), train.shape[1], detector.fit_time_,
+                            float(np.mean(detector.n_iter_)), -detector.offset_,
+                            detector.contamination, int((detector.predict(train) == -1).sum()), len(held),
+                            n_held_flagged, output, notes=filled.notes())
+    detector.input_settings_ = input_settings(read, filled.missing, filled.X.to_numpy())
+    detector.save(output)
     return report
 
 
@@ -286,7 +380,12 @@ def codes(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
 
 
 def errors(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
-    """Each row's reconstruction error (a ``compute`` for :func:`stream_file`)."""
+    """Each row's anomaly score, first, and its column names (a ``compute`` for :func:`stream_file`):
+    the reconstruction error of a reducer; an outlier detector's anomaly score and outlier flag."""
+    if hasattr(model, "offset_"):
+        from .outliers import anomaly_columns
+
+        return anomaly_columns(model, X)
     return model.reconstruction_error(X)[:, None], ["reconstruction_error"]
 
 
@@ -347,28 +446,31 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
 
 
 def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int]:
-    """The ``top`` rows with the largest reconstruction error, largest first, by file row number
-    (1-based, header line counted, as editors number lines), and the number of rows read."""
+    """The ``top`` rows with the largest anomaly score (:func:`errors`' columns), largest first, by file
+    row number (1-based, header line counted, as editors number lines), and the number of rows read."""
     import pandas as pd
 
     model = load_model(model_path)
     missing = model_missing_values(model, read.nan)
-    best: list[tuple[float, int, Any]] = []  # a heap of the K largest errors: memory O(K)
-    n_rows, id_name = 0, None
+    best: list[tuple[float, int, Any, tuple]] = []  # a heap of the K largest scores: memory O(K)
+    n_rows, id_name, names = 0, None, [""]
     for table in model_tables(model, data, read, CHUNK_ROWS):
         X, encodable = missing.apply(table)
-        scores = model.reconstruction_error(_frame(X[encodable], table.feature_names))
-        for score, i in zip(scores, np.flatnonzero(encodable)):
-            item = (float(score), -int(table.row_numbers[i]), None if table.ids is None else table.ids[i])
+        values, names = errors(model, _frame(X[encodable], table.feature_names))
+        for row, i in zip(values, np.flatnonzero(encodable)):
+            item = (float(row[0]), -int(table.row_numbers[i]), None if table.ids is None else table.ids[i],
+                    tuple(row[1:]))
             if len(best) < top:
                 heapq.heappush(best, item)
             else:
                 heapq.heappushpop(best, item)
         n_rows, id_name = n_rows + table.n_rows, table.id_name
     best.sort(reverse=True)
-    frame = pd.DataFrame({"row": [-r for _, r, _ in best], "reconstruction_error": [e for e, _, _ in best]})
+    frame = pd.DataFrame({"row": [-r for _, r, _, _ in best], names[0]: [e for e, _, _, _ in best]})
+    for j, name in enumerate(names[1:]):
+        frame[name] = [rest[j] for _, _, _, rest in best]
     if id_name:
-        frame.insert(0, id_name, [i for _, _, i in best])
+        frame.insert(0, id_name, [i for _, _, i, _ in best])
     return frame, n_rows
 
 

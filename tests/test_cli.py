@@ -1,7 +1,9 @@
 """The command line through Click's CliRunner: exact errors, exit codes, outputs and files."""
 
 import gzip
+import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -295,3 +297,57 @@ def test_a_row_beyond_float32_is_refused_by_row_not_written_as_nan(runner, data,
         assert result.stderr == (f"Error: {extreme}: row 8 gives NaN or inf under this model; "
                                  "check it for extreme values; nothing was written\n")
         assert not out.exists()
+
+
+# -- outlier detector (fit --ensemble) -----------------------------------------------------------
+
+def test_ensemble_fit_summary_and_score_with_flags(runner, data, tmp_path):
+    from aereduce import AutoencoderOutlierDetector, load
+
+    model, result = fit_model(runner, data, tmp_path, "--ensemble", "2", "--contamination", "0.1")
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("fitted an outlier detector of 2 autoencoders (2 dims, 5 epochs each) on 108 rows "
+                               "x 5 columns in ")
+    assert re.fullmatch(r"outliers: anomaly score above \S+ \(contamination 0\.1\); that flags 11 of 108 training "
+                        r"rows \(10\.2%\) and \d+ of 12 held-out rows \(\d+\.\d%\)", lines[1]), lines[1]
+    assert lines[2] == f"wrote {model}"
+    detector = load(model)
+    assert isinstance(detector, AutoencoderOutlierDetector) and detector.n_estimators == 2
+    result = invoke(runner, "score", model, data, "-o", "-")
+    assert result.exit_code == 0 and result.stderr == "wrote 120 rows to stdout\n"
+    scores = pd.read_csv(io.StringIO(result.stdout))
+    assert list(scores.columns) == ["id", "anomaly_score", "outlier"]
+    X = pd.read_csv(data)[list("abcde")]
+    np.testing.assert_allclose(scores["anomaly_score"], -detector.score_samples(X), rtol=1e-6)
+    np.testing.assert_array_equal(scores["outlier"], detector.predict(X) == -1)
+
+
+def test_ensemble_top_k_ranks_by_anomaly_score(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path, "--ensemble", "2")
+    result = invoke(runner, "score", model, data, "--top", "3", "-o", "-")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "id,row,anomaly_score,outlier" and len(lines) == 4
+    scores = [float(line.split(",")[2]) for line in lines[1:]]
+    assert scores == sorted(scores, reverse=True)
+    assert result.stderr == "wrote the top 3 of 120 rows to stdout\n"
+    info = json.loads(invoke(runner, "inspect", model, "--json").stdout)
+    assert info["kind"] == "outlier_detector" and info["params"]["n_estimators"] == 2
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--ensemble", "1"], "--ensemble 1: an outlier detector needs 2 or more autoencoders; leave --ensemble off "
+                          "to fit one model"),
+    (["--ensemble", "3", "--method", "pca"], "--ensemble needs --method ae (an ensemble of autoencoders), not pca; "
+                                             "`aereduce score` on a --method pca model gives its reconstruction error"),
+    (["--contamination", "0.1"], "--contamination needs --ensemble N: the threshold belongs to an outlier detector"),
+    (["--ensemble", "2", "--contamination", "0.7"], "--contamination 0.7: must be auto or a share of rows in "
+                                                    "(0, 0.5], e.g. 0.01"),
+    (["--ensemble", "2", "--contamination", "lots"], "--contamination lots: must be auto or a share of rows in "
+                                                     "(0, 0.5], e.g. 0.01"),
+])
+def test_ensemble_option_errors_are_one_line(runner, data, tmp_path, options, message):
+    result = runner.invoke(main, ["fit", str(data), "--dim", "2", "-o", str(tmp_path / "m.aer"), *options])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {message}\n"
+    assert not (tmp_path / "m.aer").exists()

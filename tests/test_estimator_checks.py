@@ -10,13 +10,14 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from aereduce import AutoencoderTransformer
+from aereduce import AutoencoderOutlierDetector, AutoencoderTransformer
 
 # Small budgets keep the ~50 checks fast; the options each exercise a different code path.
 ESTIMATORS = [
     AutoencoderTransformer(max_iter=3, random_state=0),
     AutoencoderTransformer(max_iter=2, variational=True, tied_weights=False, random_state=0),
     AutoencoderTransformer(max_iter=2, tied_weights=True, sparsity="kl", noise="mask", random_state=0),
+    AutoencoderOutlierDetector(n_estimators=2, n_components=2, max_iter=3, random_state=0),
 ]
 
 

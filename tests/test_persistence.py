@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits, load_wine
 
-from aereduce import AutoencoderTransformer, load
+from aereduce import AutoencoderOutlierDetector, AutoencoderTransformer, load
 from aereduce._persistence import MODEL_KINDS, describe_model, format_description
 from aereduce.errors import ModelFileError
 from aereduce.pca import ScaledPCA
@@ -45,14 +45,17 @@ def test_every_registered_kind_round_trips(tmp_path):
     X = load_wine().data
     models = {"autoencoder": AutoencoderTransformer(n_components=2, hidden_layer_sizes=(8,), max_iter=2,
                                                     random_state=0).fit(X),
-              "pca": ScaledPCA(n_components=2).fit(X)}
+              "pca": ScaledPCA(n_components=2).fit(X),
+              "outlier_detector": AutoencoderOutlierDetector(n_estimators=2, n_components=2, hidden_layer_sizes=(8,),
+                                                             max_iter=2, random_state=0).fit(X)}
     assert set(models) == set(MODEL_KINDS)
     for kind, model in models.items():
         path = tmp_path / f"{kind}.aer"
         model.save(path)
         again = load(path)
         assert type(again) is type(model)
-        np.testing.assert_array_equal(again.transform(X), model.transform(X))
+        output = "score_samples" if kind == "outlier_detector" else "transform"
+        np.testing.assert_array_equal(getattr(again, output)(X), getattr(model, output)(X))
         assert describe_model(str(path))["kind"] == kind
 
 

@@ -1,0 +1,389 @@
+"""``AutoencoderOutlierDetector``: an ensemble of autoencoders as a scikit-learn outlier detector.
+
+Each member is an :class:`~aereduce.estimator.AutoencoderTransformer` with its own seed; a row's
+anomaly score is the mean (or the maximum) over the members of its reconstruction error,
+standardised by that member's errors on the training rows. It saves to the same safe ``.aer``
+file as the other models: every member's tensors under a ``members.<i>.`` prefix, and their
+parameters and fitted attributes in the JSON header.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _persistence
+from ._params import AUTOENCODER_PARAMS
+from .errors import ModelFileError, OptionError
+
+MODEL_KIND = "outlier_detector"
+
+# Tukey's boxplot rule, the "auto" threshold: a row is an outlier when its anomaly score lies more
+# than this many interquartile ranges above the upper quartile of the training rows' scores.
+TUKEY_FENCE = 1.5
+
+# The members' defaults where they differ from AutoencoderTransformer's (autoencoder_params overrides
+# them): an identity output with MSE turns on the linear path started at PCA's solution
+# (linear_skip="auto"), so every member starts at PCA's reconstruction and only improves on it. On
+# one-class MNIST (digit 2, 2,000 training rows, 20 epochs) that gave an AUROC of 0.93, against 0.84
+# for the sigmoid output with cross-entropy that pixels get by default, and 0.92 for PCA-32.
+MEMBER_DEFAULTS = {"output_activation": "identity", "loss": "mse"}
+
+# Parameters the detector sets on every member itself, so autoencoder_params may not.
+_OWN_PARAMS = ("n_components", "hidden_layer_sizes", "max_iter", "random_state")
+
+
+def _member_prefix(i: int) -> str:
+    return f"members.{i}."
+
+
+def robust_location_scale(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and interquartile range of each row of ``errors`` (members x rows); a zero or
+    undefined range becomes 1, so a member whose errors are all equal adds nothing but a constant."""
+    q25, median, q75 = np.percentile(errors, [25, 50, 75], axis=1)
+    iqr = q75 - q25
+    return median, np.where(np.isfinite(iqr) & (iqr > 0), iqr, 1.0)
+
+
+def tukey_offset(scores: np.ndarray, fence: float = TUKEY_FENCE) -> float:
+    """The ``score_samples`` value below which a row lies beyond Tukey's fence of ``scores``
+    (``scores`` are higher-is-normal, so the fence is below the lower quartile)."""
+    q25, q75 = np.percentile(scores, [25, 75])
+    return float(q25 - fence * (q75 - q25))
+
+
+class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
+    """Outlier detection by an ensemble of autoencoders' reconstruction errors.
+
+    Each of ``n_estimators`` autoencoders (:class:`~aereduce.AutoencoderTransformer`, with
+    its own seed) is fitted to all the training rows. A row's error under each member is
+    standardised by that member's training errors (minus their median, over their
+    interquartile range), so members of different accuracy count alike; the members'
+    standardised errors are then averaged (or their maximum taken). Rows unlike the training
+    data reconstruct badly, and averaging members trained from different starting weights
+    removes the noise of any one fit. The shape is scikit-learn's (``IsolationForest``,
+    ``LocalOutlierFactor(novelty=True)``): ``score_samples`` is higher for more normal rows,
+    ``predict`` gives 1 for inliers and -1 for outliers.
+
+    Parameters
+    ----------
+    n_estimators : int, default=5
+        Number of autoencoders in the ensemble.
+    combine : {"mean", "max"}, default="mean"
+        How the members' standardised errors become one anomaly score.
+    contamination : "auto" or float, default="auto"
+        Expected share of outliers in the training data, in (0, 0.5]: the threshold
+        ``offset_`` is then that percentile of the training rows' scores. ``"auto"`` uses
+        Tukey's boxplot rule instead: a row is an outlier when its anomaly score (minus
+        ``score_samples``) is more than 1.5 interquartile ranges above the upper quartile of
+        the training rows' anomaly scores.
+    n_components : int, default=32
+        Dimension of each member's code. On one-class MNIST (digit 2), 16 gave an AUROC of
+        0.928, 32 gave 0.939, and 64 kept PCA's solution (0.911): training did not beat it.
+    hidden_layer_sizes : "auto" or tuple of int, default="auto"
+        Each member's encoder widths (as for ``AutoencoderTransformer``: 512-256 for 784
+        pixels). On one-class MNIST 512-256 scored as well as 256-128 or better (AUROC 0.939
+        against 0.932 for digit 2, 0.958 for both on digit 5).
+    max_iter : "auto" or int, default=20
+        Each member's epochs (as for ``AutoencoderTransformer``; ``"auto"`` is about 5,000
+        steps, several times slower; 40 epochs gained 0.003 AUROC on digit 2 at twice the time).
+    autoencoder_params : dict or None, default=None
+        Any other parameters of ``AutoencoderTransformer`` for every member (e.g.
+        ``{"noise": "mask", "device": "cpu"}``). Unless set here, members have an identity
+        output and MSE loss, which starts each at PCA's solution through its linear path
+        (``linear_skip``), so a member only improves on PCA's reconstruction. The
+        neighbour term is always off (``neighbour_weight=0``): it shapes a 2-D map, not a
+        reconstruction.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the members' seeds; an int gives identical results on the CPU.
+
+    Attributes
+    ----------
+    estimators_ : list of AutoencoderTransformer
+        The fitted members.
+    error_centers_ : ndarray of shape (n_estimators,)
+        Median reconstruction error of each member on the training rows.
+    error_scales_ : ndarray of shape (n_estimators,)
+        Interquartile range of each member's training errors (1 where it is 0).
+    offset_ : float
+        Threshold on ``score_samples``: ``decision_function`` is ``score_samples - offset_``,
+        negative for outliers.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X has string column names.
+    n_iter_ : ndarray of shape (n_estimators,)
+        Epochs each member ran.
+    fit_time_ : float
+        Seconds spent in the last ``fit``.
+
+    See Also
+    --------
+    sklearn.ensemble.IsolationForest : Outlier detection by random partitioning.
+    AutoencoderTransformer.score_samples : One autoencoder's negative reconstruction error.
+
+    References
+    ----------
+    .. [1] J. Chen, S. Sathe, C. Aggarwal and D. Turaga, "Outlier detection with autoencoder
+       ensembles", SIAM International Conference on Data Mining, 2017.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from aereduce import AutoencoderOutlierDetector
+    >>> X, y = load_digits(return_X_y=True)
+    >>> detector = AutoencoderOutlierDetector(n_estimators=2, n_components=8, max_iter=10,
+    ...                                       random_state=0).fit(X[y == 0])
+    >>> scores = detector.score_samples(X)
+    >>> bool(scores[y == 0].mean() > scores[y != 0].mean())
+    True
+    >>> np.unique(detector.predict(X)).tolist()
+    [-1, 1]
+    """
+
+    _parameter_constraints: dict = {
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "combine": [StrOptions({"mean", "max"})],
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [StrOptions({"auto"}), tuple, list],
+        "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "autoencoder_params": [dict, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, n_estimators=5, combine="mean", contamination="auto", n_components=32,
+                 hidden_layer_sizes="auto", max_iter=20, autoencoder_params=None, random_state=None):
+        self.n_estimators = n_estimators
+        self.combine = combine
+        self.contamination = contamination
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.max_iter = max_iter
+        self.autoencoder_params = autoencoder_params
+        self.random_state = random_state
+
+    def _member_params(self) -> dict[str, Any]:
+        """Every member's parameters but its seed."""
+        extra = dict(self.autoencoder_params or {})
+        for name in extra:
+            if name not in AUTOENCODER_PARAMS or name in _OWN_PARAMS:
+                raise OptionError(f"autoencoder_params={{{name!r}: ...}}: {name!r} is "
+                                  + ("a parameter of the detector itself; set it there" if name in _OWN_PARAMS
+                                     else "not a parameter of AutoencoderTransformer"))
+        if float(extra.get("neighbour_weight", 0) or 0) > 0:
+            raise OptionError("autoencoder_params: neighbour_weight must be 0 for outlier detection (the neighbour "
+                              "term shapes a map, not a reconstruction)")
+        hidden = self.hidden_layer_sizes if isinstance(self.hidden_layer_sizes, str) else tuple(self.hidden_layer_sizes)
+        return MEMBER_DEFAULTS | extra | {"n_components": self.n_components, "hidden_layer_sizes": hidden, "max_iter": self.max_iter,
+                        "neighbour_weight": 0.0}
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, *, callbacks=None):
+        """Fit the members to X and set the threshold from their scores on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, mostly normal rows.
+        y : None
+            Ignored.
+        callbacks : list of aereduce._training.Callback, default=None
+            Hooks on each member's training loop (e.g. ``Progress``).
+
+        Returns
+        -------
+        self : AutoencoderOutlierDetector
+            The fitted detector.
+        """
+        from .estimator import AutoencoderTransformer
+
+        tic = time.perf_counter()
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        params = self._member_params()
+        seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max, size=self.n_estimators)
+        self.estimators_ = [AutoencoderTransformer(**params, random_state=int(seed)).fit(X, callbacks=callbacks)
+                            for seed in seeds]
+        self.n_iter_ = np.array([member.n_iter_ for member in self.estimators_])
+        errors = self._member_errors(X)
+        self.error_centers_, self.error_scales_ = robust_location_scale(errors)
+        scores = self._combined_scores(errors)
+        if self.contamination == "auto":
+            self.offset_ = tukey_offset(scores)
+        else:
+            self.offset_ = float(np.percentile(scores, 100.0 * self.contamination))
+        self.fit_time_ = time.perf_counter() - tic
+        return self
+
+    def _member_errors(self, X: np.ndarray) -> np.ndarray:
+        """Each member's reconstruction error of each row: shape (n_estimators, n_samples)."""
+        return np.stack([member.reconstruction_error(X) for member in self.estimators_])
+
+    def _combined_scores(self, errors: np.ndarray) -> np.ndarray:
+        standardised = (errors - self.error_centers_[:, None]) / self.error_scales_[:, None]
+        combined = standardised.max(axis=0) if self.combine == "max" else standardised.mean(axis=0)
+        return -combined
+
+    def standardised_errors(self, X):
+        """Each member's reconstruction error of each row, standardised by its training errors.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data in the units seen in ``fit``.
+
+        Returns
+        -------
+        errors : ndarray of shape (n_samples, n_estimators)
+            ``(error - error_centers_) / error_scales_``; larger is more anomalous.
+        """
+        check_is_fitted(self, "estimators_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return ((self._member_errors(X) - self.error_centers_[:, None]) / self.error_scales_[:, None]).T
+
+    def score_samples(self, X):
+        """Minus the combined standardised reconstruction error (higher is more normal).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data in the units seen in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            The opposite of the anomaly score.
+        """
+        check_is_fitted(self, "estimators_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._combined_scores(self._member_errors(X))
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for outliers, positive for inliers.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data in the units seen in ``fit``.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            The shifted scores.
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """1 for an inlier, -1 for an outlier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data in the units seen in ``fit``.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+            -1 where ``decision_function`` is negative, else 1.
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+    # -- saving --------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Save the fitted detector to one safe ``.aer`` file (safetensors plus JSON metadata).
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination; written atomically.
+        """
+        check_is_fitted(self, "estimators_")
+        tensors: dict[str, np.ndarray] = {}
+        members = []
+        for i, member in enumerate(self.estimators_):
+            member_tensors, params, fitted = member._saved_parts()
+            tensors.update({_member_prefix(i) + name: array for name, array in member_tensors.items()})
+            members.append({"params": _persistence.params_to_json(params), "fitted": fitted})
+        fitted = {"n_features_in_": self.n_features_in_, "offset_": self.offset_, "fit_time_": self.fit_time_,
+                  "error_centers_": self.error_centers_.tolist(), "error_scales_": self.error_scales_.tolist(),
+                  "n_iter_": self.n_iter_.tolist(), "members": members, **_persistence.input_to_json(self)}
+        _persistence.save(path, MODEL_KIND, tensors, self.get_params(), fitted)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, *, device: str = "auto") -> "AutoencoderOutlierDetector":
+        """Load a detector saved by :meth:`save`; never unpickles, never runs code.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A ``.aer`` file.
+        device : str, default="auto"
+            Where to put the members.
+
+        Returns
+        -------
+        detector : AutoencoderOutlierDetector
+            The fitted detector.
+        """
+        _, tensors, meta = _persistence.read_model_file(path, kinds=(MODEL_KIND,))
+        return cls.from_saved(os.fspath(path), tensors, meta, device=device)
+
+    @classmethod
+    def from_saved(cls, path: str, tensors: dict[str, np.ndarray], meta: dict[str, Any], *,
+                   device: str = "auto") -> "AutoencoderOutlierDetector":
+        """Rebuild the detector and its members from a model file, checking every part."""
+        from .estimator import _TUPLE_PARAMS, AutoencoderTransformer
+
+        try:
+            params = _persistence.params_from_json(meta["params"], ("hidden_layer_sizes",))
+            if params.get("autoencoder_params"):
+                params["autoencoder_params"] = _persistence.params_from_json(params["autoencoder_params"],
+                                                                            _TUPLE_PARAMS)
+            est = cls(**params)
+            fitted = meta["fitted"]
+            est.n_features_in_ = int(fitted["n_features_in_"])
+            _persistence.set_input(est, fitted)
+            members = fitted["members"]
+            est.offset_ = float(fitted["offset_"])
+            est.fit_time_ = float(fitted.get("fit_time_", 0.0))
+            est.error_centers_ = np.asarray(fitted["error_centers_"], dtype=np.float64)
+            est.error_scales_ = np.asarray(fitted["error_scales_"], dtype=np.float64)
+            n = len(members)
+            if n < 1 or est.error_centers_.shape != (n,) or est.error_scales_.shape != (n,):
+                raise ModelFileError(f"{path}: corrupt model: {n} members but {est.error_centers_.size} error "
+                                     f"centres and {est.error_scales_.size} scales")
+            if not (np.isfinite(est.offset_) and np.all(np.isfinite(est.error_centers_))
+                    and np.all(est.error_scales_ > 0)):
+                raise ModelFileError(f"{path}: corrupt model: offset_ or the error scales are not finite and positive")
+            stray = [k for k in tensors if not any(k.startswith(_member_prefix(i)) for i in range(n))]
+            if stray:
+                raise ModelFileError(f"{path}: corrupt model: unexpected tensor {stray[0]}")
+            est.n_iter_ = np.array([int(m["fitted"]["n_iter_"]) for m in members])
+            est.estimators_ = []
+            for i, member in enumerate(members):
+                prefix = _member_prefix(i)
+                own = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+                est.estimators_.append(AutoencoderTransformer.from_saved(path, own, member, device=device))
+                if est.estimators_[-1].n_features_in_ != est.n_features_in_:
+                    raise ModelFileError(f"{path}: corrupt model: member {i} reads "
+                                         f"{est.estimators_[-1].n_features_in_} columns, the detector "
+                                         f"{est.n_features_in_}")
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise _persistence.corrupt(path, exc) from None
+        return est
+
+
+def anomaly_columns(detector: AutoencoderOutlierDetector, X: Any) -> tuple[np.ndarray, list[str]]:
+    """What ``aereduce score`` writes for a detector: the anomaly score (minus ``score_samples``:
+    larger is more anomalous) and the outlier flag (1 where ``predict`` gives -1, else 0)."""
+    anomaly = -detector.score_samples(X)
+    return np.column_stack([anomaly, (anomaly > -detector.offset_).astype(np.float64)]), ["anomaly_score", "outlier"]

@@ -1,0 +1,134 @@
+"""AutoencoderOutlierDetector (aereduce/outliers.py): scores, threshold, saving and its errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.metrics import roc_auc_score
+
+from aereduce import AutoencoderOutlierDetector, AutoencoderTransformer, load
+from aereduce import _persistence
+from aereduce._persistence import describe_model
+from aereduce.errors import ModelFileError, OptionError
+from aereduce.outliers import anomaly_columns, robust_location_scale, tukey_offset
+
+
+def fast(**params):
+    params.setdefault("n_estimators", 2)
+    params.setdefault("n_components", 8)
+    params.setdefault("max_iter", 10)
+    params.setdefault("random_state", 0)
+    return AutoencoderOutlierDetector(**params)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+@pytest.fixture(scope="module")
+def detector(digits):
+    X, y = digits
+    return fast().fit(X[y == 0])
+
+
+def test_the_normal_class_scores_higher(digits, detector):
+    X, y = digits
+    assert roc_auc_score(y == 0, detector.score_samples(X)) > 0.95
+
+
+def test_members_differ_by_seed_and_are_standardised_by_their_training_errors(digits, detector):
+    X, y = digits
+    first, second = detector.estimators_
+    assert first.random_state != second.random_state and first.neighbour_weight == 0.0
+    errors = np.stack([m.reconstruction_error(X[y == 0]) for m in detector.estimators_])
+    centers, scales = robust_location_scale(errors)
+    np.testing.assert_allclose(detector.error_centers_, np.median(errors, axis=1))
+    np.testing.assert_allclose(detector.error_scales_, scales)
+    z = detector.standardised_errors(X)
+    assert z.shape == (len(X), 2)
+    np.testing.assert_allclose(np.median(z[y == 0], axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(detector.score_samples(X), -z.mean(axis=1))
+
+
+def test_max_combines_by_the_worst_member(digits, detector):
+    X, y = digits
+    worst = fast(combine="max").fit(X[y == 0])
+    np.testing.assert_allclose(worst.score_samples(X), -worst.standardised_errors(X).max(axis=1))
+
+
+def test_decision_and_predict_follow_the_offset(digits, detector):
+    X, _ = digits
+    decision = detector.decision_function(X)
+    np.testing.assert_allclose(decision, detector.score_samples(X) - detector.offset_)
+    np.testing.assert_array_equal(detector.predict(X), np.where(decision < 0, -1, 1))
+    values, names = anomaly_columns(detector, X)
+    assert names == ["anomaly_score", "outlier"]
+    np.testing.assert_array_equal(values[:, 1], detector.predict(X) == -1)
+
+
+def test_contamination_sets_the_share_flagged_in_training(digits):
+    X, y = digits
+    detector = fast(contamination=0.1).fit(X[y == 3])
+    flagged = (detector.predict(X[y == 3]) == -1).mean()
+    assert abs(flagged - 0.1) < 0.01
+
+
+def test_auto_threshold_is_tukeys_fence():
+    scores = np.arange(101, dtype=float)  # quartiles 25 and 75
+    assert tukey_offset(scores) == 25 - 1.5 * 50
+
+
+def test_a_member_with_constant_errors_gets_unit_scale():
+    centers, scales = robust_location_scale(np.array([[1.0, 1.0, 1.0], [0.0, 1.0, 2.0]]))
+    np.testing.assert_array_equal(centers, [1.0, 1.0])
+    np.testing.assert_array_equal(scales, [1.0, 1.0])
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"n_components": 3}, "'n_components' is a parameter of the detector itself"),
+    ({"colour": 3}, "'colour' is not a parameter of AutoencoderTransformer"),
+    ({"neighbour_weight": 1.0}, "neighbour_weight must be 0"),
+])
+def test_autoencoder_params_are_checked(digits, params, message):
+    X, _ = digits
+    with pytest.raises(OptionError, match=message):
+        fast(autoencoder_params=params).fit(X[:100])
+
+
+def test_autoencoder_params_reach_every_member(digits):
+    X, _ = digits
+    detector = fast(autoencoder_params={"noise": "mask"}, max_iter=1).fit(X[:200])
+    assert all(isinstance(m, AutoencoderTransformer) and m.noise == "mask" for m in detector.estimators_)
+
+
+def test_save_and_load_give_the_same_scores(digits, detector, tmp_path):
+    X, _ = digits
+    path = tmp_path / "detector.aer"
+    detector.save(path)
+    again = load(path)
+    assert isinstance(again, AutoencoderOutlierDetector)
+    np.testing.assert_array_equal(again.score_samples(X), detector.score_samples(X))
+    assert again.offset_ == detector.offset_ and again.get_params() == detector.get_params()
+    info = describe_model(str(path))
+    assert info["kind"] == "outlier_detector" and info["training"]["offset_"] == detector.offset_
+    weights = sum(p.numel() for m in detector.estimators_ for p in m.model_.parameters())
+    assert info["n_parameters"] == weights
+
+
+def test_a_file_with_mismatched_members_is_refused(digits, detector, tmp_path):
+    params = detector.get_params()
+    member_tensors, member_params, member_fitted = detector.estimators_[0]._saved_parts()
+    tensors = {f"members.0.{k}": v for k, v in member_tensors.items()}
+    fitted = {"n_features_in_": 64, "offset_": 0.0, "error_centers_": [0.0, 0.0], "error_scales_": [1.0, 1.0],
+              "members": [{"params": _persistence.params_to_json(member_params), "fitted": member_fitted}]}
+    _persistence.save(tmp_path / "bad.aer", "outlier_detector", tensors, params, fitted)
+    with pytest.raises(ModelFileError, match="1 members but 2 error centres"):
+        load(tmp_path / "bad.aer")
+    fitted["error_centers_"], fitted["error_scales_"] = [0.0], [1.0]
+    tensors["stray"] = np.zeros(2)
+    _persistence.save(tmp_path / "stray.aer", "outlier_detector", tensors, params, fitted)
+    with pytest.raises(ModelFileError, match="unexpected tensor stray"):
+        load(tmp_path / "stray.aer")
