@@ -319,8 +319,10 @@ SLOW_WRITER = textwrap.dedent("""
 
 def start_slow_writer(target: Path) -> tuple[subprocess.Popen, Path]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # A job started in the background inherits SIGINT ignored, and Python keeps it so: restore the
+    # default so that the child behaves like a program run from a terminal.
     child = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(target)], stdout=subprocess.PIPE, text=True,
-                             env=env)
+                             env=env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     tmp = Path(child.stdout.readline().strip())
     assert tmp.exists() and tmp.parent == target.parent
     return child, tmp
