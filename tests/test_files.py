@@ -317,12 +317,18 @@ SLOW_WRITER = textwrap.dedent("""
 """)
 
 
+def _default_signals() -> None:
+    """A job started in the background inherits SIGINT ignored (and under nohup SIGHUP), which the
+    writer then rightly leaves alone: give the child the defaults of a program run from a terminal."""
+    for name in ("SIGINT", "SIGHUP", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def start_slow_writer(target: Path) -> tuple[subprocess.Popen, Path]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    # A job started in the background inherits SIGINT ignored, and Python keeps it so: restore the
-    # default so that the child behaves like a program run from a terminal.
     child = subprocess.Popen([sys.executable, "-c", SLOW_WRITER, str(target)], stdout=subprocess.PIPE, text=True,
-                             env=env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                             env=env, preexec_fn=_default_signals)
     tmp = Path(child.stdout.readline().strip())
     assert tmp.exists() and tmp.parent == target.parent
     return child, tmp
