@@ -570,6 +570,25 @@ class StreamFit:
     n_train: int  # rows trained on (the validation rows left out)
 
 
+def _held_rows(estimator: Any, found: Any, scaler: Any) -> tuple[Any, Any]:
+    """The hashed held-out rows, scaled, as a tensor (or None), and the same as validation rows when
+    the estimator stops early (else None)."""
+    import torch
+
+    held_X, _ = found.validation.rows_in_order()
+    sample = None
+    if len(held_X):
+        filled, encodable = prepare(held_X, found.missing)
+        sample = torch.tensor(scaler.transform(filled[encodable]), dtype=torch.float32, device=estimator.device_)
+    if not estimator.early_stopping_:
+        return sample, None
+    if found.n_validation < 1 or found.n_validation >= found.n_rows:
+        raise OptionError(f"early_stopping needs at least one training and one validation row: "
+                          f"validation_fraction={estimator.validation_fraction} of {found.n_rows} rows gives "
+                          f"{found.n_validation} validation rows")
+    return sample, sample
+
+
 def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buffer: int | None = None,
                callbacks: list | None = None, pca: bool = False) -> StreamFit:
     """Fit ``estimator`` (an unfitted or fitted :class:`~aereduce.AutoencoderTransformer`) on
@@ -602,18 +621,7 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
         del estimator.feature_names_in_
     estimator._initialise(np.vstack([moments.minimum, moments.maximum]), "fit_stream", scaler=scaler,
                           n_samples=found.n_rows, seed=seed)
-    held_X, _ = found.validation.rows_in_order()
-    sample = None
-    if len(held_X):
-        filled, encodable = prepare(held_X, found.missing)
-        sample = torch.tensor(scaler.transform(filled[encodable]), dtype=torch.float32, device=estimator.device_)
-    X_val = None
-    if estimator.early_stopping_:
-        if found.n_validation < 1 or found.n_validation >= found.n_rows:
-            raise OptionError(f"early_stopping needs at least one training and one validation row: "
-                              f"validation_fraction={estimator.validation_fraction} of {found.n_rows} rows gives "
-                              f"{found.n_validation} validation rows")
-        X_val = sample
+    sample, X_val = _held_rows(estimator, found, scaler)
     n_train = found.n_rows - (found.n_validation if X_val is not None else 0)
     rows = TrainingRows(source, found.missing, scaler, validation if X_val is not None else None, n_train,
                         estimator.device_)
