@@ -228,8 +228,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """Each member's reconstruction error of each row: shape (n_estimators, n_samples)."""
         return np.stack([member.reconstruction_error(X) for member in self.estimators_])
 
+    def _standardised(self, errors: np.ndarray) -> np.ndarray:
+        """Member errors (n_estimators, n_samples) in units of each member's training errors."""
+        return (errors - self.error_centers_[:, None]) / self.error_scales_[:, None]
+
     def _combined_scores(self, errors: np.ndarray) -> np.ndarray:
-        standardised = (errors - self.error_centers_[:, None]) / self.error_scales_[:, None]
+        standardised = self._standardised(errors)
         combined = standardised.max(axis=0) if self.combine == "max" else standardised.mean(axis=0)
         return -combined
 
@@ -248,7 +252,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """
         check_is_fitted(self, "estimators_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return ((self._member_errors(X) - self.error_centers_[:, None]) / self.error_scales_[:, None]).T
+        return self._standardised(self._member_errors(X)).T
 
     def score_samples(self, X):
         """Minus the combined standardised reconstruction error (higher is more normal).

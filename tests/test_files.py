@@ -18,22 +18,11 @@ import aereduce
 from aereduce import _files
 from aereduce._files import atomic_output, check_output, clean_stale_temp_files
 from aereduce.errors import InputError
+from folder_state import listing
 
 ROOT = Path(aereduce.__file__).resolve().parent.parent
 posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file types and signals")
 
-
-def listing(folder: Path) -> dict[str, bytes | str]:
-    """Every entry of ``folder`` with its content (or link target), to compare before and after."""
-    out: dict[str, bytes | str] = {}
-    for entry in sorted(folder.iterdir()):
-        if entry.is_symlink():
-            out[entry.name] = "-> " + os.readlink(entry)
-        elif entry.is_file():
-            out[entry.name] = entry.read_bytes()
-        else:
-            out[entry.name] = "<" + stat.filemode(entry.lstat().st_mode) + ">"
-    return out
 
 
 def refused(path, match: str, *, inputs=(), folder: Path) -> None:

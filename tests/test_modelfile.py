@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import tempfile
 from pathlib import Path
 
@@ -15,21 +14,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from aereduce import _modelfile
 from aereduce._modelfile import FORMAT_VERSION, read_model_file, read_model_header, write_model_file
 from aereduce.errors import InputError, ModelFileError
+from folder_state import listing
 
 META = {"format": "aereduce-model", "format_version": "1", "kind": "autoencoder", "params": json.dumps({"a": 1})}
 KIND = "autoencoder"
 
-
-def listing(folder: Path) -> dict[str, bytes | str]:
-    out: dict[str, bytes | str] = {}
-    for entry in sorted(folder.iterdir()):
-        if entry.is_symlink():
-            out[entry.name] = "-> " + os.readlink(entry)
-        elif entry.is_file():
-            out[entry.name] = entry.read_bytes()
-        else:
-            out[entry.name] = "<" + stat.filemode(entry.lstat().st_mode) + ">"
-    return out
 
 
 def refused(path: Path, match: str, *, header_too: bool = True, **kwargs) -> ModelFileError:
