@@ -360,7 +360,7 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
 def check_finite(values: np.ndarray, row_numbers: np.ndarray, data: str) -> None:
     """Refuse to write NaN or inf as a result: name the first row that gave one (its values are out of
     the model's range, e.g. beyond float32's 3e38 once scaled)."""
-    bad = ~np.isfinite(np.asarray(values, dtype=np.float64)).all(axis=1)
+    bad = ~np.isfinite(np.asarray(values)).all(axis=1)
     if bad.any():
         count = int(bad.sum())
         others = f" (and {count - 1} more rows)" if count > 1 else ""
