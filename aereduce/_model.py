@@ -90,9 +90,18 @@ class MLPEncoder(nn.Module):
         return F.linear(x - self.projection_mean, self.projection)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        h = self.body(self.project(x))
-        log_var = self.log_var(h) if self.log_var is not None else None
-        pre = self.mean(h) if self.skip is None else self.mean(h) + self.skip(x)
+        return self.from_projection(self.project(x), x)
+
+    def from_projection(self, p: torch.Tensor, x: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The code of rows whose fixed projection ``p`` is already taken (``x``, the rows
+        themselves, only for the linear skip)."""
+        h = self.body(p)
+        # The code layer runs in float32 under mixed precision: bfloat16 codes (3 significant
+        # digits) are too coarse for the distances between neighbours on a 2-D map.
+        with _float32(h):
+            h = h.float()
+            log_var = self.log_var(h) if self.log_var is not None else None
+            pre = self.mean(h) if self.skip is None else self.mean(h) + self.skip(x.float())  # type: ignore[union-attr]
         return self.code_activation(pre), log_var
 
 
@@ -198,8 +207,9 @@ class ConvDecoder(nn.Module):
 
 
 def _float32(x: torch.Tensor) -> contextlib.AbstractContextManager:
-    """Autocast off: the GRUs run in float32 under mixed precision too (torch has no bfloat16 GRU
-    on the CPU, and their inputs would otherwise arrive in mixed dtypes)."""
+    """Autocast off, for what runs in float32 under mixed precision too: the code layer, and the
+    GRUs (torch has no bfloat16 GRU on the CPU, and their inputs would otherwise arrive in mixed
+    dtypes)."""
     return torch.autocast(device_type=x.device.type, enabled=False)
 
 

@@ -519,21 +519,27 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         """The two phases of a fit with the neighbour term; returns the history's fields.
 
         First the encoder alone, on the neighbour term, for ``max_iter_`` epochs of a fixed number
-        of steps, in float32 (bfloat16 codes are too coarse for the distances between neighbours)
-        and at the term's own learning rate. Then the decoder alone, on the reconstruction of the
-        training rows from their frozen codes, for ``decoder_iter_`` epochs, with early stopping
+        of steps, at the term's own learning rate. Then the decoder alone, on the reconstruction of
+        the training rows from their frozen codes, for ``decoder_iter_`` epochs, with early stopping
         on the validation rows when it is on.
         """
-        from ._training import DecoderStage, PrintEpochs, Trainer, init_code_standardisation, init_input_projection
+        import torch
+
+        from ._training import (DecoderStage, PrintEpochs, ProjectedEncoderStage, Trainer, init_code_standardisation,
+                                init_input_projection)
         from .objective import Objective, Reconstruction
 
         objective = self._objective()
         init_input_projection(self.model_, X_train)
-        embedding = Trainer(self.model_, objective, learning_rate=objective.learning_rate or self.learning_rate_init,
+        with torch.no_grad():
+            projected = self.model_.encoder.project(X_train)
+        embedding = Trainer(ProjectedEncoderStage(self.model_), objective, learning_rate=objective.learning_rate or self.learning_rate_init,
                             weight_decay=self.alpha, batch_size=self.batch_size_, generator=self._generator,
                             callbacks=([PrintEpochs()] if self.verbose else []) + list(callbacks or []),
+                            autocast_dtype=torch.bfloat16 if self.precision_ == "bfloat16" else None,
                             parameters=self.model_.encoder.parameters())
-        losses, _ = embedding.fit(X_train, self.max_iter_)
+        losses, _ = embedding.fit(projected, self.max_iter_)
+        del projected
         self.model_.eval()
         init_code_standardisation(self.model_, X_train)
         decoder = self._make_trainer(callbacks, X_val, model=DecoderStage(self.model_),

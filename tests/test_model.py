@@ -212,3 +212,13 @@ def test_identity_output_leaves_logits():
 def test_unknown_activation_raises():
     with pytest.raises(KeyError):
         _model(activation="swish")
+
+
+def test_the_code_layer_runs_in_float32_under_mixed_precision():
+    model = Autoencoder(AutoencoderConfig(n_features=6, n_components=2, hidden_layer_sizes=(4,)))
+    x = torch.randn(3, 6)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        code, _ = model.encode(x)
+        hidden = model.encoder.body(x)
+    assert hidden.dtype == torch.bfloat16  # the hidden layers do run in bfloat16
+    assert code.dtype == torch.float32

@@ -19,6 +19,7 @@ from aereduce._resolve import ResolvedOptions, auto_neighbour_epochs, neighbour_
 from aereduce._training import (
     DecoderStage,
     FitHistory,
+    ProjectedEncoderStage,
     Trainer,
     init_code_standardisation,
     init_input_projection,
@@ -26,7 +27,15 @@ from aereduce._training import (
     model_from_tensors,
 )
 from aereduce.errors import OptionError
-from aereduce.objective import NeighbourEmbedding, Objective, Penalty, Reconstruction, info_nce_cauchy, knn_graph
+from aereduce.objective import (
+    NeighbourEmbedding,
+    Objective,
+    Penalty,
+    Reconstruction,
+    clustered_knn_graph,
+    info_nce_cauchy,
+    knn_graph,
+)
 
 CPU = torch.device("cpu")
 
@@ -63,6 +72,43 @@ def test_knn_graph_equals_scikit_learns(block):
     ours = knn_graph(torch.from_numpy(X), 7, block=block).numpy()
     theirs = NearestNeighbors(n_neighbors=7).fit(X).kneighbors(return_distance=False)  # self excluded
     np.testing.assert_array_equal(np.sort(ours, axis=1), np.sort(theirs, axis=1))
+
+
+def _edge_recall(found: np.ndarray, exact: np.ndarray) -> float:
+    return sum(len(np.intersect1d(a, b)) for a, b in zip(found, exact)) / exact.size
+
+
+def test_clustered_graph_finds_most_exact_edges_and_never_a_row_itself():
+    X, _ = make_blobs(n_samples=3000, n_features=10, centers=20, cluster_std=3.0, random_state=0)
+    X = torch.from_numpy(X.astype(np.float32))
+    exact = knn_graph(X, 10, exact=True).numpy()
+    found = clustered_knn_graph(X, 10, generator=torch.Generator().manual_seed(0)).numpy()
+    assert found.shape == (3000, 10)
+    assert not (found == np.arange(3000)[:, None]).any()
+    assert all(len(set(row)) == 10 for row in found)
+    assert _edge_recall(found, exact) > 0.9
+    # Probing every cluster is an exact search.
+    everything = clustered_knn_graph(X, 10, n_probe=10_000, generator=torch.Generator().manual_seed(0)).numpy()
+    assert _edge_recall(everything, exact) == 1.0
+
+
+def test_clustered_graph_is_seeded():
+    X = torch.randn(2000, 5, generator=torch.Generator().manual_seed(1))
+    first, second = (clustered_knn_graph(X, 5, generator=torch.Generator().manual_seed(3)) for _ in range(2))
+    assert torch.equal(first, second)
+
+
+def test_knn_graph_turns_approximate_on_a_cpu_from_the_threshold(monkeypatch):
+    import aereduce.objective as objective
+
+    calls = []
+    monkeypatch.setattr(objective, "clustered_knn_graph", lambda X, k, generator=None: calls.append(len(X)) or "approx")
+    monkeypatch.setattr(objective, "APPROXIMATE_GRAPH_ROWS", 100)
+    X = torch.randn(150, 3, generator=torch.Generator().manual_seed(0))
+    assert objective.knn_graph(X, 4) == "approx" and calls == [150]
+    assert objective.knn_graph(X[:99], 4).shape == (99, 4)  # below the threshold: exact
+    assert objective.knn_graph(X, 4, exact=True).shape == (150, 4)
+    assert calls == [150]
 
 
 def test_knn_graph_needs_more_rows_than_neighbours():
@@ -263,10 +309,10 @@ def test_auto_is_on_for_maps_of_1000_rows_by_the_plain_mlp():
 
 
 def test_auto_budget_follows_the_rows_and_the_device():
-    assert auto_neighbour_epochs(60_000) == 15 and auto_neighbour_epochs(1_000_000) == 15
-    assert auto_neighbour_epochs(60_000, accelerated=True) == 20
-    assert auto_neighbour_epochs(1797) == 3 and auto_neighbour_epochs(20_000) == 5
-    assert auto_neighbour_epochs(30_000, accelerated=True) == 10
+    assert auto_neighbour_epochs(60_000) == 30 and auto_neighbour_epochs(1_000_000) == 30
+    assert auto_neighbour_epochs(60_000, accelerated=True) == 40
+    assert auto_neighbour_epochs(1797) == 3 and auto_neighbour_epochs(20_000) == 10
+    assert auto_neighbour_epochs(30_000, accelerated=True) == 20
 
 
 def test_files_without_the_new_fields_resolve_the_term_off():
@@ -360,3 +406,14 @@ def test_on_digits_the_default_2d_map_beats_reconstruction_alone():
     with_term, without = knn_accuracy(default.transform(X), y), knn_accuracy(plain.transform(X), y)
     assert with_term > without
     assert with_term > 0.9
+
+
+def test_the_encoder_phase_trains_on_rows_projected_once():
+    X = torch.randn(64, 12, generator=torch.Generator().manual_seed(0))
+    model = Autoencoder(AutoencoderConfig(n_features=12, n_components=2, hidden_layer_sizes=(8,), input_projection=5))
+    init_input_projection(model, X)
+    stage = ProjectedEncoderStage(model)
+    with torch.no_grad():
+        torch.testing.assert_close(stage.encode(model.encoder.project(X))[0], model.encode(X)[0])
+    with pytest.raises(TypeError, match="no decoder"):
+        stage.decode_logits(torch.zeros(1, 2))

@@ -441,3 +441,12 @@ def test_build_model_is_seeded_and_leaves_the_global_rng_alone():
     assert not _same_state(_state(a), _state(c))
     g1, g2 = make_generator(4, CPU), make_generator(4, CPU)
     assert torch.equal(torch.rand(3, generator=g1), torch.rand(3, generator=g2))
+
+
+def test_the_optimiser_uses_adamws_fused_kernel_on_a_cpu():
+    model = Autoencoder(AutoencoderConfig(n_features=6, n_components=2, hidden_layer_sizes=(4,)))
+    trainer = Trainer(model, Objective(Reconstruction("mse"), []), generator=make_generator(0, torch.device("cpu")))
+    assert trainer.optimizer.defaults["fused"] is True
+    X = torch.randn(32, 6, generator=torch.Generator().manual_seed(0))
+    losses, _ = trainer.fit(X, 5)
+    assert losses[-1] < losses[0]
