@@ -96,9 +96,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     max_iter : "auto" or int, default="auto"
         Epochs. ``"auto"`` gives about 5,000 optimiser steps, between 20 and 1,000 epochs.
         With the neighbour term, epochs of the embedding phase, each 100 optimiser steps
-        whatever the number of rows (``"auto"``: 15, that is 1,500 steps, from 60,000 rows,
-        20 on a GPU, proportionally fewer below, at least 3); the decoder phase then runs
-        ``decoder_iter_`` epochs, about 80 steps for each of these.
+        whatever the number of rows (``"auto"``: 30, that is 3,000 steps, from 60,000 rows,
+        40 on a GPU, proportionally fewer below, at least 3); the decoder phase then runs
+        ``decoder_iter_`` epochs, about 40 steps for each of these.
     early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the rows, stop when the validation loss
         has not improved by ``tol`` for ``n_iter_no_change`` epochs, and keep the
