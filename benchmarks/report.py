@@ -195,8 +195,31 @@ def write_report(results: Path, out: Path) -> None:
     if notes.exists():  # what a reader must know about this run that the numbers cannot say
         lines += [notes.read_text().strip(), ""]
     lines += _figure_lines(groups, rows, results, out)
+    lines += _companion_lines(out.parent)
     with atomic_output(out) as tmp:
         Path(tmp).write_text("\n".join(lines))
+
+
+# The other benchmarks' reports, written beside RESULTS.md by their own runs.
+COMPANIONS = {"SMALL_TABLES.md": "python -m benchmarks.small_tables", "ANOMALY.md": "python -m benchmarks.anomaly",
+              "DENOISE.md": "python -m benchmarks.denoise", "SEQUENCES.md": "python -m benchmarks.sequences",
+              "STREAMING.md": "python -m benchmarks.streaming"}
+# The one included whole: its large-file figures belong with the rest (issue 12 asks for them here).
+INCLUDED = "STREAMING.md"
+
+
+def _companion_lines(folder: Path) -> list[str]:
+    """Links to the other benchmarks' reports in ``folder``, and the streaming report itself, its
+    headings one level down; nothing for a report that is not there."""
+    present = [name for name in COMPANIONS if (folder / name).exists()]
+    if not present:
+        return []
+    lines = ["", "## Other benchmarks", "", "Each from its own run, with its machine and command in its report:", ""]
+    lines += [f"- [{name}]({name}): `{COMPANIONS[name]}`" for name in present]
+    if INCLUDED in present:
+        text = (folder / INCLUDED).read_text().strip()
+        lines += [""] + ["#" + line if line.startswith("#") else line for line in text.splitlines()]
+    return lines + [""]
 
 
 def _diff(a: float | None, b: float | None) -> str:

@@ -175,3 +175,18 @@ def test_figure_goes_beside_the_report(tmp_path):
     assert "![kNN accuracy against dimension](accuracy_vs_dim.png)" in text
     assert (tmp_path / "accuracy_vs_dim.png").stat().st_size > 0
     assert (report.HERE / "accuracy_vs_dim.png").stat().st_mtime_ns == committed
+
+
+def test_the_report_links_the_other_benchmarks_and_includes_streaming(tmp_path):
+    (tmp_path / "ANOMALY.md").write_text("# One-class anomaly detection\n")
+    (tmp_path / "STREAMING.md").write_text("# Past one machine's memory\n\n| run | rows |\n|---|---|\n| streamed | 9 |\n")
+    _, text = _write(tmp_path)
+    assert "- [ANOMALY.md](ANOMALY.md): `python -m benchmarks.anomaly`" in text
+    assert "DENOISE.md" not in text  # not there, not linked
+    assert "## Past one machine's memory" in text.splitlines()
+    assert "| streamed | 9 |" in text.splitlines()
+
+
+def test_the_report_has_no_other_benchmarks_section_without_their_reports(tmp_path):
+    _, text = _write(tmp_path)
+    assert "Other benchmarks" not in text
