@@ -159,7 +159,7 @@ class FitReport:
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g}")
         else:
             ratio = self.pca_error / self.error if self.error > 0 else float("inf")
-            compared = (f"{ratio:.2f}x PCA's error lowered" if ratio >= 1 else "PCA is better here")
+            compared = (f"{ratio:.2f}x lower than PCA's" if ratio >= 1 else "PCA is better here")
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g} (PCA-{self.dim}: {self.pca_error:.4g}"
                          f"{', ' if ratio >= 1 else '; '}{compared})")
         lines.append(f"wrote {self.output}")

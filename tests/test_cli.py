@@ -351,3 +351,13 @@ def test_ensemble_option_errors_are_one_line(runner, data, tmp_path, options, me
     assert result.exit_code == 1
     assert result.stderr == f"Error: {message}\n"
     assert not (tmp_path / "m.aer").exists()
+
+
+def test_the_fit_summary_compares_with_pca_in_words():
+    from aereduce.usecases import FitReport
+
+    def summary(error):
+        return FitReport("ae", 2, 100, 4, 1.0, error, "held-out", "m.aer", n_epochs=5, pca_error=0.5, kept_pca=False).lines()
+
+    assert summary(0.25)[1] == "held-out reconstruction MSE 0.25 (PCA-2: 0.5, 2.00x lower than PCA's)"
+    assert summary(1.0)[1] == "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here)"
