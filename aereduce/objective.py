@@ -204,12 +204,21 @@ class Contractive(Penalty):
 APPROXIMATE_GRAPH_ROWS = 20_000
 
 
+def _ranking_distances(queries: torch.Tensor, points: torch.Tensor, points_sq: torch.Tensor) -> torch.Tensor:
+    """(queries, points) matrix that ranks each query's points by distance: |p|^2 - 2 q.p, since
+    |q|^2 is the same along a row. ``points_sq`` is |p|^2, taken once by the caller."""
+    return torch.addmm(points_sq[None, :], queries, points.T, alpha=-2.0)
+
+
+def _squared_norms(X: torch.Tensor) -> torch.Tensor:
+    return (X * X).sum(dim=1)
+
+
 def _nearest_other(queries: torch.Tensor, query_index: torch.Tensor, candidates: torch.Tensor,
-                   candidate_index: torch.Tensor, k: int) -> torch.Tensor:
+                   candidates_sq: torch.Tensor, candidate_index: torch.Tensor, k: int) -> torch.Tensor:
     """For each query row, the indices (from ``candidate_index``) of its k nearest candidates,
     the query itself excluded (a duplicate of it elsewhere is a neighbour at distance 0)."""
-    # |q|^2 is the same along a row, so ranking needs only |c|^2 - 2 q.c.
-    d = torch.addmm((candidates * candidates).sum(dim=1)[None, :], queries, candidates.T, alpha=-2.0)
+    d = _ranking_distances(queries, candidates, candidates_sq)
     d.masked_fill_(query_index[:, None] == candidate_index[None, :], math.inf)
     return candidate_index[torch.topk(d, k, dim=1, largest=False, sorted=False).indices]
 
@@ -234,9 +243,10 @@ def knn_graph(X: torch.Tensor, k: int, block: int | None = None, *, exact: bool 
     block = block or (4096 if X.device.type != "cpu" else 128)
     out = torch.empty(n, k, dtype=torch.long, device=X.device)
     every = torch.arange(n, device=X.device)
+    sq = _squared_norms(X)
     for start in range(0, n, block):
         stop = min(n, start + block)
-        out[start:stop] = _nearest_other(X[start:stop], every[start:stop], X, every, k)
+        out[start:stop] = _nearest_other(X[start:stop], every[start:stop], X, sq, every, k)
     return out
 
 
@@ -254,9 +264,8 @@ def clustered_knn_graph(X: torch.Tensor, k: int, *, n_probe: int = 20,
     centroids = _kmeans(X, max(1, round(math.sqrt(n))), generator)
     label = _nearest_centroid(X, centroids)
     members = [torch.nonzero(label == c).squeeze(1) for c in range(centroids.shape[0])]
-    c_sq = (centroids * centroids).sum(dim=1)
-    between = torch.addmm(c_sq[None, :], centroids, centroids.T, alpha=-2.0)  # ranks clusters by distance
-    nearest_clusters = torch.argsort(between, dim=1)
+    nearest_clusters = torch.argsort(_ranking_distances(centroids, centroids, _squared_norms(centroids)), dim=1)
+    sq = _squared_norms(X)
     out = torch.empty(n, k, dtype=torch.long, device=X.device)
     for c, own in enumerate(members):
         if own.numel() == 0:
@@ -269,13 +278,13 @@ def clustered_knn_graph(X: torch.Tensor, k: int, *, n_probe: int = 20,
             if len(probe) >= n_probe and count > k:
                 break
         candidates = torch.cat(probe)
-        out[own] = _nearest_other(X[own], own, X[candidates], candidates, k)
+        out[own] = _nearest_other(X[own], own, X[candidates], sq[candidates], candidates, k)
     return out
 
 
 def _nearest_centroid(X: torch.Tensor, centroids: torch.Tensor, block: int = 8192) -> torch.Tensor:
-    c_sq = (centroids * centroids).sum(dim=1)
-    return torch.cat([torch.addmm(c_sq[None, :], X[s : s + block], centroids.T, alpha=-2.0).argmin(dim=1)
+    c_sq = _squared_norms(centroids)
+    return torch.cat([_ranking_distances(X[s : s + block], centroids, c_sq).argmin(dim=1)
                       for s in range(0, X.shape[0], block)])
 
 

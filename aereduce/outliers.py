@@ -228,6 +228,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """Each member's reconstruction error of each row: shape (n_estimators, n_samples)."""
         return np.stack([member.reconstruction_error(X) for member in self.estimators_])
 
+    def _new_rows_errors(self, X: Any) -> np.ndarray:
+        """Each member's reconstruction errors of rows given after fit, checked like fit's."""
+        check_is_fitted(self, "estimators_")
+        return self._member_errors(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
+
     def _standardised(self, errors: np.ndarray) -> np.ndarray:
         """Member errors (n_estimators, n_samples) in units of each member's training errors."""
         return (errors - self.error_centers_[:, None]) / self.error_scales_[:, None]
@@ -250,9 +255,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         errors : ndarray of shape (n_samples, n_estimators)
             ``(error - error_centers_) / error_scales_``; larger is more anomalous.
         """
-        check_is_fitted(self, "estimators_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._standardised(self._member_errors(X)).T
+        return self._standardised(self._new_rows_errors(X)).T
 
     def score_samples(self, X):
         """Minus the combined standardised reconstruction error (higher is more normal).
@@ -267,9 +270,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
             The opposite of the anomaly score.
         """
-        check_is_fitted(self, "estimators_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._combined_scores(self._member_errors(X))
+        return self._combined_scores(self._new_rows_errors(X))
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, positive for inliers.
