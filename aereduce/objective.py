@@ -306,54 +306,61 @@ def _kmeans(X: torch.Tensor, n_clusters: int, generator: torch.Generator | None,
 class _CauchyLogPartition(torch.autograd.Function):
     """``mean_i log sum_{j != i} q_ij`` over the rows of z, q_ij = 1 / (1 + |z_i - z_j|^2).
 
-    Written by hand for speed on a CPU, where this term is half of a training step: autograd
-    keeps and reads back several (n, n) matrices (distances, kernel, softmax, mask) and runs a
-    dozen passes over them; here each pass keeps at most one (block, n) matrix, the backward
-    recomputes the kernel instead of storing it, and the products with the codes are taken in
-    the (d, n) layout, which for a 2-D code is several times faster than the (n, d) one. On 2
-    CPU cores, 1,024 points of a 2-D code: about 4 ms for both passes against autograd's 16-19.
-    With S_i the row sums and w_ij = -q_ij^2 / (n S_i) (the derivative of the mean log S_i by
-    |z_i - z_j|^2), the gradient is 2 (z_i sum_j (w_ij + w_ji) - sum_j (w_ij + w_ji) z_j).
+    Written by hand for speed on a CPU, where autograd's version was more than half of a
+    training step: it keeps and reads back several (n, n) matrices (distances, kernel, softmax,
+    mask) in a dozen passes. Here the kernel is one product of augmented codes,
+    ``[z, |z|^2, 1] @ [-2z, 1, |z|^2 + 1]^T = 1 + |z_i - z_j|^2``, then one reciprocal; and
+    the backward needs one more product, because the gradient is symmetric in i and j. With
+    S_i the row sums, c_i = 1 / S_i and M_ij = q_ij^2 (c_i + c_j), the gradient of the mean by
+    z_i is ``-(2 / n) (z_i sum_j M_ij - sum_j M_ij z_j)``, and both sums come from
+    ``q^2 @ [1, c, z, c z]``. A single block (the CPU default of 1,024 points, or a GPU's whole
+    batch) keeps its kernel for the backward; smaller blocks bound the memory to one
+    (block, n) matrix and recompute it. On 2 CPU cores, 1,024 points of a 2-D code: 1.8 ms for
+    both passes, against 4.1 ms for the previous hand-written version and 16-19 for autograd's.
     """
 
     @staticmethod
-    def _kernel(z: torch.Tensor, zt: torch.Tensor, sq: torch.Tensor, start: int, stop: int) -> torch.Tensor:
-        d2 = torch.addmm(sq[None, :], z[start:stop], zt, alpha=-2.0).add_(sq[start:stop, None]).clamp_min_(0.0)
-        q = d2.add_(1.0).reciprocal_()
+    def _kernel(left: torch.Tensor, right: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+        # Rounding can take 1 + d^2 a hair below 1 for coincident points; the clamp keeps q <= 1.
+        q = torch.mm(left[start:stop], right).clamp_min_(1.0).reciprocal_()
         q[:, start:stop].diagonal().zero_()  # the point itself is not its own negative
         return q
 
     @staticmethod
     def forward(ctx, z: torch.Tensor, block: int) -> torch.Tensor:
         n = z.shape[0]
-        zt = z.T.contiguous()  # (d, n): with a code of 2 dimensions, products in this layout are the fast ones
-        sq = (z * z).sum(dim=1)
+        sq = (z * z).sum(dim=1, keepdim=True)
+        ones = torch.ones_like(sq)
+        left = torch.cat([z, sq, ones], dim=1)
+        right = torch.cat([-2.0 * z, ones, sq + 1.0], dim=1).T.contiguous()
         sums = torch.empty(n, dtype=z.dtype, device=z.device)
+        kept = None
         for start in range(0, n, block):
             stop = min(n, start + block)
-            sums[start:stop] = _CauchyLogPartition._kernel(z, zt, sq, start, stop).sum(dim=1)
-        ctx.save_for_backward(z, sums)
-        ctx.block = block
+            q = _CauchyLogPartition._kernel(left, right, start, stop)
+            sums[start:stop] = q.sum(dim=1)
+            kept = q if stop - start == n else None
+        ctx.save_for_backward(z, sums, left, right)
+        ctx.kept, ctx.block = kept, block
         return torch.log(sums).mean()
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor):
-        z, sums = ctx.saved_tensors
-        n = z.shape[0]
-        zt = z.T.contiguous()
-        sq = (z * z).sum(dim=1)
-        grad_t = torch.zeros_like(zt)  # the gradient, transposed like zt
-        col = torch.zeros(n, dtype=z.dtype, device=z.device)  # sum_i w_ij
+        z, sums, left, right = ctx.saved_tensors
+        n, d = z.shape
+        c = sums.reciprocal()
+        zt = z.T
+        products = torch.cat([torch.ones_like(c)[None], c[None], zt, zt * c], dim=0)  # (2 + 2d, n)
+        grad_t = torch.empty(d, n, dtype=z.dtype, device=z.device)  # the gradient, transposed
         for start in range(0, n, ctx.block):
             stop = min(n, start + ctx.block)
-            w = _CauchyLogPartition._kernel(z, zt, sq, start, stop).square_()
-            w.mul_((-grad_output / n) / sums[start:stop, None])
-            # rows: z_i sum_j w_ij - sum_j w_ij z_j; columns: - sum_i w_ij z_i (their z_j part is in col)
-            grad_t[:, start:stop] += zt[:, start:stop] * w.sum(dim=1) - zt @ w.T
-            grad_t -= zt[:, start:stop] @ w
-            col += w.sum(dim=0)
-        grad_t += zt * col
-        return 2.0 * grad_t.T, None
+            q = ctx.kept if ctx.kept is not None else _CauchyLogPartition._kernel(left, right, start, stop)
+            sums_block = products @ q.square_().T  # rows: sum_j q^2, sum_j q^2 c_j, q^2 z, q^2 c z
+            c_block = c[start:stop]
+            grad_t[:, start:stop] = (zt[:, start:stop] * (c_block * sums_block[0] + sums_block[1])
+                                     - (c_block * sums_block[2 : 2 + d] + sums_block[2 + d :]))
+        ctx.kept = None
+        return (-2.0 / n) * grad_output * grad_t.T, None
 
 
 def info_nce_cauchy(heads: torch.Tensor, tails: torch.Tensor, block: int | None = None) -> torch.Tensor:
