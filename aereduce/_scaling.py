@@ -101,6 +101,16 @@ class Scaler:
     def transform(self, X: np.ndarray) -> np.ndarray:
         return (np.asarray(X, dtype=np.float64) - self.offset) / self.scale
 
+    def transform_float32(self, X: np.ndarray) -> np.ndarray:
+        """:meth:`transform` rounded to float32, what a model reads: float32 rows are scaled in
+        float32, which spares a float64 copy (on 10,000 MNIST rows that copy took as long as
+        encoding them); float64 rows are scaled in float64 first, so a column far from zero keeps
+        its digits."""
+        X = np.asarray(X)
+        if X.dtype == np.float32:
+            return (X - self.offset.astype(np.float32)) / self.scale.astype(np.float32)
+        return self.transform(X).astype(np.float32)
+
     def inverse_transform(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(X, dtype=np.float64) * self.scale + self.offset
 

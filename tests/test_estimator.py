@@ -334,6 +334,26 @@ def test_bfloat16_mixed_precision_trains_close_to_float32(tmp_path, digits):
     assert AutoencoderTransformer.load(tmp_path / "m.aer").precision_ == "bfloat16"
 
 
+def test_transform_runs_in_bfloat16_where_the_model_trained_in_it_and_the_device_is_native(digits, monkeypatch):
+    import aereduce._training as training
+
+    X, _ = digits
+    X = X.astype(np.float32)
+    mixed = fast(n_components=4, max_iter=5, precision="bfloat16").fit(X)
+    with torch.no_grad():
+        exact = mixed.model_.encode(torch.from_numpy(mixed.scaler_.transform(X).astype(np.float32)))[0].numpy()
+    monkeypatch.setattr(training, "bfloat16_is_fast", lambda device: False)
+    np.testing.assert_allclose(mixed.transform(X), exact, rtol=1e-5, atol=1e-5)  # emulated: float32
+    monkeypatch.setattr(training, "bfloat16_is_fast", lambda device: True)
+    fast_codes = mixed.transform(X)
+    assert fast_codes.dtype == np.float32 and not np.array_equal(fast_codes, exact)  # the bfloat16 path ran
+    assert np.abs(fast_codes - exact).mean() < 0.02 * exact.std()
+    full = fast(n_components=4, max_iter=5, precision="float32").fit(X)
+    with torch.no_grad():
+        full_exact = full.model_.encode(torch.from_numpy(full.scaler_.transform(X).astype(np.float32)))[0].numpy()
+    np.testing.assert_allclose(full.transform(X), full_exact, rtol=1e-5, atol=1e-5)  # trained in float32: float32
+
+
 def test_auto_precision_is_float32_below_20000_rows(digits, monkeypatch):
     import aereduce._training as training
 

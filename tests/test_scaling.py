@@ -63,6 +63,19 @@ def test_float32_input_is_scaled_in_float64():
     assert s.transform(X).dtype == np.float64
 
 
+def test_transform_float32_scales_float32_rows_in_float32_and_float64_rows_in_float64():
+    X = _X()
+    s = Scaler.fit(X, "standard")
+    rows32 = s.transform_float32(X.astype(np.float32))
+    assert rows32.dtype == np.float32
+    np.testing.assert_allclose(rows32, s.transform(X.astype(np.float32)), rtol=1e-5, atol=1e-5)
+    # A column far from zero: float64 rows keep the digits a float32 copy of the rows would lose.
+    far = np.column_stack([1e9 + np.arange(10.0), np.arange(10.0)])
+    s = Scaler.fit(far, "standard")
+    np.testing.assert_array_equal(s.transform_float32(far), s.transform(far).astype(np.float32))
+    assert len(np.unique(s.transform_float32(far)[:, 0])) == 10
+
+
 def test_unknown_scaling_raises():
     with pytest.raises(OptionError, match="scaling='robust'"):
         Scaler.fit(_X(), "robust")
