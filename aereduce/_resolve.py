@@ -220,9 +220,10 @@ def neighbour_weight(params: Mapping[str, Any], n_samples: int, streaming: bool 
 def auto_neighbour_epochs(n_samples: int, accelerated: bool = False) -> int:
     """Epochs of the neighbour term (100 steps each).
 
-    On a CPU, 30 (3,000 steps) from 60,000 rows: MNIST's 2-D fit took 46 s on 2 cores for a
-    7-NN accuracy of 95.6%, Fashion-MNIST's 38 s for 75.1% (UMAP: 95.6% and 76.0-76.4% in
-    21-34 s); 1,500 steps gave 94.7% and 73.5%. On a GPU, where a step costs little, 40 (4,000
+    On a CPU, 30 (3,000 steps) from 60,000 rows: MNIST's 2-D fit took 41 s on 2 cores for a
+    7-NN accuracy of 95.4 ± 0.3% (3 seeds), Fashion-MNIST's 44 s for 75.3 ± 0.2% (UMAP on all
+    cores: 95.65% and 76.9% in 20 and 24 s); 1,500 steps gave 94.7% and 73.5%, 4,000 gave
+    Fashion-MNIST 75.7-76.1% in about 1.4 times the fit. On a GPU, where a step costs little, 40 (4,000
     steps; on an H100, Fashion-MNIST 76.1% against 74.8-75.9% at 3,000). Below 60,000 rows, proportionally fewer
     (at least 3), which keeps about as many passes over the graph's edges: on scikit-learn's
     digits (1,797 rows) 300 steps gave the 2-D accuracy of 1,500 (97% 3-fold 7-NN) in a fifth
