@@ -115,7 +115,7 @@ def fit(data: str, output: str | None, holdout: float, stream: bool | None, chun
     Example:
       aereduce fit data.csv --dim 8 --id-column id --label-column species -o model.aer
       aereduce fit big.parquet --dim 8 --stream --epochs 2 -o model.aer
-      aereduce fit data.csv --dim 32 --ensemble 5 -o detector.aer    # outlier detector
+      aereduce fit data.csv --dim 16 --ensemble 5 -o detector.aer    # outlier detector
     """
     from .usecases import default_model_path, fit_model
 
