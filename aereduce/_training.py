@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import math
 import sys
 import time
@@ -56,8 +57,12 @@ def bfloat16_is_fast(device: torch.device) -> bool:
     """
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
-    if device.type != "cpu":
-        return False
+    return device.type == "cpu" and _cpu_has_native_bfloat16()
+
+
+@functools.cache
+def _cpu_has_native_bfloat16() -> bool:
+    """Read once per process: ``transform`` asks on every call, and /proc/cpuinfo grows with the cores."""
     try:
         with open("/proc/cpuinfo") as f:
             flags = next((line for line in f if line.startswith("flags")), "").split()

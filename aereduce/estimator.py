@@ -486,10 +486,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return X_all[train], X_all[held]
 
     def _make_trainer(self, callbacks=None, X_val=None, *, model=None, objective=None, parameters=None,
-                      prefix="", trainer_class=None):
+                      prefix="", trainer_class=None, learning_rate=None):
         """The trainer of the model (or of ``model``, one phase of it) on the parameters' objective
-        (or ``objective``), moving ``parameters`` (default: all); a ``trainer_class`` other than
-        :class:`~aereduce._training.Trainer` changes where the batches come from (a stream, a shard)."""
+        (or ``objective``), moving ``parameters`` (default: all), at ``learning_rate`` (default:
+        ``learning_rate_init``); a ``trainer_class`` other than :class:`~aereduce._training.Trainer`
+        changes where the batches come from (a stream, a shard)."""
         import torch
 
         from ._training import EarlyStopping, PrintEpochs, Trainer
@@ -509,7 +510,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         return (trainer_class or Trainer)(
             model,
             objective,
-            learning_rate=self.learning_rate_init,
+            learning_rate=learning_rate or self.learning_rate_init,
             weight_decay=self.alpha,
             batch_size=self.batch_size_,
             generator=self._generator,
@@ -528,19 +529,15 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         """
         import torch
 
-        from ._training import (DecoderStage, PrintEpochs, ProjectedEncoderStage, Trainer, init_code_standardisation,
-                                init_input_projection)
+        from ._training import DecoderStage, ProjectedEncoderStage, init_code_standardisation, init_input_projection
         from .objective import Objective, Reconstruction
 
         objective = self._objective()
         init_input_projection(self.model_, X_train)
         with torch.no_grad():
             projected = self.model_.encoder.project(X_train)
-        embedding = Trainer(ProjectedEncoderStage(self.model_), objective, learning_rate=objective.learning_rate or self.learning_rate_init,
-                            weight_decay=self.alpha, batch_size=self.batch_size_, generator=self._generator,
-                            callbacks=([PrintEpochs()] if self.verbose else []) + list(callbacks or []),
-                            autocast_dtype=torch.bfloat16 if self.precision_ == "bfloat16" else None,
-                            parameters=self.model_.encoder.parameters())
+        embedding = self._make_trainer(callbacks, model=ProjectedEncoderStage(self.model_), objective=objective,
+                                       parameters=self.model_.encoder.parameters(), learning_rate=objective.learning_rate)
         losses, _ = embedding.fit(projected, self.max_iter_)
         del projected
         self.model_.eval()

@@ -329,7 +329,7 @@ class _CauchyLogPartition(torch.autograd.Function):
     @staticmethod
     def forward(ctx, z: torch.Tensor, block: int) -> torch.Tensor:
         n = z.shape[0]
-        sq = (z * z).sum(dim=1, keepdim=True)
+        sq = _squared_norms(z)[:, None]
         ones = torch.ones_like(sq)
         left = torch.cat([z, sq, ones], dim=1)
         right = torch.cat([-2.0 * z, ones, sq + 1.0], dim=1).T.contiguous()
