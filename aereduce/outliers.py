@@ -390,8 +390,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return est
 
 
-def anomaly_columns(detector: AutoencoderOutlierDetector, X: Any) -> tuple[np.ndarray, list[str]]:
-    """What ``aereduce score`` writes for a detector: the anomaly score (minus ``score_samples``:
-    larger is more anomalous) and the outlier flag (1 where ``predict`` gives -1, else 0)."""
+def anomaly_columns(detector: AutoencoderOutlierDetector, X: Any) -> tuple[Any, list[str]]:
+    """What ``aereduce score`` writes for a detector, as a DataFrame: the anomaly score (minus
+    ``score_samples``: larger is more anomalous) and the outlier flag, an integer column (1 where
+    ``predict`` gives -1, else 0), so that a CSV reads ``1`` and ``0``."""
+    import pandas as pd
+
     anomaly = -detector.score_samples(X)
-    return np.column_stack([anomaly, (anomaly > -detector.offset_).astype(np.float64)]), ["anomaly_score", "outlier"]
+    names = ["anomaly_score", "outlier"]
+    return pd.DataFrame({names[0]: anomaly, names[1]: (anomaly > -detector.offset_).astype(np.int8)}), names

@@ -1224,14 +1224,31 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
 
 # -- output ------------------------------------------------------------------------------------
 
-def output_frame(values: np.ndarray, names: Sequence[str], table: Table | None = None,
+def integer_columns(values: Any) -> list[str]:
+    """The integer columns of results given as a DataFrame (an array of results has none)."""
+    pd = _pandas()
+    if not isinstance(values, pd.DataFrame):
+        return []
+    return [str(c) for c in values.columns if pd.api.types.is_integer_dtype(values[c])]
+
+
+def keep_integer_columns(frame: Any, names: Sequence[str]) -> Any:
+    """Turn ``names`` of ``frame`` back into integers (a flag reads ``1``, not ``1.0``), nullable so
+    that a row with no result keeps an empty cell."""
+    for name in names:
+        frame[name] = frame[name].astype("Int64")
+    return frame
+
+
+def output_frame(values: Any, names: Sequence[str], table: Table | None = None,
                  encodable: np.ndarray | None = None, *, row_column: str | None = None) -> Any:
     """A DataFrame of results on every input row, with the table's id column first.
 
     Parameters
     ----------
-    values : array of shape (n_encodable, k) or (n_rows, k)
-        Results for the encodable rows only (the usual case), or for every row.
+    values : array or DataFrame of shape (n_encodable, k) or (n_rows, k)
+        Results for the encodable rows only (the usual case), or for every row. A DataFrame's
+        integer columns stay integers.
     names : sequence of str
         The ``k`` result column names.
     table : Table, optional
@@ -1244,7 +1261,8 @@ def output_frame(values: np.ndarray, names: Sequence[str], table: Table | None =
         this name.
     """
     pd = _pandas()
-    values = np.asarray(values)
+    integer = integer_columns(values)
+    values = np.asarray(values, dtype=np.float64 if integer else None)
     if values.ndim == 1:
         values = values[:, None]
     if encodable is not None:
@@ -1263,7 +1281,7 @@ def output_frame(values: np.ndarray, names: Sequence[str], table: Table | None =
             values = full
     if table is not None and len(values) != table.n_rows:
         raise ValueError(f"{len(values)} result rows for a table of {table.n_rows} rows")
-    frame = pd.DataFrame(values, columns=list(names))
+    frame = keep_integer_columns(pd.DataFrame(values, columns=list(names)), integer)
     if table is not None and table.ids is not None:
         frame.insert(0, table.id_name, table.ids)
     if row_column is not None and table is not None:
@@ -1355,11 +1373,15 @@ class TableWriter:
         frame = pd.concat(self._parts, ignore_index=True) if self._parts else pd.DataFrame()
         numeric_names = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])]
         numeric = frame[numeric_names]
+        # A nullable integer column (a flag with empty cells) would make an object array, which
+        # NumPy can only pickle: such a matrix is stored as floats, empty cells as NaN.
+        nullable = any(isinstance(dtype, pd.api.extensions.ExtensionDtype) for dtype in numeric.dtypes)
+        matrix = numeric.to_numpy(dtype=np.float64, na_value=np.nan) if nullable else numeric.to_numpy()
         with open(self._tmp, "wb") as f:
             if self.format == "npy":
-                np.save(f, numeric.to_numpy())
+                np.save(f, matrix)
             else:
-                arrays = {"X": numeric.to_numpy(), "columns": np.asarray([str(c) for c in numeric_names], dtype=str)}
+                arrays = {"X": matrix, "columns": np.asarray([str(c) for c in numeric_names], dtype=str)}
                 for c in frame.columns:
                     if c not in numeric_names:
                         # Missing ids become empty strings, not the text 'nan'.

@@ -20,7 +20,8 @@ import numpy as np
 from ._files import check_output
 from .errors import InputError, OptionError, TrainingError
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import MissingValues, Table, TableWriter, format_of, iter_tables, output_frame, read_table, write_table
+from .tables import (MissingValues, Table, TableWriter, format_of, integer_columns, iter_tables, keep_integer_columns,
+                     output_frame, read_table, write_table)
 
 CHUNK_ROWS = 10_000
 
@@ -342,7 +343,7 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
         yield table
 
 
-def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[Any, Any], tuple[np.ndarray, list[str]]],
+def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[Any, Any], tuple[Any, list[str]]],
                    notes: list[str] | None = None, remembered: bool = True) -> Iterator[Any]:
     """``compute(model, X) -> (values, names)`` on each chunk of DATA's encodable rows, as output frames
     with one row per input row, in order (empty cells where a row cannot be encoded)."""
@@ -379,9 +380,10 @@ def codes(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
     return model.transform(X), [str(n) for n in model.get_feature_names_out()]
 
 
-def errors(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
+def errors(model: Any, X: Any) -> tuple[Any, list[str]]:
     """Each row's anomaly score, first, and its column names (a ``compute`` for :func:`stream_file`):
-    the reconstruction error of a reducer; an outlier detector's anomaly score and outlier flag."""
+    the reconstruction error of a reducer; an outlier detector's anomaly score and outlier flag (a
+    DataFrame, whose integer flag stays an integer)."""
     if hasattr(model, "offset_"):
         from .outliers import anomaly_columns
 
@@ -396,7 +398,7 @@ def reconstructions(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
 
 
 def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
-                compute: Callable[[Any, Any], tuple[np.ndarray, list[str]]]) -> tuple[int, list[str]]:
+                compute: Callable[[Any, Any], tuple[Any, list[str]]]) -> tuple[int, list[str]]:
     """Apply ``compute`` (:func:`codes`, :func:`errors` or :func:`reconstructions`) to DATA chunk by chunk, written atomically;
     returns the rows written and notes for the user."""
     check_output(output, inputs=[data, model_path])
@@ -453,11 +455,12 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
     model = load_model(model_path)
     missing = model_missing_values(model, read.nan)
     best: list[tuple[float, int, Any, tuple]] = []  # a heap of the K largest scores: memory O(K)
-    n_rows, id_name, names = 0, None, [""]
+    n_rows, id_name, names, integer = 0, None, [""], []
     for table in model_tables(model, data, read, CHUNK_ROWS):
         X, encodable = missing.apply(table)
         values, names = errors(model, _frame(X[encodable], table.feature_names))
-        for row, i in zip(values, np.flatnonzero(encodable)):
+        integer = integer_columns(values)
+        for row, i in zip(np.asarray(values, dtype=np.float64), np.flatnonzero(encodable)):
             item = (float(row[0]), -int(table.row_numbers[i]), None if table.ids is None else table.ids[i],
                     tuple(row[1:]))
             if len(best) < top:
@@ -469,6 +472,7 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
     frame = pd.DataFrame({"row": [-r for _, r, _, _ in best], names[0]: [e for e, _, _, _ in best]})
     for j, name in enumerate(names[1:]):
         frame[name] = [rest[j] for _, _, _, rest in best]
+    keep_integer_columns(frame, integer)
     if id_name:
         frame.insert(0, id_name, [i for _, _, i, _ in best])
     return frame, n_rows

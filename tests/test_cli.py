@@ -322,6 +322,27 @@ def test_ensemble_fit_summary_and_score_with_flags(runner, data, tmp_path):
     np.testing.assert_array_equal(scores["outlier"], detector.predict(X) == -1)
 
 
+def test_ensemble_flags_are_integers_and_rows_with_missing_values_stay_empty(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path, "--ensemble", "2")
+    frame = pd.read_csv(data).head(3)
+    frame.loc[1, "c"] = np.nan
+    holed = tmp_path / "holed.csv"
+    frame.to_csv(holed, index=False)
+    result = invoke(runner, "score", model, str(holed), "--nan", "drop", "-o", "-")
+    assert result.exit_code == 0, result.output
+    rows = [line.split(",") for line in result.stdout.splitlines()]
+    assert rows[0] == ["id", "anomaly_score", "outlier"]
+    assert [row[0] for row in rows[1:]] == [str(i) for i in frame["id"]]
+    assert rows[2][1:] == ["", ""]  # the row that cannot be encoded
+    assert rows[1][2] in ("0", "1") and rows[3][2] in ("0", "1")
+    # A .npy file holds one float matrix (the text ids left out): the empty cells are NaN there.
+    result = invoke(runner, "score", model, str(holed), "--nan", "drop", "-o", str(tmp_path / "s.npy"))
+    assert result.exit_code == 0, result.output
+    matrix = np.load(tmp_path / "s.npy")
+    assert matrix.dtype == np.float64 and matrix.shape == (3, 2)
+    assert np.isnan(matrix[1]).all() and set(matrix[[0, 2], 1]) <= {0.0, 1.0}
+
+
 def test_ensemble_top_k_ranks_by_anomaly_score(runner, data, tmp_path):
     model, _ = fit_model(runner, data, tmp_path, "--ensemble", "2")
     result = invoke(runner, "score", model, data, "--top", "3", "-o", "-")
@@ -330,6 +351,7 @@ def test_ensemble_top_k_ranks_by_anomaly_score(runner, data, tmp_path):
     assert lines[0] == "id,row,anomaly_score,outlier" and len(lines) == 4
     scores = [float(line.split(",")[2]) for line in lines[1:]]
     assert scores == sorted(scores, reverse=True)
+    assert {line.split(",")[3] for line in lines[1:]} <= {"0", "1"}
     assert result.stderr == "wrote the top 3 of 120 rows to stdout\n"
     info = json.loads(invoke(runner, "inspect", model, "--json").stdout)
     assert info["kind"] == "outlier_detector" and info["params"]["n_estimators"] == 2

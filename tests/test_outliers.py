@@ -65,8 +65,10 @@ def test_decision_and_predict_follow_the_offset(digits, detector):
     np.testing.assert_allclose(decision, detector.score_samples(X) - detector.offset_)
     np.testing.assert_array_equal(detector.predict(X), np.where(decision < 0, -1, 1))
     values, names = anomaly_columns(detector, X)
-    assert names == ["anomaly_score", "outlier"]
-    np.testing.assert_array_equal(values[:, 1], detector.predict(X) == -1)
+    assert names == list(values.columns) == ["anomaly_score", "outlier"]
+    assert values["outlier"].dtype.kind == "i"  # a flag: written 1 and 0, not 1.0 and 0.0
+    np.testing.assert_array_equal(values["outlier"], detector.predict(X) == -1)
+    np.testing.assert_allclose(values["anomaly_score"], -detector.score_samples(X))
 
 
 def test_contamination_sets_the_share_flagged_in_training(digits):
