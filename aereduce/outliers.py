@@ -41,8 +41,57 @@ MEMBER_DEFAULTS = {"output_activation": "identity", "loss": "mse"}
 _OWN_PARAMS = ("n_components", "hidden_layer_sizes", "max_iter", "random_state")
 
 
+# At most this many training rows' codes are kept as each member's reference for the local
+# outlier factor of new rows' codes (a seeded sample beyond it): memory and scoring time stay
+# bounded on large data, and 10,000 rows already describe a 16-D code's density well.
+DENSITY_REFERENCE_ROWS = 10_000
+
+
 def _member_prefix(i: int) -> str:
     return f"members.{i}."
+
+
+def _reference_name(i: int) -> str:
+    return f"reference_codes.{i}"
+
+
+class LocalDensity:
+    """The local outlier factor (LOF; Breunig, Kriegel, Ng and Sander, 2000) of rows among
+    reference rows: how much sparser a row's neighbourhood is than its neighbours' own (about 1
+    inside a cluster, larger outside). Written out, rather than taken from scikit-learn's
+    ``LocalOutlierFactor``, so that the reference rows alone rebuild it from a model file.
+    """
+
+    def __init__(self, reference: np.ndarray, n_neighbors: int):
+        from sklearn.neighbors import NearestNeighbors
+
+        if reference.shape[0] < 2:
+            raise ValueError(f"the local outlier factor needs at least 2 reference rows, got {reference.shape[0]}")
+        self.reference = np.ascontiguousarray(reference, dtype=np.float64)
+        self.k = min(n_neighbors, self.reference.shape[0] - 1)
+        self.index = NearestNeighbors(n_neighbors=self.k).fit(self.reference)
+        distances, neighbours = self.index.kneighbors()  # each reference row's k nearest others
+        self.k_distance = distances[:, -1]
+        self.density = self._reachability_density(distances, neighbours)
+        self.reference_factors = self.density[neighbours].mean(axis=1) / self.density  # leave-one-out
+
+    def _reachability_density(self, distances: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+        reach = np.maximum(distances, self.k_distance[neighbours])
+        return 1.0 / (reach.mean(axis=1) + 1e-10)  # the epsilon keeps duplicated rows finite, as scikit-learn's
+
+    def factors(self, Z: np.ndarray) -> np.ndarray:
+        """The local outlier factor of each row of Z (shape (n_rows,)).
+
+        A row whose code coincides with a reference row's (within a thousandth of the typical
+        neighbourhood radius: the same training row, encoded in another batch) is scored with
+        that reference row left out, as the reference rows' own factors are; so the training
+        rows score alike in ``fit`` and in ``predict``.
+        """
+        distances, neighbours = self.index.kneighbors(np.asarray(Z, dtype=np.float64), n_neighbors=self.k + 1)
+        itself = distances[:, 0] <= 1e-3 * np.median(self.k_distance)
+        keep = np.where(itself[:, None], np.arange(1, self.k + 1), np.arange(self.k))
+        distances, neighbours = np.take_along_axis(distances, keep, 1), np.take_along_axis(neighbours, keep, 1)
+        return self.density[neighbours].mean(axis=1) / self._reachability_density(distances, neighbours)
 
 
 def robust_location_scale(errors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -61,14 +110,17 @@ def tukey_offset(scores: np.ndarray, fence: float = TUKEY_FENCE) -> float:
 
 
 class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
-    """Outlier detection by an ensemble of autoencoders' reconstruction errors.
+    """Outlier detection by an ensemble of autoencoders: reconstruction error and code density.
 
     Each of ``n_estimators`` autoencoders (:class:`~aereduce.AutoencoderTransformer`, with
     its own seed) is fitted to all the training rows. A row's error under each member is
     standardised by that member's training errors (minus their median, over their
-    interquartile range), so members of different accuracy count alike; the members'
-    standardised errors are then averaged (or their maximum taken). Rows unlike the training
-    data reconstruct badly, and averaging members trained from different starting weights
+    interquartile range), so members of different accuracy count alike. To it is added
+    ``density_weight`` times the local outlier factor of the row's code among the training rows'
+    codes, standardised the same way: a row can reconstruct well yet land where the training
+    rows' codes are sparse (a digit 3 that an autoencoder of 8s draws as an 8). The members'
+    scores are then averaged (or their maximum taken). Rows unlike the training data score
+    high on one term or both, and averaging members trained from different starting weights
     removes the noise of any one fit. The shape is scikit-learn's (``IsolationForest``,
     ``LocalOutlierFactor(novelty=True)``): ``score_samples`` is higher for more normal rows,
     ``predict`` gives 1 for inliers and -1 for outliers.
@@ -105,8 +157,18 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         (``linear_skip``), so a member only improves on PCA's reconstruction. The
         neighbour term is always off (``neighbour_weight=0``): it shapes a 2-D map, not a
         reconstruction.
+    density_weight : float, default=1.0
+        Weight of the code density term; 0 scores by reconstruction error alone. On four
+        one-class problems (one seed) 1.0 raised the AUROC of every one against error alone:
+        MNIST digits 8 and 3, 0.909 and 0.968 to 0.932 and 0.970; Fashion-MNIST sandals and bags,
+        0.899 and 0.870 to 0.914 and 0.886 (0.5 gained less on three of them). The local
+        outlier factor alone scored below the error on three of the four (0.865 and 0.923 on
+        the digits, 0.819 on bags).
+    n_neighbors : int, default=20
+        Neighbours of the local outlier factor (scikit-learn's ``LocalOutlierFactor`` default).
     random_state : int, RandomState instance or None, default=None
-        Seeds the members' seeds; an int gives identical results on the CPU.
+        Seeds the members' seeds and the sample of reference rows; an int gives identical
+        results on the CPU.
 
     Attributes
     ----------
@@ -116,6 +178,14 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         Median reconstruction error of each member on the training rows.
     error_scales_ : ndarray of shape (n_estimators,)
         Interquartile range of each member's training errors (1 where it is 0).
+    reference_codes_ : list of ndarray of shape (n_reference, n_components), or None
+        Each member's codes of the training rows (a seeded sample of 10,000 of them beyond that
+        many), among which new codes' local outlier factors are taken; None when
+        ``density_weight`` is 0. They are saved with the detector.
+    density_centers_ : ndarray of shape (n_estimators,) or None
+        Median local outlier factor of the reference rows' codes (each leaving itself out).
+    density_scales_ : ndarray of shape (n_estimators,) or None
+        Interquartile range of those factors (1 where it is 0).
     offset_ : float
         Threshold on ``score_samples``: ``decision_function`` is ``score_samples - offset_``,
         negative for outliers.
@@ -137,6 +207,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     ----------
     .. [1] J. Chen, S. Sathe, C. Aggarwal and D. Turaga, "Outlier detection with autoencoder
        ensembles", SIAM International Conference on Data Mining, 2017.
+    .. [2] M. Breunig, H.-P. Kriegel, R. Ng and J. Sander, "LOF: identifying density-based
+       local outliers", ACM SIGMOD, 2000.
 
     Examples
     --------
@@ -161,11 +233,14 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         "hidden_layer_sizes": [StrOptions({"auto"}), tuple, list],
         "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "autoencoder_params": [dict, None],
+        "density_weight": [Interval(Real, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     }
 
     def __init__(self, *, n_estimators=5, combine="mean", contamination="auto", n_components=16,
-                 hidden_layer_sizes="auto", max_iter=20, autoencoder_params=None, random_state=None):
+                 hidden_layer_sizes="auto", max_iter=20, autoencoder_params=None, density_weight=1.0,
+                 n_neighbors=20, random_state=None):
         self.n_estimators = n_estimators
         self.combine = combine
         self.contamination = contamination
@@ -173,6 +248,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.max_iter = max_iter
         self.autoencoder_params = autoencoder_params
+        self.density_weight = density_weight
+        self.n_neighbors = n_neighbors
         self.random_state = random_state
 
     def _member_params(self) -> dict[str, Any]:
@@ -213,13 +290,25 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         tic = time.perf_counter()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         params = self._member_params()
-        seeds = check_random_state(self.random_state).randint(np.iinfo(np.int32).max, size=self.n_estimators)
+        random_state = check_random_state(self.random_state)
+        seeds = random_state.randint(np.iinfo(np.int32).max, size=self.n_estimators)
         self.estimators_ = [AutoencoderTransformer(**params, random_state=int(seed)).fit(X, callbacks=callbacks)
                             for seed in seeds]
         self.n_iter_ = np.array([member.n_iter_ for member in self.estimators_])
         errors = self._member_errors(X)
         self.error_centers_, self.error_scales_ = robust_location_scale(errors)
-        scores = self._combined_scores(errors)
+        if self.density_weight > 0:
+            if X.shape[0] < 2:
+                raise OptionError(f"density_weight={self.density_weight:g} needs at least 2 training rows "
+                                  f"(n_samples={X.shape[0]}) for the density of their codes; use density_weight=0")
+            chosen = np.arange(X.shape[0]) if X.shape[0] <= DENSITY_REFERENCE_ROWS else \
+                np.sort(random_state.choice(X.shape[0], DENSITY_REFERENCE_ROWS, replace=False))
+            self._set_densities([member.transform(X[chosen]) for member in self.estimators_])
+            factors = self._member_factors(X)
+        else:
+            self.reference_codes_ = self.density_centers_ = self.density_scales_ = None
+            factors = None
+        scores = self._combined_scores(errors, factors)
         if self.contamination == "auto":
             self.offset_ = tukey_offset(scores)
         else:
@@ -231,18 +320,37 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """Each member's reconstruction error of each row: shape (n_estimators, n_samples)."""
         return np.stack([member.reconstruction_error(X) for member in self.estimators_])
 
-    def _new_rows_errors(self, X: Any) -> np.ndarray:
-        """Each member's reconstruction errors of rows given after fit, checked like fit's."""
+    def _set_densities(self, reference_codes: list[np.ndarray]) -> None:
+        """Each member's local density of codes from its reference codes, and the location and
+        scale of the reference rows' own (leave-one-out) factors."""
+        self.reference_codes_ = [np.asarray(codes, dtype=np.float32) for codes in reference_codes]
+        self._densities = [LocalDensity(codes, self.n_neighbors) for codes in self.reference_codes_]
+        self.density_centers_, self.density_scales_ = robust_location_scale(
+            np.stack([density.reference_factors for density in self._densities]))
+
+    def _member_factors(self, X: Any) -> np.ndarray | None:
+        """Each member's local outlier factor of each row's code: (n_estimators, n_samples), or
+        None without the density term."""
+        if self.density_centers_ is None:
+            return None
+        return np.stack([density.factors(member.transform(X)) for member, density in zip(self.estimators_, self._densities)])
+
+    def _new_rows_parts(self, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each member's reconstruction errors and code factors of rows given after fit, checked like fit's."""
         check_is_fitted(self, "estimators_")
-        return self._member_errors(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._member_errors(X), self._member_factors(X)
 
     def _standardised(self, errors: np.ndarray) -> np.ndarray:
         """Member errors (n_estimators, n_samples) in units of each member's training errors."""
         return (errors - self.error_centers_[:, None]) / self.error_scales_[:, None]
 
-    def _combined_scores(self, errors: np.ndarray) -> np.ndarray:
-        standardised = self._standardised(errors)
-        combined = standardised.max(axis=0) if self.combine == "max" else standardised.mean(axis=0)
+    def _combined_scores(self, errors: np.ndarray, factors: np.ndarray | None) -> np.ndarray:
+        member_scores = self._standardised(errors)
+        if factors is not None:
+            member_scores = member_scores + self.density_weight * (
+                (factors - self.density_centers_[:, None]) / self.density_scales_[:, None])
+        combined = member_scores.max(axis=0) if self.combine == "max" else member_scores.mean(axis=0)
         return -combined
 
     def standardised_errors(self, X):
@@ -258,10 +366,14 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         errors : ndarray of shape (n_samples, n_estimators)
             ``(error - error_centers_) / error_scales_``; larger is more anomalous.
         """
-        return self._standardised(self._new_rows_errors(X)).T
+        return self._standardised(self._new_rows_parts(X)[0]).T
 
     def score_samples(self, X):
-        """Minus the combined standardised reconstruction error (higher is more normal).
+        """Minus the anomaly score: higher is more normal.
+
+        The anomaly score is the mean (or maximum) over members of the standardised
+        reconstruction error plus ``density_weight`` times the standardised local outlier
+        factor of the row's code.
 
         Parameters
         ----------
@@ -273,7 +385,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,)
             The opposite of the anomaly score.
         """
-        return self._combined_scores(self._new_rows_errors(X))
+        return self._combined_scores(*self._new_rows_parts(X))
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers, positive for inliers.
@@ -324,6 +436,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         fitted = {"n_features_in_": self.n_features_in_, "offset_": self.offset_, "fit_time_": self.fit_time_,
                   "error_centers_": self.error_centers_.tolist(), "error_scales_": self.error_scales_.tolist(),
                   "n_iter_": self.n_iter_.tolist(), "members": members, **_persistence.input_to_json(self)}
+        if self.density_centers_ is not None:
+            fitted |= {"density_centers_": self.density_centers_.tolist(), "density_scales_": self.density_scales_.tolist()}
+            tensors.update({_reference_name(i): codes for i, codes in enumerate(self.reference_codes_)})
         _persistence.save(path, MODEL_KIND, tensors, self.get_params(), fitted)
 
     @classmethod
@@ -356,6 +471,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             if params.get("autoencoder_params"):
                 params["autoencoder_params"] = _persistence.params_from_json(params["autoencoder_params"],
                                                                             _TUPLE_PARAMS)
+            if "density_weight" not in params:
+                params["density_weight"] = 0.0  # a file from before the density term scored by errors alone
             est = cls(**params)
             fitted = meta["fitted"]
             est.n_features_in_ = int(fitted["n_features_in_"])
@@ -372,7 +489,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             if not (np.isfinite(est.offset_) and np.all(np.isfinite(est.error_centers_))
                     and np.all(est.error_scales_ > 0)):
                 raise ModelFileError(f"{path}: corrupt model: offset_ or the error scales are not finite and positive")
-            stray = [k for k in tensors if not any(k.startswith(_member_prefix(i)) for i in range(n))]
+            references = [_reference_name(i) for i in range(n)] if est.density_weight > 0 else []
+            stray = [k for k in tensors if k not in references and not any(k.startswith(_member_prefix(i)) for i in range(n))]
             if stray:
                 raise ModelFileError(f"{path}: corrupt model: unexpected tensor {stray[0]}")
             est.n_iter_ = np.array([int(m["fitted"]["n_iter_"]) for m in members])
@@ -385,9 +503,29 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                     raise ModelFileError(f"{path}: corrupt model: member {i} reads "
                                          f"{est.estimators_[-1].n_features_in_} columns, the detector "
                                          f"{est.n_features_in_}")
+            est._load_densities(path, tensors, fitted, references)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise _persistence.corrupt(path, exc) from None
         return est
+
+
+    def _load_densities(self, path: str, tensors: dict[str, np.ndarray], fitted: dict[str, Any],
+                        references: list[str]) -> None:
+        """Rebuild each member's local density of codes from its saved reference codes."""
+        if not references:
+            self.reference_codes_ = self.density_centers_ = self.density_scales_ = None
+            return
+        codes = [tensors[name] for name in references]
+        if any(c.ndim != 2 or c.shape[0] < 2 or c.shape[1] != self.n_components or not np.isfinite(c).all()
+               for c in codes):
+            raise ModelFileError(f"{path}: corrupt model: the reference codes are not finite rows of "
+                                 f"{self.n_components} values")
+        self._set_densities(codes)
+        # The saved centre and scale are the ones the threshold was set with; they must agree.
+        for name in ("density_centers_", "density_scales_"):
+            saved = np.asarray(fitted[name], dtype=np.float64)
+            if saved.shape != getattr(self, name).shape or not np.allclose(saved, getattr(self, name), rtol=1e-4):
+                raise ModelFileError(f"{path}: corrupt model: {name} does not match the reference codes")
 
 
 def anomaly_columns(detector: AutoencoderOutlierDetector, X: Any) -> tuple[Any, list[str]]:

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.metrics import roc_auc_score
+from sklearn.neighbors import LocalOutlierFactor
 
 from aereduce import AutoencoderOutlierDetector, AutoencoderTransformer, load
 from aereduce import _persistence
 from aereduce._persistence import describe_model
 from aereduce.errors import ModelFileError, OptionError
-from aereduce.outliers import anomaly_columns, robust_location_scale, tukey_offset
+from aereduce.outliers import LocalDensity, anomaly_columns, robust_location_scale, tukey_offset
 
 
 def fast(**params):
@@ -50,12 +51,66 @@ def test_members_differ_by_seed_and_are_standardised_by_their_training_errors(di
     z = detector.standardised_errors(X)
     assert z.shape == (len(X), 2)
     np.testing.assert_allclose(np.median(z[y == 0], axis=0), 0.0, atol=1e-12)
-    np.testing.assert_allclose(detector.score_samples(X), -z.mean(axis=1))
+    errors_only = fast(density_weight=0).fit(X[y == 0])
+    assert errors_only.reference_codes_ is None and errors_only.density_centers_ is None
+    np.testing.assert_allclose(errors_only.score_samples(X), -errors_only.standardised_errors(X).mean(axis=1))
+
+
+def member_lof(detector, X, training):
+    """Each member's local outlier factor of X's codes by scikit-learn, standardised by the
+    training rows' (``X[training]``) own factors: the density term the detector should add. A
+    training row is scored leaving itself out."""
+    columns = []
+    for member in detector.estimators_:
+        lof = LocalOutlierFactor(n_neighbors=detector.n_neighbors, novelty=True).fit(member.transform(X[training]))
+        own = -lof.negative_outlier_factor_
+        centre, scale = robust_location_scale(own[None])
+        factors = -lof.score_samples(member.transform(X))
+        factors[training] = own
+        columns.append((factors - centre) / scale)
+    return np.stack(columns, axis=1)
+
+
+def test_the_density_term_is_the_lof_of_the_codes(digits, detector):
+    X, y = digits
+    assert [codes.shape for codes in detector.reference_codes_] == [((y == 0).sum(), 8)] * 2
+    expected = detector.standardised_errors(X) + detector.density_weight * member_lof(detector, X, y == 0)
+    np.testing.assert_allclose(detector.score_samples(X), -expected.mean(axis=1), rtol=1e-4, atol=1e-6)
+    heavier = fast(density_weight=3.0).fit(X[y == 0])
+    expected = heavier.standardised_errors(X) + 3.0 * member_lof(heavier, X, y == 0)
+    np.testing.assert_allclose(heavier.score_samples(X), -expected.mean(axis=1), rtol=1e-4, atol=1e-6)
+
+
+def test_local_density_matches_scikit_learns_lof():
+    rng = np.random.default_rng(0)
+    reference = np.vstack([rng.normal(size=(150, 3)), rng.normal(5, 0.2, size=(50, 3)), [[0.0, 0.0, 0.0]] * 3])
+    new = rng.normal(2, 2, size=(40, 3))
+    density = LocalDensity(reference, n_neighbors=10)
+    lof = LocalOutlierFactor(n_neighbors=10, novelty=True).fit(reference)
+    np.testing.assert_allclose(density.reference_factors, -lof.negative_outlier_factor_, rtol=1e-6)
+    np.testing.assert_allclose(density.factors(new), -lof.score_samples(new), rtol=1e-6)
+    # A reference row given again is scored leaving itself out, as in its own factor.
+    np.testing.assert_allclose(density.factors(reference), density.reference_factors, rtol=1e-6)
+    assert LocalDensity(reference[:4], n_neighbors=10).k == 3  # at most the other rows
+    with pytest.raises(ValueError, match="at least 2 reference rows"):
+        LocalDensity(reference[:1], n_neighbors=10)
+
+
+def test_large_training_sets_keep_a_sample_of_reference_codes(digits, monkeypatch):
+    from aereduce import outliers
+
+    X, _ = digits
+    monkeypatch.setattr(outliers, "DENSITY_REFERENCE_ROWS", 300)
+    detector = fast(contamination=0.1).fit(X[:1000])
+    assert [codes.shape for codes in detector.reference_codes_] == [(300, 8)] * 2
+    # The threshold still flags the training share asked for, reference rows (left out of their
+    # own neighbourhoods) and the others alike.
+    assert abs((detector.predict(X[:1000]) == -1).mean() - 0.1) < 0.01
 
 
 def test_max_combines_by_the_worst_member(digits, detector):
     X, y = digits
-    worst = fast(combine="max").fit(X[y == 0])
+    worst = fast(combine="max", density_weight=0).fit(X[y == 0])
     np.testing.assert_allclose(worst.score_samples(X), -worst.standardised_errors(X).max(axis=1))
 
 
@@ -118,6 +173,36 @@ def test_save_and_load_give_the_same_scores(digits, detector, tmp_path):
     assert info["kind"] == "outlier_detector" and info["training"]["offset_"] == detector.offset_
     weights = sum(p.numel() for m in detector.estimators_ for p in m.model_.parameters())
     assert info["n_parameters"] == weights
+
+
+def test_a_file_from_before_the_density_term_scores_by_errors_alone(digits, tmp_path):
+    X, y = digits
+    old = fast(density_weight=0).fit(X[y == 0])
+    old.save(tmp_path / "old.aer")
+    _, tensors, meta = _persistence.read_model_file(tmp_path / "old.aer", kinds=("outlier_detector",))
+    params = {k: v for k, v in meta["params"].items() if k not in ("density_weight", "n_neighbors")}
+    _persistence.save(tmp_path / "before.aer", "outlier_detector", tensors, params, meta["fitted"])
+    again = load(tmp_path / "before.aer")
+    assert again.density_weight == 0.0 and again.reference_codes_ is None
+    np.testing.assert_array_equal(again.score_samples(X), old.score_samples(X))
+
+
+def test_a_file_with_bad_reference_codes_is_refused(detector, tmp_path):
+    detector.save(tmp_path / "good.aer")
+    _, tensors, meta = _persistence.read_model_file(tmp_path / "good.aer", kinds=("outlier_detector",))
+    wrong_width = dict(tensors, **{"reference_codes.1": np.zeros((5, 3), dtype=np.float32)})
+    _persistence.save(tmp_path / "width.aer", "outlier_detector", wrong_width, meta["params"], meta["fitted"])
+    with pytest.raises(ModelFileError, match="the reference codes are not finite rows of 8 values"):
+        load(tmp_path / "width.aer")
+    moved = dict(tensors, **{"reference_codes.1": tensors["reference_codes.1"] + 1.0})
+    moved["reference_codes.1"][0] += 50.0  # a different neighbourhood structure, so other factors
+    _persistence.save(tmp_path / "moved.aer", "outlier_detector", moved, meta["params"], meta["fitted"])
+    with pytest.raises(ModelFileError, match="does not match the reference codes"):
+        load(tmp_path / "moved.aer")
+    missing = {k: v for k, v in tensors.items() if k != "reference_codes.0"}
+    _persistence.save(tmp_path / "missing.aer", "outlier_detector", missing, meta["params"], meta["fitted"])
+    with pytest.raises(ModelFileError):
+        load(tmp_path / "missing.aer")
 
 
 def test_a_file_with_mismatched_members_is_refused(digits, detector, tmp_path):
