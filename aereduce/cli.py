@@ -19,6 +19,7 @@ import click
 from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, fit_output_options, info, model_options,
                            parse_shape, picture_options, progress_bar, read_options, split_names)
 from ._version import __version__
+from .errors import plural
 
 # umap-learn warns on every seeded fit that it runs single-threaded; that is noise to a CLI user.
 warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
@@ -139,7 +140,8 @@ def stream_rows(model: str, data: str, output: str | None, kwargs: dict[str, Any
     from .tables import default_output
 
     output = output or default_output(data, suffix)
-    rows, notes = usecases.stream_file(model, data, output, read_options(kwargs), getattr(usecases, compute))
+    rows, notes = usecases.stream_file(model, data, output, read_options(kwargs), getattr(usecases, compute),
+                                       command=click.get_current_context().info_name)
     for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
         info(line)
 
@@ -197,7 +199,7 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
     read = read_options(kwargs)
     rows, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
                                               params=ae_params(kwargs), progress=progress_bar())
-    for line in notes + [f"fitted {method} ({dim} dims) on {rows} rows in {seconds:.1f} s",
+    for line in notes + [f"fitted {method} ({plural(dim, 'dim')}) on {rows} rows in {seconds:.1f} s",
                          f"wrote {rows} rows to {_where(output)}"]:
         info(line)
 

@@ -35,3 +35,8 @@ class TrainingError(AereduceError, RuntimeError):
 
 class MissingDependencyError(AereduceError, ImportError):
     """An optional dependency is not installed; the message gives the ``pip install`` line."""
+
+
+def plural(count: int, noun: str) -> str:
+    """``count`` and ``noun``, with an s unless the count is one: '1 dim', '2 dims'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -25,7 +25,7 @@ import numpy as np
 from ._files import atomic_output, check_output
 from .errors import OptionError
 from .tables import Table
-from .usecases import ModelRows, ReadOptions, load_model, model_rows, top_scores
+from .usecases import ModelRows, ReadOptions, load_reducer, model_rows, top_scores
 
 N_IMAGES = 10  # images per row of the reconstruction grids
 N_COLUMNS_SHOWN = 40  # input column names listed before "... (N in all)"
@@ -401,7 +401,7 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     """
     from ._persistence import describe_model
 
-    model = load_model(model_path)
+    model = load_reducer(model_path, "report")
     shape = image_shape_of(model, image_shape)
     rows = model_rows(model, data, read, max_rows, seed)
     description = describe_model(model_path)

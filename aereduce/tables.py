@@ -119,6 +119,9 @@ class Table:
         policy other than ``"error"``, which raises on them instead).
     source : str
         The file the rows came from, for messages.
+    row_labels_as_ids : bool
+        The ids are the file's unnamed first column (pandas' ``to_csv`` index, R's row names),
+        taken as row labels rather than as a feature.
     """
 
     X: np.ndarray
@@ -131,6 +134,7 @@ class Table:
     skipped_columns: list[str] = field(default_factory=list)
     non_numeric_counts: dict[str, int] = field(default_factory=dict)
     source: str = "data"
+    row_labels_as_ids: bool = False  # the id column is an unnamed first column (a written index)
 
     def __post_init__(self) -> None:
         if self.row_numbers is None:
@@ -1041,6 +1045,7 @@ class _Schema:
     label_column: str | None
     missing: str
     decimal: str
+    row_labels_as_ids: bool = False
 
     @classmethod
     def choose(cls, frame: Any, rows: np.ndarray, path: str, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
@@ -1113,6 +1118,7 @@ class _Schema:
                       non_numeric_counts=counts, source=self.path)
         if self.id_column is not None:
             table.ids, table.id_name = frame[self.id_column].to_numpy(), self.id_column
+            table.row_labels_as_ids = self.row_labels_as_ids
         if self.label_column is not None:
             table.labels, table.label_name = frame[self.label_column].to_numpy(), self.label_column
         return table
@@ -1199,6 +1205,18 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
                    carried_optional=carried_optional, columns_from=columns_from, row_group_seed=row_group_seed)
 
 
+UNNAMED_FIRST_COLUMN = "Unnamed: 0"  # the name a header with an empty first cell gives its column
+
+
+def _unnamed_first_column(names: Sequence[str], columns: Sequence[str] | None, exclude: Sequence[str] | None,
+                          label_column: str | None) -> bool:
+    """Whether the first column has no name in the header and nothing else claims it: it is then
+    row labels (``DataFrame.to_csv`` writes the index so, R's ``write.csv`` its row names), not a
+    feature. A model that was fitted with it as a feature (its ``columns``) keeps it one."""
+    return (bool(names) and names[0] == UNNAMED_FIRST_COLUMN and UNNAMED_FIRST_COLUMN not in (columns or ())
+            and UNNAMED_FIRST_COLUMN not in (exclude or ()) and label_column != UNNAMED_FIRST_COLUMN)
+
+
 def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
             id_column: str | None, label_column: str | None, missing: str, sep: str | None, decimal: str | None,
             encoding: str, header: bool | None, carried_optional: bool, columns_from: str,
@@ -1216,9 +1234,13 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
                 if carried_optional:
                     id_column = id_column if id_column in names else None
                     label_column = label_column if label_column in names else None
+                row_labels = id_column is None and _unnamed_first_column(names, columns, exclude, label_column)
+                if row_labels:
+                    id_column = names[0]
                 schema = _Schema.choose(frame, rows, path, columns=columns, exclude=exclude, id_column=id_column,
                                         label_column=label_column, missing=missing,
                                         decimal=layout.get("decimal", decimal or "."), columns_from=columns_from)
+                schema.row_labels_as_ids = row_labels
             yield schema.table(frame, rows)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ._files import check_output
-from .errors import InputError, OptionError, TrainingError
+from .errors import InputError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import (MissingValues, Table, TableWriter, format_of, integer_columns, iter_tables, keep_integer_columns,
                      output_frame, read_table, write_table)
@@ -116,6 +116,9 @@ def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
 def table_notes(table: Table, missing: MissingValues) -> list[str]:
     """The notes a command prints about how it read a table."""
     notes = []
+    if table.row_labels_as_ids:
+        notes.append(f"the first column has no name in the header: read it as row labels (a written index), "
+                     f"carried to the output as {table.id_name!r} rather than used as a feature; name it to use it as one")
     if table.skipped_columns:
         notes.append(f"skipped {len(table.skipped_columns)} non-numeric column(s): {', '.join(table.skipped_columns)} "
                      "(use them with --id-column or --label-column)")
@@ -147,12 +150,12 @@ class FitReport:
 
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit`` prints on stderr."""
-        head = f"fitted {self.method} ({self.dim} dims) on {self.n_train} rows x {self.n_columns} columns"
+        head = f"fitted {self.method} ({plural(self.dim, 'dim')}) on {self.n_train} rows x {self.n_columns} columns"
         if self.n_epochs is not None:
             head += f", {self.n_epochs} epochs"
         lines = [*self.notes, head + f" in {self.seconds:.1f} s"]
         if self.kept_pca:
-            why = ("with so few rows a linear model can only fit noise beyond it" if self.n_epochs == 0
+            why = ("with so few rows a non-linear model could only fit noise beyond it" if self.n_epochs == 0
                    else "which training did not clearly beat on the validation rows")
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g}: the model keeps PCA-{self.dim}'s "
                          f"solution, {why}")
@@ -199,6 +202,11 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     check_dimension(method, dim, *X.shape)
     from .pca import ScaledPCA
 
+    notes = filled.notes()
+    if dim >= X.shape[1]:
+        notes.append(f"--dim {dim} is not below the {X.shape[1]} feature columns: the code can hold each row whole, "
+                     f"so nothing is reduced (PCA-{X.shape[1]} is exact); choose --dim below {X.shape[1]}, or for an "
+                     "overcomplete code add --noise or --sparsity")
     train, held = split_for_fit(X, holdout)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
@@ -208,8 +216,9 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     error = float(np.mean(reducer.reconstruction_error(evaluation)))
     report = FitReport(method, dim, len(train), X.shape[1], seconds, error, "held-out" if len(held) else "training",
                        output, n_epochs=getattr(reducer, "n_iter_", None),
-                       kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=filled.notes())
-    if not get_method(method).is_pca and dim <= min(train.shape):
+                       kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes)
+    # From as many dimensions as columns PCA is exact: its error is rounding, no bar to compare with.
+    if not get_method(method).is_pca and dim < X.shape[1] and dim <= len(train):
         pca = ScaledPCA(n_components=dim, scaling=reducer.scaling_).fit(train)
         report.pca_error = float(np.mean(pca.reconstruction_error(evaluation)))
         check_not_failed(report)
@@ -326,6 +335,16 @@ def load_model(path: str) -> Any:
     return load(path)
 
 
+def load_reducer(path: str, command: str) -> Any:
+    """The model at ``path`` for a command that needs a dimension reducer (codes, decoded rows, a
+    map): an outlier detector is refused with what to do instead."""
+    model = load_model(path)
+    if hasattr(model, "offset_"):
+        raise InputError(f"{path}: {command} needs a dimension reducer, and this is an outlier detector (fit "
+                         "--ensemble); use aereduce score with it, or fit a reducer without --ensemble")
+    return model
+
+
 def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None,
                  remembered: bool = True) -> Iterator[Table]:
     """Chunks of DATA holding the model's input columns, in its order; the id and label columns the
@@ -398,11 +417,11 @@ def reconstructions(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
 
 
 def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
-                compute: Callable[[Any, Any], tuple[Any, list[str]]]) -> tuple[int, list[str]]:
+                compute: Callable[[Any, Any], tuple[Any, list[str]]], command: str = "transform") -> tuple[int, list[str]]:
     """Apply ``compute`` (:func:`codes`, :func:`errors` or :func:`reconstructions`) to DATA chunk by chunk, written atomically;
-    returns the rows written and notes for the user."""
+    returns the rows written and notes for the user. ``command``: the name a refusal gives."""
     check_output(output, inputs=[data, model_path])
-    model = load_model(model_path)
+    model = load_model(model_path) if compute is errors else load_reducer(model_path, command)
     rows, notes = 0, []
     with TableWriter(output) as writer:
         # A .npy file holds numbers only: a remembered text id is left out rather than refused.
@@ -415,15 +434,22 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
 def inverse_transform_file(model_path: str, latent: str, output: str, id_column: str | None) -> int:
     """Decode the codes in LATENT back to the data's columns; returns the rows written."""
     check_output(output, inputs=[latent, model_path])
-    model = load_model(model_path)
+    model = load_reducer(model_path, "inverse-transform")
     names = [str(n) for n in getattr(model, "feature_names_in_", [])] or [f"x{i}" for i in range(model.n_features_in_)]
     n_codes = len(model.get_feature_names_out())
     rows = 0
     with TableWriter(output) as writer:
-        for table in iter_tables(latent, CHUNK_ROWS, id_column=id_column):
+        # Empty code rows (transform's output for rows it could not encode) decode to empty rows.
+        for table in iter_tables(latent, CHUNK_ROWS, id_column=id_column, missing="drop"):
             if table.X.shape[1] != n_codes:
-                raise InputError(f"{latent}: has {table.X.shape[1]} code columns, the model's code has {n_codes}")
-            writer.write(output_frame(model.inverse_transform(table.X), names, table))
+                raise InputError(f"{latent}: has {plural(table.X.shape[1], 'code column')}, the model's code has {n_codes}")
+            empty = np.isnan(table.X)
+            coded = ~empty.all(axis=1)
+            partial = np.flatnonzero(empty.any(axis=1) & coded)
+            if len(partial):
+                raise InputError(f"{latent}: row {int(table.row_numbers[partial[0]])} has some code cells empty and "
+                                 "some not; give all of a row's codes, or none to leave its output row empty")
+            writer.write(output_frame(model.inverse_transform(table.X[coded]), names, table, coded))
             rows += len(table.X)
     return rows
 
@@ -515,7 +541,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     from .plotting import model_report
 
     check_output(output, inputs=[data, model_path])
-    model = load_model(model_path)
+    model = load_reducer(model_path, "plot")
     rows = model_rows(model, data, read, max_rows, seed)
     table = rows.drawn_table()
     X, labels = table.features(), table.labels
@@ -547,6 +573,12 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
         if not labelled.all():
             notes.append(f"left out {int((~labelled).sum())} rows without a {filled.table.label_name!r} label")
             X, y = X[labelled], y[labelled]
+        n_classes = len(pd.unique(y))
+        # Classes of one or two rows each (an id column given as labels) leave kNN nothing to learn.
+        if n_classes > len(y) / 2:
+            notes.append(f"not scoring kNN accuracy: the label column {filled.table.label_name!r} has {n_classes} "
+                         f"different values in {len(y)} rows; give a column of classes, or leave --label-column out")
+            y = None
     for name in methods:
         check_dimension(name, dim, *X.shape)
     rows = compare_methods(X, y, dim, methods, test_size=test_size, seed=seed, params=params, progress=progress)
@@ -636,7 +668,7 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
     ``output``: a table in the model's input columns, or, for a .png, .svg or .pdf, a grid of images of
     ``image_shape`` (default: a convolutional model's own). The same ``seed`` gives the same rows."""
     check_output(output, inputs=[model_path])
-    model = load_model(model_path)
+    model = load_reducer(model_path, "sample")
     if not getattr(model, "variational", False):
         what = "an autoencoder fitted without --variational" if hasattr(model, "variational") else "a PCA model"
         raise OptionError(f"{model_path}: sample needs a variational autoencoder (fit one with --variational); "

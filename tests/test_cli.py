@@ -162,6 +162,14 @@ def test_compare_json_has_every_method(runner, data):
     assert all(0 <= r["knn_acc"] <= 1 and r["recon_mse"] > 0 for r in rows)
 
 
+def test_compare_does_not_score_knn_on_an_id_column_given_as_labels(runner, data):
+    result = invoke(runner, "compare", data, "--dim", "2", "--label-column", "id", "--methods", "pca", "--json")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[-1] == ("not scoring kNN accuracy: the label column 'id' has 120 different values "
+                                              "in 120 rows; give a column of classes, or leave --label-column out")
+    assert "Warning" not in result.stderr and json.loads(result.stdout)[0]["knn_acc"] is None
+
+
 @pytest.mark.parametrize("case, content, args, message", [
     ("missing", None, [], "Error: {path}: no such file"),
     ("empty", "", [], "Error: {path}: the file is empty; give a table with one row per sample"),
@@ -383,3 +391,81 @@ def test_the_fit_summary_compares_with_pca_in_words():
 
     assert summary(0.25)[1] == "held-out reconstruction MSE 0.25 (PCA-2: 0.5, 2.00x lower than PCA's)"
     assert summary(1.0)[1] == "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here)"
+
+
+# -- what a first try on R's tables ran into ----------------------------------------------------
+
+@pytest.mark.parametrize("command", ["transform", "denoise", "plot", "report", "inverse-transform"])
+def test_reducer_commands_refuse_a_detector_in_one_line(runner, data, tmp_path, command):
+    model, _ = fit_model(runner, data, tmp_path, "--ensemble", "2")
+    out = tmp_path / ("out.png" if command == "plot" else "out.html" if command == "report" else "out.csv")
+    result = invoke(runner, command, model, data, "-o", out)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == (f"Error: {model}: {command} needs a dimension reducer, and this is an outlier detector "
+                             "(fit --ensemble); use aereduce score with it, or fit a reducer without --ensemble\n")
+    assert not out.exists()
+
+
+def test_sample_refuses_a_detector_in_one_line(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path, "--ensemble", "2")
+    result = invoke(runner, "sample", model, "-n", "3", "-o", tmp_path / "s.csv")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {model}: sample needs a dimension reducer, and this is an outlier detector")
+
+
+def test_a_dim_of_every_column_is_saved_with_a_note_not_failed(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "four.csv"
+    pd.DataFrame(rng.normal(size=(60, 4)), columns=list("abcd")).to_csv(path, index=False)
+    for dim in (4, 6):
+        model = tmp_path / f"m{dim}.aer"
+        result = invoke(runner, "fit", path, "--dim", dim, "-o", model, *FAST)
+        assert result.exit_code == 0, result.output
+        lines = result.stderr.splitlines()
+        assert lines[0] == (f"--dim {dim} is not below the 4 feature columns: the code can hold each row whole, so "
+                            "nothing is reduced (PCA-4 is exact); choose --dim below 4, or for an overcomplete code "
+                            "add --noise or --sparsity")
+        assert "failed" not in result.stderr and lines[-1] == f"wrote {model}" and model.exists()
+
+
+def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 3)), columns=["x", "y", "z"])
+    path = tmp_path / "indexed.csv"
+    frame.to_csv(path)  # pandas writes its index first, under an empty header cell
+    model, codes = tmp_path / "m.aer", tmp_path / "codes.csv"
+    result = invoke(runner, "fit", path, "--dim", "2", "-o", model, *FAST)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == ("the first column has no name in the header: read it as row labels (a written index), carried "
+                        "to the output as 'Unnamed: 0' rather than used as a feature; name it to use it as one")
+    assert lines[1].startswith("fitted ae (2 dims) on 36 rows x 3 columns")
+    assert invoke(runner, "transform", model, path, "-o", codes).exit_code == 0
+    written = pd.read_csv(codes)
+    assert list(written.columns) == ["Unnamed: 0", "autoencodertransformer0", "autoencodertransformer1"]
+    assert written["Unnamed: 0"].tolist() == list(range(40))
+    # Named, the same column is a feature like any other.
+    named = tmp_path / "named.csv"
+    frame.rename_axis("row").to_csv(named)
+    result = invoke(runner, "fit", named, "--dim", "2", "-o", tmp_path / "n.aer", *FAST)
+    assert result.stderr.splitlines()[0].startswith("fitted ae (2 dims) on 36 rows x 4 columns")
+
+
+def test_inverse_transform_leaves_empty_code_rows_empty(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    codes = pd.DataFrame({"id": ["r0", "r1", "r2"], "autoencodertransformer0": [0.1, np.nan, -0.2],
+                          "autoencodertransformer1": [0.3, np.nan, 0.0]})
+    latent, out = tmp_path / "codes.csv", tmp_path / "back.csv"
+    codes.to_csv(latent, index=False)
+    result = invoke(runner, "inverse-transform", model, latent, "--id-column", "id", "-o", out)
+    assert result.exit_code == 0, result.output
+    back = pd.read_csv(out)
+    assert back["id"].tolist() == ["r0", "r1", "r2"]
+    assert back.iloc[1, 1:].isna().all() and back.iloc[[0, 2], 1:].notna().all().all()
+    codes.loc[2, "autoencodertransformer1"] = np.nan
+    codes.to_csv(latent, index=False)
+    result = invoke(runner, "inverse-transform", model, latent, "--id-column", "id", "-o", tmp_path / "b2.csv")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {latent}: row 4 has some code cells empty and some not; give all of a row's codes, or none to leave "
+        "its output row empty\n")
+    assert not (tmp_path / "b2.csv").exists()

@@ -124,9 +124,15 @@ def test_mtcars_unnamed_row_name_column(tmp_path):
     path = write(tmp_path, "mtcars.csv", MTCARS)
     table = read_table(path)
     assert table.feature_names == ["mpg", "cyl", "disp"]
-    assert table.skipped_columns == ["Unnamed: 0"]
+    # R's row names, under an empty header cell, are the rows' ids without being asked.
+    assert table.skipped_columns == [] and table.row_labels_as_ids and table.id_name == "Unnamed: 0"
+    assert table.ids.tolist() == ["Mazda RX4", "Datsun 710", "Hornet 4 Drive"]
     np.testing.assert_array_equal(table.X[:, 0], [21, 22.8, 21.4])
-    assert read_table(path, id_column="Unnamed: 0").ids.tolist() == ["Mazda RX4", "Datsun 710", "Hornet 4 Drive"]
+    named = read_table(path, id_column="Unnamed: 0")
+    assert named.ids.tolist() == table.ids.tolist() and not named.row_labels_as_ids
+    # Left out by --exclude or taken as the labels, it is not made the id column.
+    assert read_table(path, exclude=["Unnamed: 0"]).ids is None
+    assert read_table(path, label_column="Unnamed: 0").ids is None
 
 
 def test_cars93_rotary_cell_under_error(tmp_path):
