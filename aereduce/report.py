@@ -81,8 +81,9 @@ class ErrorComparison:
 
 
 def compare_with_pca(model: Any, X: Any, kind: str) -> ErrorComparison:
-    """The model's per-row errors on X, and PCA's after fitting it on X with the model's scaling
-    (as ``fit`` does on its training rows)."""
+    """The model's per-row errors on X, and PCA's after fitting it on X scaled by the model's own
+    fitted scaler, so that both errors are in the same units (a scaler fitted afresh on X would
+    measure PCA in other units, and a model that is PCA's solution could seem to beat PCA)."""
     dim = len(model.get_feature_names_out())
     errors = np.asarray(model.reconstruction_error(X), dtype=np.float64)
     if kind == "pca":
@@ -90,10 +91,12 @@ def compare_with_pca(model: Any, X: Any, kind: str) -> ErrorComparison:
     if dim > min(X.shape):
         return ErrorComparison(errors, None, dim, why_no_pca=f"PCA-{dim} needs at least {dim} rows and columns; "
                                                   f"there are {X.shape[0]} rows of {X.shape[1]} columns")
-    from .pca import ScaledPCA
+    from sklearn.decomposition import PCA
 
-    pca = ScaledPCA(n_components=dim, scaling=model.scaling_, random_state=0).fit(X)
-    return ErrorComparison(errors, np.asarray(pca.reconstruction_error(X), dtype=np.float64), dim, model.scaling_)
+    scaled = np.asarray(model.scaler_.transform(np.asarray(X, dtype=np.float64)), dtype=np.float64)
+    pca = PCA(n_components=dim, random_state=0).fit(scaled)
+    pca_errors = ((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean(axis=1)
+    return ErrorComparison(errors, pca_errors, dim, model.scaling_)
 
 
 def image_shape_of(model: Any, given: tuple[int, ...] | None) -> tuple[int, ...] | None:

@@ -1246,6 +1246,12 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
 
 # -- output ------------------------------------------------------------------------------------
 
+def holds_numbers(column: Any) -> bool:
+    """Whether a DataFrame column holds numbers (or booleans), as a .npy matrix can."""
+    pd = _pandas()
+    return bool(pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column))
+
+
 def integer_columns(values: Any) -> list[str]:
     """The integer columns of results given as a DataFrame (an array of results has none)."""
     pd = _pandas()
@@ -1365,8 +1371,7 @@ class TableWriter:
             self._parts.append(frame)
 
     def _check_numpy_columns(self, frame: Any) -> None:
-        pd = _pandas()
-        text = [str(c) for c in frame.columns if not (pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c]))]
+        text = [str(c) for c in frame.columns if not holds_numbers(frame[c])]
         if self.format == "npy" and text:
             raise InputError(f"{self.path}: a .npy file holds numbers only, and column {text[0]!r} is text; write .npz "
                              "(which keeps it), .csv or .parquet, or leave the column out")
@@ -1393,7 +1398,7 @@ class TableWriter:
     def _write_numpy(self) -> None:
         pd = _pandas()
         frame = pd.concat(self._parts, ignore_index=True) if self._parts else pd.DataFrame()
-        numeric_names = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])]
+        numeric_names = [c for c in frame.columns if holds_numbers(frame[c])]
         numeric = frame[numeric_names]
         # A nullable integer column (a flag with empty cells) would make an object array, which
         # NumPy can only pickle: such a matrix is stored as floats, empty cells as NaN.

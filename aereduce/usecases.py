@@ -20,8 +20,8 @@ import numpy as np
 from ._files import check_output
 from .errors import InputError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import (MissingValues, Table, TableWriter, format_of, integer_columns, iter_tables, keep_integer_columns,
-                     output_frame, read_table, write_table)
+from .tables import (MissingValues, Table, TableWriter, format_of, holds_numbers, integer_columns, iter_tables,
+                     keep_integer_columns, output_frame, read_table, write_table)
 
 CHUNK_ROWS = 10_000
 
@@ -423,11 +423,21 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     check_output(output, inputs=[data, model_path])
     model = load_model(model_path) if compute is errors else load_reducer(model_path, command)
     rows, notes = 0, []
+    # A .npy file holds numbers only: an id column not asked for here (the model's remembered one,
+    # or an unnamed first column of row labels) is left out, with a note, rather than refused.
+    numbers_only = format_of(output) == "npy" and read.id_column is None
+    left_out = [(getattr(model, "input_settings_", None) or {}).get("id_column")] if numbers_only else []
     with TableWriter(output) as writer:
-        # A .npy file holds numbers only: a remembered text id is left out rather than refused.
-        for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=format_of(output) != "npy"):
+        for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=not numbers_only):
+            if numbers_only:
+                text = [str(c) for c in frame.columns if not holds_numbers(frame[c])]
+                left_out += text
+                frame = frame.drop(columns=text)
             writer.write(frame)
             rows += len(frame)
+    for name in dict.fromkeys(n for n in left_out if n):
+        notes.append(f"left out the id column {name!r}: a .npy file holds numbers only; write .npz, .csv or "
+                     ".parquet to keep it")
     return rows, notes
 
 

