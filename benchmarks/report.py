@@ -204,20 +204,21 @@ def write_report(results: Path, out: Path) -> None:
 COMPANIONS = {"SMALL_TABLES.md": "python -m benchmarks.small_tables", "ANOMALY.md": "python -m benchmarks.anomaly",
               "DENOISE.md": "python -m benchmarks.denoise", "SEQUENCES.md": "python -m benchmarks.sequences",
               "STREAMING.md": "python -m benchmarks.streaming"}
-# The one included whole: its large-file figures belong with the rest (issue 12 asks for them here).
-INCLUDED = "STREAMING.md"
+# Those included whole, their headings one level down: the anomaly and denoising tables and the
+# large-file figures belong with the rest (issues 11 and 12 ask for them here).
+INCLUDED = ("ANOMALY.md", "DENOISE.md", "STREAMING.md")
 
 
 def _companion_lines(folder: Path) -> list[str]:
-    """Links to the other benchmarks' reports in ``folder``, and the streaming report itself, its
+    """Links to the other benchmarks' reports in ``folder``, and the text of those INCLUDED, their
     headings one level down; nothing for a report that is not there."""
     present = [name for name in COMPANIONS if (folder / name).exists()]
     if not present:
         return []
     lines = ["", "## Other benchmarks", "", "Each from its own run, with its machine and command in its report:", ""]
     lines += [f"- [{name}]({name}): `{COMPANIONS[name]}`" for name in present]
-    if INCLUDED in present:
-        text = (folder / INCLUDED).read_text().strip()
+    for name in (name for name in INCLUDED if name in present):
+        text = (folder / name).read_text().strip()
         lines += [""] + ["#" + line if line.startswith("#") else line for line in text.splitlines()]
     return lines + [""]
 

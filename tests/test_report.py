@@ -177,14 +177,18 @@ def test_figure_goes_beside_the_report(tmp_path):
     assert (report.HERE / "accuracy_vs_dim.png").stat().st_mtime_ns == committed
 
 
-def test_the_report_links_the_other_benchmarks_and_includes_streaming(tmp_path):
-    (tmp_path / "ANOMALY.md").write_text("# One-class anomaly detection\n")
+def test_the_report_links_the_other_benchmarks_and_includes_anomaly_and_streaming(tmp_path):
+    (tmp_path / "ANOMALY.md").write_text("# One-class anomaly detection\n\n| mean AUROC | mnist |\n|---|---|\n| aereduce | 97.7% |\n")
+    (tmp_path / "SEQUENCES.md").write_text("# Sequences\n\n| method | MSE |\n")
     (tmp_path / "STREAMING.md").write_text("# Past one machine's memory\n\n| run | rows |\n|---|---|\n| streamed | 9 |\n")
     _, text = _write(tmp_path)
+    lines = text.splitlines()
     assert "- [ANOMALY.md](ANOMALY.md): `python -m benchmarks.anomaly`" in text
     assert "DENOISE.md" not in text  # not there, not linked
-    assert "## Past one machine's memory" in text.splitlines()
-    assert "| streamed | 9 |" in text.splitlines()
+    assert "## One-class anomaly detection" in lines and "| aereduce | 97.7% |" in lines
+    assert "## Past one machine's memory" in lines and "| streamed | 9 |" in lines
+    assert "- [SEQUENCES.md](SEQUENCES.md): `python -m benchmarks.sequences`" in text
+    assert "## Sequences" not in lines  # linked, not included
 
 
 def test_the_report_has_no_other_benchmarks_section_without_their_reports(tmp_path):
