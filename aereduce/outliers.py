@@ -72,6 +72,9 @@ class LocalDensity:
         self.index = NearestNeighbors(n_neighbors=self.k).fit(self.reference)
         distances, neighbours = self.index.kneighbors()  # each reference row's k nearest others
         self.k_distance = distances[:, -1]
+        # Codes closer than this to a reference row's are that row (the same training row, encoded
+        # in another batch): a thousandth of the typical neighbourhood radius.
+        self.same_row_radius = 1e-3 * float(np.median(self.k_distance))
         self.density = self._reachability_density(distances, neighbours)
         self.reference_factors = self.density[neighbours].mean(axis=1) / self.density  # leave-one-out
 
@@ -82,13 +85,12 @@ class LocalDensity:
     def factors(self, Z: np.ndarray) -> np.ndarray:
         """The local outlier factor of each row of Z (shape (n_rows,)).
 
-        A row whose code coincides with a reference row's (within a thousandth of the typical
-        neighbourhood radius: the same training row, encoded in another batch) is scored with
-        that reference row left out, as the reference rows' own factors are; so the training
-        rows score alike in ``fit`` and in ``predict``.
+        A row whose code coincides with a reference row's (within ``same_row_radius``) is scored
+        with that reference row left out, as the reference rows' own factors are; so the
+        training rows score alike in ``fit`` and in ``predict``.
         """
         distances, neighbours = self.index.kneighbors(np.asarray(Z, dtype=np.float64), n_neighbors=self.k + 1)
-        itself = distances[:, 0] <= 1e-3 * np.median(self.k_distance)
+        itself = distances[:, 0] <= self.same_row_radius
         keep = np.where(itself[:, None], np.arange(1, self.k + 1), np.arange(self.k))
         distances, neighbours = np.take_along_axis(distances, keep, 1), np.take_along_axis(neighbours, keep, 1)
         return self.density[neighbours].mean(axis=1) / self._reachability_density(distances, neighbours)
@@ -303,8 +305,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                                   f"(n_samples={X.shape[0]}) for the density of their codes; use density_weight=0")
             chosen = np.arange(X.shape[0]) if X.shape[0] <= DENSITY_REFERENCE_ROWS else \
                 np.sort(random_state.choice(X.shape[0], DENSITY_REFERENCE_ROWS, replace=False))
-            self._set_densities([member.transform(X[chosen]) for member in self.estimators_])
-            factors = self._member_factors(X)
+            codes = self._member_codes(X)  # once: the reference is a subset of the training rows
+            self._set_densities([member_codes[chosen] for member_codes in codes])
+            factors = self._member_factors(codes)
         else:
             self.reference_codes_ = self.density_centers_ = self.density_scales_ = None
             factors = None
@@ -328,18 +331,21 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self.density_centers_, self.density_scales_ = robust_location_scale(
             np.stack([density.reference_factors for density in self._densities]))
 
-    def _member_factors(self, X: Any) -> np.ndarray | None:
-        """Each member's local outlier factor of each row's code: (n_estimators, n_samples), or
-        None without the density term."""
-        if self.density_centers_ is None:
-            return None
-        return np.stack([density.factors(member.transform(X)) for member, density in zip(self.estimators_, self._densities)])
+    def _member_codes(self, X: np.ndarray) -> list[np.ndarray]:
+        """Each member's codes of X: n_estimators arrays of shape (n_samples, n_components)."""
+        return [member.transform(X) for member in self.estimators_]
+
+    def _member_factors(self, codes: list[np.ndarray]) -> np.ndarray:
+        """Each member's local outlier factor of its codes of each row: (n_estimators, n_samples)."""
+        return np.stack([density.factors(member_codes) for density, member_codes in zip(self._densities, codes)])
 
     def _new_rows_parts(self, X: Any) -> tuple[np.ndarray, np.ndarray | None]:
-        """Each member's reconstruction errors and code factors of rows given after fit, checked like fit's."""
+        """Each member's reconstruction errors and code factors (None without the density term) of
+        rows given after fit, checked like fit's."""
         check_is_fitted(self, "estimators_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return self._member_errors(X), self._member_factors(X)
+        factors = None if self.density_centers_ is None else self._member_factors(self._member_codes(X))
+        return self._member_errors(X), factors
 
     def _standardised(self, errors: np.ndarray) -> np.ndarray:
         """Member errors (n_estimators, n_samples) in units of each member's training errors."""

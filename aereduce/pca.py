@@ -21,6 +21,11 @@ from .errors import OptionError
 MODEL_KIND = "pca"
 
 
+def row_errors(pca: PCA, Xs: np.ndarray) -> np.ndarray:
+    """Mean squared error of each row of ``Xs`` (already scaled) rebuilt from its ``pca`` code."""
+    return ((pca.inverse_transform(pca.transform(Xs)) - Xs) ** 2).mean(axis=1)
+
+
 class ScaledPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """PCA after the autoencoder's ``scaling``, with reconstruction scores and safe saving.
 
@@ -84,8 +89,8 @@ class ScaledPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
 
     def reconstruction_error(self, X):
         check_is_fitted(self, "pca_")
-        Xs = self.scaler_.transform(validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
-        return ((self.pca_.inverse_transform(self.pca_.transform(Xs)) - Xs) ** 2).mean(axis=1)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return row_errors(self.pca_, self.scaler_.transform(X))
 
     def score_samples(self, X):
         return -self.reconstruction_error(X)

@@ -93,10 +93,11 @@ def compare_with_pca(model: Any, X: Any, kind: str) -> ErrorComparison:
                                                   f"there are {X.shape[0]} rows of {X.shape[1]} columns")
     from sklearn.decomposition import PCA
 
+    from .pca import row_errors
+
     scaled = np.asarray(model.scaler_.transform(np.asarray(X, dtype=np.float64)), dtype=np.float64)
     pca = PCA(n_components=dim, random_state=0).fit(scaled)
-    pca_errors = ((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean(axis=1)
-    return ErrorComparison(errors, pca_errors, dim, model.scaling_)
+    return ErrorComparison(errors, row_errors(pca, scaled), dim, model.scaling_)
 
 
 def image_shape_of(model: Any, given: tuple[int, ...] | None) -> tuple[int, ...] | None:

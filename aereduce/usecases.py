@@ -335,11 +335,16 @@ def load_model(path: str) -> Any:
     return load(path)
 
 
+def is_detector(model: Any) -> bool:
+    """Whether a loaded model is an outlier detector (a fitted threshold), not a dimension reducer."""
+    return hasattr(model, "offset_")
+
+
 def load_reducer(path: str, command: str) -> Any:
     """The model at ``path`` for a command that needs a dimension reducer (codes, decoded rows, a
     map): an outlier detector is refused with what to do instead."""
     model = load_model(path)
-    if hasattr(model, "offset_"):
+    if is_detector(model):
         raise InputError(f"{path}: {command} needs a dimension reducer, and this is an outlier detector (fit "
                          "--ensemble); use aereduce score with it, or fit a reducer without --ensemble")
     return model
@@ -403,7 +408,7 @@ def errors(model: Any, X: Any) -> tuple[Any, list[str]]:
     """Each row's anomaly score, first, and its column names (a ``compute`` for :func:`stream_file`):
     the reconstruction error of a reducer; an outlier detector's anomaly score and outlier flag (a
     DataFrame, whose integer flag stays an integer)."""
-    if hasattr(model, "offset_"):
+    if is_detector(model):
         from .outliers import anomaly_columns
 
         return anomaly_columns(model, X)
