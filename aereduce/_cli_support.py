@@ -7,14 +7,17 @@ parameter declarations (:mod:`aereduce._params`), so the two cannot drift apart.
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Callable
 from typing import Any
-
-import sys
 
 import click
 
 from ._params import AUTOENCODER_PARAMS
+
+# Where stderr is a log, not a terminal: one progress line at most this often, none for shorter work.
+PROGRESS_LINE_SECONDS = 30.0
 
 METHOD_NAMES = ("ae", "pca", "umap")  # the keys of aereduce.methods.METHODS (a test checks), without importing it
 
@@ -205,10 +208,29 @@ def info(message: str) -> None:
         click.echo(message, err=True)
 
 
+def file_beside(data: str, suffix: str, extension: str) -> str:
+    """An output file's default name: ``data.csv`` -> ``data.SUFFIX.EXTENSION`` beside it (for
+    pictures and pages, which no stdin has a place beside)."""
+    from .tables import default_output
+
+    output = default_output(data, suffix, extension)
+    if output == "-":
+        raise click.UsageError(f"{'stdin' if data == '-' else data} is a stream with no folder to write beside: give the output file with -o")
+    return output
+
+
+def shows_bars() -> bool:
+    """Whether progress is drawn as bars and status lines: stderr is a terminal and not --quiet."""
+    return not click.get_current_context().find_root().obj.get("quiet") and sys.stderr.isatty()
+
+
 def progress_bar(label: str = "training") -> Any:
-    """A ``progress(done, total)`` drawing a bar on a terminal's stderr, or None."""
-    if click.get_current_context().find_root().obj.get("quiet") or not sys.stderr.isatty():
+    """A ``progress(done, total)`` drawing a bar on a terminal's stderr; where stderr is a log, one
+    that writes a line every PROGRESS_LINE_SECONDS of long work; None with --quiet."""
+    if click.get_current_context().find_root().obj.get("quiet"):
         return None
+    if not sys.stderr.isatty():
+        return progress_lines(label)
     state: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
@@ -220,4 +242,18 @@ def progress_bar(label: str = "training") -> Any:
         state["bar"].update(done - state["bar"].pos)
         if done >= total:
             state["bar"].__exit__(None, None, None)
+    return progress
+
+
+def progress_lines(label: str, every: float = PROGRESS_LINE_SECONDS) -> Callable[[int, int], None]:
+    """A ``progress(done, total)`` for a log: a line on stderr once ``every`` seconds have passed
+    since the last, so a short fit writes none and a long one shows it is alive."""
+    start = last = time.monotonic()
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= every and done < total:
+            last = now
+            click.echo(f"{label}: epoch {done} of {total}, {now - start:.0f} s", err=True)
     return progress

@@ -16,8 +16,9 @@ from typing import Any
 
 import click
 
-from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, fit_output_options, info, model_options,
-                           parse_shape, picture_options, progress_bar, read_options, split_names)
+from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, file_beside, fit_output_options, info,
+                           model_options, parse_shape, picture_options, progress_bar, read_options, shows_bars,
+                           split_names)
 from ._version import __version__
 from .errors import plural
 
@@ -123,7 +124,7 @@ def fit(data: str, output: str | None, holdout: float, stream: bool | None, chun
     read = read_options(kwargs)
     report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
                        holdout=holdout, params=ae_params(kwargs), progress=progress_bar(), stream=stream,
-                       chunk_rows=chunk_rows, ensemble=ensemble, contamination=contamination)
+                       chunk_rows=chunk_rows, ensemble=ensemble, contamination=contamination, notify=info)
     for line in report.lines():
         info(line)
 
@@ -198,8 +199,8 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
     output = output or default_output(data, "codes")
     read = read_options(kwargs)
     rows, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
-                                              params=ae_params(kwargs), progress=progress_bar())
-    for line in notes + [f"fitted {method} ({plural(dim, 'dim')}) on {rows} rows in {seconds:.1f} s",
+                                              params=ae_params(kwargs), progress=progress_bar(), notify=info)
+    for line in [*notes, f"fitted {method} ({plural(dim, 'dim')}) on {rows} rows in {seconds:.1f} s",
                          f"wrote {rows} rows to {_where(output)}"]:
         info(line)
 
@@ -255,10 +256,10 @@ def inspect(model: str, as_json: bool) -> None:
 @click.argument("model")
 @click.argument("data")
 @data_options
-@click.option("-o", "--output", required=True, help="Image file (.png, .svg, .pdf).")
+@click.option("-o", "--output", help="Image file (.png, .svg, .pdf; default: DATA's name with .plot.png).")
 @picture_options
 @global_options
-def plot(model: str, data: str, output: str, image_shape, max_rows: int, **kwargs: Any) -> None:
+def plot(model: str, data: str, output: str | None, image_shape, max_rows: int, **kwargs: Any) -> None:
     """Draw the 2-D map of DATA's codes, the loss curve, and reconstructions.
 
     \b
@@ -267,6 +268,7 @@ def plot(model: str, data: str, output: str, image_shape, max_rows: int, **kwarg
     """
     from .usecases import plot_file
 
+    output = output or file_beside(data, "plot", ".png")
     for note in plot_file(model, data, output, read_options(kwargs), image_shape, max_rows):
         info(note)
     info(f"wrote {output}")
@@ -276,10 +278,10 @@ def plot(model: str, data: str, output: str, image_shape, max_rows: int, **kwarg
 @click.argument("model")
 @click.argument("data")
 @data_options
-@click.option("-o", "--output", required=True, help="HTML file to write.")
+@click.option("-o", "--output", help="HTML file to write (default: DATA's name with .report.html).")
 @picture_options
 @global_options
-def report(model: str, data: str, output: str, image_shape, max_rows: int, **kwargs: Any) -> None:
+def report(model: str, data: str, output: str | None, image_shape, max_rows: int, **kwargs: Any) -> None:
     """Write one self-contained HTML page on MODEL and DATA: parameters, training curve,
     error against PCA, 2-D map, reconstructions of image rows, most anomalous rows.
 
@@ -289,6 +291,7 @@ def report(model: str, data: str, output: str, image_shape, max_rows: int, **kwa
     """
     from .report import write_report
 
+    output = output or file_beside(data, "report", ".html")
     for note in write_report(model, data, output, read_options(kwargs), image_shape=image_shape, max_rows=max_rows):
         info(note)
     info(f"wrote {output}")
@@ -321,12 +324,10 @@ def compare(data: str, dim: int, methods: list[str], test_size: float, max_iter:
     bad = [m for m in methods if m not in METHOD_NAMES]
     if bad:
         raise click.BadParameter(f"{bad[0]!r} is not one of {', '.join(METHOD_NAMES)}", param_hint="--methods")
-    show = progress_bar() is not None
-    rows, notes = compare_file(data, dim, methods, read_options(kwargs), test_size=test_size, seed=seed,
+    show = shows_bars()
+    rows, _ = compare_file(data, dim, methods, read_options(kwargs), test_size=test_size, seed=seed,
                                params={"max_iter": max_iter} if max_iter else {},
-                               progress=(lambda m: info(f"fitting {m}...")) if show else None)
-    for line in notes:
-        info(line)
+                               progress=(lambda m: info(f"fitting {m}...")) if show else None, notify=info)
     click.echo(json.dumps(rows, indent=2) if as_json else format_comparison(rows))
 
 
@@ -348,7 +349,7 @@ def datasets_fetch(name: str, data_home: str | None) -> None:
     """
     from .usecases import fetch_dataset
 
-    show = progress_bar() is not None
+    show = shows_bars()
 
     def progress(filename: str, done: int, total: int) -> None:
         click.echo(f"\r{filename}: {done / 1e6:.1f}/{total / 1e6:.1f} MB", err=True, nl=False)

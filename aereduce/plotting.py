@@ -35,6 +35,15 @@ def map_2d(Z: np.ndarray) -> np.ndarray:
     return PCA(n_components=2).fit_transform(Z)
 
 
+def map_title(n_dims: int) -> str:
+    """What :func:`map_2d` draws for a code of ``n_dims`` dimensions, as a title."""
+    if n_dims == 2:
+        return "2-D map of the code"
+    if n_dims == 1:
+        return "1-D code (drawn along a line)"
+    return f"{n_dims}-D code, projected on its first 2 principal axes"
+
+
 def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "",
              worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None) -> None:
     """Scatter the 2-D map of ``Z``, coloured by ``labels`` when given.
@@ -105,7 +114,11 @@ def plot_loss_curve(ax, losses: Sequence[float] | None, validation: Sequence[flo
         ax.plot(np.arange(first_epoch, first_epoch + len(validation)), validation, label="validation loss")
         ax.legend(fontsize=8, frameon=False)
     values = [*(losses or []), *(validation or [])]
-    if values:
+    if not values:  # a model that kept PCA's solution trained no epoch: say so rather than leave a blank box
+        ax.text(0.5, 0.5, "no training epochs", ha="center", va="center", transform=ax.transAxes, color="0.4")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
         ax.set_xlabel("epoch")
         ax.set_ylabel("loss" if validation else "training loss")
         if min(values) > 0:
@@ -128,7 +141,7 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
     with_images = image_shape is not None and X is not None and X_hat is not None
     fig = plt.figure(figsize=(11, 8 if with_images else 5))
     top = fig.add_gridspec(2 if with_images else 1, 2, height_ratios=[3, 1.3] if with_images else None)
-    plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or "2-D map of the code", worst, worst_names)
+    plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names)
     plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve)
     if with_images:
         n = min(10, len(X))

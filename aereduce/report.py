@@ -24,6 +24,7 @@ import numpy as np
 
 from ._files import atomic_output, check_output
 from .errors import OptionError
+from .plotting import map_title
 from .tables import Table
 from .usecases import ModelRows, ReadOptions, load_reducer, model_rows, top_scores
 
@@ -420,7 +421,7 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     ringed = ringed[ringed >= 0]
     Z = np.asarray(model.transform(X))
     sections = [model_section(description), training_section(model), error_section(comparison, kind, which)]
-    map_uri = map_figure(Z, drawn.labels, ringed, row_names(drawn, ringed), f"{kind}: 2-D map")
+    map_uri = map_figure(Z, drawn.labels, ringed, row_names(drawn, ringed), f"{kind}: {map_title(Z.shape[1])}")
     sections.append(section("map", "2-D map", figure(map_uri, "2-D map of the codes",
                                                      map_caption(Z.shape[1], drawn.label_name, which, len(ringed)))))
     if shape is not None:

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError, OptionError
-from .tables import MissingValues, iter_tables, parquet_files
+from .tables import LEFT_OUT_OF_TRAINING, MissingValues, iter_tables, parquet_files
 
 # The command line streams a fit by itself when the data is larger than this on disk: in memory,
 # a table costs several times its file's size (float64 values, a DataFrame and a tensor of them).
@@ -682,7 +682,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     frame = _frame(evaluation, reducer)
     error = float(np.mean(reducer.reconstruction_error(frame)))
     pca_error = float(np.mean(fit.pca.reconstruction_error(reducer.scaler_.transform(evaluation))))
-    file_notes = table_notes(_notes_table(source, fit), fit.scan.missing)
+    file_notes = table_notes(_notes_table(source, fit), fit.scan.missing, LEFT_OUT_OF_TRAINING)
     report = FitReport("ae", dim, fit.scan.n_rows, fit.scan.n_features, reducer.fit_time_, error, where, output,
                        n_epochs=reducer.n_iter_, pca_error=pca_error if dim <= fit.scan.n_features else None,
                        kept_pca=reducer.kept_initial_weights_, notes=file_notes + notes)

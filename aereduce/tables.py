@@ -66,6 +66,9 @@ FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "csv", ".parquet
            ".npy": "npy", ".npz": "npz"}
 TEXT_FORMATS = ("csv", "tsv")
 NAN_POLICIES = ("error", "drop", "zero", "mean")
+# What became of the rows --nan drop leaves out, in a command's note (MissingValues.summary).
+NOT_ENCODED = "were not encoded; their output rows are empty"
+LEFT_OUT_OF_TRAINING = "were left out of training"
 DELIMITERS = (",", ";", "\t", "|")
 
 # pandas' default NA strings (pandas.io.parsers' STR_NA_VALUES, which is private): the header
@@ -287,8 +290,11 @@ class MissingValues:
         """:meth:`fit`, then :meth:`apply` on the same data."""
         return self.fit(X, feature_names).apply(X)
 
-    def summary(self) -> str | None:
-        """One line on what :meth:`apply` did, for the command line's note; ``None`` if nothing was missing."""
+    def summary(self, dropped: str = NOT_ENCODED) -> str | None:
+        """One line on what :meth:`apply` did, for the command line's note; ``None`` if nothing was missing.
+
+        ``dropped`` says what became of the rows the ``drop`` policy leaves out.
+        """
         total = sum(self.counts_.values())
         if not total:
             return None
@@ -296,7 +302,7 @@ class MissingValues:
         detail += f", ... ({len(self.counts_)} columns)" if len(self.counts_) > 8 else ""
         if self.policy == "drop":
             return (f"{self.n_not_encodable_} of {self.n_rows_} rows have missing values ({detail}) "
-                    "and were not encoded; their output rows are empty")
+                    f"and {dropped}")
         how = "the training means" if self.policy == "mean" else "0"
         return f"filled {total} missing values with {how} ({detail})"
 

@@ -20,8 +20,8 @@ import numpy as np
 from ._files import check_output
 from .errors import InputError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import (MissingValues, Table, TableWriter, format_of, holds_numbers, integer_columns, iter_tables,
-                     keep_integer_columns, output_frame, read_table, write_table)
+from .tables import (LEFT_OUT_OF_TRAINING, NOT_ENCODED, MissingValues, Table, TableWriter, format_of, holds_numbers,
+                     integer_columns, iter_tables, keep_integer_columns, output_frame, read_table, write_table)
 
 CHUNK_ROWS = 10_000
 
@@ -30,6 +30,17 @@ CHUNK_ROWS = 10_000
 FAILED_FIT_RATIO = 3.0
 
 ProgressFn = Callable[[int, int], None]  # progress(done, total)
+NoteFn = Callable[[str], None]  # notify(line): a note for the user, shown at once
+
+
+def send_notes(notes: list[str], notify: NoteFn | None) -> list[str]:
+    """Hand ``notes`` to ``notify`` now, before the long work they concern, and return none left to
+    report; without ``notify``, return them for the caller's summary."""
+    if notify is None:
+        return notes
+    for note in notes:
+        notify(note)
+    return []
 
 
 @dataclass
@@ -99,8 +110,8 @@ class FilledTable:
     def labels(self) -> np.ndarray | None:
         return None if self.table.labels is None else self.table.labels[self.encodable]
 
-    def notes(self) -> list[str]:
-        return table_notes(self.table, self.missing)
+    def notes(self, dropped: str = LEFT_OUT_OF_TRAINING) -> list[str]:
+        return table_notes(self.table, self.missing, dropped)
 
 
 def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
@@ -113,8 +124,9 @@ def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
     return FilledTable(table, missing, encodable, _frame(X_filled[encodable], table.feature_names))
 
 
-def table_notes(table: Table, missing: MissingValues) -> list[str]:
-    """The notes a command prints about how it read a table."""
+def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED) -> list[str]:
+    """The notes a command prints about how it read a table; ``dropped`` says what became of
+    the rows ``--nan drop`` left out."""
     notes = []
     if table.row_labels_as_ids:
         notes.append(f"the first column has no name in the header: read it as row labels (a written index), "
@@ -125,7 +137,7 @@ def table_notes(table: Table, missing: MissingValues) -> list[str]:
     if table.non_numeric_counts:
         cells = ", ".join(f"{k}: {v}" for k, v in table.non_numeric_counts.items())
         notes.append(f"read non-numeric cells as missing ({cells})")
-    summary = missing.summary()
+    summary = missing.summary(dropped)
     if summary:
         notes.append(summary)
     return notes
@@ -178,17 +190,19 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
               holdout: float = 0.1, params: dict[str, Any] | None = None,
               progress: ProgressFn | None = None, stream: bool | None = None, chunk_rows: int = CHUNK_ROWS,
               reducer: Any = None, ensemble: int | None = None,
-              contamination: str | None = None) -> FitReport | DetectorReport:
+              contamination: str | None = None, notify: NoteFn | None = None) -> FitReport | DetectorReport:
     """Fit ``method`` on DATA, report its held-out error against PCA's, and save it to ``output``;
     with ``ensemble``, an outlier detector of that many autoencoders (:func:`fit_detector`).
 
     ``stream``: read DATA in chunks of ``chunk_rows`` rows, once per pass, instead of whole (None:
     when it is larger than :data:`aereduce.streaming.STREAM_ABOVE_BYTES`); see :mod:`aereduce.streaming`.
     ``reducer``: an unfitted reducer of ``method`` to fit instead of a default one (a distributed one).
+    ``notify``: where the notes on how DATA was read go before training (else into the report).
     """
     if ensemble is not None or contamination is not None:
         return fit_detector(data, output, method=method, dim=dim, read=read, seed=seed, holdout=holdout,
-                            params=params, progress=progress, ensemble=ensemble, contamination=contamination)
+                            params=params, progress=progress, ensemble=ensemble, contamination=contamination,
+                            notify=notify)
     if not get_method(method).can_save:
         raise InputError(get_method(method).why_not_saved)
     from .streaming import fit_file, should_stream
@@ -207,6 +221,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
         notes.append(f"--dim {dim} is not below the {X.shape[1]} feature columns: the code can hold each row whole, "
                      f"so nothing is reduced (PCA-{X.shape[1]} is exact); choose --dim below {X.shape[1]}, or for an "
                      "overcomplete code add --noise or --sparsity")
+    notes = send_notes(notes, notify)
     train, held = split_for_fit(X, holdout)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
@@ -289,12 +304,13 @@ def detector_options(method: str, ensemble: int | None, contamination: str | Non
 
 def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOptions, seed: int, holdout: float,
                  params: dict[str, Any] | None, progress: ProgressFn | None, ensemble: int | None,
-                 contamination: str | None) -> DetectorReport:
+                 contamination: str | None, notify: NoteFn | None = None) -> DetectorReport:
     """Fit an :class:`~aereduce.outliers.AutoencoderOutlierDetector` of ``ensemble`` autoencoders on DATA,
     report the share of training and held-out rows its threshold flags, and save it to ``output``."""
     share = detector_options(method, ensemble, contamination)
     check_output(output, inputs=[data])
     filled = read_for_fit(data, read)
+    notes = send_notes(filled.notes(), notify)
     from .outliers import AutoencoderOutlierDetector
 
     own = {k: v for k, v in (params or {}).items() if k in ("hidden_layer_sizes", "max_iter")}
@@ -312,7 +328,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOpt
     report = DetectorReport(detector.n_estimators, dim, len(train), train.shape[1], detector.fit_time_,
                             float(np.mean(detector.n_iter_)), -detector.offset_,
                             detector.contamination, int((detector.predict(train) == -1).sum()), len(held),
-                            n_held_flagged, output, notes=filled.notes())
+                            n_held_flagged, output, notes=notes)
     detector.input_settings_ = input_settings(read, filled.missing, filled.X.to_numpy())
     detector.save(output)
     return report
@@ -401,7 +417,22 @@ def _frame(X: np.ndarray, names: list[str]) -> Any:
 
 def codes(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
     """The codes of X and their column names (a ``compute`` for :func:`stream_file`)."""
-    return model.transform(X), [str(n) for n in model.get_feature_names_out()]
+    return as_computed(model, model.transform(X)), code_names(model)
+
+
+def code_names(model: Any) -> list[str]:
+    """The code columns of a saved model's outputs, named by method as ``fit-transform`` names
+    them (``ae0``, ``ae1``; ``pca0``), not by estimator class as ``get_feature_names_out`` does."""
+    from .pca import ScaledPCA
+
+    prefix = "pca" if isinstance(model, ScaledPCA) else "ae"
+    return [f"{prefix}{i}" for i in range(len(model.get_feature_names_out()))]
+
+
+def as_computed(model: Any, values: np.ndarray) -> np.ndarray:
+    """Codes or errors in the precision they were computed in: float32 from a torch model (its
+    ``precision_``), whose float64 output would write eight meaningless digits more to a file."""
+    return values.astype(np.float32, copy=False) if hasattr(model, "precision_") else values
 
 
 def errors(model: Any, X: Any) -> tuple[Any, list[str]]:
@@ -412,7 +443,7 @@ def errors(model: Any, X: Any) -> tuple[Any, list[str]]:
         from .outliers import anomaly_columns
 
         return anomaly_columns(model, X)
-    return model.reconstruction_error(X)[:, None], ["reconstruction_error"]
+    return as_computed(model, model.reconstruction_error(X))[:, None], ["reconstruction_error"]
 
 
 def reconstructions(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
@@ -451,7 +482,7 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     check_output(output, inputs=[latent, model_path])
     model = load_reducer(model_path, "inverse-transform")
     names = [str(n) for n in getattr(model, "feature_names_in_", [])] or [f"x{i}" for i in range(model.n_features_in_)]
-    n_codes = len(model.get_feature_names_out())
+    n_codes = len(code_names(model))
     rows = 0
     with TableWriter(output) as writer:
         # Empty code rows (transform's output for rows it could not encode) decode to empty rows.
@@ -470,22 +501,24 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
 
 
 def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: ReadOptions, seed: int = 0,
-                       params: dict[str, Any] | None = None, progress: ProgressFn | None = None
-                       ) -> tuple[int, float, list[str]]:
-    """Fit on DATA and write its codes without saving a model (works for UMAP); returns (rows, seconds, notes)."""
+                       params: dict[str, Any] | None = None, progress: ProgressFn | None = None,
+                       notify: NoteFn | None = None) -> tuple[int, float, list[str]]:
+    """Fit on DATA and write its codes without saving a model (works for UMAP); returns (rows, seconds,
+    notes), the notes sent to ``notify`` before fitting instead when it is given."""
     check_output(output, inputs=[data])
     filled = read_for_fit(data, read)
     check_dimension(method, dim, *filled.X.shape)
+    notes = send_notes(filled.notes(f"{LEFT_OUT_OF_TRAINING}; their output rows are empty"), notify)
     reducer = make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
-    Z = fit_embed(method, reducer, filled.X, progress)
+    Z = as_computed(reducer, fit_embed(method, reducer, filled.X, progress))
     seconds = time.perf_counter() - tic
     table = filled.table
     frame = output_frame(Z, [f"{method}{i}" for i in range(dim)], table, filled.encodable)
     if table.labels is not None:
         frame[table.label_name] = table.labels
     write_table(output, frame)
-    return len(frame), seconds, filled.notes()
+    return len(frame), seconds, notes
 
 
 def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int]:
@@ -553,7 +586,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     """Draw the 2-D map of DATA's codes (the ``n_worst`` worst-reconstructed rows ringed and named by
     file row), the loss curve, and reconstructions for image rows; returns notes for the user."""
     from ._persistence import describe_model
-    from .plotting import model_report
+    from .plotting import map_title, model_report
 
     check_output(output, inputs=[data, model_path])
     model = load_reducer(model_path, "plot")
@@ -565,22 +598,25 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     names = [f"row {table.row_numbers[i]}" if table.ids is None else str(table.ids[i]) for i in worst]
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape
-    model_report(output, model.transform(X), labels, getattr(model, "loss_curve_", None), X.to_numpy(), X_hat, shape,
-                 title=f"{describe_model(model_path)['kind']}: 2-D map", worst=worst, worst_names=names)
+    Z = model.transform(X)
+    model_report(output, Z, labels, getattr(model, "loss_curve_", None), X.to_numpy(), X_hat, shape,
+                 title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst, worst_names=names)
     return rows.notes
 
 
 def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, test_size: float = 0.2,
                  seed: int = 0, params: dict[str, Any] | None = None,
-                 progress: Callable[[str], None] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
-    """:func:`compare_methods` on a data file; returns its rows and notes for the user.
+                 progress: Callable[[str], None] | None = None,
+                 notify: NoteFn | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """:func:`compare_methods` on a data file; returns its rows and notes for the user (sent to
+    ``notify`` before fitting instead when it is given).
 
     Rows without a label are left out of the comparison when there is a label column.
     """
     for name in methods:
         get_method(name)
     filled = read_for_fit(data, read)
-    X, y, notes = filled.X.to_numpy(), filled.labels, filled.notes()
+    X, y, notes = filled.X.to_numpy(), filled.labels, filled.notes("were left out of the comparison")
     if y is not None:
         import pandas as pd
 
@@ -596,6 +632,7 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
             y = None
     for name in methods:
         check_dimension(name, dim, *X.shape)
+    notes = send_notes(notes, notify)
     rows = compare_methods(X, y, dim, methods, test_size=test_size, seed=seed, params=params, progress=progress)
     return rows, notes
 

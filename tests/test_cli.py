@@ -63,10 +63,13 @@ def test_transform_keeps_ids_and_matches_the_library(runner, data, tmp_path):
     assert result.exit_code == 0
     assert result.stderr == f"wrote 120 rows to {out}\n"
     codes = pd.read_csv(out)
-    assert list(codes.columns) == ["id", "autoencodertransformer0", "autoencodertransformer1"]
+    assert list(codes.columns) == ["id", "ae0", "ae1"]
     frame = pd.read_csv(data)
     expected = load(model).transform(frame[list("abcde")])
     np.testing.assert_allclose(codes.iloc[:, 1:].to_numpy(), expected, rtol=1e-6)
+    # Written in the float32 the model computes in: each cell is float32's shortest form, not 17 digits.
+    cells = [c for line in out.read_text().splitlines()[1:] for c in line.split(",")[1:]]
+    assert max(len(c) for c in cells) <= 14  # float32's shortest form ("-1.2345678e-05" at most)
 
 
 def test_same_seed_same_output(runner, data, tmp_path):
@@ -136,7 +139,7 @@ def test_pca_method_saves_the_same_safe_format(runner, data, tmp_path):
     assert result.exit_code == 0
     assert json.loads(invoke(runner, "inspect", model, "--json").stdout)["kind"] == "pca"
     result = invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", "-")
-    assert result.stdout.splitlines()[0] == "id,scaledpca0,scaledpca1"
+    assert result.stdout.splitlines()[0] == "id,pca0,pca1"
 
 
 def test_umap_fit_explains_why_it_is_not_saved(runner, data, tmp_path):
@@ -151,6 +154,19 @@ def test_plot_writes_a_png(runner, data, tmp_path):
     result = invoke(runner, "plot", model, data, "--id-column", "id", "--label-column", "kind", "-o", out)
     assert result.exit_code == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_plot_and_report_write_beside_the_data_without_o(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    result = invoke(runner, "plot", model, data, "--id-column", "id", "--label-column", "kind")
+    assert result.exit_code == 0 and result.stderr == f"wrote {tmp_path / 'data.plot.png'}\n"
+    assert (tmp_path / "data.plot.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    result = invoke(runner, "report", model, data, "--id-column", "id", "--label-column", "kind")
+    assert result.exit_code == 0 and result.stderr.splitlines()[-1] == f"wrote {tmp_path / 'data.report.html'}"
+    assert (tmp_path / "data.report.html").read_text().startswith("<!DOCTYPE html>")
+    result = runner.invoke(main, ["plot", str(model), "-", "--id-column", "id"], input=data.read_text())
+    assert result.exit_code == 2 and result.stderr.splitlines()[-1] == (
+        "Error: stdin is a stream with no folder to write beside: give the output file with -o")
 
 
 def test_compare_json_has_every_method(runner, data):
@@ -201,7 +217,12 @@ def test_nan_policy_drop_fits(runner, tmp_path):
     path.write_text("a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(30)) + "3,\n")
     result = runner.invoke(main, ["fit", str(path), "--dim", "1", "--nan", "drop", *FAST, "-o", str(tmp_path / "m.aer")])
     assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == "1 of 31 rows have missing values (b: 1) and were left out of training"
     assert "on 27 rows x 2 columns" in result.stderr
+    result = runner.invoke(main, ["transform", str(tmp_path / "m.aer"), str(path), "-o", "-"])
+    assert result.stderr.splitlines()[0] == ("1 of 31 rows have missing values (b: 1) and were not encoded; their "
+                                             "output rows are empty")
+    assert result.stdout.splitlines()[-1] == '""'  # its row is empty (quoted: a CSV's blank line would be skipped)
 
 
 def test_column_mismatch_at_transform(runner, data, tmp_path):
@@ -442,7 +463,7 @@ def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
     assert lines[1].startswith("fitted ae (2 dims) on 36 rows x 3 columns")
     assert invoke(runner, "transform", model, path, "-o", codes).exit_code == 0
     written = pd.read_csv(codes)
-    assert list(written.columns) == ["Unnamed: 0", "autoencodertransformer0", "autoencodertransformer1"]
+    assert list(written.columns) == ["Unnamed: 0", "ae0", "ae1"]
     assert written["Unnamed: 0"].tolist() == list(range(40))
     # Named, the same column is a feature like any other.
     named = tmp_path / "named.csv"
@@ -453,8 +474,8 @@ def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
 
 def test_inverse_transform_leaves_empty_code_rows_empty(runner, data, tmp_path):
     model, _ = fit_model(runner, data, tmp_path)
-    codes = pd.DataFrame({"id": ["r0", "r1", "r2"], "autoencodertransformer0": [0.1, np.nan, -0.2],
-                          "autoencodertransformer1": [0.3, np.nan, 0.0]})
+    codes = pd.DataFrame({"id": ["r0", "r1", "r2"], "ae0": [0.1, np.nan, -0.2],
+                          "ae1": [0.3, np.nan, 0.0]})
     latent, out = tmp_path / "codes.csv", tmp_path / "back.csv"
     codes.to_csv(latent, index=False)
     result = invoke(runner, "inverse-transform", model, latent, "--id-column", "id", "-o", out)
@@ -462,7 +483,7 @@ def test_inverse_transform_leaves_empty_code_rows_empty(runner, data, tmp_path):
     back = pd.read_csv(out)
     assert back["id"].tolist() == ["r0", "r1", "r2"]
     assert back.iloc[1, 1:].isna().all() and back.iloc[[0, 2], 1:].notna().all().all()
-    codes.loc[2, "autoencodertransformer1"] = np.nan
+    codes.loc[2, "ae1"] = np.nan
     codes.to_csv(latent, index=False)
     result = invoke(runner, "inverse-transform", model, latent, "--id-column", "id", "-o", tmp_path / "b2.csv")
     assert result.exit_code == 1 and result.stderr == (
@@ -484,3 +505,27 @@ def test_npy_output_leaves_out_text_ids_with_a_note(runner, tmp_path):
         "left out the id column 'Unnamed: 0': a .npy file holds numbers only; write .npz, .csv or .parquet to keep it",
         f"wrote 30 rows to {out}"]
     assert np.load(out).shape == (30, 2)
+
+
+def test_progress_in_a_log_is_a_line_now_and_then(capsys):
+    from aereduce._cli_support import progress_lines
+
+    short = progress_lines("training")  # a line once 30 s have passed: none for short work
+    short(1, 10)
+    every = progress_lines("training", every=0)
+    every(3, 10)
+    every(10, 10)  # the end is the summary's to say
+    assert capsys.readouterr().err == "training: epoch 3 of 10, 0 s\n"
+
+
+def test_notes_on_the_file_come_before_training(tmp_path):
+    from aereduce.usecases import ReadOptions, fit_model
+
+    path = tmp_path / "in.csv"
+    path.write_text("a,b,name\n" + "".join(f"{i},{i % 7},n{i}\n" for i in range(40)))
+    events = []
+    report = fit_model(str(path), str(tmp_path / "m.aer"), dim=1, read=ReadOptions(), params={"max_iter": 3},
+                       progress=lambda done, total: events.append("epoch"), notify=events.append)
+    assert events[0] == ("skipped 1 non-numeric column(s): name (use them with --id-column or --label-column)")
+    assert events[1:] and set(events[1:]) == {"epoch"}
+    assert report.lines()[0].startswith("fitted ae (1 dim) on 36 rows x 2 columns")  # not repeated in the summary

@@ -1,0 +1,40 @@
+"""Pictures: titles and panels that say what they show."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from aereduce.plotting import map_2d, map_title, plot_loss_curve  # noqa: E402
+
+
+@pytest.fixture()
+def ax():
+    from aereduce.plotting import _pyplot
+
+    plt = _pyplot()
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("n_dims, title", [
+    (2, "2-D map of the code"),
+    (1, "1-D code (drawn along a line)"),
+    (8, "8-D code, projected on its first 2 principal axes"),
+])
+def test_map_title_says_what_is_drawn(n_dims, title):
+    assert map_title(n_dims) == title
+    assert map_2d(np.random.default_rng(0).normal(size=(20, n_dims))).shape == (20, 2)
+
+
+def test_a_loss_panel_without_epochs_says_so(ax):
+    plot_loss_curve(ax, [])
+    assert [t.get_text() for t in ax.texts] == ["no training epochs"]
+    assert len(ax.get_lines()) == 0
+
+
+def test_a_loss_panel_draws_the_epochs_on_a_log_scale(ax):
+    plot_loss_curve(ax, [1.0, 0.5, 0.25], [1.1, 0.6, 0.3])
+    assert len(ax.texts) == 0 and len(ax.get_lines()) == 2
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch"
