@@ -255,5 +255,5 @@ def progress_lines(label: str, every: float = PROGRESS_LINE_SECONDS) -> Callable
         now = time.monotonic()
         if now - last >= every and done < total:
             last = now
-            click.echo(f"{label}: epoch {done} of {total}, {now - start:.0f} s", err=True)
+            click.echo(f"{label}: epoch {done} of at most {total}, {now - start:.0f} s", err=True)
     return progress

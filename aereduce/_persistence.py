@@ -153,6 +153,15 @@ def format_description(info: dict[str, Any]) -> str:
     if columns:
         more = f", ... ({len(columns)} in all)" if len(columns) > 12 else ""
         lines.append("columns: " + ", ".join(columns[:12]) + more)
+    # What later commands read without being told: the id and label columns, the missing-value policy.
+    settings = info.get("input_settings") or {}
+    remembered = [f"{label} {settings[key]!r}" for key, label in (("id_column", "id column"),
+                                                                 ("label_column", "label column"))
+                  if settings.get(key)]
+    if settings.get("nan"):
+        remembered.append(f"--nan {settings['nan']}")
+    if remembered:
+        lines.append("remembers: " + ", ".join(remembered))
     for section in ("params", "training", "versions"):
         lines.append(f"{section}:")
         lines += [f"  {key.rstrip('_')}: {value}" for key, value in info[section].items()]

@@ -284,6 +284,11 @@ class Callback:
         pass
 
 
+# How many standard errors of the paired row differences the best epoch must beat the starting
+# weights by on the validation rows (EarlyStopping._clearly_better).
+CLEAR_GAIN_STANDARD_ERRORS = 2.0
+
+
 class EarlyStopping(Callback):
     """Stop when the validation loss has not improved by ``tol`` for ``patience`` epochs; keep the best weights.
 
@@ -342,7 +347,7 @@ class EarlyStopping(Callback):
         gain = row_losses(self.initial_state) - row_losses(self.best_state)
         if gain.numel() < 2:
             return False
-        return bool(gain.mean() > 2 * gain.std() / math.sqrt(gain.numel()))
+        return bool(gain.mean() > CLEAR_GAIN_STANDARD_ERRORS * gain.std() / math.sqrt(gain.numel()))
 
 
 class PrintEpochs(Callback):

@@ -43,12 +43,51 @@ def _build_pca(n_components: int, random_state: int | None = None, **params: Any
 
 
 def _build_umap(n_components: int, random_state: int | None = None, **params: Any):
-    """umap.UMAP with its defaults (n_jobs=-1 unless seeded)."""
+    """umap.UMAP with its defaults (n_jobs=-1 unless seeded), reading the rows scaled as the others read them."""
     try:
         import umap
     except ImportError:
         raise MissingDependencyError("UMAP needs the umap-learn package: pip install 'aereduce[umap]'") from None
-    return umap.UMAP(n_components=n_components, random_state=random_state)
+    return ScaledInput(umap.UMAP(n_components=n_components, random_state=random_state))
+
+
+class ScaledInput:
+    """A reducer that reads the rows after the scaling the autoencoder and PCA apply first
+    (``scaling="auto"``: standardised, or left alone when already in [0, 1]).
+
+    umap-learn reads raw units: on penguins, body mass in grams swamped the millimetre columns in
+    its distances, and ``compare`` scored its 2-D kNN accuracy 75% against 97% on the same
+    columns standardised. Everything else is the wrapped reducer's (``n_components``, ``set_params``).
+    """
+
+    def __init__(self, reducer: Any):
+        self.reducer = reducer
+
+    def _scaled(self, X: Any, fit: bool = False) -> Any:
+        from ._scaling import Scaler
+
+        if fit:
+            self.scaler_ = Scaler.fit(X, "auto")
+        return X if self.scaler_.kind == "none" else self.scaler_.transform(X)
+
+    def fit(self, X: Any, y: Any = None) -> "ScaledInput":
+        self.reducer.fit(self._scaled(X, fit=True))
+        return self
+
+    def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:
+        return self.reducer.fit_transform(self._scaled(X, fit=True))
+
+    def transform(self, X: Any) -> np.ndarray:
+        return self.reducer.transform(self._scaled(X))
+
+    def set_params(self, **params: Any) -> "ScaledInput":
+        self.reducer.set_params(**params)
+        return self
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "reducer":  # not yet set (a copy being built): no recursion
+            raise AttributeError(name)
+        return getattr(self.reducer, name)
 
 
 METHODS: dict[str, Method] = {

@@ -542,4 +542,7 @@ def anomaly_columns(detector: AutoencoderOutlierDetector, X: Any) -> tuple[Any, 
 
     anomaly = -detector.score_samples(X)
     names = ["anomaly_score", "outlier"]
-    return pd.DataFrame({names[0]: anomaly, names[1]: (anomaly > -detector.offset_).astype(np.int8)}), names
+    # The score in float32, the precision of the members' errors and codes it comes from (float64
+    # wrote 17 digits); the flag from the float64 score, so that it agrees with predict to the last row.
+    return pd.DataFrame({names[0]: anomaly.astype(np.float32),
+                         names[1]: (anomaly > -detector.offset_).astype(np.int8)}), names

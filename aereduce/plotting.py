@@ -44,6 +44,20 @@ def map_title(n_dims: int) -> str:
     return f"{n_dims}-D code, projected on its first 2 principal axes"
 
 
+CLASS_LIMIT = 20  # numeric labels with more distinct values than this are drawn on a colour scale
+
+
+def _continuous(labels: np.ndarray | None) -> np.ndarray | None:
+    """``labels`` as floats when they are numbers with more than CLASS_LIMIT distinct values, else None."""
+    if labels is None:
+        return None
+    try:
+        values = np.asarray(labels, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return values if len(np.unique(values[np.isfinite(values)])) > CLASS_LIMIT else None
+
+
 def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "",
              worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None) -> None:
     """Scatter the 2-D map of ``Z``, coloured by ``labels`` when given.
@@ -53,8 +67,12 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
     """
     xy = map_2d(Z)
     size = float(np.clip(4000 / max(len(xy), 1), 2, 20))  # dots a few hundred rows can be seen by, specks for 10,000s
+    values = _continuous(labels)
     if labels is None:
         ax.scatter(xy[:, 0], xy[:, 1], s=size, alpha=0.6)
+    elif values is not None:  # a measurement (a price, a mass): a colour scale, not 200 "classes"
+        points = ax.scatter(xy[:, 0], xy[:, 1], c=values, cmap="viridis", s=size, alpha=0.7)
+        ax.figure.colorbar(points, ax=ax, fraction=0.046, pad=0.02)
     else:
         classes, codes = np.unique(np.asarray(labels).astype(str), return_inverse=True)
         cmap = "tab10" if len(classes) <= 10 else "tab20"

@@ -169,8 +169,11 @@ class FitReport:
         if self.kept_pca:
             why = ("with so few rows a non-linear model could only fit noise beyond it" if self.n_epochs == 0
                    else "which training did not clearly beat on the validation rows")
-            lines.append(f"{self.where} reconstruction MSE {self.error:.4g}: the model keeps PCA-{self.dim}'s "
-                         f"solution, {why}")
+            # PCA has no more axes than columns: a wider code keeps PCA's every axis and constant units.
+            solution = f"PCA-{min(self.dim, self.n_columns)}'s solution"
+            if self.dim > self.n_columns:
+                solution += f" and {plural(self.dim - self.n_columns, 'constant code unit')}"
+            lines.append(f"{self.where} reconstruction MSE {self.error:.4g}: the model keeps {solution}, {why}")
         elif self.pca_error is None:
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g}")
         else:
@@ -374,6 +377,11 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
     overrides: dict[str, Any] = {"id_column": read.id_column or settings.get("id_column"),
                                  "label_column": read.label_column or settings.get("label_column"),
                                  "carried_optional": not (read.id_column or read.label_column), "missing": "drop"}
+    inputs = set(model_feature_names(model))
+    for option, name in (("--id-column", read.id_column), ("--label-column", read.label_column)):
+        if name in inputs:
+            raise InputError(f"{option} {name}: {name!r} is one of the model's input columns, so it cannot also be "
+                             f"the {option[2:].replace('-', ' ')}; leave {option} out, or fit a model without that column")
     if getattr(model, "feature_names_in_", None) is not None and not read.columns:
         overrides.update(columns=model_feature_names(model), exclude=None, columns_from="the model's columns")
     for table in iter_tables(data, chunksize, **read.as_kwargs(**overrides)):
@@ -384,16 +392,18 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
 
 
 def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[Any, Any], tuple[Any, list[str]]],
-                   notes: list[str] | None = None, remembered: bool = True) -> Iterator[Any]:
+                   notes: list[str] | None = None, remembered: bool = True, labels: bool = False) -> Iterator[Any]:
     """``compute(model, X) -> (values, names)`` on each chunk of DATA's encodable rows, as output frames
-    with one row per input row, in order (empty cells where a row cannot be encoded)."""
+    with one row per input row, in order (empty cells where a row cannot be encoded); ``labels``:
+    with the label column last, when the file has it."""
     missing = model_missing_values(model, read.nan)
     table = None
     for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
         X, encodable = missing.apply(table)
         values, names = compute(model, _frame(X[encodable], table.feature_names))
         check_finite(values, table.row_numbers[encodable], data)
-        yield output_frame(values, names, table, encodable)
+        frame = output_frame(values, names, table, encodable)
+        yield with_labels(frame, table) if labels else frame
     if notes is not None and table is not None:
         notes += table_notes(table, missing)
 
@@ -418,6 +428,13 @@ def _frame(X: np.ndarray, names: list[str]) -> Any:
 def codes(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
     """The codes of X and their column names (a ``compute`` for :func:`stream_file`)."""
     return as_computed(model, model.transform(X)), code_names(model)
+
+
+def with_labels(frame: Any, table: Table) -> Any:
+    """``frame`` with ``table``'s label column last, when it has one."""
+    if table.labels is not None:
+        frame[table.label_name] = table.labels
+    return frame
 
 
 def code_names(model: Any) -> list[str]:
@@ -464,7 +481,9 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     numbers_only = format_of(output) == "npy" and read.id_column is None
     left_out = [(getattr(model, "input_settings_", None) or {}).get("id_column")] if numbers_only else []
     with TableWriter(output) as writer:
-        for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=not numbers_only):
+        # Codes keep the label column, for a map coloured in the user's own tool (as fit-transform's do).
+        for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=not numbers_only,
+                                    labels=compute is codes):
             if numbers_only:
                 text = [str(c) for c in frame.columns if not holds_numbers(frame[c])]
                 left_out += text
@@ -478,24 +497,32 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
 
 
 def inverse_transform_file(model_path: str, latent: str, output: str, id_column: str | None) -> int:
-    """Decode the codes in LATENT back to the data's columns; returns the rows written."""
+    """Decode the codes in LATENT back to the data's columns; returns the rows written.
+
+    Without ``id_column``, the id and label columns the model remembers are carried when LATENT
+    has them (transform writes them), rather than read as codes."""
     check_output(output, inputs=[latent, model_path])
     model = load_reducer(model_path, "inverse-transform")
     names = [str(n) for n in getattr(model, "feature_names_in_", [])] or [f"x{i}" for i in range(model.n_features_in_)]
     n_codes = len(code_names(model))
+    settings = getattr(model, "input_settings_", None) or {}
+    carried = ({"id_column": id_column} if id_column else
+               {"id_column": settings.get("id_column"), "label_column": settings.get("label_column"),
+                "carried_optional": True})
     rows = 0
     with TableWriter(output) as writer:
         # Empty code rows (transform's output for rows it could not encode) decode to empty rows.
-        for table in iter_tables(latent, CHUNK_ROWS, id_column=id_column, missing="drop"):
+        for table in iter_tables(latent, CHUNK_ROWS, missing="drop", **carried):
             if table.X.shape[1] != n_codes:
-                raise InputError(f"{latent}: has {plural(table.X.shape[1], 'code column')}, the model's code has {n_codes}")
+                raise InputError(f"{latent}: has {plural(table.X.shape[1], 'numeric column')}, the model's code has "
+                                 f"{n_codes}; name an id column among them with --id-column, or leave other columns out")
             empty = np.isnan(table.X)
             coded = ~empty.all(axis=1)
             partial = np.flatnonzero(empty.any(axis=1) & coded)
             if len(partial):
                 raise InputError(f"{latent}: row {int(table.row_numbers[partial[0]])} has some code cells empty and "
                                  "some not; give all of a row's codes, or none to leave its output row empty")
-            writer.write(output_frame(model.inverse_transform(table.X[coded]), names, table, coded))
+            writer.write(with_labels(output_frame(model.inverse_transform(table.X[coded]), names, table, coded), table))
             rows += len(table.X)
     return rows
 
@@ -514,11 +541,8 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
     Z = as_computed(reducer, fit_embed(method, reducer, filled.X, progress))
     seconds = time.perf_counter() - tic
     table = filled.table
-    frame = output_frame(Z, [f"{method}{i}" for i in range(dim)], table, filled.encodable)
-    if table.labels is not None:
-        frame[table.label_name] = table.labels
-    write_table(output, frame)
-    return len(frame), seconds, notes
+    write_table(output, with_labels(output_frame(Z, [f"{method}{i}" for i in range(dim)], table, filled.encodable), table))
+    return table.n_rows, seconds, notes
 
 
 def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int]:
@@ -529,11 +553,12 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
     model = load_model(model_path)
     missing = model_missing_values(model, read.nan)
     best: list[tuple[float, int, Any, tuple]] = []  # a heap of the K largest scores: memory O(K)
-    n_rows, id_name, names, integer = 0, None, [""], []
+    n_rows, id_name, names, integer, score_dtype = 0, None, [""], [], np.float64
     for table in model_tables(model, data, read, CHUNK_ROWS):
         X, encodable = missing.apply(table)
         values, names = errors(model, _frame(X[encodable], table.feature_names))
         integer = integer_columns(values)
+        score_dtype = values.dtypes.iloc[0] if hasattr(values, "dtypes") else values.dtype
         for row, i in zip(np.asarray(values, dtype=np.float64), np.flatnonzero(encodable)):
             item = (float(row[0]), -int(table.row_numbers[i]), None if table.ids is None else table.ids[i],
                     tuple(row[1:]))
@@ -543,7 +568,9 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
                 heapq.heappushpop(best, item)
         n_rows, id_name = n_rows + table.n_rows, table.id_name
     best.sort(reverse=True)
-    frame = pd.DataFrame({"row": [-r for _, r, _, _ in best], names[0]: [e for e, _, _, _ in best]})
+    # The scores in the precision they were computed in, as score without --top writes them.
+    frame = pd.DataFrame({"row": [-r for _, r, _, _ in best],
+                          names[0]: np.array([e for e, _, _, _ in best], dtype=score_dtype)})
     for j, name in enumerate(names[1:]):
         frame[name] = [rest[j] for _, _, _, rest in best]
     keep_integer_columns(frame, integer)
@@ -625,10 +652,15 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
             notes.append(f"left out {int((~labelled).sum())} rows without a {filled.table.label_name!r} label")
             X, y = X[labelled], y[labelled]
         n_classes = len(pd.unique(y))
-        # Classes of one or two rows each (an id column given as labels) leave kNN nothing to learn.
-        if n_classes > len(y) / 2:
-            notes.append(f"not scoring kNN accuracy: the label column {filled.table.label_name!r} has {n_classes} "
-                         f"different values in {len(y)} rows; give a column of classes, or leave --label-column out")
+        # Classes of one or two rows each (an id column given as labels) leave kNN nothing to learn,
+        # and a measurement (a price, say) is no class at all: the classifier would refuse it.
+        numbers = pd.to_numeric(pd.Series(y), errors="coerce")
+        continuous = bool(numbers.notna().all() and (numbers % 1 != 0).any())
+        if n_classes > len(y) / 2 or continuous:
+            counts = f"{n_classes} different values in {len(y)} rows"
+            what = f"holds continuous numbers ({counts})" if continuous else f"has {counts}"
+            notes.append(f"not scoring kNN accuracy: the label column {filled.table.label_name!r} {what}; give a "
+                         "column of classes, or leave --label-column out")
             y = None
     for name in methods:
         check_dimension(name, dim, *X.shape)

@@ -63,12 +63,13 @@ def test_transform_keeps_ids_and_matches_the_library(runner, data, tmp_path):
     assert result.exit_code == 0
     assert result.stderr == f"wrote 120 rows to {out}\n"
     codes = pd.read_csv(out)
-    assert list(codes.columns) == ["id", "ae0", "ae1"]
+    assert list(codes.columns) == ["id", "ae0", "ae1", "kind"]
     frame = pd.read_csv(data)
+    assert codes["kind"].tolist() == frame["kind"].tolist()
     expected = load(model).transform(frame[list("abcde")])
-    np.testing.assert_allclose(codes.iloc[:, 1:].to_numpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(codes.iloc[:, 1:3].to_numpy(), expected, rtol=1e-6)
     # Written in the float32 the model computes in: each cell is float32's shortest form, not 17 digits.
-    cells = [c for line in out.read_text().splitlines()[1:] for c in line.split(",")[1:]]
+    cells = [c for line in out.read_text().splitlines()[1:] for c in line.split(",")[1:3]]
     assert max(len(c) for c in cells) <= 14  # float32's shortest form ("-1.2345678e-05" at most)
 
 
@@ -99,9 +100,9 @@ def test_output_format_follows_the_suffix(runner, data, tmp_path, suffix):
     elif suffix == ".npz":
         assert np.load(out)["X"].shape == (120, 2)
     elif suffix == ".parquet":
-        assert pd.read_parquet(out).shape == (120, 3)
+        assert pd.read_parquet(out).shape == (120, 4)  # id, two codes, the label
     else:
-        assert pd.read_csv(out, sep="\t" if suffix == ".tsv" else ",").shape == (120, 3)
+        assert pd.read_csv(out, sep="\t" if suffix == ".tsv" else ",").shape == (120, 4)
 
 
 def test_inverse_transform_returns_the_input_columns(runner, data, tmp_path):
@@ -121,6 +122,7 @@ def test_score_top_k_is_sorted_and_limited(runner, data, tmp_path):
     assert lines[0] == "id,row,reconstruction_error" and len(lines) == 4
     errors = [float(line.split(",")[2]) for line in lines[1:]]
     assert errors == sorted(errors, reverse=True)
+    assert max(len(line.split(",")[2]) for line in lines[1:]) <= 14  # float32's digits, as without --top
     assert result.stderr == "wrote the top 3 of 120 rows to stdout\n"
 
 
@@ -131,6 +133,8 @@ def test_inspect_json(runner, data, tmp_path):
     assert info["input_columns"] == list("abcde")
     assert info["params"]["n_components"] == 2
     assert "torch" in info["versions"]
+    text = invoke(runner, "inspect", model).stdout.splitlines()
+    assert text[1:3] == ["columns: a, b, c, d, e", "remembers: id column 'id', label column 'kind', --nan error"]
 
 
 def test_pca_method_saves_the_same_safe_format(runner, data, tmp_path):
@@ -139,7 +143,7 @@ def test_pca_method_saves_the_same_safe_format(runner, data, tmp_path):
     assert result.exit_code == 0
     assert json.loads(invoke(runner, "inspect", model, "--json").stdout)["kind"] == "pca"
     result = invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", "-")
-    assert result.stdout.splitlines()[0] == "id,pca0,pca1"
+    assert result.stdout.splitlines()[0] == "id,pca0,pca1,kind"
 
 
 def test_umap_fit_explains_why_it_is_not_saved(runner, data, tmp_path):
@@ -184,6 +188,16 @@ def test_compare_does_not_score_knn_on_an_id_column_given_as_labels(runner, data
     assert result.stderr.splitlines()[-1] == ("not scoring kNN accuracy: the label column 'id' has 120 different values "
                                               "in 120 rows; give a column of classes, or leave --label-column out")
     assert "Warning" not in result.stderr and json.loads(result.stdout)[0]["knn_acc"] is None
+
+
+def test_compare_does_not_score_knn_on_a_measurement_given_as_labels(runner, data):
+    result = invoke(runner, "compare", data, "--dim", "2", "--id-column", "id", "--label-column", "e",
+                    "--methods", "pca", "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "not scoring kNN accuracy: the label column 'e' holds continuous numbers (120 different values in 120 rows); "
+        "give a column of classes, or leave --label-column out")
+    assert json.loads(result.stdout)[0]["knn_acc"] is None
 
 
 @pytest.mark.parametrize("case, content, args, message", [
@@ -447,6 +461,12 @@ def test_a_dim_of_every_column_is_saved_with_a_note_not_failed(runner, tmp_path)
                             "nothing is reduced (PCA-4 is exact); choose --dim below 4, or for an overcomplete code "
                             "add --noise or --sparsity")
         assert "failed" not in result.stderr and lines[-1] == f"wrote {model}" and model.exists()
+    few = tmp_path / "trees.csv"  # below 50 rows the model is PCA's solution: PCA-3 here, not "PCA-5"
+    pd.DataFrame(rng.normal(size=(31, 3)), columns=list("abc")).to_csv(few, index=False)
+    result = invoke(runner, "fit", few, "--dim", "5", "-o", tmp_path / "t.aer")
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(r"held-out reconstruction MSE \S+: the model keeps PCA-3's solution and 2 constant code units, "
+                        r"with so few rows a non-linear model could only fit noise beyond it", result.stderr.splitlines()[2])
 
 
 def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
@@ -515,7 +535,7 @@ def test_progress_in_a_log_is_a_line_now_and_then(capsys):
     every = progress_lines("training", every=0)
     every(3, 10)
     every(10, 10)  # the end is the summary's to say
-    assert capsys.readouterr().err == "training: epoch 3 of 10, 0 s\n"
+    assert capsys.readouterr().err == "training: epoch 3 of at most 10, 0 s\n"
 
 
 def test_notes_on_the_file_come_before_training(tmp_path):
@@ -529,3 +549,36 @@ def test_notes_on_the_file_come_before_training(tmp_path):
     assert events[0] == ("skipped 1 non-numeric column(s): name (use them with --id-column or --label-column)")
     assert events[1:] and set(events[1:]) == {"epoch"}
     assert report.lines()[0].startswith("fitted ae (1 dim) on 36 rows x 2 columns")  # not repeated in the summary
+
+
+def test_transform_then_inverse_transform_with_a_numeric_id_needs_no_options(runner, tmp_path):
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(rng.normal(size=(60, 4)), columns=list("wxyz"))
+    frame.insert(0, "ID", np.arange(1000, 1060))
+    frame["class"] = np.where(frame["w"] > 0, 2, 4)  # numeric classes, as in R's biopsy
+    path, model = tmp_path / "biopsy.csv", tmp_path / "b.aer"
+    frame.to_csv(path, index=False)
+    assert invoke(runner, "fit", path, "--dim", "2", "--id-column", "ID", "--label-column", "class", "-o", model,
+                  *FAST).exit_code == 0
+    assert invoke(runner, "transform", model, path).exit_code == 0
+    codes = pd.read_csv(tmp_path / "biopsy.codes.csv")
+    assert list(codes.columns) == ["ID", "ae0", "ae1", "class"]  # the label travels with the codes
+    result = invoke(runner, "inverse-transform", model, tmp_path / "biopsy.codes.csv", "-o", "-")
+    assert result.exit_code == 0, result.output
+    back = pd.read_csv(io.StringIO(result.stdout))
+    assert list(back.columns) == ["ID", "w", "x", "y", "z", "class"]
+    assert back["ID"].tolist() == frame["ID"].tolist() and back["class"].tolist() == frame["class"].tolist()
+    codes.rename(columns={"ID": "other"}).to_csv(tmp_path / "renamed.csv", index=False)
+    result = invoke(runner, "inverse-transform", model, tmp_path / "renamed.csv", "-o", "-")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {tmp_path / 'renamed.csv'}: has 3 numeric columns, the model's code has 2; name an id column among "
+        "them with --id-column, or leave other columns out\n")
+
+
+def test_a_model_input_given_as_the_label_is_refused_by_name(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    result = invoke(runner, "plot", model, data, "--label-column", "e", "-o", tmp_path / "x.png")
+    assert result.exit_code == 1 and result.stderr == (
+        "Error: --label-column e: 'e' is one of the model's input columns, so it cannot also be the label column; "
+        "leave --label-column out, or fit a model without that column\n")
+    assert not (tmp_path / "x.png").exists()

@@ -77,7 +77,27 @@ def test_make_reducer_umap_missing_dependency():
 
 @pytest.mark.skipif(not HAS_UMAP, reason="umap-learn is not installed")
 def test_make_reducer_umap():
-    assert make_reducer("umap", 3, 0).n_components == 3
+    umap_reducer = make_reducer("umap", 3, 0)
+    assert umap_reducer.n_components == 3
+    assert umap_reducer.set_params(n_epochs=10).n_epochs == 10
+
+
+def test_scaled_input_reads_rows_as_the_autoencoder_does():
+    from sklearn.decomposition import PCA
+
+    from aereduce.methods import ScaledInput
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3)) * [1.0, 1.0, 1000.0]  # one column in grams, two in kilograms
+    standardised = (X - X.mean(0)) / X.std(0)
+    np.testing.assert_allclose(np.abs(ScaledInput(PCA(2)).fit_transform(X)), np.abs(PCA(2).fit_transform(standardised)),
+                               atol=1e-9)
+    fitted = ScaledInput(PCA(2)).fit(X)
+    np.testing.assert_allclose(np.abs(fitted.transform(X[:5])), np.abs(PCA(2).fit(standardised).transform(standardised[:5])),
+                               atol=1e-9)
+    pixels = rng.uniform(size=(50, 4))  # already in [0, 1]: left alone
+    np.testing.assert_allclose(ScaledInput(PCA(2)).fit_transform(pixels), PCA(2).fit_transform(pixels))
+    assert ScaledInput(PCA(2)).n_components == 2
 
 
 def test_fit_embed_pca_equals_fit_then_transform():

@@ -38,3 +38,14 @@ def test_a_loss_panel_draws_the_epochs_on_a_log_scale(ax):
     plot_loss_curve(ax, [1.0, 0.5, 0.25], [1.1, 0.6, 0.3])
     assert len(ax.texts) == 0 and len(ax.get_lines()) == 2
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch"
+
+
+def test_numeric_labels_with_many_values_get_a_colour_scale(ax):
+    from aereduce.plotting import plot_map
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(100, 2))
+    plot_map(ax, Z, rng.uniform(5, 50, size=100))  # a price per row: a colour bar, no legend of 100 classes
+    assert len(ax.figure.axes) == 2 and ax.get_legend() is None
+    plot_map(ax, Z, np.where(Z[:, 0] > 0, 2, 4))  # numeric classes stay classes, with a legend
+    assert len(ax.figure.axes) == 2 and ax.get_legend() is not None
