@@ -653,7 +653,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     streamed PCA of the training rows, and the model is saved to ``output``."""
     from ._files import check_output
     from .methods import make_reducer
-    from .usecases import FitReport, check_not_failed, input_settings, table_notes
+    from .usecases import FitReport, check_not_failed, input_settings, paired_noise, table_notes
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
@@ -680,12 +680,14 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
         notes.append(f"streamed {fit.scan.n_rows} rows in {fit.scan.n_chunks} chunks of up to {chunk_rows}; "
                      f"training error on a sample of {len(evaluation)} rows")
     frame = _frame(evaluation, reducer)
-    error = float(np.mean(reducer.reconstruction_error(frame)))
-    pca_error = float(np.mean(fit.pca.reconstruction_error(reducer.scaler_.transform(evaluation))))
+    row_errors = reducer.reconstruction_error(frame)
+    pca_rows = fit.pca.reconstruction_error(reducer.scaler_.transform(evaluation))
+    error, pca_error = float(np.mean(row_errors)), float(np.mean(pca_rows))
     file_notes = table_notes(_notes_table(source, fit), fit.scan.missing, LEFT_OUT_OF_TRAINING)
     report = FitReport("ae", dim, fit.scan.n_rows, fit.scan.n_features, reducer.fit_time_, error, where, output,
                        n_epochs=reducer.n_iter_, pca_error=pca_error if dim <= fit.scan.n_features else None,
-                       kept_pca=reducer.kept_initial_weights_, notes=file_notes + notes)
+                       kept_pca=reducer.kept_initial_weights_, notes=file_notes + notes, n_evaluated=len(row_errors),
+                       difference_noise=paired_noise(row_errors, pca_rows))
     check_not_failed(report)
     reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means)
     reducer.save(output)

@@ -158,6 +158,8 @@ class FitReport:
     n_epochs: int | None = None
     pca_error: float | None = None
     kept_pca: bool | None = None
+    n_evaluated: int = 0  # the rows the two errors are means over
+    difference_noise: float | None = None  # twice the standard error of the difference (paired_noise)
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -178,9 +180,15 @@ class FitReport:
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g}")
         else:
             ratio = self.pca_error / self.error if self.error > 0 else float("inf")
-            compared = (f"{ratio:.2f}x lower than PCA's" if ratio >= 1 else "PCA is better here")
+            if self.difference_noise is not None and abs(self.pca_error - self.error) <= self.difference_noise:
+                # A few held-out rows cannot tell a few per cent apart: say so rather than name a winner.
+                compared = f"; no clear difference on {self.n_evaluated} {self.where} rows"
+            elif ratio >= 1:
+                compared = f", {ratio:.2f}x lower than PCA's"
+            else:
+                compared = "; PCA is better here: --method pca saves PCA itself"
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g} (PCA-{self.dim}: {self.pca_error:.4g}"
-                         f"{', ' if ratio >= 1 else '; '}{compared})")
+                         f"{compared})")
         lines.append(f"wrote {self.output}")
         return lines
 
@@ -231,14 +239,17 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     fit_reducer(method, reducer, train, progress)
     seconds = time.perf_counter() - tic
     evaluation = held if len(held) else train
-    error = float(np.mean(reducer.reconstruction_error(evaluation)))
+    row_errors = reducer.reconstruction_error(evaluation)
+    error = float(np.mean(row_errors))
     report = FitReport(method, dim, len(train), X.shape[1], seconds, error, "held-out" if len(held) else "training",
                        output, n_epochs=getattr(reducer, "n_iter_", None),
                        kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes)
     # From as many dimensions as columns PCA is exact: its error is rounding, no bar to compare with.
     if not get_method(method).is_pca and dim < X.shape[1] and dim <= len(train):
         pca = ScaledPCA(n_components=dim, scaling=reducer.scaling_).fit(train)
-        report.pca_error = float(np.mean(pca.reconstruction_error(evaluation)))
+        pca_rows = pca.reconstruction_error(evaluation)
+        report.pca_error, report.n_evaluated = float(np.mean(pca_rows)), len(pca_rows)
+        report.difference_noise = paired_noise(row_errors, pca_rows)
         check_not_failed(report)
     reducer.input_settings_ = input_settings(read, filled.missing, X.to_numpy())
     reducer.save(output)
@@ -335,6 +346,15 @@ def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOpt
     detector.input_settings_ = input_settings(read, filled.missing, filled.X.to_numpy())
     detector.save(output)
     return report
+
+
+def paired_noise(errors: np.ndarray, other_errors: np.ndarray) -> float | None:
+    """Twice the standard error of the mean of the row by row differences of two models' errors
+    on the same rows: a difference of means within it is noise (None below 2 rows)."""
+    difference = np.asarray(errors, dtype=np.float64) - np.asarray(other_errors, dtype=np.float64)
+    if len(difference) < 2:
+        return None
+    return float(2 * difference.std(ddof=1) / np.sqrt(len(difference)))
 
 
 def check_not_failed(report: FitReport) -> None:

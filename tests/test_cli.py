@@ -425,7 +425,21 @@ def test_the_fit_summary_compares_with_pca_in_words():
         return FitReport("ae", 2, 100, 4, 1.0, error, "held-out", "m.aer", n_epochs=5, pca_error=0.5, kept_pca=False).lines()
 
     assert summary(0.25)[1] == "held-out reconstruction MSE 0.25 (PCA-2: 0.5, 2.00x lower than PCA's)"
-    assert summary(1.0)[1] == "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here)"
+    assert summary(1.0)[1] == "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: --method pca saves PCA itself)"
+
+
+def test_the_fit_summary_names_no_winner_within_the_noise_of_few_rows():
+    from aereduce.usecases import FitReport, paired_noise
+
+    rng = np.random.default_rng(0)
+    pca_rows = rng.uniform(0.0, 0.03, size=20)  # crabs: 20 held-out rows, a difference of a few per cent
+    model_rows = pca_rows + rng.normal(0.001, 0.01, size=20)
+    noise = paired_noise(model_rows, pca_rows)
+    assert noise is not None and abs(model_rows.mean() - pca_rows.mean()) < noise
+    report = FitReport("ae", 2, 180, 5, 1.0, float(model_rows.mean()), "held-out", "m.aer", n_epochs=5,
+                       pca_error=float(pca_rows.mean()), kept_pca=False, n_evaluated=20, difference_noise=noise)
+    assert report.lines()[1].endswith("; no clear difference on 20 held-out rows)")
+    assert paired_noise(np.ones(1), np.ones(1)) is None
 
 
 # -- what a first try on R's tables ran into ----------------------------------------------------
