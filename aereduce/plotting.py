@@ -8,10 +8,12 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ._files import atomic_output
+from .errors import plural
 from .errors import MissingDependencyError
 
 
@@ -89,6 +91,8 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         if outside.any():  # clamp them onto the edge so that they stay visible
             edge = np.clip(xy[outside], lo, hi)
             ax.scatter(edge[:, 0], edge[:, 1], marker="^", s=14, c="black", alpha=0.8, label="beyond the view")
+            ax.text(0.01, 0.01, f"\u25b2 {plural(int(outside.sum()), 'row')} beyond the view, drawn on its edge", fontsize=6,
+                    transform=ax.transAxes, color="0.3")
         xy = np.clip(xy, lo, hi)
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(lo[1], hi[1])
@@ -123,6 +127,12 @@ def plot_reconstructions(axes_grid, X: np.ndarray, X_hat: np.ndarray, image_shap
     plot_image_rows(axes_grid, [("original", X), ("reconstruction", X_hat)], image_shape, limits)
 
 
+def validation_losses(model: Any) -> list[float] | None:
+    """The validation loss per epoch of a model fitted with early stopping (its scores are negative losses)."""
+    scores = getattr(model, "validation_scores_", None)
+    return [-s for s in scores] if scores else None
+
+
 def plot_loss_curve(ax, losses: Sequence[float] | None, validation: Sequence[float] | None = None,
                     title: str = "loss curve", first_epoch: int = 1) -> None:
     """Training loss per epoch and, when given, the validation loss beside it (log scale when positive)."""
@@ -153,14 +163,16 @@ def save_figure(fig, path: str | os.PathLike) -> None:
 
 def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | None, loss_curve: Sequence[float] | None,
                  X: np.ndarray | None = None, X_hat: np.ndarray | None = None, image_shape: Sequence[int] | None = None,
-                 title: str = "", worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None) -> None:
-    """One figure: the map, the loss curve, and (for images) originals against reconstructions."""
+                 title: str = "", worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
+                 validation: Sequence[float] | None = None) -> None:
+    """One figure: the map, the loss curve (and the validation loss beside it), and (for images)
+    originals against reconstructions."""
     plt = _pyplot()
     with_images = image_shape is not None and X is not None and X_hat is not None
     fig = plt.figure(figsize=(11, 8 if with_images else 5))
     top = fig.add_gridspec(2 if with_images else 1, 2, height_ratios=[3, 1.3] if with_images else None)
     plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names)
-    plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve)
+    plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve, validation)
     if with_images:
         n = min(10, len(X))
         grid = top[1, :].subgridspec(2, n)

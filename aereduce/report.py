@@ -137,13 +137,12 @@ def png_uri(fig) -> str:
 
 def training_figure(model: Any) -> str | None:
     """Loss per epoch (and validation loss with early stopping); None for a model without epochs."""
-    from .plotting import plot_loss_curve
+    from .plotting import plot_loss_curve, validation_losses
 
     losses = getattr(model, "loss_curve_", None)
     if not losses:
         return None
-    scores = getattr(model, "validation_scores_", None)
-    validation = [-s for s in scores] if scores else None  # the scores are negative losses
+    validation = validation_losses(model)
     decoder = getattr(model, "decoder_loss_curve_", None)
     plt = _plt()
     if decoder:

@@ -125,6 +125,9 @@ class Table:
     row_labels_as_ids : bool
         The ids are the file's unnamed first column (pandas' ``to_csv`` index, R's row names),
         taken as row labels rather than as a feature.
+    names_made_up : bool
+        The text file's first line held only numbers, so it was read as data and the columns were
+        named ``x0``, ``x1``, ... (not when ``header=False`` said so).
     """
 
     X: np.ndarray
@@ -138,6 +141,7 @@ class Table:
     non_numeric_counts: dict[str, int] = field(default_factory=dict)
     source: str = "data"
     row_labels_as_ids: bool = False  # the id column is an unnamed first column (a written index)
+    names_made_up: bool = False  # no header line was found: the columns are x0, x1, ...
 
     def __post_init__(self) -> None:
         if self.row_numbers is None:
@@ -822,6 +826,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
         try:
             layout = _read_layout(source, path, fmt, sep, decimal, header)
             layout_out["decimal"] = layout.decimal
+            layout_out["names_made_up"] = header is None and not layout.header  # sniffed: no header line
             width = len(layout.names)
             dtype = {name: str for name in text_columns if name in layout.names}
             reader = pd.read_csv(source, sep=layout.sep, decimal=layout.decimal, header=None,
@@ -1052,6 +1057,7 @@ class _Schema:
     missing: str
     decimal: str
     row_labels_as_ids: bool = False
+    names_made_up: bool = False
 
     @classmethod
     def choose(cls, frame: Any, rows: np.ndarray, path: str, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
@@ -1121,7 +1127,7 @@ class _Schema:
         if self.missing == "error":
             _raise_first_missing(X, self.features, rows, self.path)
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
-                      non_numeric_counts=counts, source=self.path)
+                      non_numeric_counts=counts, source=self.path, names_made_up=self.names_made_up)
         if self.id_column is not None:
             table.ids, table.id_name = frame[self.id_column].to_numpy(), self.id_column
             table.row_labels_as_ids = self.row_labels_as_ids
@@ -1247,6 +1253,7 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
                                         label_column=label_column, missing=missing,
                                         decimal=layout.get("decimal", decimal or "."), columns_from=columns_from)
                 schema.row_labels_as_ids = row_labels
+                schema.names_made_up = bool(layout.get("names_made_up"))
             yield schema.table(frame, rows)
 
 

@@ -128,6 +128,9 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     """The notes a command prints about how it read a table; ``dropped`` says what became of
     the rows ``--nan drop`` left out."""
     notes = []
+    if table.names_made_up:
+        notes.append("the first line holds only numbers, so it was read as data and the columns named x0, x1, ...; "
+                     "pass --header if it names the columns")
     if table.row_labels_as_ids:
         notes.append(f"the first column has no name in the header: read it as row labels (a written index), "
                      f"carried to the output as {table.id_name!r} rather than used as a feature; name it to use it as one")
@@ -633,7 +636,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     """Draw the 2-D map of DATA's codes (the ``n_worst`` worst-reconstructed rows ringed and named by
     file row), the loss curve, and reconstructions for image rows; returns notes for the user."""
     from ._persistence import describe_model
-    from .plotting import map_title, model_report
+    from .plotting import map_title, model_report, validation_losses
 
     check_output(output, inputs=[data, model_path])
     model = load_reducer(model_path, "plot")
@@ -646,8 +649,11 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape
     Z = model.transform(X)
+    # A neighbour-term model's validation losses are its decoder phase's, not the embedding curve's drawn here.
+    validation = None if getattr(model, "decoder_loss_curve_", None) else validation_losses(model)
     model_report(output, Z, labels, getattr(model, "loss_curve_", None), X.to_numpy(), X_hat, shape,
-                 title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst, worst_names=names)
+                 title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst, worst_names=names,
+                 validation=validation)
     return rows.notes
 
 

@@ -596,3 +596,15 @@ def test_a_model_input_given_as_the_label_is_refused_by_name(runner, data, tmp_p
         "Error: --label-column e: 'e' is one of the model's input columns, so it cannot also be the label column; "
         "leave --label-column out, or fit a model without that column\n")
     assert not (tmp_path / "x.png").exists()
+
+
+def test_a_file_without_a_header_says_how_its_columns_were_named(runner, tmp_path):
+    path = tmp_path / "bare.csv"
+    path.write_text("".join(f"{i},{i % 7},{i % 3}\n" for i in range(30)))
+    result = invoke(runner, "fit-transform", path, "--dim", "1", *FAST, "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == ("the first line holds only numbers, so it was read as data and the "
+                                             "columns named x0, x1, ...; pass --header if it names the columns")
+    assert len(result.stdout.splitlines()) == 31
+    result = invoke(runner, "fit-transform", path, "--dim", "1", "--no-header", *FAST, "-o", "-")
+    assert "first line" not in result.stderr  # said by the user, not sniffed: nothing to tell

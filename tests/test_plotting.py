@@ -49,3 +49,23 @@ def test_numeric_labels_with_many_values_get_a_colour_scale(ax):
     assert len(ax.figure.axes) == 2 and ax.get_legend() is None
     plot_map(ax, Z, np.where(Z[:, 0] > 0, 2, 4))  # numeric classes stay classes, with a legend
     assert len(ax.figure.axes) == 2 and ax.get_legend() is not None
+
+
+def test_validation_losses_are_the_negated_scores():
+    from types import SimpleNamespace
+
+    from aereduce.plotting import validation_losses
+
+    assert validation_losses(SimpleNamespace(validation_scores_=[-0.5, -0.25])) == [0.5, 0.25]
+    assert validation_losses(SimpleNamespace(validation_scores_=None)) is None
+    assert validation_losses(SimpleNamespace()) is None
+
+
+def test_rows_beyond_the_view_are_counted_on_the_map(ax):
+    from aereduce.plotting import plot_map
+
+    Z = np.random.default_rng(0).uniform(size=(1000, 2))  # a box: the view holds all of it...
+    Z[0] = [1e3, 1e3]  # ...but for one far outlier  # one far outlier, clamped onto the edge
+    plot_map(ax, Z)
+    notes = [t.get_text() for t in ax.texts]
+    assert notes == ["\u25b2 1 row beyond the view, drawn on its edge"]
