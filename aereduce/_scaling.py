@@ -63,11 +63,16 @@ class Scaler:
     @classmethod
     def fit(cls, X: np.ndarray, scaling: str = "auto") -> "Scaler":
         """Learn the scaling of ``X`` (``scaling`` may be ``"auto"``)."""
-        X64 = np.asarray(X, dtype=np.float64)
-        kind = resolve_scaling(X64, scaling)
+        # Minima and maxima are exact in the rows' own float type; only standardising needs float64,
+        # so pixels in [0, 1] are not copied (60,000 MNIST rows: 0.74 s with the copy).
+        X = np.asarray(X)
+        if X.dtype not in (np.float32, np.float64):
+            X = X.astype(np.float64)
+        kind = resolve_scaling(X, scaling)
+        X64 = X.astype(np.float64, copy=False) if kind == "standard" else X
         mean, std = _safe_mean_std(X64) if kind == "standard" else (None, None)
-        return cls.from_statistics(kind, X64.min(axis=0, initial=np.inf), X64.max(axis=0, initial=-np.inf),
-                                   mean, std, n_rows=X64.shape[0])
+        return cls.from_statistics(kind, X.min(axis=0, initial=np.inf), X.max(axis=0, initial=-np.inf),
+                                   mean, std, n_rows=X.shape[0])
 
     @classmethod
     def from_statistics(cls, scaling: str, minimum: np.ndarray, maximum: np.ndarray, mean: np.ndarray | None,
