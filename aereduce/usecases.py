@@ -470,8 +470,10 @@ def code_names(model: Any) -> list[str]:
 
 
 def as_computed(model: Any, values: np.ndarray) -> np.ndarray:
-    """Codes or errors in the precision they were computed in: float32 from a torch model (its
-    ``precision_``), whose float64 output would write eight meaningless digits more to a file."""
+    """Codes, errors or decoded rows in the precision they were computed in: float32 from a torch
+    model (its ``precision_``), whose float64 output would write eight meaningless digits more to a
+    file. (Decoded rows are float32 in scaled units; float32 in the data's units rounds them by
+    about 1e-7 of a value, far below any reconstruction error.)"""
     return values.astype(np.float32, copy=False) if hasattr(model, "precision_") else values
 
 
@@ -489,7 +491,7 @@ def errors(model: Any, X: Any) -> tuple[Any, list[str]]:
 def reconstructions(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
     """Each row decoded from its code, in the data's columns and units: a denoising autoencoder's
     clean rows (a ``compute`` for :func:`stream_file`)."""
-    return model.inverse_transform(model.transform(X)), model_feature_names(model)
+    return as_computed(model, model.inverse_transform(model.transform(X))), model_feature_names(model)
 
 
 def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
@@ -545,7 +547,8 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
             if len(partial):
                 raise InputError(f"{latent}: row {int(table.row_numbers[partial[0]])} has some code cells empty and "
                                  "some not; give all of a row's codes, or none to leave its output row empty")
-            writer.write(with_labels(output_frame(model.inverse_transform(table.X[coded]), names, table, coded), table))
+            decoded = as_computed(model, model.inverse_transform(table.X[coded]))
+            writer.write(with_labels(output_frame(decoded, names, table, coded), table))
             rows += len(table.X)
     return rows
 

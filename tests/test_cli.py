@@ -112,6 +112,14 @@ def test_inverse_transform_returns_the_input_columns(runner, data, tmp_path):
     result = invoke(runner, "inverse-transform", model, codes, "--id-column", "id", "-o", back)
     assert result.exit_code == 0
     assert list(pd.read_csv(back).columns) == ["id", *"abcde"]
+    cells = [c for line in back.read_text().splitlines()[1:] for c in line.split(",")[1:]]
+    assert max(len(c) for c in cells) <= 14  # float32's digits, not float64's 17
+    from aereduce import load
+
+    frame = pd.read_csv(data)
+    expected = load(model).inverse_transform(pd.read_csv(codes)[["ae0", "ae1"]].to_numpy())
+    largest = frame[list("abcde")].abs().to_numpy().max()
+    np.testing.assert_allclose(pd.read_csv(back)[list("abcde")].to_numpy(), expected, rtol=1e-6, atol=1e-6 * largest)
 
 
 def test_score_top_k_is_sorted_and_limited(runner, data, tmp_path):
