@@ -39,6 +39,16 @@ _RANDOM_PART = r"[a-z0-9_]+"
 _MAX_NAME_BYTES = 200
 
 
+def check_file_output(path: PathArg, what: str, suffixes: Sequence[str], *, inputs: Sequence[PathArg] = ()) -> None:
+    """:func:`check_output` for a command that writes one kind of file (an image, a page), which
+    stdout cannot stand in for: ``path`` must be a file name ending in one of ``suffixes``."""
+    name = os.fspath(path)
+    if name == "-" or os.path.splitext(name)[1].lower() not in suffixes:
+        raise InputError(f"{name}: the output is {what}; give -o a file name ending in {', '.join(suffixes[:-1])}"
+                         f"{' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
+    check_output(path, inputs=inputs)
+
+
 def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
     """Raise :class:`InputError` if ``path`` cannot be written as an output file.
 
@@ -68,7 +78,7 @@ def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
         st = None  # a new file, a symlink whose target is still to be made, or a bad folder (below)
     except OSError as exc:
         raise InputError(f"{name}: cannot use it as the output ({exc.strerror or exc}); choose another -o") from None
-    if st is not None and stat.S_ISDIR(st.st_mode):
+    if (st is not None and stat.S_ISDIR(st.st_mode)) or name.endswith(("/", os.sep)):
         raise InputError(f"{name}: is a folder, not a file; give -o a file name")
     if st is not None and not stat.S_ISREG(st.st_mode):
         _check_special_output(name, st)

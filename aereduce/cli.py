@@ -22,9 +22,6 @@ from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, fi
 from ._version import __version__
 from .errors import plural
 
-# umap-learn warns on every seeded fit that it runs single-threaded; that is noise to a CLI user.
-warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
-
 
 class UserError(click.ClickException):
     """One line on stderr, exit status 1."""
@@ -88,6 +85,19 @@ def main(ctx: click.Context) -> None:
       aereduce transform model.aer new.csv -o codes.csv
     """
     ctx.ensure_object(dict)
+    # umap-learn warns on every seeded fit that it runs single-threaded; that is noise to a CLI user.
+    warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+    # A value beyond float32 becomes inf when a model reads it, and the command refuses that row by
+    # number (check_finite): numpy's overflow warning before it would say the same thing less clearly.
+    warnings.filterwarnings("ignore", message="overflow encountered in cast", category=RuntimeWarning)
+    warnings.showwarning = _one_line_warning
+
+
+def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: Any = None, line: str | None = None) -> None:
+    """A library's warning (umap-learn's on a tiny table, say) as one line on stderr, not Python's
+    two lines of source file, line number and code."""
+    click.echo(f"warning: {str(message).strip().splitlines()[0]}", err=True)
 
 
 def _where(output: str) -> str:
@@ -198,9 +208,9 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
 
     output = output or default_output(data, "codes")
     read = read_options(kwargs)
-    rows, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
+    rows, fitted, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
                                               params=ae_params(kwargs), progress=progress_bar(), notify=info)
-    for line in [*notes, f"fitted {method} ({plural(dim, 'dim')}) on {rows} rows in {seconds:.1f} s",
+    for line in [*notes, f"fitted {method} ({plural(dim, 'dim')}) on {fitted} rows in {seconds:.1f} s",
                          f"wrote {rows} rows to {_where(output)}"]:
         info(line)
 

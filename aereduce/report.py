@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._files import atomic_output, check_output
+from ._files import atomic_output, check_file_output
 from .errors import OptionError
 from .plotting import map_title
 from .tables import Table
@@ -445,7 +445,7 @@ def write_report(model_path: str, data: str, output: str, read: ReadOptions | No
     []
     """
     inputs = [data, model_path]
-    check_output(output, inputs=inputs)  # before the work, so a bad -o fails at once
+    check_file_output(output, "an HTML page", (".html", ".htm"), inputs=inputs)  # before the work: a bad -o fails at once
     text, notes = render_report(model_path, data, read or ReadOptions(), image_shape=image_shape,
                                 max_rows=max_rows, n_top=n_top, seed=seed)
     with atomic_output(output, inputs=inputs) as tmp:

@@ -80,6 +80,7 @@ _BOOLS = frozenset({"true", "false"})
 # stray field is caught and named instead of pandas shifting every column or dropping it.
 _EXTRA = "\x00extra"
 _GZIP_MAGIC = b"\x1f\x8b"
+_PARQUET_MAGIC = b"PAR1"
 _HEAD_LINES = 100
 _HEAD_BYTES = 1 << 20
 # Rows whose cells decide whether a column is numeric or text: the first chunk when reading in
@@ -415,6 +416,15 @@ def _names(columns: Sequence[Any], limit: int = 8) -> str:
     return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
 
 
+def _columns_hint(name: str, names: Sequence[str]) -> str:
+    """The columns there are, after the likeliest one meant (the same but for case, or a near
+    spelling), which a list cut at 8 names could hide."""
+    import difflib
+
+    near = [n for n in names if n.lower() == name.lower()] or difflib.get_close_matches(name, names, n=1)
+    return (f"did you mean {near[0]!r}? " if near else "") + f"columns are {_names(names)}"
+
+
 def _quote_list(names: Sequence[str]) -> str:
     return ", ".join(repr(n) for n in names)
 
@@ -490,12 +500,13 @@ class _TextSource(io.TextIOBase):
         except UnicodeDecodeError as exc:
             if self._fresh and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
                 raise InputError(f"{self._path}: is not {self.encoding_name} text: it starts with a UTF-16 "
-                                 "byte-order mark; pass encoding='utf-16'") from None
+                                 "byte-order mark; pass --encoding utf-16 (encoding='utf-16' in Python)") from None
             # Lines handed out, lines decoded but not yet handed out, lines of this block up to the bad byte.
             line = self.line + self._buf.count("\n") + raw[: max(exc.start, 0)].count(b"\n")
             raise InputError(f"{self._path}: row {line} is not valid {self.encoding_name} text (byte "
                              f"0x{exc.object[exc.start:exc.start + 1].hex() or '?'}); give the "
-                             "file's encoding, e.g. encoding='latin-1' (or 'cp1252' for files from Excel on Windows)") from None
+                             "file's encoding, e.g. --encoding latin-1 (encoding='latin-1' in Python; cp1252 for files from "
+                             "Excel on Windows)") from None
         self._fresh = False
         if not raw:
             self._eof = True
@@ -818,9 +829,13 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
                  layout_out: dict[str, Any]) -> Iterator[tuple[Any, np.ndarray]]:
     pd = _pandas()
     with _open_binary(path) as raw:
-        magic = raw.read(2)
+        magic = raw.read(4)
+        if magic == _PARQUET_MAGIC:  # Parquet keeps its schema at the end: it needs a file to seek in
+            where = "stdin" if path == "-" else "a pipe" if not os.path.isfile(path) else "a file named as text"
+            raise InputError(f"{path}: this is Parquet, which cannot be read from {where}; give the path of a "
+                             ".parquet file")
         stream: BinaryIO = io.BufferedReader(_Prefixed(magic, raw))
-        if magic == _GZIP_MAGIC:
+        if magic[:2] == _GZIP_MAGIC:
             stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
         source = _TextSource(stream, path, encoding)
         try:
@@ -1066,14 +1081,14 @@ class _Schema:
         names = [str(c) for c in frame.columns]
         for option, name in (("--id-column", id_column), ("--label-column", label_column)):
             if name is not None and name not in names:
-                raise InputError(f"{path}: no column {name!r} for {option}; columns are {_names(names)}")
+                raise InputError(f"{path}: no column {name!r} for {option}; {_columns_hint(name, names)}")
         for option, given in ((columns_from, columns), ("--exclude", exclude)):
             unknown = [c for c in given or () if c not in names]
             if unknown and option != "--columns" and given is columns:
                 raise InputError(f"{path}: no column {unknown[0]!r}, which the model was trained on; "
                                  f"the model expects {len(columns)} columns")
             if unknown:
-                raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); columns are {_names(names)}")
+                raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); {_columns_hint(unknown[0], names)}")
         twice = sorted({c for c in columns or () if list(columns).count(c) > 1})
         if twice:
             raise InputError(f"{path}: column {twice[0]!r} is named twice in --columns; name each column once")
@@ -1303,7 +1318,14 @@ def output_frame(values: Any, names: Sequence[str], table: Table | None = None,
     """
     pd = _pandas()
     integer = integer_columns(values)
-    values = np.asarray(values, dtype=np.float64 if integer else None)
+    if integer:  # one float matrix for now (NaN rows below), wide enough for every column: float32
+        # scores beside an int8 flag stay float32, an int64 column makes it float64.
+        try:
+            dtype = np.result_type(*values.dtypes)
+        except TypeError:  # a pandas extension type (nullable Int64)
+            dtype = np.float64
+        values = np.asarray(values, dtype=dtype if np.issubdtype(dtype, np.floating) else np.float64)
+    values = np.asarray(values)
     if values.ndim == 1:
         values = values[:, None]
     if encodable is not None:

@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from ._files import check_output
+from ._files import check_file_output, check_output
 from .errors import InputError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import (LEFT_OUT_OF_TRAINING, NOT_ENCODED, MissingValues, Table, TableWriter, format_of, holds_numbers,
                      integer_columns, iter_tables, keep_integer_columns, output_frame, read_table, write_table)
 
 CHUNK_ROWS = 10_000
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # what plot writes (matplotlib's formats, the common ones)
 
 # A fit whose held-out error is this many times PCA's has failed (a diverging learning rate, say):
 # saving it would hand the user a model worse than the baseline they could have had in a second.
@@ -531,13 +532,13 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     names = [str(n) for n in getattr(model, "feature_names_in_", [])] or [f"x{i}" for i in range(model.n_features_in_)]
     n_codes = len(code_names(model))
     settings = getattr(model, "input_settings_", None) or {}
-    carried = ({"id_column": id_column} if id_column else
-               {"id_column": settings.get("id_column"), "label_column": settings.get("label_column"),
-                "carried_optional": True})
     rows = 0
     with TableWriter(output) as writer:
         # Empty code rows (transform's output for rows it could not encode) decode to empty rows.
-        for table in iter_tables(latent, CHUNK_ROWS, missing="drop", **carried):
+        for table in iter_tables(latent, CHUNK_ROWS, missing="drop", id_column=id_column or settings.get("id_column"),
+                                 label_column=settings.get("label_column"), carried_optional=True):
+            if id_column and table.id_name != id_column:  # asked for, unlike the remembered columns
+                raise InputError(f"{latent}: no column {id_column!r} for --id-column")
             if table.X.shape[1] != n_codes:
                 raise InputError(f"{latent}: has {plural(table.X.shape[1], 'numeric column')}, the model's code has "
                                  f"{n_codes}; name an id column among them with --id-column, or leave other columns out")
@@ -555,9 +556,9 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
 
 def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: ReadOptions, seed: int = 0,
                        params: dict[str, Any] | None = None, progress: ProgressFn | None = None,
-                       notify: NoteFn | None = None) -> tuple[int, float, list[str]]:
-    """Fit on DATA and write its codes without saving a model (works for UMAP); returns (rows, seconds,
-    notes), the notes sent to ``notify`` before fitting instead when it is given."""
+                       notify: NoteFn | None = None) -> tuple[int, int, float, list[str]]:
+    """Fit on DATA and write its codes without saving a model (works for UMAP); returns (rows written,
+    rows fitted on, seconds, notes), the notes sent to ``notify`` before fitting instead when it is given."""
     check_output(output, inputs=[data])
     filled = read_for_fit(data, read)
     check_dimension(method, dim, *filled.X.shape)
@@ -568,7 +569,7 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
     seconds = time.perf_counter() - tic
     table = filled.table
     write_table(output, with_labels(output_frame(Z, [f"{method}{i}" for i in range(dim)], table, filled.encodable), table))
-    return table.n_rows, seconds, notes
+    return table.n_rows, len(filled.X), seconds, notes
 
 
 def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int]:
@@ -641,7 +642,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     from ._persistence import describe_model
     from .plotting import map_title, model_report, validation_losses
 
-    check_output(output, inputs=[data, model_path])
+    check_file_output(output, "an image", IMAGE_SUFFIXES, inputs=[data, model_path])
     model = load_reducer(model_path, "plot")
     rows = model_rows(model, data, read, max_rows, seed)
     table = rows.drawn_table()

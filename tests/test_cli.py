@@ -111,7 +111,7 @@ def test_inverse_transform_returns_the_input_columns(runner, data, tmp_path):
     invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", codes)
     result = invoke(runner, "inverse-transform", model, codes, "--id-column", "id", "-o", back)
     assert result.exit_code == 0
-    assert list(pd.read_csv(back).columns) == ["id", *"abcde"]
+    assert list(pd.read_csv(back).columns) == ["id", *"abcde", "kind"]
     cells = [c for line in back.read_text().splitlines()[1:] for c in line.split(",")[1:]]
     assert max(len(c) for c in cells) <= 14  # float32's digits, not float64's 17
     from aereduce import load
@@ -245,6 +245,9 @@ def test_nan_policy_drop_fits(runner, tmp_path):
     assert result.stderr.splitlines()[0] == ("1 of 31 rows have missing values (b: 1) and were not encoded; their "
                                              "output rows are empty")
     assert result.stdout.splitlines()[-1] == '""'  # its row is empty (quoted: a CSV's blank line would be skipped)
+    result = runner.invoke(main, ["fit-transform", str(path), "--dim", "1", "--nan", "drop", *FAST, "-o", "-"])
+    assert re.fullmatch(r"fitted ae \(1 dim\) on 30 rows in \S+ s", result.stderr.splitlines()[1])
+    assert result.stderr.splitlines()[2] == "wrote 31 rows to stdout"
 
 
 def test_column_mismatch_at_transform(runner, data, tmp_path):
@@ -616,3 +619,38 @@ def test_a_file_without_a_header_says_how_its_columns_were_named(runner, tmp_pat
     assert len(result.stdout.splitlines()) == 31
     result = invoke(runner, "fit-transform", path, "--dim", "1", "--no-header", *FAST, "-o", "-")
     assert "first line" not in result.stderr  # said by the user, not sniffed: nothing to tell
+
+
+def test_inverse_transform_with_an_id_keeps_the_remembered_label(runner, tmp_path):
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(rng.normal(size=(60, 4)), columns=list("wxyz"))
+    frame.insert(0, "case", np.arange(60))
+    frame["low"] = (frame["w"] > 0).astype(int)  # a numeric label, as birthwt's
+    path, model, codes = tmp_path / "bw.csv", tmp_path / "bw.aer", tmp_path / "codes.csv"
+    frame.to_csv(path, index=False)
+    invoke(runner, "fit", path, "--dim", "3", "--id-column", "case", "--label-column", "low", "-o", model, *FAST)
+    invoke(runner, "transform", model, path, "-o", codes)
+    result = invoke(runner, "inverse-transform", model, codes, "--id-column", "case", "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "case,w,x,y,z,low"
+    result = invoke(runner, "inverse-transform", model, codes, "--id-column", "nope", "-o", "-")
+    assert result.exit_code == 1 and result.stderr == f"Error: {codes}: no column 'nope' for --id-column\n"
+
+
+def test_parquet_through_stdin_or_a_folder_name_is_refused_in_one_line(runner, tmp_path):
+    path = tmp_path / "cats.parquet"
+    pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3}).to_parquet(path)
+    result = runner.invoke(main, ["fit-transform", "-", "--dim", "1", "-o", "-"], input=path.read_bytes())
+    assert result.exit_code == 1 and result.stderr == (
+        "Error: -: this is Parquet, which cannot be read from stdin; give the path of a .parquet file\n")
+    result = invoke(runner, "fit-transform", path, "--dim", "1", *FAST, "-o", f"{tmp_path / 'outdir'}/")
+    assert result.exit_code == 1 and result.stderr == f"Error: {tmp_path / 'outdir'}/: is a folder, not a file; give -o a file name\n"
+    assert not (tmp_path / "outdir").exists()
+
+
+def test_a_library_warning_is_one_line(capsys):
+    from aereduce.cli import _one_line_warning
+
+    _one_line_warning(UserWarning("n_neighbors is larger than the dataset size; truncating\nmore detail"), UserWarning,
+                      "/site-packages/umap/umap_.py", 2462)
+    assert capsys.readouterr().err == "warning: n_neighbors is larger than the dataset size; truncating\n"

@@ -5,6 +5,7 @@ import base64
 import re
 import shutil
 import subprocess
+from pathlib import Path
 from html.parser import HTMLParser
 
 import numpy as np
@@ -144,8 +145,23 @@ def test_report_bad_input_is_one_line(table, tmp_path, args, message):
 
 def test_report_refuses_to_overwrite_its_input(table):
     data, model = table
-    result = invoke("report", model, data, "-o", data)
+    page = data.with_suffix(".html")  # an input with the page's suffix: only sameness can refuse it
+    page.write_bytes(data.read_bytes())
+    result = invoke("report", model, page, "-o", page)
     assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "input" in result.stderr
+    assert page.read_bytes() == data.read_bytes()
+
+
+@pytest.mark.parametrize("command, output, what", [
+    ("plot", "-", "an image; give -o a file name ending in .png, .svg or .pdf"),
+    ("plot", "map.txt", "an image; give -o a file name ending in .png, .svg or .pdf"),
+    ("report", "-", "an HTML page; give -o a file name ending in .html or .htm"),
+])
+def test_pictures_and_pages_need_a_file_of_their_kind(table, command, output, what):
+    data, model = table
+    result = invoke(command, model, data, "-o", output)
+    assert result.exit_code == 1 and result.stderr == f"Error: {output}: the output is {what}\n"
+    assert not Path(output).exists()
 
 
 def screenshot(page, folder):

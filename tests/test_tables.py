@@ -531,8 +531,8 @@ def test_empty_files(tmp_path, text, message):
 def test_undecodable_bytes_name_the_row_and_encoding(tmp_path):
     path = write(tmp_path, "d.csv", "name,a\nok,1\n".encode() + "Zoë,2\n".encode("latin-1"))
     assert raises("", read_table, path) == (
-        f"{path}: row 3 is not valid utf-8 text (byte 0xeb); give the file's encoding, e.g. "
-        "encoding='latin-1' (or 'cp1252' for files from Excel on Windows)")
+        f"{path}: row 3 is not valid utf-8 text (byte 0xeb); give the file's encoding, e.g. --encoding latin-1 "
+        "(encoding='latin-1' in Python; cp1252 for files from Excel on Windows)")
 
 
 def test_encoding_argument(tmp_path):
@@ -545,7 +545,7 @@ def test_encoding_argument(tmp_path):
 def test_utf16_is_recognised_by_its_byte_order_mark(tmp_path):
     path = write(tmp_path, "d.csv", "name,a\nZoë,1\n".encode("utf-16"))
     assert raises("", read_table, path) == (f"{path}: is not utf-8 text: it starts with a UTF-16 byte-order mark; "
-                                            "pass encoding='utf-16'")
+                                            "pass --encoding utf-16 (encoding='utf-16' in Python)")
     assert read_table(path, encoding="utf-16").X.tolist() == [[1.0]]
 
 
@@ -782,3 +782,13 @@ def test_fuzz_anything_reads_or_raises_input_error(tmp_path, content, policy, ch
     assert all(isinstance(t, Table) and t.X.dtype == np.float64 and t.X.shape[1] >= 1 for t in tables)
     rows = np.concatenate([t.row_numbers for t in tables])
     assert (np.diff(rows) > 0).all() and rows[0] >= 1
+
+
+def test_a_misspelt_column_names_the_likeliest_one_meant(tmp_path):
+    names = ["Unnamed: 0", "npreg", "glu", "bp", "skin", "bmi", "ped", "age", "type"]
+    path = write(tmp_path, "pima.csv", (",".join(names) + "\n" + ",".join(["1"] * 9) + "\n").encode())
+    message = raises("", read_table, path, label_column="Type")  # the 9th column, past the 8 listed
+    assert message == (f"{path}: no column 'Type' for --label-column; did you mean 'type'? columns are Unnamed: 0, "
+                       "npreg, glu, bp, skin, bmi, ped, age, ... (9 in all)")
+    assert "did you mean 'skin'" in raises("", read_table, path, exclude=["skn"])
+    assert "did you mean" not in raises("", read_table, path, id_column="zzz")
