@@ -73,12 +73,18 @@ def fitted_from_json(cls: type, fitted: dict[str, Any]) -> Any:
     return cls(**{k: v for k, v in fitted.items() if k in names})
 
 
+OUTPUT_CONTAINERS = ("default", "pandas", "polars")  # set_output(transform=...)'s choices
+
+
 def input_to_json(estimator: Any) -> dict[str, Any]:
-    """What every model saves about its input: the column names and, when the command line fitted it,
-    how the file was read (``input_settings_``: id and label columns, missing-value policy, means)."""
+    """What every model saves about its input and output: the column names; when the command line
+    fitted it, how the file was read (``input_settings_``: id and label columns, missing-value
+    policy, means); and the container ``set_output`` chose for ``transform`` (a pickled
+    scikit-learn estimator keeps it too)."""
     names = getattr(estimator, "feature_names_in_", None)
     return {"feature_names_in_": None if names is None or len(names) == 0 else [str(n) for n in names],
-            "input_settings_": getattr(estimator, "input_settings_", None)}
+            "input_settings_": getattr(estimator, "input_settings_", None),
+            "output_transform": (getattr(estimator, "_sklearn_output_config", None) or {}).get("transform")}
 
 
 def set_input(estimator: Any, fitted: dict[str, Any]) -> None:
@@ -90,6 +96,11 @@ def set_input(estimator: Any, fitted: dict[str, Any]) -> None:
         if not isinstance(settings, dict) or len(settings.get("means") or []) not in (0, estimator.n_features_in_):
             raise ModelFileError("input_settings_ does not match the model's input columns")
         estimator.input_settings_ = settings
+    output = fitted.get("output_transform")
+    if output is not None:
+        if output not in OUTPUT_CONTAINERS or not hasattr(estimator, "set_output"):
+            raise ModelFileError(f"output_transform {str(output)[:40]!r} is not one of {', '.join(OUTPUT_CONTAINERS)}")
+        estimator.set_output(transform=output)
 
 
 def save(path: str | os.PathLike, kind: str, tensors: dict[str, np.ndarray], params: dict[str, Any],

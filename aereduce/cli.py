@@ -240,9 +240,10 @@ def score(model: str, data: str, top: int | None, output: str | None, **kwargs: 
         for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
             info(line)
         return
-    frame, rows = top_scores(model, data, read, top)
+    frame, rows, notes = top_scores(model, data, read, top)
     write_table(output, frame)
-    info(f"wrote the top {len(frame)} of {rows} rows to {_where(output)}")
+    for line in [*notes, f"wrote the top {len(frame)} of {rows} rows to {_where(output)}"]:
+        info(line)
 
 
 @main.command()

@@ -49,6 +49,10 @@ def map_title(n_dims: int) -> str:
 CLASS_LIMIT = 20  # numeric labels with more distinct values than this are drawn on a colour scale
 
 
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
 def _continuous(labels: np.ndarray | None) -> np.ndarray | None:
     """``labels`` as floats when they are numbers with more than CLASS_LIMIT distinct values, else None."""
     if labels is None:
@@ -76,7 +80,8 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         points = ax.scatter(xy[:, 0], xy[:, 1], c=values, cmap="viridis", s=size, alpha=0.7)
         ax.figure.colorbar(points, ax=ax, fraction=0.046, pad=0.02)
     else:
-        classes, codes = np.unique(np.asarray(labels).astype(str), return_inverse=True)
+        names = ["(no label)" if _is_missing(v) else str(v) for v in labels]  # not "nan" or "None"
+        classes, codes = np.unique(np.asarray(names), return_inverse=True)
         cmap = "tab10" if len(classes) <= 10 else "tab20"
         points = ax.scatter(xy[:, 0], xy[:, 1], c=codes, cmap=cmap, s=size, alpha=0.7)
         if len(classes) <= 20:

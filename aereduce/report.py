@@ -414,7 +414,7 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     X = drawn.features()
     which = describe_rows(rows, data)
     comparison = compare_with_pca(model, X, kind)
-    top, _ = top_scores(model_path, data, read, n_top)
+    top, _, _ = top_scores(model_path, data, read, n_top)
     top_index = top_rows_in(rows.table, top["row"].to_numpy())
     ringed = top_rows_in(drawn, top["row"].to_numpy())
     ringed = ringed[ringed >= 0]

@@ -572,15 +572,16 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
     return table.n_rows, len(filled.X), seconds, notes
 
 
-def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int]:
+def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int, list[str]]:
     """The ``top`` rows with the largest anomaly score (:func:`errors`' columns), largest first, by file
-    row number (1-based, header line counted, as editors number lines), and the number of rows read."""
+    row number (1-based, header line counted, as editors number lines), the number of rows read, and
+    the notes on how they were read (rows left unscored, say)."""
     import pandas as pd
 
     model = load_model(model_path)
     missing = model_missing_values(model, read.nan)
     best: list[tuple[float, int, Any, tuple]] = []  # a heap of the K largest scores: memory O(K)
-    n_rows, id_name, names, integer, score_dtype = 0, None, [""], [], np.float64
+    n_rows, id_name, names, integer, score_dtype, table = 0, None, [""], [], np.float64, None
     for table in model_tables(model, data, read, CHUNK_ROWS):
         X, encodable = missing.apply(table)
         values, names = errors(model, _frame(X[encodable], table.feature_names))
@@ -603,7 +604,7 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
     keep_integer_columns(frame, integer)
     if id_name:
         frame.insert(0, id_name, [i for _, _, i, _ in best])
-    return frame, n_rows
+    return frame, n_rows, [] if table is None else table_notes(table, missing, "were not scored")
 
 
 @dataclass

@@ -245,6 +245,9 @@ def test_nan_policy_drop_fits(runner, tmp_path):
     assert result.stderr.splitlines()[0] == ("1 of 31 rows have missing values (b: 1) and were not encoded; their "
                                              "output rows are empty")
     assert result.stdout.splitlines()[-1] == '""'  # its row is empty (quoted: a CSV's blank line would be skipped)
+    result = runner.invoke(main, ["score", str(tmp_path / "m.aer"), str(path), "--top", "2", "-o", "-"])
+    assert result.stderr.splitlines() == ["1 of 31 rows have missing values (b: 1) and were not scored",
+                                          "wrote the top 2 of 31 rows to stdout"]
     result = runner.invoke(main, ["fit-transform", str(path), "--dim", "1", "--nan", "drop", *FAST, "-o", "-"])
     assert re.fullmatch(r"fitted ae \(1 dim\) on 30 rows in \S+ s", result.stderr.splitlines()[1])
     assert result.stderr.splitlines()[2] == "wrote 31 rows to stdout"

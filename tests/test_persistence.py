@@ -73,6 +73,20 @@ def test_input_settings_are_saved_and_checked(tmp_path):
         load(tmp_path / "bad.aer")
 
 
+def test_set_output_is_saved_with_the_model(tmp_path):
+    import pandas as pd
+
+    X = pd.DataFrame(load_wine().data[:, :5], columns=list("abcde"))
+    for model in (ScaledPCA(n_components=2), AutoencoderTransformer(n_components=2, max_iter=2, random_state=0)):
+        model.set_output(transform="pandas").fit(X)
+        model.save(tmp_path / "m.aer")
+        codes = load(tmp_path / "m.aer").transform(X)
+        assert isinstance(codes, pd.DataFrame) and list(codes.columns) == list(model.get_feature_names_out())
+    plain = ScaledPCA(n_components=2).fit(X)
+    plain.save(tmp_path / "p.aer")
+    assert isinstance(load(tmp_path / "p.aer").transform(X), np.ndarray)
+
+
 def test_inspect_text_lists_columns_and_sections():
     text = format_description(describe_model(str(DATA / "wine_ae_0.1.aer")))
     lines = text.splitlines()

@@ -69,3 +69,11 @@ def test_rows_beyond_the_view_are_counted_on_the_map(ax):
     plot_map(ax, Z)
     notes = [t.get_text() for t in ax.texts]
     assert notes == ["\u25b2 1 row beyond the view, drawn on its edge"]
+
+
+def test_rows_without_a_label_are_named_so_in_the_legend(ax):
+    from aereduce.plotting import plot_map
+
+    Z = np.random.default_rng(0).uniform(size=(6, 2))
+    plot_map(ax, Z, np.array(["a", "b", None, "a", float("nan"), "b"], dtype=object))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["(no label)", "a", "b"]
