@@ -215,7 +215,8 @@ def file_beside(data: str, suffix: str, extension: str) -> str:
 
     output = default_output(data, suffix, extension)
     if output == "-":
-        raise click.UsageError(f"{'stdin' if data == '-' else data} is a stream with no folder to write beside: give the output file with -o")
+        stream = "stdin" if data == "-" else data
+        raise click.UsageError(f"{stream} is a stream with no folder to write beside: give the output file with -o")
     return output
 
 

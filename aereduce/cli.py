@@ -209,7 +209,7 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
     output = output or default_output(data, "codes")
     read = read_options(kwargs)
     rows, fitted, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
-                                              params=ae_params(kwargs), progress=progress_bar(), notify=info)
+                                                      params=ae_params(kwargs), progress=progress_bar(), notify=info)
     for line in [*notes, f"fitted {method} ({plural(dim, 'dim')}) on {fitted} rows in {seconds:.1f} s",
                          f"wrote {rows} rows to {_where(output)}"]:
         info(line)
