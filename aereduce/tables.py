@@ -1092,6 +1092,14 @@ class _Schema:
         twice = sorted({c for c in columns or () if list(columns).count(c) > 1})
         if twice:
             raise InputError(f"{path}: column {twice[0]!r} is named twice in --columns; name each column once")
+        # A column is a feature, the id or the label: one of them (it was silently taken out of the features).
+        if id_column is not None and id_column == label_column:
+            raise InputError(f"{path}: {id_column!r} is both --id-column and --label-column; name different columns")
+        if columns_from == "--columns":
+            for option, name in (("--id-column", id_column), ("--label-column", label_column)):
+                if name is not None and name in (columns or ()):
+                    raise InputError(f"{path}: {name!r} is in --columns and is the {option}; a column is a feature "
+                                     f"or the {option[2:].replace('-', ' ')}, not both")
         reserved = {c for c in (id_column, label_column) if c is not None} | set(exclude or ())
         candidates = [c for c in (columns or names) if c not in reserved]
         numeric, text = [], []

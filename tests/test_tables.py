@@ -792,3 +792,13 @@ def test_a_misspelt_column_names_the_likeliest_one_meant(tmp_path):
                        "npreg, glu, bp, skin, bmi, ped, age, ... (9 in all)")
     assert "did you mean 'skin'" in raises("", read_table, path, exclude=["skn"])
     assert "did you mean" not in raises("", read_table, path, id_column="zzz")
+
+
+def test_a_column_is_a_feature_an_id_or_a_label_not_two_of_them(tmp_path):
+    path = write(tmp_path, "judges.csv", b"judge,CONT,INTG,DMNR\na,1,2,3\nb,4,5,6\n")
+    assert raises("", read_table, path, columns=["CONT", "INTG", "DMNR"], label_column="CONT") == (
+        f"{path}: 'CONT' is in --columns and is the --label-column; a column is a feature or the label column, "
+        "not both")
+    assert raises("", read_table, path, id_column="judge", label_column="judge") == (
+        f"{path}: 'judge' is both --id-column and --label-column; name different columns")
+    assert read_table(path, columns=["INTG", "DMNR"], label_column="CONT").feature_names == ["INTG", "DMNR"]
