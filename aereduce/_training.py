@@ -284,9 +284,19 @@ class Callback:
         pass
 
 
-# How many standard errors of the paired row differences the best epoch must beat the starting
-# weights by on the validation rows (EarlyStopping._clearly_better).
+# How many standard errors of the mean of paired row differences a difference of two models'
+# errors must exceed to count (paired_noise): the best epoch against the starting weights on the
+# validation rows, and the fit summary's model against PCA on the held-out rows.
 CLEAR_GAIN_STANDARD_ERRORS = 2.0
+
+
+def paired_noise(errors: np.ndarray, other_errors: np.ndarray) -> float | None:
+    """CLEAR_GAIN_STANDARD_ERRORS standard errors of the mean of the row by row differences of two
+    models' errors on the same rows: a difference of means within it is noise (None below 2 rows)."""
+    difference = np.asarray(errors, dtype=np.float64) - np.asarray(other_errors, dtype=np.float64)
+    if len(difference) < 2:
+        return None
+    return float(CLEAR_GAIN_STANDARD_ERRORS * difference.std(ddof=1) / np.sqrt(len(difference)))
 
 
 class EarlyStopping(Callback):
@@ -344,10 +354,9 @@ class EarlyStopping(Callback):
             with torch.no_grad():
                 return trainer.objective.evaluate(trainer.model, X_val).double()
 
-        gain = row_losses(self.initial_state) - row_losses(self.best_state)
-        if gain.numel() < 2:
-            return False
-        return bool(gain.mean() > CLEAR_GAIN_STANDARD_ERRORS * gain.std() / math.sqrt(gain.numel()))
+        initial, best = row_losses(self.initial_state).cpu().numpy(), row_losses(self.best_state).cpu().numpy()
+        noise = paired_noise(initial, best)
+        return noise is not None and float(np.mean(initial - best)) > noise
 
 
 class PrintEpochs(Callback):

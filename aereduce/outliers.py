@@ -514,7 +514,6 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             raise _persistence.corrupt(path, exc) from None
         return est
 
-
     def _load_densities(self, path: str, tensors: dict[str, np.ndarray], fitted: dict[str, Any],
                         references: list[str]) -> None:
         """Rebuild each member's local density of codes from its saved reference codes."""

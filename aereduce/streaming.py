@@ -653,7 +653,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     streamed PCA of the training rows, and the model is saved to ``output``."""
     from ._files import check_output
     from .methods import make_reducer
-    from .usecases import FitReport, check_not_failed, input_settings, paired_noise, table_notes
+    from ._training import paired_noise
+    from .usecases import FitReport, check_not_failed, input_settings, table_notes
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")

@@ -24,7 +24,7 @@ from .tables import (LEFT_OUT_OF_TRAINING, NOT_ENCODED, MissingValues, Table, Ta
                      integer_columns, iter_tables, keep_integer_columns, output_frame, read_table, write_table)
 
 CHUNK_ROWS = 10_000
-IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # what plot writes (matplotlib's formats, the common ones)
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
 
 # A fit whose held-out error is this many times PCA's has failed (a diverging learning rate, say):
 # saving it would hand the user a model worse than the baseline they could have had in a second.
@@ -251,6 +251,8 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     # From as many dimensions as columns PCA is exact: its error is rounding, no bar to compare with.
     if not get_method(method).is_pca and dim < X.shape[1] and dim <= len(train):
         pca = ScaledPCA(n_components=dim, scaling=reducer.scaling_).fit(train)
+        from ._training import paired_noise
+
         pca_rows = pca.reconstruction_error(evaluation)
         report.pca_error, report.n_evaluated = float(np.mean(pca_rows)), len(pca_rows)
         report.difference_noise = paired_noise(row_errors, pca_rows)
@@ -350,15 +352,6 @@ def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOpt
     detector.input_settings_ = input_settings(read, filled.missing, filled.X.to_numpy())
     detector.save(output)
     return report
-
-
-def paired_noise(errors: np.ndarray, other_errors: np.ndarray) -> float | None:
-    """Twice the standard error of the mean of the row by row differences of two models' errors
-    on the same rows: a difference of means within it is noise (None below 2 rows)."""
-    difference = np.asarray(errors, dtype=np.float64) - np.asarray(other_errors, dtype=np.float64)
-    if len(difference) < 2:
-        return None
-    return float(2 * difference.std(ddof=1) / np.sqrt(len(difference)))
 
 
 def check_not_failed(report: FitReport) -> None:
@@ -529,7 +522,7 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     has them (transform writes them), rather than read as codes."""
     check_output(output, inputs=[latent, model_path])
     model = load_reducer(model_path, "inverse-transform")
-    names = [str(n) for n in getattr(model, "feature_names_in_", [])] or [f"x{i}" for i in range(model.n_features_in_)]
+    names = model_feature_names(model)
     n_codes = len(code_names(model))
     settings = getattr(model, "input_settings_", None) or {}
     rows = 0
@@ -772,9 +765,6 @@ def fetch_dataset(name: str, data_home: str | None, progress: Callable[[str, int
     for filename, digest in CHECKSUMS[name].items():
         read_idx(folder / filename, digest)
     return folder
-
-
-IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,

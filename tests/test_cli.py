@@ -443,7 +443,8 @@ def test_the_fit_summary_compares_with_pca_in_words():
 
 
 def test_the_fit_summary_names_no_winner_within_the_noise_of_few_rows():
-    from aereduce.usecases import FitReport, paired_noise
+    from aereduce._training import paired_noise
+    from aereduce.usecases import FitReport
 
     rng = np.random.default_rng(0)
     pca_rows = rng.uniform(0.0, 0.03, size=20)  # crabs: 20 held-out rows, a difference of a few per cent
