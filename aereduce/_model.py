@@ -47,13 +47,17 @@ class AutoencoderConfig:
     input_projection: int = 0
     # The MLP decoder standardises the code (a fixed offset and scale, set in fit) before its first layer.
     decoder_standardises_code: bool = False
+    # Layer normalisation before each hidden activation of the MLP encoder.
+    encoder_layer_norm: bool = False
 
 
-def _mlp(sizes: list[int], activation: str, activate_last: bool) -> nn.Sequential:
+def _mlp(sizes: list[int], activation: str, activate_last: bool, layer_norm: bool = False) -> nn.Sequential:
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))
         if activate_last or i < len(sizes) - 2:
+            if layer_norm:
+                layers.append(nn.LayerNorm(n_out))
             layers.append(ACTIVATIONS[activation]())
     return nn.Sequential(*layers)
 
@@ -73,7 +77,7 @@ class MLPEncoder(nn.Module):
         else:
             self.projection_mean = self.projection = None
         sizes = [cfg.input_projection or cfg.n_features, *cfg.hidden_layer_sizes]
-        self.body = _mlp(sizes, cfg.activation, activate_last=True)
+        self.body = _mlp(sizes, cfg.activation, activate_last=True, layer_norm=cfg.encoder_layer_norm)
         self.mean = nn.Linear(sizes[-1], cfg.n_components)
         self.log_var = nn.Linear(sizes[-1], cfg.n_components) if cfg.variational else None
         self.code_activation = ACTIVATIONS[cfg.code_activation]()

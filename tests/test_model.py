@@ -85,6 +85,16 @@ def test_hidden_layers_are_activated_but_not_the_last_decoder_layer():
     assert [m.out_features for m in model.decoder.body if isinstance(m, torch.nn.Linear)] == [6, 8, 5]
 
 
+def test_encoder_layer_norm_normalises_each_hidden_layer_before_its_activation():
+    model = _model(hidden_layer_sizes=(8, 6), activation="tanh", encoder_layer_norm=True)
+    enc_kinds = [type(m).__name__ for m in model.encoder.body]
+    assert enc_kinds == ["Linear", "LayerNorm", "Tanh", "Linear", "LayerNorm", "Tanh"]
+    assert [m.normalized_shape for m in model.encoder.body if isinstance(m, torch.nn.LayerNorm)] == [(8,), (6,)]
+    assert not any(isinstance(m, torch.nn.LayerNorm) for m in model.decoder.body)  # the encoder's alone
+    h = model.encoder.body[:2](torch.randn(16, 5) * 7 + 3)
+    torch.testing.assert_close(h.mean(dim=1), torch.zeros(16), atol=1e-5, rtol=0)
+
+
 # -- tied weights --------------------------------------------------------------------------------
 
 def test_tied_decoder_state_dict_holds_only_biases():

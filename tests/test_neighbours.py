@@ -309,9 +309,9 @@ def test_auto_is_on_for_maps_of_1000_rows_by_the_plain_mlp():
 
 
 def test_auto_budget_follows_the_rows_and_the_device():
-    assert auto_neighbour_epochs(60_000) == 30 and auto_neighbour_epochs(1_000_000) == 30
+    assert auto_neighbour_epochs(60_000) == 25 and auto_neighbour_epochs(1_000_000) == 25
     assert auto_neighbour_epochs(60_000, accelerated=True) == 40
-    assert auto_neighbour_epochs(1797) == 3 and auto_neighbour_epochs(20_000) == 10
+    assert auto_neighbour_epochs(1797) == 3 and auto_neighbour_epochs(20_000) == 8
     assert auto_neighbour_epochs(30_000, accelerated=True) == 20
 
 
@@ -320,7 +320,7 @@ def test_files_without_the_new_fields_resolve_the_term_off():
            "hidden_layer_sizes_": [8], "batch_size_": 16, "max_iter_": 3, "early_stopping_": False,
            "linear_skip_": False, "n_iter_": 3, "loss_curve_": [1.0, 0.5, 0.2]}
     resolved = fitted_from_json(ResolvedOptions, old)
-    assert (resolved.neighbour_weight_, resolved.decoder_iter_) == (0.0, 0)
+    assert (resolved.neighbour_weight_, resolved.decoder_iter_, resolved.encoder_layer_norm_) == (0.0, 0, False)
     assert fitted_from_json(FitHistory, old).decoder_loss_curve_ is None
 
 
@@ -346,6 +346,10 @@ def test_three_blobs_give_a_separated_2d_map(blobs, blob_model):
     ae = blob_model
     assert ae.neighbour_weight_ == 1.0  # "auto": 2-D, 1,200 rows, plain MLP
     assert ae.hidden_layer_sizes_ == (256, 256, 256) and not ae.linear_skip_
+    # the map's encoder normalises its hidden layers (on an H100, Fashion-MNIST's 2-D kNN accuracy
+    # at 3,000 steps rose from 75.1-75.7% to 76.8-77.8%); a plain autoencoder's does not
+    assert ae.encoder_layer_norm_
+    assert sum(isinstance(m, torch.nn.LayerNorm) for m in ae.model_.encoder.body) == 3
     assert ae.n_iter_ == len(ae.loss_curve_) == 2 and ae.decoder_iter_ >= 1
     assert len(ae.decoder_loss_curve_) >= 1 and len(ae.validation_scores_) == len(ae.decoder_loss_curve_)
     Z = ae.transform(X)

@@ -35,6 +35,17 @@ def test_models_saved_by_release_0_1_load_and_give_the_same_codes(release_codes)
     np.testing.assert_array_equal(pca.transform(wine), release_codes["wine_pca"])
 
 
+def test_a_map_saved_before_its_encoder_normalised_layers_loads_and_gives_the_same_codes():
+    # digits_map_pre_ln.aer: a neighbour-term map saved by the code of commit fe5ecd3, whose
+    # encoder had no layer normalisation; its file has no encoder_layer_norm_ field.
+    digits = load_digits().data[:20]
+    ae = load(DATA / "digits_map_pre_ln.aer")
+    assert ae.neighbour_weight_ == 1.0 and ae.encoder_layer_norm_ is False
+    with np.load(DATA / "codes_map_pre_ln.npz") as saved:
+        np.testing.assert_array_equal(ae.transform(digits), saved["digits_map"])
+        np.testing.assert_array_equal(ae.inverse_transform(saved["digits_map"]), saved["digits_map_inv"])
+
+
 def test_release_0_1_files_get_the_defaults_of_fields_they_lack():
     ae = load(DATA / "wine_ae_0.1.aer")
     assert ae.precision_ == "float32" and ae.kept_initial_weights_ is None
