@@ -38,7 +38,8 @@ def data_options(f: Callable) -> Callable:
                      help="Missing values: stop, leave those rows' outputs empty, fill 0, or fill the training means."),
         click.option("--sep", help="Delimiter of a text file (default: sniffed among , ; tab |)."),
         click.option("--decimal", help="Decimal mark (default: sniffed; ',' for 1,5)."),
-        click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the file."),
+        click.option("--encoding", default=None, show_default="utf-8, or the model's",
+                     help="Text encoding of the file (remembered by the model)."),
         click.option("--header/--no-header", default=None, help="Whether the first line names the columns (default: sniffed)."),
     ]
     for option in reversed(options):

@@ -164,16 +164,27 @@ def format_description(info: dict[str, Any]) -> str:
     if columns:
         more = f", ... ({len(columns)} in all)" if len(columns) > 12 else ""
         lines.append("columns: " + ", ".join(columns[:12]) + more)
-    # What later commands read without being told: the id and label columns, the missing-value policy.
+    # What later commands read without being told: the id and label columns, the missing-value policy,
+    # the text encoding.
     settings = info.get("input_settings") or {}
     remembered = [f"{label} {settings[key]!r}" for key, label in (("id_column", "id column"),
                                                                  ("label_column", "label column"))
                   if settings.get(key)]
     if settings.get("nan"):
         remembered.append(f"--nan {settings['nan']}")
+    if settings.get("encoding"):
+        remembered.append(f"--encoding {settings['encoding']}")
     if remembered:
         lines.append("remembers: " + ", ".join(remembered))
     for section in ("params", "training", "versions"):
         lines.append(f"{section}:")
-        lines += [f"  {key.rstrip('_')}: {value}" for key, value in info[section].items()]
+        lines += [f"  {key.rstrip('_')}: {_shown_value(key, value)}" for key, value in info[section].items()]
     return "\n".join(lines)
+
+
+def _shown_value(key: str, value: Any) -> str:
+    # fit's summary times the whole command (reading, the PCA comparison), so it reads a little
+    # longer than the estimator's own fit: say which this is.
+    if key == "fit_time_" and isinstance(value, (int, float)):
+        return f"{value:.1f} s (training alone)"
+    return str(value)

@@ -174,7 +174,8 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
     originals against reconstructions."""
     plt = _pyplot()
     with_images = image_shape is not None and X is not None and X_hat is not None
-    fig = plt.figure(figsize=(11, 8 if with_images else 5))
+    # constrained layout keeps the loss panel's axis title clear of the map's colour bar
+    fig = plt.figure(figsize=(11, 8 if with_images else 5), layout="constrained")
     top = fig.add_gridspec(2 if with_images else 1, 2, height_ratios=[3, 1.3] if with_images else None)
     plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names)
     plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve, validation)

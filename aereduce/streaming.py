@@ -590,12 +590,14 @@ def _held_rows(estimator: Any, found: Any, scaler: Any) -> tuple[Any, Any]:
 
 
 def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buffer: int | None = None,
-               callbacks: list | None = None, pca: bool = False) -> StreamFit:
+               callbacks: list | None = None, pca: bool = False,
+               on_scanned: Callable[[Scan], None] | None = None) -> StreamFit:
     """Fit ``estimator`` (an unfitted or fitted :class:`~aereduce.AutoencoderTransformer`) on
     ``source`` without holding it in memory; see :meth:`AutoencoderTransformer.fit_stream`.
 
     ``pca``: compute PCA of the training rows even when the model does not start from it (the
-    command line compares the fit with it).
+    command line compares the fit with it). ``on_scanned``: called with the first pass's
+    findings before training (the command line's notes on how the file was read).
     """
     import torch
 
@@ -611,6 +613,8 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
     seed = estimator._draw_seed()
     validation = HashedRows(float(estimator.validation_fraction), seed * 4 + VALIDATION)
     found = scan(source, validation)
+    if on_scanned is not None:
+        on_scanned(found)
     moments = found.moments
     scaler = Scaler.from_statistics(estimator.scaling, moments.minimum, moments.maximum, moments.mean, moments.std,
                                     n_rows=found.n_rows)
@@ -647,14 +651,16 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
 
 def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: int = 0, holdout: float = 0.1,
              params: dict[str, Any] | None = None, progress: Callable[[int, int], None] | None = None,
-             chunk_rows: int = CHUNK_ROWS) -> Any:
+             chunk_rows: int = CHUNK_ROWS, notify: Callable[[str], None] | None = None) -> Any:
     """:func:`aereduce.usecases.fit_model` for data read in chunks: the held-out rows are a hashed
     ``holdout`` share of the rows (a sample of them measures the error), PCA's error is that of the
-    streamed PCA of the training rows, and the model is saved to ``output``."""
+    streamed PCA of the training rows, and the model is saved to ``output``. ``notify``: where the
+    notes on how DATA was read go, once the first pass has read it and before training (else
+    into the report)."""
     from ._files import check_output
     from .methods import make_reducer
     from ._training import paired_noise
-    from .usecases import FitReport, check_not_failed, input_settings, table_notes
+    from .usecases import FitReport, check_not_failed, input_settings, send_notes, table_notes
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
@@ -662,14 +668,20 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     source = FileSource(data, read=read, chunk_rows=chunk_rows)
     held = HeldOutSource(source, HashedRows(holdout, seed * 4 + HELD_OUT))
     reducer = make_reducer("ae", dim, seed, **(params or {}))
-    notes = []
-    if dim <= 3 and (params or {}).get("neighbour_weight", "auto") == "auto":
-        notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs every "
-                     "row in memory: the map comes from reconstruction alone; fit without --stream to have it")
+    early_notes: list[str] = []
+
+    def note_how_it_was_read(found: Scan) -> None:
+        notes = table_notes(_notes_table(source, found), found.missing, LEFT_OUT_OF_TRAINING)
+        if dim <= 3 and (params or {}).get("neighbour_weight", "auto") == "auto":
+            notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs every "
+                         "row in memory: the map comes from reconstruction alone; fit without --stream to have it")
+        early_notes.extend(send_notes(notes, notify))
+
     from ._training import Progress
 
-    fit = fit_stream(reducer, held, chunk_rows=chunk_rows, pca=True,
+    fit = fit_stream(reducer, held, chunk_rows=chunk_rows, pca=True, on_scanned=note_how_it_was_read,
                      callbacks=[Progress(progress)] if progress is not None else None)
+    notes = list(early_notes)
     held_X, _ = held.sample.rows_in_order()
     filled, encodable = prepare(held_X, fit.scan.missing) if len(held_X) else (held_X, np.zeros(0, dtype=bool))
     if encodable.any():
@@ -684,10 +696,9 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     row_errors = reducer.reconstruction_error(frame)
     pca_rows = fit.pca.reconstruction_error(reducer.scaler_.transform(evaluation))
     error, pca_error = float(np.mean(row_errors)), float(np.mean(pca_rows))
-    file_notes = table_notes(_notes_table(source, fit), fit.scan.missing, LEFT_OUT_OF_TRAINING)
     report = FitReport("ae", dim, fit.scan.n_rows, fit.scan.n_features, reducer.fit_time_, error, where, output,
                        n_epochs=reducer.n_iter_, pca_error=pca_error if dim <= fit.scan.n_features else None,
-                       kept_pca=reducer.kept_initial_weights_, notes=file_notes + notes, n_evaluated=len(row_errors),
+                       kept_pca=reducer.kept_initial_weights_, notes=notes, n_evaluated=len(row_errors),
                        difference_noise=paired_noise(row_errors, pca_rows))
     check_not_failed(report)
     reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means)
@@ -708,11 +719,11 @@ def _frame(X: np.ndarray, model: Any) -> Any:
     return pd.DataFrame(X, columns=[str(n) for n in names]) if names is not None else X
 
 
-def _notes_table(source: FileSource, fit: StreamFit) -> Any:
+def _notes_table(source: FileSource, found: Scan) -> Any:
     """A table standing for the whole file in :func:`aereduce.usecases.table_notes`."""
     from .tables import Table
 
-    return Table(X=np.empty((0, fit.scan.n_features)), feature_names=list(fit.scan.feature_names or []),
+    return Table(X=np.empty((0, found.n_features)), feature_names=list(found.feature_names or []),
                  skipped_columns=source.skipped_columns, non_numeric_counts=source.non_numeric_counts)
 
 

@@ -1095,11 +1095,14 @@ class _Schema:
         # A column is a feature, the id or the label: one of them (it was silently taken out of the features).
         if id_column is not None and id_column == label_column:
             raise InputError(f"{path}: {id_column!r} is both --id-column and --label-column; name different columns")
-        if columns_from == "--columns":
-            for option, name in (("--id-column", id_column), ("--label-column", label_column)):
-                if name is not None and name in (columns or ()):
+        for option, name in (("--id-column", id_column), ("--label-column", label_column)):
+            if name is not None and name in (columns or ()):
+                role = option[2:].replace("-", " ")
+                if columns_from == "--columns":
                     raise InputError(f"{path}: {name!r} is in --columns and is the {option}; a column is a feature "
-                                     f"or the {option[2:].replace('-', ' ')}, not both")
+                                     f"or the {role}, not both")
+                raise InputError(f"{path}: {name!r} is one of the model's input columns, so it cannot also be the "
+                                 f"{role}; leave {option} out, or fit a model without that column")
         reserved = {c for c in (id_column, label_column) if c is not None} | set(exclude or ())
         candidates = [c for c in (columns or names) if c not in reserved]
         numeric, text = [], []

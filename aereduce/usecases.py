@@ -47,7 +47,8 @@ def send_notes(notes: list[str], notify: NoteFn | None) -> list[str]:
 @dataclass
 class ReadOptions:
     """How to read a table: which columns are features, id and label; the missing-value policy
-    (None: the model's, else ``"error"``); and the text layout (None: sniffed)."""
+    (None: the model's, else ``"error"``); the text layout (None: sniffed); and the text
+    encoding (None: the model's, else UTF-8)."""
 
     columns: list[str] | None = None
     exclude: list[str] | None = None
@@ -56,14 +57,14 @@ class ReadOptions:
     nan: str | None = None
     sep: str | None = None
     decimal: str | None = None
-    encoding: str = "utf-8"
+    encoding: str | None = None
     header: bool | None = None
 
     def as_kwargs(self, **overrides: Any) -> dict[str, Any]:
         """Keyword arguments of :func:`aereduce.tables.read_table`."""
         kwargs = {"columns": self.columns, "exclude": self.exclude, "id_column": self.id_column,
                   "label_column": self.label_column, "missing": self.nan or "error", "sep": self.sep,
-                  "decimal": self.decimal, "encoding": self.encoding, "header": self.header}
+                  "decimal": self.decimal, "encoding": self.encoding or "utf-8", "header": self.header}
         return kwargs | overrides
 
 
@@ -72,13 +73,15 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
     """What a saved model remembers of how its data was read, so later commands need no repeated options.
 
     The training means (of X, or ``means`` from a streamed fit) are kept whatever the policy, so
-    ``--nan mean`` works later too.
+    ``--nan mean`` works later too; the text encoding when one was given (files of other
+    encodings need it again).
     """
     if means is None:
         with np.errstate(invalid="ignore"):
             means = np.nanmean(X, axis=0) if len(X) else np.zeros(X.shape[1])
-    return {"id_column": read.id_column, "label_column": read.label_column, "nan": missing.policy,
-            "means": [float(m) if np.isfinite(m) else 0.0 for m in means]}
+    settings = {"id_column": read.id_column, "label_column": read.label_column, "nan": missing.policy,
+                "means": [float(m) if np.isfinite(m) else 0.0 for m in means]}
+    return settings | ({"encoding": read.encoding} if read.encoding else {})
 
 
 def model_missing_values(model: Any, policy: str | None) -> MissingValues:
@@ -111,8 +114,8 @@ class FilledTable:
     def labels(self) -> np.ndarray | None:
         return None if self.table.labels is None else self.table.labels[self.encodable]
 
-    def notes(self, dropped: str = LEFT_OUT_OF_TRAINING) -> list[str]:
-        return table_notes(self.table, self.missing, dropped)
+    def notes(self, dropped: str = LEFT_OUT_OF_TRAINING, row_labels: str | None = None) -> list[str]:
+        return table_notes(self.table, self.missing, dropped, row_labels)
 
 
 def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
@@ -125,16 +128,19 @@ def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
     return FilledTable(table, missing, encodable, _frame(X_filled[encodable], table.feature_names))
 
 
-def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED) -> list[str]:
+def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED, row_labels: str | None = None
+                ) -> list[str]:
     """The notes a command prints about how it read a table; ``dropped`` says what became of
-    the rows ``--nan drop`` left out."""
+    the rows ``--nan drop`` left out, ``row_labels`` what became of an unnamed first column
+    read as row labels (default: carried to the output under its name)."""
     notes = []
     if table.names_made_up:
         notes.append("the first line holds only numbers, so it was read as data and the columns named x0, x1, ...; "
                      "pass --header if it names the columns")
     if table.row_labels_as_ids:
+        kept = row_labels or f"carried to the output as {table.id_name!r}"
         notes.append(f"the first column has no name in the header: read it as row labels (a written index), "
-                     f"carried to the output as {table.id_name!r} rather than used as a feature; name it to use it as one")
+                     f"{kept} rather than used as a feature; name it to use it as one")
     if table.skipped_columns:
         notes.append(f"skipped {len(table.skipped_columns)} non-numeric column(s): {', '.join(table.skipped_columns)} "
                      "(use them with --id-column or --label-column)")
@@ -224,7 +230,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
 
     if should_stream(data, stream):
         return fit_file(data, output, method=method, dim=dim, read=read, seed=seed, holdout=holdout, params=params,
-                        progress=progress, chunk_rows=chunk_rows)
+                        progress=progress, chunk_rows=chunk_rows, notify=notify)
     check_output(output, inputs=[data])
     filled = read_for_fit(data, read)
     X = filled.X
@@ -389,16 +395,13 @@ def load_reducer(path: str, command: str) -> Any:
 def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None,
                  remembered: bool = True) -> Iterator[Table]:
     """Chunks of DATA holding the model's input columns, in its order; the id and label columns the
-    model remembers are carried when the file has them (and ``remembered``). Missing values are left as NaN."""
+    model remembers are carried when the file has them (and ``remembered``), and its remembered
+    text encoding is the default. Missing values are left as NaN."""
     settings = (getattr(model, "input_settings_", None) or {}) if remembered else {}
     overrides: dict[str, Any] = {"id_column": read.id_column or settings.get("id_column"),
                                  "label_column": read.label_column or settings.get("label_column"),
-                                 "carried_optional": not (read.id_column or read.label_column), "missing": "drop"}
-    inputs = set(model_feature_names(model))
-    for option, name in (("--id-column", read.id_column), ("--label-column", read.label_column)):
-        if name in inputs:
-            raise InputError(f"{option} {name}: {name!r} is one of the model's input columns, so it cannot also be "
-                             f"the {option[2:].replace('-', ' ')}; leave {option} out, or fit a model without that column")
+                                 "carried_optional": not (read.id_column or read.label_column), "missing": "drop",
+                                 "encoding": read.encoding or settings.get("encoding") or "utf-8"}
     if getattr(model, "feature_names_in_", None) is not None and not read.columns:
         overrides.update(columns=model_feature_names(model), exclude=None, columns_from="the model's columns")
     for table in iter_tables(data, chunksize, **read.as_kwargs(**overrides)):
@@ -667,7 +670,8 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     for name in methods:
         get_method(name)
     filled = read_for_fit(data, read)
-    X, y, notes = filled.X.to_numpy(), filled.labels, filled.notes("were left out of the comparison")
+    X, y, notes = filled.X.to_numpy(), filled.labels, filled.notes("were left out of the comparison",
+                                                                  row_labels="left out of the comparison")
     if y is not None:
         import pandas as pd
 

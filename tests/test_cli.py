@@ -143,6 +143,27 @@ def test_inspect_json(runner, data, tmp_path):
     assert "torch" in info["versions"]
     text = invoke(runner, "inspect", model).stdout.splitlines()
     assert text[1:3] == ["columns: a, b, c, d, e", "remembers: id column 'id', label column 'kind', --nan error"]
+    assert re.fullmatch(r"  fit_time: \d+\.\d s \(training alone\)", next(t for t in text if "fit_time" in t))
+
+
+def test_a_model_remembers_the_encoding_it_was_fitted_with(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    frame.insert(0, "city", [f"Orléans {i}" for i in range(60)])
+    path = tmp_path / "latin.csv"
+    frame.to_csv(path, index=False, encoding="latin-1")
+    model, codes = tmp_path / "m.aer", tmp_path / "codes.csv"
+    assert invoke(runner, "fit", path, "--dim", "2", "-o", model, *FAST).exit_code == 1  # not UTF-8
+    result = invoke(runner, "fit", path, "--dim", "2", "--encoding", "latin-1", "--id-column", "city", "-o", model, *FAST)
+    assert result.exit_code == 0, result.output
+    assert invoke(runner, "inspect", model).stdout.splitlines()[2] == (
+        "remembers: id column 'city', --nan error, --encoding latin-1")
+    result = invoke(runner, "transform", model, path, "-o", codes)  # no --encoding this time
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(codes)["city"].tolist() == frame["city"].tolist()
+    # an encoding given later wins over the remembered one
+    result = invoke(runner, "transform", model, path, "--encoding", "utf-8", "-o", tmp_path / "again.csv")
+    assert result.exit_code == 1 and "is not valid utf-8 text" in result.stderr
 
 
 def test_pca_method_saves_the_same_safe_format(runner, data, tmp_path):
@@ -514,6 +535,12 @@ def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
     written = pd.read_csv(codes)
     assert list(written.columns) == ["Unnamed: 0", "ae0", "ae1"]
     assert written["Unnamed: 0"].tolist() == list(range(40))
+    # compare writes no rows, so it says where the column went instead
+    result = invoke(runner, "compare", path, "--dim", "2", "--methods", "pca", "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == ("the first column has no name in the header: read it as row labels "
+                                             "(a written index), left out of the comparison rather than used as a "
+                                             "feature; name it to use it as one")
     # Named, the same column is a feature like any other.
     named = tmp_path / "named.csv"
     frame.rename_axis("row").to_csv(named)
@@ -608,7 +635,7 @@ def test_a_model_input_given_as_the_label_is_refused_by_name(runner, data, tmp_p
     model, _ = fit_model(runner, data, tmp_path)
     result = invoke(runner, "plot", model, data, "--label-column", "e", "-o", tmp_path / "x.png")
     assert result.exit_code == 1 and result.stderr == (
-        "Error: --label-column e: 'e' is one of the model's input columns, so it cannot also be the label column; "
+        f"Error: {data}: 'e' is one of the model's input columns, so it cannot also be the label column; "
         "leave --label-column out, or fit a model without that column\n")
     assert not (tmp_path / "x.png").exists()
 

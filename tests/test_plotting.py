@@ -77,3 +77,27 @@ def test_rows_without_a_label_are_named_so_in_the_legend(ax):
     Z = np.random.default_rng(0).uniform(size=(6, 2))
     plot_map(ax, Z, np.array(["a", "b", None, "a", float("nan"), "b"], dtype=object))
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["(no label)", "a", "b"]
+
+
+def test_the_report_figure_keeps_the_loss_panel_clear_of_the_maps_colour_bar(monkeypatch, tmp_path):
+    from aereduce import plotting
+
+    kept = []  # the figure, drawn after model_report has closed it in pyplot
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig))
+    rng = np.random.default_rng(0)
+    prices = rng.uniform(1e4, 5e5, size=300)  # a measurement: the map gets a colour bar, tick labels and all
+    plotting.model_report(tmp_path / "r.png", rng.normal(size=(300, 2)), prices, list(np.geomspace(10, 0.1, 30)),
+                          validation=list(np.geomspace(12, 0.2, 30)))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = kept[0]
+    canvas = FigureCanvasAgg(fig)  # pyplot's close left the figure a bare canvas
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    map_ax = next(a for a in fig.axes if a.get_title() == "2-D map of the code")
+    loss_ax = next(a for a in fig.axes if a.get_title() == "loss curve")
+    (colour_bar,) = [a for a in fig.axes if a not in (map_ax, loss_ax)]
+    loss_label = loss_ax.yaxis.label.get_window_extent(renderer)
+    loss_ticks = loss_ax.yaxis.get_tightbbox(renderer)
+    for box in (colour_bar.get_tightbbox(renderer), map_ax.get_tightbbox(renderer)):
+        assert not loss_label.overlaps(box) and not loss_ticks.overlaps(box)

@@ -176,6 +176,22 @@ def test_a_one_shot_generator_and_missing_values_are_refused(rows):
         model().fit_stream([X])
 
 
+def test_a_streamed_fit_says_how_it_read_the_file_before_training(tmp_path, rows):
+    X, _ = rows
+    data = tmp_path / "train.csv"
+    frame(X[:1000]).assign(city="x").to_csv(data, index=False)  # a text column, skipped with a note
+    events: list[tuple[str, str]] = []
+    report = streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=2, read=ReadOptions(),
+                                params={"max_iter": 2}, chunk_rows=250,
+                                progress=lambda done, total: events.append(("epoch", f"{done}/{total}")),
+                                notify=lambda note: events.append(("note", note)))
+    kinds = [kind for kind, _ in events]
+    assert kinds[:2] == ["note", "note"] and kinds[2:] == ["epoch"] * (len(kinds) - 2) and len(kinds) > 2
+    assert events[0][1] == "skipped 1 non-numeric column(s): city (use them with --id-column or --label-column)"
+    assert events[1][1].startswith("the neighbour term (the default for 2-3-D maps) is off in a streamed fit")
+    assert not any(note.startswith(("skipped", "the neighbour term")) for note in report.notes)  # said once, early
+
+
 def test_the_command_line_streams_on_request_and_above_the_size_threshold(tmp_path, rows, monkeypatch):
     X, X_test = rows
     data, out = tmp_path / "train.csv", tmp_path / "m.aer"
