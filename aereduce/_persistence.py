@@ -79,7 +79,7 @@ OUTPUT_CONTAINERS = ("default", "pandas", "polars")  # set_output(transform=...)
 def input_to_json(estimator: Any) -> dict[str, Any]:
     """What every model saves about its input and output: the column names; when the command line
     fitted it, how the file was read (``input_settings_``: id and label columns, missing-value
-    policy, means); and the container ``set_output`` chose for ``transform`` (a pickled
+    policy, means, a text encoding other than UTF-8); and the container ``set_output`` chose for ``transform`` (a pickled
     scikit-learn estimator keeps it too)."""
     names = getattr(estimator, "feature_names_in_", None)
     return {"feature_names_in_": None if names is None or len(names) == 0 else [str(n) for n in names],
@@ -183,8 +183,7 @@ def format_description(info: dict[str, Any]) -> str:
 
 
 def _shown_value(key: str, value: Any) -> str:
-    # fit's summary times the whole command (reading, the PCA comparison), so it reads a little
-    # longer than the estimator's own fit: say which this is.
+    # the fit's seconds as fit's summary shows them, not 17 digits
     if key == "fit_time_" and isinstance(value, (int, float)):
-        return f"{value:.1f} s (training alone)"
+        return f"{value:.1f} s"
     return str(value)

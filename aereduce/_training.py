@@ -586,6 +586,9 @@ def pretrain_layerwise(trainer: Trainer, X: torch.Tensor, n_epochs: int) -> list
     if not isinstance(model.encoder, MLPEncoder):
         raise OptionError("layer-wise pretraining needs the multilayer perceptron model (input_shape=None)")
     layers = model.encoder.linears()
+    # body is Linear, activation, ...: a normalised encoder (the neighbour term's, which excludes
+    # pretraining) would put its LayerNorm where the activation is read here
+    assert not model.cfg.encoder_layer_norm, "layer-wise pretraining of a normalised encoder"
     act = model.encoder.body[1] if len(model.encoder.body) > 1 else model.encoder.code_activation
     if isinstance(model.decoder, TiedDecoder):
         biases = list(reversed(list(model.decoder.biases)))  # bias of the mirror of layer i

@@ -154,7 +154,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         ``sparsity``, ``contractive_weight``, ``tied_weights`` or ``pretrain`` (a positive
         weight with any of them is an error), else 0. The encoder's hidden layers are then
         layer-normalised (``encoder_layer_norm_``). On MNIST's 60,000 training images the 2-D
-        fit took 33-36 s on 2 CPU cores, and a 7-nearest-neighbour classifier on the codes
+        fit took 36-40 s on 2 CPU cores, and a 7-nearest-neighbour classifier on the codes
         scored 95.9% on the test images (UMAP: 95.7%; reconstruction alone: 80%), with a
         squared error of 28 per decoded test image.
     n_neighbors : int, default=15

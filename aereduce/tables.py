@@ -129,6 +129,8 @@ class Table:
     names_made_up : bool
         The text file's first line held only numbers, so it was read as data and the columns were
         named ``x0``, ``x1``, ... (not when ``header=False`` said so).
+    encoding_from_model : str or None
+        The text encoding the file was read in when it was a saved model's, not the caller's.
     """
 
     X: np.ndarray
@@ -143,6 +145,7 @@ class Table:
     source: str = "data"
     row_labels_as_ids: bool = False  # the id column is an unnamed first column (a written index)
     names_made_up: bool = False  # no header line was found: the columns are x0, x1, ...
+    encoding_from_model: str | None = None  # set by the reader of a model's data (usecases.model_tables)
 
     def __post_init__(self) -> None:
         if self.row_numbers is None:
@@ -1399,7 +1402,8 @@ class TableWriter:
             self._parts.append(None)
         elif self.format in TEXT_FORMATS:
             if self._handle is None:
-                self._handle = gzip.open(self._tmp, "wt", newline="") if self._gzip else open(self._tmp, "w", newline="")
+                self._handle = (gzip.open(self._tmp, "wt", newline="", encoding="utf-8") if self._gzip
+                                else open(self._tmp, "w", newline="", encoding="utf-8"))  # what readers assume
             frame.to_csv(self._handle, sep="\t" if self.format == "tsv" else ",", index=False, header=first)
             self._parts.append(None)
         elif self.format == "parquet":

@@ -8,6 +8,7 @@ reports, and take a ``progress`` callable where work is long.
 
 from __future__ import annotations
 
+import codecs
 import heapq
 import time
 from collections.abc import Callable, Iterator
@@ -73,15 +74,16 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
     """What a saved model remembers of how its data was read, so later commands need no repeated options.
 
     The training means (of X, or ``means`` from a streamed fit) are kept whatever the policy, so
-    ``--nan mean`` works later too; the text encoding when one was given (files of other
-    encodings need it again).
+    ``--nan mean`` works later too; the text encoding when one other than UTF-8 was given (so
+    later commands read such files without it).
     """
     if means is None:
         with np.errstate(invalid="ignore"):
             means = np.nanmean(X, axis=0) if len(X) else np.zeros(X.shape[1])
     settings = {"id_column": read.id_column, "label_column": read.label_column, "nan": missing.policy,
                 "means": [float(m) if np.isfinite(m) else 0.0 for m in means]}
-    return settings | ({"encoding": read.encoding} if read.encoding else {})
+    remembered_encoding = read.encoding and codecs.lookup(read.encoding).name != "utf-8"
+    return settings | ({"encoding": read.encoding} if remembered_encoding else {})
 
 
 def model_missing_values(model: Any, policy: str | None) -> MissingValues:
@@ -128,12 +130,19 @@ def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
     return FilledTable(table, missing, encodable, _frame(X_filled[encodable], table.feature_names))
 
 
+# What becomes of an unnamed first column read as row labels when a model is fitted (table_notes).
+REMEMBERED_ID = "kept as the model's id column (carried to the rows transform writes)"
+
+
 def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED, row_labels: str | None = None
                 ) -> list[str]:
     """The notes a command prints about how it read a table; ``dropped`` says what became of
     the rows ``--nan drop`` left out, ``row_labels`` what became of an unnamed first column
     read as row labels (default: carried to the output under its name)."""
     notes = []
+    if table.encoding_from_model:
+        notes.append(f"read the file as {table.encoding_from_model} text, the encoding the model was fitted with; "
+                     "--encoding overrides it")
     if table.names_made_up:
         notes.append("the first line holds only numbers, so it was read as data and the columns named x0, x1, ...; "
                      "pass --header if it names the columns")
@@ -237,7 +246,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     check_dimension(method, dim, *X.shape)
     from .pca import ScaledPCA
 
-    notes = filled.notes()
+    notes = filled.notes(row_labels=REMEMBERED_ID)
     if dim >= X.shape[1]:
         notes.append(f"--dim {dim} is not below the {X.shape[1]} feature columns: the code can hold each row whole, "
                      f"so nothing is reduced (PCA-{X.shape[1]} is exact); choose --dim below {X.shape[1]}, or for an "
@@ -247,7 +256,9 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
     fit_reducer(method, reducer, train, progress)
-    seconds = time.perf_counter() - tic
+    # The estimator's own fit time where it keeps one, so the summary and `inspect` agree (the
+    # wall clock here also counts torch's first-use imports).
+    seconds = getattr(reducer, "fit_time_", None) or time.perf_counter() - tic
     evaluation = held if len(held) else train
     row_errors = reducer.reconstruction_error(evaluation)
     error = float(np.mean(row_errors))
@@ -336,7 +347,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOpt
     share = detector_options(method, ensemble, contamination)
     check_output(output, inputs=[data])
     filled = read_for_fit(data, read)
-    notes = send_notes(filled.notes(), notify)
+    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID), notify)
     from .outliers import AutoencoderOutlierDetector
 
     own = {k: v for k, v in (params or {}).items() if k in ("hidden_layer_sizes", "max_iter")}
@@ -396,18 +407,20 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
                  remembered: bool = True) -> Iterator[Table]:
     """Chunks of DATA holding the model's input columns, in its order; the id and label columns the
     model remembers are carried when the file has them (and ``remembered``), and its remembered
-    text encoding is the default. Missing values are left as NaN."""
-    settings = (getattr(model, "input_settings_", None) or {}) if remembered else {}
+    text encoding is the default (whatever ``remembered``). Missing values are left as NaN."""
+    kept = getattr(model, "input_settings_", None) or {}
+    settings = kept if remembered else {}  # the id and label columns; the encoding serves every output
     overrides: dict[str, Any] = {"id_column": read.id_column or settings.get("id_column"),
                                  "label_column": read.label_column or settings.get("label_column"),
                                  "carried_optional": not (read.id_column or read.label_column), "missing": "drop",
-                                 "encoding": read.encoding or settings.get("encoding") or "utf-8"}
+                                 "encoding": read.encoding or kept.get("encoding") or "utf-8"}
     if getattr(model, "feature_names_in_", None) is not None and not read.columns:
         overrides.update(columns=model_feature_names(model), exclude=None, columns_from="the model's columns")
     for table in iter_tables(data, chunksize, **read.as_kwargs(**overrides)):
         if table.X.shape[1] != model.n_features_in_:
             raise InputError(f"{data}: has {table.X.shape[1]} feature columns, the model expects {model.n_features_in_}")
         table.feature_names = model_feature_names(model)
+        table.encoding_from_model = None if read.encoding else kept.get("encoding")
         yield table
 
 

@@ -135,7 +135,7 @@ def test_score_top_k_is_sorted_and_limited(runner, data, tmp_path):
 
 
 def test_inspect_json(runner, data, tmp_path):
-    model, _ = fit_model(runner, data, tmp_path)
+    model, fitted = fit_model(runner, data, tmp_path)
     info = json.loads(invoke(runner, "inspect", model, "--json").stdout)
     assert info["kind"] == "autoencoder"
     assert info["input_columns"] == list("abcde")
@@ -143,7 +143,9 @@ def test_inspect_json(runner, data, tmp_path):
     assert "torch" in info["versions"]
     text = invoke(runner, "inspect", model).stdout.splitlines()
     assert text[1:3] == ["columns: a, b, c, d, e", "remembers: id column 'id', label column 'kind', --nan error"]
-    assert re.fullmatch(r"  fit_time: \d+\.\d s \(training alone\)", next(t for t in text if "fit_time" in t))
+    # the fit's seconds as the fit summary gave them
+    summary_seconds = re.search(r" in (\d+\.\d) s$", fitted.stderr.splitlines()[0]).group(1)
+    assert next(t for t in text if "fit_time" in t) == f"  fit_time: {summary_seconds} s"
 
 
 def test_a_model_remembers_the_encoding_it_was_fitted_with(runner, tmp_path):
@@ -160,10 +162,21 @@ def test_a_model_remembers_the_encoding_it_was_fitted_with(runner, tmp_path):
         "remembers: id column 'city', --nan error, --encoding latin-1")
     result = invoke(runner, "transform", model, path, "-o", codes)  # no --encoding this time
     assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == ("read the file as latin-1 text, the encoding the model was fitted with; "
+                                             "--encoding overrides it")
     assert pd.read_csv(codes)["city"].tolist() == frame["city"].tolist()
+    for command, out in (("transform", "codes.npy"), ("score", "scores.csv")):  # every output kind reads it so
+        result = invoke(runner, command, model, path, "-o", tmp_path / out)
+        assert result.exit_code == 0, result.output
+    assert np.load(tmp_path / "codes.npy").shape == (60, 2)
     # an encoding given later wins over the remembered one
     result = invoke(runner, "transform", model, path, "--encoding", "utf-8", "-o", tmp_path / "again.csv")
     assert result.exit_code == 1 and "is not valid utf-8 text" in result.stderr
+    # UTF-8, the default, is nothing to remember
+    utf8 = tmp_path / "utf8.csv"
+    frame.to_csv(utf8, index=False)
+    assert invoke(runner, "fit", utf8, "--dim", "2", "--encoding", "UTF8", "-o", tmp_path / "u.aer", *FAST).exit_code == 0
+    assert invoke(runner, "inspect", tmp_path / "u.aer").stdout.splitlines()[2] == "remembers: --nan error"
 
 
 def test_pca_method_saves_the_same_safe_format(runner, data, tmp_path):
@@ -528,8 +541,9 @@ def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
     result = invoke(runner, "fit", path, "--dim", "2", "-o", model, *FAST)
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
-    assert lines[0] == ("the first column has no name in the header: read it as row labels (a written index), carried "
-                        "to the output as 'Unnamed: 0' rather than used as a feature; name it to use it as one")
+    assert lines[0] == ("the first column has no name in the header: read it as row labels (a written index), kept as "
+                        "the model's id column (carried to the rows transform writes) rather than used as a feature; "
+                        "name it to use it as one")
     assert lines[1].startswith("fitted ae (2 dims) on 36 rows x 3 columns")
     assert invoke(runner, "transform", model, path, "-o", codes).exit_code == 0
     written = pd.read_csv(codes)

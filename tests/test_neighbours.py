@@ -350,6 +350,9 @@ def test_three_blobs_give_a_separated_2d_map(blobs, blob_model):
     # at 3,000 steps rose from 75.1-75.7% to 76.8-77.8%); a plain autoencoder's does not
     assert ae.encoder_layer_norm_
     assert sum(isinstance(m, torch.nn.LayerNorm) for m in ae.model_.encoder.body) == 3
+    plain = AutoencoderTransformer(n_components=2, neighbour_weight=0.0, max_iter=1, random_state=0).fit(X[:200])
+    assert not plain.encoder_layer_norm_
+    assert not any(isinstance(m, torch.nn.LayerNorm) for m in plain.model_.modules())
     assert ae.n_iter_ == len(ae.loss_curve_) == 2 and ae.decoder_iter_ >= 1
     assert len(ae.decoder_loss_curve_) >= 1 and len(ae.validation_scores_) == len(ae.decoder_loss_curve_)
     Z = ae.transform(X)
