@@ -233,13 +233,15 @@ def progress_bar(label: str = "training") -> Any:
         return None
     if not sys.stderr.isatty():
         return progress_lines(label)
-    state: dict[str, Any] = {}
+    state: dict[str, Any] = {"part": 1}
 
     def progress(done: int, total: int) -> None:
         if "bar" in state and done < state["bar"].pos:  # a new phase of training (the decoder's)
             state.pop("bar").__exit__(None, None, None)
+            state["part"] += 1
         if "bar" not in state:
-            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            state["bar"] = click.progressbar(length=total, label=part_label(label, state["part"]), file=sys.stderr,
+                                             show_pos=True)
             state["bar"].__enter__()
         state["bar"].update(done - state["bar"].pos)
         if done >= total:
@@ -251,11 +253,21 @@ def progress_lines(label: str, every: float = PROGRESS_LINE_SECONDS) -> Callable
     """A ``progress(done, total)`` for a log: a line on stderr once ``every`` seconds have passed
     since the last, so a short fit writes none and a long one shows it is alive."""
     start = last = time.monotonic()
+    part, previous = 1, 0
 
     def progress(done: int, total: int) -> None:
-        nonlocal last
+        nonlocal last, part, previous
+        if done < previous:  # a new phase: the decoder after a map's encoder, or the next member of an ensemble
+            part += 1
+        previous = done
         now = time.monotonic()
         if now - last >= every and done < total:
             last = now
-            click.echo(f"{label}: epoch {done} of at most {total}, {now - start:.0f} s", err=True)
+            click.echo(f"{part_label(label, part)}: epoch {done} of at most {total}, {now - start:.0f} s", err=True)
     return progress
+
+
+def part_label(label: str, part: int) -> str:
+    """The progress label of the ``part``-th run of epochs: a map's decoder comes after its encoder, an
+    ensemble's members one after another, and each counts its epochs from 1."""
+    return label if part == 1 else f"{label} (part {part})"

@@ -324,8 +324,11 @@ def anomalies_section(top: Any, n_read: int, n_encodable: int, labels: list[Any]
     headers = ["rank", "file row"] + ([id_name] if id_name else []) + ([label_name] if labels is not None else [])
     headers += ["reconstruction error", "times the median row's"]
     rows = []
+    # ids by column, in their own type: iterrows would turn an integer id into a float beside the
+    # error (24068 shown as 2.407e+04)
+    ids = top[id_name].tolist() if id_name else []
     for rank, (_, record) in enumerate(top.iterrows(), start=1):
-        row = [rank, int(record["row"])] + ([record[id_name]] if id_name else [])
+        row = [rank, int(record["row"])] + ([ids[rank - 1]] if id_name else [])
         row += [labels[rank - 1]] if labels is not None else []
         error = float(record["reconstruction_error"])
         rows += [row + [error, f"{error / median_error:.1f}" if median_error > 0 else "-"]]

@@ -131,6 +131,9 @@ class Table:
         named ``x0``, ``x1``, ... (not when ``header=False`` said so).
     encoding_from_model : str or None
         The text encoding the file was read in when it was a saved model's, not the caller's.
+    row_labels_left_out : bool
+        The file's unnamed first column (a written index) was left out of the features because
+        another column is the id.
     """
 
     X: np.ndarray
@@ -145,6 +148,7 @@ class Table:
     source: str = "data"
     row_labels_as_ids: bool = False  # the id column is an unnamed first column (a written index)
     names_made_up: bool = False  # no header line was found: the columns are x0, x1, ...
+    row_labels_left_out: bool = False  # an unnamed first column, not a feature, and not the id either
     encoding_from_model: str | None = None  # set by the reader of a model's data (usecases.model_tables)
 
     def __post_init__(self) -> None:
@@ -1075,6 +1079,7 @@ class _Schema:
     missing: str
     decimal: str
     row_labels_as_ids: bool = False
+    row_labels_left_out: bool = False
     names_made_up: bool = False
 
     @classmethod
@@ -1156,7 +1161,8 @@ class _Schema:
         if self.missing == "error":
             _raise_first_missing(X, self.features, rows, self.path)
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
-                      non_numeric_counts=counts, source=self.path, names_made_up=self.names_made_up)
+                      non_numeric_counts=counts, source=self.path, names_made_up=self.names_made_up,
+                      row_labels_left_out=self.row_labels_left_out)
         if self.id_column is not None:
             table.ids, table.id_name = frame[self.id_column].to_numpy(), self.id_column
             table.row_labels_as_ids = self.row_labels_as_ids
@@ -1275,13 +1281,19 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
                 if carried_optional:
                     id_column = id_column if id_column in names else None
                     label_column = label_column if label_column in names else None
-                row_labels = id_column is None and _unnamed_first_column(names, columns, exclude, label_column)
+                unnamed = _unnamed_first_column(names, columns, exclude, label_column) and id_column != names[0]
+                row_labels = id_column is None and unnamed
+                # With another column as the id, a written index is still no feature: leave it out.
+                left_out = unnamed and not row_labels and columns is None
                 if row_labels:
                     id_column = names[0]
+                if left_out:
+                    exclude = [*(exclude or ()), names[0]]
                 schema = _Schema.choose(frame, rows, path, columns=columns, exclude=exclude, id_column=id_column,
                                         label_column=label_column, missing=missing,
                                         decimal=layout.get("decimal", decimal or "."), columns_from=columns_from)
                 schema.row_labels_as_ids = row_labels
+                schema.row_labels_left_out = left_out
                 schema.names_made_up = bool(layout.get("names_made_up"))
             yield schema.table(frame, rows)
 

@@ -150,6 +150,9 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         kept = row_labels or f"carried to the output as {table.id_name!r}"
         notes.append(f"the first column has no name in the header: read it as row labels (a written index), "
                      f"{kept} rather than used as a feature; name it to use it as one")
+    if table.row_labels_left_out:
+        notes.append(f"the first column has no name in the header: read it as row labels (a written index) and left "
+                     f"it out, as --id-column {table.id_name} names the rows; name it to use it as a feature")
     if table.skipped_columns:
         notes.append(f"skipped {len(table.skipped_columns)} non-numeric column(s): {', '.join(table.skipped_columns)} "
                      "(use them with --id-column or --label-column)")
@@ -247,7 +250,10 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     from .pca import ScaledPCA
 
     notes = filled.notes(row_labels=REMEMBERED_ID)
-    if dim >= X.shape[1]:
+    if X.shape[1] == 1:  # "choose --dim below 1" would be no advice
+        notes.append("only 1 feature column is numeric, so there is nothing to reduce: the code holds the column "
+                     "itself; give more numeric columns (text columns can only be --id-column or --label-column)")
+    elif dim >= X.shape[1]:
         notes.append(f"--dim {dim} is not below the {X.shape[1]} feature columns: the code can hold each row whole, "
                      f"so nothing is reduced (PCA-{X.shape[1]} is exact); choose --dim below {X.shape[1]}, or for an "
                      "overcomplete code add --noise or --sparsity")

@@ -532,6 +532,16 @@ def test_a_dim_of_every_column_is_saved_with_a_note_not_failed(runner, tmp_path)
                         r"with so few rows a non-linear model could only fit noise beyond it", result.stderr.splitlines()[2])
 
 
+def test_a_table_with_one_numeric_column_is_told_there_is_nothing_to_reduce(runner, tmp_path):
+    path = tmp_path / "counts.csv"
+    pd.DataFrame({"Class": ["1st", "2nd", "3rd"] * 20, "Freq": np.arange(60.0)}).to_csv(path, index=False)
+    result = invoke(runner, "fit", path, "--dim", "1", "-o", tmp_path / "m.aer", *FAST)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[1] == (
+        "only 1 feature column is numeric, so there is nothing to reduce: the code holds the column itself; give more "
+        "numeric columns (text columns can only be --id-column or --label-column)")
+
+
 def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(40, 3)), columns=["x", "y", "z"])
@@ -560,6 +570,27 @@ def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
     frame.rename_axis("row").to_csv(named)
     result = invoke(runner, "fit", named, "--dim", "2", "-o", tmp_path / "n.aer", *FAST)
     assert result.stderr.splitlines()[0].startswith("fitted ae (2 dims) on 36 rows x 4 columns")
+
+
+
+def test_an_unnamed_first_column_stays_out_of_the_features_when_another_column_is_the_id(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 3)), columns=["x", "y", "z"])
+    frame.insert(0, "name", [f"car {i}" for i in range(40)])
+    path = tmp_path / "indexed.csv"
+    frame.to_csv(path)  # the index first, under an empty header cell, then the named id column
+    model, codes = tmp_path / "m.aer", tmp_path / "codes.csv"
+    result = invoke(runner, "fit", path, "--dim", "2", "--id-column", "name", "-o", model, *FAST)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0] == ("the first column has no name in the header: read it as row labels (a written index) and left "
+                        "it out, as --id-column name names the rows; name it to use it as a feature")
+    assert lines[1].startswith("fitted ae (2 dims) on 36 rows x 3 columns")
+    assert invoke(runner, "inspect", model).stdout.splitlines()[1] == "columns: x, y, z"
+    assert invoke(runner, "transform", model, path, "-o", codes).exit_code == 0
+    assert list(pd.read_csv(codes).columns) == ["name", "ae0", "ae1"]
+    result = invoke(runner, "compare", path, "--dim", "2", "--id-column", "name", "--methods", "pca", "--json")
+    assert result.exit_code == 0 and result.stderr.startswith("the first column has no name in the header")
 
 
 def test_inverse_transform_leaves_empty_code_rows_empty(runner, data, tmp_path):
@@ -605,7 +636,8 @@ def test_progress_in_a_log_is_a_line_now_and_then(capsys):
     every = progress_lines("training", every=0)
     every(3, 10)
     every(10, 10)  # the end is the summary's to say
-    assert capsys.readouterr().err == "training: epoch 3 of at most 10, 0 s\n"
+    every(2, 8)  # a second run of epochs (a map's decoder) is named as such
+    assert capsys.readouterr().err == "training: epoch 3 of at most 10, 0 s\ntraining (part 2): epoch 2 of at most 8, 0 s\n"
 
 
 def test_notes_on_the_file_come_before_training(tmp_path):

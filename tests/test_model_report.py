@@ -224,3 +224,12 @@ def test_pcas_error_is_measured_in_the_models_units():
     _, _, axes = np.linalg.svd(centred, full_matrices=False)
     residual = centred - centred @ axes[:2].T @ axes[:2]
     np.testing.assert_allclose(compared.pca, (residual ** 2).mean(axis=1), rtol=1e-6, atol=1e-9)
+
+
+def test_anomalous_rows_keep_their_integer_ids_exactly():
+    from aereduce.report import anomalies_section
+
+    top = pd.DataFrame({"row": [3, 9], "carat_id": [52862, 52861], "reconstruction_error": [0.9, 0.8]})
+    page = anomalies_section(top, n_read=100, n_encodable=100, labels=None, label_name=None, median_error=0.1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
+    assert cells[:4] == ["1", "3", "52862", "0.9"] and "52861" in cells and "e+04" not in page
