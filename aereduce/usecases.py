@@ -134,6 +134,9 @@ def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
 REMEMBERED_ID = "kept as the model's id column (carried to the rows transform writes)"
 
 
+NOT_SCORED = "were not scored; their output rows are empty"  # score's word for what transform calls not encoded
+
+
 def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED, row_labels: str | None = None
                 ) -> list[str]:
     """The notes a command prints about how it read a table; ``dropped`` says what became of
@@ -203,8 +206,10 @@ class FitReport:
         else:
             ratio = self.pca_error / self.error if self.error > 0 else float("inf")
             if self.difference_noise is not None and abs(self.pca_error - self.error) <= self.difference_noise:
-                # A few held-out rows cannot tell a few per cent apart: say so rather than name a winner.
-                compared = f"; no clear difference on {self.n_evaluated} {self.where} rows"
+                # A few held-out rows cannot tell a few per cent apart (nor a gap that one or two rows
+                # carry): say which way it went, and that it is not clear, rather than name a winner.
+                direction = "lower" if self.error < self.pca_error else "higher"
+                compared = f"; {direction} than PCA's, but not clearly on {self.n_evaluated} {self.where} rows"
             elif ratio >= 1:
                 compared = f", {ratio:.2f}x lower than PCA's"
             else:
@@ -431,7 +436,8 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
 
 
 def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[Any, Any], tuple[Any, list[str]]],
-                   notes: list[str] | None = None, remembered: bool = True, labels: bool = False) -> Iterator[Any]:
+                   notes: list[str] | None = None, remembered: bool = True, labels: bool = False,
+                   dropped: str = NOT_ENCODED) -> Iterator[Any]:
     """``compute(model, X) -> (values, names)`` on each chunk of DATA's encodable rows, as output frames
     with one row per input row, in order (empty cells where a row cannot be encoded); ``labels``:
     with the label column last, when the file has it."""
@@ -444,7 +450,7 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
         frame = output_frame(values, names, table, encodable)
         yield with_labels(frame, table) if labels else frame
     if notes is not None and table is not None:
-        notes += table_notes(table, missing)
+        notes += table_notes(table, missing, dropped)
 
 
 def check_finite(values: np.ndarray, row_numbers: np.ndarray, data: str) -> None:
@@ -524,7 +530,7 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     with TableWriter(output) as writer:
         # Codes keep the label column, for a map coloured in the user's own tool (as fit-transform's do).
         for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=not numbers_only,
-                                    labels=compute is codes):
+                                    labels=compute is codes, dropped=NOT_SCORED if compute is errors else NOT_ENCODED):
             if numbers_only:
                 text = [str(c) for c in frame.columns if not holds_numbers(frame[c])]
                 left_out += text

@@ -282,6 +282,9 @@ def test_nan_policy_drop_fits(runner, tmp_path):
     result = runner.invoke(main, ["score", str(tmp_path / "m.aer"), str(path), "--top", "2", "-o", "-"])
     assert result.stderr.splitlines() == ["1 of 31 rows have missing values (b: 1) and were not scored",
                                           "wrote the top 2 of 31 rows to stdout"]
+    result = runner.invoke(main, ["score", str(tmp_path / "m.aer"), str(path), "-o", "-"])
+    assert result.stderr.splitlines()[0] == ("1 of 31 rows have missing values (b: 1) and were not scored; their "
+                                             "output rows are empty")
     result = runner.invoke(main, ["fit-transform", str(path), "--dim", "1", "--nan", "drop", *FAST, "-o", "-"])
     assert re.fullmatch(r"fitted ae \(1 dim\) on 30 rows in \S+ s", result.stderr.splitlines()[1])
     assert result.stderr.splitlines()[2] == "wrote 31 rows to stdout"
@@ -487,7 +490,16 @@ def test_the_fit_summary_names_no_winner_within_the_noise_of_few_rows():
     assert noise is not None and abs(model_rows.mean() - pca_rows.mean()) < noise
     report = FitReport("ae", 2, 180, 5, 1.0, float(model_rows.mean()), "held-out", "m.aer", n_epochs=5,
                        pca_error=float(pca_rows.mean()), kept_pca=False, n_evaluated=20, difference_noise=noise)
-    assert report.lines()[1].endswith("; no clear difference on 20 held-out rows)")
+    direction = "lower" if model_rows.mean() < pca_rows.mean() else "higher"
+    assert report.lines()[1].endswith(f"; {direction} than PCA's, but not clearly on 20 held-out rows)")
+    # mpg, seed 1: 11x lower on average, but one held-out row carries it all
+    pca_rows, model_rows = np.full(23, 0.02), np.full(23, 0.02)
+    pca_rows[0] = 5.0
+    report = FitReport("ae", 2, 211, 5, 1.0, float(model_rows.mean()), "held-out", "m.aer", n_epochs=5,
+                       pca_error=float(pca_rows.mean()), kept_pca=False, n_evaluated=23,
+                       difference_noise=paired_noise(model_rows, pca_rows))
+    assert report.lines()[1] == ("held-out reconstruction MSE 0.02 (PCA-2: 0.2365; lower than PCA's, but not clearly "
+                                 "on 23 held-out rows)")
     assert paired_noise(np.ones(1), np.ones(1)) is None
 
 
