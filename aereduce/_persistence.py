@@ -79,8 +79,8 @@ OUTPUT_CONTAINERS = ("default", "pandas", "polars")  # set_output(transform=...)
 def input_to_json(estimator: Any) -> dict[str, Any]:
     """What every model saves about its input and output: the column names; when the command line
     fitted it, how the file was read (``input_settings_``: id and label columns, missing-value
-    policy, means, a text encoding other than UTF-8); and the container ``set_output`` chose for ``transform`` (a pickled
-    scikit-learn estimator keeps it too)."""
+    policy, means, a text encoding other than UTF-8); and the container ``set_output`` chose for
+    ``transform`` (a pickled scikit-learn estimator keeps it too)."""
     names = getattr(estimator, "feature_names_in_", None)
     return {"feature_names_in_": None if names is None or len(names) == 0 else [str(n) for n in names],
             "input_settings_": getattr(estimator, "input_settings_", None),

@@ -234,9 +234,10 @@ def auto_neighbour_epochs(n_samples: int, accelerated: bool = False) -> int:
     ======  =========================  =========================  ==========
 
     20 left Fashion-MNIST under UMAP on every seed; 25 beats UMAP on both on average (seed 0 of
-    Fashion-MNIST drew 0.6 points under it). On a GPU, where a step costs little, 40. Below 60,000 rows, proportionally fewer (at least 3), which keeps
-    about as many passes over the graph's edges: on scikit-learn's digits (1,797 rows) 300 steps
-    gave the 2-D accuracy of 1,500 (97% 3-fold 7-NN) in a fifth of the time.
+    Fashion-MNIST drew 0.6 points under it). On a GPU, where a step costs little, 40. Below
+    60,000 rows, proportionally fewer (at least 3), which keeps about as many passes over the
+    graph's edges: on scikit-learn's digits (1,797 rows) 300 steps gave the 2-D accuracy of
+    1,500 (97% 3-fold 7-NN) in a fifth of the time.
     """
     most = NEIGHBOUR_EPOCHS_ACCELERATED if accelerated else NEIGHBOUR_EPOCHS
     return int(min(most, max(3, round(most * n_samples / NEIGHBOUR_FULL_ROWS))))

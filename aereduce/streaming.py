@@ -668,20 +668,20 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     source = FileSource(data, read=read, chunk_rows=chunk_rows)
     held = HeldOutSource(source, HashedRows(holdout, seed * 4 + HELD_OUT))
     reducer = make_reducer("ae", dim, seed, **(params or {}))
-    early_notes: list[str] = []
+    notes: list[str] = []  # for the summary: those notify did not take, then the streamed counts
 
     def note_how_it_was_read(found: Scan) -> None:
-        notes = table_notes(_notes_table(source, found), found.missing, LEFT_OUT_OF_TRAINING)
+        read_notes = table_notes(_notes_table(source, found), found.missing, LEFT_OUT_OF_TRAINING)
         if dim <= 3 and (params or {}).get("neighbour_weight", "auto") == "auto":
-            notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs every "
-                         "row in memory: the map comes from reconstruction alone; fit without --stream to have it")
-        early_notes.extend(send_notes(notes, notify))
+            read_notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs "
+                              "every row in memory: the map comes from reconstruction alone; fit without --stream to "
+                              "have it")
+        notes.extend(send_notes(read_notes, notify))
 
     from ._training import Progress
 
     fit = fit_stream(reducer, held, chunk_rows=chunk_rows, pca=True, on_scanned=note_how_it_was_read,
                      callbacks=[Progress(progress)] if progress is not None else None)
-    notes = list(early_notes)
     held_X, _ = held.sample.rows_in_order()
     filled, encodable = prepare(held_X, fit.scan.missing) if len(held_X) else (held_X, np.zeros(0, dtype=bool))
     if encodable.any():

@@ -68,6 +68,7 @@ TEXT_FORMATS = ("csv", "tsv")
 NAN_POLICIES = ("error", "drop", "zero", "mean")
 # What became of the rows --nan drop leaves out, in a command's note (MissingValues.summary).
 NOT_ENCODED = "were not encoded; their output rows are empty"
+NOT_SCORED = "were not scored; their output rows are empty"  # score's word for the same rows
 LEFT_OUT_OF_TRAINING = "were left out of training"
 DELIMITERS = (",", ";", "\t", "|")
 

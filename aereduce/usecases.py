@@ -21,8 +21,9 @@ import numpy as np
 from ._files import check_file_output, check_output
 from .errors import InputError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import (LEFT_OUT_OF_TRAINING, NOT_ENCODED, MissingValues, Table, TableWriter, format_of, holds_numbers,
-                     integer_columns, iter_tables, keep_integer_columns, output_frame, read_table, write_table)
+from .tables import (LEFT_OUT_OF_TRAINING, NOT_ENCODED, NOT_SCORED, MissingValues, Table, TableWriter, format_of,
+                     holds_numbers, integer_columns, iter_tables, keep_integer_columns, output_frame, read_table,
+                     write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
@@ -132,9 +133,6 @@ def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
 
 # What becomes of an unnamed first column read as row labels when a model is fitted (table_notes).
 REMEMBERED_ID = "kept as the model's id column (carried to the rows transform writes)"
-
-
-NOT_SCORED = "were not scored; their output rows are empty"  # score's word for what transform calls not encoded
 
 
 def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED, row_labels: str | None = None
