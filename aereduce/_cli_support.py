@@ -7,6 +7,8 @@ parameter declarations (:mod:`aereduce._params`), so the two cannot drift apart.
 
 from __future__ import annotations
 
+import functools
+
 import sys
 import time
 from collections.abc import Callable
@@ -26,19 +28,23 @@ def split_names(ctx, param, value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
-def data_options(f: Callable) -> Callable:
-    """Options that say how to read DATA, collected by :func:`read_options`."""
+def data_options(f: Callable | None = None, *, model: bool = False) -> Callable:
+    """Options that say how to read DATA, collected by :func:`read_options`; ``model=True`` for a
+    command that reads DATA with a saved model, whose remembered settings are then the defaults."""
+    if f is None:
+        return functools.partial(data_options, model=True) if model else data_options
+    remembered = ", or the model's" if model else ""
     options = [
         click.option("--columns", callback=split_names, help="Comma-separated feature columns (default: all numeric ones)."),
         click.option("--exclude", callback=split_names, help="Comma-separated columns to leave out."),
         click.option("--id-column", help="Column carried through to outputs, never a feature (remembered by the model)."),
         click.option("--label-column", help="Column used for colouring and evaluation, never a feature (remembered)."),
         click.option("--nan", type=click.Choice(["error", "drop", "zero", "mean"]), default=None,
-                     show_default="error, or the model's",
+                     show_default=f"error{remembered}",
                      help="Missing values: stop, leave those rows' outputs empty, fill 0, or fill the training means."),
         click.option("--sep", help="Delimiter of a text file (default: sniffed among , ; tab |)."),
         click.option("--decimal", help="Decimal mark (default: sniffed; ',' for 1,5)."),
-        click.option("--encoding", default=None, show_default="utf-8, or the model's",
+        click.option("--encoding", default=None, show_default=f"utf-8{remembered}",
                      help="Text encoding of the file (remembered by the model)."),
         click.option("--header/--no-header", default=None, help="Whether the first line names the columns (default: sniffed)."),
     ]

@@ -142,7 +142,7 @@ def fit(data: str, output: str | None, holdout: float, stream: bool | None, chun
 def model_on_data(f: Callable) -> Callable:
     """MODEL and DATA arguments, DATA's read options and -o: a command that applies a saved model to a table."""
     f = click.option("-o", "--output", help="Output file; the format follows the suffix ('-' for stdout).")(global_options(f))
-    return click.argument("model")(click.argument("data")(data_options(f)))
+    return click.argument("model")(click.argument("data")(data_options(f, model=True)))
 
 
 def stream_rows(model: str, data: str, output: str | None, kwargs: dict[str, Any], compute: str, suffix: str) -> None:
@@ -186,8 +186,9 @@ def inverse_transform(model: str, latent: str, id_column: str | None, output: st
     from .usecases import inverse_transform_file
 
     output = output or default_output(latent, "reconstructed")
-    rows = inverse_transform_file(model, latent, output, id_column)
-    info(f"wrote {rows} rows to {_where(output)}")
+    rows, notes = inverse_transform_file(model, latent, output, id_column)
+    for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
+        info(line)
 
 
 @main.command("fit-transform")
@@ -218,7 +219,7 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
 @main.command()
 @click.argument("model")
 @click.argument("data")
-@data_options
+@data_options(model=True)
 @click.option("--top", type=click.IntRange(min=1), help="Only the K rows with the largest score, largest first.")
 @click.option("-o", "--output", help="Output file ('-' for stdout).")
 @global_options
@@ -266,7 +267,7 @@ def inspect(model: str, as_json: bool) -> None:
 @main.command()
 @click.argument("model")
 @click.argument("data")
-@data_options
+@data_options(model=True)
 @click.option("-o", "--output", help="Image file (.png, .svg, .pdf; default: DATA's name with .plot.png).")
 @picture_options
 @global_options
@@ -288,7 +289,7 @@ def plot(model: str, data: str, output: str | None, image_shape, max_rows: int, 
 @main.command()
 @click.argument("model")
 @click.argument("data")
-@data_options
+@data_options(model=True)
 @click.option("-o", "--output", help="HTML file to write (default: DATA's name with .report.html).")
 @picture_options
 @global_options

@@ -20,7 +20,7 @@ from . import _persistence
 from ._params import AUTOENCODER_PARAMS, Param
 from ._resolve import NEIGHBOUR_PROJECTION, ResolvedOptions, model_architecture, resolve_options
 from ._scaling import Scaler
-from .errors import InputError, OptionError
+from .errors import InputError, ModelFileError, OptionError
 
 MODEL_KIND = "autoencoder"
 
@@ -254,6 +254,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         With ``linear_skip``: True when PCA's solution was kept, because no epoch beat PCA's
         start clearly on the validation rows, or because a linear model (below 50 rows) is not
         trained past it.
+    code_range_ : ndarray of shape (2, n_components) or None
+        The smallest (first row) and largest (second row) code of the training rows, unit by
+        unit: codes far outside it decode to extrapolations (the command line's
+        ``inverse-transform`` says so). None after ``partial_fit`` or ``fit_stream``, whose
+        rows are not all in memory, and for files saved before it was recorded.
 
     See Also
     --------
@@ -457,6 +462,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         from ._training import bfloat16_is_fast, build_model, make_generator, resolve_device
 
         self._objective_cache = None
+        self.code_range_ = None
         self.scaler_ = Scaler.fit(X, self.scaling) if scaler is None else scaler
         n_samples = X.shape[0] if n_samples is None else n_samples
         self.device_ = resolve_device(self.device)
@@ -585,6 +591,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             self.model_.eval()
             self._partial_trainer = None
             self._objective_cache = None  # lets the graph go
+            self.code_range_ = self._code_range(X_all)
             self._set_fields(FitHistory(**history, fit_time_=time.perf_counter() - tic))
             return self
         if self.linear_skip_:
@@ -598,6 +605,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         if self.sparsity == "l1":
             self._warn_on_dead_code_units(X_train)
         self._partial_trainer = None  # a later partial_fit continues with a fresh optimiser
+        self.code_range_ = self._code_range(X_all)
         scores = [-v for v in val_losses] if X_val is not None else None
         self._set_fields(FitHistory(
             n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores,
@@ -605,6 +613,19 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             fit_time_=time.perf_counter() - tic,
             kept_initial_weights_=True if self.linear_skip_ and self.max_iter_ == 0 else trainer.kept_initial_weights))
         return self
+
+    def _code_range(self, X) -> np.ndarray:
+        """``code_range_`` from the (scaled) rows X given to fit, validation rows included."""
+        import torch
+
+        with torch.no_grad():
+            lowest = highest = None
+            for start in range(0, X.shape[0], 8192):
+                code = self.model_.encode(X[start : start + 8192])[0]
+                low, high = code.min(dim=0).values, code.max(dim=0).values
+                lowest = low if lowest is None else torch.minimum(lowest, low)
+                highest = high if highest is None else torch.maximum(highest, high)
+        return torch.stack([lowest, highest]).double().cpu().numpy()
 
     def _warn_on_dead_code_units(self, X) -> None:
         """L1 on a ReLU code can switch every unit off for good; say so rather than return a dead code."""
@@ -655,6 +676,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         tic = time.perf_counter()
         losses, _ = self._partial_trainer.fit(self._to_tensor(X), 1, use_schedule=False)
         self.model_.eval()
+        self.code_range_ = None  # the codes moved, and the rows of earlier chunks are gone
         self.n_iter_ += 1
         self.loss_curve_ = self.loss_curve_ + losses
         self.fit_time_ += time.perf_counter() - tic
@@ -868,7 +890,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         tensors.update(self.scaler_.tensors())
         fitted = _persistence.fitted_to_json(
             self._get_fields(ResolvedOptions), self._get_fields(FitHistory), n_features_in_=self.n_features_in_,
-            seed=self._seed, **_persistence.input_to_json(self))
+            seed=self._seed, code_range_=None if self.code_range_ is None else self.code_range_.tolist(),
+            **_persistence.input_to_json(self))
         return tensors, self.get_params(), fitted
 
     @classmethod
@@ -904,6 +927,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             est._set_fields(_persistence.fitted_from_json(ResolvedOptions, fitted))
             est._set_fields(_persistence.fitted_from_json(FitHistory, fitted))
             est._seed = int(fitted["seed"])
+            est.code_range_ = _saved_code_range(fitted.get("code_range_"), est.n_components_, path)
             est.scaler_ = Scaler.from_tensors(est.scaling_, tensors, est.n_features_in_, path)
             est.device_ = resolve_device(device)
             est._generator = make_generator(est._seed, est.device_)
@@ -911,3 +935,15 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise _persistence.corrupt(path, exc) from None
         return est
+
+
+def _saved_code_range(saved: Any, n_components: int, path: str) -> np.ndarray | None:
+    """``code_range_`` from a model file: None when absent (older files), else checked."""
+    if saved is None:
+        return None
+    code_range = np.asarray(saved, dtype=np.float64)
+    if code_range.shape != (2, n_components) or not np.isfinite(code_range).all() \
+            or (code_range[0] > code_range[1]).any():
+        raise ModelFileError(f"{path}: corrupt model: code_range_ must be the lowest and highest of "
+                                          f"each of the {n_components} code units")
+    return code_range

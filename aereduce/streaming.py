@@ -684,14 +684,13 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                      callbacks=[Progress(progress)] if progress is not None else None)
     held_X, _ = held.sample.rows_in_order()
     filled, encodable = prepare(held_X, fit.scan.missing) if len(held_X) else (held_X, np.zeros(0, dtype=bool))
+    streamed = _streamed_counts(fit.scan, held.sample.seen, chunk_rows)
     if encodable.any():
         evaluation, where = filled[encodable], "held-out"
-        notes.append(f"streamed {fit.scan.n_rows + held.sample.seen} rows in {fit.scan.n_chunks} chunks of up to "
-                     f"{chunk_rows}; held-out error on {len(evaluation)} of the {held.sample.seen} held-out rows")
+        notes.append(f"{streamed}; held-out error on {len(evaluation)} of the {held.sample.seen} held-out rows")
     else:
         evaluation, where = _training_sample(fit), "training"
-        notes.append(f"streamed {fit.scan.n_rows} rows in {fit.scan.n_chunks} chunks of up to {chunk_rows}; "
-                     f"training error on a sample of {len(evaluation)} rows")
+        notes.append(f"{streamed}; training error on a sample of {len(evaluation)} rows")
     frame = _frame(evaluation, reducer)
     row_errors = reducer.reconstruction_error(frame)
     pca_rows = fit.pca.reconstruction_error(reducer.scaler_.transform(evaluation))
@@ -704,6 +703,17 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means)
     reducer.save(output)
     return report
+
+
+def _streamed_counts(found: Scan, n_held_out: int, chunk_rows: int) -> str:
+    """How many rows of the file the fit read (the training pass's and the held-out ones), in how
+    many chunks, and how many of the training rows it left out for missing values."""
+    missing = found.missing
+    chunks = f"{found.n_chunks} chunk{'s' if found.n_chunks != 1 else ''}"
+    text = f"streamed {missing.n_rows_ + n_held_out} rows in {chunks} of up to {chunk_rows}"
+    if missing.n_not_encodable_:
+        text += f" ({missing.n_not_encodable_} of them left out of training for missing values)"
+    return text
 
 
 def _training_sample(fit: StreamFit) -> np.ndarray:

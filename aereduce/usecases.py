@@ -541,8 +541,61 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     return rows, notes
 
 
-def inverse_transform_file(model_path: str, latent: str, output: str, id_column: str | None) -> int:
-    """Decode the codes in LATENT back to the data's columns; returns the rows written.
+# How far past the training rows' codes (a share of each unit's span) a code may lie before
+# inverse-transform says its row is an extrapolation: new rows encode a little past the training ones.
+CODE_RANGE_MARGIN = 0.25
+
+
+class CodeRangeCheck:
+    """Counts the rows whose codes lie outside the model's ``code_range_`` (widened by
+    CODE_RANGE_MARGIN), chunk by chunk, for one note at the end."""
+
+    def __init__(self, model: Any):
+        code_range = getattr(model, "code_range_", None)
+        self.names = code_names(model)
+        if code_range is not None:
+            span = code_range[1] - code_range[0]
+            self.low, self.high = code_range[0] - CODE_RANGE_MARGIN * span, code_range[1] + CODE_RANGE_MARGIN * span
+        self.code_range = code_range
+        self.n_rows = self.n_outside = 0
+        self.outside_units: set[int] = set()
+
+    def add(self, Z: np.ndarray) -> None:
+        if self.code_range is None or not len(Z):
+            return
+        outside = (Z < self.low) | (Z > self.high)
+        self.n_rows += len(Z)
+        self.n_outside += int(outside.any(axis=1).sum())
+        self.outside_units.update(int(u) for u in np.flatnonzero(outside.any(axis=0)))
+
+    def note(self) -> str | None:
+        if not self.n_outside:
+            return None
+        units = sorted(self.outside_units)
+        ranges = ", ".join(f"{self.names[u]} {self.code_range[0, u]:.3g} to {self.code_range[1, u]:.3g}"
+                           for u in units[:3]) + (", ..." if len(units) > 3 else "")
+        text = (f"{self.n_outside} of {plural(self.n_rows, 'row')} have codes well outside those of the training "
+                f"rows ({ranges}), so their decoded rows are extrapolations")
+        if 2 * self.n_outside > self.n_rows:
+            text += "; as most rows do, check that the codes come from this model's transform"
+        return text
+
+
+def foreign_code_names(latent: str, table: Any, expected: list[str]) -> list[str]:
+    """A note when LATENT's code columns are named, and not as this model's transform names them
+    (``pca0`` for an autoencoder's ``ae0``, say): the codes may be another model's."""
+    found = [str(name) for name in table.feature_names]
+    made_up = table.names_made_up or found == [f"x{i}" for i in range(len(found))]
+    if made_up or found == expected:
+        return []
+    return [f"{latent}: the code columns are {', '.join(found[:4])}{', ...' if len(found) > 4 else ''}, where this "
+            f"model's transform writes {', '.join(expected[:4])}{', ...' if len(expected) > 4 else ''}: check that "
+            "the codes come from this model"]
+
+
+def inverse_transform_file(model_path: str, latent: str, output: str, id_column: str | None) -> tuple[int, list[str]]:
+    """Decode the codes in LATENT back to the data's columns; returns the rows written and notes
+    for the user (codes far outside the training rows' ones, say).
 
     Without ``id_column``, the id and label columns the model remembers are carried when LATENT
     has them (transform writes them), rather than read as codes."""
@@ -551,7 +604,8 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     names = model_feature_names(model)
     n_codes = len(code_names(model))
     settings = getattr(model, "input_settings_", None) or {}
-    rows = 0
+    check = CodeRangeCheck(model)
+    rows, notes = 0, []
     with TableWriter(output) as writer:
         # Empty code rows (transform's output for rows it could not encode) decode to empty rows.
         for table in iter_tables(latent, CHUNK_ROWS, missing="drop", id_column=id_column or settings.get("id_column"),
@@ -567,10 +621,13 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
             if len(partial):
                 raise InputError(f"{latent}: row {int(table.row_numbers[partial[0]])} has some code cells empty and "
                                  "some not; give all of a row's codes, or none to leave its output row empty")
+            if rows == 0:
+                notes += foreign_code_names(latent, table, code_names(model))
+            check.add(table.X[coded])
             decoded = as_computed(model, model.inverse_transform(table.X[coded]))
             writer.write(with_labels(output_frame(decoded, names, table, coded), table))
             rows += len(table.X)
-    return rows
+    return rows, notes + [note for note in [check.note()] if note]
 
 
 def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: ReadOptions, seed: int = 0,

@@ -122,6 +122,33 @@ def test_inverse_transform_returns_the_input_columns(runner, data, tmp_path):
     np.testing.assert_allclose(pd.read_csv(back)[list("abcde")].to_numpy(), expected, rtol=1e-6, atol=1e-6 * largest)
 
 
+def test_inverse_transform_says_when_the_codes_are_not_this_model_s(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    codes = tmp_path / "codes.csv"
+    invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", codes)
+    result = invoke(runner, "inverse-transform", model, codes, "-o", tmp_path / "back.csv")
+    assert result.stderr == f"wrote 120 rows to {tmp_path / 'back.csv'}\n"  # its own codes: nothing to say
+
+    from aereduce import load
+
+    def first_note(frame: pd.DataFrame, name: str) -> str:
+        frame.to_csv(tmp_path / name, index=False)
+        result = invoke(runner, "inverse-transform", model, tmp_path / name, "-o", tmp_path / f"back_{name}")
+        assert result.exit_code == 0
+        return result.stderr.splitlines()[0]
+
+    low, high = load(model).code_range_
+    far = pd.read_csv(codes)
+    far.loc[:9, "ae1"] = high[1] + (high[1] - low[1])  # a span past the training rows' largest
+    assert first_note(far, "far.csv") == (
+        f"10 of 120 rows have codes well outside those of the training rows (ae1 {low[1]:.3g} to {high[1]:.3g}), "
+        "so their decoded rows are extrapolations")
+    renamed = pd.read_csv(codes).rename(columns={"ae0": "pca0", "ae1": "pca1"})
+    assert first_note(renamed, "other.csv") == (
+        f"{tmp_path / 'other.csv'}: the code columns are pca0, pca1, where this model's transform writes ae0, ae1: "
+        "check that the codes come from this model")
+
+
 def test_score_top_k_is_sorted_and_limited(runner, data, tmp_path):
     model, _ = fit_model(runner, data, tmp_path)
     result = invoke(runner, "score", model, data, "--id-column", "id", "--label-column", "kind", "--top", "3", "-o", "-")
@@ -342,6 +369,15 @@ def test_every_command_has_help_with_an_example(runner):
         if not hasattr(command, "commands"):
             assert "Example:" in result.stdout, path
     assert runner.invoke(main, ["-h"]).exit_code == 0
+
+
+@pytest.mark.parametrize("command, reads_a_model", [("fit", False), ("compare", False), ("fit-transform", False),
+                                                    ("transform", True), ("score", True), ("plot", True)])
+def test_only_commands_that_read_a_model_offer_its_settings_as_defaults(runner, command, reads_a_model):
+    help_text = " ".join(runner.invoke(main, [command, "--help"]).stdout.split())
+    assert ("[default: (utf-8, or the model's)]" in help_text) == reads_a_model
+    assert ("[default: (error, or the model's)]" in help_text) == reads_a_model
+    assert ("[default: (utf-8)]" in help_text) == (not reads_a_model)
 
 
 def test_version(runner):

@@ -283,6 +283,16 @@ def test_early_stopping_records_validation_and_stops(digits):
     assert ae.best_validation_score_ == max(ae.validation_scores_)
 
 
+def test_code_range_is_the_training_rows_codes_range_and_partial_fit_drops_it(digits):
+    X, _ = digits
+    ae = AutoencoderTransformer(n_components=4, max_iter=2, random_state=0).fit(X)  # no neighbour term at 4-D
+    Z = ae.transform(X)
+    assert ae.code_range_.shape == (2, 4)
+    np.testing.assert_allclose(ae.code_range_, [Z.min(axis=0), Z.max(axis=0)], rtol=1e-5, atol=1e-5)
+    ae.partial_fit(X[:100])
+    assert ae.code_range_ is None  # the codes moved, and the earlier rows are not in memory
+
+
 def test_partial_fit_learns_from_chunks(digits):
     X, _ = digits
     ae = AutoencoderTransformer(n_components=8, random_state=0)

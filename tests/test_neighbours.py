@@ -377,6 +377,9 @@ def test_inverse_transform_and_save_load(tmp_path, blobs, blob_model):
     np.testing.assert_array_equal(loaded.inverse_transform(Z), X_hat)
     assert (loaded.neighbour_weight_, loaded.decoder_iter_) == (ae.neighbour_weight_, ae.decoder_iter_)
     assert loaded.decoder_loss_curve_ == ae.decoder_loss_curve_
+    # the map's range, as for a plain model; the map's transform runs in float32 on these 1,200 rows
+    np.testing.assert_allclose(ae.code_range_, [Z.min(axis=0), Z.max(axis=0)], rtol=1e-5, atol=1e-5)
+    np.testing.assert_array_equal(loaded.code_range_, ae.code_range_)
 
 
 def test_a_fitted_model_pickles_without_its_graph(blob_model):

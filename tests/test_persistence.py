@@ -70,6 +70,18 @@ def test_every_registered_kind_round_trips(tmp_path):
         assert describe_model(str(path))["kind"] == kind
 
 
+def test_the_training_codes_range_is_saved_and_checked(tmp_path):
+    X = load_wine().data
+    model = AutoencoderTransformer(n_components=2, hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(X)
+    model.save(tmp_path / "m.aer")
+    np.testing.assert_array_equal(load(tmp_path / "m.aer").code_range_, model.code_range_)
+    assert load(DATA / "wine_ae_0.1.aer").code_range_ is None  # files saved before it was recorded
+    model.code_range_ = model.code_range_[::-1]  # lowest above highest
+    model.save(tmp_path / "bad.aer")
+    with pytest.raises(ModelFileError, match="code_range_ must be the lowest and highest of each of the 2 code units"):
+        load(tmp_path / "bad.aer")
+
+
 def test_input_settings_are_saved_and_checked(tmp_path):
     X = load_wine().data
     model = ScaledPCA(n_components=2).fit(X)

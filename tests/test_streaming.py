@@ -192,6 +192,19 @@ def test_a_streamed_fit_says_how_it_read_the_file_before_training(tmp_path, rows
     assert not any(note.startswith(("skipped", "the neighbour term")) for note in report.notes)  # said once, early
 
 
+def test_the_streamed_counts_are_the_file_s_rows_and_say_how_many_were_left_out(tmp_path, rows):
+    X, _ = rows
+    data = tmp_path / "train.csv"
+    with_gaps = frame(X[:400])
+    with_gaps.iloc[[3, 10, 200], 1] = np.nan
+    with_gaps.to_csv(data, index=False)
+    result = CliRunner().invoke(main, ["fit", str(data), "--dim", "3", "--stream", "--nan", "drop", "--epochs", "1",
+                                       "--holdout", "0", "-o", str(tmp_path / "m.aer")])
+    assert result.exit_code == 0, result.output
+    assert ("streamed 400 rows in 1 chunk of up to 10000 (3 of them left out of training for missing values); "
+            "training error on a sample of") in result.stderr
+
+
 def test_the_command_line_streams_on_request_and_above_the_size_threshold(tmp_path, rows, monkeypatch):
     X, X_test = rows
     data, out = tmp_path / "train.csv", tmp_path / "m.aer"
