@@ -145,6 +145,7 @@ def _check_input_shape(params: Mapping[str, Any], n_features: int) -> None:
 
 
 def _output_and_loss(params: Mapping[str, Any], Xs: np.ndarray) -> tuple[str, str]:
+    """The output activation and loss; ``Xs``: the scaled data, or rows holding its extremes."""
     in_unit_range = _unit_range(Xs)
     output = params["output_activation"]
     if output == "auto":
@@ -262,7 +263,9 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, co
     the rows X stands for, when X holds only each column's minimum and maximum (a streamed fit).
     """
     n_samples, n_features = (X.shape[0] if n_samples is None else n_samples), X.shape[1]
-    output, loss = _output_and_loss(params, scaler.transform(X))
+    # The scaled data's range is that of the scaled column extremes (the scaling is increasing in
+    # each column): scaling every row for it took about 2 s of a 60,000-row MNIST fit.
+    output, loss = _output_and_loss(params, scaler.transform(np.stack([X.min(axis=0), X.max(axis=0)])))
     _check_input_shape(params, n_features)
     weight = neighbour_weight(params, n_samples, streaming)
     neighbours = weight > 0

@@ -113,7 +113,9 @@ class Scaler:
         its digits."""
         X = np.asarray(X)
         if X.dtype == np.float32:
-            return (X - self.offset.astype(np.float32)) / self.scale.astype(np.float32)
+            scaled = np.subtract(X, self.offset.astype(np.float32))
+            scaled /= self.scale.astype(np.float32)  # in place: one new array, not two
+            return scaled
         return self.transform(X).astype(np.float32)
 
     def inverse_transform(self, X: np.ndarray) -> np.ndarray:

@@ -481,7 +481,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def _to_tensor(self, X: np.ndarray):
         import torch
 
-        return torch.tensor(self.scaler_.transform(X), dtype=torch.float32, device=self.device_)
+        return torch.from_numpy(self.scaler_.transform_float32(X)).to(self.device_)
 
     def _split(self, X_all):
         """Training and validation rows (None without early stopping), by a permutation from the seed."""

@@ -77,6 +77,17 @@ def warm_up_umap() -> None:
     make_reducer("umap", 2, 0).set_params(n_epochs=10).fit(X).transform(X[:100])
 
 
+def warm_up_autoencoder() -> None:
+    """Import torch and what its optimiser loads on first use (torch._dynamo, about 1.5 s) before
+    the first timed fit, as UMAP's warm-up compiles numba's code: otherwise only the first
+    autoencoder row (MNIST's 2-D map, seed 0) paid about 3 s of one-time imports. 1,200 rows at
+    2-D take the map's path (neighbour graph, both phases)."""
+    from aereduce.methods import make_reducer
+
+    X = np.random.default_rng(0).random((1200, 20), dtype=np.float32)
+    make_reducer("ae", 2, 0, max_iter=1).fit(X).transform(X[:100])
+
+
 def knn(Z_train, y_train, Z_test, y_test) -> tuple[float, float]:
     from sklearn.neighbors import KNeighborsClassifier
 
@@ -245,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     if "umap" in args.methods:
         warm_up_umap()
+    if "ae" in args.methods:
+        warm_up_autoencoder()
     command = "python -m benchmarks.knn " + shlex.join(sys.argv[1:] if argv is None else argv)
     result: dict[str, Any] = {"machine": machine(), "command": command.strip(), "args": vars(args), "started": time.strftime("%Y-%m-%d %H:%M:%S"), "rows": []}
     for name in args.datasets:
