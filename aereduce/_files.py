@@ -77,7 +77,7 @@ def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
     except (FileNotFoundError, NotADirectoryError):
         st = None  # a new file, a symlink whose target is still to be made, or a bad folder (below)
     except OSError as exc:
-        raise InputError(f"{name}: cannot use it as the output ({exc.strerror or exc}); choose another -o") from None
+        raise InputError(f"{name}: cannot use it as the output ({exc.strerror or exc}); choose another output (-o)") from None
     if (st is not None and stat.S_ISDIR(st.st_mode)) or name.endswith(("/", os.sep)):
         raise InputError(f"{name}: is a folder, not a file; give -o a file name")
     if st is not None and not stat.S_ISREG(st.st_mode):
@@ -88,12 +88,12 @@ def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
     # Name the folder as the user wrote it, unless a symlink leads elsewhere.
     shown = str(folder if os.path.islink(name) else Path(name).parent)
     if not folder.exists():
-        raise InputError(f"{name}: the folder {shown!r} does not exist; create it or choose another -o")
+        raise InputError(f"{name}: the folder {shown!r} does not exist; create it or choose another output (-o)")
     if not folder.is_dir():
-        raise InputError(f"{name}: {shown!r} is not a folder; choose another -o")
+        raise InputError(f"{name}: {shown!r} is not a folder; choose another output (-o)")
     # Replacing the file takes write and search permission on the folder, not on the file.
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"{name}: the folder {shown!r} is not writable; choose another -o")
+        raise InputError(f"{name}: the folder {shown!r} is not writable; choose another output (-o)")
 
 
 @contextlib.contextmanager
@@ -136,7 +136,7 @@ def atomic_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> Iterator[
                                        dir=target.parent)
         except OSError as exc:
             raise InputError(f"{name}: cannot create a file in {str(target.parent)!r} "
-                             f"({exc.strerror or exc}); choose another -o") from None
+                             f"({exc.strerror or exc}); choose another output (-o)") from None
         try:
             os.close(fd)
             yield tmp
@@ -218,9 +218,9 @@ def _is_special(name: str) -> bool:
 
 def _check_special_output(name: str, st: os.stat_result) -> None:
     if stat.S_ISSOCK(st.st_mode):
-        raise InputError(f"{name}: is a socket, which cannot be written as a file; choose another -o")
+        raise InputError(f"{name}: is a socket, which cannot be written as a file; choose another output (-o)")
     if not os.access(name, os.W_OK):
-        raise InputError(f"{name}: is not writable; choose another -o")
+        raise InputError(f"{name}: is not writable; choose another output (-o)")
 
 
 def _check_not_an_input(name: str, inputs: Sequence[PathArg]) -> None:
@@ -235,7 +235,7 @@ def _check_not_an_input(name: str, inputs: Sequence[PathArg]) -> None:
             with contextlib.suppress(OSError):
                 same = os.path.samefile(source_name, name)
         if same:
-            raise InputError(f"{name}: the output is the same file as the input {source_name}; choose another -o")
+            raise InputError(f"{name}: the output is the same file as the input {source_name}; choose another output (-o)")
 
 
 # Termination signals become exceptions while a temporary file exists, so the cleanup in

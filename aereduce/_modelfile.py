@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ._files import atomic_output
-from .errors import ModelFileError
+from .errors import ModelFileError, ModelFileNotFoundError
 
 FORMAT_NAME = "aereduce-model"
 FORMAT_VERSION = 1
@@ -186,7 +186,7 @@ class _open_model:
             # O_NONBLOCK: should a FIFO be swapped in after the check, opening it must not hang.
             fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
         except FileNotFoundError:
-            raise ModelFileError(f"{name}: no such model file; check the path") from None
+            raise ModelFileNotFoundError(f"{name}: no such model file; check the path") from None
         except OSError as exc:
             raise ModelFileError(f"{name}: cannot read the model file ({exc.strerror or exc})") from None
         try:
@@ -271,7 +271,9 @@ def _read_header(name: str, handle: BinaryIO, size: int,
     if not isinstance(kind, str) or not kind:
         raise ModelFileError(f"{name}: the model file does not say what kind of model it holds; it is corrupt")
     if kinds is not None and kind not in kinds:
-        raise ModelFileError(f"{name}: holds a {_quoted(kind)} model, expected one of {', '.join(kinds)}; "
+        accepted = list(kinds)
+        expected = accepted[0] if len(accepted) == 1 else f"one of {', '.join(accepted)}"
+        raise ModelFileError(f"{name}: holds a model of kind {_quoted(kind)}, where {expected} is expected; "
                              f"give another model file")
     metadata: dict[str, Any] = {}
     for key, value in meta.items():

@@ -161,7 +161,13 @@ def _output_and_loss(params: Mapping[str, Any], Xs: np.ndarray) -> tuple[str, st
     return output, loss
 
 
-def _linear_skip(params: Mapping[str, Any], output: str, code_activation: str, neighbours: bool) -> bool:
+def _plain(params: Mapping[str, Any]) -> bool:
+    """Whether the objective is reconstruction alone: no noise, sparsity, contractive or variational term."""
+    return (params["noise"] is None and params["sparsity"] is None and not params["variational"]
+            and params["contractive_weight"] == 0)
+
+
+def _linear_skip(params: Mapping[str, Any], output: str, neighbours: bool) -> bool:
     if params["linear_skip"] != "auto":
         skip = bool(params["linear_skip"])
         if skip and (params["input_shape"] is not None or params["tied_weights"]):
@@ -171,9 +177,13 @@ def _linear_skip(params: Mapping[str, Any], output: str, code_activation: str, n
             raise OptionError("linear_skip starts at PCA's reconstruction, which the neighbour term does not train; "
                               "use neighbour_weight=0 or linear_skip=False")
         return skip
-    # A sigmoid code (KL sparsity) cannot hold PCA's unbounded coordinates.
+    # PCA's start (and the rule that keeps it unless training beats it on reconstruction) is the
+    # plain model's: a model asked for a regulariser (noise, sparsity, a contractive or variational
+    # term) trains that objective, which reconstructs worse by design, so the rule kept PCA's
+    # weights silently (a variational model's codes were PCA's scores, far from N(0, I), and its
+    # samples had a third of the data's spread on breast cancer).
     return (output == "identity" and params["input_shape"] is None and not params["tied_weights"]
-            and code_activation != "logistic" and not neighbours)
+            and _plain(params) and not neighbours)
 
 
 def _starts_at_the_optimum(params: Mapping[str, Any], hidden: tuple[int, ...], linear_skip: bool, loss: str) -> bool:
@@ -181,9 +191,7 @@ def _starts_at_the_optimum(params: Mapping[str, Any], hidden: tuple[int, ...], l
     squared error: PCA already minimises the training rows' error, so epochs could only fit noise.
     Measured: mtcars (32 rows) and USArrests (50) ended 0.2-0.4% above PCA's held-out error after
     training; with no epochs they equal it (benchmarks/SMALL_TABLES.md)."""
-    plain = (params["noise"] is None and params["sparsity"] is None and not params["variational"]
-             and params["contractive_weight"] == 0)
-    return hidden == () and linear_skip and loss == "mse" and plain
+    return hidden == () and linear_skip and loss == "mse" and _plain(params)
 
 
 def _neighbour_conflicts(params: Mapping[str, Any]) -> list[str]:
@@ -251,8 +259,8 @@ def decoder_iter(max_iter: int, n_samples: int, batch_size: int) -> int:
     return int(min(1000, max(1, round(DECODER_STEPS_PER_EPOCH * max_iter / steps_per_epoch))))
 
 
-def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, code_activation: str,
-                    precision: str, *, streaming: bool | str = False, accelerated: bool = False,
+def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, precision: str, *,
+                    streaming: bool | str = False, accelerated: bool = False,
                     n_samples: int | None = None) -> ResolvedOptions:
     """Check the combination of ``params`` against X and resolve every ``"auto"``.
 
@@ -266,6 +274,9 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, co
     # The scaled data's range is that of the scaled column extremes (the scaling is increasing in
     # each column): scaling every row for it took about 2 s of a 60,000-row MNIST fit.
     output, loss = _output_and_loss(params, scaler.transform(np.stack([X.min(axis=0), X.max(axis=0)])))
+    if params["noise"] == "mask" and params["noise_level"] >= 1:
+        raise OptionError(f"noise_level={params['noise_level']!r} is the share of inputs noise='mask' zeroes, so it "
+                          "must be below 1")
     _check_input_shape(params, n_features)
     weight = neighbour_weight(params, n_samples, streaming)
     neighbours = weight > 0
@@ -277,7 +288,7 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, co
         hidden = NEIGHBOUR_HIDDEN_LAYER_SIZES
     else:
         hidden = _hidden_layer_sizes(params, n_samples, n_features)
-    linear_skip = _linear_skip(params, output, code_activation, neighbours)
+    linear_skip = _linear_skip(params, output, neighbours)
     if params["max_iter"] != "auto":
         max_iter = int(params["max_iter"])
     elif neighbours:

@@ -547,6 +547,16 @@ class Trainer:
         return losses, val_losses
 
 
+def kept_validation_score(trainer: Trainer, val_losses: list[float], X_val: torch.Tensor | None) -> float | None:
+    """``best_validation_score_``: the validation score of the weights a fit kept, the best epoch's,
+    or the starting weights' (PCA's solution) when early stopping kept those."""
+    if X_val is None:
+        return None
+    if trainer.kept_initial_weights:
+        return -trainer.evaluate(X_val)
+    return -min(val_losses) if val_losses else None
+
+
 class LayerStage(torch.nn.Module):
     """One stage of greedy layer-wise pretraining: an encoder layer and its mirror as a shallow autoencoder."""
 

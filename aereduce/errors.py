@@ -21,6 +21,10 @@ class ModelFileError(AereduceError, ValueError):
     """The file is missing, unreadable, or not a valid aereduce model."""
 
 
+class ModelFileNotFoundError(ModelFileError, FileNotFoundError):
+    """No file at the model's path: ``except FileNotFoundError`` catches it, as Python callers expect."""
+
+
 class DatasetError(AereduceError, ValueError):
     """A dataset could not be downloaded, or a file does not match its published checksum."""
 

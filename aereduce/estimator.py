@@ -115,8 +115,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         initialised at PCA's solution (with the non-linear paths' last layers at
         zero), so training starts from PCA's reconstruction and improves on it.
         ``"auto"`` turns it on for an identity output (MSE on standardised data)
-        with the multilayer perceptron, no tied weights and no KL sparsity; ``True``
-        with tied weights or ``input_shape`` is an error.
+        with the multilayer perceptron, no tied weights, and reconstruction as the
+        whole objective (no ``noise``, ``sparsity``, ``contractive_weight`` or
+        ``variational``: those train their own objective, which PCA's solution would
+        otherwise be kept over); ``True`` with tied weights or ``input_shape`` is an error.
     tied_weights : bool, default=False
         The decoder uses the encoder's weights transposed (about half the parameters).
     sparsity : {None, "l1", "kl"}, default=None
@@ -219,7 +221,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     validation_scores_ : list of float of length n_iter_ or None
         Negative validation reconstruction loss of each epoch with early stopping, else None.
     best_validation_score_ : float or None
-        Best of ``validation_scores_``; its weights are the ones kept.
+        The validation score of the weights kept: the best of ``validation_scores_``, or
+        PCA's start's when those were kept (``kept_initial_weights_``).
     pretrain_loss_curves_ : list of list of float or None
         One loss curve per layer-wise pretraining stage, when ``pretrain=True``.
     scaler_ : Scaler
@@ -469,8 +472,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         precision = self.precision
         if precision == "auto":
             precision = "bfloat16" if n_samples >= 20_000 and bfloat16_is_fast(self.device_) else "float32"
-        code_activation = self._objective().code_activation
-        self._set_fields(resolve_options(self.get_params(), X, self.scaler_, code_activation, precision,
+        self._set_fields(resolve_options(self.get_params(), X, self.scaler_, precision,
                                          streaming=streaming, accelerated=self.device_.type != "cpu",
                                          n_samples=n_samples))
         self._objective_cache = None  # rebuilt from the resolved loss and neighbour weight
@@ -579,10 +581,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self : AutoencoderTransformer
             The fitted estimator.
         """
-        from ._training import FitHistory, init_from_pca, pretrain_layerwise
+        from ._training import FitHistory, init_from_pca, kept_validation_score, pretrain_layerwise
 
         tic = time.perf_counter()
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        # One row has no spread to learn a code from (PCA refuses it too).
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         self._initialise(X)
         X_all = self._to_tensor(X)
         X_train, X_val = self._split(X_all)
@@ -606,10 +609,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             self._warn_on_dead_code_units(X_train)
         self._partial_trainer = None  # a later partial_fit continues with a fresh optimiser
         self.code_range_ = self._code_range(X_all)
-        scores = [-v for v in val_losses] if X_val is not None else None
         self._set_fields(FitHistory(
-            n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores,
-            best_validation_score_=max(scores) if scores else None, pretrain_loss_curves_=pretrain_curves,
+            n_iter_=len(losses), loss_curve_=losses, validation_scores_=[-v for v in val_losses] if X_val is not None else None,
+            best_validation_score_=kept_validation_score(trainer, val_losses, X_val), pretrain_loss_curves_=pretrain_curves,
             fit_time_=time.perf_counter() - tic,
             kept_initial_weights_=True if self.linear_skip_ and self.max_iter_ == 0 else trainer.kept_initial_weights))
         return self
@@ -659,7 +661,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self : AutoencoderTransformer
             The updated estimator.
         """
-        from ._training import FitHistory
+        from ._training import FitHistory, init_from_pca
 
         first_call = not hasattr(self, "model_")
         if first_call:
@@ -668,13 +670,18 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             raise OptionError("partial_fit cannot continue a fit with the neighbour term: it would retrain the "
                               "encoder on the reconstruction alone; refit, or fit with neighbour_weight=0")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
+        X_chunk = None
         if first_call:
             self._initialise(X, streaming=True)
             self._set_fields(FitHistory(n_iter_=0, loss_curve_=[]))
+            if self.linear_skip_:  # as fit does: start at PCA's solution, here the first chunk's
+                X_chunk = self._to_tensor(X)
+                init_from_pca(self.model_, X_chunk)
         if getattr(self, "_partial_trainer", None) is None or self._partial_trainer.model is not self.model_:
             self._partial_trainer = self._make_trainer()
         tic = time.perf_counter()
-        losses, _ = self._partial_trainer.fit(self._to_tensor(X), 1, use_schedule=False)
+        X_chunk = self._to_tensor(X) if X_chunk is None else X_chunk
+        losses, _ = self._partial_trainer.fit(X_chunk, 1, use_schedule=False)
         self.model_.eval()
         self.code_range_ = None  # the codes moved, and the rows of earlier chunks are gone
         self.n_iter_ += 1

@@ -386,3 +386,54 @@ def test_bad_parameters_name_the_parameter(digits):
         AutoencoderTransformer(n_components=0).fit(X)
     with pytest.raises(ValueError, match="loss='bce' needs data in"):
         AutoencoderTransformer(loss="bce", scaling="standard", max_iter=1).fit(X)
+
+
+@pytest.mark.parametrize("regulariser", [dict(variational=True), dict(noise="gaussian", noise_level=0.5),
+                                         dict(noise="mask"), dict(contractive_weight=1.0), dict(sparsity="l1")])
+def test_a_regularised_model_trains_its_own_objective_not_pca_s_start(regulariser):
+    # With PCA's start, the rule that keeps PCA unless reconstruction beats it kept PCA's weights for
+    # every regularised model on small tables: a variational model's codes were PCA's scores.
+    X = load_wine().data
+    assert fast(n_components=2).fit(X).linear_skip_ is True  # the plain model starts at PCA's solution
+    model = fast(n_components=2, **regulariser).fit(X)
+    assert model.linear_skip_ is False and model.kept_initial_weights_ is None
+    if regulariser.get("variational"):
+        codes = model.transform(X)
+        pca_codes = ScaledPCA(n_components=2).fit(X).transform(X)
+        assert abs(np.corrcoef(codes[:, 0], pca_codes[:, 0])[0, 1]) < 0.999  # not PCA's scores
+
+
+def test_masking_more_than_every_input_is_refused():
+    with pytest.raises(ValueError, match=r"noise_level=1.5 is the share of inputs noise='mask' zeroes, so it must be "
+                                         r"below 1"):
+        fast(noise="mask", noise_level=1.5).fit(load_wine().data)
+
+
+def test_one_row_is_refused_as_scikit_learn_refuses_it():
+    with pytest.raises(ValueError, match="minimum of 2 is required"):
+        fast().fit(load_wine().data[:1])
+
+
+def test_best_validation_score_is_that_of_the_weights_kept():
+    from aereduce._split import split_rows
+
+    X = load_wine().data
+    model = AutoencoderTransformer(n_components=2, random_state=0).fit(X)
+    assert model.kept_initial_weights_ is True  # wine's 178 rows: no epoch beats PCA's start clearly
+    _, held = split_rows(len(X), model.validation_fraction, model._seed)
+    kept_score = -float(np.mean(model.reconstruction_error(X[held])))
+    assert model.best_validation_score_ == pytest.approx(kept_score, rel=1e-5)
+    assert max(model.validation_scores_) > model.best_validation_score_  # an epoch's, discarded
+
+
+def test_partial_fit_starts_at_pca_s_solution_as_fit_does():
+    X = load_wine().data
+    model = AutoencoderTransformer(n_components=2, random_state=0).partial_fit(X)
+    pca_error = float(np.mean(ScaledPCA(n_components=2).fit(X).reconstruction_error(X)))
+    assert model.linear_skip_ is True
+    assert -model.score(X) < 1.2 * pca_error  # one epoch from PCA's start, not from random weights
+
+
+def test_a_missing_model_file_is_a_file_not_found_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such model file; check the path"):
+        AutoencoderTransformer.load(tmp_path / "missing.aer")

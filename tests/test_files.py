@@ -87,7 +87,7 @@ def test_long_names_give_temp_names_within_the_limit(tmp_path):
 def test_output_same_as_input_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("t.csv").write_text("data")
-    refused("t.csv", "t.csv: the output is the same file as the input t.csv; choose another -o",
+    refused("t.csv", "t.csv: the output is the same file as the input t.csv; choose another output (-o)",
             inputs=["t.csv"], folder=tmp_path)
 
 
@@ -156,7 +156,7 @@ def test_unwritable_folder_is_refused_even_for_root(tmp_path, monkeypatch):
     # Root passes every permission check, so the answer of os.access is what is tested here.
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != tmp_path and real_access(path, mode, **kw))
-    refused(tmp_path / "out.csv", "is not writable; choose another -o", folder=tmp_path)
+    refused(tmp_path / "out.csv", "is not writable; choose another output (-o)", folder=tmp_path)
 
 
 def test_directory_as_output_is_refused(tmp_path):

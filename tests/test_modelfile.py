@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from aereduce import _modelfile
 from aereduce._modelfile import FORMAT_VERSION, read_model_file, read_model_header, write_model_file
-from aereduce.errors import InputError, ModelFileError
+from aereduce.errors import InputError, ModelFileError, ModelFileNotFoundError
 from folder_state import listing
 
 META = {"format": "aereduce-model", "format_version": "1", "kind": "autoencoder", "params": json.dumps({"a": 1})}
@@ -21,15 +21,16 @@ KIND = "autoencoder"
 
 
 
-def refused(path: Path, match: str, *, header_too: bool = True, **kwargs) -> ModelFileError:
-    """Reading raises exactly ModelFileError: one line naming the file, and nothing changes."""
+def refused(path: Path, match: str, *, header_too: bool = True, error: type = ModelFileError,
+            **kwargs) -> ModelFileError:
+    """Reading raises exactly ``error`` (a ModelFileError): one line naming the file, and nothing changes."""
     before = listing(path.parent)
     readers = [read_model_file] + ([read_model_header] if header_too else [])
     for reader in readers:
         with pytest.raises(ModelFileError) as info:
             reader(path, **kwargs)
         message = str(info.value)
-        assert info.type is ModelFileError
+        assert info.type is error
         assert message.startswith(f"{path}: ") and match in message and "\n" not in message, message
     assert listing(path.parent) == before
     return info.value
@@ -162,7 +163,7 @@ def test_writer_refuses_to_overwrite_an_input(tmp_path):
 
 
 def test_missing_file(tmp_path):
-    refused(tmp_path / "missing.aer", "no such model file")
+    refused(tmp_path / "missing.aer", "no such model file", error=ModelFileNotFoundError)
 
 
 def test_directory(tmp_path):
@@ -344,7 +345,7 @@ def test_future_format_version(tmp_path):
 
 def test_wrong_kind(tmp_path):
     write_model_file(tmp_path / "m.aer", "pca", good_tensors(), {})
-    refused(tmp_path / "m.aer", "holds a 'pca' model, expected one of autoencoder", kinds=(KIND,))
+    refused(tmp_path / "m.aer", "holds a model of kind 'pca', where autoencoder is expected", kinds=(KIND,))
 
 
 def test_missing_kind(tmp_path):
