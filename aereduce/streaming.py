@@ -656,14 +656,13 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     streamed PCA of the training rows, and the model is saved to ``output``. ``notify``: where the
     notes on how DATA was read go, once the first pass has read it and before training (else
     into the report)."""
-    from ._files import check_output
     from .methods import make_reducer
     from ._training import paired_noise
-    from .usecases import FitReport, check_not_failed, input_settings, send_notes, table_notes
+    from .usecases import FitReport, check_model_output, check_not_failed, input_settings, send_notes, table_notes
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
-    check_output(output, inputs=[data])
+    check_model_output(output, data)
     source = FileSource(data, read=read, chunk_rows=chunk_rows)
     held = HeldOutSource(source, HashedRows(holdout, seed * 4 + HELD_OUT))
     reducer = make_reducer("ae", dim, seed, **(params or {}))

@@ -184,6 +184,7 @@ class FitReport:
     n_evaluated: int = 0  # the rows the two errors are means over
     difference_noise: float | None = None  # twice the standard error of the difference (paired_noise)
     notes: list[str] = field(default_factory=list)
+    is_map: bool = False  # the neighbour term trained the codes (a 2-3-D map of 1,000+ rows, by default)
 
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit`` prints on stderr."""
@@ -212,10 +213,26 @@ class FitReport:
                 compared = f", {ratio:.2f}x lower than PCA's"
             else:
                 compared = "; PCA is better here: --method pca saves PCA itself"
+            if self.is_map and self.error > self.pca_error:
+                # The map's codes place neighbours; reconstruction is the decoder's best from them.
+                compared += "; the map's codes keep neighbours, not detail: --neighbour-weight 0 fits for reconstruction"
             lines.append(f"{self.where} reconstruction MSE {self.error:.4g} (PCA-{self.dim}: {self.pca_error:.4g}"
                          f"{compared})")
         lines.append(f"wrote {self.output}")
         return lines
+
+
+def check_model_output(output: str, data: str) -> None:
+    """``fit``'s ``-o``: a model file, never stdout nor a name a table, picture or page would have
+    (``fit data.csv -o codes.csv``, meant as fit-transform, overwrote a CSV with a model)."""
+    from .tables import FORMATS
+
+    suffix = Path(output).suffix.lower()
+    if output == "-" or suffix in {*FORMATS, *IMAGE_SUFFIXES, ".html", ".htm", ".gz", ".txt"}:
+        given = "stdout" if output == "-" else f"a {suffix} file"
+        raise InputError(f"{output}: fit writes a model file, not {given}; give -o a file name ending in .aer "
+                         "(fit-transform writes the codes)")
+    check_output(output, inputs=[data])
 
 
 def default_model_path(data: str) -> str:
@@ -246,7 +263,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     if should_stream(data, stream):
         return fit_file(data, output, method=method, dim=dim, read=read, seed=seed, holdout=holdout, params=params,
                         progress=progress, chunk_rows=chunk_rows, notify=notify)
-    check_output(output, inputs=[data])
+    check_model_output(output, data)
     filled = read_for_fit(data, read)
     X = filled.X
     check_dimension(method, dim, *X.shape)
@@ -273,7 +290,8 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     error = float(np.mean(row_errors))
     report = FitReport(method, dim, len(train), X.shape[1], seconds, error, "held-out" if len(held) else "training",
                        output, n_epochs=getattr(reducer, "n_iter_", None),
-                       kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes)
+                       kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes,
+                       is_map=getattr(reducer, "neighbour_weight_", 0) > 0)
     # From as many dimensions as columns PCA is exact: its error is rounding, no bar to compare with.
     if not get_method(method).is_pca and dim < X.shape[1] and dim <= len(train):
         pca = ScaledPCA(n_components=dim, scaling=reducer.scaling_).fit(train)
@@ -354,7 +372,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOpt
     """Fit an :class:`~aereduce.outliers.AutoencoderOutlierDetector` of ``ensemble`` autoencoders on DATA,
     report the share of training and held-out rows its threshold flags, and save it to ``output``."""
     share = detector_options(method, ensemble, contamination)
-    check_output(output, inputs=[data])
+    check_model_output(output, data)
     filled = read_for_fit(data, read)
     notes = send_notes(filled.notes(row_labels=REMEMBERED_ID), notify)
     from .outliers import AutoencoderOutlierDetector
@@ -602,7 +620,8 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     check_output(output, inputs=[latent, model_path])
     model = load_reducer(model_path, "inverse-transform")
     names = model_feature_names(model)
-    n_codes = len(code_names(model))
+    expected_codes = code_names(model)
+    n_codes = len(expected_codes)
     settings = getattr(model, "input_settings_", None) or {}
     check = CodeRangeCheck(model)
     rows, notes = 0, []
@@ -621,8 +640,12 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
             if len(partial):
                 raise InputError(f"{latent}: row {int(table.row_numbers[partial[0]])} has some code cells empty and "
                                  "some not; give all of a row's codes, or none to leave its output row empty")
-            if rows == 0:
-                notes += foreign_code_names(latent, table, code_names(model))
+            found = [str(name) for name in table.feature_names]
+            if sorted(found) == sorted(expected_codes) and found != expected_codes:
+                # the model's code columns in another order: decode them by name, as transform reads by name
+                table.X = table.X[:, [found.index(name) for name in expected_codes]]
+            elif rows == 0:
+                notes += foreign_code_names(latent, table, expected_codes)
             check.add(table.X[coded])
             decoded = as_computed(model, model.inverse_transform(table.X[coded]))
             writer.write(with_labels(output_frame(decoded, names, table, coded), table))

@@ -4,6 +4,7 @@ import gzip
 import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -143,6 +144,10 @@ def test_inverse_transform_says_when_the_codes_are_not_this_model_s(runner, data
     assert first_note(far, "far.csv") == (
         f"10 of 120 rows have codes well outside those of the training rows (ae1 {low[1]:.3g} to {high[1]:.3g}), "
         "so their decoded rows are extrapolations")
+    swapped = pd.read_csv(codes)[["id", "ae1", "ae0", "kind"]]  # the model's codes in another order: read by name
+    swapped.to_csv(tmp_path / "swapped.csv", index=False)
+    invoke(runner, "inverse-transform", model, tmp_path / "swapped.csv", "-o", tmp_path / "swapped_back.csv")
+    assert (tmp_path / "swapped_back.csv").read_text() == (tmp_path / "back.csv").read_text()
     renamed = pd.read_csv(codes).rename(columns={"ae0": "pca0", "ae1": "pca1"})
     assert first_note(renamed, "other.csv") == (
         f"{tmp_path / 'other.csv'}: the code columns are pca0, pca1, where this model's transform writes ae0, ae1: "
@@ -505,14 +510,34 @@ def test_ensemble_option_errors_are_one_line(runner, data, tmp_path, options, me
     assert not (tmp_path / "m.aer").exists()
 
 
+@pytest.mark.parametrize("output, given", [("codes.csv", "a .csv file"), ("-", "stdout"), ("map.png", "a .png file")])
+def test_fit_refuses_an_output_that_is_not_a_model_file(runner, data, tmp_path, output, given):
+    target = output if output == "-" else str(tmp_path / output)
+    if output == "codes.csv":
+        Path(target).write_text("a,b\n1,2\n")  # fit meant as fit-transform: the CSV must survive
+    result = invoke(runner, "fit", data, "--dim", "2", *FAST, "-o", target)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {target}: fit writes a model file, not {given}; give -o a file name ending in "
+                             ".aer (fit-transform writes the codes)\n")
+    if output == "codes.csv":
+        assert Path(target).read_text() == "a,b\n1,2\n"
+    assert not (Path.cwd() / "-").exists()
+
+
 def test_the_fit_summary_compares_with_pca_in_words():
     from aereduce.usecases import FitReport
 
-    def summary(error):
-        return FitReport("ae", 2, 100, 4, 1.0, error, "held-out", "m.aer", n_epochs=5, pca_error=0.5, kept_pca=False).lines()
+    def summary(error, is_map=False):
+        return FitReport("ae", 2, 100, 4, 1.0, error, "held-out", "m.aer", n_epochs=5, pca_error=0.5, kept_pca=False,
+                         is_map=is_map).lines()
 
     assert summary(0.25)[1] == "held-out reconstruction MSE 0.25 (PCA-2: 0.5, 2.00x lower than PCA's)"
     assert summary(1.0)[1] == "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: --method pca saves PCA itself)"
+    # a map (the neighbour term) says why, and how to fit for reconstruction instead
+    assert summary(1.0, is_map=True)[1] == (
+        "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: --method pca saves PCA itself; the map's codes "
+        "keep neighbours, not detail: --neighbour-weight 0 fits for reconstruction)")
+    assert summary(0.25, is_map=True)[1] == "held-out reconstruction MSE 0.25 (PCA-2: 0.5, 2.00x lower than PCA's)"
 
 
 def test_the_fit_summary_names_no_winner_within_the_noise_of_few_rows():
