@@ -8,7 +8,6 @@ parameter declarations (:mod:`aereduce._params`), so the two cannot drift apart.
 from __future__ import annotations
 
 import functools
-
 import sys
 import time
 from collections.abc import Callable

@@ -191,13 +191,23 @@ def init_input_projection(model: Autoencoder, X: torch.Tensor) -> None:
         encoder.projection.copy_(components / spread if spread > 0 else components)
 
 
-def init_code_standardisation(model: Autoencoder, X: torch.Tensor, batch_size: int = 8192) -> None:
-    """Set the decoder's code standardisation from the codes of X: their mean, and one scale for
-    every unit (the mean of their standard deviations), so the map keeps its shape."""
+def encode_rows(model: Autoencoder, X: torch.Tensor, batch_size: int = 8192) -> torch.Tensor:
+    """The codes of the (scaled) rows X, without gradients, a batch at a time."""
+    with torch.no_grad():
+        return torch.cat([model.encode(X[start : start + batch_size])[0] for start in range(0, X.shape[0], batch_size)])
+
+
+def code_range(codes: torch.Tensor) -> np.ndarray:
+    """The estimator's ``code_range_``: each unit's lowest code (first row) and highest (second)."""
+    return torch.stack([codes.min(dim=0).values, codes.max(dim=0).values]).double().cpu().numpy()
+
+
+def init_code_standardisation(model: Autoencoder, codes: torch.Tensor) -> None:
+    """Set the decoder's code standardisation from the training rows' ``codes``: their mean, and one
+    scale for every unit (the mean of their standard deviations), so the map keeps its shape."""
     decoder = model.decoder
     assert isinstance(decoder, MLPDecoder) and decoder.code_mean is not None
     with torch.no_grad():
-        codes = torch.cat([model.encode(X[start : start + batch_size])[0] for start in range(0, X.shape[0], batch_size)])
         scale = float(codes.std(dim=0).mean()) if codes.shape[0] > 1 else 1.0
         decoder.code_mean.copy_(codes.mean(dim=0))
         decoder.code_scale.fill_(scale if math.isfinite(scale) and scale > 0 else 1.0)
@@ -547,14 +557,17 @@ class Trainer:
         return losses, val_losses
 
 
-def kept_validation_score(trainer: Trainer, val_losses: list[float], X_val: torch.Tensor | None) -> float | None:
-    """``best_validation_score_``: the validation score of the weights a fit kept, the best epoch's,
-    or the starting weights' (PCA's solution) when early stopping kept those."""
+def validation_scores(trainer: Trainer, val_losses: list[float], X_val: torch.Tensor | None
+                      ) -> tuple[list[float] | None, float | None]:
+    """``validation_scores_`` and ``best_validation_score_`` of a fit (None without validation rows):
+    each epoch's score, and that of the weights the fit kept, the best epoch's or the starting
+    weights' (PCA's solution) when early stopping kept those."""
     if X_val is None:
-        return None
+        return None, None
+    scores = [-v for v in val_losses]
     if trainer.kept_initial_weights:
-        return -trainer.evaluate(X_val)
-    return -min(val_losses) if val_losses else None
+        return scores, -trainer.evaluate(X_val)
+    return scores, max(scores) if scores else None
 
 
 class LayerStage(torch.nn.Module):

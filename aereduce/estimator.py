@@ -542,7 +542,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         """
         import torch
 
-        from ._training import DecoderStage, ProjectedEncoderStage, init_code_standardisation, init_input_projection
+        from ._training import (DecoderStage, ProjectedEncoderStage, code_range, encode_rows, init_code_standardisation,
+                                init_input_projection, validation_scores)
         from .objective import Objective, Reconstruction
 
         objective = self._objective()
@@ -554,14 +555,19 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         losses, _ = embedding.fit(projected, self.max_iter_)
         del projected
         self.model_.eval()
-        init_code_standardisation(self.model_, X_train)
+        train_codes = encode_rows(self.model_, X_train)
+        init_code_standardisation(self.model_, train_codes)
+        # the encoder is trained: the range of the codes of every row given to fit, validation rows too
+        held_codes = encode_rows(self.model_, X_val) if X_val is not None else train_codes[:0]
+        self.code_range_ = code_range(torch.cat([train_codes, held_codes]))
+        del train_codes, held_codes
         decoder = self._make_trainer(callbacks, X_val, model=DecoderStage(self.model_),
                                      objective=Objective(Reconstruction(self.loss_), []),
                                      parameters=self.model_.decoder.parameters(), prefix="decoder ")
         decoder_losses, val_losses = decoder.fit(X_train, self.decoder_iter_, X_val=X_val)
-        scores = [-v for v in val_losses] if X_val is not None else None
-        return dict(n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores,
-                    best_validation_score_=max(scores) if scores else None, decoder_loss_curve_=decoder_losses)
+        scores, best = validation_scores(decoder, val_losses, X_val)
+        return dict(n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores, best_validation_score_=best,
+                    decoder_loss_curve_=decoder_losses)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, callbacks=None):
@@ -581,7 +587,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self : AutoencoderTransformer
             The fitted estimator.
         """
-        from ._training import FitHistory, init_from_pca, kept_validation_score, pretrain_layerwise
+        from ._training import FitHistory, code_range, encode_rows, init_from_pca, pretrain_layerwise, validation_scores
 
         tic = time.perf_counter()
         # One row has no spread to learn a code from (PCA refuses it too).
@@ -594,7 +600,6 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             self.model_.eval()
             self._partial_trainer = None
             self._objective_cache = None  # lets the graph go
-            self.code_range_ = self._code_range(X_all)
             self._set_fields(FitHistory(**history, fit_time_=time.perf_counter() - tic))
             return self
         if self.linear_skip_:
@@ -608,26 +613,14 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         if self.sparsity == "l1":
             self._warn_on_dead_code_units(X_train)
         self._partial_trainer = None  # a later partial_fit continues with a fresh optimiser
-        self.code_range_ = self._code_range(X_all)
+        self.code_range_ = code_range(encode_rows(self.model_, X_all))
+        scores, best = validation_scores(trainer, val_losses, X_val)
         self._set_fields(FitHistory(
-            n_iter_=len(losses), loss_curve_=losses, validation_scores_=[-v for v in val_losses] if X_val is not None else None,
-            best_validation_score_=kept_validation_score(trainer, val_losses, X_val), pretrain_loss_curves_=pretrain_curves,
+            n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores, best_validation_score_=best,
+            pretrain_loss_curves_=pretrain_curves,
             fit_time_=time.perf_counter() - tic,
             kept_initial_weights_=True if self.linear_skip_ and self.max_iter_ == 0 else trainer.kept_initial_weights))
         return self
-
-    def _code_range(self, X) -> np.ndarray:
-        """``code_range_`` from the (scaled) rows X given to fit, validation rows included."""
-        import torch
-
-        with torch.no_grad():
-            lowest = highest = None
-            for start in range(0, X.shape[0], 8192):
-                code = self.model_.encode(X[start : start + 8192])[0]
-                low, high = code.min(dim=0).values, code.max(dim=0).values
-                lowest = low if lowest is None else torch.minimum(lowest, low)
-                highest = high if highest is None else torch.maximum(highest, high)
-        return torch.stack([lowest, highest]).double().cpu().numpy()
 
     def _warn_on_dead_code_units(self, X) -> None:
         """L1 on a ReLU code can switch every unit off for good; say so rather than return a dead code."""
@@ -670,17 +663,15 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             raise OptionError("partial_fit cannot continue a fit with the neighbour term: it would retrain the "
                               "encoder on the reconstruction alone; refit, or fit with neighbour_weight=0")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
-        X_chunk = None
         if first_call:
             self._initialise(X, streaming=True)
             self._set_fields(FitHistory(n_iter_=0, loss_curve_=[]))
-            if self.linear_skip_:  # as fit does: start at PCA's solution, here the first chunk's
-                X_chunk = self._to_tensor(X)
-                init_from_pca(self.model_, X_chunk)
+        X_chunk = self._to_tensor(X)
+        if first_call and self.linear_skip_:  # as fit does: start at PCA's solution, here the first chunk's
+            init_from_pca(self.model_, X_chunk)
         if getattr(self, "_partial_trainer", None) is None or self._partial_trainer.model is not self.model_:
             self._partial_trainer = self._make_trainer()
         tic = time.perf_counter()
-        X_chunk = self._to_tensor(X) if X_chunk is None else X_chunk
         losses, _ = self._partial_trainer.fit(X_chunk, 1, use_schedule=False)
         self.model_.eval()
         self.code_range_ = None  # the codes moved, and the rows of earlier chunks are gone
@@ -952,5 +943,5 @@ def _saved_code_range(saved: Any, n_components: int, path: str) -> np.ndarray | 
     if code_range.shape != (2, n_components) or not np.isfinite(code_range).all() \
             or (code_range[0] > code_range[1]).any():
         raise ModelFileError(f"{path}: corrupt model: code_range_ must be the lowest and highest of "
-                                          f"each of the {n_components} code units")
+                             f"each of the {n_components} code units")
     return code_range

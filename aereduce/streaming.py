@@ -602,7 +602,7 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
     import torch
 
     from ._scaling import Scaler
-    from ._training import FitHistory, kept_validation_score, set_linear_start
+    from ._training import FitHistory, set_linear_start, validation_scores
 
     tic = time.perf_counter()
     estimator._validate_params()
@@ -639,9 +639,10 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
     if estimator.sparsity == "l1" and sample is not None:
         estimator._warn_on_dead_code_units(sample)
     estimator._partial_trainer = None
+    scores, best = validation_scores(trainer, val_losses, X_val)
     estimator._set_fields(FitHistory(
-        n_iter_=len(losses), loss_curve_=losses, validation_scores_=[-v for v in val_losses] if X_val is not None else None,
-        best_validation_score_=kept_validation_score(trainer, val_losses, X_val), pretrain_loss_curves_=None,
+        n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores, best_validation_score_=best,
+        pretrain_loss_curves_=None,
         fit_time_=time.perf_counter() - tic, kept_initial_weights_=trainer.kept_initial_weights))
     return StreamFit(found, axes, n_train)
 

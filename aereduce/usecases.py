@@ -228,7 +228,7 @@ def check_model_output(output: str, data: str) -> None:
     from .tables import FORMATS
 
     suffix = Path(output).suffix.lower()
-    if output == "-" or suffix in {*FORMATS, *IMAGE_SUFFIXES, ".html", ".htm", ".gz", ".txt"}:
+    if output == "-" or suffix in {*FORMATS, *IMAGE_SUFFIXES, ".html", ".htm", ".gz"}:
         given = "stdout" if output == "-" else f"a {suffix} file"
         raise InputError(f"{output}: fit writes a model file, not {given}; give -o a file name ending in .aer "
                          "(fit-transform writes the codes)")
@@ -568,9 +568,8 @@ class CodeRangeCheck:
     """Counts the rows whose codes lie outside the model's ``code_range_`` (widened by
     CODE_RANGE_MARGIN), chunk by chunk, for one note at the end."""
 
-    def __init__(self, model: Any):
-        code_range = getattr(model, "code_range_", None)
-        self.names = code_names(model)
+    def __init__(self, code_range: np.ndarray | None, names: list[str]):
+        self.names = names
         if code_range is not None:
             span = code_range[1] - code_range[0]
             self.low, self.high = code_range[0] - CODE_RANGE_MARGIN * span, code_range[1] + CODE_RANGE_MARGIN * span
@@ -599,16 +598,22 @@ class CodeRangeCheck:
         return text
 
 
-def foreign_code_names(latent: str, table: Any, expected: list[str]) -> list[str]:
-    """A note when LATENT's code columns are named, and not as this model's transform names them
-    (``pca0`` for an autoencoder's ``ae0``, say): the codes may be another model's."""
+def match_code_columns(latent: str, table: Any, expected: list[str]) -> str | None:
+    """Put LATENT's code columns in the model's order when they are its names in another order
+    (decoded by name, as transform reads by name); else a note when they are named, and not as
+    this model's transform names them (``pca0`` for an autoencoder's ``ae0``, say): the codes may
+    be another model's."""
     found = [str(name) for name in table.feature_names]
-    made_up = table.names_made_up or found == [f"x{i}" for i in range(len(found))]
-    if made_up or found == expected:
-        return []
-    return [f"{latent}: the code columns are {', '.join(found[:4])}{', ...' if len(found) > 4 else ''}, where this "
+    if found == expected:
+        return None
+    if sorted(found) == sorted(expected):
+        table.X = table.X[:, [found.index(name) for name in expected]]
+        return None
+    if table.names_made_up or found == [f"x{i}" for i in range(len(found))]:
+        return None
+    return (f"{latent}: the code columns are {', '.join(found[:4])}{', ...' if len(found) > 4 else ''}, where this "
             f"model's transform writes {', '.join(expected[:4])}{', ...' if len(expected) > 4 else ''}: check that "
-            "the codes come from this model"]
+            "the codes come from this model")
 
 
 def inverse_transform_file(model_path: str, latent: str, output: str, id_column: str | None) -> tuple[int, list[str]]:
@@ -623,7 +628,7 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     expected_codes = code_names(model)
     n_codes = len(expected_codes)
     settings = getattr(model, "input_settings_", None) or {}
-    check = CodeRangeCheck(model)
+    check = CodeRangeCheck(getattr(model, "code_range_", None), expected_codes)
     rows, notes = 0, []
     with TableWriter(output) as writer:
         # Empty code rows (transform's output for rows it could not encode) decode to empty rows.
@@ -640,12 +645,9 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
             if len(partial):
                 raise InputError(f"{latent}: row {int(table.row_numbers[partial[0]])} has some code cells empty and "
                                  "some not; give all of a row's codes, or none to leave its output row empty")
-            found = [str(name) for name in table.feature_names]
-            if sorted(found) == sorted(expected_codes) and found != expected_codes:
-                # the model's code columns in another order: decode them by name, as transform reads by name
-                table.X = table.X[:, [found.index(name) for name in expected_codes]]
-            elif rows == 0:
-                notes += foreign_code_names(latent, table, expected_codes)
+            foreign = match_code_columns(latent, table, expected_codes)
+            if foreign and rows == 0:
+                notes.append(foreign)
             check.add(table.X[coded])
             decoded = as_computed(model, model.inverse_transform(table.X[coded]))
             writer.write(with_labels(output_frame(decoded, names, table, coded), table))

@@ -21,6 +21,7 @@ from aereduce._training import (
     FitHistory,
     ProjectedEncoderStage,
     Trainer,
+    encode_rows,
     init_code_standardisation,
     init_input_projection,
     make_generator,
@@ -247,7 +248,7 @@ def test_decoder_stage_trains_the_decoder_on_frozen_codes():
     model = Autoencoder(cfg)
     X = torch.randn(64, 6)
     init_input_projection(model, X)
-    init_code_standardisation(model, X)
+    init_code_standardisation(model, encode_rows(model, X))
     encoder_before = {k: v.clone() for k, v in model.encoder.state_dict().items()}
     trainer = Trainer(DecoderStage(model), Objective(Reconstruction("mse"), []), learning_rate=1e-2, batch_size=16,
                       generator=make_generator(0, CPU), parameters=model.decoder.parameters())
@@ -270,7 +271,7 @@ def test_input_projection_is_scaled_pca_and_code_standardisation_is_set():
     assert float(P[:, 0].std()) == pytest.approx(1.0, rel=1e-3)  # scaled by the first axis' spread
     assert float(P[:, 1].std()) == pytest.approx(0.4, rel=0.05)
     torch.testing.assert_close(P.mean(dim=0), torch.zeros(3), atol=1e-5, rtol=0)
-    init_code_standardisation(model, X)
+    init_code_standardisation(model, encode_rows(model, X))
     with torch.no_grad():
         Z = model.encode(X)[0]
     torch.testing.assert_close(model.decoder.code_mean, Z.mean(dim=0))
