@@ -34,8 +34,11 @@ def data_options(f: Callable | None = None, *, model: bool = False) -> Callable:
         return functools.partial(data_options, model=True) if model else data_options
     remembered = ", or the model's" if model else ""
     options = [
-        click.option("--columns", callback=split_names, help="Comma-separated feature columns (default: all numeric ones)."),
-        click.option("--exclude", callback=split_names, help="Comma-separated columns to leave out."),
+        click.option("--columns", callback=split_names,
+                     help="Comma-separated feature columns (default: " + ("the model's, by name)." if model else
+                                                                          "all numeric ones).")),
+        click.option("--exclude", callback=split_names,
+                     help="Comma-separated columns to leave out" + (" (none of the model's)." if model else ".")),
         click.option("--id-column", help="Column carried through to outputs, never a feature (remembered by the model)."),
         click.option("--label-column", help="Column used for colouring and evaluation, never a feature (remembered)."),
         click.option("--nan", type=click.Choice(["error", "drop", "zero", "mean"]), default=None,
@@ -155,7 +158,7 @@ AE_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("--noise", "noise", "", {}),
     ("--noise-level", "noise_level", "", {}),
     ("--sparsity", "sparsity", "", {}),
-    ("--sparsity-weight", "sparsity_weight", "Weight of the sparsity penalty (default: 1e-4 for l1, 1e-3 for kl).", {}),
+    ("--sparsity-weight", "sparsity_weight", "Weight of the sparsity penalty (default: 1e-4 for l1, 0.1 for kl).", {}),
     ("--contractive-weight", "contractive_weight", "", {}),
     ("--neighbour-weight", "neighbour_weight", "Neighbour-preserving term, the 2-D map's (0 turns it off; default: "
      "on for 2 or 3 dims on 1,000+ rows).", {}),

@@ -237,7 +237,7 @@ def score(model: str, data: str, top: int | None, output: str | None, **kwargs: 
     read = read_options(kwargs)
     output = output or default_output(data, "scores")
     if top is None:
-        rows, notes = stream_file(model, data, output, read, errors)
+        rows, notes = stream_file(model, data, output, read, errors, command="score")
         for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
             info(line)
         return

@@ -127,8 +127,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         mean activation, estimated per mini-batch and smoothed by a moving average.
     sparsity_weight : "auto" or float, default="auto"
         Weight of the sparsity penalty. ``"auto"`` is 1e-4 for ``"l1"`` (the penalty sums
-        over code units; 1e-3 left every unit of an 8-D MNIST code dead) and 1e-3 for ``"kl"``.
-        A fit whose L1 code ends all zero (every ReLU dead) warns.
+        over code units; 1e-3 left every unit of an 8-D MNIST code dead) and 0.1 for ``"kl"``
+        (1e-3 barely moved the mean activation towards the target). A fit whose sparse code
+        ends the same for every row (dead ReLUs, or sigmoids stuck at 0 or 1) warns.
     sparsity_target : float, default=0.05
         Target mean activation for ``sparsity="kl"``, in (0, 1).
     sparsity_momentum : float, default=0.9
@@ -610,8 +611,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         if trainer.kept_initial_weights:
             init_from_pca(self.model_, X_all)  # PCA's solution, now from every row, validation rows too
         self.model_.eval()
-        if self.sparsity == "l1":
-            self._warn_on_dead_code_units(X_train)
+        if self.sparsity is not None:
+            self._warn_on_a_constant_code(X_train)
         self._partial_trainer = None  # a later partial_fit continues with a fresh optimiser
         self.code_range_ = code_range(encode_rows(self.model_, X_all))
         scores, best = validation_scores(trainer, val_losses, X_val)
@@ -622,19 +623,23 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             kept_initial_weights_=True if self.linear_skip_ and self.max_iter_ == 0 else trainer.kept_initial_weights))
         return self
 
-    def _warn_on_dead_code_units(self, X) -> None:
-        """L1 on a ReLU code can switch every unit off for good; say so rather than return a dead code."""
+    def _warn_on_a_constant_code(self, X) -> None:
+        """A strong sparsity penalty can switch every unit off for good (dead ReLUs under L1; under
+        KL, sigmoids stuck at 0 or 1): say so rather than return a code that carries nothing."""
         import torch
 
         from .objective import sparsity_weight
 
         with torch.no_grad():
             code, _ = self.model_.encode(X[:10_000])
-        if bool((code <= 0).all()):
+        if bool((code.std(dim=0) < 1e-4).all()):
+            what = "zero on every training row (dead ReLUs)" if self.sparsity == "l1" else (
+                "the same on every training row (sigmoids stuck at 0 or 1)")
             warnings.warn(
-                f"all {code.shape[1]} code units are zero on every training row (dead ReLUs), so the code "
-                f"carries nothing: sparsity_weight={sparsity_weight(self.get_params()):g} is too strong for "
-                f"this data; lower it", UserWarning, stacklevel=4)
+                f"all {code.shape[1]} code units are {what}, so the code carries nothing: "
+                f"sparsity_weight={sparsity_weight(self.get_params()):g} is too strong for this data at "
+                f"learning_rate_init={self.learning_rate_init:g}; lower either",
+                UserWarning, stacklevel=4)
 
     def partial_fit(self, X, y=None):
         """Train one epoch on X, initialising the model on the first call.

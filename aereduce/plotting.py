@@ -47,6 +47,9 @@ def map_title(n_dims: int) -> str:
 
 
 CLASS_LIMIT = 20  # numeric labels with more distinct values than this are drawn on a colour scale
+# Classes given a colour and a legend entry of their own; the rest share one grey, so that no two
+# classes share a colour and the legend stays readable (R's Aids2 has 45 states of origin).
+NAMED_CLASSES = 12
 
 
 def _is_missing(value: Any) -> bool:
@@ -62,6 +65,49 @@ def _continuous(labels: np.ndarray | None) -> np.ndarray | None:
     except (TypeError, ValueError):
         return None
     return values if len(np.unique(values[np.isfinite(values)])) > CLASS_LIMIT else None
+
+
+def map_axis_names(n_dims: int) -> tuple[str, str]:
+    """The axes of :func:`map_2d`'s picture of a code of ``n_dims`` dimensions."""
+    if n_dims == 2:
+        return "code 1", "code 2"
+    if n_dims == 1:
+        return "code", ""
+    return "principal axis 1 of the code", "principal axis 2 of the code"
+
+
+def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float) -> None:
+    """One colour per class for up to NAMED_CLASSES classes; beyond that the largest
+    NAMED_CLASSES - 1 are named and the rest drawn in grey as one entry."""
+    names = np.asarray(["(no label)" if _is_missing(v) else str(v) for v in labels])  # not "nan" or "None"
+    classes, codes, counts = np.unique(names, return_inverse=True, return_counts=True)
+    if len(classes) <= NAMED_CLASSES:
+        shown = list(range(len(classes)))
+    else:  # the largest classes, listed in the legend in name order
+        shown = sorted(np.argsort(-counts, kind="stable")[: NAMED_CLASSES - 1])
+    palette = (_pyplot().get_cmap("tab10" if len(shown) <= 10 else "tab20")).colors
+    rest = np.isin(codes, shown, invert=True)
+    if rest.any():
+        n_rest = len(classes) - len(shown)
+        ax.scatter(xy[rest, 0], xy[rest, 1], s=size, alpha=0.5, color="0.7",
+                   label=f"{n_rest} other classes ({plural(int(rest.sum()), 'row')})")
+    for colour, k in zip(palette, shown):
+        mine = codes == k
+        ax.scatter(xy[mine, 0], xy[mine, 1], s=size, alpha=0.7, color=colour, label=classes[k])
+    handles, names_shown = ax.get_legend_handles_labels()
+    order = [*range(1, len(handles)), 0] if rest.any() else range(len(handles))  # "other" last
+    ax.legend([handles[i] for i in order], [names_shown[i] for i in order], fontsize=7, markerscale=5 / size ** 0.5,
+              loc="best", frameon=False)
+
+
+def _label_offsets(points: np.ndarray, span: np.ndarray) -> list[tuple[float, float]]:
+    """Offsets in points for labels of ``points`` (in data units): a label whose point lies near an
+    earlier one is moved down below it, so that names of close rows do not print over each other."""
+    offsets: list[tuple[float, float]] = []
+    for i, p in enumerate(points):
+        near = sum(1 for q in points[:i] if np.all(np.abs(p - q) < 0.06 * span))
+        offsets.append((3.0, 3.0 - 8.0 * near))
+    return offsets
 
 
 def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "",
@@ -80,34 +126,34 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         points = ax.scatter(xy[:, 0], xy[:, 1], c=values, cmap="viridis", s=size, alpha=0.7)
         ax.figure.colorbar(points, ax=ax, fraction=0.046, pad=0.02)
     else:
-        names = ["(no label)" if _is_missing(v) else str(v) for v in labels]  # not "nan" or "None"
-        classes, codes = np.unique(np.asarray(names), return_inverse=True)
-        cmap = "tab10" if len(classes) <= 10 else "tab20"
-        points = ax.scatter(xy[:, 0], xy[:, 1], c=codes, cmap=cmap, s=size, alpha=0.7)
-        if len(classes) <= 20:
-            handles = [ax.scatter([], [], color=points.cmap(points.norm(i)), s=12) for i in range(len(classes))]
-            ax.legend(handles, classes, fontsize=7, markerscale=1.5, loc="best", frameon=False)
+        _class_colours(ax, xy, labels, size)
     # A few far outliers (common in autoencoder codes) would otherwise squeeze the rest into a dot.
     low, high = np.percentile(xy, [0.5, 99.5], axis=0)
     pad = 0.05 * (high - low)
+    span = np.where(high > low, high - low, 1.0)
     if np.all(high > low):
         lo, hi = low - pad, high + pad
         outside = np.any((xy < lo) | (xy > hi), axis=1)
-        if outside.any():  # clamp them onto the edge so that they stay visible
+        if outside.any():  # clamp them onto the edge so that they stay visible, whole (not clipped)
             edge = np.clip(xy[outside], lo, hi)
-            ax.scatter(edge[:, 0], edge[:, 1], marker="^", s=14, c="black", alpha=0.8, label="beyond the view")
+            ax.scatter(edge[:, 0], edge[:, 1], marker="^", s=14, c="black", alpha=0.8, clip_on=False, zorder=3)
             ax.text(0.01, 0.01, f"\u25b2 {plural(int(outside.sum()), 'row')} beyond the view, drawn on its edge", fontsize=6,
                     transform=ax.transAxes, color="0.3")
         xy = np.clip(xy, lo, hi)
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(lo[1], hi[1])
     if worst is not None and len(worst):
-        ax.scatter(xy[worst, 0], xy[worst, 1], s=60, facecolors="none", edgecolors="red", linewidths=1.2)
-        for i, name in zip(worst, worst_names or [str(i) for i in worst]):
-            ax.annotate(name, xy[i], fontsize=6, color="red", xytext=(3, 3), textcoords="offset points")
+        ax.scatter(xy[worst, 0], xy[worst, 1], s=60, facecolors="none", edgecolors="red", linewidths=1.2,
+                   clip_on=False)
+        names = worst_names or [str(i) for i in worst]
+        for i, name, offset in zip(worst, names, _label_offsets(xy[worst], span)):
+            ax.annotate(name, xy[i], fontsize=6, color="red", xytext=offset, textcoords="offset points")
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
+    x_name, y_name = map_axis_names(Z.shape[1])
+    ax.set_xlabel(x_name, fontsize=8)
+    ax.set_ylabel(y_name, fontsize=8)
 
 
 def plot_image_rows(axes_grid, rows: Sequence[tuple[str, np.ndarray]], image_shape: Sequence[int],
@@ -175,10 +221,14 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
     plt = _pyplot()
     with_images = image_shape is not None and X is not None and X_hat is not None
     # constrained layout keeps the loss panel's axis title clear of the map's colour bar
-    fig = plt.figure(figsize=(11, 8 if with_images else 5), layout="constrained")
-    top = fig.add_gridspec(2 if with_images else 1, 2, height_ratios=[3, 1.3] if with_images else None)
+    # A model that trained no epoch (it kept PCA's solution) gets no empty loss panel.
+    with_losses = bool(loss_curve) or bool(validation)
+    fig = plt.figure(figsize=(11 if with_losses else 6, 8 if with_images else 5), layout="constrained")
+    top = fig.add_gridspec(2 if with_images else 1, 2 if with_losses else 1,
+                           height_ratios=[3, 1.3] if with_images else None)
     plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names)
-    plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve, validation)
+    if with_losses:
+        plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve, validation)
     if with_images:
         n = min(10, len(X))
         grid = top[1, :].subgridspec(2, n)

@@ -408,7 +408,7 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     """
     from ._persistence import describe_model
 
-    model = load_reducer(model_path, "report")
+    model = load_reducer(model_path, "report", data)
     shape = image_shape_of(model, image_shape)
     rows = model_rows(model, data, read, max_rows, seed)
     description = describe_model(model_path)

@@ -636,8 +636,8 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
     trainer.buffer_rows = buffer or buffer_rows(found.n_features, estimator.batch_size_, n_train)
     losses, val_losses = trainer.fit(rows, estimator.max_iter_, X_val=X_val)
     estimator.model_.eval()
-    if estimator.sparsity == "l1" and sample is not None:
-        estimator._warn_on_dead_code_units(sample)
+    if estimator.sparsity is not None and sample is not None:
+        estimator._warn_on_a_constant_code(sample)
     estimator._partial_trainer = None
     scores, best = validation_scores(trainer, val_losses, X_val)
     estimator._set_fields(FitHistory(

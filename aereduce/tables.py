@@ -71,6 +71,7 @@ NOT_ENCODED = "were not encoded; their output rows are empty"
 NOT_SCORED = "were not scored; their output rows are empty"  # score's word for the same rows
 LEFT_OUT_OF_TRAINING = "were left out of training"
 DELIMITERS = (",", ";", "\t", "|")
+MODEL_SUFFIX = ".aer"  # what fit names a model file
 
 # pandas' default NA strings (pandas.io.parsers' STR_NA_VALUES, which is private): the header
 # sniffer must call the same cells missing as the parser that reads the rest.
@@ -146,6 +147,8 @@ class Table:
     label_name: str | None = None
     skipped_columns: list[str] = field(default_factory=list)
     non_numeric_counts: dict[str, int] = field(default_factory=dict)
+    # The first cell of each numeric column that held text, as (column, row number, text).
+    non_numeric_cells: list[tuple[str, int, str]] = field(default_factory=list)
     source: str = "data"
     row_labels_as_ids: bool = False  # the id column is an unnamed first column (a written index)
     names_made_up: bool = False  # no header line was found: the columns are x0, x1, ...
@@ -281,8 +284,12 @@ class MissingValues:
         if isinstance(X, Table) and names != self.feature_names_:
             wrong = next(n for n, m in zip(names, self.feature_names_) if n != m)
             raise InputError(f"{source}: column {wrong!r} is not where the missing-value settings expect it; "
-                             f"give the columns {_names(self.feature_names_)} in that order")
+                             f"give the columns {shown_names(self.feature_names_)} in that order")
         missing = np.isnan(values)
+        if self.policy == "error" and isinstance(X, Table) and X.non_numeric_cells:
+            # Text read as missing by a model's reader: say so, not that the cell is empty.
+            raise InputError(f"{source}: non-numeric values in numeric columns: {_cells(X.non_numeric_cells)}; fix "
+                             "them, or read them as missing with --nan mean (or drop, zero)")
         if self.policy == "error":
             _raise_first_missing(values, names, rows, source)
         per_column = missing.sum(axis=0)
@@ -364,6 +371,11 @@ def _unpack(X: Table | np.ndarray, feature_names: Sequence[str] | None) -> tuple
     return values, names, np.arange(1, len(values) + 1), "data"
 
 
+def _cells(cells: Sequence[tuple[str, int, str]]) -> str:
+    """Non-numeric cells for a message: ``'b' (row 22: 'x')``, one per column."""
+    return ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in cells)
+
+
 def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, source: str) -> None:
     missing = np.isnan(X)
     if missing.any():
@@ -408,6 +420,9 @@ def format_of(path: str) -> str:
     suffix = Path(name).suffix
     if not suffix:
         return "csv"
+    if suffix == MODEL_SUFFIX:
+        raise InputError(f"{path}: is an aereduce model, not data; give a table here (.csv, .tsv, .csv.gz, .parquet, "
+                         ".npy or .npz)")
     if suffix not in FORMATS:
         raise InputError(f"{path}: unknown file type {suffix!r}; use .csv, .tsv, .csv.gz, .parquet, .npy or .npz")
     return FORMATS[suffix]
@@ -419,7 +434,8 @@ def _show(name: Any) -> str:
     return text if text.isprintable() else repr(text)[1:-1]
 
 
-def _names(columns: Sequence[Any], limit: int = 8) -> str:
+def shown_names(columns: Sequence[Any], limit: int = 8) -> str:
+    """Column names for a message: the first ``limit``, then how many there are in all."""
     shown = ", ".join(_show(c) for c in list(columns)[:limit])
     return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
 
@@ -430,7 +446,7 @@ def _columns_hint(name: str, names: Sequence[str]) -> str:
     import difflib
 
     near = [n for n in names if n.lower() == name.lower()] or difflib.get_close_matches(name, names, n=1)
-    return (f"did you mean {near[0]!r}? " if near else "") + f"columns are {_names(names)}"
+    return (f"did you mean {near[0]!r}? " if near else "") + f"columns are {shown_names(names)}"
 
 
 def _quote_list(names: Sequence[str]) -> str:
@@ -833,7 +849,7 @@ _PARSER_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
 def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None, decimal: str | None,
-                 encoding: str, header: bool | None, text_columns: Sequence[str],
+                 encoding: str, header: bool | None, verbatim_columns: Sequence[str],
                  layout_out: dict[str, Any]) -> Iterator[tuple[Any, np.ndarray]]:
     pd = _pandas()
     with _open_binary(path) as raw:
@@ -851,10 +867,15 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             layout_out["decimal"] = layout.decimal
             layout_out["names_made_up"] = header is None and not layout.header  # sniffed: no header line
             width = len(layout.names)
-            dtype = {name: str for name in text_columns if name in layout.names}
+            verbatim = [name for name in layout.names if name in verbatim_columns or name == UNNAMED_FIRST_COLUMN]
+            # Ids and labels are read as written: 'NA' is North America or Namibia there, and
+            # 'None' a class; only an empty cell is missing. Elsewhere pandas' NA strings are.
+            missing_strings = {name: [""] if name in verbatim else sorted(NA_STRINGS)
+                               for name in [*layout.names, _EXTRA]}
             reader = pd.read_csv(source, sep=layout.sep, decimal=layout.decimal, header=None,
                                  names=[*layout.names, _EXTRA], index_col=False, skipinitialspace=True,
-                                 chunksize=chunksize or None, dtype=dtype or None, engine="c")
+                                 chunksize=chunksize or None, dtype={name: str for name in verbatim} or None,
+                                 keep_default_na=False, na_values=missing_strings, engine="c")
             frames = iter([reader] if chunksize is None else reader)
             done = 0
             while True:
@@ -1028,7 +1049,7 @@ def _numpy_frames(path: str, fmt: str, chunksize: int | None) -> Iterator[tuple[
 
 
 def _frames(path: str, chunksize: int | None, *, sep: str | None, decimal: str | None, encoding: str,
-            header: bool | None, text_columns: Sequence[str], layout: dict[str, Any],
+            header: bool | None, verbatim_columns: Sequence[str], layout: dict[str, Any],
             row_group_seed: int | None = None) -> Iterator[tuple[Any, np.ndarray]]:
     """DataFrames of the file with the row number of each row: one, or chunks of ``chunksize`` rows.
 
@@ -1041,7 +1062,7 @@ def _frames(path: str, chunksize: int | None, *, sep: str | None, decimal: str |
                 raise InputError(f"{path}: no such file")
     if fmt in TEXT_FORMATS:
         return _text_frames(path, fmt, chunksize, sep=sep, decimal=decimal, encoding=encoding, header=header,
-                            text_columns=text_columns, layout_out=layout)
+                            verbatim_columns=verbatim_columns, layout_out=layout)
     if fmt == "parquet":
         return _parquet_frames(path, chunksize, row_group_seed)
     return _numpy_frames(path, fmt, chunksize)
@@ -1066,6 +1087,21 @@ def _to_float(column: Any, decimal: str) -> tuple[np.ndarray, np.ndarray]:
     values = pd.to_numeric(text.where(present, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     blank = (lower == "").to_numpy() | (lower.isin([s.lower() for s in NA_STRINGS]).to_numpy() & present)
     return values, present & np.isnan(values) & ~blank
+
+
+def _label_values(column: Any, decimal: str) -> np.ndarray:
+    """A label column's values: numbers when every cell is a number or missing (R writes a
+    missing number as ``NA``), else the text as written (``NA`` is then a class)."""
+    pd = _pandas()
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+        return column.to_numpy()
+    values, not_numbers = _to_float(column, decimal)
+    if not_numbers.any() or column.str.strip().str.lower().isin(_BOOLS).any():
+        return column.to_numpy()
+    whole = np.isnan(values) | (values == np.round(values))
+    if whole.all() and not np.isnan(values).any():
+        return values.astype(np.int64)
+    return values
 
 
 @dataclass
@@ -1128,12 +1164,15 @@ class _Schema:
             i = int(np.flatnonzero(_to_float(sample[text[0]], decimal)[1])[0])
             value = str(sample[text[0]].to_numpy()[i])[:40]
             many = len(text) > 1
-            raise InputError(f"{path}: {'columns' if many else 'column'} {_quote_list(text)} from --columns "
+            where = "from --columns" if columns_from == "--columns" else f"of {columns_from}"
+            todo = (f"leave {'them' if many else 'it'} out, or use {'one' if many else 'it'} with --label-column or "
+                    "--id-column" if columns_from == "--columns" else "the model needs numbers there: check that this "
+                    "is the file meant, or fix those cells")
+            raise InputError(f"{path}: {'columns' if many else 'column'} {_quote_list(text)} {where} "
                              f"{'are' if many else 'is'} not numeric (row {rows[i]} of {text[0]!r} holds {value!r}); "
-                             f"leave {'them' if many else 'it'} out, or use {'one' if many else 'it'} with "
-                             "--label-column or --id-column")
+                             f"{todo}")
         if not numeric:
-            note = f" (text columns skipped: {_names(text)})" if text else ""
+            note = f" (text columns skipped: {shown_names(text)})" if text else ""
             raise InputError(f"{path}: no numeric feature columns{note}; check --columns, --exclude, --id-column "
                              "and --label-column")
         return cls(path=path, features=numeric, skipped=text, id_column=id_column, label_column=label_column,
@@ -1151,8 +1190,7 @@ class _Schema:
                 bad_cells.append((name, int(rows[i]), str(frame[name].to_numpy()[i])[:40]))
                 counts[name] = int(bad.sum())
         if bad_cells and self.missing == "error":
-            listed = ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in bad_cells)
-            raise InputError(f"{self.path}: non-numeric values in numeric columns: {listed}; read them as missing "
+            raise InputError(f"{self.path}: non-numeric values in numeric columns: {_cells(bad_cells)}; read them as missing "
                              f"with --nan mean (or drop, zero), or leave the columns out with --exclude "
                              f"{','.join(_show(name) for name, _, _ in bad_cells)}")
         infinite = np.isinf(X)
@@ -1162,13 +1200,13 @@ class _Schema:
         if self.missing == "error":
             _raise_first_missing(X, self.features, rows, self.path)
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
-                      non_numeric_counts=counts, source=self.path, names_made_up=self.names_made_up,
+                      non_numeric_counts=counts, non_numeric_cells=bad_cells, source=self.path, names_made_up=self.names_made_up,
                       row_labels_left_out=self.row_labels_left_out)
         if self.id_column is not None:
             table.ids, table.id_name = frame[self.id_column].to_numpy(), self.id_column
             table.row_labels_as_ids = self.row_labels_as_ids
         if self.label_column is not None:
-            table.labels, table.label_name = frame[self.label_column].to_numpy(), self.label_column
+            table.labels, table.label_name = _label_values(frame[self.label_column], self.decimal), self.label_column
         return table
 
 
@@ -1271,7 +1309,7 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
             row_group_seed: int | None) -> Iterator[Table]:
     layout: dict[str, Any] = {}
     frames = _frames(path, chunksize, sep=sep, decimal=decimal, encoding=encoding, header=header,
-                     text_columns=[id_column] if id_column is not None else [], layout=layout,
+                     verbatim_columns=[c for c in (id_column, label_column) if c is not None], layout=layout,
                      row_group_seed=row_group_seed)
     schema: _Schema | None = None
     with contextlib.closing(frames):  # type: ignore[arg-type]

@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from ._files import check_file_output, check_output
-from .errors import InputError, OptionError, TrainingError, plural
+from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import (LEFT_OUT_OF_TRAINING, NOT_ENCODED, NOT_SCORED, MissingValues, Table, TableWriter, format_of,
-                     holds_numbers, integer_columns, iter_tables, keep_integer_columns, output_frame, read_table,
-                     write_table)
+from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, MissingValues, Table, TableWriter,
+                     format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, output_frame,
+                     read_table, shown_names, write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
@@ -252,6 +252,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     ``reducer``: an unfitted reducer of ``method`` to fit instead of a default one (a distributed one).
     ``notify``: where the notes on how DATA was read go before training (else into the report).
     """
+    format_of(data)  # a model given as DATA is named as such, before -o is checked against it
     if ensemble is not None or contamination is not None:
         return fit_detector(data, output, method=method, dim=dim, read=read, seed=seed, holdout=holdout,
                             params=params, progress=progress, ensemble=ensemble, contamination=contamination,
@@ -409,10 +410,18 @@ def check_not_failed(report: FitReport) -> None:
 
 # -- applying a saved model ----------------------------------------------------------------------
 
-def load_model(path: str) -> Any:
+def load_model(path: str, data: str | None = None, command: str = "") -> Any:
+    """The model at ``path``; when that is no model and DATA (``data``) is named like one, the
+    message says the two were given the other way round."""
     from ._persistence import load_model as load
 
-    return load(path)
+    try:
+        return load(path)
+    except ModelFileError as exc:
+        if data is None or Path(data).suffix.lower() != MODEL_SUFFIX or Path(path).suffix.lower() == MODEL_SUFFIX:
+            raise
+        raise type(exc)(f"{exc}; {data} looks like the model, which comes first: aereduce {command} {data} "
+                        f"{path}") from None
 
 
 def is_detector(model: Any) -> bool:
@@ -420,10 +429,10 @@ def is_detector(model: Any) -> bool:
     return hasattr(model, "offset_")
 
 
-def load_reducer(path: str, command: str) -> Any:
+def load_reducer(path: str, command: str, data: str | None = None) -> Any:
     """The model at ``path`` for a command that needs a dimension reducer (codes, decoded rows, a
     map): an outlier detector is refused with what to do instead."""
-    model = load_model(path)
+    model = load_model(path, data, command)
     if is_detector(model):
         raise InputError(f"{path}: {command} needs a dimension reducer, and this is an outlier detector (fit "
                          "--ensemble); use aereduce score with it, or fit a reducer without --ensemble")
@@ -441,9 +450,19 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
                                  "label_column": read.label_column or settings.get("label_column"),
                                  "carried_optional": not (read.id_column or read.label_column), "missing": "drop",
                                  "encoding": read.encoding or kept.get("encoding") or "utf-8"}
-    if getattr(model, "feature_names_in_", None) is not None and not read.columns:
-        overrides.update(columns=model_feature_names(model), exclude=None, columns_from="the model's columns")
+    expected = model_feature_names(model)
+    if getattr(model, "feature_names_in_", None) is not None:
+        needed = [c for c in read.exclude or () if c in expected]
+        if needed:
+            raise InputError(f"{data}: --exclude names {needed[0]!r}, one of the model's input columns, which it "
+                             "cannot do without; leave it in, or fit a model without it")
+        if not read.columns:  # the model reads its own columns by name; no other column is a feature
+            overrides.update(columns=expected, exclude=None, columns_from="the model's columns")
     for table in iter_tables(data, chunksize, **read.as_kwargs(**overrides)):
+        if table.X.shape[1] != model.n_features_in_ and read.columns:
+            raise InputError(f"{data}: --columns names {table.X.shape[1]} columns, the model expects "
+                             f"{model.n_features_in_} ({shown_names(expected)}); name that many, in that order, or leave "
+                             "--columns out to read the model's columns by name")
         if table.X.shape[1] != model.n_features_in_:
             raise InputError(f"{data}: has {table.X.shape[1]} feature columns, the model expects {model.n_features_in_}")
         table.feature_names = model_feature_names(model)
@@ -537,16 +556,18 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     """Apply ``compute`` (:func:`codes`, :func:`errors` or :func:`reconstructions`) to DATA chunk by chunk, written atomically;
     returns the rows written and notes for the user. ``command``: the name a refusal gives."""
     check_output(output, inputs=[data, model_path])
-    model = load_model(model_path) if compute is errors else load_reducer(model_path, command)
+    model = load_model(model_path, data, command) if compute is errors else load_reducer(model_path, command, data)
     rows, notes = 0, []
     # A .npy file holds numbers only: an id column not asked for here (the model's remembered one,
     # or an unnamed first column of row labels) is left out, with a note, rather than refused.
     numbers_only = format_of(output) == "npy" and read.id_column is None
     left_out = [(getattr(model, "input_settings_", None) or {}).get("id_column")] if numbers_only else []
     with TableWriter(output) as writer:
-        # Codes keep the label column, for a map coloured in the user's own tool (as fit-transform's do).
+        # Codes keep the label column, for a map coloured in the user's own tool (as fit-transform's
+        # do); scores keep it to be read against the scores (are the outliers one class?).
         for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=not numbers_only,
-                                    labels=compute is codes, dropped=NOT_SCORED if compute is errors else NOT_ENCODED):
+                                    labels=compute is codes or compute is errors,
+                                    dropped=NOT_SCORED if compute is errors else NOT_ENCODED):
             if numbers_only:
                 text = [str(c) for c in frame.columns if not holds_numbers(frame[c])]
                 left_out += text
@@ -599,16 +620,22 @@ class CodeRangeCheck:
 
 
 def match_code_columns(latent: str, table: Any, expected: list[str]) -> str | None:
-    """Put LATENT's code columns in the model's order when they are its names in another order
-    (decoded by name, as transform reads by name); else a note when they are named, and not as
+    """Take LATENT's code columns by name, in the model's order, when it has all the model's names
+    (decoded by name, as transform reads by name; a note names other numeric columns left out);
+    else a note when they are named, and not as
     this model's transform names them (``pca0`` for an autoencoder's ``ae0``, say): the codes may
     be another model's."""
     found = [str(name) for name in table.feature_names]
     if found == expected:
         return None
-    if sorted(found) == sorted(expected):
+    prefix = expected[0].rstrip("0123456789")
+    more_codes = any(name.startswith(prefix) and name[len(prefix):].isdigit() for name in set(found) - set(expected))
+    if set(expected) <= set(found) and not more_codes:  # ae2 beside ae0, ae1 would be a larger model's code
         table.X = table.X[:, [found.index(name) for name in expected]]
-        return None
+        table.feature_names = list(expected)
+        others = [name for name in found if name not in expected]
+        return None if not others else (f"{latent}: read the code columns by name; left out the other numeric "
+                                        f"{'columns' if len(others) > 1 else 'column'} {shown_names(others)}")
     if table.names_made_up or found == [f"x{i}" for i in range(len(found))]:
         return None
     return (f"{latent}: the code columns are {', '.join(found[:4])}{', ...' if len(found) > 4 else ''}, where this "
@@ -623,7 +650,7 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     Without ``id_column``, the id and label columns the model remembers are carried when LATENT
     has them (transform writes them), rather than read as codes."""
     check_output(output, inputs=[latent, model_path])
-    model = load_reducer(model_path, "inverse-transform")
+    model = load_reducer(model_path, "inverse-transform", latent)
     names = model_feature_names(model)
     expected_codes = code_names(model)
     n_codes = len(expected_codes)
@@ -636,16 +663,18 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
                                  label_column=settings.get("label_column"), carried_optional=True):
             if id_column and table.id_name != id_column:  # asked for, unlike the remembered columns
                 raise InputError(f"{latent}: no column {id_column!r} for --id-column")
+            foreign = match_code_columns(latent, table, expected_codes)
             if table.X.shape[1] != n_codes:
-                raise InputError(f"{latent}: has {plural(table.X.shape[1], 'numeric column')}, the model's code has "
-                                 f"{n_codes}; name an id column among them with --id-column, or leave other columns out")
+                raise InputError(f"{latent}: has {plural(table.X.shape[1], 'numeric column')} "
+                                 f"({shown_names(table.feature_names)}), the model's code has {n_codes} "
+                                 f"({shown_names(expected_codes)}); give the codes under those names, or name an id "
+                                 "column among them with --id-column")
             empty = np.isnan(table.X)
             coded = ~empty.all(axis=1)
             partial = np.flatnonzero(empty.any(axis=1) & coded)
             if len(partial):
                 raise InputError(f"{latent}: row {int(table.row_numbers[partial[0]])} has some code cells empty and "
                                  "some not; give all of a row's codes, or none to leave its output row empty")
-            foreign = match_code_columns(latent, table, expected_codes)
             if foreign and rows == 0:
                 notes.append(foreign)
             check.add(table.X[coded])
@@ -679,10 +708,11 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
     the notes on how they were read (rows left unscored, say)."""
     import pandas as pd
 
-    model = load_model(model_path)
+    model = load_model(model_path, data, "score")
     missing = model_missing_values(model, read.nan)
-    best: list[tuple[float, int, Any, tuple]] = []  # a heap of the K largest scores: memory O(K)
-    n_rows, id_name, names, integer, score_dtype, table = 0, None, [""], [], np.float64, None
+    # A heap of the K largest scores (memory O(K)): score, -row number, id, label, other columns.
+    best: list[tuple[float, int, Any, Any, tuple]] = []
+    n_rows, id_name, label_name, names, integer, score_dtype, table = 0, None, None, [""], [], np.float64, None
     for table in model_tables(model, data, read, CHUNK_ROWS):
         X, encodable = missing.apply(table)
         values, names = errors(model, _frame(X[encodable], table.feature_names))
@@ -690,21 +720,23 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
         score_dtype = values.dtypes.iloc[0] if hasattr(values, "dtypes") else values.dtype
         for row, i in zip(np.asarray(values, dtype=np.float64), np.flatnonzero(encodable)):
             item = (float(row[0]), -int(table.row_numbers[i]), None if table.ids is None else table.ids[i],
-                    tuple(row[1:]))
+                    None if table.labels is None else table.labels[i], tuple(row[1:]))
             if len(best) < top:
                 heapq.heappush(best, item)
             else:
                 heapq.heappushpop(best, item)
-        n_rows, id_name = n_rows + table.n_rows, table.id_name
+        n_rows, id_name, label_name = n_rows + table.n_rows, table.id_name, table.label_name
     best.sort(reverse=True)
     # The scores in the precision they were computed in, as score without --top writes them.
-    frame = pd.DataFrame({"row": [-r for _, r, _, _ in best],
-                          names[0]: np.array([e for e, _, _, _ in best], dtype=score_dtype)})
+    frame = pd.DataFrame({"row": [item[1] * -1 for item in best],
+                          names[0]: np.array([item[0] for item in best], dtype=score_dtype)})
     for j, name in enumerate(names[1:]):
-        frame[name] = [rest[j] for _, _, _, rest in best]
+        frame[name] = [item[4][j] for item in best]
     keep_integer_columns(frame, integer)
     if id_name:
-        frame.insert(0, id_name, [i for _, _, i, _ in best])
+        frame.insert(0, id_name, [item[2] for item in best])
+    if label_name:
+        frame[label_name] = [item[3] for item in best]
     return frame, n_rows, [] if table is None else table_notes(table, missing, "were not scored")
 
 
@@ -745,7 +777,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     from .plotting import map_title, model_report, validation_losses
 
     check_file_output(output, "an image", IMAGE_SUFFIXES, inputs=[data, model_path])
-    model = load_reducer(model_path, "plot")
+    model = load_reducer(model_path, "plot", data)
     rows = model_rows(model, data, read, max_rows, seed)
     table = rows.drawn_table()
     X, labels = table.features(), table.labels

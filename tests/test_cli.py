@@ -74,6 +74,22 @@ def test_transform_keeps_ids_and_matches_the_library(runner, data, tmp_path):
     assert max(len(c) for c in cells) <= 14  # float32's shortest form ("-1.2345678e-05" at most)
 
 
+def test_transform_options_that_would_change_the_models_columns_are_refused(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    result = invoke(runner, "transform", model, data, "--exclude", "b")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {data}: --exclude names 'b', one of the model's input columns, which it cannot "
+                             "do without; leave it in, or fit a model without it\n")
+    result = invoke(runner, "transform", model, data, "--columns", "a,b,c")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {data}: --columns names 3 columns, the model expects 5 (a, b, c, d, e); name "
+                             "that many, in that order, or leave --columns out to read the model's columns by name\n")
+    # A column the model does not read may be excluded: it changes nothing.
+    out = tmp_path / "codes.csv"
+    assert invoke(runner, "transform", model, data, "--exclude", "kind", "-o", out).exit_code == 0
+    assert list(pd.read_csv(out).columns) == ["id", "ae0", "ae1", "kind"]
+
+
 def test_same_seed_same_output(runner, data, tmp_path):
     outs = []
     for name in ("a.csv", "b.csv"):
@@ -159,8 +175,10 @@ def test_score_top_k_is_sorted_and_limited(runner, data, tmp_path):
     result = invoke(runner, "score", model, data, "--id-column", "id", "--label-column", "kind", "--top", "3", "-o", "-")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "id,row,reconstruction_error" and len(lines) == 4
+    assert lines[0] == "id,row,reconstruction_error,kind" and len(lines) == 4
     errors = [float(line.split(",")[2]) for line in lines[1:]]
+    labels = pd.read_csv(data).set_index("id")["kind"]
+    assert [line.split(",")[3] for line in lines[1:]] == [labels[line.split(",")[0]] for line in lines[1:]]
     assert errors == sorted(errors, reverse=True)
     assert max(len(line.split(",")[2]) for line in lines[1:]) <= 14  # float32's digits, as without --top
     assert result.stderr == "wrote the top 3 of 120 rows to stdout\n"
@@ -340,6 +358,40 @@ def test_corrupt_model_file(runner, data, tmp_path):
     assert result.stderr == f"Error: {bad}: not an aereduce model file (not a valid safetensors container)\n"
 
 
+def test_a_model_given_as_data_is_named_as_such(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    for args in (["fit", model, "--dim", "2"], ["fit", model, "--dim", "2", "-o", tmp_path / "x.aer"],
+                 ["fit-transform", model, "--dim", "2"]):
+        result = invoke(runner, *args)
+        assert result.exit_code == 1 and result.stderr == (
+            f"Error: {model}: is an aereduce model, not data; give a table here (.csv, .tsv, .csv.gz, .parquet, .npy "
+            "or .npz)\n")
+    for command in ("transform", "score", "plot"):
+        result = invoke(runner, command, data, model)
+        assert result.exit_code == 1 and result.stderr == (
+            f"Error: {data}: not an aereduce model file (not a valid safetensors container); {model} looks like the "
+            f"model, which comes first: aereduce {command} {model} {data}\n")
+    assert len(list(tmp_path.iterdir())) == 2  # data and model: nothing written
+
+
+def test_a_text_cell_in_a_models_column_is_named_not_called_missing(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    frame = pd.read_csv(data)
+    frame["b"] = frame["b"].astype(object)
+    frame.loc[4, "b"] = "n.a."
+    frame.to_csv(data, index=False)
+    result = invoke(runner, "transform", model, data, "-o", "-")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {data}: non-numeric values in numeric columns: 'b' (row 6: 'n.a.'); fix them, or read them as "
+        "missing with --nan mean (or drop, zero)\n")
+    frame["b"] = "n.a."
+    frame.to_csv(data, index=False)
+    result = invoke(runner, "transform", model, data, "-o", "-")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {data}: column 'b' of the model's columns is not numeric (row 2 of 'b' holds 'n.a.'); the model "
+        "needs numbers there: check that this is the file meant, or fix those cells\n")
+
+
 def test_debug_shows_the_traceback(runner, tmp_path):
     result = runner.invoke(main, ["--debug", "fit", str(tmp_path / "nope.csv"), "--dim", "2"])
     assert result.exit_code == 1
@@ -451,7 +503,7 @@ def test_ensemble_fit_summary_and_score_with_flags(runner, data, tmp_path):
     result = invoke(runner, "score", model, data, "-o", "-")
     assert result.exit_code == 0 and result.stderr == "wrote 120 rows to stdout\n"
     scores = pd.read_csv(io.StringIO(result.stdout))
-    assert list(scores.columns) == ["id", "anomaly_score", "outlier"]
+    assert list(scores.columns) == ["id", "anomaly_score", "outlier", "kind"]  # the label, to read against the flags
     X = pd.read_csv(data)[list("abcde")]
     np.testing.assert_allclose(scores["anomaly_score"], -detector.score_samples(X), rtol=1e-6)
     np.testing.assert_array_equal(scores["outlier"], detector.predict(X) == -1)
@@ -466,9 +518,9 @@ def test_ensemble_flags_are_integers_and_rows_with_missing_values_stay_empty(run
     result = invoke(runner, "score", model, str(holed), "--nan", "drop", "-o", "-")
     assert result.exit_code == 0, result.output
     rows = [line.split(",") for line in result.stdout.splitlines()]
-    assert rows[0] == ["id", "anomaly_score", "outlier"]
+    assert rows[0] == ["id", "anomaly_score", "outlier", "kind"]
     assert [row[0] for row in rows[1:]] == [str(i) for i in frame["id"]]
-    assert rows[2][1:] == ["", ""]  # the row that cannot be encoded
+    assert rows[2][1:3] == ["", ""]  # the row that cannot be encoded
     assert rows[1][2] in ("0", "1") and rows[3][2] in ("0", "1")
     # A .npy file holds one float matrix (the text ids left out): the empty cells are NaN there.
     result = invoke(runner, "score", model, str(holed), "--nan", "drop", "-o", str(tmp_path / "s.npy"))
@@ -483,7 +535,7 @@ def test_ensemble_top_k_ranks_by_anomaly_score(runner, data, tmp_path):
     result = invoke(runner, "score", model, data, "--top", "3", "-o", "-")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "id,row,anomaly_score,outlier" and len(lines) == 4
+    assert lines[0] == "id,row,anomaly_score,outlier,kind" and len(lines) == 4
     scores = [float(line.split(",")[2]) for line in lines[1:]]
     assert scores == sorted(scores, reverse=True)
     assert {line.split(",")[3] for line in lines[1:]} <= {"0", "1"}
@@ -686,6 +738,23 @@ def test_inverse_transform_leaves_empty_code_rows_empty(runner, data, tmp_path):
     assert not (tmp_path / "b2.csv").exists()
 
 
+def test_ids_and_labels_that_read_like_missing_values_come_back_as_written(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 3)), columns=list("abc"))
+    frame.insert(0, "code", [["NA", "None", "null", "nan"][i % 4] + str(i // 4 or "") for i in range(40)])
+    frame["region"] = ["NA", "EU"] * 20
+    data = tmp_path / "d.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "codes.csv"
+    result = invoke(runner, "fit-transform", data, "--dim", "2", "--id-column", "code", "--label-column", "region",
+                    "-o", out, *FAST)
+    assert result.exit_code == 0, result.output
+    lines = out.read_text().splitlines()
+    assert lines[0] == "code,ae0,ae1,region"
+    assert [line.split(",")[0] for line in lines[1:6]] == ["NA", "None", "null", "nan", "NA1"]
+    assert [line.split(",")[-1] for line in lines[1:4]] == ["NA", "EU", "NA"]
+
+
 def test_npy_output_leaves_out_text_ids_with_a_note(runner, tmp_path):
     frame = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 3)), columns=list("abc"),
                          index=[f"car{i}" for i in range(30)])
@@ -743,11 +812,24 @@ def test_transform_then_inverse_transform_with_a_numeric_id_needs_no_options(run
     back = pd.read_csv(io.StringIO(result.stdout))
     assert list(back.columns) == ["ID", "w", "x", "y", "z", "class"]
     assert back["ID"].tolist() == frame["ID"].tolist() and back["class"].tolist() == frame["class"].tolist()
-    codes.rename(columns={"ID": "other"}).to_csv(tmp_path / "renamed.csv", index=False)
-    result = invoke(runner, "inverse-transform", model, tmp_path / "renamed.csv", "-o", "-")
+    # An id the model does not know is a numeric column: the codes are read by name, and it left out.
+    renamed = tmp_path / "renamed.csv"
+    codes.rename(columns={"ID": "other"}).to_csv(renamed, index=False)
+    result = invoke(runner, "inverse-transform", model, renamed, "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"{renamed}: read the code columns by name; left out the other numeric column other\n"
+                             "wrote 60 rows to stdout\n")
+    np.testing.assert_allclose(pd.read_csv(io.StringIO(result.stdout))[["w", "x"]], back[["w", "x"]], rtol=1e-6)
+    # Without the model's code names, three numbers for two codes is a question only the user can answer.
+    codes.rename(columns={"ID": "other", "ae0": "c0", "ae1": "c1"}).to_csv(renamed, index=False)
+    result = invoke(runner, "inverse-transform", model, renamed, "-o", "-")
     assert result.exit_code == 1 and result.stderr == (
-        f"Error: {tmp_path / 'renamed.csv'}: has 3 numeric columns, the model's code has 2; name an id column among "
-        "them with --id-column, or leave other columns out\n")
+        f"Error: {renamed}: has 3 numeric columns (other, c0, c1), the model's code has 2 (ae0, ae1); give the "
+        "codes under those names, or name an id column among them with --id-column\n")
+    # ae2 beside ae0 and ae1 is a larger model's code, not a column to leave out.
+    codes.assign(ae2=0.0).to_csv(renamed, index=False)
+    result = invoke(runner, "inverse-transform", model, renamed, "-o", "-")
+    assert result.exit_code == 1 and "has 3 numeric columns (ae0, ae1, ae2), the model's code has 2" in result.stderr
 
 
 def test_a_model_input_given_as_the_label_is_refused_by_name(runner, data, tmp_path):

@@ -119,8 +119,25 @@ def test_l1_sparse_codes_are_sparser_than_plain_ones(digits):
 
 def test_dead_l1_code_units_warn_and_name_the_weight(digits):
     X, _ = digits
-    with pytest.warns(UserWarning, match=r"all 4 code units are zero on every training row.*sparsity_weight=5"):
+    with pytest.warns(UserWarning, match=r"all 4 code units are zero on every training row.*sparsity_weight=5 "):
         fast(n_components=4, sparsity="l1", sparsity_weight=5.0).fit(X)
+
+
+def test_kl_code_stuck_at_a_constant_warns(digits):
+    X, _ = digits
+    with pytest.warns(UserWarning, match=r"^all 4 code units are the same on every training row \(sigmoids stuck at 0 "
+                      r"or 1\), so the code carries nothing: sparsity_weight=1 is too strong for this data at "
+                      r"learning_rate_init=0.3; lower either$"):
+        fast(n_components=4, sparsity="kl", sparsity_weight=1.0, learning_rate_init=0.3).fit(X)
+
+
+def test_kl_sparsity_by_default_reaches_its_target(digits):
+    X, _ = digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Z = fast(n_components=32, sparsity="kl", max_iter=30).fit(X).transform(X)
+    # The target is 0.05; the weight before (1e-3) left the mean activation near 0.4.
+    assert Z.mean() < 0.1 and (Z.std(axis=0) > 1e-3).all()
 
 
 def test_kl_sparsity_drives_mean_activation_to_the_target(digits):

@@ -108,7 +108,7 @@ def test_defaults_switch_everything_off():
     ({"variational": True, "beta": 2.5}, VariationalKL, {"beta": 2.5}),
     ({"sparsity": "l1"}, L1Sparsity, {"weight": 1e-4}),
     ({"sparsity": "kl", "sparsity_target": 0.1, "sparsity_momentum": 0.5}, KLSparsity,
-     {"weight": 1e-3, "target": 0.1, "momentum": 0.5}),
+     {"weight": 0.1, "target": 0.1, "momentum": 0.5}),
     ({"sparsity": "l1", "sparsity_weight": 0.25}, L1Sparsity, {"weight": 0.25}),
     ({"contractive_weight": 0.3}, Contractive, {"weight": 0.3}),
 ])
@@ -141,7 +141,7 @@ def test_code_activation_follows_the_sparsity():
 
 def test_sparsity_weight_auto_and_explicit():
     assert sparsity_weight(_params(sparsity="l1")) == 1e-4
-    assert sparsity_weight(_params(sparsity="kl")) == 1e-3
+    assert sparsity_weight(_params(sparsity="kl")) == 0.1
     assert sparsity_weight(_params(sparsity="kl", sparsity_weight=0.02)) == 0.02
     assert sparsity_weight(_params(sparsity="l1", sparsity_weight=0)) == 0.0
 
@@ -203,11 +203,16 @@ def test_kl_sparsity_is_zero_at_the_target():
     assert float(got) == pytest.approx(0.0, abs=1e-6)
 
 
-def test_kl_sparsity_clamps_a_dead_unit():
+def test_kl_sparsity_is_finite_and_revives_a_unit_pushed_to_zero():
     term = KLSparsity(weight=1.0, target=0.05)
-    got = term(_step(torch.zeros(2, 4), torch.zeros(2, 1)))
-    assert math.isfinite(float(got))
-    assert float(got) == pytest.approx(_kl_rate(0.05, np.array([1e-6])), rel=1e-4)
+    assert math.isfinite(float(term(_step(torch.zeros(2, 4), torch.zeros(2, 1)))))
+    # A unit whose every activation is sigmoid(-30) (1e-13): descent must raise it. A rate clamped
+    # to 1e-6 had no gradient there, so such a unit stayed dead.
+    z = torch.full((4, 1), -30.0, requires_grad=True)
+    term = KLSparsity(weight=1.0, target=0.05)
+    term(_step(torch.zeros(4, 4), torch.sigmoid(z))).backward()
+    assert (z.grad < 0).all()
+    assert float(z.grad.sum()) == pytest.approx(-0.05, rel=1e-3)  # -weight * target * (1 - rate)
 
 
 def test_contractive_linear_encoder_is_frobenius_norm():

@@ -101,3 +101,41 @@ def test_the_report_figure_keeps_the_loss_panel_clear_of_the_maps_colour_bar(mon
     loss_ticks = loss_ax.yaxis.get_tightbbox(renderer)
     for box in (colour_bar.get_tightbbox(renderer), map_ax.get_tightbbox(renderer)):
         assert not loss_label.overlaps(box) and not loss_ticks.overlaps(box)
+
+
+def test_many_classes_name_the_largest_and_group_the_rest(ax):
+    from aereduce.plotting import NAMED_CLASSES, plot_map
+
+    labels = np.array([f"s{i:02d}" for i in range(45)] * 2 + ["s07"] * 10 + ["s30"] * 5)
+    plot_map(ax, np.random.default_rng(0).normal(size=(len(labels), 2)), labels)
+    names = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(names) == NAMED_CLASSES and names[-1] == f"{45 - NAMED_CLASSES + 1} other classes ({2 * (45 - 11)} rows)"
+    assert "s07" in names and "s30" in names  # the two largest are named
+    colours = [tuple(c.get_facecolor()[0]) for c in ax.collections]
+    assert len(set(colours)) == len(colours)  # no two entries share a colour
+
+
+def test_map_axes_say_what_they_are(ax):
+    from aereduce.plotting import plot_map
+
+    plot_map(ax, np.random.default_rng(0).normal(size=(50, 8)))
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("principal axis 1 of the code", "principal axis 2 of the code")
+
+
+def test_close_ringed_rows_get_labels_that_do_not_overlap(ax):
+    from aereduce.plotting import plot_map
+
+    Z = np.random.default_rng(0).normal(size=(200, 2))
+    Z[:3] = [[0.0, 0.0], [0.01, 0.0], [0.0, 0.01]]
+    plot_map(ax, Z, worst=np.array([0, 1, 2]), worst_names=["a", "b", "c"])
+    offsets = [text.xyann for text in ax.texts if text.get_text() in "abc"]
+    assert len(set(offsets)) == 3
+
+
+def test_a_model_without_epochs_gets_no_empty_loss_panel(monkeypatch, tmp_path):
+    from aereduce import plotting
+
+    kept = []
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig))
+    plotting.model_report(tmp_path / "r.png", np.random.default_rng(0).normal(size=(30, 2)), None, [])
+    assert [a.get_title() for a in kept[0].axes] == ["2-D map of the code"]

@@ -247,6 +247,23 @@ def test_id_column_is_read_as_text(tmp_path):
     assert table.feature_names == ["a"]
 
 
+def test_ids_and_labels_are_read_as_written(tmp_path):
+    # Namibia's code and North America's region are 'NA'; 'None' and 'null' are names too.
+    path = write(tmp_path, "d.csv", "country,region,a,b\nNA,NA,1,NA\nNone,EU,2,3\nnull,,3,4\n")
+    table = read_table(path, id_column="country", label_column="region", missing="mean")
+    assert table.ids.tolist() == ["NA", "None", "null"]
+    assert table.labels[:2].tolist() == ["NA", "EU"] and pd.isna(table.labels[2])
+    # In the features 'NA' is still R's missing number.
+    assert np.isnan(table.X[0, 1]) and table.non_numeric_counts == {}
+
+
+def test_a_numeric_label_column_reads_r_na_as_missing(tmp_path):
+    path = write(tmp_path, "d.csv", "y,a\n1,1\nNA,2\n3,3\n")
+    labels = read_table(path, label_column="y").labels
+    assert labels.dtype == np.float64 and labels[[0, 2]].tolist() == [1.0, 3.0] and np.isnan(labels[1])
+    assert read_table(write(tmp_path, "e.csv", "y,a\n1,1\n2,2\n"), label_column="y").labels.tolist() == [1, 2]
+
+
 def test_infinite_value_is_an_error(tmp_path):
     path = write(tmp_path, "d.csv", "a,b\n1,2\n3,-inf\n")
     assert raises("", read_table, path, missing="mean") == f"{path}: row 3, column 'b' is infinite; fix or remove that value"
@@ -689,6 +706,8 @@ def test_format_of(path, fmt):
 
 def test_unknown_suffixes():
     assert raises("", format_of, "a.xlsx") == "a.xlsx: unknown file type '.xlsx'; use .csv, .tsv, .csv.gz, .parquet, .npy or .npz"
+    assert raises("", format_of, "m.AER") == ("m.AER: is an aereduce model, not data; give a table here (.csv, .tsv, "
+                                              ".csv.gz, .parquet, .npy or .npz)")
     raises("a.parquet.gz: only text tables (.csv.gz, .tsv.gz) are read compressed", format_of, "a.parquet.gz")
 
 
