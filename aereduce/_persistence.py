@@ -151,8 +151,9 @@ def describe_model(path: str) -> dict[str, Any]:
         "input_columns": fitted.get("feature_names_in_"),
         "input_settings": {k: v for k, v in (fitted.get("input_settings_") or {}).items() if k != "means"},
         "training": training,
-        # an outlier detector holds its members' weights as members.<i>.model.*
-        "n_parameters": int(sum(v.size for k, v in tensors.items() if re.match(r"(members\.\d+\.)?model\.", k))),
+        # an outlier detector holds its members' weights as members.<i>.model.*; PCA's are its axes
+        "n_parameters": int(sum(v.size for k, v in tensors.items()
+                                if re.match(r"(members\.\d+\.)?model\.|pca\.components$", k))),
         "versions": meta.get("versions", {}),
     }
 

@@ -24,7 +24,11 @@ from .errors import plural
 
 
 class UserError(click.ClickException):
-    """One line on stderr, exit status 1."""
+    """One line on stderr, exit status 1 (2 for a usage error, as click gives)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
     def show(self, file=None) -> None:
         click.echo(f"Error: {self.format_message()}", err=True)
@@ -44,7 +48,7 @@ class AereduceGroup(click.Group):
         except Exception as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
-            from .errors import AereduceError
+            from .errors import AereduceError, OptionError
 
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             # scikit-learn's parameter errors are the user's too; it is imported only if it was loaded,
@@ -52,7 +56,9 @@ class AereduceGroup(click.Group):
             validation = sys.modules.get("sklearn.utils._param_validation")
             user_errors = (AereduceError, OSError) + ((validation.InvalidParameterError,) if validation else ())
             if isinstance(exc, user_errors):
-                raise UserError(message) from None
+                # Options that do not work together, or with this data, are usage errors.
+                usage = isinstance(exc, OptionError) or (validation and isinstance(exc, validation.InvalidParameterError))
+                raise UserError(message, 2 if usage else 1) from None
             raise UserError(f"unexpected {type(exc).__name__}: {message} (a bug in aereduce; run with --debug "
                             "for the traceback and report it)") from None
 

@@ -71,17 +71,19 @@ class ReadOptions:
 
 
 def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | None = None, *,
-                   means: np.ndarray | None = None) -> dict[str, Any]:
+                   means: np.ndarray | None = None, table: Table | None = None) -> dict[str, Any]:
     """What a saved model remembers of how its data was read, so later commands need no repeated options.
 
     The training means (of X, or ``means`` from a streamed fit) are kept whatever the policy, so
     ``--nan mean`` works later too; the text encoding when one other than UTF-8 was given (so
-    later commands read such files without it).
+    later commands read such files without it); the id column, given or (in ``table``) an unnamed
+    first column read as row labels, as the fit's note says.
     """
     if means is None:
         with np.errstate(invalid="ignore"):
             means = np.nanmean(X, axis=0) if len(X) else np.zeros(X.shape[1])
-    settings = {"id_column": read.id_column, "label_column": read.label_column, "nan": missing.policy,
+    row_labels = table.id_name if table is not None and table.row_labels_as_ids else None
+    settings = {"id_column": read.id_column or row_labels, "label_column": read.label_column, "nan": missing.policy,
                 "means": [float(m) if np.isfinite(m) else 0.0 for m in means]}
     remembered_encoding = read.encoding and codecs.lookup(read.encoding).name != "utf-8"
     return settings | ({"encoding": read.encoding} if remembered_encoding else {})
@@ -302,7 +304,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
         report.pca_error, report.n_evaluated = float(np.mean(pca_rows)), len(pca_rows)
         report.difference_noise = paired_noise(row_errors, pca_rows)
         check_not_failed(report)
-    reducer.input_settings_ = input_settings(read, filled.missing, X.to_numpy())
+    reducer.input_settings_ = input_settings(read, filled.missing, X.to_numpy(), table=filled.table)
     reducer.save(output)
     return report
 
@@ -394,7 +396,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOpt
                             float(np.mean(detector.n_iter_)), -detector.offset_,
                             detector.contamination, int((detector.predict(train) == -1).sum()), len(held),
                             n_held_flagged, output, notes=notes)
-    detector.input_settings_ = input_settings(read, filled.missing, filled.X.to_numpy())
+    detector.input_settings_ = input_settings(read, filled.missing, filled.X.to_numpy(), table=filled.table)
     detector.save(output)
     return report
 
@@ -486,6 +488,10 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
         yield with_labels(frame, table) if labels else frame
     if notes is not None and table is not None:
         notes += table_notes(table, missing, dropped)
+        kept = (getattr(model, "input_settings_", None) or {}).get("id_column")
+        if remembered and kept and table.ids is None and not read.id_column:
+            notes.append(f"{data} has no column {kept!r}, the model's id column: the output rows have no id and follow "
+                         "DATA's order; name another id column with --id-column")
 
 
 def check_finite(values: np.ndarray, row_numbers: np.ndarray, data: str) -> None:
@@ -860,6 +866,9 @@ def compare_methods(X: np.ndarray, y: np.ndarray | None, dim: int, methods: list
         tic = time.perf_counter()
         Z_train = fit_embed(name, reducer, X[train])
         fit_s = time.perf_counter() - tic
+        # An untimed transform first: UMAP's first one compiles numba's code (seconds), which a
+        # user's later transforms do not pay; every method gets the same warm-up.
+        reducer.transform(X[test][:8])
         tic = time.perf_counter()
         Z_test = reducer.transform(X[test])
         transform_s = time.perf_counter() - tic

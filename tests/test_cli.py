@@ -311,7 +311,7 @@ def test_bad_input_gives_one_line_exit_1_and_no_output(runner, tmp_path, case, c
         path.write_text(content)
     out = tmp_path / "out.aer"
     result = runner.invoke(main, ["fit", str(path), "-o", str(out), *FAST, *(args or ["--dim", "1"])])
-    assert result.exit_code == 1
+    assert result.exit_code == (2 if "--dim" in message else 1)  # an option that does not fit the data: usage
     assert result.stderr == message.format(path=path) + "\n"
     assert result.stdout == ""
     assert not out.exists()
@@ -557,7 +557,7 @@ def test_ensemble_top_k_ranks_by_anomaly_score(runner, data, tmp_path):
 ])
 def test_ensemble_option_errors_are_one_line(runner, data, tmp_path, options, message):
     result = runner.invoke(main, ["fit", str(data), "--dim", "2", "-o", str(tmp_path / "m.aer"), *options])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error
     assert result.stderr == f"Error: {message}\n"
     assert not (tmp_path / "m.aer").exists()
 
@@ -753,6 +753,31 @@ def test_ids_and_labels_that_read_like_missing_values_come_back_as_written(runne
     assert lines[0] == "code,ae0,ae1,region"
     assert [line.split(",")[0] for line in lines[1:6]] == ["NA", "None", "null", "nan", "NA1"]
     assert [line.split(",")[-1] for line in lines[1:4]] == ["NA", "EU", "NA"]
+
+
+def test_row_labels_kept_as_the_id_are_remembered_and_a_missing_id_is_noted(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 4)), columns=list("abcd"), index=[f"car{i}" for i in range(40)])
+    data, model = tmp_path / "cars.csv", tmp_path / "cars.aer"
+    frame.to_csv(data)  # the index under an empty header cell, as R's write.csv writes row names
+    result = invoke(runner, "fit", data, "--dim", "2", "-o", model, *FAST)
+    assert result.exit_code == 0 and "kept as the model's id column" in result.stderr
+    info = json.loads(invoke(runner, "inspect", model, "--json").stdout)
+    assert info["input_settings"]["id_column"] == "Unnamed: 0"  # as the note says
+    bare = tmp_path / "bare.csv"
+    frame.to_csv(bare, index=False)
+    out = tmp_path / "codes.csv"
+    result = invoke(runner, "transform", model, bare, "-o", out)
+    assert result.exit_code == 0
+    assert result.stderr == (f"{bare} has no column 'Unnamed: 0', the model's id column: the output rows have no id "
+                             f"and follow DATA's order; name another id column with --id-column\nwrote 40 rows to {out}\n")
+    assert out.read_text().splitlines()[0] == "ae0,ae1"
+
+
+def test_inspect_counts_a_pca_models_weights(runner, data, tmp_path):
+    model = tmp_path / "p.aer"
+    assert invoke(runner, "fit", data, "--dim", "2", "--method", "pca", "--id-column", "id", "-o", model).exit_code == 0
+    assert invoke(runner, "inspect", model).stdout.splitlines()[0] == f"{model}: pca model, 5 input columns, 10 weights"
 
 
 def test_npy_output_leaves_out_text_ids_with_a_note(runner, tmp_path):

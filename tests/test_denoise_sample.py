@@ -152,11 +152,11 @@ def test_sample_grid_of_images(runner, tmp_path):
     assert result.exit_code == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     result = runner.invoke(main, ["sample", str(model), "--image-shape", "5x5", "-o", str(tmp_path / "bad.png")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # usage errors, as click's own
     assert result.stderr == ("Error: --image-shape 1x5x5 does not fit the model's rows of 16 values as 1 (grey) "
                              "or 3 (colour) channels\n")
     result = runner.invoke(main, ["sample", str(model), "--image-shape", "4x4", "-o", str(tmp_path / "s.csv")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (f"Error: --image-shape draws the samples as a grid of images, but "
                              f"'{tmp_path / 's.csv'}' is a table; give -o a .png, .svg or .pdf file\n")
     assert not (tmp_path / "bad.png").exists() and not (tmp_path / "s.csv").exists()
@@ -183,7 +183,7 @@ def test_sample_refuses_a_model_that_cannot_generate(runner, tmp_path, method, e
     assert invoke(runner, "fit", data, "--dim", "2", "--method", method, "-o", model, *FAST, *extra).exit_code == 0
     out = tmp_path / "s.csv"
     result = runner.invoke(main, ["sample", str(model), "-o", str(out)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr == (f"Error: {model}: sample needs a variational autoencoder (fit one with --variational); "
                              f"this is {what}\n")
     assert not out.exists()

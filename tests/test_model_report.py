@@ -130,15 +130,15 @@ def test_report_without_labels_images_or_pca(tmp_path):
     assert "give --label-column to colour" in text
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--image-shape", "5x5"], "Error: --image-shape 1x5x5 has 25 values, but the model's rows have 16 columns\n"),
-    (["--label-column", "nope"], "Error: {data}: no column 'nope' for --label-column; columns are id, p0, p1, p2, "),
+@pytest.mark.parametrize("args, message, status", [
+    (["--image-shape", "5x5"], "Error: --image-shape 1x5x5 has 25 values, but the model's rows have 16 columns\n", 2),
+    (["--label-column", "nope"], "Error: {data}: no column 'nope' for --label-column; columns are id, p0, p1, p2, ", 1),
 ])
-def test_report_bad_input_is_one_line(table, tmp_path, args, message):
+def test_report_bad_input_is_one_line(table, tmp_path, args, message, status):
     data, model = table
     out = tmp_path / "r.html"
     result = invoke("report", model, data, "-o", out, *args)
-    assert result.exit_code == 1
+    assert result.exit_code == status  # 2: an option that does not fit the model (a usage error)
     assert result.stderr.startswith(message.format(data=data)) and result.stderr.count("\n") == 1
     assert not out.exists()
 
