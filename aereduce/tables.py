@@ -973,8 +973,7 @@ def _parquet_frames(path: str, chunksize: int | None, row_group_seed: int | None
         for pf, g, first in groups:
             done = first
             for batch in pf.iter_batches(batch_size=chunksize or max(1, start), row_groups=[g]):
-                frame = batch.to_pandas()
-                frame.columns = [str(c) for c in frame.columns]
+                frame = _with_index_columns(batch.to_pandas())
                 rows = np.arange(done + 1, done + len(frame) + 1, dtype=np.int64)
                 done += len(frame)
                 if chunksize is None:
@@ -989,6 +988,18 @@ def _parquet_frames(path: str, chunksize: int | None, row_group_seed: int | None
         raise
     except Exception as exc:
         raise InputError(f"{path}: not a readable Parquet file ({type(exc).__name__}: {str(exc)[:100]})") from None
+
+
+def _with_index_columns(frame: Any) -> Any:
+    """A frame read from Parquet with the index pandas stored in it as leading columns: row labels
+    (an unnamed one is named as a CSV's written index is, so it becomes the rows' ids) or a named
+    id column, not dropped. A plain row count (pandas stores a RangeIndex as metadata) is no column."""
+    pd = _pandas()
+    if not isinstance(frame.index, pd.RangeIndex):
+        names = [f"Unnamed: {i}" if name is None else name for i, name in enumerate(frame.index.names)]
+        frame = frame.reset_index(names=names)
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
 
 
 def _check_array(path: str, array: np.ndarray) -> None:

@@ -821,3 +821,16 @@ def test_a_column_is_a_feature_an_id_or_a_label_not_two_of_them(tmp_path):
     assert raises("", read_table, path, id_column="judge", label_column="judge") == (
         f"{path}: 'judge' is both --id-column and --label-column; name different columns")
     assert read_table(path, columns=["INTG", "DMNR"], label_column="CONT").feature_names == ["INTG", "DMNR"]
+
+
+def test_a_parquet_files_stored_index_is_read_as_row_labels_or_a_named_column(tmp_path):
+    pytest.importorskip("pyarrow")
+    frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 7.0]}, index=["x", "y", "z"])
+    frame.to_parquet(tmp_path / "rows.parquet")
+    table = read_table(str(tmp_path / "rows.parquet"))
+    assert table.ids.tolist() == ["x", "y", "z"] and table.row_labels_as_ids and table.feature_names == ["a", "b"]
+    frame.rename_axis("car").to_parquet(tmp_path / "named.parquet")
+    table = read_table(str(tmp_path / "named.parquet"), id_column="car")
+    assert table.ids.tolist() == ["x", "y", "z"] and table.feature_names == ["a", "b"]
+    frame.reset_index(drop=True).to_parquet(tmp_path / "plain.parquet")  # a RangeIndex is stored as metadata
+    assert read_table(str(tmp_path / "plain.parquet")).ids is None
