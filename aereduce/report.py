@@ -25,7 +25,7 @@ import numpy as np
 from ._files import atomic_output, check_file_output
 from .errors import OptionError
 from .plotting import map_title
-from .tables import Table
+from .tables import Table, label_values
 from .usecases import ModelRows, ReadOptions, load_reducer, model_rows, top_scores
 
 N_IMAGES = 10  # images per row of the reconstruction grids
@@ -283,7 +283,7 @@ def training_section(model: Any) -> str:
     return section("training", "Training curve", figure(uri, "training loss per epoch", esc(caption) + "."))
 
 
-def error_section(comparison: ErrorComparison, kind: str, which_rows: str) -> str:
+def error_section(comparison: ErrorComparison, kind: str, which_rows: str, kept_pca: bool = False) -> str:
     model, pca, dim = comparison.model, comparison.pca, comparison.dim
     stats = [("mean", np.mean), ("median", np.median), ("90th percentile", lambda e: np.percentile(e, 90)),
              ("largest", np.max)]
@@ -296,6 +296,8 @@ def error_section(comparison: ErrorComparison, kind: str, which_rows: str) -> st
     else:
         mean_model, mean_pca = float(np.mean(model)), float(np.mean(pca))
         verdict = (f"{mean_pca / mean_model:.2f}x lower than PCA's" if 0 < mean_model <= mean_pca
+                   else f"higher than PCA's: the model is PCA-{dim}'s solution from its own training rows, which "
+                        "these rows' own PCA fits better" if kept_pca
                    else "higher than PCA's: PCA is better on these rows")
         body += (f"<p>PCA-{dim} is fitted on these same rows, with the model's scaling "
                  f"(<code>{esc(comparison.scaling)}</code>), so its error is in-sample: the lowest "
@@ -422,8 +424,9 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     ringed = top_rows_in(drawn, top["row"].to_numpy())
     ringed = ringed[ringed >= 0]
     Z = np.asarray(model.transform(X))
-    sections = [model_section(description), training_section(model), error_section(comparison, kind, which)]
-    map_uri = map_figure(Z, drawn.labels, ringed, row_names(drawn, ringed), f"{kind}: {map_title(Z.shape[1])}")
+    kept_pca = bool(getattr(model, "kept_initial_weights_", False))
+    sections = [model_section(description), training_section(model), error_section(comparison, kind, which, kept_pca)]
+    map_uri = map_figure(Z, label_values(drawn.labels), ringed, row_names(drawn, ringed), f"{kind}: {map_title(Z.shape[1])}")
     sections.append(section("map", "2-D map", figure(map_uri, "2-D map of the codes",
                                                      map_caption(Z.shape[1], drawn.label_name, which, len(ringed)))))
     if shape is not None:

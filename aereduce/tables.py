@@ -149,6 +149,7 @@ class Table:
     non_numeric_counts: dict[str, int] = field(default_factory=dict)
     # The first cell of each numeric column that held text, as (column, row number, text).
     non_numeric_cells: list[tuple[str, int, str]] = field(default_factory=list)
+    decimal_comma_columns: list[str] = field(default_factory=list)  # skipped columns of numbers like 80,2
     source: str = "data"
     row_labels_as_ids: bool = False  # the id column is an unnamed first column (a written index)
     names_made_up: bool = False  # no header line was found: the columns are x0, x1, ...
@@ -421,8 +422,9 @@ def format_of(path: str) -> str:
     if not suffix:
         return "csv"
     if suffix == MODEL_SUFFIX:
-        raise InputError(f"{path}: is an aereduce model, not data; give a table here (.csv, .tsv, .csv.gz, .parquet, "
-                         ".npy or .npz)")
+        # Read or written: DATA given a model, or -o a model's name for a table.
+        raise InputError(f"{path}: .aer is an aereduce model's suffix, and a table is meant here; use .csv, .tsv, "
+                         ".csv.gz, .parquet, .npy or .npz")
     if suffix not in FORMATS:
         raise InputError(f"{path}: unknown file type {suffix!r}; use .csv, .tsv, .csv.gz, .parquet, .npy or .npz")
     return FORMATS[suffix]
@@ -1100,19 +1102,32 @@ def _to_float(column: Any, decimal: str) -> tuple[np.ndarray, np.ndarray]:
     return values, present & np.isnan(values) & ~blank
 
 
-def _label_values(column: Any, decimal: str) -> np.ndarray:
-    """A label column's values: numbers when every cell is a number or missing (R writes a
-    missing number as ``NA``), else the text as written (``NA`` is then a class)."""
+def label_values(labels: np.ndarray | None) -> np.ndarray | None:
+    """Labels as read (text, as written, from a text file) for analysis (colours, kNN): numbers when
+    every cell is a number or missing (R writes a missing number as ``NA``), else the text as
+    written (``NA`` is then a class). Outputs carry the labels as read, unchanged."""
+    if labels is None:
+        return None
     pd = _pandas()
+    column = pd.Series(labels)
     if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
-        return column.to_numpy()
-    values, not_numbers = _to_float(column, decimal)
-    if not_numbers.any() or column.str.strip().str.lower().isin(_BOOLS).any():
-        return column.to_numpy()
-    whole = np.isnan(values) | (values == np.round(values))
-    if whole.all() and not np.isnan(values).any():
+        return labels
+    values, not_numbers = _to_float(column, ".")
+    if not_numbers.any() or column.astype("str").str.strip().str.lower().isin(_BOOLS).any():
+        return labels
+    if not np.isnan(values).any() and (values == np.round(values)).all():
         return values.astype(np.int64)
     return values
+
+
+_DECIMAL_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+")
+
+
+def _written_with_decimal_commas(column: Any) -> bool:
+    """Whether nine in ten of a text column's cells are numbers with a decimal comma (``80,2``),
+    which ``--decimal ,`` would read (a file whose mark was given, or sniffed, as ``.``)."""
+    cells = column.dropna().astype("str").str.strip()
+    return bool(len(cells)) and float(cells.str.fullmatch(_DECIMAL_COMMA_NUMBER).mean()) >= 0.9
 
 
 @dataclass
@@ -1129,6 +1144,7 @@ class _Schema:
     row_labels_as_ids: bool = False
     row_labels_left_out: bool = False
     names_made_up: bool = False
+    decimal_comma_columns: list[str] = field(default_factory=list)  # skipped, but numbers under --decimal ,
 
     @classmethod
     def choose(cls, frame: Any, rows: np.ndarray, path: str, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
@@ -1186,8 +1202,9 @@ class _Schema:
             note = f" (text columns skipped: {shown_names(text)})" if text else ""
             raise InputError(f"{path}: no numeric feature columns{note}; check --columns, --exclude, --id-column "
                              "and --label-column")
+        comma = [name for name in text if decimal == "." and _written_with_decimal_commas(sample[name])]
         return cls(path=path, features=numeric, skipped=text, id_column=id_column, label_column=label_column,
-                   missing=missing, decimal=decimal)
+                   missing=missing, decimal=decimal, decimal_comma_columns=comma)
 
     def table(self, frame: Any, rows: np.ndarray) -> Table:
         n = len(frame)
@@ -1211,13 +1228,14 @@ class _Schema:
         if self.missing == "error":
             _raise_first_missing(X, self.features, rows, self.path)
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
-                      non_numeric_counts=counts, non_numeric_cells=bad_cells, source=self.path, names_made_up=self.names_made_up,
+                      non_numeric_counts=counts, non_numeric_cells=bad_cells, source=self.path,
+                      decimal_comma_columns=list(self.decimal_comma_columns), names_made_up=self.names_made_up,
                       row_labels_left_out=self.row_labels_left_out)
         if self.id_column is not None:
             table.ids, table.id_name = frame[self.id_column].to_numpy(), self.id_column
             table.row_labels_as_ids = self.row_labels_as_ids
         if self.label_column is not None:
-            table.labels, table.label_name = _label_values(frame[self.label_column], self.decimal), self.label_column
+            table.labels, table.label_name = frame[self.label_column].to_numpy(), self.label_column
         return table
 
 

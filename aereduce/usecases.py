@@ -22,8 +22,8 @@ from ._files import check_file_output, check_output
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, MissingValues, Table, TableWriter,
-                     format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, output_frame,
-                     read_table, shown_names, write_table)
+                     format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
+                     output_frame, read_table, shown_names, write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
@@ -157,8 +157,11 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         notes.append(f"the first column has no name in the header: read it as row labels (a written index) and left "
                      f"it out, as --id-column {table.id_name} names the rows; name it to use it as a feature")
     if table.skipped_columns:
+        comma = table.decimal_comma_columns
+        hint = (f"; {', '.join(comma)} {'hold' if len(comma) > 1 else 'holds'} numbers written with a decimal comma "
+                "(80,2): pass --decimal , to read them" if comma else "")
         notes.append(f"skipped {len(table.skipped_columns)} non-numeric column(s): {', '.join(table.skipped_columns)} "
-                     "(use them with --id-column or --label-column)")
+                     f"(use them with --id-column or --label-column){hint}")
     if table.non_numeric_counts:
         cells = ", ".join(f"{k}: {v}" for k, v in table.non_numeric_counts.items())
         notes.append(f"read non-numeric cells as missing ({cells})")
@@ -458,10 +461,18 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
         if needed:
             raise InputError(f"{data}: --exclude names {needed[0]!r}, one of the model's input columns, which it "
                              "cannot do without; leave it in, or fit a model without it")
-        if not read.columns:  # the model reads its own columns by name; no other column is a feature
+        given = list(read.columns or ())
+        if sorted(given) == sorted(expected):  # the model's own names, in any order: read by name
+            given = []
+        moved = [c for i, c in enumerate(given) if c in expected and expected.index(c) != i]
+        if moved:  # --columns maps the file's columns onto the model's by position; a model name elsewhere is a slip
+            raise InputError(f"{data}: --columns puts {moved[0]!r} in place {given.index(moved[0]) + 1}, where the model "
+                             f"reads it in place {expected.index(moved[0]) + 1} ({shown_names(expected)}); list the "
+                             "columns in the model's order, or leave --columns out to read them by name")
+        if not given:  # the model reads its own columns by name; no other column is a feature
             overrides.update(columns=expected, exclude=None, columns_from="the model's columns")
     for table in iter_tables(data, chunksize, **read.as_kwargs(**overrides)):
-        if table.X.shape[1] != model.n_features_in_ and read.columns:
+        if table.X.shape[1] != model.n_features_in_ and overrides.get("columns") is None and read.columns:
             raise InputError(f"{data}: --columns names {table.X.shape[1]} columns, the model expects "
                              f"{model.n_features_in_} ({shown_names(expected)}); name that many, in that order, or leave "
                              "--columns out to read the model's columns by name")
@@ -567,7 +578,9 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     # A .npy file holds numbers only: an id column not asked for here (the model's remembered one,
     # or an unnamed first column of row labels) is left out, with a note, rather than refused.
     numbers_only = format_of(output) == "npy" and read.id_column is None
-    left_out = [(getattr(model, "input_settings_", None) or {}).get("id_column")] if numbers_only else []
+    settings = getattr(model, "input_settings_", None) or {}
+    # (role, name) of each column left out; the model's remembered ones are not read at all.
+    left_out = [("id", settings.get("id_column")), ("label", settings.get("label_column"))] if numbers_only else []
     with TableWriter(output) as writer:
         # Codes keep the label column, for a map coloured in the user's own tool (as fit-transform's
         # do); scores keep it to be read against the scores (are the outliers one class?).
@@ -575,13 +588,15 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
                                     labels=compute is codes or compute is errors,
                                     dropped=NOT_SCORED if compute is errors else NOT_ENCODED):
             if numbers_only:
+                if read.label_column in frame.columns:  # labels are read as text: numbers stay in
+                    frame[read.label_column] = label_values(frame[read.label_column].to_numpy())
                 text = [str(c) for c in frame.columns if not holds_numbers(frame[c])]
-                left_out += text
+                left_out += [("label" if c == read.label_column else "id", c) for c in text]
                 frame = frame.drop(columns=text)
             writer.write(frame)
             rows += len(frame)
-    for name in dict.fromkeys(n for n in left_out if n):
-        notes.append(f"left out the id column {name!r}: a .npy file holds numbers only; write .npz, .csv or "
+    for role, name in dict.fromkeys((role, name) for role, name in left_out if name):
+        notes.append(f"left out the {role} column {name!r}: a .npy file holds numbers only; write .npz, .csv or "
                      ".parquet to keep it")
     return rows, notes
 
@@ -781,12 +796,14 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     file row), the loss curve, and reconstructions for image rows; returns notes for the user."""
     from ._persistence import describe_model
     from .plotting import map_title, model_report, validation_losses
+    from .report import image_shape_of
 
     check_file_output(output, "an image", IMAGE_SUFFIXES, inputs=[data, model_path])
     model = load_reducer(model_path, "plot", data)
+    image_shape = image_shape_of(model, image_shape)  # checked against the model's rows, as report does
     rows = model_rows(model, data, read, max_rows, seed)
     table = rows.drawn_table()
-    X, labels = table.features(), table.labels
+    X, labels = table.features(), label_values(table.labels)
     errors = model.reconstruction_error(X)
     worst = np.argsort(errors)[::-1][:n_worst]
     names = [f"row {table.row_numbers[i]}" if table.ids is None else str(table.ids[i]) for i in worst]
@@ -813,14 +830,15 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     for name in methods:
         get_method(name)
     filled = read_for_fit(data, read)
-    X, y, notes = filled.X.to_numpy(), filled.labels, filled.notes("were left out of the comparison",
+    X, y, notes = filled.X.to_numpy(), label_values(filled.labels), filled.notes("were left out of the comparison",
                                                                   row_labels="left out of the comparison")
     if y is not None:
         import pandas as pd
 
         labelled = ~pd.isna(y)
         if not labelled.all():
-            notes.append(f"left out {int((~labelled).sum())} rows without a {filled.table.label_name!r} label")
+            unlabelled = plural(int((~labelled).sum()), "row")
+            notes.append(f"left out {unlabelled} with no label in {filled.table.label_name!r}")
             X, y = X[labelled], y[labelled]
         n_classes = len(pd.unique(y))
         # Classes of one or two rows each (an id column given as labels) leave kNN nothing to learn,

@@ -364,14 +364,20 @@ def test_a_model_given_as_data_is_named_as_such(runner, data, tmp_path):
                  ["fit-transform", model, "--dim", "2"]):
         result = invoke(runner, *args)
         assert result.exit_code == 1 and result.stderr == (
-            f"Error: {model}: is an aereduce model, not data; give a table here (.csv, .tsv, .csv.gz, .parquet, .npy "
-            "or .npz)\n")
+            f"Error: {model}: .aer is an aereduce model's suffix, and a table is meant here; use .csv, .tsv, .csv.gz, "
+            ".parquet, .npy or .npz\n")
     for command in ("transform", "score", "plot"):
         result = invoke(runner, command, data, model)
         assert result.exit_code == 1 and result.stderr == (
             f"Error: {data}: not an aereduce model file (not a valid safetensors container); {model} looks like the "
             f"model, which comes first: aereduce {command} {model} {data}\n")
     assert len(list(tmp_path.iterdir())) == 2  # data and model: nothing written
+    result = invoke(runner, "transform", model, data, "-o", tmp_path / "codes.aer")  # a table named as a model
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: {tmp_path / 'codes.aer'}: .aer is an aereduce "
+                                                              "model's suffix, and a table is meant here")
+    result = invoke(runner, "plot", model, data, "--image-shape", "3x3", "-o", tmp_path / "m.png")
+    assert result.exit_code == 2 and result.stderr == ("Error: --image-shape 1x3x3 has 9 values, but the model's rows "
+                                                       "have 5 columns\n")
 
 
 def test_a_text_cell_in_a_models_column_is_named_not_called_missing(runner, data, tmp_path):
@@ -778,6 +784,33 @@ def test_inspect_counts_a_pca_models_weights(runner, data, tmp_path):
     model = tmp_path / "p.aer"
     assert invoke(runner, "fit", data, "--dim", "2", "--method", "pca", "--id-column", "id", "-o", model).exit_code == 0
     assert invoke(runner, "inspect", model).stdout.splitlines()[0] == f"{model}: pca model, 5 input columns, 10 weights"
+
+
+def test_a_numeric_label_with_gaps_comes_back_as_written(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    lines = ["id,a,b,c,grp"] + [f"{i},{x:.3f},{y:.3f},{z:.3f},{['0', '1', 'NA', ''][i % 4]}"
+                                for i, (x, y, z) in enumerate(rng.normal(size=(40, 3)))]
+    data, out = tmp_path / "d.csv", tmp_path / "codes.csv"
+    data.write_text("\n".join(lines) + "\n")
+    result = invoke(runner, "fit-transform", data, "--dim", "2", "--id-column", "id", "--label-column", "grp",
+                    "-o", out, *FAST)
+    assert result.exit_code == 0, result.output
+    assert [line.split(",")[-1] for line in out.read_text().splitlines()[1:5]] == ["0", "1", "NA", ""]
+
+
+def test_transform_columns_in_another_order_are_read_by_name(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    outs = []
+    for columns in ("a,b,c,d,e", "e,d,c,b,a"):
+        out = tmp_path / f"{columns[0]}.csv"
+        assert invoke(runner, "transform", model, data, "--columns", columns, "-o", out).exit_code == 0
+        outs.append(out.read_text())
+    assert outs[0] == outs[1]
+    # A model column moved among other names is a slip, not a mapping by position.
+    result = invoke(runner, "transform", model, data, "--columns", "b,a,c,d,id")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {data}: --columns puts 'b' in place 1, where the model reads it in place 2 (a, b, c, d, e); list the "
+        "columns in the model's order, or leave --columns out to read them by name\n")
 
 
 def test_npy_output_leaves_out_text_ids_with_a_note(runner, tmp_path):

@@ -2,6 +2,7 @@
 headless browser when one is installed."""
 
 import base64
+import html
 import re
 import shutil
 import subprocess
@@ -224,6 +225,17 @@ def test_pcas_error_is_measured_in_the_models_units():
     _, _, axes = np.linalg.svd(centred, full_matrices=False)
     residual = centred - centred @ axes[:2].T @ axes[:2]
     np.testing.assert_allclose(compared.pca, (residual ** 2).mean(axis=1), rtol=1e-6, atol=1e-9)
+
+
+def test_a_model_at_pcas_solution_is_not_said_to_lose_to_pca_by_itself():
+    from aereduce.report import ErrorComparison, error_section
+
+    comparison = ErrorComparison(np.array([0.2, 0.4]), np.array([0.1, 0.3]), 2, "standard")
+    kept = html.unescape(re.sub(r"<[^>]+>", "", error_section(comparison, "autoencoder", "the rows", kept_pca=True)))
+    assert ("higher than PCA's: the model is PCA-2's solution from its own training rows, which these rows' own PCA "
+            "fits better") in kept
+    trained = html.unescape(re.sub(r"<[^>]+>", "", error_section(comparison, "autoencoder", "the rows")))
+    assert "higher than PCA's: PCA is better on these rows" in trained
 
 
 def test_anomalous_rows_keep_their_integer_ids_exactly():

@@ -257,11 +257,16 @@ def test_ids_and_labels_are_read_as_written(tmp_path):
     assert np.isnan(table.X[0, 1]) and table.non_numeric_counts == {}
 
 
-def test_a_numeric_label_column_reads_r_na_as_missing(tmp_path):
-    path = write(tmp_path, "d.csv", "y,a\n1,1\nNA,2\n3,3\n")
+def test_numeric_labels_come_back_as_written_and_are_numbers_for_analysis(tmp_path):
+    from aereduce.tables import label_values
+
+    path = write(tmp_path, "d.csv", "y,a\n1,1\nNA,2\n3,3\n,4\n")
     labels = read_table(path, label_column="y").labels
-    assert labels.dtype == np.float64 and labels[[0, 2]].tolist() == [1.0, 3.0] and np.isnan(labels[1])
-    assert read_table(write(tmp_path, "e.csv", "y,a\n1,1\n2,2\n"), label_column="y").labels.tolist() == [1, 2]
+    assert labels[:3].tolist() == ["1", "NA", "3"] and pd.isna(labels[3])  # written back as read
+    values = label_values(labels)
+    assert values.dtype == np.float64 and values[[0, 2]].tolist() == [1.0, 3.0] and np.isnan(values[[1, 3]]).all()
+    assert label_values(np.array(["1", "2"], dtype=object)).tolist() == [1, 2]
+    assert label_values(np.array(["NA", "EU"], dtype=object)).tolist() == ["NA", "EU"]  # text: 'NA' a class
 
 
 def test_infinite_value_is_an_error(tmp_path):
@@ -706,8 +711,8 @@ def test_format_of(path, fmt):
 
 def test_unknown_suffixes():
     assert raises("", format_of, "a.xlsx") == "a.xlsx: unknown file type '.xlsx'; use .csv, .tsv, .csv.gz, .parquet, .npy or .npz"
-    assert raises("", format_of, "m.AER") == ("m.AER: is an aereduce model, not data; give a table here (.csv, .tsv, "
-                                              ".csv.gz, .parquet, .npy or .npz)")
+    assert raises("", format_of, "m.AER") == ("m.AER: .aer is an aereduce model's suffix, and a table is meant here; "
+                                              "use .csv, .tsv, .csv.gz, .parquet, .npy or .npz")
     raises("a.parquet.gz: only text tables (.csv.gz, .tsv.gz) are read compressed", format_of, "a.parquet.gz")
 
 
@@ -834,3 +839,16 @@ def test_a_parquet_files_stored_index_is_read_as_row_labels_or_a_named_column(tm
     assert table.ids.tolist() == ["x", "y", "z"] and table.feature_names == ["a", "b"]
     frame.reset_index(drop=True).to_parquet(tmp_path / "plain.parquet")  # a RangeIndex is stored as metadata
     assert read_table(str(tmp_path / "plain.parquet")).ids is None
+
+
+def test_columns_of_decimal_commas_read_with_a_point_are_named_with_the_fix(tmp_path):
+    from aereduce.tables import MissingValues
+    from aereduce.usecases import table_notes
+
+    path = write(tmp_path, "eu.csv", "name;a;b;c\nx;80,2;1,5;3\ny;81,3;2,5;4\nz;70,1;NA;6\n")
+    table = read_table(path, sep=";", decimal=".", missing="mean")
+    assert table.skipped_columns == ["name", "a", "b"] and table.decimal_comma_columns == ["a", "b"]
+    assert table_notes(table, MissingValues("mean").fit(table))[0] == (
+        "skipped 3 non-numeric column(s): name, a, b (use them with --id-column or --label-column); a, b hold "
+        "numbers written with a decimal comma (80,2): pass --decimal , to read them")
+    assert read_table(path, sep=";", missing="mean").feature_names == ["a", "b", "c"]  # sniffed: read as numbers
