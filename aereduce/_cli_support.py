@@ -200,8 +200,9 @@ def model_options(f: Callable) -> Callable:
     return f
 
 
-def ae_params(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The autoencoder parameters given on the command line (a flag left off keeps the default)."""
+def ae_params(kwargs: dict[str, Any], method: str = "ae") -> dict[str, Any]:
+    """The autoencoder parameters given on the command line (a flag left off keeps the default);
+    for another ``method``, which has none of them, giving any is a usage error (it was ignored)."""
     values = {name: kwargs.pop(name) for _, name, _, _ in AE_OPTIONS}
     params = {name: value for name, value in values.items() if value is not None and value is not False}
     sequence_shape = kwargs.pop("sequence_shape", None)
@@ -209,6 +210,11 @@ def ae_params(kwargs: dict[str, Any]) -> dict[str, Any]:
         if "input_shape" in params:
             raise click.UsageError("--conv and --recurrent exclude each other: a row is an image or a sequence")
         params.update(input_shape=sequence_shape, architecture="recurrent")
+    if params and method != "ae":
+        flags = {name: flag for flag, name, _, _ in AE_OPTIONS}
+        given = ", ".join(flags.get(name, "--recurrent") for name in params if name != "architecture")
+        raise click.UsageError(f"{given} set the autoencoder, which --method {method} is not; leave them out, or "
+                               "use --method ae")
     return params
 
 

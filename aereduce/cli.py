@@ -139,7 +139,7 @@ def fit(data: str, output: str | None, holdout: float, stream: bool | None, chun
 
     read = read_options(kwargs)
     report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
-                       holdout=holdout, params=ae_params(kwargs), progress=progress_bar(), stream=stream,
+                       holdout=holdout, params=ae_params(kwargs, method), progress=progress_bar(), stream=stream,
                        chunk_rows=chunk_rows, ensemble=ensemble, contamination=contamination, notify=info)
     for line in report.lines():
         info(line)
@@ -216,7 +216,8 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
     output = output or default_output(data, "codes")
     read = read_options(kwargs)
     rows, fitted, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
-                                                      params=ae_params(kwargs), progress=progress_bar(), notify=info)
+                                                      params=ae_params(kwargs, method), progress=progress_bar(),
+                                                      notify=info)
     for line in [*notes, f"fitted {method} ({plural(dim, 'dim')}) on {fitted} rows in {seconds:.1f} s",
                          f"wrote {rows} rows to {_where(output)}"]:
         info(line)

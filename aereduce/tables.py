@@ -1161,6 +1161,9 @@ class _Schema:
                                  f"the model expects {len(columns)} columns")
             if unknown:
                 raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); {_columns_hint(unknown[0], names)}")
+        both = [c for c in columns or () if c in (exclude or ())]
+        if both and columns_from == "--columns":
+            raise InputError(f"{path}: {both[0]!r} is in both --columns and --exclude; name it in one of them")
         twice = sorted({c for c in columns or () if list(columns).count(c) > 1})
         if twice:
             raise InputError(f"{path}: column {twice[0]!r} is named twice in --columns; name each column once")

@@ -749,7 +749,7 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
         n_rows, id_name, label_name = n_rows + table.n_rows, table.id_name, table.label_name
     best.sort(reverse=True)
     # The scores in the precision they were computed in, as score without --top writes them.
-    frame = pd.DataFrame({"row": [item[1] * -1 for item in best],
+    frame = pd.DataFrame({"row": [-item[1] for item in best],
                           names[0]: np.array([item[0] for item in best], dtype=score_dtype)})
     for j, name in enumerate(names[1:]):
         frame[name] = [item[4][j] for item in best]

@@ -310,7 +310,8 @@ def test_bad_input_gives_one_line_exit_1_and_no_output(runner, tmp_path, case, c
     if content is not None:
         path.write_text(content)
     out = tmp_path / "out.aer"
-    result = runner.invoke(main, ["fit", str(path), "-o", str(out), *FAST, *(args or ["--dim", "1"])])
+    fast = ["--seed", "0"] if "pca" in (args or []) else FAST  # --epochs is the autoencoder's
+    result = runner.invoke(main, ["fit", str(path), "-o", str(out), *fast, *(args or ["--dim", "1"])])
     assert result.exit_code == (2 if "--dim" in message else 1)  # an option that does not fit the data: usage
     assert result.stderr == message.format(path=path) + "\n"
     assert result.stdout == ""
@@ -778,6 +779,14 @@ def test_row_labels_kept_as_the_id_are_remembered_and_a_missing_id_is_noted(runn
     assert result.stderr == (f"{bare} has no column 'Unnamed: 0', the model's id column: the output rows have no id "
                              f"and follow DATA's order; name another id column with --id-column\nwrote 40 rows to {out}\n")
     assert out.read_text().splitlines()[0] == "ae0,ae1"
+
+
+def test_autoencoder_options_with_another_method_are_a_usage_error(runner, data, tmp_path):
+    result = invoke(runner, "fit", data, "--dim", "2", "--method", "pca", "--noise", "mask", "--epochs", "3",
+                    "-o", tmp_path / "p.aer")
+    assert result.exit_code == 2 and result.stderr.endswith(
+        "Error: --epochs, --noise set the autoencoder, which --method pca is not; leave them out, or use --method ae\n")
+    assert not (tmp_path / "p.aer").exists()
 
 
 def test_inspect_counts_a_pca_models_weights(runner, data, tmp_path):

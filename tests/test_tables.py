@@ -852,3 +852,9 @@ def test_columns_of_decimal_commas_read_with_a_point_are_named_with_the_fix(tmp_
         "skipped 3 non-numeric column(s): name, a, b (use them with --id-column or --label-column); a, b hold "
         "numbers written with a decimal comma (80,2): pass --decimal , to read them")
     assert read_table(path, sep=";", missing="mean").feature_names == ["a", "b", "c"]  # sniffed: read as numbers
+
+
+def test_a_column_in_both_columns_and_exclude_is_refused(tmp_path):
+    path = write(tmp_path, "d.csv", "a,b,c\n1,2,3\n4,5,6\n")
+    assert raises(path, read_table, path, columns=["a", "b"], exclude=["b"]) == (
+        f"{path}: 'b' is in both --columns and --exclude; name it in one of them")
