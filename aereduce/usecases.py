@@ -478,7 +478,7 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
                              "--columns out to read the model's columns by name")
         if table.X.shape[1] != model.n_features_in_:
             raise InputError(f"{data}: has {table.X.shape[1]} feature columns, the model expects {model.n_features_in_}")
-        table.feature_names = model_feature_names(model)
+        table.feature_names = list(expected)
         table.encoding_from_model = None if read.encoding else kept.get("encoding")
         yield table
 
