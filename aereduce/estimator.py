@@ -633,8 +633,13 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         with torch.no_grad():
             code, _ = self.model_.encode(X[:10_000])
         if bool((code.std(dim=0) < 1e-4).all()):
-            what = "zero on every training row (dead ReLUs)" if self.sparsity == "l1" else (
-                "the same on every training row (sigmoids stuck at 0 or 1)")
+            # Under L1 the usual end is dead ReLUs (every code 0); a ReLU can also settle on one
+            # positive value for every row, which carries nothing either but is not "zero".
+            if self.sparsity == "l1":
+                what = ("zero on every training row (dead ReLUs)" if bool((code == 0).all())
+                        else "the same on every training row")
+            else:
+                what = "the same on every training row (sigmoids stuck at 0 or 1)"
             warnings.warn(
                 f"all {code.shape[1]} code units are {what}, so the code carries nothing: "
                 f"sparsity_weight={sparsity_weight(self.get_params()):g} is too strong for this data at "

@@ -196,6 +196,7 @@ class FileSource(ChunkSource):
         self.path, self.read, self.chunk_rows = os.fspath(path), read or ReadOptions(), chunk_rows
         self.policy, self.name = self.read.nan or "error", self.path
         self.skipped_columns: list[str] = []
+        self.decimal_comma_columns: list[str] = []  # of the skipped ones: numbers under --decimal ,
         self.non_numeric_counts: dict[str, int] = {}
 
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
@@ -203,6 +204,7 @@ class FileSource(ChunkSource):
         self.non_numeric_counts = {}  # of the last pass: every pass reads the same cells
         for table in tables:
             self.feature_names, self.skipped_columns = table.feature_names, table.skipped_columns
+            self.decimal_comma_columns = table.decimal_comma_columns
             for name, count in table.non_numeric_counts.items():
                 self.non_numeric_counts[name] = self.non_numeric_counts.get(name, 0) + count
             yield Chunk(table.X, table.row_numbers)
@@ -733,7 +735,8 @@ def _notes_table(source: FileSource, found: Scan) -> Any:
     from .tables import Table
 
     return Table(X=np.empty((0, found.n_features)), feature_names=list(found.feature_names or []),
-                 skipped_columns=source.skipped_columns, non_numeric_counts=source.non_numeric_counts)
+                 skipped_columns=source.skipped_columns, decimal_comma_columns=source.decimal_comma_columns,
+                 non_numeric_counts=source.non_numeric_counts)
 
 
 __all__ = ["CHUNK_ROWS", "ChunkSource", "FileSource", "IterableSource", "STREAM_ABOVE_BYTES", "fit_stream",

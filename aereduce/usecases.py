@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -723,6 +723,17 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
     return table.n_rows, len(filled.X), seconds, notes
 
 
+class _ScoredRow(NamedTuple):
+    """One row in :func:`top_scores`' heap; as a tuple it orders by score, then by the earlier row
+    (the row number is negated), so ids and labels are never compared."""
+
+    score: float
+    negative_row: int
+    id: Any
+    label: Any
+    other_columns: tuple
+
+
 def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int, list[str]]:
     """The ``top`` rows with the largest anomaly score (:func:`errors`' columns), largest first, by file
     row number (1-based, header line counted, as editors number lines), the number of rows read, and
@@ -731,8 +742,8 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
 
     model = load_model(model_path, data, "score")
     missing = model_missing_values(model, read.nan)
-    # A heap of the K largest scores (memory O(K)): score, -row number, id, label, other columns.
-    best: list[tuple[float, int, Any, Any, tuple]] = []
+    # A heap of the K largest scores (memory O(K)), ordered by score, then by earlier row.
+    best: list[_ScoredRow] = []
     n_rows, id_name, label_name, names, integer, score_dtype, table = 0, None, None, [""], [], np.float64, None
     for table in model_tables(model, data, read, CHUNK_ROWS):
         X, encodable = missing.apply(table)
@@ -740,8 +751,8 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
         integer = integer_columns(values)
         score_dtype = values.dtypes.iloc[0] if hasattr(values, "dtypes") else values.dtype
         for row, i in zip(np.asarray(values, dtype=np.float64), np.flatnonzero(encodable)):
-            item = (float(row[0]), -int(table.row_numbers[i]), None if table.ids is None else table.ids[i],
-                    None if table.labels is None else table.labels[i], tuple(row[1:]))
+            item = _ScoredRow(float(row[0]), -int(table.row_numbers[i]), None if table.ids is None else table.ids[i],
+                              None if table.labels is None else table.labels[i], tuple(row[1:]))
             if len(best) < top:
                 heapq.heappush(best, item)
             else:
@@ -749,15 +760,15 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
         n_rows, id_name, label_name = n_rows + table.n_rows, table.id_name, table.label_name
     best.sort(reverse=True)
     # The scores in the precision they were computed in, as score without --top writes them.
-    frame = pd.DataFrame({"row": [-item[1] for item in best],
-                          names[0]: np.array([item[0] for item in best], dtype=score_dtype)})
+    frame = pd.DataFrame({"row": [-item.negative_row for item in best],
+                          names[0]: np.array([item.score for item in best], dtype=score_dtype)})
     for j, name in enumerate(names[1:]):
-        frame[name] = [item[4][j] for item in best]
+        frame[name] = [item.other_columns[j] for item in best]
     keep_integer_columns(frame, integer)
     if id_name:
-        frame.insert(0, id_name, [item[2] for item in best])
+        frame.insert(0, id_name, [item.id for item in best])
     if label_name:
-        frame[label_name] = [item[3] for item in best]
+        frame[label_name] = [item.label for item in best]
     return frame, n_rows, [] if table is None else table_notes(table, missing, "were not scored")
 
 

@@ -123,6 +123,17 @@ def test_dead_l1_code_units_warn_and_name_the_weight(digits):
         fast(n_components=4, sparsity="l1", sparsity_weight=5.0).fit(X)
 
 
+def test_an_l1_code_constant_above_zero_warns_without_calling_it_zero(digits):
+    X, _ = digits
+    ae = fast(n_components=4, sparsity="l1", max_iter=1).fit(X)
+    with torch.no_grad():  # every row's code the same positive value: ReLUs alive, code useless
+        ae.model_.encoder.mean.weight.zero_()
+        ae.model_.encoder.mean.bias.fill_(0.5)
+    with pytest.warns(UserWarning, match=r"^all 4 code units are the same on every training row, so the code carries "
+                      r"nothing: sparsity_weight="):
+        ae._warn_on_a_constant_code(ae._to_tensor(X))
+
+
 def test_kl_code_stuck_at_a_constant_warns(digits):
     X, _ = digits
     with pytest.warns(UserWarning, match=r"^all 4 code units are the same on every training row \(sigmoids stuck at 0 "

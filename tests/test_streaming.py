@@ -192,6 +192,17 @@ def test_a_streamed_fit_says_how_it_read_the_file_before_training(tmp_path, rows
     assert not any(note.startswith(("skipped", "the neighbour term")) for note in report.notes)  # said once, early
 
 
+def test_a_streamed_fit_names_skipped_columns_of_decimal_commas_with_the_fix(tmp_path, rows):
+    X, _ = rows
+    data = tmp_path / "eu.csv"
+    frame(X[:300]).assign(price=["80,2", "1,5", "3,25"] * 100).to_csv(data, index=False, sep=";")
+    events: list[str] = []
+    streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=3, read=ReadOptions(sep=";", decimal="."),
+                       params={"max_iter": 1}, chunk_rows=100, notify=events.append)
+    assert events[0] == ("skipped 1 non-numeric column(s): price (use them with --id-column or --label-column); "
+                         "price holds numbers written with a decimal comma (80,2): pass --decimal , to read them")
+
+
 def test_the_streamed_counts_are_the_file_s_rows_and_say_how_many_were_left_out(tmp_path, rows):
     X, _ = rows
     data = tmp_path / "train.csv"
