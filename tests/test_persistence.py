@@ -16,6 +16,13 @@ from aereduce.pca import ScaledPCA
 DATA = Path(__file__).parent / "data"
 
 
+def assert_same_codes(actual: np.ndarray, saved: np.ndarray) -> None:
+    """The codes a file's weights give, up to float32's last bits: the saved codes were computed on
+    another CPU, whose matrix kernels round differently (an AMD EPYC's against an Intel Xeon's
+    differed by up to 5e-7 in codes of magnitude up to 3). A weight read wrongly moves them by far more."""
+    np.testing.assert_allclose(actual, saved, rtol=1e-5, atol=1e-5)
+
+
 @pytest.fixture(scope="module")
 def release_codes():
     with np.load(DATA / "codes_0.1.npz") as npz:
@@ -27,12 +34,12 @@ def test_models_saved_by_release_0_1_load_and_give_the_same_codes(release_codes)
     digits = load_digits().data[:20]
     ae = load(DATA / "wine_ae_0.1.aer")
     assert isinstance(ae, AutoencoderTransformer)
-    np.testing.assert_array_equal(ae.transform(wine), release_codes["wine_ae"])
-    np.testing.assert_array_equal(ae.inverse_transform(ae.transform(wine)), release_codes["wine_ae_inv"])
-    np.testing.assert_array_equal(load(DATA / "digits_kl_0.1.aer").transform(digits), release_codes["digits_kl"])
+    assert_same_codes(ae.transform(wine), release_codes["wine_ae"])
+    assert_same_codes(ae.inverse_transform(ae.transform(wine)), release_codes["wine_ae_inv"])
+    assert_same_codes(load(DATA / "digits_kl_0.1.aer").transform(digits), release_codes["digits_kl"])
     pca = load(DATA / "wine_pca_0.1.aer")
     assert isinstance(pca, ScaledPCA)
-    np.testing.assert_array_equal(pca.transform(wine), release_codes["wine_pca"])
+    assert_same_codes(pca.transform(wine), release_codes["wine_pca"])
 
 
 def test_a_map_saved_before_its_encoder_normalised_layers_loads_and_gives_the_same_codes():
@@ -42,8 +49,8 @@ def test_a_map_saved_before_its_encoder_normalised_layers_loads_and_gives_the_sa
     ae = load(DATA / "digits_map_pre_ln.aer")
     assert ae.neighbour_weight_ == 1.0 and ae.encoder_layer_norm_ is False
     with np.load(DATA / "codes_map_pre_ln.npz") as saved:
-        np.testing.assert_array_equal(ae.transform(digits), saved["digits_map"])
-        np.testing.assert_array_equal(ae.inverse_transform(saved["digits_map"]), saved["digits_map_inv"])
+        assert_same_codes(ae.transform(digits), saved["digits_map"])
+        assert_same_codes(ae.inverse_transform(saved["digits_map"]), saved["digits_map_inv"])
 
 
 def test_release_0_1_files_get_the_defaults_of_fields_they_lack():
