@@ -222,7 +222,7 @@ def _restore_check(row_gains):
     stop.on_epoch_end(trainer, EpochRecord(1, 1, 0.0, 0.0, 0.0))
     assert stop.kept_initial is False
     stop.on_fit_end(trainer)
-    return stop.kept_initial, float(model.w)
+    return stop.kept_initial, float(model.w.detach())
 
 
 def test_a_gain_on_every_validation_row_keeps_the_trained_weights():
