@@ -194,15 +194,28 @@ def validation_losses(model: Any) -> list[float] | None:
     return [-s for s in scores] if scores else None
 
 
+def kept_start_loss(model: Any) -> float | None:
+    """The validation loss of the starting weights (PCA's solution) when the fit kept them, else None:
+    the level that the epochs drawn beside it did not clearly beat."""
+    best = getattr(model, "best_validation_score_", None)
+    return -best if getattr(model, "kept_initial_weights_", None) and best is not None else None
+
+
 def plot_loss_curve(ax, losses: Sequence[float] | None, validation: Sequence[float] | None = None,
-                    title: str = "loss curve", first_epoch: int = 1) -> None:
-    """Training loss per epoch and, when given, the validation loss beside it (log scale when positive)."""
+                    title: str = "loss curve", first_epoch: int = 1, kept: float | None = None) -> None:
+    """Training loss per epoch and, when given, the validation loss beside it (log scale when positive).
+
+    ``kept``: the validation loss of PCA's start when the fit kept it (:func:`kept_start_loss`),
+    drawn as a level line, so that a falling curve is not read as the model that was kept."""
     if losses:
         ax.plot(np.arange(first_epoch, first_epoch + len(losses)), losses, label="training loss")
     if validation:
         ax.plot(np.arange(first_epoch, first_epoch + len(validation)), validation, label="validation loss")
+    if kept is not None and (losses or validation):
+        ax.axhline(kept, color="0.3", linestyle="--", linewidth=1, label="PCA's start, kept (validation loss)")
+    if validation or (kept is not None and losses):
         ax.legend(fontsize=8, frameon=False)
-    values = [*(losses or []), *(validation or [])]
+    values = [*(losses or []), *(validation or []), *([kept] if kept is not None and (losses or validation) else [])]
     if not values:  # a model that kept PCA's solution trained no epoch: say so rather than leave a blank box
         ax.text(0.5, 0.5, "no training epochs", ha="center", va="center", transform=ax.transAxes, color="0.4")
         ax.set_xticks([])
@@ -225,9 +238,9 @@ def save_figure(fig, path: str | os.PathLike) -> None:
 def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | None, loss_curve: Sequence[float] | None,
                  X: np.ndarray | None = None, X_hat: np.ndarray | None = None, image_shape: Sequence[int] | None = None,
                  title: str = "", worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
-                 validation: Sequence[float] | None = None) -> None:
-    """One figure: the map, the loss curve (and the validation loss beside it), and (for images)
-    originals against reconstructions."""
+                 validation: Sequence[float] | None = None, kept: float | None = None) -> None:
+    """One figure: the map, the loss curve (and the validation loss beside it, and the level of
+    PCA's start when the fit ``kept`` it), and (for images) originals against reconstructions."""
     plt = _pyplot()
     with_images = image_shape is not None and X is not None and X_hat is not None
     # constrained layout keeps the loss panel's axis title clear of the map's colour bar
@@ -238,7 +251,7 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
                            height_ratios=[3, 1.3] if with_images else None)
     plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names)
     if with_losses:
-        plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve, validation)
+        plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve, validation, kept=kept)
     if with_images:
         n = min(10, len(X))
         grid = top[1, :].subgridspec(2, n)

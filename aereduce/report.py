@@ -137,7 +137,7 @@ def png_uri(fig) -> str:
 
 def training_figure(model: Any) -> str | None:
     """Loss per epoch (and validation loss with early stopping); None for a model without epochs."""
-    from .plotting import plot_loss_curve, validation_losses
+    from .plotting import kept_start_loss, plot_loss_curve, validation_losses
 
     losses = getattr(model, "loss_curve_", None)
     if not losses:
@@ -151,7 +151,7 @@ def training_figure(model: Any) -> str | None:
         plot_loss_curve(second, decoder, validation, title="decoder phase (codes frozen)")
     else:
         fig, ax = plt.subplots(figsize=(6.4, 3.4))
-        plot_loss_curve(ax, losses, validation)
+        plot_loss_curve(ax, losses, validation, kept=kept_start_loss(model))
     return png_uri(fig)
 
 
@@ -279,7 +279,8 @@ def training_section(model: Any) -> str:
     if getattr(model, "decoder_loss_curve_", None):
         caption += ("; with the neighbour term the encoder is trained first, then the decoder on the frozen codes")
     if getattr(model, "kept_initial_weights_", None):
-        caption += "; no epoch beat PCA's start on the validation rows, so the model keeps PCA's solution"
+        caption += ("; no epoch beat PCA's start clearly on the validation rows, so the model keeps PCA's solution "
+                    "(the dashed line: its validation loss)")
     return section("training", "Training curve", figure(uri, "training loss per epoch", esc(caption) + "."))
 
 

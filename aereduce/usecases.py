@@ -806,7 +806,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     """Draw the 2-D map of DATA's codes (the ``n_worst`` worst-reconstructed rows ringed and named by
     file row), the loss curve, and reconstructions for image rows; returns notes for the user."""
     from ._persistence import describe_model
-    from .plotting import map_title, model_report, validation_losses
+    from .plotting import kept_start_loss, map_title, model_report, validation_losses
     from .report import image_shape_of
 
     check_file_output(output, "an image", IMAGE_SUFFIXES, inputs=[data, model_path])
@@ -825,7 +825,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     validation = None if getattr(model, "decoder_loss_curve_", None) else validation_losses(model)
     model_report(output, Z, labels, getattr(model, "loss_curve_", None), X.to_numpy(), X_hat, shape,
                  title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst, worst_names=names,
-                 validation=validation)
+                 validation=validation, kept=kept_start_loss(model))
     return rows.notes
 
 

@@ -139,3 +139,24 @@ def test_a_model_without_epochs_gets_no_empty_loss_panel(monkeypatch, tmp_path):
     monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig))
     plotting.model_report(tmp_path / "r.png", np.random.default_rng(0).normal(size=(30, 2)), None, [])
     assert [a.get_title() for a in kept[0].axes] == ["2-D map of the code"]
+
+
+def test_a_fit_that_kept_pcas_start_draws_its_level_beside_the_epochs(ax):
+    from types import SimpleNamespace
+
+    from aereduce.plotting import kept_start_loss
+
+    kept = SimpleNamespace(kept_initial_weights_=True, best_validation_score_=-0.4)
+    trained = SimpleNamespace(kept_initial_weights_=False, best_validation_score_=-0.2)
+    assert kept_start_loss(kept) == 0.4 and kept_start_loss(trained) is None
+    assert kept_start_loss(SimpleNamespace()) is None  # PCA, or a file without these fields
+    plot_loss_curve(ax, [1.0, 0.5, 0.25], [0.6, 0.45, 0.41], kept=kept_start_loss(kept))
+    lines = ax.get_lines()
+    assert len(lines) == 3 and list(lines[2].get_ydata()) == [0.4, 0.4]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "training loss", "validation loss", "PCA's start, kept (validation loss)"]
+
+
+def test_the_kept_level_needs_epochs_to_stand_beside(ax):
+    plot_loss_curve(ax, [], kept=0.4)
+    assert [t.get_text() for t in ax.texts] == ["no training epochs"] and len(ax.get_lines()) == 0
