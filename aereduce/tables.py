@@ -319,11 +319,18 @@ class MissingValues:
         total = sum(self.counts_.values())
         if not total:
             return None
-        detail = ", ".join(f"{_show(name)}: {n}" for name, n in list(self.counts_.items())[:8])
+        # The columns that miss most come first (file order among equals): the list is cut at 8,
+        # and the column behind most of the gaps hid behind "..." (car90's Sratio.m, 85 of 111).
+        worst = sorted(self.counts_.items(), key=lambda item: -item[1])
+        detail = ", ".join(f"{_show(name)}: {n}" for name, n in worst[:8])
         detail += f", ... ({len(self.counts_)} columns)" if len(self.counts_) > 8 else ""
         if self.policy == "drop":
-            return (f"{self.n_not_encodable_} of {self.n_rows_} rows have missing values ({detail}) "
-                    f"and {dropped}")
+            line = f"{self.n_not_encodable_} of {self.n_rows_} rows have missing values ({detail}) and {dropped}"
+            if 2 * self.n_not_encodable_ > self.n_rows_:
+                name, n = worst[0]
+                line += (f"; that is most rows: --nan mean fills the gaps instead, or --exclude {_show(name)} "
+                         f"leaves out the column with most of them ({n})")
+            return line
         how = "the training means" if self.policy == "mean" else "0"
         return f"filled {total} missing values with {how} ({detail})"
 

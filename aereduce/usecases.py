@@ -484,11 +484,11 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
 
 
 def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[Any, Any], tuple[Any, list[str]]],
-                   notes: list[str] | None = None, remembered: bool = True, labels: bool = False,
+                   notes: list[str] | None = None, remembered: bool = True,
                    dropped: str = NOT_ENCODED) -> Iterator[Any]:
     """``compute(model, X) -> (values, names)`` on each chunk of DATA's encodable rows, as output frames
-    with one row per input row, in order (empty cells where a row cannot be encoded); ``labels``:
-    with the label column last, when the file has it."""
+    with one row per input row, in order (empty cells where a row cannot be encoded), and the label
+    column last when the file has one."""
     missing = model_missing_values(model, read.nan)
     table = None
     for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
@@ -496,7 +496,7 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
         values, names = compute(model, _frame(X[encodable], table.feature_names))
         check_finite(values, table.row_numbers[encodable], data)
         frame = output_frame(values, names, table, encodable)
-        yield with_labels(frame, table) if labels else frame
+        yield with_labels(frame, table)
     if notes is not None and table is not None:
         notes += table_notes(table, missing, dropped)
         kept = (getattr(model, "input_settings_", None) or {}).get("id_column")
@@ -582,10 +582,10 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     # (role, name) of each column left out; the model's remembered ones are not read at all.
     left_out = [("id", settings.get("id_column")), ("label", settings.get("label_column"))] if numbers_only else []
     with TableWriter(output) as writer:
-        # Codes keep the label column, for a map coloured in the user's own tool (as fit-transform's
-        # do); scores keep it to be read against the scores (are the outliers one class?).
+        # Every output keeps the label column: codes for a map coloured in the user's own tool (as
+        # fit-transform's do), scores to be read against it (are the outliers one class?), denoised
+        # rows to stand in for the rows they clean (denoise dropped it: trial 7).
         for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=not numbers_only,
-                                    labels=compute is codes or compute is errors,
                                     dropped=NOT_SCORED if compute is errors else NOT_ENCODED):
             if numbers_only:
                 if read.label_column in frame.columns:  # labels are read as text: numbers stay in

@@ -66,6 +66,20 @@ def test_denoise_keeps_ids_and_rows_and_matches_the_library(runner, tmp_path, fi
     np.testing.assert_allclose(frame.iloc[:, 1:].to_numpy(), ae.inverse_transform(ae.transform(X)), rtol=1e-6, atol=1e-9)
 
 
+def test_denoise_keeps_the_label_column_as_written(runner, tmp_path, fitted):
+    model, _ = fitted
+    frame = pd.DataFrame(clean_rows(5, 3), columns=[f"x{i}" for i in range(12)])
+    frame.insert(0, "id", ["a", "b", "c", "d", "e"])
+    frame["kind"] = ["NA", "2", "", "x", "2"]  # labels come back as written: 'NA' a class, '' missing
+    data = tmp_path / "labelled.csv"
+    frame.to_csv(data, index=False)
+    result = invoke(runner, "denoise", model, data, "--label-column", "kind", "-o", "-")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "id," + ",".join(f"x{i}" for i in range(12)) + ",kind"
+    assert [line.split(",")[-1] for line in lines[1:]] == ["NA", "2", "", "x", "2"]
+
+
 def test_denoising_model_brings_noisy_rows_nearer_the_clean_ones(runner, tmp_path, fitted):
     model, _ = fitted
     clean = clean_rows(200, 1)

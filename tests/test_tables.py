@@ -297,6 +297,18 @@ def test_missing_values_drop_marks_rows_and_keeps_them():
     assert missing.summary() == "1 of 3 rows have missing values (x0: 1) and were not encoded; their output rows are empty"
 
 
+def test_the_columns_that_miss_most_come_first_and_dropping_most_rows_says_what_to_do():
+    missing = MissingValues("drop")
+    X = np.array([[np.nan, 1.0, 2.0], [1.0, np.nan, 2.0], [1.0, np.nan, 2.0], [1.0, np.nan, 2.0], [1.0, 1.0, 2.0]])
+    missing.fit_apply(X, ["a", "b", "c"])
+    assert missing.summary("were left out of training") == (
+        "4 of 5 rows have missing values (b: 3, a: 1) and were left out of training; that is most rows: --nan mean "
+        "fills the gaps instead, or --exclude b leaves out the column with most of them (3)")
+    filled = MissingValues("mean")
+    filled.fit_apply(X[:3], ["a", "b", "c"])
+    assert filled.summary() == "filled 3 missing values with the training means (b: 2, a: 1)"
+
+
 def test_missing_values_error_names_the_file_row_of_a_table(tmp_path):
     path = write(tmp_path, "d.csv", "a,b\n1,2\n\n3,\n")
     table = read_table(path, missing="drop")
