@@ -311,10 +311,11 @@ class MissingValues:
         """:meth:`fit`, then :meth:`apply` on the same data."""
         return self.fit(X, feature_names).apply(X)
 
-    def summary(self, dropped: str = NOT_ENCODED) -> str | None:
+    def summary(self, dropped: str = NOT_ENCODED, counted: str | None = None) -> str | None:
         """One line on what :meth:`apply` did, for the command line's note; ``None`` if nothing was missing.
 
-        ``dropped`` says what became of the rows the ``drop`` policy leaves out.
+        ``dropped`` says what became of the rows the ``drop`` policy leaves out; ``counted`` names
+        the rows :meth:`apply` saw when they are not all of the file's (a streamed fit's training rows).
         """
         total = sum(self.counts_.values())
         if not total:
@@ -325,14 +326,16 @@ class MissingValues:
         detail = ", ".join(f"{_show(name)}: {n}" for name, n in worst[:8])
         detail += f", ... ({len(self.counts_)} columns)" if len(self.counts_) > 8 else ""
         if self.policy == "drop":
-            line = f"{self.n_not_encodable_} of {self.n_rows_} rows have missing values ({detail}) and {dropped}"
+            line = (f"{self.n_not_encodable_} of {self.n_rows_} {counted or 'rows'} have missing values ({detail}) "
+                    f"and {dropped}")
             if 2 * self.n_not_encodable_ > self.n_rows_:
                 name, n = worst[0]
                 line += (f"; that is most rows: --nan mean fills the gaps instead, or --exclude {_show(name)} "
                          f"leaves out the column with most of them ({n})")
             return line
         how = "the training means" if self.policy == "mean" else "0"
-        return f"filled {total} missing values with {how} ({detail})"
+        within = f" in the {self.n_rows_} {counted}" if counted else ""
+        return f"filled {total} missing values{within} with {how} ({detail})"
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted settings as plain JSON-safe data (for a model file)."""
@@ -384,13 +387,18 @@ def _cells(cells: Sequence[tuple[str, int, str]]) -> str:
     return ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in cells)
 
 
-def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, source: str) -> None:
+def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, source: str,
+                         part: bool = False) -> None:
+    """Refuse the first missing value of X; ``part``: X is one chunk of a file read in chunks, so the
+    count of the others is of the rows read so far (a streamed fit's first 10,000 held 9,084 of
+    movies' 53,573 missing budgets, and said 'and 9083 more' as if that were the file's)."""
     missing = np.isnan(X)
     if missing.any():
         r, c = np.argwhere(missing)[0]
         more = int(missing.sum()) - 1
+        where = f" in rows {rows[0]}-{rows[-1]}, the part of the file read so far" if part else ""
         raise InputError(f"{source}: row {rows[r]}, column {names[c]!r} is missing"
-                         + (f" (and {more} more missing values)" if more else "")
+                         + (f" (and {more} more missing values{where})" if more else "")
                          + "; fill it, or pass --nan drop, --nan zero or --nan mean")
 
 
@@ -1216,7 +1224,8 @@ class _Schema:
         return cls(path=path, features=numeric, skipped=text, id_column=id_column, label_column=label_column,
                    missing=missing, decimal=decimal, decimal_comma_columns=comma)
 
-    def table(self, frame: Any, rows: np.ndarray) -> Table:
+    def table(self, frame: Any, rows: np.ndarray, part: bool = False) -> Table:
+        """The Table of one chunk of the file (``part``), or of all of it."""
         n = len(frame)
         X = np.empty((n, len(self.features)), dtype=np.float64)
         bad_cells: list[tuple[str, int, str]] = []
@@ -1236,7 +1245,7 @@ class _Schema:
             r, c = np.argwhere(infinite)[0]
             raise InputError(f"{self.path}: row {rows[r]}, column {self.features[c]!r} is infinite; fix or remove that value")
         if self.missing == "error":
-            _raise_first_missing(X, self.features, rows, self.path)
+            _raise_first_missing(X, self.features, rows, self.path, part)
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
                       non_numeric_counts=counts, non_numeric_cells=bad_cells, source=self.path,
                       decimal_comma_columns=list(self.decimal_comma_columns), names_made_up=self.names_made_up,
@@ -1373,7 +1382,7 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
                 schema.row_labels_as_ids = row_labels
                 schema.row_labels_left_out = left_out
                 schema.names_made_up = bool(layout.get("names_made_up"))
-            yield schema.table(frame, rows)
+            yield schema.table(frame, rows, part=chunksize is not None)
 
 
 # -- output ------------------------------------------------------------------------------------

@@ -137,11 +137,12 @@ def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
 REMEMBERED_ID = "kept as the model's id column (carried to the rows transform writes)"
 
 
-def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED, row_labels: str | None = None
-                ) -> list[str]:
+def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED, row_labels: str | None = None,
+                counted: str | None = None) -> list[str]:
     """The notes a command prints about how it read a table; ``dropped`` says what became of
     the rows ``--nan drop`` left out, ``row_labels`` what became of an unnamed first column
-    read as row labels (default: carried to the output under its name)."""
+    read as row labels (default: carried to the output under its name), ``counted`` which rows
+    the missing values were counted in when not all of them (:meth:`MissingValues.summary`)."""
     notes = []
     if table.encoding_from_model:
         notes.append(f"read the file as {table.encoding_from_model} text, the encoding the model was fitted with; "
@@ -165,7 +166,7 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     if table.non_numeric_counts:
         cells = ", ".join(f"{k}: {v}" for k, v in table.non_numeric_counts.items())
         notes.append(f"read non-numeric cells as missing ({cells})")
-    summary = missing.summary(dropped)
+    summary = missing.summary(dropped, counted)
     if summary:
         notes.append(summary)
     return notes

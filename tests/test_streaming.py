@@ -203,6 +203,24 @@ def test_a_streamed_fit_names_skipped_columns_of_decimal_commas_with_the_fix(tmp
                          "price holds numbers written with a decimal comma (80,2): pass --decimal , to read them")
 
 
+def test_a_streamed_fit_says_its_missing_values_are_counted_in_the_training_rows(tmp_path, rows):
+    import re
+
+    X, _ = rows
+    data = tmp_path / "gaps.csv"
+    with_gaps = frame(X[:400])
+    with_gaps.iloc[::4, 0] = np.nan  # 100 gaps, of which the held-out share is not read in the first pass
+    with_gaps.to_csv(data, index=False)
+    events: list[str] = []
+    streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=3, read=ReadOptions(nan="mean"),
+                       params={"max_iter": 1}, chunk_rows=100, notify=events.append)
+    found = re.fullmatch(r"filled (\d+) missing values in the (\d+) training rows \(the held-out share aside\) "
+                         r"with the training means \(c0: (\d+)\)", events[0])
+    assert found, events[0]
+    filled, training, column = map(int, found.groups())
+    assert filled == column and 0 < filled < 100 and 300 < training < 400
+
+
 def test_the_streamed_counts_are_the_file_s_rows_and_say_how_many_were_left_out(tmp_path, rows):
     X, _ = rows
     data = tmp_path / "train.csv"

@@ -309,6 +309,17 @@ def test_the_columns_that_miss_most_come_first_and_dropping_most_rows_says_what_
     assert filled.summary() == "filled 3 missing values with the training means (b: 2, a: 1)"
 
 
+def test_a_missing_value_in_a_chunk_counts_the_others_of_the_rows_read_so_far(tmp_path):
+    from aereduce.tables import iter_tables
+
+    path = write(tmp_path, "gaps.csv", "a,b\n" + "".join(f"{i},{'' if i % 2 else i}\n" for i in range(10)))
+    message = raises(path, lambda p: list(iter_tables(p, 4)), path)
+    assert message == (f"{path}: row 3, column 'b' is missing (and 1 more missing values in rows 2-5, the part of the "
+                       "file read so far); fill it, or pass --nan drop, --nan zero or --nan mean")
+    assert raises(path, read_table, path) == (f"{path}: row 3, column 'b' is missing (and 4 more missing values); "
+                                              "fill it, or pass --nan drop, --nan zero or --nan mean")
+
+
 def test_missing_values_error_names_the_file_row_of_a_table(tmp_path):
     path = write(tmp_path, "d.csv", "a,b\n1,2\n\n3,\n")
     table = read_table(path, missing="drop")
