@@ -445,6 +445,12 @@ def load_reducer(path: str, command: str, data: str | None = None) -> Any:
     return model
 
 
+def _column_count_error(data: str, n_given: int, expected: list[str]) -> InputError:
+    return InputError(f"{data}: --columns names {n_given} columns, the model expects {len(expected)} "
+                      f"({shown_names(expected)}); name that many, in that order, or leave --columns out to read "
+                      "the model's columns by name")
+
+
 def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None,
                  remembered: bool = True) -> Iterator[Table]:
     """Chunks of DATA holding the model's input columns, in its order; the id and label columns the
@@ -465,6 +471,8 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
         given = list(read.columns or ())
         if sorted(given) == sorted(expected):  # the model's own names, in any order: read by name
             given = []
+        if given and len(given) != len(expected):  # before the order: 2 of 19 columns is not a question of order
+            raise _column_count_error(data, len(given), expected)
         moved = [c for i, c in enumerate(given) if c in expected and expected.index(c) != i]
         if moved:  # --columns maps the file's columns onto the model's by position; a model name elsewhere is a slip
             raise InputError(f"{data}: --columns puts {moved[0]!r} in place {given.index(moved[0]) + 1}, where the model "
@@ -474,9 +482,7 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
             overrides.update(columns=expected, exclude=None, columns_from="the model's columns")
     for table in iter_tables(data, chunksize, **read.as_kwargs(**overrides)):
         if table.X.shape[1] != model.n_features_in_ and overrides.get("columns") is None and read.columns:
-            raise InputError(f"{data}: --columns names {table.X.shape[1]} columns, the model expects "
-                             f"{model.n_features_in_} ({shown_names(expected)}); name that many, in that order, or leave "
-                             "--columns out to read the model's columns by name")
+            raise _column_count_error(data, table.X.shape[1], expected)
         if table.X.shape[1] != model.n_features_in_:
             raise InputError(f"{data}: has {table.X.shape[1]} feature columns, the model expects {model.n_features_in_}")
         table.feature_names = list(expected)

@@ -84,6 +84,11 @@ def test_transform_options_that_would_change_the_models_columns_are_refused(runn
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {data}: --columns names 3 columns, the model expects 5 (a, b, c, d, e); name "
                              "that many, in that order, or leave --columns out to read the model's columns by name\n")
+    # Two of the model's columns, out of their places: the count is what is wrong, not the order.
+    result = invoke(runner, "transform", model, data, "--columns", "c,e")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {data}: --columns names 2 columns, the model expects 5 (a, b, c, d, e); name "
+                             "that many, in that order, or leave --columns out to read the model's columns by name\n")
     # A column the model does not read may be excluded: it changes nothing.
     out = tmp_path / "codes.csv"
     assert invoke(runner, "transform", model, data, "--exclude", "kind", "-o", out).exit_code == 0
