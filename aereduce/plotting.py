@@ -52,7 +52,8 @@ CLASS_LIMIT = 20  # numeric labels with more distinct values than this are drawn
 NAMED_CLASSES = 12
 
 
-def _is_missing(value: Any) -> bool:
+def is_missing_label(value: Any) -> bool:
+    """Whether a label (or id) cell read from a file is missing: None, or NaN for an empty cell."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -79,7 +80,7 @@ def map_axis_names(n_dims: int) -> tuple[str, str]:
 def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float) -> None:
     """One colour per class for up to NAMED_CLASSES classes; beyond that the largest
     NAMED_CLASSES - 1 are named and the rest drawn in grey as one entry."""
-    names = np.asarray(["(no label)" if _is_missing(v) else str(v) for v in labels])  # not "nan" or "None"
+    names = np.asarray(["(no label)" if is_missing_label(v) else str(v) for v in labels])  # not "nan" or "None"
     classes, codes, counts = np.unique(names, return_inverse=True, return_counts=True)
     if len(classes) <= NAMED_CLASSES:
         shown = list(range(len(classes)))

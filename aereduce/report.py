@@ -24,7 +24,7 @@ import numpy as np
 
 from ._files import atomic_output, check_file_output
 from .errors import OptionError
-from .plotting import map_title
+from .plotting import is_missing_label, map_title
 from .tables import Table, label_values
 from .usecases import ModelRows, ReadOptions, load_reducer, model_rows, top_scores
 
@@ -332,7 +332,8 @@ def anomalies_section(top: Any, n_read: int, n_encodable: int, labels: list[Any]
     ids = top[id_name].tolist() if id_name else []
     for rank, (_, record) in enumerate(top.iterrows(), start=1):
         row = [rank, int(record["row"])] + ([ids[rank - 1]] if id_name else [])
-        row += [labels[rank - 1]] if labels is not None else []
+        # a missing label is an empty cell, as every output writes it (it showed as 'nan')
+        row += ["" if is_missing_label(labels[rank - 1]) else labels[rank - 1]] if labels is not None else []
         error = float(record["reconstruction_error"])
         rows += [row + [error, f"{error / median_error:.1f}" if median_error > 0 else "-"]]
     numeric = {0, 1, len(headers) - 2, len(headers) - 1}

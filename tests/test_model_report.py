@@ -245,3 +245,13 @@ def test_anomalous_rows_keep_their_integer_ids_exactly():
     page = anomalies_section(top, n_read=100, n_encodable=100, labels=None, label_name=None, median_error=0.1)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
     assert cells[:4] == ["1", "3", "52862", "0.9"] and "52861" in cells and "e+04" not in page
+
+
+def test_a_missing_label_among_the_anomalous_rows_is_an_empty_cell():
+    from aereduce.report import anomalies_section
+
+    top = pd.DataFrame({"row": [3, 9], "title": ["a", "b"], "reconstruction_error": [0.9, 0.8]})
+    page = anomalies_section(top, n_read=100, n_encodable=100, labels=[float("nan"), "PG"], label_name="mpaa",
+                             median_error=0.1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
+    assert cells[:4] == ["1", "3", "a", ""] and cells[6:10] == ["2", "9", "b", "PG"] and "nan" not in page
