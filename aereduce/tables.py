@@ -55,7 +55,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ._files import atomic_output
-from .errors import InputError, ModelFileError
+from .errors import InputError, ModelFileError, OptionError
 
 __all__ = [
     "FORMATS", "NAN_POLICIES", "InputError", "MissingValues", "Table", "TableWriter", "default_output",
@@ -1178,20 +1178,21 @@ class _Schema:
                 raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); {_columns_hint(unknown[0], names)}")
         both = [c for c in columns or () if c in (exclude or ())]
         if both and columns_from == "--columns":
-            raise InputError(f"{path}: {both[0]!r} is in both --columns and --exclude; name it in one of them")
+            raise OptionError(f"{path}: {both[0]!r} is in both --columns and --exclude; name it in one of them")
         twice = sorted({c for c in columns or () if list(columns).count(c) > 1})
         if twice:
-            raise InputError(f"{path}: column {twice[0]!r} is named twice in --columns; name each column once")
+            raise OptionError(f"{path}: column {twice[0]!r} is named twice in --columns; name each column once")
         # A column is a feature, the id or the label: one of them (it was silently taken out of the features).
+        # Options that contradict each other are usage errors (exit 2), as the README says.
         if id_column is not None and id_column == label_column:
-            raise InputError(f"{path}: {id_column!r} is both --id-column and --label-column; name different columns")
+            raise OptionError(f"{path}: {id_column!r} is both --id-column and --label-column; name different columns")
         for option, name in (("--id-column", id_column), ("--label-column", label_column)):
             if name is not None and name in (columns or ()):
                 role = option[2:].replace("-", " ")
                 if columns_from == "--columns":
-                    raise InputError(f"{path}: {name!r} is in --columns and is the {option}; a column is a feature "
+                    raise OptionError(f"{path}: {name!r} is in --columns and is the {option}; a column is a feature "
                                      f"or the {role}, not both")
-                raise InputError(f"{path}: {name!r} is one of the model's input columns, so it cannot also be the "
+                raise OptionError(f"{path}: {name!r} is one of the model's input columns, so it cannot also be the "
                                  f"{role}; leave {option} out, or fit a model without that column")
         reserved = {c for c in (id_column, label_column) if c is not None} | set(exclude or ())
         candidates = [c for c in (columns or names) if c not in reserved]

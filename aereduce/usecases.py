@@ -264,7 +264,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
                             params=params, progress=progress, ensemble=ensemble, contamination=contamination,
                             notify=notify)
     if not get_method(method).can_save:
-        raise InputError(get_method(method).why_not_saved)
+        raise OptionError(get_method(method).why_not_saved)
     from .streaming import fit_file, should_stream
 
     if should_stream(data, stream):

@@ -245,7 +245,7 @@ def test_pca_method_saves_the_same_safe_format(runner, data, tmp_path):
 
 def test_umap_fit_explains_why_it_is_not_saved(runner, data, tmp_path):
     result = invoke(runner, "fit", data, "--dim", "2", "--method", "umap", "--id-column", "id", "--label-column", "kind")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a method fit cannot save: a usage error
     assert result.stderr.startswith("Error: UMAP models cannot be saved safely")
 
 
@@ -907,7 +907,7 @@ def test_transform_then_inverse_transform_with_a_numeric_id_needs_no_options(run
 def test_a_model_input_given_as_the_label_is_refused_by_name(runner, data, tmp_path):
     model, _ = fit_model(runner, data, tmp_path)
     result = invoke(runner, "plot", model, data, "--label-column", "e", "-o", tmp_path / "x.png")
-    assert result.exit_code == 1 and result.stderr == (
+    assert result.exit_code == 2 and result.stderr == (
         f"Error: {data}: 'e' is one of the model's input columns, so it cannot also be the label column; "
         "leave --label-column out, or fit a model without that column\n")
     assert not (tmp_path / "x.png").exists()
@@ -958,3 +958,15 @@ def test_a_library_warning_is_one_line(capsys):
     _one_line_warning(UserWarning("n_neighbors is larger than the dataset size; truncating\nmore detail"), UserWarning,
                       "/site-packages/umap/umap_.py", 2462)
     assert capsys.readouterr().err == "warning: n_neighbors is larger than the dataset size; truncating\n"
+
+
+def test_options_that_contradict_each_other_are_usage_errors(runner, data, tmp_path):
+    for args, message in [
+        (["--id-column", "id", "--label-column", "id"], "'id' is both --id-column and --label-column; name different columns"),
+        (["--columns", "a,b", "--exclude", "b"], "'b' is in both --columns and --exclude; name it in one of them"),
+        (["--id-column", "id", "--columns", "id,a,b"], "'id' is in --columns and is the --id-column; a column is a "
+                                                       "feature or the id column, not both"),
+    ]:
+        result = invoke(runner, "fit", data, "--dim", "1", *args, "-o", tmp_path / "m.aer")
+        assert result.exit_code == 2 and result.stderr == f"Error: {data}: {message}\n", result.stderr
+    assert not (tmp_path / "m.aer").exists()
