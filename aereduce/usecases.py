@@ -330,7 +330,7 @@ class DetectorReport:
     n_train: int
     n_columns: int
     seconds: float
-    n_epochs: float
+    n_epochs: list[int]  # each member's (early stopping ends each at its own epoch)
     threshold: float  # anomaly scores above it are outliers
     contamination: str | float
     train_flagged: int
@@ -339,6 +339,14 @@ class DetectorReport:
     output: str
     notes: list[str] = field(default_factory=list)
 
+    def epochs(self) -> str:
+        """'5 epochs each', or each member's count when they differ ('13, 20 and 20 epochs'; a mean said
+        '18 epochs each')."""
+        if len(set(self.n_epochs)) == 1:
+            return f"{plural(self.n_epochs[0], 'epoch')} each"
+        counts = [str(n) for n in self.n_epochs]
+        return f"{', '.join(counts[:-1])} and {counts[-1]} epochs"
+
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit --ensemble`` prints on stderr."""
         rule = "Tukey's fence" if self.contamination == "auto" else f"contamination {self.contamination:g}"
@@ -346,8 +354,8 @@ class DetectorReport:
         if self.n_held:
             flagged += f" and {self.held_flagged} of {self.n_held} held-out rows ({self.held_flagged / self.n_held:.1%})"
         return [*self.notes,
-                f"fitted an outlier detector of {self.n_estimators} autoencoders ({self.dim} dims, {self.n_epochs:.0f} "
-                f"epochs each) on {self.n_train} rows x {self.n_columns} columns in {self.seconds:.1f} s",
+                f"fitted an outlier detector of {self.n_estimators} autoencoders ({self.dim} dims, {self.epochs()}) "
+                f"on {self.n_train} rows x {self.n_columns} columns in {self.seconds:.1f} s",
                 f"outliers: anomaly score above {self.threshold:.4g} ({rule}); that flags {flagged}",
                 f"wrote {self.output}"]
 
@@ -397,7 +405,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOpt
     detector.fit(train, callbacks=callbacks)
     n_held_flagged = int((detector.predict(held) == -1).sum()) if len(held) else 0
     report = DetectorReport(detector.n_estimators, dim, len(train), train.shape[1], detector.fit_time_,
-                            float(np.mean(detector.n_iter_)), -detector.offset_,
+                            [int(n) for n in np.atleast_1d(detector.n_iter_)], -detector.offset_,
                             detector.contamination, int((detector.predict(train) == -1).sum()), len(held),
                             n_held_flagged, output, notes=notes)
     detector.input_settings_ = input_settings(read, filled.missing, filled.X.to_numpy(), table=filled.table)

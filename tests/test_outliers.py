@@ -219,3 +219,14 @@ def test_a_file_with_mismatched_members_is_refused(digits, detector, tmp_path):
     _persistence.save(tmp_path / "stray.aer", "outlier_detector", tensors, params, fitted)
     with pytest.raises(ModelFileError, match="unexpected tensor stray"):
         load(tmp_path / "stray.aer")
+
+
+def test_the_ensemble_summary_gives_each_members_epochs_when_they_differ():
+    from aereduce.usecases import DetectorReport
+
+    def summary(epochs):
+        return DetectorReport(3, 2, 100, 5, 1.0, epochs, 0.5, "auto", 1, 0, 0, "d.aer").lines()[0]
+
+    assert "(2 dims, 5 epochs each) on 100 rows" in summary([5, 5, 5])
+    assert "(2 dims, 13, 20 and 20 epochs) on 100 rows" in summary([13, 20, 20])  # not '18 epochs each'
+    assert "(2 dims, 1 epoch each)" in summary([1, 1, 1])
