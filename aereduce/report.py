@@ -26,7 +26,7 @@ from ._files import atomic_output, check_file_output
 from .errors import OptionError
 from .plotting import is_missing_label, map_title
 from .tables import Table, label_values
-from .usecases import ModelRows, ReadOptions, load_reducer, model_rows, top_scores
+from .usecases import ModelRows, ReadOptions, load_reducer, model_rows, shape_text, top_scores
 
 N_IMAGES = 10  # images per row of the reconstruction grids
 N_COLUMNS_SHOWN = 40  # input column names listed before "... (N in all)"
@@ -108,7 +108,7 @@ def image_shape_of(model: Any, given: tuple[int, ...] | None) -> tuple[int, ...]
         return None
     shape = tuple(int(s) for s in shape)
     if math.prod(shape) != model.n_features_in_:
-        raise OptionError(f"--image-shape {'x'.join(map(str, shape))} has {math.prod(shape)} values, but the "
+        raise OptionError(f"--image-shape {shape_text(shape)} has {math.prod(shape)} values, but the "
                           f"model's rows have {model.n_features_in_} columns")
     return shape
 

@@ -981,7 +981,7 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
         if image_shape is None:
             raise OptionError(f"{output}: say how each row is an image with --image-shape, e.g. 28x28")
         if int(np.prod(image_shape)) != model.n_features_in_ or image_shape[0] not in (1, 3):
-            raise OptionError(f"--image-shape {'x'.join(map(str, image_shape))} does not fit the model's rows of "
+            raise OptionError(f"--image-shape {shape_text(image_shape)} does not fit the model's rows of "
                               f"{model.n_features_in_} values as 1 (grey) or 3 (colour) channels")
     X = model.sample(n_samples, random_state=seed)
     if picture:
@@ -989,7 +989,13 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
 
         image_grid(output, X, image_shape)
     else:
-        write_table(output, output_frame(X, model_feature_names(model)))
+        write_table(output, output_frame(as_computed(model, X), model_feature_names(model)))
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """An image shape as --image-shape takes it: one channel left implicit (8x8 for (1, 8, 8), as the
+    user typed it; messages showed a 1x8x8 nobody wrote)."""
+    return "x".join(map(str, shape[1:] if len(shape) == 3 and shape[0] == 1 else shape))
 
 
 def _image_shape_of(model: Any) -> tuple[int, ...] | None:

@@ -382,7 +382,7 @@ def test_a_model_given_as_data_is_named_as_such(runner, data, tmp_path):
     assert result.exit_code == 1 and result.stderr.startswith(f"Error: {tmp_path / 'codes.aer'}: .aer is an aereduce "
                                                               "model's suffix, and a table is meant here")
     result = invoke(runner, "plot", model, data, "--image-shape", "3x3", "-o", tmp_path / "m.png")
-    assert result.exit_code == 2 and result.stderr == ("Error: --image-shape 1x3x3 has 9 values, but the model's rows "
+    assert result.exit_code == 2 and result.stderr == ("Error: --image-shape 3x3 has 9 values, but the model's rows "
                                                        "have 5 columns\n")
 
 

@@ -154,6 +154,9 @@ def test_sample_to_stdout_by_default(runner, vae):
     lines = result.stdout.splitlines()
     assert lines[0] == ",".join(f"x{i}" for i in range(12)) and len(lines) == 3
     assert result.stderr == "wrote 2 samples to stdout\n"
+    # in float32's digits, as decoded rows are everywhere (float64 wrote 17 digits, 8 of them noise)
+    values = [v for line in lines[1:] for v in line.split(",")]
+    assert all(str(np.float32(v)) == v for v in values)
 
 
 def test_sample_grid_of_images(runner, tmp_path):
@@ -167,7 +170,7 @@ def test_sample_grid_of_images(runner, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     result = runner.invoke(main, ["sample", str(model), "--image-shape", "5x5", "-o", str(tmp_path / "bad.png")])
     assert result.exit_code == 2  # usage errors, as click's own
-    assert result.stderr == ("Error: --image-shape 1x5x5 does not fit the model's rows of 16 values as 1 (grey) "
+    assert result.stderr == ("Error: --image-shape 5x5 does not fit the model's rows of 16 values as 1 (grey) "
                              "or 3 (colour) channels\n")
     result = runner.invoke(main, ["sample", str(model), "--image-shape", "4x4", "-o", str(tmp_path / "s.csv")])
     assert result.exit_code == 2

@@ -132,7 +132,7 @@ def test_report_without_labels_images_or_pca(tmp_path):
 
 
 @pytest.mark.parametrize("args, message, status", [
-    (["--image-shape", "5x5"], "Error: --image-shape 1x5x5 has 25 values, but the model's rows have 16 columns\n", 2),
+    (["--image-shape", "5x5"], "Error: --image-shape 5x5 has 25 values, but the model's rows have 16 columns\n", 2),
     (["--label-column", "nope"], "Error: {data}: no column 'nope' for --label-column; columns are id, p0, p1, p2, ", 1),
 ])
 def test_report_bad_input_is_one_line(table, tmp_path, args, message, status):
