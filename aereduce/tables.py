@@ -1497,14 +1497,18 @@ class TableWriter:
     def write(self, frame: Any) -> None:
         """Append the rows of ``frame`` (the first call also writes the header)."""
         first = not self._parts
+        # A text file's unnamed first column (row labels) comes back unnamed, as R and pandas write
+        # it, not under pandas' read-side name for it ('Unnamed: 0').
+        header = [("" if i == 0 and c == UNNAMED_FIRST_COLUMN else str(c)) for i, c in enumerate(frame.columns)] \
+            if first else False
         if self.path == "-":
-            frame.to_csv(sys.stdout, index=False, header=first)
+            frame.to_csv(sys.stdout, index=False, header=header)
             self._parts.append(None)
         elif self.format in TEXT_FORMATS:
             if self._handle is None:
                 self._handle = (gzip.open(self._tmp, "wt", newline="", encoding="utf-8") if self._gzip
                                 else open(self._tmp, "w", newline="", encoding="utf-8"))  # what readers assume
-            frame.to_csv(self._handle, sep="\t" if self.format == "tsv" else ",", index=False, header=first)
+            frame.to_csv(self._handle, sep="\t" if self.format == "tsv" else ",", index=False, header=header)
             self._parts.append(None)
         elif self.format == "parquet":
             import pyarrow as pa

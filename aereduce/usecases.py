@@ -151,7 +151,7 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         notes.append("the first line holds only numbers, so it was read as data and the columns named x0, x1, ...; "
                      "pass --header if it names the columns")
     if table.row_labels_as_ids:
-        kept = row_labels or f"carried to the output as {table.id_name!r}"
+        kept = row_labels or "carried to the output as its first column"
         notes.append(f"the first column has no name in the header: read it as row labels (a written index), "
                      f"{kept} rather than used as a feature; name it to use it as one")
     if table.row_labels_left_out:

@@ -693,8 +693,8 @@ def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
                         "name it to use it as one")
     assert lines[1].startswith("fitted ae (2 dims) on 36 rows x 3 columns")
     assert invoke(runner, "transform", model, path, "-o", codes).exit_code == 0
+    assert codes.read_text().splitlines()[0] == ",ae0,ae1"  # unnamed, as it was written ('Unnamed: 0' is pandas')
     written = pd.read_csv(codes)
-    assert list(written.columns) == ["Unnamed: 0", "ae0", "ae1"]
     assert written["Unnamed: 0"].tolist() == list(range(40))
     # compare writes no rows, so it says where the column went instead
     result = invoke(runner, "compare", path, "--dim", "2", "--methods", "pca", "--json")
@@ -970,3 +970,17 @@ def test_options_that_contradict_each_other_are_usage_errors(runner, data, tmp_p
         result = invoke(runner, "fit", data, "--dim", "1", *args, "-o", tmp_path / "m.aer")
         assert result.exit_code == 2 and result.stderr == f"Error: {data}: {message}\n", result.stderr
     assert not (tmp_path / "m.aer").exists()
+
+
+def test_fit_transform_writes_row_labels_back_under_their_empty_name(runner, tmp_path):
+    frame = pd.DataFrame(np.random.default_rng(1).normal(size=(30, 3)), columns=["x", "y", "z"],
+                         index=[str(1947 + i) for i in range(30)])
+    data = tmp_path / "years.csv"
+    frame.to_csv(data)  # R's write.csv and pandas: row names under an empty header cell
+    result = invoke(runner, "fit-transform", data, "--dim", "2", *FAST, "-o", "-")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == ",ae0,ae1" and [line.split(",")[0] for line in lines[1:]] == list(frame.index)
+    assert result.stderr.splitlines()[0] == (
+        "the first column has no name in the header: read it as row labels (a written index), carried to the output "
+        "as its first column rather than used as a feature; name it to use it as one")
