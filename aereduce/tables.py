@@ -1186,15 +1186,21 @@ class _Schema:
         # Options that contradict each other are usage errors (exit 2), as the README says.
         if id_column is not None and id_column == label_column:
             raise OptionError(f"{path}: {id_column!r} is both --id-column and --label-column; name different columns")
+        # A model's input column may also colour a map or travel beside the codes (plot, report,
+        # transform: --label-column unemploy) without leaving the features; a fit's may not.
+        label_is_a_model_input = (label_column is not None and columns_from != "--columns"
+                                  and label_column in (columns or ()))
         for option, name in (("--id-column", id_column), ("--label-column", label_column)):
             if name is not None and name in (columns or ()):
                 role = option[2:].replace("-", " ")
                 if columns_from == "--columns":
                     raise OptionError(f"{path}: {name!r} is in --columns and is the {option}; a column is a feature "
-                                     f"or the {role}, not both")
-                raise OptionError(f"{path}: {name!r} is one of the model's input columns, so it cannot also be the "
-                                 f"{role}; leave {option} out, or fit a model without that column")
-        reserved = {c for c in (id_column, label_column) if c is not None} | set(exclude or ())
+                                      f"or the {role}, not both")
+                if option == "--id-column":
+                    raise OptionError(f"{path}: {name!r} is one of the model's input columns, so it cannot also be "
+                                      f"the {role}; leave {option} out, or fit a model without that column")
+        reserved = {c for c in (id_column, None if label_is_a_model_input else label_column) if c is not None}
+        reserved |= set(exclude or ())
         candidates = [c for c in (columns or names) if c not in reserved]
         numeric, text = [], []
         sample = frame.iloc[:_CLASSIFY_ROWS]

@@ -904,13 +904,22 @@ def test_transform_then_inverse_transform_with_a_numeric_id_needs_no_options(run
     assert result.exit_code == 1 and "has 3 numeric columns (ae0, ae1, ae2), the model's code has 2" in result.stderr
 
 
-def test_a_model_input_given_as_the_label_is_refused_by_name(runner, data, tmp_path):
+def test_a_model_input_may_colour_the_map_and_travel_beside_the_codes(runner, data, tmp_path):
     model, _ = fit_model(runner, data, tmp_path)
     result = invoke(runner, "plot", model, data, "--label-column", "e", "-o", tmp_path / "x.png")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "x.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    plain = pd.read_csv(io.StringIO(invoke(runner, "transform", model, data, "-o", "-").stdout), dtype=str)
+    result = invoke(runner, "transform", model, data, "--label-column", "e", "-o", "-")
+    labelled = pd.read_csv(io.StringIO(result.stdout), dtype=str)
+    assert list(labelled.columns) == ["id", "ae0", "ae1", "e"]  # e in place of the remembered label, kind
+    # the column is still a feature: the codes do not change, and it comes back as written
+    pd.testing.assert_frame_equal(labelled[["id", "ae0", "ae1"]], plain[["id", "ae0", "ae1"]])
+    assert labelled["e"].tolist() == pd.read_csv(data, dtype=str)["e"].tolist()
+    result = invoke(runner, "transform", model, data, "--id-column", "e", "-o", "-")  # an id is never a feature
     assert result.exit_code == 2 and result.stderr == (
-        f"Error: {data}: 'e' is one of the model's input columns, so it cannot also be the label column; "
-        "leave --label-column out, or fit a model without that column\n")
-    assert not (tmp_path / "x.png").exists()
+        f"Error: {data}: 'e' is one of the model's input columns, so it cannot also be the id column; "
+        "leave --id-column out, or fit a model without that column\n")
 
 
 def test_a_file_without_a_header_says_how_its_columns_were_named(runner, tmp_path):
