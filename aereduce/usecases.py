@@ -141,7 +141,7 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
                 counted: str | None = None) -> list[str]:
     """The notes a command prints about how it read a table; ``dropped`` says what became of
     the rows ``--nan drop`` left out, ``row_labels`` what became of an unnamed first column
-    read as row labels (default: carried to the output under its name), ``counted`` which rows
+    read as row labels (default: carried to the output as its first column), ``counted`` which rows
     the missing values were counted in when not all of them (:meth:`MissingValues.summary`)."""
     notes = []
     if table.encoding_from_model:
