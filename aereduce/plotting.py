@@ -208,15 +208,16 @@ def plot_loss_curve(ax, losses: Sequence[float] | None, validation: Sequence[flo
 
     ``kept``: the validation loss of PCA's start when the fit kept it (:func:`kept_start_loss`),
     drawn as a level line, so that a falling curve is not read as the model that was kept."""
+    level = kept if losses or validation else None  # a level needs epochs to stand beside
     if losses:
         ax.plot(np.arange(first_epoch, first_epoch + len(losses)), losses, label="training loss")
     if validation:
         ax.plot(np.arange(first_epoch, first_epoch + len(validation)), validation, label="validation loss")
-    if kept is not None and (losses or validation):
-        ax.axhline(kept, color="0.3", linestyle="--", linewidth=1, label="PCA's start, kept (validation loss)")
-    if validation or (kept is not None and losses):
+    if level is not None:
+        ax.axhline(level, color="0.3", linestyle="--", linewidth=1, label="PCA's start, kept (validation loss)")
+    if validation or level is not None:
         ax.legend(fontsize=8, frameon=False)
-    values = [*(losses or []), *(validation or []), *([kept] if kept is not None and (losses or validation) else [])]
+    values = [*(losses or []), *(validation or []), *([level] if level is not None else [])]
     if not values:  # a model that kept PCA's solution trained no epoch: say so rather than leave a blank box
         ax.text(0.5, 0.5, "no training epochs", ha="center", va="center", transform=ax.transAxes, color="0.4")
         ax.set_xticks([])

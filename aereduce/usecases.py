@@ -405,7 +405,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOpt
     detector.fit(train, callbacks=callbacks)
     n_held_flagged = int((detector.predict(held) == -1).sum()) if len(held) else 0
     report = DetectorReport(detector.n_estimators, dim, len(train), train.shape[1], detector.fit_time_,
-                            [int(n) for n in np.atleast_1d(detector.n_iter_)], -detector.offset_,
+                            detector.n_iter_.tolist(), -detector.offset_,
                             detector.contamination, int((detector.predict(train) == -1).sum()), len(held),
                             n_held_flagged, output, notes=notes)
     detector.input_settings_ = input_settings(read, filled.missing, filled.X.to_numpy(), table=filled.table)
