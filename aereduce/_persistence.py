@@ -168,7 +168,9 @@ def format_description(info: dict[str, Any]) -> str:
     # What later commands read without being told: the id and label columns, the missing-value policy,
     # the text encoding.
     settings = info.get("input_settings") or {}
-    remembered = [f"{label} {settings[key]!r}" for key, label in (("id_column", "id column"),
+    from .tables import described_column
+
+    remembered = [f"{label} {described_column(settings[key])}" for key, label in (("id_column", "id column"),
                                                                  ("label_column", "label column"))
                   if settings.get(key)]
     if settings.get("nan"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,15 +78,23 @@ def map_axis_names(n_dims: int) -> tuple[str, str]:
     return "principal axis 1 of the code", "principal axis 2 of the code"
 
 
-def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float) -> None:
+def natural_order(name: str) -> tuple:
+    """A sort key that orders the numbers inside names by value: 2 before 10, and esoph's
+    0-39g/day, 40-79, 80-119, 120+ in that order (as text, 120+ came second)."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part)
+
+
+def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float, label_name: str | None = None) -> None:
     """One colour per class for up to NAMED_CLASSES classes; beyond that the largest
-    NAMED_CLASSES - 1 are named and the rest drawn in grey as one entry."""
+    NAMED_CLASSES - 1 are named and the rest drawn in grey as one entry. The legend is titled
+    ``label_name`` (the label column) when given."""
     names = np.asarray(["(no label)" if is_missing_label(v) else str(v) for v in labels])  # not "nan" or "None"
     classes, codes, counts = np.unique(names, return_inverse=True, return_counts=True)
     if len(classes) <= NAMED_CLASSES:
         shown = list(range(len(classes)))
     else:  # the largest classes, listed in the legend in name order
-        shown = sorted(np.argsort(-counts, kind="stable")[: NAMED_CLASSES - 1])
+        shown = list(np.argsort(-counts, kind="stable")[: NAMED_CLASSES - 1])
+    shown = sorted(shown, key=lambda k: natural_order(classes[k]))
     palette = (_pyplot().get_cmap("tab10" if len(shown) <= 10 else "tab20")).colors
     rest = np.isin(codes, shown, invert=True)
     if rest.any():
@@ -98,7 +107,7 @@ def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float) -> None:
     handles, names_shown = ax.get_legend_handles_labels()
     order = [*range(1, len(handles)), 0] if rest.any() else range(len(handles))  # "other" last
     ax.legend([handles[i] for i in order], [names_shown[i] for i in order], fontsize=7, markerscale=5 / size ** 0.5,
-              loc="best", frameon=False)
+              loc="best", frameon=False, title=label_name, title_fontsize=7)
 
 
 def _label_positions(points: np.ndarray, names: Sequence[str], span: np.ndarray) -> list[tuple[float, float]]:
@@ -120,8 +129,10 @@ def _label_positions(points: np.ndarray, names: Sequence[str], span: np.ndarray)
 
 
 def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "",
-             worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None) -> None:
-    """Scatter the 2-D map of ``Z``, coloured by ``labels`` when given.
+             worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
+             label_name: str | None = None) -> None:
+    """Scatter the 2-D map of ``Z``, coloured by ``labels`` when given; ``label_name`` (the label
+    column's name) titles the legend or the colour bar, so the picture says what the colours are.
 
     ``worst`` indexes rows to ring in red and name (the worst reconstructed: the anomalies
     ``score`` finds); rows beyond the view are drawn on its edge as triangles, never hidden.
@@ -133,9 +144,11 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         ax.scatter(xy[:, 0], xy[:, 1], s=size, alpha=0.6)
     elif values is not None:  # a measurement (a price, a mass): a colour scale, not 200 "classes"
         points = ax.scatter(xy[:, 0], xy[:, 1], c=values, cmap="viridis", s=size, alpha=0.7)
-        ax.figure.colorbar(points, ax=ax, fraction=0.046, pad=0.02)
+        bar = ax.figure.colorbar(points, ax=ax, fraction=0.046, pad=0.02)
+        if label_name:
+            bar.set_label(label_name, fontsize=8)
     else:
-        _class_colours(ax, xy, labels, size)
+        _class_colours(ax, xy, labels, size, label_name)
     # A few far outliers (common in autoencoder codes) would otherwise squeeze the rest into a dot.
     low, high = np.percentile(xy, [0.5, 99.5], axis=0)
     pad = 0.05 * (high - low)
@@ -240,7 +253,8 @@ def save_figure(fig, path: str | os.PathLike) -> None:
 def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | None, loss_curve: Sequence[float] | None,
                  X: np.ndarray | None = None, X_hat: np.ndarray | None = None, image_shape: Sequence[int] | None = None,
                  title: str = "", worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
-                 validation: Sequence[float] | None = None, kept: float | None = None) -> None:
+                 validation: Sequence[float] | None = None, kept: float | None = None,
+                 label_name: str | None = None) -> None:
     """One figure: the map, the loss curve (and the validation loss beside it, and the level of
     PCA's start when the fit ``kept`` it), and (for images) originals against reconstructions."""
     plt = _pyplot()
@@ -251,7 +265,7 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
     fig = plt.figure(figsize=(11 if with_losses else 6, 8 if with_images else 5), layout="constrained")
     top = fig.add_gridspec(2 if with_images else 1, 2 if with_losses else 1,
                            height_ratios=[3, 1.3] if with_images else None)
-    plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names)
+    plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names, label_name)
     if with_losses:
         plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve, validation, kept=kept)
     if with_images:

@@ -186,11 +186,12 @@ def error_figure(comparison: ErrorComparison, kind: str) -> str:
     return png_uri(fig)
 
 
-def map_figure(Z: np.ndarray, labels: np.ndarray | None, worst: np.ndarray, worst_names: list[str], title: str) -> str:
+def map_figure(Z: np.ndarray, labels: np.ndarray | None, worst: np.ndarray, worst_names: list[str], title: str,
+               label_name: str | None = None) -> str:
     from .plotting import plot_map
 
     fig, ax = _plt().subplots(figsize=(7.5, 6.2))
-    plot_map(ax, Z, labels, title, worst, worst_names)
+    plot_map(ax, Z, labels, title, worst, worst_names, label_name)
     return png_uri(fig)
 
 
@@ -253,7 +254,10 @@ def model_section(description: dict[str, Any]) -> str:
     columns = description.get("input_columns") or []
     shown = ", ".join(f"<code>{esc(c)}</code>" for c in columns[:N_COLUMNS_SHOWN])
     more = f", ... ({len(columns)} in all)" if len(columns) > N_COLUMNS_SHOWN else ""
-    settings = {k: v for k, v in (description.get("input_settings") or {}).items() if v is not None}
+    from .tables import UNNAMED_FIRST_COLUMN, UNNAMED_NOTE
+
+    settings = {k: f"{v}{UNNAMED_NOTE}" if v == UNNAMED_FIRST_COLUMN else v
+                for k, v in (description.get("input_settings") or {}).items() if v is not None}
     body = (f"<p>{esc(description['kind'])} model, {esc(description['n_features_in'])} input columns, "
             f"{esc(description['n_parameters'])} weights.</p>")
     if columns:
@@ -428,7 +432,8 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     Z = np.asarray(model.transform(X))
     kept_pca = bool(getattr(model, "kept_initial_weights_", False))
     sections = [model_section(description), training_section(model), error_section(comparison, kind, which, kept_pca)]
-    map_uri = map_figure(Z, label_values(drawn.labels), ringed, row_names(drawn, ringed), f"{kind}: {map_title(Z.shape[1])}")
+    map_uri = map_figure(Z, label_values(drawn.labels), ringed, row_names(drawn, ringed), f"{kind}: {map_title(Z.shape[1])}",
+                         drawn.label_name)
     sections.append(section("map", "2-D map", figure(map_uri, "2-D map of the codes",
                                                      map_caption(Z.shape[1], drawn.label_name, which, len(ringed)))))
     if shape is not None:

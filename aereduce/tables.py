@@ -446,9 +446,15 @@ def format_of(path: str) -> str:
 
 
 def _show(name: Any) -> str:
-    """A column name for a one-line message: control characters (a quoted newline) escaped."""
+    """A column name for a one-line message: control characters (a quoted newline) escaped, and
+    pandas' name for an unnamed first column said to be that (it is what an option must give it)."""
     text = str(name)
-    return text if text.isprintable() else repr(text)[1:-1]
+    return (text if text.isprintable() else repr(text)[1:-1]) + UNNAMED_NOTE * (text == UNNAMED_FIRST_COLUMN)
+
+
+def described_column(name: Any) -> str:
+    """A column name quoted for a message, the unnamed first column said to be that."""
+    return repr(name) + UNNAMED_NOTE * (name == UNNAMED_FIRST_COLUMN)
 
 
 def shown_names(columns: Sequence[Any], limit: int = 8) -> str:
@@ -1204,14 +1210,17 @@ class _Schema:
         candidates = [c for c in (columns or names) if c not in reserved]
         numeric, text = [], []
         sample = frame.iloc[:_CLASSIFY_ROWS]
+        model_columns = columns is not None and columns_from != "--columns"
         for name in candidates:
             values, bad = _to_float(sample[name], decimal)
             # A column is text unless most of its cells are numbers: Cars93's Model holds
             # '90' and '100' among names, its Cylinders 'rotary' among numbers. An all-empty
             # column stays numeric (pandas reads it as float), so it does not come and go
-            # between chunks.
+            # between chunks. A column the model reads as numbers stays numeric under a --nan
+            # policy while it holds any number: its other cells are read as missing, as fit reads them.
             n_numbers = int((~np.isnan(values)).sum())
-            (text if int(bad.sum()) >= n_numbers and bad.any() else numeric).append(name)
+            is_text = int(bad.sum()) >= n_numbers and bad.any()
+            (text if is_text and not (model_columns and missing != "error" and n_numbers) else numeric).append(name)
         if columns and text:
             i = int(np.flatnonzero(_to_float(sample[text[0]], decimal)[1])[0])
             value = str(sample[text[0]].to_numpy()[i])[:40]
@@ -1347,6 +1356,7 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
 
 
 UNNAMED_FIRST_COLUMN = "Unnamed: 0"  # the name a header with an empty first cell gives its column
+UNNAMED_NOTE = " (the unnamed first column)"
 
 
 def _unnamed_first_column(names: Sequence[str], columns: Sequence[str] | None, exclude: Sequence[str] | None,

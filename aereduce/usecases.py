@@ -21,8 +21,8 @@ import numpy as np
 from ._files import check_file_output, check_output
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, MissingValues, Table, TableWriter,
-                     format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
+from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN, MissingValues, Table,
+                     TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
                      output_frame, read_table, shown_names, write_table)
 
 CHUNK_ROWS = 10_000
@@ -191,6 +191,8 @@ class FitReport:
     difference_noise: float | None = None  # twice the standard error of the difference (paired_noise)
     notes: list[str] = field(default_factory=list)
     is_map: bool = False  # the neighbour term trained the codes (a 2-3-D map of 1,000+ rows, by default)
+    linear_chosen: bool = False  # --hidden-layers none: PCA's solution is the linear model's best, not a guard
+    failure_fix: str = "lower --lr"  # check_not_failed's advice (see failed_fit_fix)
 
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit`` prints on stderr."""
@@ -199,8 +201,12 @@ class FitReport:
             head += f", {self.n_epochs} epochs"
         lines = [*self.notes, head + f" in {self.seconds:.1f} s"]
         if self.kept_pca:
-            why = ("with so few rows a non-linear model could only fit noise beyond it" if self.n_epochs == 0
-                   else "which training did not clearly beat on the validation rows")
+            if self.n_epochs != 0:
+                why = "which training did not clearly beat on the validation rows"
+            elif self.linear_chosen:
+                why = "the best a linear model (--hidden-layers none) can reach"
+            else:
+                why = "with so few rows a non-linear model could only fit noise beyond it"
             # PCA has no more axes than columns: a wider code keeps PCA's every axis and constant units.
             solution = f"PCA-{min(self.dim, self.n_columns)}'s solution"
             if self.dim > self.n_columns:
@@ -298,7 +304,10 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     report = FitReport(method, dim, len(train), X.shape[1], seconds, error, "held-out" if len(held) else "training",
                        output, n_epochs=getattr(reducer, "n_iter_", None),
                        kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes,
-                       is_map=getattr(reducer, "neighbour_weight_", 0) > 0)
+                       is_map=getattr(reducer, "neighbour_weight_", 0) > 0,
+                       linear_chosen=(params or {}).get("hidden_layer_sizes") == ())
+    if hasattr(reducer, "batch_size_"):
+        report.failure_fix = failed_fit_fix(params, len(train), reducer.batch_size_)
     # From as many dimensions as columns PCA is exact: its error is rounding, no bar to compare with.
     if not get_method(method).is_pca and dim < X.shape[1] and dim <= len(train):
         pca = ScaledPCA(n_components=dim, scaling=reducer.scaling_).fit(train)
@@ -419,7 +428,31 @@ def check_not_failed(report: FitReport) -> None:
                                          and report.error > FAILED_FIT_RATIO * report.pca_error):
         raise TrainingError(
             f"the fit failed: {report.where} reconstruction MSE {report.error:.4g} is over {FAILED_FIT_RATIO:g}x "
-            f"PCA-{report.dim}'s {report.pca_error:.4g}; lower --lr, or use --method pca; nothing was written")
+            f"PCA-{report.dim}'s {report.pca_error:.4g}; {report.failure_fix}, or use --method pca; nothing was written")
+
+
+# The options that trade reconstruction for something else, as the command line names them.
+_REGULARISERS = (("--noise", "noise"), ("--sparsity", "sparsity"), ("--contractive-weight", "contractive_weight"),
+                 ("--variational", "variational"))
+
+
+def failed_fit_fix(params: dict[str, Any] | None, n_train: int, batch_size: int) -> str:
+    """The likeliest fix for a fit far worse than PCA's, from the options given: more epochs than a
+    short ``--epochs``, less of a penalty or corruption, else a lower learning rate (a trial's
+    "lower --lr" for a fit of 3 epochs made it worse)."""
+    from ._resolve import auto_max_iter
+
+    given = params or {}
+    fixes = []
+    epochs, default_epochs = given.get("max_iter", "auto"), auto_max_iter(n_train, batch_size)
+    if epochs != "auto" and epochs < default_epochs:
+        fixes.append(f"train longer than --epochs {epochs} (the default here: {default_epochs})")
+    regularisers = [flag for flag, name in _REGULARISERS if given.get(name)]
+    if regularisers:
+        fixes.append(f"weaken or leave out {' and '.join(regularisers)}, which "
+                     f"{'trade' if len(regularisers) > 1 else 'trades'} reconstruction for "
+                     f"{'robustness' if given.get('noise') else 'structure in the codes'}")
+    return "; ".join(fixes) or "lower --lr"
 
 
 # -- applying a saved model ----------------------------------------------------------------------
@@ -466,8 +499,13 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
     text encoding is the default (whatever ``remembered``). Missing values are left as NaN."""
     kept = getattr(model, "input_settings_", None) or {}
     settings = kept if remembered else {}  # the id and label columns; the encoding serves every output
-    overrides: dict[str, Any] = {"id_column": read.id_column or settings.get("id_column"),
-                                 "label_column": read.label_column or settings.get("label_column"),
+    # A column given a role here takes it over from the model's remembered one: survey's model
+    # remembered Sex as the label, and --id-column Sex was refused as "both" options, given once.
+    remembered_id, remembered_label = (settings.get(role) for role in ("id_column", "label_column"))
+    overrides: dict[str, Any] = {"id_column": read.id_column or (remembered_id if remembered_id != read.label_column
+                                                                 else None),
+                                 "label_column": read.label_column or (remembered_label if remembered_label != read.id_column
+                                                                       else None),
                                  "carried_optional": not (read.id_column or read.label_column), "missing": "drop",
                                  "encoding": read.encoding or kept.get("encoding") or "utf-8"}
     expected = model_feature_names(model)
@@ -500,10 +538,11 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
 
 def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[Any, Any], tuple[Any, list[str]]],
                    notes: list[str] | None = None, remembered: bool = True,
-                   dropped: str = NOT_ENCODED) -> Iterator[Any]:
+                   dropped: str = NOT_ENCODED, row_labels: str | None = None) -> Iterator[Any]:
     """``compute(model, X) -> (values, names)`` on each chunk of DATA's encodable rows, as output frames
     with one row per input row, in order (empty cells where a row cannot be encoded), and the label
-    column last when the file has one."""
+    column last when the file has one. ``row_labels``: what the notes say became of an unnamed first
+    column (:func:`table_notes`)."""
     missing = model_missing_values(model, read.nan)
     table = None
     for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
@@ -513,7 +552,7 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
         frame = output_frame(values, names, table, encodable)
         yield with_labels(frame, table)
     if notes is not None and table is not None:
-        notes += table_notes(table, missing, dropped)
+        notes += table_notes(table, missing, dropped, row_labels)
         kept = (getattr(model, "input_settings_", None) or {}).get("id_column")
         if remembered and kept and table.ids is None and not read.id_column:
             notes.append(f"{data} has no column {kept!r}, the model's id column: the output rows have no id and follow "
@@ -583,6 +622,10 @@ def reconstructions(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
     return as_computed(model, model.inverse_transform(model.transform(X))), model_feature_names(model)
 
 
+# What becomes of an unnamed first column (row labels) in a .npy output (table_notes).
+NOT_IN_NPY = "left out of the .npy output, which holds numbers only (write .npz, .csv or .parquet to keep it),"
+
+
 def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
                 compute: Callable[[Any, Any], tuple[Any, list[str]]], command: str = "transform") -> tuple[int, list[str]]:
     """Apply ``compute`` (:func:`codes`, :func:`errors` or :func:`reconstructions`) to DATA chunk by chunk, written atomically;
@@ -601,7 +644,8 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
         # fit-transform's do), scores to be read against it (are the outliers one class?), denoised
         # rows to stand in for the rows they clean (denoise dropped it: trial 7).
         for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=not numbers_only,
-                                    dropped=NOT_SCORED if compute is errors else NOT_ENCODED):
+                                    dropped=NOT_SCORED if compute is errors else NOT_ENCODED,
+                                    row_labels=NOT_IN_NPY if numbers_only else None):
             if numbers_only:
                 if read.label_column in frame.columns:  # labels are read as text: numbers stay in
                     frame[read.label_column] = label_values(frame[read.label_column].to_numpy())
@@ -610,7 +654,7 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
                 frame = frame.drop(columns=text)
             writer.write(frame)
             rows += len(frame)
-    for role, name in dict.fromkeys((role, name) for role, name in left_out if name):
+    for role, name in dict.fromkeys((role, name) for role, name in left_out if name and name != UNNAMED_FIRST_COLUMN):
         notes.append(f"left out the {role} column {name!r}: a .npy file holds numbers only; write .npz, .csv or "
                      ".parquet to keep it")
     return rows, notes
@@ -705,6 +749,10 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
                                  f"({shown_names(table.feature_names)}), the model's code has {n_codes} "
                                  f"({shown_names(expected_codes)}); give the codes under those names, or name an id "
                                  "column among them with --id-column")
+            if table.non_numeric_cells:  # read as missing (the codes are read under --nan drop), but no code is text
+                name, row, value = table.non_numeric_cells[0]
+                raise InputError(f"{latent}: row {row}, code column {name!r} holds {value!r}, not a number; give "
+                                 "numbers, or leave all of a row's codes empty to leave its output row empty")
             empty = np.isnan(table.X)
             coded = ~empty.all(axis=1)
             partial = np.flatnonzero(empty.any(axis=1) & coded)
@@ -805,10 +853,12 @@ def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: in
     """Read DATA whole for a picture of ``model``: see :class:`ModelRows`."""
     table = next(model_tables(model, data, read, None))
     n_read = table.n_rows
-    X_filled, encodable = model_missing_values(model, read.nan).apply(table)
+    missing = model_missing_values(model, read.nan)
+    X_filled, encodable = missing.apply(table)
     table = table.take(encodable)
     table.X = X_filled[encodable]
-    notes = []
+    # plot left 142 of pbc's rows out under the model's --nan drop without a word (trial 8)
+    notes = [note for note in [missing.summary("were left out, as they cannot be encoded")] if note]
     drawn = np.arange(len(table.X))
     if len(drawn) > max_rows:
         drawn = np.sort(np.random.default_rng(seed).choice(len(drawn), max_rows, replace=False))
@@ -840,7 +890,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     validation = None if getattr(model, "decoder_loss_curve_", None) else validation_losses(model)
     model_report(output, Z, labels, getattr(model, "loss_curve_", None), X.to_numpy(), X_hat, shape,
                  title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst, worst_names=names,
-                 validation=validation, kept=kept_start_loss(model))
+                 validation=validation, kept=kept_start_loss(model), label_name=table.label_name)
     return rows.notes
 
 

@@ -604,6 +604,79 @@ def test_the_fit_summary_compares_with_pca_in_words():
     assert summary(0.25, is_map=True)[1] == "held-out reconstruction MSE 0.25 (PCA-2: 0.5, 2.00x lower than PCA's)"
 
 
+def test_a_column_given_a_role_takes_it_over_from_the_models_memory(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)  # remembers id 'id' and label 'kind'
+    result = invoke(runner, "transform", model, data, "--id-column", "kind", "-o", "-")
+    assert result.exit_code == 0, result.output  # was: "'kind' is both --id-column and --label-column", given once
+    codes = pd.read_csv(io.StringIO(result.stdout))
+    assert list(codes.columns) == ["kind", "ae0", "ae1"]
+    result = invoke(runner, "transform", model, data, "--label-column", "id", "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(io.StringIO(result.stdout)).columns) == ["ae0", "ae1", "id"]
+
+
+def test_a_text_cell_in_a_model_column_is_missing_under_a_nan_policy(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    two = pd.read_csv(data).head(2).astype({"c": object})
+    two.loc[1, "c"] = "abc"  # one of two cells: the column reads as text, but the model reads numbers there
+    path = tmp_path / "two.csv"
+    two.to_csv(path, index=False)
+    result = invoke(runner, "transform", model, path, "--nan", "mean", "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert "read non-numeric cells as missing (c: 1)" in result.stderr
+    assert pd.read_csv(io.StringIO(result.stdout))[["ae0", "ae1"]].notna().all().all()
+    result = invoke(runner, "transform", model, path, "-o", "-")  # no policy (the model's is error): refused, with it
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {path}: non-numeric values in numeric columns: 'c' (row 3: 'abc'); fix them, or read them as missing "
+        "with --nan mean (or drop, zero)\n")
+
+
+def test_plot_says_which_rows_it_left_out_for_missing_values(runner, data, tmp_path):
+    frame = pd.read_csv(data)
+    frame.loc[[3, 7], "b"] = np.nan
+    frame.to_csv(data, index=False)
+    model, _ = fit_model(runner, data, tmp_path, "--nan", "drop")
+    result = invoke(runner, "plot", model, data, "-o", tmp_path / "map.png")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == ("2 of 120 rows have missing values (b: 2) and were left out, as they "
+                                             "cannot be encoded")
+
+
+def test_a_linear_model_by_choice_keeps_pca_for_that_reason():
+    from aereduce.usecases import FitReport
+
+    def summary(linear_chosen):
+        return FitReport("ae", 2, 308, 5, 1.0, 0.25, "held-out", "m.aer", n_epochs=0, pca_error=0.25, kept_pca=True,
+                         linear_chosen=linear_chosen).lines()[1]
+
+    assert summary(True) == ("held-out reconstruction MSE 0.25: the model keeps PCA-2's solution, the best a linear "
+                             "model (--hidden-layers none) can reach")
+    assert summary(False).endswith("with so few rows a non-linear model could only fit noise beyond it")
+
+
+def test_a_failed_fit_names_the_likeliest_fix():
+    from aereduce.usecases import failed_fit_fix
+
+    assert failed_fit_fix({"max_iter": 3}, 87, 16) == "train longer than --epochs 3 (the default here: 833)"
+    assert failed_fit_fix({"noise": "mask", "noise_level": 0.9}, 300, 30) == (
+        "weaken or leave out --noise, which trades reconstruction for robustness")
+    assert failed_fit_fix({"max_iter": 3, "sparsity": "l1"}, 300, 30).endswith(
+        "; weaken or leave out --sparsity, which trades reconstruction for structure in the codes")
+    assert failed_fit_fix({"max_iter": 2000}, 87, 16) == failed_fit_fix(None, 87, 16) == "lower --lr"
+
+
+def test_a_fit_of_few_epochs_fails_with_more_epochs_as_the_fix(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    latent = rng.normal(size=(120, 2))
+    frame = pd.DataFrame(latent @ rng.normal(size=(2, 6)) * 50 + 1000, columns=list("abcdef"))
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    result = invoke(runner, "fit", path, "--dim", "2", "--epochs", "1", "--lr", "1e-5", "-o", tmp_path / "m.aer")
+    assert result.exit_code == 1 and "the fit failed" in result.stderr, result.output
+    assert "; train longer than --epochs 1 (the default here: " in result.stderr
+    assert not (tmp_path / "m.aer").exists()
+
+
 def test_the_fit_summary_names_no_winner_within_the_noise_of_few_rows():
     from aereduce._training import paired_noise
     from aereduce.usecases import FitReport
@@ -748,6 +821,13 @@ def test_inverse_transform_leaves_empty_code_rows_empty(runner, data, tmp_path):
         f"Error: {latent}: row 4 has some code cells empty and some not; give all of a row's codes, or none to leave "
         "its output row empty\n")
     assert not (tmp_path / "b2.csv").exists()
+    codes = pd.DataFrame({"id": [f"r{i}" for i in range(5)], "ae0": [0.1, 0.2, 0.0, 0.3, 0.1],
+                          "ae1": [0.3, 0.1, "abc", 0.0, 0.2]})  # text, not an empty cell (trial 8 was told it was empty)
+    codes.to_csv(latent, index=False)
+    result = invoke(runner, "inverse-transform", model, latent, "--id-column", "id", "-o", tmp_path / "b3.csv")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {latent}: row 4, code column 'ae1' holds 'abc', not a number; give numbers, or leave all of a row's "
+        "codes empty to leave its output row empty\n")
 
 
 def test_ids_and_labels_that_read_like_missing_values_come_back_as_written(runner, tmp_path):
@@ -836,8 +916,11 @@ def test_npy_output_leaves_out_text_ids_with_a_note(runner, tmp_path):
     assert invoke(runner, "fit", path, "--dim", "2", "-o", model, *FAST).exit_code == 0
     result = invoke(runner, "transform", model, path, "-o", out)
     assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines()[-2:] == [
-        "left out the id column 'Unnamed: 0': a .npy file holds numbers only; write .npz, .csv or .parquet to keep it",
+    # One note on the row labels, which says they are left out (it said "carried" above one that did: trial 8).
+    assert result.stderr.splitlines() == [
+        "the first column has no name in the header: read it as row labels (a written index), left out of the .npy "
+        "output, which holds numbers only (write .npz, .csv or .parquet to keep it), rather than used as a feature; "
+        "name it to use it as one",
         f"wrote 30 rows to {out}"]
     assert np.load(out).shape == (30, 2)
 

@@ -51,6 +51,29 @@ def test_numeric_labels_with_many_values_get_a_colour_scale(ax):
     assert len(ax.figure.axes) == 2 and ax.get_legend() is not None
 
 
+def test_the_label_column_names_the_colour_bar_and_the_legend():
+    import matplotlib.pyplot as plt
+
+    from aereduce.plotting import plot_map
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(100, 2))
+    fig, (left, right) = plt.subplots(1, 2)
+    plot_map(left, Z, rng.uniform(5, 50, size=100), label_name="price")
+    assert fig.axes[-1].get_ylabel() == "price"  # the colour bar's axis
+    plot_map(right, Z, np.where(Z[:, 0] > 0, "a", "b"), label_name="species")
+    assert right.get_legend().get_title().get_text() == "species"
+    plt.close(fig)
+
+
+def test_the_legend_orders_numbers_in_class_names_by_value(ax):
+    from aereduce.plotting import plot_map
+
+    labels = np.array(["0-39g/day", "120+", "40-79", "80-119", "10", "2"] * 5)
+    plot_map(ax, np.random.default_rng(0).normal(size=(len(labels), 2)), labels)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["0-39g/day", "2", "10", "40-79", "80-119", "120+"]
+
+
 def test_validation_losses_are_the_negated_scores():
     from types import SimpleNamespace
 

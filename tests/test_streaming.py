@@ -179,7 +179,7 @@ def test_a_one_shot_generator_and_missing_values_are_refused(rows):
 def test_a_streamed_fit_says_how_it_read_the_file_before_training(tmp_path, rows):
     X, _ = rows
     data = tmp_path / "train.csv"
-    frame(X[:1000]).assign(city="x").to_csv(data, index=False)  # a text column, skipped with a note
+    frame(X[:1200]).assign(city="x").to_csv(data, index=False)  # a text column, skipped with a note
     events: list[tuple[str, str]] = []
     report = streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=2, read=ReadOptions(),
                                 params={"max_iter": 2}, chunk_rows=250,
@@ -257,3 +257,25 @@ def test_the_command_line_streams_on_request_and_above_the_size_threshold(tmp_pa
     assert result.exit_code == 1
     assert result.stderr == ("Error: a streamed fit reads the data once per epoch, so it needs a file, not stdin; "
                              "save it to a file first\n")
+
+
+def test_a_streamed_fit_of_few_rows_does_not_blame_streaming_for_the_neighbour_term(tmp_path, rows):
+    X, _ = rows
+    data = tmp_path / "small.csv"
+    frame(X[:300]).to_csv(data, index=False)  # under 1,000 rows the term is off in memory too
+    events: list[str] = []
+    streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=2, read=ReadOptions(),
+                       params={"max_iter": 1}, chunk_rows=100, notify=events.append)
+    assert not any("neighbour term" in note for note in events)
+
+
+def test_a_streamed_fit_refuses_pretraining_in_the_command_lines_words(tmp_path, rows):
+    X, _ = rows
+    data = tmp_path / "t.csv"
+    frame(X[:100]).to_csv(data, index=False)
+    with pytest.raises(OptionError) as info:
+        streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=2, read=ReadOptions(),
+                           params={"pretrain": True})
+    assert str(info.value) == ("--pretrain trains layer by layer on the rows in memory, which a streamed fit does not "
+                               "hold; leave out --pretrain, or fit in memory with --no-stream")
+    assert not (tmp_path / "m.aer").exists()

@@ -834,8 +834,8 @@ def test_a_misspelt_column_names_the_likeliest_one_meant(tmp_path):
     names = ["Unnamed: 0", "npreg", "glu", "bp", "skin", "bmi", "ped", "age", "type"]
     path = write(tmp_path, "pima.csv", (",".join(names) + "\n" + ",".join(["1"] * 9) + "\n").encode())
     message = raises("", read_table, path, label_column="Type")  # the 9th column, past the 8 listed
-    assert message == (f"{path}: no column 'Type' for --label-column; did you mean 'type'? columns are Unnamed: 0, "
-                       "npreg, glu, bp, skin, bmi, ped, age, ... (9 in all)")
+    assert message == (f"{path}: no column 'Type' for --label-column; did you mean 'type'? columns are Unnamed: 0 "
+                       "(the unnamed first column), npreg, glu, bp, skin, bmi, ped, age, ... (9 in all)")
     assert "did you mean 'skin'" in raises("", read_table, path, exclude=["skn"])
     assert "did you mean" not in raises("", read_table, path, id_column="zzz")
 

@@ -450,3 +450,55 @@ def test_the_optimiser_uses_adamws_fused_kernel_on_a_cpu():
     X = torch.randn(32, 6, generator=torch.Generator().manual_seed(0))
     losses, _ = trainer.fit(X, 5)
     assert losses[-1] < losses[0]
+
+
+# -- threads -------------------------------------------------------------------------------------
+
+
+class ThreadsSeen(Callback):
+    """torch's thread count during each epoch."""
+
+    def __init__(self):
+        self.threads = []
+
+    def on_epoch_end(self, trainer, record):
+        self.threads.append(torch.get_num_threads())
+        return False
+
+
+@pytest.fixture
+def two_threads():
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_a_small_network_trains_on_one_thread_and_gives_the_threads_back(two_threads):
+    seen = ThreadsSeen()
+    _trainer(_model(), callbacks=[seen]).fit(_data(), 2)
+    assert seen.threads == [1, 1] and torch.get_num_threads() == 2
+
+
+def test_a_large_network_keeps_its_threads(two_threads):
+    from aereduce._training import SMALL_STEP_MULTIPLY_ADDS, step_multiply_adds
+
+    model = _model(n_features=784, hidden_layer_sizes=(512, 256))
+    assert step_multiply_adds(model, 256) == 256 * 2 * (784 * 512 + 512 * 256 + 256 * 2) > SMALL_STEP_MULTIPLY_ADDS
+    seen = ThreadsSeen()
+    _trainer(model, batch_size=256, callbacks=[seen]).fit(_data(n=300, d=784), 1)
+    assert seen.threads == [2]
+
+
+def test_threads_come_back_when_training_fails(two_threads):
+    with pytest.raises(TrainingError):
+        _trainer(_model(), lr=1e30).fit(_data() * 1e20, 3)
+    assert torch.get_num_threads() == 2
+
+
+def test_convolutions_are_not_counted_as_small():
+    from aereduce._training import step_multiply_adds
+
+    conv = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.Flatten(), torch.nn.Linear(4, 2))
+    assert step_multiply_adds(conv, 16) is None
+    assert step_multiply_adds(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.LayerNorm(4)), 10) == 120
