@@ -661,8 +661,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     into the report)."""
     from .methods import make_reducer
     from ._training import paired_noise
-    from .usecases import (FitReport, check_model_output, check_not_failed, failed_fit_fix, input_settings, send_notes,
-                           table_notes)
+    from .usecases import (FitReport, check_model_output, check_not_failed, failed_fit_fix, input_settings, model_variant,
+                           send_notes, table_notes)
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
@@ -710,7 +710,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                        n_epochs=reducer.n_iter_, pca_error=pca_error if dim <= fit.scan.n_features else None,
                        kept_pca=reducer.kept_initial_weights_, notes=notes, n_evaluated=len(row_errors),
                        difference_noise=paired_noise(row_errors, pca_rows),
-                       linear_chosen=(params or {}).get("hidden_layer_sizes") == (),
+                       linear_chosen=(params or {}).get("hidden_layer_sizes") == (), variant=model_variant(params),
                        failure_fix=failed_fit_fix(params, fit.scan.n_rows, reducer.batch_size_))
     check_not_failed(report)
     reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means)

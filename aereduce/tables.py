@@ -155,6 +155,8 @@ class Table:
     names_made_up: bool = False  # no header line was found: the columns are x0, x1, ...
     row_labels_left_out: bool = False  # an unnamed first column, not a feature, and not the id either
     encoding_from_model: str | None = None  # set by the reader of a model's data (usecases.model_tables)
+    # (the file's column, the model's column it was read as) where --columns maps them by position
+    read_by_position: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.row_numbers is None:

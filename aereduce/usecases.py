@@ -147,6 +147,10 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     if table.encoding_from_model:
         notes.append(f"read the file as {table.encoding_from_model} text, the encoding the model was fitted with; "
                      "--encoding overrides it")
+    if table.read_by_position:  # a swapped pair gives wrong codes and no error (trial 8): show the mapping
+        pairs = ", ".join(f"{shown_names([given])} as {shown_names([name])}" for given, name in table.read_by_position[:6])
+        more = f", ... ({len(table.read_by_position)} in all)" if len(table.read_by_position) > 6 else ""
+        notes.append(f"read --columns by position as the model's columns: {pairs}{more}; check that the order matches")
     if table.names_made_up:
         notes.append("the first line holds only numbers, so it was read as data and the columns named x0, x1, ...; "
                      "pass --header if it names the columns")
@@ -192,11 +196,13 @@ class FitReport:
     notes: list[str] = field(default_factory=list)
     is_map: bool = False  # the neighbour term trained the codes (a 2-3-D map of 1,000+ rows, by default)
     linear_chosen: bool = False  # --hidden-layers none: PCA's solution is the linear model's best, not a guard
+    variant: str = ""  # which of the family (variational, denoising, ...): model_variant
     failure_fix: str = "lower --lr"  # check_not_failed's advice (see failed_fit_fix)
 
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit`` prints on stderr."""
-        head = f"fitted {self.method} ({plural(self.dim, 'dim')}) on {self.n_train} rows x {self.n_columns} columns"
+        kind = f"{self.method}, {self.variant}" if self.variant else self.method
+        head = f"fitted {kind} ({plural(self.dim, 'dim')}) on {self.n_train} rows x {self.n_columns} columns"
         if self.n_epochs is not None:
             head += f", {self.n_epochs} epochs"
         lines = [*self.notes, head + f" in {self.seconds:.1f} s"]
@@ -305,7 +311,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
                        output, n_epochs=getattr(reducer, "n_iter_", None),
                        kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes,
                        is_map=getattr(reducer, "neighbour_weight_", 0) > 0,
-                       linear_chosen=(params or {}).get("hidden_layer_sizes") == ())
+                       linear_chosen=(params or {}).get("hidden_layer_sizes") == (), variant=model_variant(params))
     if hasattr(reducer, "batch_size_"):
         report.failure_fix = failed_fit_fix(params, len(train), reducer.batch_size_)
     # From as many dimensions as columns PCA is exact: its error is rounding, no bar to compare with.
@@ -436,6 +442,22 @@ _REGULARISERS = (("--noise", "noise"), ("--sparsity", "sparsity"), ("--contracti
                  ("--variational", "variational"))
 
 
+def model_variant(params: dict[str, Any] | None) -> str:
+    """Which members of the autoencoder family the options ask for, in words ("" for the plain one):
+    a --variational fit was summarised as a plain "fitted ae" (trial 8)."""
+    given = params or {}
+    words = []
+    if given.get("input_shape") is not None:
+        words.append("recurrent" if given.get("architecture") == "recurrent" else "convolutional")
+    words += [word for word, on in (("variational", given.get("variational")),
+                                    (f"denoising ({given.get('noise')})", given.get("noise")),
+                                    (f"sparse ({given.get('sparsity')})", given.get("sparsity")),
+                                    ("contractive", given.get("contractive_weight")),
+                                    ("tied", given.get("tied_weights")),
+                                    ("pretrained layer by layer", given.get("pretrain"))) if on]
+    return ", ".join(words)
+
+
 def failed_fit_fix(params: dict[str, Any] | None, n_train: int, batch_size: int) -> str:
     """The likeliest fix for a fit far worse than PCA's, from the options given: more epochs than a
     short ``--epochs``, less of a penalty or corruption, else a lower learning rate (a trial's
@@ -531,6 +553,7 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
             raise _column_count_error(data, table.X.shape[1], expected)
         if table.X.shape[1] != model.n_features_in_:
             raise InputError(f"{data}: has {table.X.shape[1]} feature columns, the model expects {model.n_features_in_}")
+        table.read_by_position = [(given, name) for given, name in zip(table.feature_names, expected) if given != name]
         table.feature_names = list(expected)
         table.encoding_from_model = None if read.encoding else kept.get("encoding")
         yield table

@@ -95,6 +95,19 @@ def test_transform_options_that_would_change_the_models_columns_are_refused(runn
     assert list(pd.read_csv(out).columns) == ["id", "ae0", "ae1", "kind"]
 
 
+def test_columns_read_by_position_are_shown_mapped(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    renamed = pd.read_csv(data).rename(columns={"a": "A", "b": "B"})
+    path = tmp_path / "renamed.csv"
+    renamed.to_csv(path, index=False)
+    result = invoke(runner, "transform", model, path, "--columns", "A,B,c,d,e", "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == ("read --columns by position as the model's columns: A as a, B as b; check "
+                                             "that the order matches")
+    by_name = invoke(runner, "transform", model, data, "-o", "-")
+    assert result.stdout == by_name.stdout and "by position" not in by_name.stderr
+
+
 def test_same_seed_same_output(runner, data, tmp_path):
     outs = []
     for name in ("a.csv", "b.csv"):
@@ -652,6 +665,17 @@ def test_a_linear_model_by_choice_keeps_pca_for_that_reason():
     assert summary(True) == ("held-out reconstruction MSE 0.25: the model keeps PCA-2's solution, the best a linear "
                              "model (--hidden-layers none) can reach")
     assert summary(False).endswith("with so few rows a non-linear model could only fit noise beyond it")
+
+
+def test_the_fit_summary_names_the_member_of_the_family():
+    from aereduce.usecases import FitReport, model_variant
+
+    assert model_variant(None) == model_variant({"max_iter": 5}) == ""
+    assert model_variant({"variational": True}) == "variational"
+    assert model_variant({"noise": "mask", "tied_weights": True}) == "denoising (mask), tied"
+    assert model_variant({"input_shape": (61, 1), "architecture": "recurrent", "sparsity": "kl"}) == "recurrent, sparse (kl)"
+    report = FitReport("ae", 2, 100, 4, 1.0, 0.25, "held-out", "m.aer", n_epochs=5, variant="variational")
+    assert report.lines()[0] == "fitted ae, variational (2 dims) on 100 rows x 4 columns, 5 epochs in 1.0 s"
 
 
 def test_a_failed_fit_names_the_likeliest_fix():
