@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import os
 import time
 import warnings
@@ -874,6 +875,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         check_is_fitted(self, "model_")
         if not self.variational:
             raise OptionError("sample needs a variational model: fit with variational=True")
+        if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            # sample(2.5) gave 2 rows and sample(0) numpy's words (trial 9)
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
         Z = check_random_state(random_state).standard_normal((int(n_samples), self.n_components_))
         return self.inverse_transform(Z)
 

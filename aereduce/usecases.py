@@ -1043,7 +1043,8 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
     model = load_reducer(model_path, "sample")
     if not getattr(model, "variational", False):
         what = "an autoencoder fitted without --variational" if hasattr(model, "variational") else "a PCA model"
-        raise OptionError(f"{model_path}: sample needs a variational autoencoder (fit one with --variational); "
+        # The model given is the wrong kind, as a detector given to transform is: bad input (1), not usage (2).
+        raise InputError(f"{model_path}: sample needs a variational autoencoder (fit one with --variational); "
                           f"this is {what}")
     picture = output != "-" and Path(output).suffix.lower() in IMAGE_SUFFIXES
     if image_shape is not None and not picture:

@@ -200,6 +200,10 @@ def test_variational_kl_is_positive_and_prior_samples_decode(digits):
     samples = vae.sample(5, random_state=0)
     assert samples.shape == (5, X.shape[1]) and np.isfinite(samples).all()
     assert np.array_equal(vae.transform(X[:3]), vae.transform(X[:3]))  # the mean, not a draw
+    assert vae.sample(np.int64(2), random_state=0).shape == (2, X.shape[1])
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match=f"n_samples must be a positive integer, got {bad!r}"):
+            vae.sample(bad)
     with pytest.raises(ValueError, match="variational=True"):
         fast(n_components=2, max_iter=1).fit(X).sample(2)
 
