@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -230,3 +232,14 @@ def test_the_ensemble_summary_gives_each_members_epochs_when_they_differ():
     assert "(2 dims, 5 epochs each) on 100 rows" in summary([5, 5, 5])
     assert "(2 dims, 13, 20 and 20 epochs) on 100 rows" in summary([13, 20, 20])  # not '18 epochs each'
     assert "(2 dims, 1 epoch each)" in summary([1, 1, 1])
+
+
+def test_a_code_as_wide_as_the_data_warns_that_errors_cannot_tell_outliers():
+    X = np.random.default_rng(0).normal(size=(80, 4))
+    with pytest.warns(UserWarning, match=r"n_components=16 is not below the 4 features: .* \(e\.g\. 2\)"):
+        AutoencoderOutlierDetector(n_estimators=2, max_iter=2, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        AutoencoderOutlierDetector(n_estimators=2, n_components=2, max_iter=2, random_state=0).fit(X)
+        AutoencoderOutlierDetector(n_estimators=2, max_iter=2, random_state=0,  # noise keeps it from copying
+                                   autoencoder_params={"noise": "gaussian"}).fit(X)
