@@ -661,8 +661,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     into the report)."""
     from .methods import make_reducer
     from ._training import paired_noise
-    from .usecases import (FitReport, check_model_output, check_not_failed, failed_fit_fix, input_settings, model_variant,
-                           send_notes, table_notes)
+    from ._resolve import NEIGHBOUR_MIN_ROWS
+    from .usecases import FitReport, check_model_output, check_not_failed, input_settings, send_notes, table_notes
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
@@ -680,8 +680,6 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
         # (an in-memory fit counts every row: 27,619 missing values of baseball against 24,740 here).
         read_notes = table_notes(_notes_table(source, found), found.missing, LEFT_OUT_OF_TRAINING,
                                  counted="training rows (the held-out share aside)" if holdout > 0 else None)
-        from ._resolve import NEIGHBOUR_MIN_ROWS
-
         # Only where the term would have been the default: a 2-3-D code of 1,000+ rows.
         if dim <= 3 and (params or {}).get("neighbour_weight", "auto") == "auto" and found.n_rows >= NEIGHBOUR_MIN_ROWS:
             read_notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs "
@@ -710,8 +708,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                        n_epochs=reducer.n_iter_, pca_error=pca_error if dim <= fit.scan.n_features else None,
                        kept_pca=reducer.kept_initial_weights_, notes=notes, n_evaluated=len(row_errors),
                        difference_noise=paired_noise(row_errors, pca_rows),
-                       linear_chosen=(params or {}).get("hidden_layer_sizes") == (), variant=model_variant(params),
-                       failure_fix=failed_fit_fix(params, fit.scan.n_rows, reducer.batch_size_))
+                       params=dict(params or {}), batch_size=reducer.batch_size_)
     check_not_failed(report)
     reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means)
     reducer.save(output)

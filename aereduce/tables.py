@@ -451,12 +451,17 @@ def _show(name: Any) -> str:
     """A column name for a one-line message: control characters (a quoted newline) escaped, and
     pandas' name for an unnamed first column said to be that (it is what an option must give it)."""
     text = str(name)
-    return (text if text.isprintable() else repr(text)[1:-1]) + UNNAMED_NOTE * (text == UNNAMED_FIRST_COLUMN)
+    return (text if text.isprintable() else repr(text)[1:-1]) + unnamed_note(text)
 
 
 def described_column(name: Any) -> str:
     """A column name quoted for a message, the unnamed first column said to be that."""
-    return repr(name) + UNNAMED_NOTE * (name == UNNAMED_FIRST_COLUMN)
+    return repr(name) + unnamed_note(name)
+
+
+def unnamed_note(name: Any) -> str:
+    """What follows a column's name where it is pandas' name for an unnamed first column ("")."""
+    return " (the unnamed first column)" if name == UNNAMED_FIRST_COLUMN else ""
 
 
 def shown_names(columns: Sequence[Any], limit: int = 8) -> str:
@@ -1358,7 +1363,6 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
 
 
 UNNAMED_FIRST_COLUMN = "Unnamed: 0"  # the name a header with an empty first cell gives its column
-UNNAMED_NOTE = " (the unnamed first column)"
 
 
 def _unnamed_first_column(names: Sequence[str], columns: Sequence[str] | None, exclude: Sequence[str] | None,

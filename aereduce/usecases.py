@@ -195,13 +195,18 @@ class FitReport:
     difference_noise: float | None = None  # twice the standard error of the difference (paired_noise)
     notes: list[str] = field(default_factory=list)
     is_map: bool = False  # the neighbour term trained the codes (a 2-3-D map of 1,000+ rows, by default)
-    linear_chosen: bool = False  # --hidden-layers none: PCA's solution is the linear model's best, not a guard
-    variant: str = ""  # which of the family (variational, denoising, ...): model_variant
-    failure_fix: str = "lower --lr"  # check_not_failed's advice (see failed_fit_fix)
+    params: dict[str, Any] = field(default_factory=dict)  # the autoencoder options given: what the model is
+    batch_size: int | None = None  # the autoencoder's resolved batch size (for failed_fit_fix); None for PCA
+
+    @property
+    def failure_fix(self) -> str:
+        """check_not_failed's advice (:func:`failed_fit_fix`)."""
+        return "lower --lr" if self.batch_size is None else failed_fit_fix(self.params, self.n_train, self.batch_size)
 
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit`` prints on stderr."""
-        kind = f"{self.method}, {self.variant}" if self.variant else self.method
+        variant = model_variant(self.params)
+        kind = f"{self.method}, {variant}" if variant else self.method
         head = f"fitted {kind} ({plural(self.dim, 'dim')}) on {self.n_train} rows x {self.n_columns} columns"
         if self.n_epochs is not None:
             head += f", {self.n_epochs} epochs"
@@ -209,7 +214,7 @@ class FitReport:
         if self.kept_pca:
             if self.n_epochs != 0:
                 why = "which training did not clearly beat on the validation rows"
-            elif self.linear_chosen:
+            elif self.params.get("hidden_layer_sizes") == ():  # --hidden-layers none: PCA's is the linear best
                 why = "the best a linear model (--hidden-layers none) can reach"
             else:
                 why = "with so few rows a non-linear model could only fit noise beyond it"
@@ -310,10 +315,8 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: Rea
     report = FitReport(method, dim, len(train), X.shape[1], seconds, error, "held-out" if len(held) else "training",
                        output, n_epochs=getattr(reducer, "n_iter_", None),
                        kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes,
-                       is_map=getattr(reducer, "neighbour_weight_", 0) > 0,
-                       linear_chosen=(params or {}).get("hidden_layer_sizes") == (), variant=model_variant(params))
-    if hasattr(reducer, "batch_size_"):
-        report.failure_fix = failed_fit_fix(params, len(train), reducer.batch_size_)
+                       is_map=getattr(reducer, "neighbour_weight_", 0) > 0, params=dict(params or {}),
+                       batch_size=getattr(reducer, "batch_size_", None))
     # From as many dimensions as columns PCA is exact: its error is rounding, no bar to compare with.
     if not get_method(method).is_pca and dim < X.shape[1] and dim <= len(train):
         pca = ScaledPCA(n_components=dim, scaling=reducer.scaling_).fit(train)

@@ -660,7 +660,7 @@ def test_a_linear_model_by_choice_keeps_pca_for_that_reason():
 
     def summary(linear_chosen):
         return FitReport("ae", 2, 308, 5, 1.0, 0.25, "held-out", "m.aer", n_epochs=0, pca_error=0.25, kept_pca=True,
-                         linear_chosen=linear_chosen).lines()[1]
+                         params={"hidden_layer_sizes": ()} if linear_chosen else {}).lines()[1]
 
     assert summary(True) == ("held-out reconstruction MSE 0.25: the model keeps PCA-2's solution, the best a linear "
                              "model (--hidden-layers none) can reach")
@@ -674,7 +674,7 @@ def test_the_fit_summary_names_the_member_of_the_family():
     assert model_variant({"variational": True}) == "variational"
     assert model_variant({"noise": "mask", "tied_weights": True}) == "denoising (mask), tied"
     assert model_variant({"input_shape": (61, 1), "architecture": "recurrent", "sparsity": "kl"}) == "recurrent, sparse (kl)"
-    report = FitReport("ae", 2, 100, 4, 1.0, 0.25, "held-out", "m.aer", n_epochs=5, variant="variational")
+    report = FitReport("ae", 2, 100, 4, 1.0, 0.25, "held-out", "m.aer", n_epochs=5, params={"variational": True})
     assert report.lines()[0] == "fitted ae, variational (2 dims) on 100 rows x 4 columns, 5 epochs in 1.0 s"
 
 
