@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .errors import OutputPathError
 
 PathArg = str | os.PathLike
 
@@ -44,13 +44,13 @@ def check_file_output(path: PathArg, what: str, suffixes: Sequence[str], *, inpu
     stdout cannot stand in for: ``path`` must be a file name ending in one of ``suffixes``."""
     name = os.fspath(path)
     if name == "-" or os.path.splitext(name)[1].lower() not in suffixes:
-        raise InputError(f"{name}: the output is {what}; give -o a file name ending in {', '.join(suffixes[:-1])}"
+        raise OutputPathError(f"{name}: the output is {what}; give {{-o}} a file name ending in {', '.join(suffixes[:-1])}"
                          f"{' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
     check_output(path, inputs=inputs)
 
 
 def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
-    """Raise :class:`InputError` if ``path`` cannot be written as an output file.
+    """Raise :class:`~aereduce.errors.OutputPathError` if ``path`` cannot be written as an output file.
 
     Run it before long work (training), so a bad ``-o`` fails at once rather than after.
     ``-`` (stdout) always passes. A device or FIFO need only be writable: writing to one
@@ -65,7 +65,7 @@ def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
 
     Raises
     ------
-    InputError
+    OutputPathError
         The output is the same file as an input, is a folder, or its folder does not
         exist or cannot be written to.
     """
@@ -77,9 +77,9 @@ def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
     except (FileNotFoundError, NotADirectoryError):
         st = None  # a new file, a symlink whose target is still to be made, or a bad folder (below)
     except OSError as exc:
-        raise InputError(f"{name}: cannot use it as the output ({exc.strerror or exc}); choose another output (-o)") from None
+        raise OutputPathError(f"{name}: cannot use it as the output ({exc.strerror or exc}); choose another output ({{-o}})") from None
     if (st is not None and stat.S_ISDIR(st.st_mode)) or name.endswith(("/", os.sep)):
-        raise InputError(f"{name}: is a folder, not a file; give -o a file name")
+        raise OutputPathError(f"{name}: is a folder, not a file; give {{-o}} a file name")
     if st is not None and not stat.S_ISREG(st.st_mode):
         _check_special_output(name, st)
         return
@@ -88,12 +88,12 @@ def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
     # Name the folder as the user wrote it, unless a symlink leads elsewhere.
     shown = str(folder if os.path.islink(name) else Path(name).parent)
     if not folder.exists():
-        raise InputError(f"{name}: the folder {shown!r} does not exist; create it or choose another output (-o)")
+        raise OutputPathError(f"{name}: the folder {shown!r} does not exist; create it or choose another output ({{-o}})")
     if not folder.is_dir():
-        raise InputError(f"{name}: {shown!r} is not a folder; choose another output (-o)")
+        raise OutputPathError(f"{name}: {shown!r} is not a folder; choose another output ({{-o}})")
     # Replacing the file takes write and search permission on the folder, not on the file.
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InputError(f"{name}: the folder {shown!r} is not writable; choose another output (-o)")
+        raise OutputPathError(f"{name}: the folder {shown!r} is not writable; choose another output ({{-o}})")
 
 
 @contextlib.contextmanager
@@ -119,7 +119,7 @@ def atomic_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> Iterator[
 
     Raises
     ------
-    InputError
+    OutputPathError
         From :func:`check_output`.
     """
     name = os.fspath(path)
@@ -135,8 +135,8 @@ def atomic_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> Iterator[
             fd, tmp = tempfile.mkstemp(prefix=f"{_temp_stem(target.name)}{os.getpid()}-", suffix=_TEMP_SUFFIX,
                                        dir=target.parent)
         except OSError as exc:
-            raise InputError(f"{name}: cannot create a file in {str(target.parent)!r} "
-                             f"({exc.strerror or exc}); choose another output (-o)") from None
+            raise OutputPathError(f"{name}: cannot create a file in {str(target.parent)!r} "
+                             f"({exc.strerror or exc}); choose another output ({{-o}})") from None
         try:
             os.close(fd)
             yield tmp
@@ -218,9 +218,9 @@ def _is_special(name: str) -> bool:
 
 def _check_special_output(name: str, st: os.stat_result) -> None:
     if stat.S_ISSOCK(st.st_mode):
-        raise InputError(f"{name}: is a socket, which cannot be written as a file; choose another output (-o)")
+        raise OutputPathError(f"{name}: is a socket, which cannot be written as a file; choose another output ({{-o}})")
     if not os.access(name, os.W_OK):
-        raise InputError(f"{name}: is not writable; choose another output (-o)")
+        raise OutputPathError(f"{name}: is not writable; choose another output ({{-o}})")
 
 
 def _check_not_an_input(name: str, inputs: Sequence[PathArg]) -> None:
@@ -235,7 +235,7 @@ def _check_not_an_input(name: str, inputs: Sequence[PathArg]) -> None:
             with contextlib.suppress(OSError):
                 same = os.path.samefile(source_name, name)
         if same:
-            raise InputError(f"{name}: the output is the same file as the input {source_name}; choose another output (-o)")
+            raise OutputPathError(f"{name}: the output is the same file as the input {source_name}; choose another output ({{-o}})")
 
 
 # Termination signals become exceptions while a temporary file exists, so the cleanup in

@@ -3,7 +3,9 @@
 Loading trusts nothing in the file: it is checked to be a regular file of a sane size,
 the length-prefixed JSON header is read and validated on its own (dtypes, shapes, offsets
 within the file and not overlapping), a caller may check the declared shapes before any
-tensor byte is read, and the tensors read are checked to be finite. Nothing is unpickled
+tensor byte is read, the tensors and metadata are checked against the SHA-256 digest written
+with them (a flipped bit in a weight changes no shape, so only a digest sees it), and the
+tensors read are checked to be finite. Nothing is unpickled
 and no code runs: the header is JSON and the tensors are raw little-endian numbers read
 with NumPy. Every way a file can fail to be an aereduce model becomes one
 :class:`ModelFileError` naming the file.
@@ -11,6 +13,7 @@ with NumPy. Every way a file can fail to be an aereduce model becomes one
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -48,7 +51,10 @@ DTYPES: dict[str, np.dtype] = {
 _SHOWN_CHARS = 80
 _MAX_NDIM = 32
 _MAX_DIM = 2**31 - 1
-_RESERVED_KEYS = ("format", "format_version", "kind")
+DIGEST_KEY = "sha256"
+"""Metadata field of the SHA-256 digest of the tensors and the other metadata (files written
+before it have none, and are read without the check)."""
+_RESERVED_KEYS = ("format", "format_version", "kind", DIGEST_KEY)
 _TENSOR_FIELDS = {"dtype", "shape", "data_offsets"}
 
 Shapes = dict[str, tuple[int, ...]]
@@ -84,7 +90,9 @@ def write_model_file(path: str | os.PathLike, kind: str, tensors: dict[str, np.n
 
     header = {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION), "kind": kind}
     header.update({key: json.dumps(value) for key, value in metadata.items()})
-    data = save({name: np.ascontiguousarray(array) for name, array in tensors.items()}, metadata=header)
+    arrays = {name: np.ascontiguousarray(array) for name, array in tensors.items()}
+    header[DIGEST_KEY] = _digest(header, arrays)
+    data = save(arrays, metadata=header)
     with atomic_output(path, inputs=tuple(inputs)) as tmp:
         Path(tmp).write_bytes(data)
 
@@ -121,7 +129,7 @@ def read_model_header(path: str | os.PathLike, kinds: Collection[str] | None = N
     """
     name = os.fspath(path)
     with _open_model(name, max_bytes) as (handle, size):
-        kind, entries, metadata, _ = _read_header(name, handle, size, kinds)
+        kind, entries, metadata, _, _ = _read_header(name, handle, size, kinds)
     return kind, {key: entry.shape for key, entry in entries.items()}, metadata
 
 
@@ -160,10 +168,11 @@ def read_model_file(path: str | os.PathLike, kinds: Collection[str] | None = Non
     """
     name = os.fspath(path)
     with _open_model(name, max_bytes) as (handle, size):
-        kind, entries, metadata, data_start = _read_header(name, handle, size, kinds)
+        kind, entries, metadata, data_start, fields = _read_header(name, handle, size, kinds)
         if validate is not None:
             validate(kind, {key: entry.shape for key, entry in entries.items()}, metadata)
         tensors = _read_tensors(name, handle, data_start, entries)
+    _check_digest(name, fields, tensors)
     _check_values(name, tensors)
     return kind, tensors, metadata
 
@@ -228,8 +237,9 @@ def _read_exact(handle: BinaryIO, view: memoryview) -> int:
 
 
 def _read_header(name: str, handle: BinaryIO, size: int,
-                 kinds: Collection[str] | None) -> tuple[str, dict[str, _Tensor], dict[str, Any], int]:
-    """Parse and check the header; return kind, tensor entries, metadata and the data offset."""
+                 kinds: Collection[str] | None) -> tuple[str, dict[str, _Tensor], dict[str, Any], int, dict[str, str]]:
+    """Parse and check the header; return kind, tensor entries, metadata, the data offset and the
+    metadata's strings as stored (which the digest covers)."""
     not_safetensors = f"{name}: not an aereduce model file"
     if size < 8:
         raise ModelFileError(f"{not_safetensors} (too short to be a safetensors file)")
@@ -285,7 +295,7 @@ def _read_header(name: str, handle: BinaryIO, size: int,
             raise ModelFileError(f"{name}: corrupt model metadata field {_quoted(key)}; the file is damaged") from None
     data_start = 8 + header_len
     entries = _check_entries(name, header, size - data_start)
-    return kind, entries, metadata, data_start
+    return kind, entries, metadata, data_start, meta
 
 
 def _check_entries(name: str, header: dict[str, Any], data_size: int) -> dict[str, _Tensor]:
@@ -353,6 +363,27 @@ def _read_tensors(name: str, handle: BinaryIO, data_start: int, entries: dict[st
         # Native byte order, so torch.from_numpy and friends accept the arrays as they are.
         tensors[key] = array.astype(array.dtype.newbyteorder("="), copy=False)
     return tensors
+
+
+def _digest(fields: dict[str, str], tensors: dict[str, np.ndarray]) -> str:
+    """SHA-256 of the metadata strings (but the digest) and of each tensor's name, dtype, shape
+    and little-endian bytes, in name order: what the file holds, however it is laid out."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(sorted((k, v) for k, v in fields.items() if k != DIGEST_KEY)).encode("utf-8"))
+    for key in sorted(tensors):
+        array = tensors[key]
+        little = array.astype(array.dtype.newbyteorder("<"), copy=False)
+        digest.update(json.dumps([key, little.dtype.str, list(array.shape)]).encode("utf-8"))
+        digest.update(np.ascontiguousarray(little).reshape(-1).view(np.uint8).data)
+    return digest.hexdigest()
+
+
+def _check_digest(name: str, fields: dict[str, str], tensors: dict[str, np.ndarray]) -> None:
+    """Refuse a file whose bytes changed after it was written (absent digest: an older file)."""
+    saved = fields.get(DIGEST_KEY)
+    if saved is not None and _digest(fields, tensors) != saved:
+        raise ModelFileError(f"{name}: its weights or settings do not match the checksum saved with them; the model "
+                             f"file is damaged, save the model again")
 
 
 def _check_values(name: str, tensors: dict[str, np.ndarray]) -> None:

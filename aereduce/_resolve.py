@@ -7,7 +7,7 @@ loading and ``inspect`` serialise it field by field, so its fields are the one l
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
@@ -92,11 +92,16 @@ def _unit_range(Xs: np.ndarray) -> bool:
     return bool(Xs.size) and float(Xs.min()) >= 0.0 and float(Xs.max()) <= 1.0
 
 
+def hidden_layer_tuple(sizes: Any) -> tuple:
+    """``hidden_layer_sizes`` as a tuple: one int is one hidden layer of that width, as in MLPRegressor."""
+    return (sizes,) if isinstance(sizes, Integral) else tuple(sizes)
+
+
 def _hidden_layer_sizes(params: Mapping[str, Any], n_samples: int, n_features: int) -> tuple[int, ...]:
     if params["hidden_layer_sizes"] == "auto":
         return auto_hidden_layer_sizes(n_features, params["n_components"], n_samples)
-    sizes = tuple(params["hidden_layer_sizes"])
-    if not all(isinstance(s, Integral) and s >= 1 for s in sizes):
+    sizes = hidden_layer_tuple(params["hidden_layer_sizes"])
+    if not all(isinstance(s, Integral) and not isinstance(s, bool) and s >= 1 for s in sizes):
         raise OptionError(
             f"hidden_layer_sizes must be 'auto' or a tuple of positive integers, got {params['hidden_layer_sizes']!r}")
     return tuple(int(s) for s in sizes)
@@ -257,6 +262,37 @@ def decoder_iter(max_iter: int, n_samples: int, batch_size: int) -> int:
     for each of the ``max_iter`` epochs of the embedding, and at least one pass over the rows."""
     steps_per_epoch = math.ceil(max(1, n_samples) / batch_size)
     return int(min(1000, max(1, round(DECODER_STEPS_PER_EPOCH * max_iter / steps_per_epoch))))
+
+
+# A fit whose reconstruction error is over this many times PCA's at the same dimension failed: the
+# command line refuses to save it, and the estimator warns.
+FAILED_FIT_RATIO = 3.0
+# Options that trade reconstruction for something else: a fit far worse than PCA's may owe it to them.
+REGULARISERS = ("noise", "sparsity", "contractive_weight", "variational")
+
+
+def python_option(name: str, value: Any = None) -> str:
+    """How a parameter is written in Python: ``max_iter=3``, or ``noise`` alone."""
+    return name if value is None else f"{name}={value!r}"
+
+
+def failed_fit_fix(params: Mapping[str, Any] | None, n_train: int, batch_size: int, *,
+                   shown: Callable[..., str] = python_option) -> str:
+    """The likeliest fix for a fit far worse than PCA's, from the options given: more epochs than a
+    short ``max_iter``, less of a penalty or corruption, else a lower learning rate (a trial's
+    "lower --lr" for a fit of 3 epochs made it worse). ``shown(name, value=None)`` writes an
+    option as the caller's user writes it (the command line: ``--epochs 3``)."""
+    given = params or {}
+    fixes = []
+    epochs, default_epochs = given.get("max_iter", "auto"), auto_max_iter(n_train, batch_size)
+    if epochs != "auto" and epochs < default_epochs:
+        fixes.append(f"train longer than {shown('max_iter', epochs)} (the default here: {default_epochs})")
+    regularisers = [shown(name) for name in REGULARISERS if given.get(name)]
+    if regularisers:
+        fixes.append(f"weaken or leave out {' and '.join(regularisers)}, which "
+                     f"{'trade' if len(regularisers) > 1 else 'trades'} reconstruction for "
+                     f"{'robustness' if given.get('noise') else 'structure in the codes'}")
+    return "; ".join(fixes) or f"lower {shown('learning_rate_init')}"
 
 
 def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, precision: str, *,

@@ -20,7 +20,7 @@ from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, fi
                            model_options, parse_shape, picture_options, progress_bar, read_options, shows_bars,
                            split_names)
 from ._version import __version__
-from .errors import plural
+from .errors import POOR_FIT_WARNING, plural
 
 
 class UserError(click.ClickException):
@@ -48,9 +48,9 @@ class AereduceGroup(click.Group):
         except Exception as exc:
             if (ctx.obj or {}).get("debug"):
                 raise
-            from .errors import AereduceError, OptionError
+            from .errors import AereduceError, OptionError, command_line_message
 
-            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            message = command_line_message(exc)
             # scikit-learn's parameter errors are the user's too; it is imported only if it was loaded,
             # so that an error before any model work stays instant.
             validation = sys.modules.get("sklearn.utils._param_validation")
@@ -96,6 +96,9 @@ def main(ctx: click.Context) -> None:
     # A value beyond float32 becomes inf when a model reads it, and the command refuses that row by
     # number (check_finite): numpy's overflow warning before it would say the same thing less clearly.
     warnings.filterwarnings("ignore", message="overflow encountered in cast", category=RuntimeWarning)
+    # The estimator's warning of a fit far worse than PCA's names Python parameters; fit refuses
+    # such a fit itself, in the command line's flags (check_not_failed).
+    warnings.filterwarnings("ignore", message=POOR_FIT_WARNING)
     warnings.showwarning = _one_line_warning
 
 

@@ -139,8 +139,12 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
     Example:
       torchrun --standalone --nproc_per_node=2 -m aereduce.distributed_train data.csv --dim 8 -o model.aer
     """
-    from .errors import AereduceError
+    import warnings
+
+    from .errors import POOR_FIT_WARNING, AereduceError, command_line_message
     from .usecases import default_model_path, fit_model
+
+    warnings.filterwarnings("ignore", message=POOR_FIT_WARNING)  # fit_model refuses such a fit in flags' words
 
     if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
         raise click.UsageError("run it under torchrun, e.g. torchrun --standalone --nproc_per_node=2 "
@@ -162,7 +166,7 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
                 click.echo(line, err=True)
     except (AereduceError, OSError) as exc:
         if rank == 0:
-            click.echo(f"Error: {str(exc).splitlines()[0]}", err=True)
+            click.echo(f"Error: {command_line_message(exc)}", err=True)
         sys.exit(1)
     finally:
         dist.destroy_process_group()

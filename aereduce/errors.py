@@ -17,6 +17,26 @@ class InputError(AereduceError, ValueError):
     """Bad input data; the message names the file and, where it can, the column or row."""
 
 
+# How the estimator's ConvergenceWarning of a fit far worse than PCA's begins, so that the command
+# line, which refuses such a fit in its own words, can leave it out.
+POOR_FIT_WARNING = "the fit ended with reconstruction MSE"
+
+
+class OutputPathError(InputError):
+    """An output path that cannot be written to.
+
+    The message is written with ``{-o}`` where the command line's output option belongs: Python
+    callers (``save("m.aer")``) read "choose another output" and "give the output a file name",
+    the command line "choose another output (-o)" and "give -o a file name".
+    """
+
+    OPTION = "{-o}"
+
+    def __init__(self, message: str):
+        super().__init__(message.replace(f" ({self.OPTION})", "").replace(self.OPTION, "the output"))
+        self.cli_message = message.replace(self.OPTION, "-o")
+
+
 class ModelFileError(AereduceError, ValueError):
     """The file is missing, unreadable, or not a valid aereduce model."""
 
@@ -44,3 +64,9 @@ class MissingDependencyError(AereduceError, ImportError):
 def plural(count: int, noun: str) -> str:
     """``count`` and ``noun``, with an s unless the count is one: '1 dim', '2 dims'."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def command_line_message(exc: BaseException) -> str:
+    """The first line of an error as the command line shows it (an output path's names ``-o``)."""
+    text = getattr(exc, "cli_message", None) or str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__

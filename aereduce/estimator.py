@@ -19,13 +19,17 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _persistence
 from ._params import AUTOENCODER_PARAMS, Param
-from ._resolve import NEIGHBOUR_PROJECTION, ResolvedOptions, model_architecture, resolve_options
+from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, ResolvedOptions, failed_fit_fix, model_architecture,
+                       resolve_options)
 from ._scaling import Scaler
-from .errors import InputError, ModelFileError, OptionError
+from .errors import POOR_FIT_WARNING, InputError, ModelFileError, OptionError
 
 MODEL_KIND = "autoencoder"
 
 # Tuple-valued parameters arrive from JSON as lists; these are turned back into tuples.
+# Training rows on which a fit is compared with PCA's (both on the same rows): enough for a ratio of
+# three to show, few enough to cost milliseconds.
+POOR_FIT_CHECK_ROWS = 2_000
 _TUPLE_PARAMS = tuple(name for name, p in AUTOENCODER_PARAMS.items() if p.kind is tuple)
 
 
@@ -68,9 +72,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     n_components : int, default=2
         Dimension of the code. Larger than ``n_features`` gives an overcomplete
         code (pair it with ``sparsity`` or ``noise``).
-    hidden_layer_sizes : "auto" or tuple of int, default="auto"
+    hidden_layer_sizes : "auto", int or tuple of int, default="auto"
         Widths of the encoder's hidden layers, input side first; the decoder mirrors
-        them. ``()`` gives a linear (one-layer) encoder and decoder. ``"auto"`` is
+        them. An int is one hidden layer of that width, as in ``MLPRegressor``. ``()`` gives a linear (one-layer) encoder and decoder. ``"auto"`` is
         ``(w, w // 2)`` with ``w = min(512, max(64, 4 * n_features))``, and ``()`` below
         50 rows, where a deep model memorises its training rows; with the neighbour term
         (``neighbour_weight``) it is ``(256, 256, 256)``.
@@ -299,6 +303,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     """
 
     _parameter_constraints: dict = {name: _constraint(p) for name, p in AUTOENCODER_PARAMS.items()}
+    # One hidden layer may be given as its width, as MLPRegressor takes hidden_layer_sizes=100.
+    _parameter_constraints["hidden_layer_sizes"] = [*_parameter_constraints["hidden_layer_sizes"],
+                                                    Interval(Integral, 1, None, closed="left")]
 
     def __init__(
         self,
@@ -588,6 +595,14 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         -------
         self : AutoencoderTransformer
             The fitted estimator.
+
+        Warns
+        -----
+        ConvergenceWarning
+            When the model reconstructs (a sample of 2,000 of) its training rows over three
+            times worse than PCA at the same dimension: too few epochs (``max_iter``), too
+            strong a penalty or corruption, or too high a learning rate; the message names the
+            likeliest. ``aereduce fit`` refuses to save such a model.
         """
         from ._training import FitHistory, code_range, encode_rows, init_from_pca, pretrain_layerwise, validation_scores
 
@@ -603,6 +618,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             self._partial_trainer = None
             self._objective_cache = None  # lets the graph go
             self._set_fields(FitHistory(**history, fit_time_=time.perf_counter() - tic))
+            self._warn_on_a_poor_fit(X_all)
             return self
         if self.linear_skip_:
             init_from_pca(self.model_, X_train)
@@ -622,7 +638,35 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             pretrain_loss_curves_=pretrain_curves,
             fit_time_=time.perf_counter() - tic,
             kept_initial_weights_=True if self.linear_skip_ and self.max_iter_ == 0 else trainer.kept_initial_weights))
+        if not self.kept_initial_weights_:
+            self._warn_on_a_poor_fit(X_all)
         return self
+
+    def _warn_on_a_poor_fit(self, X_all) -> None:
+        """Warn, as scikit-learn's MLP does when it stops short, when the model reconstructs its
+        training rows over FAILED_FIT_RATIO times worse than PCA at the same dimension: the fit
+        the command line refuses to save (after 3 epochs, say), which Python took silently."""
+        import torch
+        from sklearn.decomposition import PCA
+        from sklearn.exceptions import ConvergenceWarning
+
+        n, n_features = X_all.shape
+        k = self.n_components_
+        if k >= n_features:  # PCA is exact: no bar to compare with
+            return
+        chosen = np.random.default_rng(self._seed).permutation(n)[:POOR_FIT_CHECK_ROWS]
+        rows = X_all[torch.from_numpy(chosen).to(X_all.device)]
+        if rows.shape[0] <= k:
+            return
+        with torch.no_grad():
+            error = float((self.model_(rows) - rows).pow(2).mean())
+        scaled = rows.cpu().double().numpy()
+        pca = PCA(n_components=k, random_state=0).fit(scaled)
+        pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
+        if pca_error > 0 and not error <= FAILED_FIT_RATIO * pca_error:  # NaN fails too
+            fix = failed_fit_fix(self.get_params(), n, self.batch_size_)
+            warnings.warn(f"{POOR_FIT_WARNING} {error:.4g} on its training rows, over "
+                          f"{FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}: {fix}", ConvergenceWarning, stacklevel=3)
 
     def _warn_on_a_constant_code(self, X) -> None:
         """A strong sparsity penalty can switch every unit off for good (dead ReLUs under L1; under

@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _persistence
 from ._params import AUTOENCODER_PARAMS
+from ._resolve import hidden_layer_tuple
 from .errors import ModelFileError, OptionError
 
 MODEL_KIND = "outlier_detector"
@@ -46,6 +47,15 @@ _OWN_PARAMS = ("n_components", "hidden_layer_sizes", "max_iter", "random_state")
 # outlier factor of new rows' codes (a seeded sample beyond it): memory and scoring time stay
 # bounded on large data, and 10,000 rows already describe a 16-D code's density well.
 DENSITY_REFERENCE_ROWS = 10_000
+# One-class MNIST and Fashion-MNIST scored best at 16 of the dimensions tried (see n_components).
+DEFAULT_COMPONENTS = 16
+
+
+def detector_components(n_components: int | str, n_features: int) -> int:
+    """The members' code dimension: ``n_components``, or for ``"auto"`` 16 or half of fewer columns."""
+    if n_components != "auto":
+        return int(n_components)
+    return max(1, min(DEFAULT_COMPONENTS, n_features // 2))
 
 
 def _member_prefix(i: int) -> str:
@@ -140,16 +150,18 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         Tukey's boxplot rule instead: a row is an outlier when its anomaly score (minus
         ``score_samples``) is more than 1.5 interquartile ranges above the upper quartile of
         the training rows' anomaly scores.
-    n_components : int, default=16
-        Dimension of each member's code. With 32, the earlier default, one-class
-        AUROC was lower on each of four classes tried: MNIST digits 8 and 2, 0.884 and 0.949
-        against 0.909 and 0.957 with 16; Fashion-MNIST shirts and T-shirts, 0.822 and 0.906
-        against 0.827 and 0.911. A narrower code reconstructs less of what the training class
-        does not share with other images, so other classes stand out more. On a table of
-        no more columns than this, a member can copy its rows exactly: ``fit`` warns, and a
-        code about half the columns wide is the choice to make.
-    hidden_layer_sizes : "auto" or tuple of int, default="auto"
-        Each member's encoder widths (as for ``AutoencoderTransformer``: 512-256 for 784
+    n_components : "auto" or int, default="auto"
+        Dimension of each member's code. ``"auto"`` is 16, or half the columns of a table of
+        fewer than 32 (at least 1): a code as wide as the data lets a member copy its rows
+        exactly, so that no error sets outliers apart (penguins' 4 columns: AUROC 0.965 with a
+        16-wide code, 0.995 with 2). With 32, an earlier default, one-class AUROC was lower on
+        each of four classes tried: MNIST digits 8 and 2, 0.884 and 0.949 against 0.909 and 0.957
+        with 16; Fashion-MNIST shirts and T-shirts, 0.822 and 0.906 against 0.827 and 0.911. A
+        narrower code reconstructs less of what the training class does not share with other
+        images, so other classes stand out more. An int of at least the number of columns makes
+        ``fit`` warn.
+    hidden_layer_sizes : "auto", int or tuple of int, default="auto"
+        Each member's encoder widths (an int: one hidden layer) (as for ``AutoencoderTransformer``: 512-256 for 784
         pixels). On one-class MNIST 512-256 scored as well as 256-128 or better (AUROC 0.939
         against 0.932 for digit 2, 0.958 for both on digit 5).
     max_iter : "auto" or int, default=20
@@ -198,6 +210,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Names of the features seen during fit, when X has string column names.
+    n_components_ : int
+        Dimension of each member's code (``n_components`` with ``"auto"`` resolved).
     n_iter_ : ndarray of shape (n_estimators,)
         Epochs each member ran.
     fit_time_ : float
@@ -234,8 +248,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "combine": [StrOptions({"mean", "max"})],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": [StrOptions({"auto"}), tuple, list],
+        "n_components": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [StrOptions({"auto"}), tuple, list, Interval(Integral, 1, None, closed="left")],
         "max_iter": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "autoencoder_params": [dict, None],
         "density_weight": [Interval(Real, 0, None, closed="left")],
@@ -243,7 +257,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, *, n_estimators=5, combine="mean", contamination="auto", n_components=16,
+    def __init__(self, *, n_estimators=5, combine="mean", contamination="auto", n_components="auto",
                  hidden_layer_sizes="auto", max_iter=20, autoencoder_params=None, density_weight=1.0,
                  n_neighbors=20, random_state=None):
         self.n_estimators = n_estimators
@@ -257,8 +271,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         self.n_neighbors = n_neighbors
         self.random_state = random_state
 
-    def _member_params(self) -> dict[str, Any]:
-        """Every member's parameters but its seed."""
+    def _member_params(self, n_features: int) -> dict[str, Any]:
+        """Every member's parameters but its seed, for data of ``n_features`` columns."""
         extra = dict(self.autoencoder_params or {})
         for name in extra:
             if name not in AUTOENCODER_PARAMS or name in _OWN_PARAMS:
@@ -268,8 +282,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         if float(extra.get("neighbour_weight", 0) or 0) > 0:
             raise OptionError("autoencoder_params: neighbour_weight must be 0 for outlier detection (the neighbour "
                               "term shapes a map, not a reconstruction)")
-        hidden = self.hidden_layer_sizes if isinstance(self.hidden_layer_sizes, str) else tuple(self.hidden_layer_sizes)
-        return MEMBER_DEFAULTS | extra | {"n_components": self.n_components, "hidden_layer_sizes": hidden, "max_iter": self.max_iter,
+        hidden = self.hidden_layer_sizes if isinstance(self.hidden_layer_sizes, str) else \
+            hidden_layer_tuple(self.hidden_layer_sizes)
+        return MEMBER_DEFAULTS | extra | {"n_components": detector_components(self.n_components, n_features),
+                                                "hidden_layer_sizes": hidden, "max_iter": self.max_iter,
                         "neighbour_weight": 0.0}
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -294,11 +310,12 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         tic = time.perf_counter()
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        params = self._member_params()
-        if self.n_components >= X.shape[1] and not (params.get("noise") or params.get("sparsity")):
+        params = self._member_params(X.shape[1])
+        self.n_components_ = params["n_components"]
+        if self.n_components_ >= X.shape[1] and not (params.get("noise") or params.get("sparsity")):
             # penguins' 4 columns under the default 16: every member copied its rows exactly and the
             # errors were all zero (trial 9: AUROC 0.965, against 0.995 with n_components=2)
-            warnings.warn(f"n_components={self.n_components} is not below the {X.shape[1]} features: each member can "
+            warnings.warn(f"n_components={self.n_components_} is not below the {X.shape[1]} features: each member can "
                           "copy its rows exactly, so reconstruction error cannot set outliers apart; set n_components "
                           f"below {X.shape[1]} (e.g. {max(1, X.shape[1] // 2)})", UserWarning, stacklevel=2)
         random_state = check_random_state(self.random_state)
@@ -509,6 +526,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             if stray:
                 raise ModelFileError(f"{path}: corrupt model: unexpected tensor {stray[0]}")
             est.n_iter_ = np.array([int(m["fitted"]["n_iter_"]) for m in members])
+            est.n_components_ = detector_components(est.n_components, est.n_features_in_)
             est.estimators_ = []
             for i, member in enumerate(members):
                 prefix = _member_prefix(i)
@@ -518,6 +536,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                     raise ModelFileError(f"{path}: corrupt model: member {i} reads "
                                          f"{est.estimators_[-1].n_features_in_} columns, the detector "
                                          f"{est.n_features_in_}")
+                if est.estimators_[-1].n_components != est.n_components_:
+                    raise ModelFileError(f"{path}: corrupt model: member {i} codes "
+                                         f"{est.estimators_[-1].n_components} dimensions, the detector "
+                                         f"{est.n_components_}")
             est._load_densities(path, tensors, fitted, references)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise _persistence.corrupt(path, exc) from None
@@ -530,10 +552,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             self.reference_codes_ = self.density_centers_ = self.density_scales_ = None
             return
         codes = [tensors[name] for name in references]
-        if any(c.ndim != 2 or c.shape[0] < 2 or c.shape[1] != self.n_components or not np.isfinite(c).all()
+        if any(c.ndim != 2 or c.shape[0] < 2 or c.shape[1] != self.n_components_ or not np.isfinite(c).all()
                for c in codes):
             raise ModelFileError(f"{path}: corrupt model: the reference codes are not finite rows of "
-                                 f"{self.n_components} values")
+                                 f"{self.n_components_} values")
         self._set_densities(codes)
         # The saved centre and scale are the ones the threshold was set with; they must agree.
         for name in ("density_centers_", "density_scales_"):

@@ -30,9 +30,14 @@ def _pyplot():
 
 
 def map_2d(Z: np.ndarray) -> np.ndarray:
-    """The first two code dimensions, or a PCA projection of a wider code to 2-D."""
+    """The first two code dimensions, or a PCA projection of a wider code to 2-D. A 1-D code is
+    drawn as a strip: each row at its code across, spread up and down at random (seeded), so rows
+    of nearly equal codes do not hide each other and names written beside them have room (on one
+    line, trial 8's names ran into each other and the axis label)."""
     if Z.shape[1] <= 2:
-        return Z if Z.shape[1] == 2 else np.column_stack([Z[:, 0], np.zeros(len(Z))])
+        if Z.shape[1] == 2:
+            return Z
+        return np.column_stack([Z[:, 0], np.random.default_rng(0).uniform(-1.0, 1.0, len(Z))])
     from sklearn.decomposition import PCA
 
     return PCA(n_components=2).fit_transform(Z)
@@ -43,7 +48,7 @@ def map_title(n_dims: int) -> str:
     if n_dims == 2:
         return "2-D map of the code"
     if n_dims == 1:
-        return "1-D code (drawn along a line)"
+        return "1-D code (across; spread up and down at random)"
     return f"{n_dims}-D code, projected on its first 2 principal axes"
 
 

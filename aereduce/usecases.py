@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._resolve import FAILED_FIT_RATIO, failed_fit_fix
 from ._files import check_file_output, check_output
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
@@ -30,7 +31,6 @@ IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write 
 
 # A fit whose held-out error is this many times PCA's has failed (a diverging learning rate, say):
 # saving it would hand the user a model worse than the baseline they could have had in a second.
-FAILED_FIT_RATIO = 3.0
 
 ProgressFn = Callable[[int, int], None]  # progress(done, total)
 NoteFn = Callable[[str], None]  # notify(line): a note for the user, shown at once
@@ -201,7 +201,9 @@ class FitReport:
     @property
     def failure_fix(self) -> str:
         """check_not_failed's advice (:func:`failed_fit_fix`)."""
-        return "lower --lr" if self.batch_size is None else failed_fit_fix(self.params, self.n_train, self.batch_size)
+        if self.batch_size is None:
+            return f"lower {cli_option('learning_rate_init')}"
+        return failed_fit_fix(self.params, self.n_train, self.batch_size, shown=cli_option)
 
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit`` prints on stderr."""
@@ -441,8 +443,15 @@ def check_not_failed(report: FitReport) -> None:
 
 
 # The options that trade reconstruction for something else, as the command line names them.
-_REGULARISERS = (("--noise", "noise"), ("--sparsity", "sparsity"), ("--contractive-weight", "contractive_weight"),
-                 ("--variational", "variational"))
+
+# The command-line flags of the estimator parameters that failed_fit_fix names.
+CLI_FLAGS = {"max_iter": "--epochs", "learning_rate_init": "--lr", "noise": "--noise", "sparsity": "--sparsity",
+             "contractive_weight": "--contractive-weight", "variational": "--variational"}
+
+
+def cli_option(name: str, value: Any = None) -> str:
+    """How a parameter is written on the command line: ``--epochs 3``, or ``--noise`` alone."""
+    return CLI_FLAGS[name] if value is None else f"{CLI_FLAGS[name]} {value}"
 
 
 def model_variant(params: dict[str, Any] | None) -> str:
@@ -459,25 +468,6 @@ def model_variant(params: dict[str, Any] | None) -> str:
                                     ("tied", given.get("tied_weights")),
                                     ("pretrained layer by layer", given.get("pretrain"))) if on]
     return ", ".join(words)
-
-
-def failed_fit_fix(params: dict[str, Any] | None, n_train: int, batch_size: int) -> str:
-    """The likeliest fix for a fit far worse than PCA's, from the options given: more epochs than a
-    short ``--epochs``, less of a penalty or corruption, else a lower learning rate (a trial's
-    "lower --lr" for a fit of 3 epochs made it worse)."""
-    from ._resolve import auto_max_iter
-
-    given = params or {}
-    fixes = []
-    epochs, default_epochs = given.get("max_iter", "auto"), auto_max_iter(n_train, batch_size)
-    if epochs != "auto" and epochs < default_epochs:
-        fixes.append(f"train longer than --epochs {epochs} (the default here: {default_epochs})")
-    regularisers = [flag for flag, name in _REGULARISERS if given.get(name)]
-    if regularisers:
-        fixes.append(f"weaken or leave out {' and '.join(regularisers)}, which "
-                     f"{'trade' if len(regularisers) > 1 else 'trades'} reconstruction for "
-                     f"{'robustness' if given.get('noise') else 'structure in the codes'}")
-    return "; ".join(fixes) or "lower --lr"
 
 
 # -- applying a saved model ----------------------------------------------------------------------

@@ -41,11 +41,13 @@ ANCHORS = {"mnist": [("Deep SVDD (one-class), Ruff et al. 2018", 0.948),
 OCSVM_PCA_DIMS = 50  # the one-class SVM works on PCA-50 of the pixels, which keeps its fit to seconds
 
 
-def detector_dim() -> int:
-    """The outlier detector's default code dimension; PCA's baseline uses the same."""
+def detector_dim(n_features: int = 784) -> int:
+    """The outlier detector's default code dimension on images of ``n_features`` pixels; PCA's
+    baseline uses the same."""
     from aereduce import AutoencoderOutlierDetector
+    from aereduce.outliers import detector_components
 
-    return AutoencoderOutlierDetector().n_components
+    return detector_components(AutoencoderOutlierDetector().n_components, n_features)
 
 
 def make_method(name: str, seed: int) -> Any:

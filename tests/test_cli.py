@@ -678,15 +678,26 @@ def test_the_fit_summary_names_the_member_of_the_family():
     assert report.lines()[0] == "fitted ae, variational (2 dims) on 100 rows x 4 columns, 5 epochs in 1.0 s"
 
 
-def test_a_failed_fit_names_the_likeliest_fix():
-    from aereduce.usecases import failed_fit_fix
+def test_a_failed_fit_names_the_likeliest_fix_in_the_callers_words():
+    from aereduce._cli_support import AE_OPTIONS
+    from aereduce.usecases import CLI_FLAGS, cli_option, failed_fit_fix
 
-    assert failed_fit_fix({"max_iter": 3}, 87, 16) == "train longer than --epochs 3 (the default here: 833)"
-    assert failed_fit_fix({"noise": "mask", "noise_level": 0.9}, 300, 30) == (
+    def fix(params, n_train, batch_size):
+        return failed_fit_fix(params, n_train, batch_size, shown=cli_option)
+
+    assert fix({"max_iter": 3}, 87, 16) == "train longer than --epochs 3 (the default here: 833)"
+    assert fix({"noise": "mask", "noise_level": 0.9}, 300, 30) == (
         "weaken or leave out --noise, which trades reconstruction for robustness")
-    assert failed_fit_fix({"max_iter": 3, "sparsity": "l1"}, 300, 30).endswith(
+    assert fix({"max_iter": 3, "sparsity": "l1"}, 300, 30).endswith(
         "; weaken or leave out --sparsity, which trades reconstruction for structure in the codes")
-    assert failed_fit_fix({"max_iter": 2000}, 87, 16) == failed_fit_fix(None, 87, 16) == "lower --lr"
+    assert fix({"max_iter": 2000}, 87, 16) == fix(None, 87, 16) == "lower --lr"
+    # Python callers read the parameters' names
+    assert failed_fit_fix({"max_iter": 3, "variational": True}, 87, 16) == (
+        "train longer than max_iter=3 (the default here: 833); weaken or leave out variational, which trades "
+        "reconstruction for structure in the codes")
+    assert failed_fit_fix(None, 87, 16) == "lower learning_rate_init"
+    # the flags named are the command line's own
+    assert all((flag, name) in {(f, n) for f, n, _, _ in AE_OPTIONS} for name, flag in CLI_FLAGS.items())
 
 
 def test_a_fit_of_few_epochs_fails_with_more_epochs_as_the_fix(runner, tmp_path):
@@ -698,6 +709,7 @@ def test_a_fit_of_few_epochs_fails_with_more_epochs_as_the_fix(runner, tmp_path)
     result = invoke(runner, "fit", path, "--dim", "2", "--epochs", "1", "--lr", "1e-5", "-o", tmp_path / "m.aer")
     assert result.exit_code == 1 and "the fit failed" in result.stderr, result.output
     assert "; train longer than --epochs 1 (the default here: " in result.stderr
+    assert "max_iter" not in result.stderr  # the estimator's warning, in Python's words, is left out
     assert not (tmp_path / "m.aer").exists()
 
 

@@ -112,7 +112,7 @@ def test_l1_sparse_codes_are_sparser_than_plain_ones(digits):
     X, _ = digits
     plain = fast(n_components=32).fit(X)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a collapsed (all-zero) code would be sparse but useless
+        warnings.filterwarnings("error", message="all .* code units")  # a collapsed (all-zero) code: sparse but useless
         sparse = fast(n_components=32, sparsity="l1", sparsity_weight=1e-3).fit(X)
     assert hoyer_sparsity(sparse.transform(X)) > hoyer_sparsity(plain.transform(X)) + 0.1
 
@@ -145,7 +145,7 @@ def test_kl_code_stuck_at_a_constant_warns(digits):
 def test_kl_sparsity_by_default_reaches_its_target(digits):
     X, _ = digits
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.filterwarnings("error", message="all .* code units")  # stuck sigmoids would warn
         Z = fast(n_components=32, sparsity="kl", max_iter=30).fit(X).transform(X)
     # The target is 0.05; the weight before (1e-3) left the mean activation near 0.4.
     assert Z.mean() < 0.1 and (Z.std(axis=0) > 1e-3).all()
@@ -469,3 +469,29 @@ def test_partial_fit_starts_at_pca_s_solution_as_fit_does():
 def test_a_missing_model_file_is_a_file_not_found_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="no such model file; check the path"):
         AutoencoderTransformer.load(tmp_path / "missing.aer")
+
+
+def test_one_int_is_one_hidden_layer_as_mlpregressor_takes_it(digits, tmp_path):
+    X, _ = digits
+    as_int = fast(n_components=4, hidden_layer_sizes=24, max_iter=2).fit(X)
+    as_tuple = fast(n_components=4, hidden_layer_sizes=(24,), max_iter=2).fit(X)
+    assert as_int.hidden_layer_sizes_ == (24,)
+    np.testing.assert_array_equal(as_int.transform(X), as_tuple.transform(X))
+    as_int.save(tmp_path / "m.aer")
+    assert AutoencoderTransformer.load(tmp_path / "m.aer").get_params()["hidden_layer_sizes"] == 24
+    for bad in (0, True, (24, 0)):
+        with pytest.raises(ValueError, match="hidden_layer_sizes"):
+            fast(hidden_layer_sizes=bad, max_iter=1).fit(X)
+
+
+def test_a_fit_far_worse_than_pca_warns_with_the_likeliest_fix(digits):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, _ = digits  # pixels in [0, 1]: a sigmoid output, which does not start at PCA's solution
+    with pytest.warns(ConvergenceWarning, match=r"^the fit ended with reconstruction MSE [0-9.]+ on its training "
+                      r"rows, over 3x PCA-8's [0-9.]+: train longer than max_iter=2 \(the default here: \d+\)$"):
+        fast(n_components=8, max_iter=2).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fast(n_components=8, max_iter=30).fit(X)  # trained enough: within 3x of PCA
+        fast(n_components=64, max_iter=2).fit(X)  # PCA-64 is exact: no bar to compare with

@@ -12,12 +12,13 @@ import textwrap
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import aereduce
 from aereduce import _files
 from aereduce._files import atomic_output, check_output, clean_stale_temp_files
-from aereduce.errors import InputError
+from aereduce.errors import OutputPathError
 from folder_state import listing
 
 ROOT = Path(aereduce.__file__).resolve().parent.parent
@@ -26,17 +27,19 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file types and
 
 
 def refused(path, match: str, *, inputs=(), folder: Path) -> None:
-    """atomic_output and check_output both raise exactly InputError, one line, and change nothing."""
+    """atomic_output and check_output both raise exactly OutputPathError, one line, and change
+    nothing; the message, written for the command line, names no -o option in Python."""
     before = listing(folder)
-    with pytest.raises(InputError) as info:
+    with pytest.raises(OutputPathError) as info:
         check_output(path, inputs=inputs)
-    assert info.type is InputError and match in str(info.value) and "\n" not in str(info.value)
+    assert info.type is OutputPathError and match in info.value.cli_message and "\n" not in str(info.value)
+    assert match.replace(" (-o)", "") in str(info.value) and "(-o)" not in str(info.value)
     body_ran = False
-    with pytest.raises(InputError) as info:
+    with pytest.raises(OutputPathError) as info:
         with atomic_output(path, inputs=inputs) as tmp:
             body_ran = True
             Path(tmp).write_text("clobbered")
-    assert info.type is InputError and match in str(info.value)
+    assert info.type is OutputPathError and match in info.value.cli_message
     assert not body_ran
     assert listing(folder) == before
 
@@ -398,3 +401,17 @@ def test_works_outside_the_main_thread(tmp_path):
     worker.start()
     worker.join(10)
     assert errors == [] and listing(tmp_path) == {"out.csv": b"threaded"}
+
+
+def test_a_python_save_to_a_missing_folder_names_no_command_line_option(tmp_path):
+    from aereduce import AutoencoderTransformer
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    model = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit(X)
+    target = tmp_path / "no" / "m.aer"
+    with pytest.raises(OutputPathError) as info:
+        model.save(target)
+    assert str(info.value) == f"{target}: the folder {str(target.parent)!r} does not exist; create it or choose another output"
+    assert info.value.cli_message.endswith("create it or choose another output (-o)")
+    with pytest.raises(OutputPathError, match=r"is a folder, not a file; give the output a file name$"):
+        model.save(tmp_path)

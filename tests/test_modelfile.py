@@ -96,6 +96,31 @@ def test_round_trip(tmp_path):
     assert listing(tmp_path).keys() == {"m.aer"}
 
 
+def test_a_flipped_bit_in_a_weight_is_refused_by_the_digest(tmp_path):
+    path = tmp_path / "m.aer"
+    write_model_file(path, KIND, good_tensors(), {"params": {"a": 1}})
+    data = bytearray(path.read_bytes())
+    data[-20] ^= 0x01  # a low bit of one weight: still a finite number of the same shape
+    path.write_bytes(bytes(data))
+    refused(path, "do not match the checksum saved with them; the model file is damaged", header_too=False)
+
+
+def test_a_changed_setting_is_refused_by_the_digest(tmp_path):
+    path = tmp_path / "m.aer"
+    write_model_file(path, KIND, good_tensors(), {"params": {"a": 1}})
+    data = path.read_bytes()
+    assert data.count(b'{\\"a\\": 1}') == 1
+    path.write_bytes(data.replace(b'{\\"a\\": 1}', b'{\\"a\\": 7}'))  # valid JSON, same length
+    refused(path, "do not match the checksum", header_too=False)
+
+
+def test_a_file_without_a_digest_from_before_it_still_loads(tmp_path):
+    # files written before the digest have none; they are read with every other check
+    one_tensor(tmp_path / "m.aer", np.ones((2, 2), dtype=np.float32))
+    _, tensors, meta = read_model_file(tmp_path / "m.aer")
+    assert tensors["model.w"].tolist() == [[1, 1], [1, 1]] and _modelfile.DIGEST_KEY not in meta
+
+
 def test_format_is_unchanged_and_readable_by_safetensors(tmp_path):
     from safetensors.numpy import load_file, safe_open
 

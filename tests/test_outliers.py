@@ -237,9 +237,49 @@ def test_the_ensemble_summary_gives_each_members_epochs_when_they_differ():
 def test_a_code_as_wide_as_the_data_warns_that_errors_cannot_tell_outliers():
     X = np.random.default_rng(0).normal(size=(80, 4))
     with pytest.warns(UserWarning, match=r"n_components=16 is not below the 4 features: .* \(e\.g\. 2\)"):
-        AutoencoderOutlierDetector(n_estimators=2, max_iter=2, random_state=0).fit(X)
+        AutoencoderOutlierDetector(n_estimators=2, n_components=16, max_iter=2, random_state=0).fit(X)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         AutoencoderOutlierDetector(n_estimators=2, n_components=2, max_iter=2, random_state=0).fit(X)
-        AutoencoderOutlierDetector(n_estimators=2, max_iter=2, random_state=0,  # noise keeps it from copying
+        AutoencoderOutlierDetector(n_estimators=2, n_components=16, max_iter=2, random_state=0,  # noise: no copying
                                    autoencoder_params={"noise": "gaussian"}).fit(X)
+
+
+@pytest.mark.parametrize(("n_features", "expected"), [(1, 1), (4, 2), (11, 5), (32, 16), (784, 16)])
+def test_the_default_code_is_16_wide_or_half_of_fewer_columns(n_features, expected):
+    from aereduce.outliers import detector_components
+
+    assert detector_components("auto", n_features) == expected
+    assert detector_components(3, n_features) == 3
+
+
+def test_the_default_detector_on_a_narrow_table_neither_warns_nor_copies_its_rows(tmp_path):
+    X = np.random.default_rng(0).normal(size=(80, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        detector = AutoencoderOutlierDetector(n_estimators=2, max_iter=2, random_state=0).fit(X)
+    assert detector.n_components == "auto" and detector.n_components_ == 2
+    assert [member.n_components for member in detector.estimators_] == [2, 2]
+    detector.save(tmp_path / "d.aer")
+    loaded = AutoencoderOutlierDetector.load(tmp_path / "d.aer")
+    assert loaded.n_components == "auto" and loaded.n_components_ == 2
+    np.testing.assert_allclose(loaded.score_samples(X), detector.score_samples(X), rtol=1e-5)
+
+
+def test_a_detector_file_whose_code_width_disagrees_with_its_members_is_refused(tmp_path):
+    from aereduce import _persistence
+    from aereduce.errors import ModelFileError
+
+    X = np.random.default_rng(0).normal(size=(80, 4))
+    AutoencoderOutlierDetector(n_estimators=2, max_iter=2, random_state=0).fit(X).save(tmp_path / "d.aer")
+    kind, tensors, meta = _persistence.read_model_file(tmp_path / "d.aer")
+    meta["params"]["n_components"] = 3  # the members code 2 dimensions
+    _persistence.save(tmp_path / "e.aer", kind, tensors, meta["params"], meta["fitted"])
+    with pytest.raises(ModelFileError, match=r"e\.aer: corrupt model: member 0 codes 2 dimensions, the detector 3"):
+        AutoencoderOutlierDetector.load(tmp_path / "e.aer")
+
+
+def test_the_members_take_one_int_as_one_hidden_layer():
+    X = np.random.default_rng(0).normal(size=(80, 6))
+    detector = AutoencoderOutlierDetector(n_estimators=1, hidden_layer_sizes=12, max_iter=2, random_state=0).fit(X)
+    assert detector.estimators_[0].hidden_layer_sizes_ == (12,)

@@ -20,7 +20,7 @@ def ax():
 
 @pytest.mark.parametrize("n_dims, title", [
     (2, "2-D map of the code"),
-    (1, "1-D code (drawn along a line)"),
+    (1, "1-D code (across; spread up and down at random)"),
     (8, "8-D code, projected on its first 2 principal axes"),
 ])
 def test_map_title_says_what_is_drawn(n_dims, title):
@@ -183,3 +183,18 @@ def test_a_fit_that_kept_pcas_start_draws_its_level_beside_the_epochs(ax):
 def test_the_kept_level_needs_epochs_to_stand_beside(ax):
     plot_loss_curve(ax, [], kept=0.4)
     assert [t.get_text() for t in ax.texts] == ["no training epochs"] and len(ax.get_lines()) == 0
+
+
+def test_a_1d_code_is_a_strip_whose_named_rows_stay_inside_the_axes(ax):
+    from aereduce.plotting import plot_map
+
+    Z = np.repeat(np.linspace(0, 1, 6), 5)[:, None]  # 30 rows on 6 values: on one line they hid each other
+    xy = map_2d(Z)
+    assert np.array_equal(xy[:, 0], Z[:, 0]) and np.ptp(xy[:, 1]) > 1  # spread up and down
+    assert np.array_equal(map_2d(Z), xy)  # the same picture every time
+    worst = np.arange(0, 30, 3)
+    plot_map(ax, Z, worst=worst, worst_names=[f"row name {i}" for i in worst])
+    low, high = ax.get_ylim()
+    assert len(ax.texts) >= len(worst)
+    names = [t for t in ax.texts if t.get_text().startswith("row name")]
+    assert len(names) == len(worst) and all(low <= t.xyann[1] <= high for t in names)
