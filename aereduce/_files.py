@@ -44,8 +44,8 @@ def check_file_output(path: PathArg, what: str, suffixes: Sequence[str], *, inpu
     stdout cannot stand in for: ``path`` must be a file name ending in one of ``suffixes``."""
     name = os.fspath(path)
     if name == "-" or os.path.splitext(name)[1].lower() not in suffixes:
-        raise OutputPathError(f"{name}: the output is {what}; give {{-o}} a file name ending in {', '.join(suffixes[:-1])}"
-                         f"{' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
+        raise OutputPathError(f"{name}: the output is {what}; give {{-o}} a file name ending in "
+                              f"{', '.join(suffixes[:-1])}{' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
     check_output(path, inputs=inputs)
 
 
@@ -136,7 +136,7 @@ def atomic_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> Iterator[
                                        dir=target.parent)
         except OSError as exc:
             raise OutputPathError(f"{name}: cannot create a file in {str(target.parent)!r} "
-                             f"({exc.strerror or exc}); choose another output ({{-o}})") from None
+                                  f"({exc.strerror or exc}); choose another output ({{-o}})") from None
         try:
             os.close(fd)
             yield tmp

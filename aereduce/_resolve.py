@@ -264,8 +264,9 @@ def decoder_iter(max_iter: int, n_samples: int, batch_size: int) -> int:
     return int(min(1000, max(1, round(DECODER_STEPS_PER_EPOCH * max_iter / steps_per_epoch))))
 
 
-# A fit whose reconstruction error is over this many times PCA's at the same dimension failed: the
-# command line refuses to save it, and the estimator warns.
+# A fit whose reconstruction error is over this many times PCA's at the same dimension has failed (a
+# diverging learning rate, too few epochs): the command line refuses to save it, since it would hand
+# the user a model worse than the baseline they could have had in a second, and the estimator warns.
 FAILED_FIT_RATIO = 3.0
 # Options that trade reconstruction for something else: a fit far worse than PCA's may owe it to them.
 REGULARISERS = ("noise", "sparsity", "contractive_weight", "variational")

@@ -26,10 +26,10 @@ from .errors import POOR_FIT_WARNING, InputError, ModelFileError, OptionError
 
 MODEL_KIND = "autoencoder"
 
-# Tuple-valued parameters arrive from JSON as lists; these are turned back into tuples.
 # Training rows on which a fit is compared with PCA's (both on the same rows): enough for a ratio of
 # three to show, few enough to cost milliseconds.
 POOR_FIT_CHECK_ROWS = 2_000
+# Tuple-valued parameters arrive from JSON as lists; these are turned back into tuples.
 _TUPLE_PARAMS = tuple(name for name, p in AUTOENCODER_PARAMS.items() if p.kind is tuple)
 
 
@@ -74,10 +74,11 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         code (pair it with ``sparsity`` or ``noise``).
     hidden_layer_sizes : "auto", int or tuple of int, default="auto"
         Widths of the encoder's hidden layers, input side first; the decoder mirrors
-        them. An int is one hidden layer of that width, as in ``MLPRegressor``. ``()`` gives a linear (one-layer) encoder and decoder. ``"auto"`` is
-        ``(w, w // 2)`` with ``w = min(512, max(64, 4 * n_features))``, and ``()`` below
-        50 rows, where a deep model memorises its training rows; with the neighbour term
-        (``neighbour_weight``) it is ``(256, 256, 256)``.
+        them; an int is one hidden layer of that width, as in ``MLPRegressor``. ``()``
+        gives a linear (one-layer) encoder and decoder. ``"auto"`` is ``(w, w // 2)`` with
+        ``w = min(512, max(64, 4 * n_features))``, and ``()`` below 50 rows, where a deep
+        model memorises its training rows; with the neighbour term (``neighbour_weight``) it
+        is ``(256, 256, 256)``.
     activation : {"gelu", "relu", "tanh", "logistic", "identity"}, default="gelu"
         Activation of the hidden layers.
     output_activation : {"auto", "sigmoid", "identity"}, default="auto"

@@ -161,8 +161,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         images, so other classes stand out more. An int of at least the number of columns makes
         ``fit`` warn.
     hidden_layer_sizes : "auto", int or tuple of int, default="auto"
-        Each member's encoder widths (an int: one hidden layer) (as for ``AutoencoderTransformer``: 512-256 for 784
-        pixels). On one-class MNIST 512-256 scored as well as 256-128 or better (AUROC 0.939
+        Each member's encoder widths, as for ``AutoencoderTransformer`` (an int is one hidden
+        layer; ``"auto"`` is 512-256 for 784 pixels). On one-class MNIST 512-256 scored as well as 256-128 or better (AUROC 0.939
         against 0.932 for digit 2, 0.958 for both on digit 5).
     max_iter : "auto" or int, default=20
         Each member's epochs (as for ``AutoencoderTransformer``; ``"auto"`` is about 5,000
@@ -285,8 +285,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         hidden = self.hidden_layer_sizes if isinstance(self.hidden_layer_sizes, str) else \
             hidden_layer_tuple(self.hidden_layer_sizes)
         return MEMBER_DEFAULTS | extra | {"n_components": detector_components(self.n_components, n_features),
-                                                "hidden_layer_sizes": hidden, "max_iter": self.max_iter,
-                        "neighbour_weight": 0.0}
+                                          "hidden_layer_sizes": hidden, "max_iter": self.max_iter,
+                                          "neighbour_weight": 0.0}
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, callbacks=None):

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._resolve import FAILED_FIT_RATIO, failed_fit_fix
 from ._files import check_file_output, check_output
+from ._resolve import FAILED_FIT_RATIO, failed_fit_fix
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN, MissingValues, Table,
@@ -28,9 +28,6 @@ from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
-
-# A fit whose held-out error is this many times PCA's has failed (a diverging learning rate, say):
-# saving it would hand the user a model worse than the baseline they could have had in a second.
 
 ProgressFn = Callable[[int, int], None]  # progress(done, total)
 NoteFn = Callable[[str], None]  # notify(line): a note for the user, shown at once
@@ -441,8 +438,6 @@ def check_not_failed(report: FitReport) -> None:
             f"the fit failed: {report.where} reconstruction MSE {report.error:.4g} is over {FAILED_FIT_RATIO:g}x "
             f"PCA-{report.dim}'s {report.pca_error:.4g}; {report.failure_fix}, or use --method pca; nothing was written")
 
-
-# The options that trade reconstruction for something else, as the command line names them.
 
 # The command-line flags of the estimator parameters that failed_fit_fix names.
 CLI_FLAGS = {"max_iter": "--epochs", "learning_rate_init": "--lr", "noise": "--noise", "sparsity": "--sparsity",
