@@ -27,27 +27,29 @@ def split_names(ctx, param, value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
-def data_options(f: Callable | None = None, *, model: bool = False) -> Callable:
+def data_options(f: Callable | None = None, *, model: bool = False, saves: bool = False) -> Callable:
     """Options that say how to read DATA, collected by :func:`read_options`; ``model=True`` for a
-    command that reads DATA with a saved model, whose remembered settings are then the defaults."""
+    command that reads DATA with a saved model, whose remembered settings are then the defaults;
+    ``saves=True`` for the command that saves a model, which remembers them."""
     if f is None:
-        return functools.partial(data_options, model=True) if model else data_options
+        return functools.partial(data_options, model=model, saves=saves)
     remembered = ", or the model's" if model else ""
+    kept = " (remembered by the model)." if saves else " (default: the model's)." if model else "."
     options = [
         click.option("--columns", callback=split_names,
                      help="Comma-separated feature columns (default: " + ("the model's, by name)." if model else
                                                                           "all numeric ones).")),
         click.option("--exclude", callback=split_names,
                      help="Comma-separated columns to leave out" + (" (none of the model's)." if model else ".")),
-        click.option("--id-column", help="Column carried through to outputs, never a feature (remembered by the model)."),
-        click.option("--label-column", help="Column used for colouring and evaluation, never a feature (remembered)."),
+        click.option("--id-column", help="Column carried through to outputs, never a feature" + kept),
+        click.option("--label-column", help="Column used for colouring and evaluation, never a feature" + kept),
         click.option("--nan", type=click.Choice(["error", "drop", "zero", "mean"]), default=None,
                      show_default=f"error{remembered}",
                      help="Missing values: stop, leave those rows' outputs empty, fill 0, or fill the training means."),
         click.option("--sep", help="Delimiter of a text file (default: sniffed among , ; tab |)."),
         click.option("--decimal", help="Decimal mark (default: sniffed; ',' for 1,5)."),
         click.option("--encoding", default=None, show_default=f"utf-8{remembered}",
-                     help="Text encoding of the file (remembered by the model)."),
+                     help="Text encoding of the file" + kept),
         click.option("--header/--no-header", default=None, help="Whether the first line names the columns (default: sniffed)."),
     ]
     for option in reversed(options):
@@ -134,6 +136,8 @@ def _check_device(ctx, param, value: str | None) -> str | None:
 def click_type(name: str) -> Any:
     """The click type of an estimator parameter, from its declaration."""
     p = AUTOENCODER_PARAMS[name]
+    if p.options and p.kind is str:  # "auto" among them where it is the default, so it can be given
+        return click.Choice(list(p.options))
     choices = [o for o in p.options if o != "auto"]
     if choices:
         return click.Choice(choices)

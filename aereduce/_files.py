@@ -72,6 +72,8 @@ def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:
     name = os.fspath(path)
     if name == "-":
         return
+    if not name:  # '' would resolve to the working folder, and the write fail on it half-way
+        raise OutputPathError("the output's name is empty; give {-o} a file name")
     try:
         st = os.stat(name)  # follows symlinks: what matters is what gets written
     except (FileNotFoundError, NotADirectoryError):

@@ -268,8 +268,9 @@ def decoder_iter(max_iter: int, n_samples: int, batch_size: int) -> int:
 # diverging learning rate, too few epochs): the command line refuses to save it, since it would hand
 # the user a model worse than the baseline they could have had in a second, and the estimator warns.
 FAILED_FIT_RATIO = 3.0
-# Options that trade reconstruction for something else: a fit far worse than PCA's may owe it to them.
-REGULARISERS = ("noise", "sparsity", "contractive_weight", "variational")
+# Options that trade reconstruction for something else, which a fit far worse than PCA's may owe
+# to: the penalty or corruption to weaken. The variational model's trade is set by beta.
+REGULARISERS = ("noise", "sparsity", "contractive_weight")
 
 
 def python_option(name: str, value: Any = None) -> str:
@@ -278,14 +279,18 @@ def python_option(name: str, value: Any = None) -> str:
 
 
 def failed_fit_fix(params: Mapping[str, Any] | None, n_train: int, batch_size: int, *,
-                   shown: Callable[..., str] = python_option) -> str:
+                   shown: Callable[..., str] = python_option, default_epochs: int | None = None) -> str:
     """The likeliest fix for a fit far worse than PCA's, from the options given: more epochs than a
-    short ``max_iter``, less of a penalty or corruption, else a lower learning rate (a trial's
-    "lower --lr" for a fit of 3 epochs made it worse). ``shown(name, value=None)`` writes an
-    option as the caller's user writes it (the command line: ``--epochs 3``)."""
+    short ``max_iter``, less of a penalty or corruption (a lower ``beta`` for a variational
+    model), else a lower learning rate (a trial's "lower --lr" for a fit of 3 epochs made it
+    worse). ``shown(name, value=None)`` writes an option as the caller's user writes it (the
+    command line: ``--epochs 3``); ``default_epochs`` is the caller's default (the estimator's
+    automatic number for these rows unless given)."""
     given = params or {}
     fixes = []
-    epochs, default_epochs = given.get("max_iter", "auto"), auto_max_iter(n_train, batch_size)
+    epochs = given.get("max_iter", "auto")
+    if default_epochs is None:
+        default_epochs = auto_max_iter(n_train, batch_size)
     if epochs != "auto" and epochs < default_epochs:
         fixes.append(f"train longer than {shown('max_iter', epochs)} (the default here: {default_epochs})")
     regularisers = [shown(name) for name in REGULARISERS if given.get(name)]
@@ -293,6 +298,9 @@ def failed_fit_fix(params: Mapping[str, Any] | None, n_train: int, batch_size: i
         fixes.append(f"weaken or leave out {' and '.join(regularisers)}, which "
                      f"{'trade' if len(regularisers) > 1 else 'trades'} reconstruction for "
                      f"{'robustness' if given.get('noise') else 'structure in the codes'}")
+    if given.get("variational"):
+        fixes.append(f"lower {shown('beta')}, the weight that trades the variational model's reconstruction for "
+                     "codes near its prior")
     return "; ".join(fixes) or f"lower {shown('learning_rate_init')}"
 
 

@@ -20,7 +20,7 @@ from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, fi
                            model_options, parse_shape, picture_options, progress_bar, read_options, shows_bars,
                            split_names)
 from ._version import __version__
-from .errors import POOR_FIT_WARNING, plural
+from .errors import POOR_FIT_WARNINGS, WIDE_CODE_WARNING, plural
 
 
 class UserError(click.ClickException):
@@ -98,7 +98,8 @@ def main(ctx: click.Context) -> None:
     warnings.filterwarnings("ignore", message="overflow encountered in cast", category=RuntimeWarning)
     # The estimator's warning of a fit far worse than PCA's names Python parameters; fit refuses
     # such a fit itself, in the command line's flags (check_not_failed).
-    warnings.filterwarnings("ignore", message=POOR_FIT_WARNING)
+    warnings.filterwarnings("ignore", message=POOR_FIT_WARNINGS)
+    warnings.filterwarnings("ignore", message=WIDE_CODE_WARNING)  # fit notes it, naming --dim
     warnings.showwarning = _one_line_warning
 
 
@@ -118,7 +119,7 @@ def _where(output: str) -> str:
 @main.command()
 @click.argument("data")
 @model_options
-@data_options
+@data_options(saves=True)
 @fit_output_options
 @click.option("--stream/--no-stream", default=None, show_default="on above 1 GiB",
               help="Read DATA in chunks, once per epoch, instead of loading it (a file or a folder of Parquet files).")
@@ -327,7 +328,7 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
               help="Comma-separated methods to compare.")
 @click.option("--test-size", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True, help="Held-out share of rows.")
 @click.option("--epochs", "max_iter", type=click_type("max_iter"), help="Autoencoder epochs (default: auto).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the split and of each method.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @global_options
 def compare(data: str, dim: int, methods: list[str], test_size: float, max_iter: int | None, seed: int,

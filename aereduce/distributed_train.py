@@ -141,10 +141,10 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
     """
     import warnings
 
-    from .errors import POOR_FIT_WARNING, AereduceError, command_line_message
+    from .errors import POOR_FIT_WARNINGS, AereduceError, command_line_message
     from .usecases import default_model_path, fit_model
 
-    warnings.filterwarnings("ignore", message=POOR_FIT_WARNING)  # fit_model refuses such a fit in flags' words
+    warnings.filterwarnings("ignore", message=POOR_FIT_WARNINGS)  # fit_model refuses such a fit in flags' words
 
     if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
         raise click.UsageError("run it under torchrun, e.g. torchrun --standalone --nproc_per_node=2 "

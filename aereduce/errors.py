@@ -17,9 +17,15 @@ class InputError(AereduceError, ValueError):
     """Bad input data; the message names the file and, where it can, the column or row."""
 
 
-# How the estimator's ConvergenceWarning of a fit far worse than PCA's begins, so that the command
-# line, which refuses such a fit in its own words, can leave it out.
+# How the estimator's ConvergenceWarning of a fit far worse than PCA's begins, and the outlier
+# detector's of such members; the command line, which refuses such a fit in its own words, leaves
+# both out (a warning filter's message is a regular expression matched at the start).
 POOR_FIT_WARNING = "the fit ended with reconstruction MSE"
+POOR_MEMBERS_WARNING = "members ended with reconstruction MSE"
+# How the estimator's warning of a code as wide as the data begins; the command line notes it in
+# its own words (--dim).
+WIDE_CODE_WARNING = "nothing to reduce:"
+POOR_FIT_WARNINGS = rf"({POOR_FIT_WARNING}|\d+ of \d+ {POOR_MEMBERS_WARNING})"
 
 
 class OutputPathError(InputError):

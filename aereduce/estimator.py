@@ -22,7 +22,7 @@ from ._params import AUTOENCODER_PARAMS, Param
 from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, ResolvedOptions, failed_fit_fix, model_architecture,
                        resolve_options)
 from ._scaling import Scaler
-from .errors import POOR_FIT_WARNING, InputError, ModelFileError, OptionError
+from .errors import POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural
 
 MODEL_KIND = "autoencoder"
 
@@ -89,7 +89,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         and a sigmoid output; ``"auto"`` picks it for such data, else ``"mse"``.
     scaling : {"auto", "standard", "minmax", "none"}, default="auto"
         Scaling learned in ``fit`` and undone by ``inverse_transform``. ``"auto"``
-        leaves data already in [0, 1] as it is and standardises anything else.
+        leaves prepared data as it is (every column in [0, 1], such as pixels or one-hot
+        dummies, or already standardised, such as a ``ColumnTransformer``'s output) and
+        standardises anything else.
     alpha : float, default=1e-4
         L2 weight decay (decoupled, as in AdamW).
     batch_size : "auto" or int, default="auto"
@@ -489,6 +491,19 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self._seed = self._draw_seed() if seed is None else seed
         self._generator = make_generator(self._seed, self.device_)
         self.model_ = build_model(self._config(), self._seed, self.device_)
+        self._warn_on_a_code_as_wide_as_the_data(X.shape[1])
+
+    def _warn_on_a_code_as_wide_as_the_data(self, n_features: int) -> None:
+        """A code as wide as the rows can copy them whole and reduces nothing, as the command line
+        notes (trial 10 found Python silent where ``aereduce fit --dim 9`` said so); an
+        overcomplete code is a choice only with noise, sparsity or a contractive penalty."""
+        if (self.n_components_ < n_features or self.noise or self.sparsity or self.contractive_weight > 0
+                or self.variational):
+            return
+        narrower = f"choose n_components below {n_features}" if n_features > 1 else "give more than one feature"
+        warnings.warn(f"{WIDE_CODE_WARNING} n_components={self.n_components_} is not below the "
+                      f"{plural(n_features, 'feature')}: the code can hold each row whole, so nothing is reduced (PCA-{n_features} is exact); {narrower}, "
+                      "or for an overcomplete code set noise, sparsity or contractive_weight", UserWarning, stacklevel=5)
 
     def _to_tensor(self, X: np.ndarray):
         import torch
@@ -669,7 +684,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         if pca_error > 0 and not error <= FAILED_FIT_RATIO * pca_error:  # NaN fails too
             fix = failed_fit_fix(self.get_params(), n, self.batch_size_)
             warnings.warn(f"{POOR_FIT_WARNING} {error:.4g} on its training rows, over "
-                          f"{FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}: {fix}", ConvergenceWarning, stacklevel=3)
+                          f"{FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}: {fix}", ConvergenceWarning, stacklevel=4)
 
     def _warn_on_a_constant_code(self, X) -> None:
         """A strong sparsity penalty can switch every unit off for good (dead ReLUs under L1; under

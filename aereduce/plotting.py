@@ -172,6 +172,9 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
     if worst is not None and len(worst):
         ax.scatter(xy[worst, 0], xy[worst, 1], s=60, facecolors="none", edgecolors="red", linewidths=1.2,
                    clip_on=False)
+        # say what the rings are, on the picture itself (trial 10 asked)
+        ax.text(0.99, 0.01, f"\u25cb the {plural(len(worst), 'row')} reconstructed worst (the most anomalous)", fontsize=6,
+                transform=ax.transAxes, color="red", ha="right")
         names = list(worst_names or [str(i) for i in worst])
         for i, name, place in zip(worst, names, _label_positions(xy[worst], names, span)):
             moved = place[1] < xy[i, 1]  # a name moved down from its point gets a line back to it

@@ -441,7 +441,7 @@ def check_not_failed(report: FitReport) -> None:
 
 # The command-line flags of the estimator parameters that failed_fit_fix names.
 CLI_FLAGS = {"max_iter": "--epochs", "learning_rate_init": "--lr", "noise": "--noise", "sparsity": "--sparsity",
-             "contractive_weight": "--contractive-weight", "variational": "--variational"}
+             "contractive_weight": "--contractive-weight", "beta": "--beta"}
 
 
 def cli_option(name: str, value: Any = None) -> str:
@@ -877,10 +877,16 @@ def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: in
     return ModelRows(table, n_read, drawn, notes)
 
 
+def rows_to_ring(n_rows: int) -> int:
+    """How many of the worst-reconstructed rows a map rings: one in 20, from 3 to 10 (all 10 of
+    mtcars' 32 rows ringed a third of the map)."""
+    return min(10, max(3, n_rows // 20), n_rows)
+
+
 def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_shape: tuple[int, ...] | None,
-              max_rows: int, n_worst: int = 10, seed: int = 0) -> list[str]:
-    """Draw the 2-D map of DATA's codes (the ``n_worst`` worst-reconstructed rows ringed and named by
-    file row), the loss curve, and reconstructions for image rows; returns notes for the user."""
+              max_rows: int, seed: int = 0) -> list[str]:
+    """Draw the 2-D map of DATA's codes (the :func:`rows_to_ring` worst-reconstructed rows ringed and
+    named by file row), the loss curve, and reconstructions for image rows; returns notes for the user."""
     from ._persistence import describe_model
     from .plotting import kept_start_loss, map_title, model_report, validation_losses
     from .report import image_shape_of
@@ -892,7 +898,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     table = rows.drawn_table()
     X, labels = table.features(), label_values(table.labels)
     errors = model.reconstruction_error(X)
-    worst = np.argsort(errors)[::-1][:n_worst]
+    worst = np.argsort(errors)[::-1][:rows_to_ring(len(errors))]
     names = [f"row {table.row_numbers[i]}" if table.ids is None else str(table.ids[i]) for i in worst]
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape

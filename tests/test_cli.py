@@ -691,10 +691,14 @@ def test_a_failed_fit_names_the_likeliest_fix_in_the_callers_words():
     assert fix({"max_iter": 3, "sparsity": "l1"}, 300, 30).endswith(
         "; weaken or leave out --sparsity, which trades reconstruction for structure in the codes")
     assert fix({"max_iter": 2000}, 87, 16) == fix(None, 87, 16) == "lower --lr"
-    # Python callers read the parameters' names
+    assert fix({"variational": True, "beta": 10}, 300, 30) == (
+        "lower --beta, the weight that trades the variational model's reconstruction for codes near its prior")
+    # Python callers read the parameters' names, and a caller with its own default says so
     assert failed_fit_fix({"max_iter": 3, "variational": True}, 87, 16) == (
-        "train longer than max_iter=3 (the default here: 833); weaken or leave out variational, which trades "
-        "reconstruction for structure in the codes")
+        "train longer than max_iter=3 (the default here: 833); lower beta, the weight that trades the "
+        "variational model's reconstruction for codes near its prior")
+    assert failed_fit_fix({"max_iter": 3}, 87, 16, default_epochs=20).startswith(
+        "train longer than max_iter=3 (the default here: 20)")
     assert failed_fit_fix(None, 87, 16) == "lower learning_rate_init"
     # the flags named are the command line's own
     assert all((flag, name) in {(f, n) for f, n, _, _ in AE_OPTIONS} for name, flag in CLI_FLAGS.items())

@@ -495,3 +495,15 @@ def test_a_fit_far_worse_than_pca_warns_with_the_likeliest_fix(digits):
         warnings.simplefilter("error", ConvergenceWarning)
         fast(n_components=8, max_iter=30).fit(X)  # trained enough: within 3x of PCA
         fast(n_components=64, max_iter=2).fit(X)  # PCA-64 is exact: no bar to compare with
+
+
+def test_a_code_as_wide_as_the_data_warns_unless_noise_or_a_penalty_keeps_it_from_copying():
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    with pytest.warns(UserWarning, match=r"^nothing to reduce: n_components=5 is not below the 4 features: .* "
+                                         r"choose n_components below 4, or for an overcomplete code set noise"):
+        fast(n_components=5, max_iter=1).fit(X)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="nothing to reduce")
+        fast(n_components=3, max_iter=1).fit(X)
+        fast(n_components=8, max_iter=1, noise="gaussian").fit(X)
+        fast(n_components=8, max_iter=1, sparsity="l1").fit(X)

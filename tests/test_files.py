@@ -415,3 +415,13 @@ def test_a_python_save_to_a_missing_folder_names_no_command_line_option(tmp_path
     assert info.value.cli_message.endswith("create it or choose another output (-o)")
     with pytest.raises(OutputPathError, match=r"is a folder, not a file; give the output a file name$"):
         model.save(tmp_path)
+
+
+def test_an_empty_output_name_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputPathError) as info:
+        with atomic_output(""):
+            pytest.fail("the body ran")
+    assert str(info.value) == "the output's name is empty; give the output a file name"
+    assert info.value.cli_message == "the output's name is empty; give -o a file name"
+    assert listing(tmp_path) == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -283,3 +284,17 @@ def test_the_members_take_one_int_as_one_hidden_layer():
     X = np.random.default_rng(0).normal(size=(80, 6))
     detector = AutoencoderOutlierDetector(n_estimators=1, hidden_layer_sizes=12, max_iter=2, random_state=0).fit(X)
     assert detector.estimators_[0].hidden_layer_sizes_ == (12,)
+
+
+def test_members_far_worse_than_pca_warn_once_in_the_detectors_words():
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = np.random.default_rng(0).normal(size=(120, 6)) @ np.random.default_rng(1).normal(size=(6, 6))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        AutoencoderOutlierDetector(n_estimators=3, max_iter=1, random_state=0,
+                                   autoencoder_params={"tied_weights": True}).fit(X)  # tied: no start at PCA
+    poor = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(poor) == 1, [str(w.message) for w in caught]
+    assert re.fullmatch(r"[123] of 3 members ended with reconstruction MSE over 3x PCA-3's on their training rows: "
+                        r"train longer than max_iter=1 \(the default here: 20\)", str(poor[0].message))

@@ -198,3 +198,13 @@ def test_a_1d_code_is_a_strip_whose_named_rows_stay_inside_the_axes(ax):
     assert len(ax.texts) >= len(worst)
     names = [t for t in ax.texts if t.get_text().startswith("row name")]
     assert len(names) == len(worst) and all(low <= t.xyann[1] <= high for t in names)
+
+
+def test_the_ringed_rows_are_explained_on_the_map_and_fewer_on_small_tables(ax):
+    from aereduce.plotting import plot_map
+    from aereduce.usecases import rows_to_ring
+
+    assert [rows_to_ring(n) for n in (2, 32, 150, 200, 10_000)] == [2, 3, 7, 10, 10]
+    Z = np.random.default_rng(0).uniform(size=(32, 2))
+    plot_map(ax, Z, worst=np.arange(3), worst_names=["a", "b", "c"])
+    assert "\u25cb the 3 rows reconstructed worst (the most anomalous)" in [t.get_text() for t in ax.texts]
