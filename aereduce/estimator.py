@@ -871,8 +871,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     def reconstruction_error(self, X):
         """Mean squared reconstruction error of each row, in the scaled space.
 
-        The anomaly score of the design documents: rows unlike the training data
-        reconstruct badly.
+        An anomaly score: rows unlike the training data reconstruct badly
+        (:class:`~aereduce.AutoencoderOutlierDetector` builds a detector on it).
 
         Parameters
         ----------
