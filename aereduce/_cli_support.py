@@ -57,11 +57,18 @@ def data_options(f: Callable | None = None, *, model: bool = False, saves: bool 
     return f
 
 
+def output_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``-o ''`` (an unset shell variable, say) is refused: taken as no -o, it wrote the default file."""
+    if value == "":
+        raise click.BadParameter("is empty; give a file name, or leave -o out for the default")
+    return value
+
+
 def fit_output_options(f: Callable) -> Callable:
     """``-o`` and ``--holdout``: where a fitted model goes and the rows held out to report its error."""
     f = click.option("--holdout", type=click.FloatRange(0, 0.5, max_open=True), default=0.1, show_default=True,
                      help="Share of rows held out to report reconstruction error against PCA; 0 fits on all rows.")(f)
-    return click.option("-o", "--output", help="Model file to write (default: DATA's name with .aer).")(f)
+    return click.option("-o", "--output", callback=output_name, help="Model file to write (default: DATA's name with .aer).")(f)
 
 
 READ_FIELDS = ("columns", "exclude", "id_column", "label_column", "nan", "sep", "decimal", "encoding", "header")

@@ -17,8 +17,8 @@ from typing import Any
 import click
 
 from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, file_beside, fit_output_options, info,
-                           model_options, parse_shape, picture_options, progress_bar, read_options, shows_bars,
-                           split_names)
+                           model_options, output_name, parse_shape, picture_options, progress_bar, read_options,
+                           shows_bars, split_names)
 from ._version import __version__
 from .errors import POOR_FIT_WARNINGS, WIDE_CODE_WARNING, plural
 
@@ -151,7 +151,7 @@ def fit(data: str, output: str | None, holdout: float, stream: bool | None, chun
 
 def model_on_data(f: Callable) -> Callable:
     """MODEL and DATA arguments, DATA's read options and -o: a command that applies a saved model to a table."""
-    f = click.option("-o", "--output", help="Output file; the format follows the suffix ('-' for stdout).")(global_options(f))
+    f = click.option("-o", "--output", callback=output_name, help="Output file; the format follows the suffix ('-' for stdout).")(global_options(f))
     return click.argument("model")(click.argument("data")(data_options(f, model=True)))
 
 
@@ -183,7 +183,7 @@ def transform(model: str, data: str, output: str | None, **kwargs: Any) -> None:
 @click.argument("model")
 @click.argument("latent")
 @click.option("--id-column", help="Column carried through to the output.")
-@click.option("-o", "--output", help="Output file ('-' for stdout).")
+@click.option("-o", "--output", callback=output_name, help="Output file ('-' for stdout).")
 @global_options
 def inverse_transform(model: str, latent: str, id_column: str | None, output: str | None) -> None:
     """Decode the codes in LATENT back to the data's columns and units.
@@ -205,7 +205,7 @@ def inverse_transform(model: str, latent: str, id_column: str | None, output: st
 @click.argument("data")
 @model_options
 @data_options
-@click.option("-o", "--output", help="Output file for the codes ('-' for stdout).")
+@click.option("-o", "--output", callback=output_name, help="Output file for the codes ('-' for stdout).")
 @global_options
 def fit_transform(data: str, output: str | None, dim: int, method: str, seed: int, **kwargs: Any) -> None:
     """Fit on DATA and write its codes, without saving a model (works for UMAP too).
@@ -232,7 +232,7 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
 @click.argument("data")
 @data_options(model=True)
 @click.option("--top", type=click.IntRange(min=1), help="Only the K rows with the largest score, largest first.")
-@click.option("-o", "--output", help="Output file ('-' for stdout).")
+@click.option("-o", "--output", callback=output_name, help="Output file ('-' for stdout).")
 @global_options
 def score(model: str, data: str, top: int | None, output: str | None, **kwargs: Any) -> None:
     """Per-row anomaly score of DATA under MODEL: its reconstruction error, or for an outlier
@@ -279,7 +279,7 @@ def inspect(model: str, as_json: bool) -> None:
 @click.argument("model")
 @click.argument("data")
 @data_options(model=True)
-@click.option("-o", "--output", help="Image file (.png, .svg, .pdf; default: DATA's name with .plot.png).")
+@click.option("-o", "--output", callback=output_name, help="Image file (.png, .svg, .pdf; default: DATA's name with .plot.png).")
 @picture_options
 @global_options
 def plot(model: str, data: str, output: str | None, image_shape, max_rows: int, **kwargs: Any) -> None:
@@ -301,7 +301,7 @@ def plot(model: str, data: str, output: str | None, image_shape, max_rows: int, 
 @click.argument("model")
 @click.argument("data")
 @data_options(model=True)
-@click.option("-o", "--output", help="HTML file to write (default: DATA's name with .report.html).")
+@click.option("-o", "--output", callback=output_name, help="HTML file to write (default: DATA's name with .report.html).")
 @picture_options
 @global_options
 def report(model: str, data: str, output: str | None, image_shape, max_rows: int, **kwargs: Any) -> None:
@@ -388,7 +388,7 @@ def datasets_fetch(name: str, data_home: str | None) -> None:
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
 @click.option("--data-home", help="Folder holding the files (default: the cache; downloads if missing).")
 @click.option("--rows", type=click.IntRange(min=1), help="Only the first N rows.")
-@click.option("-o", "--output", required=True, help="Output table (.csv, .parquet, .npy, ...): pixels p0..p783 and a label column.")
+@click.option("-o", "--output", callback=output_name, required=True, help="Output table (.csv, .parquet, .npy, ...): pixels p0..p783 and a label column.")
 @global_options
 def datasets_export(name: str, split: str, data_home: str | None, rows: int | None, output: str) -> None:
     """Write a split of NAME as a table, to try the other commands on.
@@ -424,7 +424,7 @@ def denoise(model: str, data: str, output: str | None, **kwargs: Any) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same rows.")
 @click.option("--image-shape", callback=parse_shape,
               help="Draw the rows as images of this shape (e.g. 28x28) in a grid: -o a .png, .svg or .pdf.")
-@click.option("-o", "--output", default="-", show_default=True,
+@click.option("-o", "--output", callback=output_name, default="-", show_default=True,
               help="Table in the model's columns (the format follows the suffix), or a picture.")
 @global_options
 def sample(model: str, n_samples: int, seed: int, image_shape, output: str) -> None:

@@ -76,3 +76,22 @@ def command_line_message(exc: BaseException) -> str:
     """The first line of an error as the command line shows it (an output path's names ``-o``)."""
     text = getattr(exc, "cli_message", None) or str(exc)
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def warn_user(message: str, category: type[Warning] = UserWarning) -> None:
+    """``warnings.warn`` pointing at the user's line: the first caller outside aereduce and
+    scikit-learn, however many of their frames lie between (``fit_transform`` and ``Pipeline``
+    add some, so a fixed ``stacklevel`` pointed into scikit-learn)."""
+    import os
+    import sys
+    import warnings
+
+    inside = [os.path.dirname(os.path.abspath(__file__))]
+    sklearn = sys.modules.get("sklearn")
+    if sklearn is not None and getattr(sklearn, "__file__", None):
+        inside.append(os.path.dirname(os.path.abspath(sklearn.__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and any(os.path.abspath(frame.f_code.co_filename).startswith(root + os.sep)
+                                    for root in inside):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level + 1)

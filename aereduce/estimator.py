@@ -22,7 +22,8 @@ from ._params import AUTOENCODER_PARAMS, Param
 from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, ResolvedOptions, failed_fit_fix, model_architecture,
                        resolve_options)
 from ._scaling import Scaler
-from .errors import POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural
+from .errors import (POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural,
+                     warn_user)
 
 MODEL_KIND = "autoencoder"
 
@@ -501,9 +502,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                 or self.variational):
             return
         narrower = f"choose n_components below {n_features}" if n_features > 1 else "give more than one feature"
-        warnings.warn(f"{WIDE_CODE_WARNING} n_components={self.n_components_} is not below the "
-                      f"{plural(n_features, 'feature')}: the code can hold each row whole, so nothing is reduced (PCA-{n_features} is exact); {narrower}, "
-                      "or for an overcomplete code set noise, sparsity or contractive_weight", UserWarning, stacklevel=5)
+        warn_user(f"{WIDE_CODE_WARNING} n_components={self.n_components_} is not below the "
+                  f"{plural(n_features, 'feature')}: the code can hold each row whole, so nothing is reduced "
+                  f"(PCA-{n_features} is exact); {narrower}, or for an overcomplete code set noise, sparsity or "
+                  "contractive_weight")
 
     def _to_tensor(self, X: np.ndarray):
         import torch
@@ -683,8 +685,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
         if pca_error > 0 and not error <= FAILED_FIT_RATIO * pca_error:  # NaN fails too
             fix = failed_fit_fix(self.get_params(), n, self.batch_size_)
-            warnings.warn(f"{POOR_FIT_WARNING} {error:.4g} on its training rows, over "
-                          f"{FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}: {fix}", ConvergenceWarning, stacklevel=4)
+            warn_user(f"{POOR_FIT_WARNING} {error:.4g} on its training rows, over "
+                      f"{FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}: {fix}", ConvergenceWarning)
 
     def _warn_on_a_constant_code(self, X) -> None:
         """A strong sparsity penalty can switch every unit off for good (dead ReLUs under L1; under
@@ -703,11 +705,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                         else "the same on every training row")
             else:
                 what = "the same on every training row (sigmoids stuck at 0 or 1)"
-            warnings.warn(
+            warn_user(
                 f"all {code.shape[1]} code units are {what}, so the code carries nothing: "
                 f"sparsity_weight={sparsity_weight(self.get_params()):g} is too strong for this data at "
-                f"learning_rate_init={self.learning_rate_init:g}; lower either",
-                UserWarning, stacklevel=4)
+                f"learning_rate_init={self.learning_rate_init:g}; lower either")
 
     def partial_fit(self, X, y=None):
         """Train one epoch on X, initialising the model on the first call.

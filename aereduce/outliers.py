@@ -24,7 +24,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _persistence
 from ._params import AUTOENCODER_PARAMS
 from ._resolve import FAILED_FIT_RATIO, failed_fit_fix, hidden_layer_tuple
-from .errors import POOR_FIT_WARNING, POOR_MEMBERS_WARNING, WIDE_CODE_WARNING, ModelFileError, OptionError
+from .errors import (POOR_FIT_WARNING, POOR_MEMBERS_WARNING, WIDE_CODE_WARNING, ModelFileError, OptionError,
+                     warn_user)
 
 MODEL_KIND = "outlier_detector"
 
@@ -316,9 +317,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         if self.n_components_ >= X.shape[1] and not (params.get("noise") or params.get("sparsity")):
             # penguins' 4 columns under the default 16: every member copied its rows exactly and the
             # errors were all zero (trial 9: AUROC 0.965, against 0.995 with n_components=2)
-            warnings.warn(f"n_components={self.n_components_} is not below the {X.shape[1]} features: each member can "
-                          "copy its rows exactly, so reconstruction error cannot set outliers apart; set n_components "
-                          f"below {X.shape[1]} (e.g. {max(1, X.shape[1] // 2)})", UserWarning, stacklevel=3)
+            warn_user(f"n_components={self.n_components_} is not below the {X.shape[1]} features: each member can "
+                      "copy its rows exactly, so reconstruction error cannot set outliers apart; set n_components "
+                      f"below {X.shape[1]} (e.g. {max(1, X.shape[1] // 2)})")
         random_state = check_random_state(self.random_state)
         seeds = random_state.randint(np.iinfo(np.int32).max, size=self.n_estimators)
         with warnings.catch_warnings(record=True) as caught:
@@ -364,9 +365,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         if poor:
             fix = failed_fit_fix(params, n_rows, self.estimators_[0].batch_size_,
                                  default_epochs=None if self.max_iter == "auto" else DEFAULT_MAX_ITER)
-            warnings.warn(f"{len(poor)} of {self.n_estimators} {POOR_MEMBERS_WARNING} over "
-                          f"{FAILED_FIT_RATIO:g}x PCA-{self.n_components_}'s on their training rows: {fix}",
-                          ConvergenceWarning, stacklevel=4)
+            warn_user(f"{len(poor)} of {self.n_estimators} {POOR_MEMBERS_WARNING} over "
+                      f"{FAILED_FIT_RATIO:g}x PCA-{self.n_components_}'s on their training rows: {fix}",
+                      ConvergenceWarning)
 
     def _member_errors(self, X: np.ndarray) -> np.ndarray:
         """Each member's reconstruction error of each row: shape (n_estimators, n_samples)."""

@@ -1116,3 +1116,27 @@ def test_fit_transform_writes_row_labels_back_under_their_empty_name(runner, tmp
     assert result.stderr.splitlines()[0] == (
         "the first column has no name in the header: read it as row labels (a written index), carried to the output "
         "as its first column rather than used as a feature; name it to use it as one")
+
+
+@pytest.mark.parametrize("command", [["fit"], ["fit-transform"]])
+def test_an_empty_output_name_is_refused_not_taken_as_the_default(runner, data, tmp_path, command):
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = invoke(runner, *command, data, "--dim", "2", "-o", "")  # -o "$OUT" with OUT unset
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: Invalid value for '-o' / '--output': is empty; give a file name, "
+                                  "or leave -o out for the default\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_detector_whose_members_fail_is_refused_with_the_fix_in_flags(runner, tmp_path):
+    rng = np.random.default_rng(0)  # two latent factors: PCA-2 is nearly exact, one epoch of a tied model is not
+    frame = pd.DataFrame(rng.normal(size=(150, 2)) @ rng.normal(size=(2, 6)) + 0.01 * rng.normal(size=(150, 6)),
+                         columns=list("abcdef"))
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = invoke(runner, "fit", tmp_path / "t.csv", "--dim", "2", "--ensemble", "2", "--epochs", "1", "--tied",
+                    "-o", tmp_path / "d.aer")
+    assert result.exit_code == 1, result.output
+    assert re.search(r"Error: the fit failed: [12] of 2 members ended with reconstruction MSE over 3x PCA-2's on "
+                     r"their training rows; train longer than --epochs 1 \(the default here: 20\); nothing was "
+                     r"written\n$", result.stderr), result.stderr
+    assert "max_iter" not in result.stderr and not (tmp_path / "d.aer").exists()

@@ -507,3 +507,17 @@ def test_a_code_as_wide_as_the_data_warns_unless_noise_or_a_penalty_keeps_it_fro
         fast(n_components=3, max_iter=1).fit(X)
         fast(n_components=8, max_iter=1, noise="gaussian").fit(X)
         fast(n_components=8, max_iter=1, sparsity="l1").fit(X)
+
+
+def test_warnings_point_at_the_users_line_through_fit_transform_and_pipelines(digits):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.pipeline import make_pipeline
+
+    X, _ = digits
+    for run in (lambda: fast(n_components=8, max_iter=2).fit_transform(X),
+                lambda: make_pipeline(fast(n_components=8, max_iter=2)).fit(X)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            run()
+        poor = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+        assert len(poor) == 1 and poor[0].filename == __file__, [(w.filename, str(w.message)) for w in caught]
