@@ -27,12 +27,15 @@ def split_names(ctx, param, value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
-def data_options(f: Callable | None = None, *, model: bool = False, saves: bool = False) -> Callable:
+def data_options(f: Callable | None = None, *, model: bool = False, saves: bool = False,
+                 writes: bool = True) -> Callable:
     """Options that say how to read DATA, collected by :func:`read_options`; ``model=True`` for a
     command that reads DATA with a saved model, whose remembered settings are then the defaults;
-    ``saves=True`` for the command that saves a model, which remembers them."""
+    ``saves=True`` for the command that saves a model, which remembers them; ``writes=False`` for
+    one that writes no rows and draws nothing (compare), where the id and label only stay out of
+    the features and the label is scored."""
     if f is None:
-        return functools.partial(data_options, model=model, saves=saves)
+        return functools.partial(data_options, model=model, saves=saves, writes=writes)
     remembered = ", or the model's" if model else ""
     kept = " (remembered by the model)." if saves else " (default: the model's)." if model else "."
     options = [
@@ -41,8 +44,11 @@ def data_options(f: Callable | None = None, *, model: bool = False, saves: bool 
                                                                           "all numeric ones).")),
         click.option("--exclude", callback=split_names,
                      help="Comma-separated columns to leave out" + (" (none of the model's)." if model else ".")),
-        click.option("--id-column", help="Column carried through to outputs, never a feature" + kept),
-        click.option("--label-column", help="Column used for colouring and evaluation, never a feature" + kept),
+        click.option("--id-column", help=("Column carried through to outputs, never a feature" if writes
+                                          else "Column of row names, never a feature") + kept),
+        click.option("--label-column", help=("Column used for colouring and evaluation, never a feature" if writes
+                                             else "Column of classes the codes' kNN accuracy is scored on, never "
+                                                  "a feature") + kept),
         click.option("--nan", type=click.Choice(["error", "drop", "zero", "mean"]), default=None,
                      show_default=f"error{remembered}",
                      help="Missing values: stop, leave those rows' outputs empty, fill 0, or fill the training means."),

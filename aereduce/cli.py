@@ -323,7 +323,7 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
 @main.command()
 @click.argument("data")
 @click.option("--dim", "-d", type=click.IntRange(min=1), required=True, help="Dimension for every method.")
-@data_options
+@data_options(writes=False)
 @click.option("--methods", callback=split_names, default=",".join(METHOD_NAMES), show_default=True,
               help="Comma-separated methods to compare.")
 @click.option("--test-size", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True, help="Held-out share of rows.")
