@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from collections.abc import Callable
 from numbers import Integral, Real
 from typing import Any
 
@@ -23,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _persistence
 from ._params import AUTOENCODER_PARAMS
-from ._resolve import FAILED_FIT_RATIO, failed_fit_fix, hidden_layer_tuple
+from ._resolve import FAILED_FIT_RATIO, failed_fit_fix, hidden_layer_tuple, python_option
 from .errors import (POOR_FIT_WARNING, POOR_MEMBERS_WARNING, WIDE_CODE_WARNING, ModelFileError, OptionError,
                      warn_user)
 
@@ -362,12 +363,25 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         for w in caught:  # a member's code as wide as the data: fit has said so for the detector
             if w not in poor and not str(w.message).startswith(WIDE_CODE_WARNING):
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        if poor:
-            fix = failed_fit_fix(params, n_rows, self.estimators_[0].batch_size_,
-                                 default_epochs=None if self.max_iter == "auto" else DEFAULT_MAX_ITER)
-            warn_user(f"{len(poor)} of {self.n_estimators} {POOR_MEMBERS_WARNING} over "
-                      f"{FAILED_FIT_RATIO:g}x PCA-{self.n_components_}'s on their training rows: {fix}",
-                      ConvergenceWarning)
+        self._n_poor_members = len(poor)
+        failure = self.poor_members_failure(n_rows, params)
+        if failure is not None:
+            warn_user(": ".join(failure), ConvergenceWarning)
+
+    def poor_members_failure(self, n_rows: int, params: dict[str, Any] | None = None, *,
+                             shown: Callable[..., str] = python_option) -> tuple[str, str] | None:
+        """What failed and the likeliest fix, when the last fit's members reconstructed their
+        ``n_rows`` training rows over FAILED_FIT_RATIO times worse than PCA; None otherwise. The
+        fix names options as ``shown`` writes them (the command line refuses such a detector)."""
+        n_poor = getattr(self, "_n_poor_members", 0)
+        if not n_poor:
+            return None
+        params = self._member_params(self.n_features_in_) if params is None else params
+        what = (f"{n_poor} of {self.n_estimators} {POOR_MEMBERS_WARNING} over {FAILED_FIT_RATIO:g}x "
+                f"PCA-{self.n_components_}'s on their training rows")
+        fix = failed_fit_fix(params, n_rows, self.estimators_[0].batch_size_, shown=shown,
+                             default_epochs=None if self.max_iter == "auto" else DEFAULT_MAX_ITER)
+        return what, fix
 
     def _member_errors(self, X: np.ndarray) -> np.ndarray:
         """Each member's reconstruction error of each row: shape (n_estimators, n_samples)."""

@@ -434,23 +434,11 @@ def fit_detector_or_refuse(detector: Any, train: Any, callbacks: list | None, pa
     """Fit the detector; refuse, as :func:`check_not_failed` refuses a single autoencoder, one whose
     members reconstruct far worse than PCA (``--ensemble 3 --epochs 1 --tied`` was saved silently),
     naming the fix in the command line's flags."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-
-    from .errors import POOR_MEMBERS_WARNING
-    from .outliers import DEFAULT_MAX_ITER
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        detector.fit(train, callbacks=callbacks)
-    for w in caught:
-        if issubclass(w.category, ConvergenceWarning) and POOR_MEMBERS_WARNING in str(w.message):
-            what = str(w.message).split(":")[0]  # "3 of 3 members ended with ... on their training rows"
-            fix = failed_fit_fix(params, len(train), detector.estimators_[0].batch_size_, shown=cli_option,
-                                 default_epochs=None if detector.max_iter == "auto" else DEFAULT_MAX_ITER)
-            raise TrainingError(f"the fit failed: {what}; {fix}; nothing was written")
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    detector.fit(train, callbacks=callbacks)
+    failure = detector.poor_members_failure(len(train), params, shown=cli_option)
+    if failure is not None:
+        what, fix = failure
+        raise TrainingError(f"the fit failed: {what}; {fix}; nothing was written")
 
 
 def check_not_failed(report: FitReport) -> None:
