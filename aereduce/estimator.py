@@ -88,11 +88,15 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     loss : {"auto", "mse", "bce", "cosine"}, default="auto"
         Reconstruction loss. ``"bce"`` (binary cross-entropy) needs data in [0, 1]
         and a sigmoid output; ``"auto"`` picks it for such data, else ``"mse"``.
-    scaling : {"auto", "standard", "minmax", "none"}, default="auto"
-        Scaling learned in ``fit`` and undone by ``inverse_transform``. ``"auto"``
+    scaling : {"auto", "standard", "minmax", "global", "none"}, default="auto"
+        Scaling learned in ``fit`` and undone by ``inverse_transform``: ``"standard"``
+        per column to mean 0 and variance 1, ``"minmax"`` per column to [0, 1], ``"global"``
+        centres each column and divides all by one number (their root-mean-square standard
+        deviation), keeping the columns' relative spreads as PCA sees them. ``"auto"``
         leaves prepared data as it is (every column in [0, 1], such as pixels or one-hot
-        dummies, or already standardised, such as a ``ColumnTransformer``'s output) and
-        standardises anything else.
+        dummies, or already standardised, such as a ``ColumnTransformer``'s output), scales
+        columns on one scale globally (most of the varying columns span the data's whole
+        range, as pixels 0-255 do) and standardises anything else.
     alpha : float, default=1e-4
         L2 weight decay (decoupled, as in AdamW).
     batch_size : "auto" or int, default="auto"

@@ -33,7 +33,7 @@ class ScaledPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
     ----------
     n_components : int, default=2
         Number of principal components.
-    scaling : {"auto", "standard", "minmax", "none"}, default="auto"
+    scaling : {"auto", "standard", "minmax", "global", "none"}, default="auto"
         As for :class:`~aereduce.AutoencoderTransformer`.
     random_state : int or None, default=None
         Passed to PCA's randomised solver.

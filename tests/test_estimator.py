@@ -50,6 +50,20 @@ def test_auto_options_resolve_from_the_data(digits):
     wine, _ = load_wine(return_X_y=True)
     ae = fast(n_components=2, max_iter=1).fit(wine)
     assert (ae.scaling_, ae.loss_, ae.output_activation_) == ("standard", "mse", "identity")
+    raw_pixels = X * 16.0  # digits' own 0-16 scale: one scale for all columns
+    ae = fast(n_components=4, max_iter=1).fit(raw_pixels)
+    assert (ae.scaling_, ae.loss_, ae.output_activation_, ae.linear_skip_) == ("global", "mse", "identity", True)
+
+
+def test_pixels_on_their_own_scale_are_not_worse_than_pca_held_out():
+    # scaled globally, an edge pixel that is nearly always 0 stays small, as PCA on the raw pixels sees it
+    X, _ = load_digits(return_X_y=True)
+    X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
+    ae = AutoencoderTransformer(n_components=8, random_state=0).fit(X_train)
+    pca = ScaledPCA(n_components=8, scaling=ae.scaling_).fit(X_train)
+    assert ae.scaling_ == "global"
+    assert ae.score(X_test) >= pca.score(X_test)
+    np.testing.assert_allclose(ae.scaler_.scale, ae.scaler_.scale[0])
 
 
 def test_raw_units_are_scaled_inside_and_restored_by_inverse_transform():

@@ -54,6 +54,43 @@ def test_auto_leaves_unit_range_data_alone_and_standardises_the_rest():
     assert Scaler.fit(pixels, "minmax").kind == "minmax"
 
 
+def test_global_centres_each_column_and_divides_all_by_one_spread():
+    X = _X()
+    s = Scaler.fit(X, "global")
+    assert s.kind == "global"
+    np.testing.assert_allclose(s.offset, X.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(s.scale, np.full(4, np.sqrt(np.mean(X.var(axis=0)))), rtol=1e-12)
+    Z = s.transform(X)
+    np.testing.assert_allclose(Z.mean(axis=0), 0, atol=1e-12)
+    assert np.mean(Z.var(axis=0)) == pytest.approx(1.0, rel=1e-12)
+    # the columns keep their relative spreads, as PCA on the raw columns sees them
+    np.testing.assert_allclose(Z.std(axis=0) / Z.std(axis=0)[0], X.std(axis=0) / X.std(axis=0)[0], rtol=1e-12)
+    with np.errstate(over="raise", invalid="raise"):
+        huge = Scaler.fit(X * 1e300, "global")
+    np.testing.assert_allclose(huge.scale, s.scale * 1e300, rtol=1e-12)
+
+
+def test_auto_scales_columns_on_one_scale_globally():
+    # pixels 0-16 as in scikit-learn's digits: most varying columns span 0-16, the edge ones less,
+    # one is always 0; standardising would give the near-constant edge columns unit variance
+    rng = np.random.default_rng(6)
+    pixels = rng.integers(0, 17, size=(40, 6)).astype(float)
+    pixels[0, :4], pixels[1, :4] = 0.0, 16.0
+    pixels[:, 4] = np.where(rng.random(40) < 0.1, 3.0, 0.0)
+    pixels[:, 5] = 0.0
+    s = Scaler.fit(pixels)
+    assert s.kind == "global"
+    np.testing.assert_allclose(s.scale, np.full(6, np.sqrt(np.mean(pixels.var(axis=0)))), rtol=1e-12)
+    assert Scaler.fit(pixels.astype(np.uint8)).kind == "global"
+    # most varying columns short of the top: not one scale, so standardised
+    fewer = pixels.copy()
+    fewer[:, 1:4] = np.minimum(fewer[:, 1:4], 15.0)
+    assert Scaler.fit(fewer).kind == "standard"
+    # measurements in different units, and one of two varying columns spanning, are standardised
+    assert Scaler.fit(_X()).kind == "standard"
+    assert Scaler.fit(pixels[:, 3:]).kind == "standard"
+
+
 def test_auto_leaves_a_column_transformers_output_alone():
     # StandardScaler's columns beside OneHotEncoder's dummies: standardising again gave the rare
     # dummies unit variance and the model 1.1-1.5x PCA's error on the same output (trial 10)
@@ -143,7 +180,7 @@ def test_constant_column_scale_one(kind, value):
     assert s.scale[1] > 1.0
 
 
-@pytest.mark.parametrize("kind", ["standard", "minmax", "none"])
+@pytest.mark.parametrize("kind", ["standard", "minmax", "global", "none"])
 def test_inverse_transform_undoes_transform(kind):
     X = _X(4)
     X[:, 2] = 5.0  # a constant column too
