@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _persistence
 from ._params import AUTOENCODER_PARAMS, Param
-from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, ResolvedOptions, failed_fit_fix, model_architecture,
+from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, fit_failed, ResolvedOptions, failed_fit_fix, model_architecture,
                        resolve_options)
 from ._scaling import Scaler
 from .errors import (POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural,
@@ -687,8 +687,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         # took 0.2-0.4 s of a 22 s fit; its d^3 cost rules it out for very wide rows.
         pca = PCA(n_components=k, svd_solver="covariance_eigh" if n_features <= 1_000 else "auto").fit(scaled)
         pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
-        if pca_error > 0 and not error <= FAILED_FIT_RATIO * pca_error:  # NaN fails too
-            fix = failed_fit_fix(self.get_params(), n, self.batch_size_)
+        if fit_failed(error, pca_error):
+            fix = failed_fit_fix(self.get_params(), n, self.batch_size_, is_map=self.neighbour_weight_ > 0)
             warn_user(f"{POOR_FIT_WARNING} {error:.4g} on its training rows, over "
                       f"{FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}: {fix}", ConvergenceWarning)
 

@@ -314,6 +314,9 @@ def test_compare_does_not_score_knn_on_a_measurement_given_as_labels(runner, dat
     ("missing", None, [], "Error: {path}: no such file"),
     ("empty", "", [], "Error: {path}: the file is empty; give a table with one row per sample"),
     ("header only", "a,b,c\n", [], "Error: {path}: has a header but no data rows"),
+    ("one row", "a,b,c\n1,2,3\n", [], "Error: {path}: has 1 data row; a fit needs at least 2 rows"),
+    ("one row left", "a,b\n1,2\n3,\n", ["--dim", "1", "--nan", "drop"],
+     "Error: {path}: has 1 data row left after --nan drop; a fit needs at least 2 rows"),
     ("text cell", "a,b,name\n1,2,x\n3,4,5\n5,6,7\n", [],
      "Error: {path}: non-numeric values in numeric columns: 'name' (row 2: 'x'); read them as missing with "
      "--nan mean (or drop, zero), or leave the columns out with --exclude name"),
@@ -700,6 +703,11 @@ def test_a_failed_fit_names_the_likeliest_fix_in_the_callers_words():
     assert failed_fit_fix({"max_iter": 3}, 87, 16, default_epochs=20).startswith(
         "train longer than max_iter=3 (the default here: 20)")
     assert failed_fit_fix(None, 87, 16) == "lower learning_rate_init"
+    # a map's decoder reconstructs only what the map keeps: leaving the term out is the fix, not a lower rate
+    assert failed_fit_fix(None, 2000, 512, shown=cli_option, is_map=True) == (
+        "leave out the neighbour term (--neighbour-weight 0), which trades reconstruction for a map that "
+        "keeps each row's neighbours")
+    assert failed_fit_fix(None, 2000, 512, is_map=True).startswith("leave out the neighbour term (neighbour_weight=0)")
     # the flags named are the command line's own
     assert all((flag, name) in {(f, n) for f, n, _, _ in AE_OPTIONS} for name, flag in CLI_FLAGS.items())
 
@@ -707,10 +715,13 @@ def test_a_failed_fit_names_the_likeliest_fix_in_the_callers_words():
 def test_a_fit_of_few_epochs_fails_with_more_epochs_as_the_fix(runner, tmp_path):
     rng = np.random.default_rng(0)
     latent = rng.normal(size=(120, 2))
-    frame = pd.DataFrame(latent @ rng.normal(size=(2, 6)) * 50 + 1000, columns=list("abcdef"))
+    # Not exactly of rank 2: PCA's error there is rounding, which no longer counts as beaten (trial 12).
+    frame = pd.DataFrame(latent @ rng.normal(size=(2, 6)) * 50 + 1000 + rng.normal(scale=0.5, size=(120, 6)),
+                         columns=list("abcdef"))
     path = tmp_path / "t.csv"
     frame.to_csv(path, index=False)
-    result = invoke(runner, "fit", path, "--dim", "2", "--epochs", "1", "--lr", "1e-5", "-o", tmp_path / "m.aer")
+    # Tied weights: no PCA start to keep, which a plain model falls back on after a short fit.
+    result = invoke(runner, "fit", path, "--dim", "2", "--epochs", "1", "--lr", "1e-5", "--tied", "-o", tmp_path / "m.aer")
     assert result.exit_code == 1 and "the fit failed" in result.stderr, result.output
     assert "; train longer than --epochs 1 (the default here: " in result.stderr
     assert "max_iter" not in result.stderr  # the estimator's warning, in Python's words, is left out
@@ -1140,3 +1151,19 @@ def test_a_detector_whose_members_fail_is_refused_with_the_fix_in_flags(runner, 
                      r"their training rows; train longer than --epochs 1 \(the default here: 20\); nothing was "
                      r"written\n$", result.stderr), result.stderr
     assert "max_iter" not in result.stderr and not (tmp_path / "d.aer").exists()
+
+
+def test_an_exact_fit_of_a_few_rows_is_saved_not_refused_over_rounding(runner, tmp_path):
+    # The model's float32 rounding (about 1e-14) against PCA's exact 1e-32 was refused as a failed fit (trial 12).
+    path, out = tmp_path / "lin.csv", tmp_path / "lin.aer"
+    path.write_text("x,y,z\n1,2,3\n2,4,6.5\n3,6,9\n")
+    result = runner.invoke(main, ["fit", str(path), "--dim", "2", "--seed", "0", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists()
+
+
+def test_fit_failed_compares_with_pca_above_rounding():
+    from aereduce._resolve import fit_failed
+
+    assert fit_failed(0.31, 0.1) and fit_failed(float("nan"), 0.1) and fit_failed(float("inf"), None)
+    assert not fit_failed(0.29, 0.1) and not fit_failed(2e-14, 6e-32) and not fit_failed(0.5, 0.0)

@@ -34,7 +34,7 @@ from aereduce.objective import (
     Penalty,
     Reconstruction,
     clustered_knn_graph,
-    info_nce_cauchy,
+    info_nce_heavy_tailed,
     knn_graph,
 )
 
@@ -147,23 +147,23 @@ def test_batches_are_heads_then_tails_and_cover_every_edge_before_repeating():
 
 # -- the loss ------------------------------------------------------------------------------------
 
-def info_nce_reference(heads, tails):
-    """InfoNCE as a direct log-softmax over every other point, Cauchy kernel, both ends anchors."""
+def info_nce_reference(heads, tails, dof=1.0):
+    """InfoNCE as a direct log-softmax over every other point, Student's t kernel, both ends anchors."""
     z = torch.cat([heads, tails])
     n, B = z.shape[0], heads.shape[0]
-    logits = -torch.log1p(torch.cdist(z, z).pow(2))
+    logits = -dof * torch.log1p(torch.cdist(z, z).pow(2) / dof)
     logits = logits.masked_fill(torch.eye(n, dtype=torch.bool), -math.inf)
     partner = (torch.arange(n) + B) % n
     return -F.log_softmax(logits, dim=1)[torch.arange(n), partner].mean()
 
 
-@pytest.mark.parametrize("dim, block", [(2, None), (3, 7), (8, 16)])
-def test_info_nce_cauchy_equals_the_log_softmax_formula_and_its_gradient(dim, block):
+@pytest.mark.parametrize("dim, block, dof", [(2, None, 1.0), (3, 7, 1.0), (8, 16, 1.0), (2, None, 0.8), (3, 7, 0.5), (2, 9, 3.0)])
+def test_info_nce_equals_the_log_softmax_formula_and_its_gradient(dim, block, dof):
     generator = torch.Generator().manual_seed(dim)
     heads = (3 * torch.randn(20, dim, generator=generator, dtype=torch.float64)).requires_grad_()
     tails = (heads.detach() + 0.5 * torch.randn(20, dim, generator=generator, dtype=torch.float64)).requires_grad_()
-    ours = info_nce_cauchy(heads, tails, block=block)
-    expected = info_nce_reference(heads, tails)
+    ours = info_nce_heavy_tailed(heads, tails, dof, block=block)
+    expected = info_nce_reference(heads, tails, dof)
     torch.testing.assert_close(ours, expected, rtol=1e-12, atol=1e-12)
     grads = torch.autograd.grad(ours, (heads, tails))
     expected_grads = torch.autograd.grad(expected, (heads, tails))
@@ -171,18 +171,33 @@ def test_info_nce_cauchy_equals_the_log_softmax_formula_and_its_gradient(dim, bl
         torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
 
 
-def test_info_nce_cauchy_passes_gradcheck():
+@pytest.mark.parametrize("dof", [1.0, 0.8])
+def test_info_nce_passes_gradcheck(dof):
     generator = torch.Generator().manual_seed(5)
     heads = torch.randn(6, 2, generator=generator, dtype=torch.float64, requires_grad=True)
     tails = torch.randn(6, 2, generator=generator, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda h, t: info_nce_cauchy(h, t, block=5), (heads, tails))
+    assert torch.autograd.gradcheck(lambda h, t: info_nce_heavy_tailed(h, t, dof, block=5), (heads, tails))
+
+
+def test_heavier_tails_lower_the_loss_of_far_negatives_less():
+    # With a heavier tail a far negative keeps more kernel mass, so the same well-separated
+    # layout costs more: the kernel's shape reaches the loss.
+    heads = torch.tensor([[0.0, 0.0], [10.0, 0.0]])
+    tails = torch.tensor([[0.1, 0.0], [10.1, 0.0]])
+    assert info_nce_heavy_tailed(heads, tails, 0.5) > info_nce_heavy_tailed(heads, tails, 1.0)
+
+
+@pytest.mark.parametrize("dof", [0.0, -1.0, float("nan")])
+def test_info_nce_refuses_a_kernel_without_positive_degrees_of_freedom(dof):
+    with pytest.raises(ValueError, match="must be a positive number"):
+        info_nce_heavy_tailed(torch.zeros(2, 2), torch.ones(2, 2), dof)
 
 
 def test_the_term_scales_the_codes_and_its_weight():
     code = torch.randn(8, 2, generator=torch.Generator().manual_seed(2))
     step = type("S", (), {"code": code})()
     term = NeighbourEmbedding(2.5)
-    expected = 2.5 * info_nce_cauchy(4.0 * code[:4], 4.0 * code[4:])
+    expected = 2.5 * info_nce_heavy_tailed(4.0 * code[:4], 4.0 * code[4:], NeighbourEmbedding.kernel_dof)
     torch.testing.assert_close(term(step), expected)
 
 
