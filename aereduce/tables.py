@@ -248,14 +248,11 @@ class MissingValues:
         """
         values, names, rows, source = _unpack(X, feature_names)
         self.feature_names_ = names
+        if self.policy != "zero":  # zeros fill an empty column; no other policy can
+            _raise_empty_columns(values, names, source, ", so it has no mean to fill with" if self.policy == "mean" else "")
         if self.policy == "error":
             _raise_first_missing(values, names, rows, source)
         if self.policy == "mean":
-            missing = np.isnan(values)
-            empty = [n for n, e in zip(names, missing.all(axis=0)) if e]
-            if empty:
-                raise InputError(f"{source}: column {empty[0]!r} has no values, so it has no mean to fill with; "
-                                 f"leave it out with --exclude {','.join(map(_show, empty))}")
             with np.errstate(invalid="ignore"):
                 self.fill_values_ = np.nanmean(values, axis=0).astype(np.float64)
         elif self.policy == "zero":
@@ -387,6 +384,15 @@ def _unpack(X: Table | np.ndarray, feature_names: Sequence[str] | None) -> tuple
 def _cells(cells: Sequence[tuple[str, int, str]]) -> str:
     """Non-numeric cells for a message: ``'b' (row 22: 'x')``, one per column."""
     return ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in cells)
+
+
+def _raise_empty_columns(X: np.ndarray, names: Sequence[str], source: str, why: str = "") -> None:
+    """Refuse the training columns of X with no value at all, naming the fix: under --nan drop, that
+    no row was left, then under --nan mean, --exclude, sent a user round three errors (trial 12)."""
+    empty = [name for name, e in zip(names, np.isnan(X).all(axis=0)) if e] if len(X) else []
+    if empty:
+        raise InputError(f"{source}: column {empty[0]!r} has no values{why}; "
+                         f"leave it out with --exclude {','.join(map(_show, empty))}")
 
 
 def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, source: str,

@@ -237,6 +237,9 @@ def test_an_all_empty_column_stays_numeric(tmp_path):
     assert np.isnan(table.X[:, 1]).all()
     raises(f"{path}: column 'b' has no values, so it has no mean to fill with; leave it out with --exclude b",
            MissingValues("mean").fit, table)
+    # dropping rows cannot help either: --exclude is named at once, not after "no row is left" (trial 12)
+    raises(f"{path}: column 'b' has no values; leave it out with --exclude b", MissingValues("drop").fit, table)
+    assert MissingValues("zero").fit(table).fill_values_.tolist() == [0.0, 0.0]
 
 
 def test_id_column_is_read_as_text(tmp_path):
