@@ -117,7 +117,25 @@ class FilledTable:
         return None if self.table.labels is None else self.table.labels[self.encodable]
 
     def notes(self, dropped: str = LEFT_OUT_OF_TRAINING, row_labels: str | None = None) -> list[str]:
-        return table_notes(self.table, self.missing, dropped, row_labels)
+        notes = table_notes(self.table, self.missing, dropped, row_labels)
+        counter = row_counter_column(np.asarray(self.X, dtype=float), self.table.feature_names)
+        if counter is not None:  # a written id column was a feature, silently (trial 12)
+            notes.append(f"column {counter!r} counts the rows (0 or 1, then up by 1) and is used as a feature; "
+                         f"if it numbers the rows, pass --id-column {counter}")
+        return notes
+
+
+def row_counter_column(X: np.ndarray, names: list[str]) -> str | None:
+    """The first column of X, of 3 rows or more, that numbers the rows from 0 or 1 up by 1: a row id
+    written as data, which a fit would take for a feature. None for a single column, which the
+    fit's note on having nothing to reduce covers."""
+    if X.shape[0] < 3 or X.shape[1] < 2:
+        return None
+    for j, name in enumerate(names):
+        column = X[:, j]
+        if column[0] in (0.0, 1.0) and np.array_equal(column, column[0] + np.arange(len(column))):
+            return name
+    return None
 
 
 def read_for_fit(data: str, read: ReadOptions) -> FilledTable:

@@ -342,7 +342,7 @@ def test_bad_input_gives_one_line_exit_1_and_no_output(runner, tmp_path, case, c
 
 def test_nan_policy_drop_fits(runner, tmp_path):
     path = tmp_path / "in.csv"
-    path.write_text("a,b\n" + "".join(f"{i},{i % 7}\n" for i in range(30)) + "3,\n")
+    path.write_text("a,b\n" + "".join(f"{2 * i},{i % 7}\n" for i in range(30)) + "3,\n")
     result = runner.invoke(main, ["fit", str(path), "--dim", "1", "--nan", "drop", *FAST, "-o", str(tmp_path / "m.aer")])
     assert result.exit_code == 0
     assert result.stderr.splitlines()[0] == "1 of 31 rows have missing values (b: 1) and were left out of training"
@@ -826,11 +826,12 @@ def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
     assert result.stderr.splitlines()[0] == ("the first column has no name in the header: read it as row labels "
                                              "(a written index), left out of the comparison rather than used as a "
                                              "feature; name it to use it as one")
-    # Named, the same column is a feature like any other.
+    # Named, the same column is a feature like any other, with a note that it numbers the rows.
     named = tmp_path / "named.csv"
     frame.rename_axis("row").to_csv(named)
     result = invoke(runner, "fit", named, "--dim", "2", "-o", tmp_path / "n.aer", *FAST)
-    assert result.stderr.splitlines()[0].startswith("fitted ae (2 dims) on 36 rows x 4 columns")
+    assert result.stderr.splitlines()[0].startswith("column 'row' counts the rows")
+    assert result.stderr.splitlines()[1].startswith("fitted ae (2 dims) on 36 rows x 4 columns")
 
 
 
@@ -992,7 +993,7 @@ def test_notes_on_the_file_come_before_training(tmp_path):
     from aereduce.usecases import ReadOptions, fit_model
 
     path = tmp_path / "in.csv"
-    path.write_text("a,b,name\n" + "".join(f"{i},{i % 7},n{i}\n" for i in range(40)))
+    path.write_text("a,b,name\n" + "".join(f"{2 * i},{i % 7},n{i}\n" for i in range(40)))
     events = []
     report = fit_model(str(path), str(tmp_path / "m.aer"), dim=1, read=ReadOptions(), params={"max_iter": 3},
                        progress=lambda done, total: events.append("epoch"), notify=events.append)
@@ -1167,3 +1168,22 @@ def test_fit_failed_compares_with_pca_above_rounding():
 
     assert fit_failed(0.31, 0.1) and fit_failed(float("nan"), 0.1) and fit_failed(float("inf"), None)
     assert not fit_failed(0.29, 0.1) and not fit_failed(2e-14, 6e-32) and not fit_failed(0.5, 0.0)
+
+
+def test_fit_notes_a_column_that_numbers_the_rows(runner, tmp_path):
+    # A written id column (1, 2, 3, ...) was taken for a feature without a word (trial 12).
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
+    frame.insert(0, "id", np.arange(1, 41))
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    result = invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "column 'id' counts the rows (0 or 1, then up by 1) and is used as a feature; "
+        "if it numbers the rows, pass --id-column id")
+    result = invoke(runner, "fit", path, "--dim", "1", *FAST, "--id-column", "id", "-o", tmp_path / "m2.aer")
+    assert "counts the rows" not in result.stderr
+    frame["id"] = np.arange(3, 43)  # not a count from 0 or 1: a measurement that happens to rise
+    frame.to_csv(path, index=False)
+    assert "counts the rows" not in invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m3.aer").stderr
