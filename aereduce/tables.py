@@ -387,8 +387,9 @@ def _cells(cells: Sequence[tuple[str, int, str]]) -> str:
 
 
 def _raise_empty_columns(X: np.ndarray, names: Sequence[str], source: str, why: str = "") -> None:
-    """Refuse the training columns of X with no value at all, naming the fix: under --nan drop, that
-    no row was left, then under --nan mean, --exclude, sent a user round three errors (trial 12)."""
+    """Refuse the training columns of X with no value at all, naming --exclude at once: a user was
+    sent round three errors (the first missing cell, then under --nan drop that no row was left,
+    then under --nan mean the empty column) before reaching it (trial 12)."""
     empty = [name for name, e in zip(names, np.isnan(X).all(axis=0)) if e] if len(X) else []
     if empty:
         raise InputError(f"{source}: column {empty[0]!r} has no values{why}; "
