@@ -943,6 +943,10 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     return rows.notes
 
 
+# Under this many held-out rows, compare's scores are mostly chance.
+FEW_TEST_ROWS = 10
+
+
 def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, test_size: float = 0.2,
                  seed: int = 0, params: dict[str, Any] | None = None,
                  progress: Callable[[str], None] | None = None,
@@ -978,6 +982,12 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
             y = None
     for name in methods:
         check_dimension(name, dim, *X.shape)
+    from ._split import split_rows
+
+    n_test = len(split_rows(len(X), test_size, seed, labels=y)[1])  # compare_methods' own split
+    if n_test < FEW_TEST_ROWS:  # 1 test row scored 278 on a 4-row table without a word (trial 12)
+        notes.append(f"only {plural(n_test, 'row')} held out to score on: its scores are mostly chance; "
+                     "give more rows, or a larger --test-size")
     notes = send_notes(notes, notify)
     rows = compare_methods(X, y, dim, methods, test_size=test_size, seed=seed, params=params, progress=progress)
     return rows, notes

@@ -1187,3 +1187,15 @@ def test_fit_notes_a_column_that_numbers_the_rows(runner, tmp_path):
     frame["id"] = np.arange(3, 43)  # not a count from 0 or 1: a measurement that happens to rise
     frame.to_csv(path, index=False)
     assert "counts the rows" not in invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m3.aer").stderr
+
+
+def test_compare_says_when_few_rows_are_held_out(runner, tmp_path):
+    # A 4-row table was scored on 1 held-out row without a word (trial 12).
+    path = tmp_path / "small.csv"
+    path.write_text("a,b,c\n1,2,0\n2,1,5\n4,4,1\n3,5,2\n")
+    result = invoke(runner, "compare", path, "--dim", "1", "--methods", "pca", "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == ("only 1 row held out to score on: its scores are mostly chance; "
+                                             "give more rows, or a larger --test-size")
+    path.write_text("a,b,c\n" + "".join(f"{i % 5},{i % 3},{i % 7}\n" for i in range(60)))
+    assert "held out to score on" not in invoke(runner, "compare", path, "--dim", "1", "--methods", "pca").stderr
