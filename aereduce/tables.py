@@ -390,7 +390,11 @@ def _raise_empty_columns(X: np.ndarray, names: Sequence[str], source: str, why: 
     """Refuse the training columns of X with no value at all, naming --exclude at once: a user was
     sent round three errors (the first missing cell, then under --nan drop that no row was left,
     then under --nan mean the empty column) before reaching it (trial 12)."""
-    empty = [name for name, e in zip(names, np.isnan(X).all(axis=0)) if e] if len(X) else []
+    if not len(X):
+        return
+    # An empty column is missing in the first row: only those columns are read whole.
+    candidates = np.flatnonzero(np.isnan(X[0]))
+    empty = [names[j] for j in candidates[np.isnan(X[:, candidates]).all(axis=0)]]
     if empty:
         raise InputError(f"{source}: column {empty[0]!r} has no values{why}; "
                          f"leave it out with --exclude {','.join(map(_show, empty))}")

@@ -118,23 +118,23 @@ class FilledTable:
 
     def notes(self, dropped: str = LEFT_OUT_OF_TRAINING, row_labels: str | None = None) -> list[str]:
         notes = table_notes(self.table, self.missing, dropped, row_labels)
-        counter = row_counter_column(np.asarray(self.X, dtype=float), self.table.feature_names)
+        counter = row_counter_column(self.X)
         if counter is not None:  # a written id column was a feature, silently (trial 12)
             notes.append(f"column {counter!r} counts the rows (0 or 1, then up by 1) and is used as a feature; "
                          f"if it numbers the rows, pass --id-column {counter}")
         return notes
 
 
-def row_counter_column(X: np.ndarray, names: list[str]) -> str | None:
-    """The first column of X, of 3 rows or more, that numbers the rows from 0 or 1 up by 1: a row id
-    written as data, which a fit would take for a feature. None for a single column, which the
-    fit's note on having nothing to reduce covers."""
-    if X.shape[0] < 3 or X.shape[1] < 2:
+def row_counter_column(frame: Any) -> str | None:
+    """The first column of a DataFrame, of 3 rows or more, that numbers the rows from 0 or 1 up by 1:
+    a row id written as data, which a fit would take for a feature. None for a single column, which
+    the fit's note on having nothing to reduce covers."""
+    if frame.shape[0] < 3 or frame.shape[1] < 2:
         return None
-    for j, name in enumerate(names):
-        column = X[:, j]
-        if column[0] in (0.0, 1.0) and np.array_equal(column, column[0] + np.arange(len(column))):
-            return name
+    for name in frame.columns:  # column by column: a copy of the whole table cost MNIST's 60,000 rows 0.4 GB
+        column = frame[name].to_numpy()
+        if column[0] in (0, 1) and np.array_equal(column, column[0] + np.arange(len(column))):
+            return str(name)
     return None
 
 
@@ -984,12 +984,12 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
         check_dimension(name, dim, *X.shape)
     from ._split import split_rows
 
-    n_test = len(split_rows(len(X), test_size, seed, labels=y)[1])  # compare_methods' own split
-    if n_test < FEW_TEST_ROWS:  # 1 test row scored 278 on a 4-row table without a word (trial 12)
-        notes.append(f"only {plural(n_test, 'row')} held out to score on: its scores are mostly chance; "
+    train, test = split_rows(len(X), test_size, seed, labels=y)
+    if len(test) < FEW_TEST_ROWS:  # 1 test row scored 278 on a 4-row table without a word (trial 12)
+        notes.append(f"only {plural(len(test), 'row')} held out to score on: its scores are mostly chance; "
                      "give more rows, or a larger --test-size")
     notes = send_notes(notes, notify)
-    rows = compare_methods(X, y, dim, methods, test_size=test_size, seed=seed, params=params, progress=progress)
+    rows = compare_methods(X, y, dim, methods, train, test, seed=seed, params=params, progress=progress)
     return rows, notes
 
 
@@ -1000,17 +1000,15 @@ def knn_accuracy(Z_train: np.ndarray, y_train: np.ndarray, Z_test: np.ndarray, y
     return float(KNeighborsClassifier(n_neighbors=min(k, len(Z_train))).fit(Z_train, y_train).score(Z_test, y_test))
 
 
-def compare_methods(X: np.ndarray, y: np.ndarray | None, dim: int, methods: list[str], *, test_size: float = 0.2,
-                    seed: int = 0, params: dict[str, Any] | None = None,
+def compare_methods(X: np.ndarray, y: np.ndarray | None, dim: int, methods: list[str], train: np.ndarray,
+                    test: np.ndarray, *, seed: int = 0, params: dict[str, Any] | None = None,
                     progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
-    """Fit each method on the same training rows and measure it on the same held-out rows.
+    """Fit each method on the same training rows and measure it on the same held-out rows
+    (``train`` and ``test``, indices into X; :func:`aereduce._split.split_rows` makes them).
 
     Returns one dict per method: reconstruction MSE in the scaled space (None for a method
     without an inverse), kNN accuracy (k=7) when labels are given, and fit and transform seconds.
     """
-    from ._split import split_rows
-
-    train, test = split_rows(len(X), test_size, seed, labels=y)
     rows = []
     for name in methods:
         if progress is not None:
