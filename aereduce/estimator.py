@@ -12,12 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _persistence
+from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._params import AUTOENCODER_PARAMS, Param
 from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, fit_failed, ResolvedOptions, failed_fit_fix, model_architecture,
                        resolve_options)
@@ -56,7 +57,7 @@ def _constraint(param: Param) -> list:
     return constraints
 
 
-class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Dimension reduction with an autoencoder, in the shape of scikit-learn's ``PCA``.
 
     The encoder maps each row to ``n_components`` numbers (``transform``); the
@@ -307,7 +308,7 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     >>> ae.inverse_transform(Z).shape
     (1797, 64)
     >>> ae.get_feature_names_out()[:3].tolist()
-    ['autoencodertransformer0', 'autoencodertransformer1', 'autoencodertransformer2']
+    ['ae0', 'ae1', 'ae2']
     """
 
     _parameter_constraints: dict = {name: _constraint(p) for name, p in AUTOENCODER_PARAMS.items()}
@@ -395,6 +396,8 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.precision = precision
 
     # -- scikit-learn plumbing -----------------------------------------------------------------
+    _feature_prefix = "ae"
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]

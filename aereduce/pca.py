@@ -10,11 +10,12 @@ import os
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _persistence
+from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._scaling import Scaler
 from .errors import OptionError
 
@@ -26,7 +27,7 @@ def row_errors(pca: PCA, Xs: np.ndarray) -> np.ndarray:
     return ((pca.inverse_transform(pca.transform(Xs)) - Xs) ** 2).mean(axis=1)
 
 
-class ScaledPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """PCA after the autoencoder's ``scaling``, with reconstruction scores and safe saving.
 
     Parameters
@@ -62,6 +63,8 @@ class ScaledPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         self.n_components = n_components
         self.scaling = scaling
         self.random_state = random_state
+
+    _feature_prefix = "pca"
 
     @property
     def _n_features_out(self) -> int:

@@ -632,12 +632,9 @@ def with_labels(frame: Any, table: Table) -> Any:
 
 
 def code_names(model: Any) -> list[str]:
-    """The code columns of a saved model's outputs, named by method as ``fit-transform`` names
-    them (``ae0``, ``ae1``; ``pca0``), not by estimator class as ``get_feature_names_out`` does."""
-    from .pca import ScaledPCA
-
-    prefix = "pca" if isinstance(model, ScaledPCA) else "ae"
-    return [f"{prefix}{i}" for i in range(len(model.get_feature_names_out()))]
+    """The code columns of a saved model's outputs (``ae0``, ``ae1``; ``pca0``), as
+    ``fit-transform`` and ``get_feature_names_out`` name them."""
+    return [str(name) for name in model.get_feature_names_out()]
 
 
 def as_computed(model: Any, values: np.ndarray) -> np.ndarray:

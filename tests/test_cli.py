@@ -256,6 +256,22 @@ def test_pca_method_saves_the_same_safe_format(runner, data, tmp_path):
     assert result.stdout.splitlines()[0] == "id,pca0,pca1,kind"
 
 
+def test_codes_are_named_alike_in_python_and_on_the_command_line(runner, data, tmp_path):
+    """Trial 12: Python named the codes ``autoencodertransformer0``, the command line ``ae0``."""
+    from aereduce import AutoencoderTransformer
+    from aereduce.pca import ScaledPCA
+
+    X = pd.read_csv(data)[list("abcde")]
+    for model, prefix in ((AutoencoderTransformer(n_components=2, max_iter=2, random_state=0), "ae"),
+                          (ScaledPCA(n_components=2), "pca")):
+        model.set_output(transform="pandas").fit(X)
+        model.save(tmp_path / "py.aer")
+        written = invoke(runner, "transform", tmp_path / "py.aer", data, "--id-column", "id", "--label-column", "kind",
+                         "-o", "-").stdout.splitlines()[0]
+        assert written == f"id,{prefix}0,{prefix}1,kind"
+        assert list(model.transform(X).columns) == [f"{prefix}0", f"{prefix}1"]
+
+
 def test_umap_fit_explains_why_it_is_not_saved(runner, data, tmp_path):
     result = invoke(runner, "fit", data, "--dim", "2", "--method", "umap", "--id-column", "id", "--label-column", "kind")
     assert result.exit_code == 2  # a method fit cannot save: a usage error

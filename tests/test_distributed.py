@@ -37,7 +37,7 @@ def test_a_partition_is_encoded_with_its_index_and_kept_columns(saved):
     rows = make_frame(50, 2).assign(id=[f"r{i}" for i in range(50)]).set_index(pd.RangeIndex(100, 150))
     out = encode_frame(rows[::-1], saved, keep=["id"])
     expected = load_model(saved).transform(rows[[f"f{i}" for i in range(8)]][::-1])
-    assert list(out.columns) == ["id", "autoencodertransformer0", "autoencodertransformer1", "autoencodertransformer2"]
+    assert list(out.columns) == ["id", "ae0", "ae1", "ae2"]
     assert list(out.index) == list(range(149, 99, -1)) and out["id"].iloc[0] == "r49"
     np.testing.assert_allclose(out.iloc[:, 1:].to_numpy(), expected, rtol=1e-6)
     with pytest.raises(InputError, match="^no column 'f0' in the DataFrame"):
@@ -52,7 +52,7 @@ def test_transform_dask_on_a_local_cluster_matches_transform(saved):
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             distributed.Client(cluster):
         codes = transform_dask(saved, ddf, keep=["id"])
-        assert list(codes.columns)[:2] == ["id", "autoencodertransformer0"]
+        assert list(codes.columns)[:2] == ["id", "ae0"]
         out = codes.compute()
     expected = load_model(saved).transform(rows.drop(columns="id"))
     np.testing.assert_allclose(out.drop(columns="id").to_numpy(), expected, rtol=1e-6)

@@ -366,7 +366,7 @@ def test_set_output_pandas_names_the_columns(digits):
     X, _ = digits
     ae = fast(n_components=3, max_iter=1).set_output(transform="pandas").fit(X)
     frame = ae.transform(X)
-    assert list(frame.columns) == ["autoencodertransformer0", "autoencodertransformer1", "autoencodertransformer2"]
+    assert list(frame.columns) == ["ae0", "ae1", "ae2"]
 
 
 def test_verbose_prints_on_stderr_only(capsys, digits):
