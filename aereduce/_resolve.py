@@ -268,6 +268,9 @@ def decoder_iter(max_iter: int, n_samples: int, batch_size: int) -> int:
 # diverging learning rate, too few epochs): the command line refuses to save it, since it would hand
 # the user a model worse than the baseline they could have had in a second, and the estimator warns.
 FAILED_FIT_RATIO = 3.0
+# Training rows on which a fit is compared with PCA's (both on the same rows): enough for a ratio of
+# three to show, few enough to cost milliseconds.
+POOR_FIT_CHECK_ROWS = 2_000
 # A mean squared error (in scaled units) below this is rounding, not a worse fit: a float32 model
 # that reconstructs 3 rows exactly (2e-14) was refused against PCA's 6e-32 (trial 12).
 NEGLIGIBLE_MSE = 1e-9

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _persistence
 from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._params import AUTOENCODER_PARAMS, Param
-from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, fit_failed, ResolvedOptions, failed_fit_fix, model_architecture,
+from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS, fit_failed, ResolvedOptions, failed_fit_fix, model_architecture,
                        resolve_options)
 from ._scaling import Scaler
 from .errors import (POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural,
@@ -28,9 +28,6 @@ from .errors import (POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileE
 
 MODEL_KIND = "autoencoder"
 
-# Training rows on which a fit is compared with PCA's (both on the same rows): enough for a ratio of
-# three to show, few enough to cost milliseconds.
-POOR_FIT_CHECK_ROWS = 2_000
 # Tuple-valued parameters arrive from JSON as lists; these are turned back into tuples.
 _TUPLE_PARAMS = tuple(name for name, p in AUTOENCODER_PARAMS.items() if p.kind is tuple)
 

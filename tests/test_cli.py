@@ -744,6 +744,24 @@ def test_a_fit_of_few_epochs_fails_with_more_epochs_as_the_fix(runner, tmp_path)
     assert not (tmp_path / "m.aer").exists()
 
 
+def test_fit_transform_warns_of_the_fit_that_fit_refuses(runner, tmp_path):
+    """Trial 12: fit-transform wrote the codes of a fit far worse than PCA's without a word."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(120, 2)) @ rng.normal(size=(2, 6)) * 50 + 1000
+                         + rng.normal(scale=0.5, size=(120, 6)), columns=list("abcdef"))
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    bad = ["--dim", "2", "--epochs", "1", "--lr", "1e-5", "--tied"]
+    result = invoke(runner, "fit-transform", path, *bad, "-o", tmp_path / "codes.csv")
+    assert result.exit_code == 0 and len(pd.read_csv(tmp_path / "codes.csv")) == 120
+    warning = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warning) == 1 and re.fullmatch(
+        r"warning: the fit is poor, its codes keep less than PCA's: training reconstruction MSE \S+ is over 3x "
+        r"PCA-2's \S+; train longer than --epochs 1 .*, or use --method pca", warning[0]), result.stderr
+    good = invoke(runner, "fit-transform", path, "--dim", "2", *FAST, "-o", tmp_path / "good.csv")
+    assert good.exit_code == 0 and "warning" not in good.stderr
+
+
 def test_the_fit_summary_names_no_winner_within_the_noise_of_few_rows():
     from aereduce._training import paired_noise
     from aereduce.usecases import FitReport
