@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError, OptionError
-from .tables import LEFT_OUT_OF_TRAINING, MissingValues, iter_tables, parquet_files
+from .tables import LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, iter_tables, parquet_files
 
 # The command line streams a fit by itself when the data is larger than this on disk: in memory,
 # a table costs several times its file's size (float64 values, a DataFrame and a tensor of them).
@@ -383,14 +383,13 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
         n_validation += int(held.sum())
         if held.any():
             sample.add(X[held], rows[held])
-    if moments is None or n_rows == 0:
-        why = "every row has a missing value" if n_seen else "it has no rows"
-        raise InputError(f"{source.name}: {why}, so no row is left to fit on")
+    if moments is None:
+        raise InputError(f"{source.name}: it has no rows, so no row is left to fit on")
     names = source.feature_names or [f"x{i}" for i in range(len(moments.count))]
-    if source.policy == "mean" and (moments.count == 0).any():
-        empty = names[int(np.flatnonzero(moments.count == 0)[0])]
-        raise InputError(f"{source.name}: column {empty!r} has no values, so it has no mean to fill with; "
-                         f"leave it out with --exclude {empty}")
+    if source.policy != "zero" and n_seen and (counts == n_seen).any():  # as the whole-table read refuses them
+        raise empty_columns_error([names[j] for j in np.flatnonzero(counts == n_seen)], source.name, source.policy)
+    if n_rows == 0:
+        raise InputError(f"{source.name}: every row has a missing value, so no row is left to fit on")
     present_means = np.where(moments.count > 0, moments.mean, 0.0)
     fill = {"mean": present_means, "zero": np.zeros(len(names))}.get(source.policy)
     missing_values = MissingValues.from_dict({"policy": source.policy, "feature_names": names,

@@ -249,7 +249,7 @@ class MissingValues:
         values, names, rows, source = _unpack(X, feature_names)
         self.feature_names_ = names
         if self.policy != "zero":  # zeros fill an empty column; no other policy can
-            _raise_empty_columns(values, names, source, ", so it has no mean to fill with" if self.policy == "mean" else "")
+            _raise_empty_columns(values, names, source, self.policy)
         if self.policy == "error":
             _raise_first_missing(values, names, rows, source)
         if self.policy == "mean":
@@ -386,18 +386,24 @@ def _cells(cells: Sequence[tuple[str, int, str]]) -> str:
     return ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in cells)
 
 
-def _raise_empty_columns(X: np.ndarray, names: Sequence[str], source: str, why: str = "") -> None:
-    """Refuse the training columns of X with no value at all, naming --exclude at once: a user was
+def empty_columns_error(empty: Sequence[str], source: str, policy: str) -> InputError:
+    """The error for training columns with no value at all, naming --exclude at once: a user was
     sent round three errors (the first missing cell, then under --nan drop that no row was left,
     then under --nan mean the empty column) before reaching it (trial 12)."""
+    why = ", so it has no mean to fill with" if policy == "mean" else ""
+    return InputError(f"{source}: column {empty[0]!r} has no values{why}; "
+                      f"leave it out with --exclude {','.join(map(_show, empty))}")
+
+
+def _raise_empty_columns(X: np.ndarray, names: Sequence[str], source: str, policy: str) -> None:
+    """Refuse the training columns of X with no value at all (:func:`empty_columns_error`)."""
     if not len(X):
         return
     # An empty column is missing in the first row: only those columns are read whole.
     candidates = np.flatnonzero(np.isnan(X[0]))
     empty = [names[j] for j in candidates[np.isnan(X[:, candidates]).all(axis=0)]]
     if empty:
-        raise InputError(f"{source}: column {empty[0]!r} has no values{why}; "
-                         f"leave it out with --exclude {','.join(map(_show, empty))}")
+        raise empty_columns_error(empty, source, policy)
 
 
 def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, source: str,

@@ -167,6 +167,21 @@ def test_streaming_turns_the_neighbour_term_off_or_refuses_it(rows):
         model(pretrain=True).fit_stream(chunks)
 
 
+@pytest.mark.parametrize("policy, why", [("drop", ""), ("mean", ", so it has no mean to fill with")])
+def test_a_streamed_fit_names_an_empty_column_as_the_whole_table_read_does(tmp_path, rows, policy, why):
+    """Trial 12: under --nan drop the streamed fit said every row had a missing value."""
+    table = frame(rows[0][:300])
+    table["c3"] = np.nan
+    path = tmp_path / "data.csv"
+    table.to_csv(path, index=False)
+    expected = f"{path}: column 'c3' has no values{why}; leave it out with --exclude c3"
+    with pytest.raises(InputError) as whole:
+        read_for_fit(str(path), ReadOptions(nan=policy))
+    with pytest.raises(InputError) as streamed:
+        scan(FileSource(str(path), read=ReadOptions(nan=policy), chunk_rows=37), HashedRows(0.0, 0))
+    assert str(whole.value) == str(streamed.value) == expected
+
+
 def test_a_one_shot_generator_and_missing_values_are_refused(rows):
     with pytest.raises(InputError, match="one-shot iterator"):
         model().fit_stream(part for part in [rows[0]])
