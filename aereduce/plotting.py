@@ -154,6 +154,7 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
             bar.set_label(label_name, fontsize=8)
     else:
         _class_colours(ax, xy, labels, size, label_name)
+    notes: list[tuple[str, str]] = []  # (text, colour) written in the map's lower left corner
     # A few far outliers (common in autoencoder codes) would otherwise squeeze the rest into a dot.
     low, high = np.percentile(xy, [0.5, 99.5], axis=0)
     pad = 0.05 * (high - low)
@@ -164,8 +165,7 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         if outside.any():  # clamp them onto the edge so that they stay visible, whole (not clipped)
             edge = np.clip(xy[outside], lo, hi)
             ax.scatter(edge[:, 0], edge[:, 1], marker="^", s=14, c="black", alpha=0.8, clip_on=False, zorder=3)
-            ax.text(0.01, 0.01, f"\u25b2 {plural(int(outside.sum()), 'row')} beyond the view, drawn on its edge", fontsize=6,
-                    transform=ax.transAxes, color="0.3")
+            notes.append((f"\u25b2 {plural(int(outside.sum()), 'row')} beyond the view, drawn on its edge", "0.3"))
         xy = np.clip(xy, lo, hi)
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(lo[1], hi[1])
@@ -173,13 +173,17 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         ax.scatter(xy[worst, 0], xy[worst, 1], s=60, facecolors="none", edgecolors="red", linewidths=1.2,
                    clip_on=False)
         # say what the rings are, on the picture itself (trial 10 asked)
-        ax.text(0.99, 0.01, f"\u25cb the {plural(len(worst), 'row')} reconstructed worst (the most anomalous)", fontsize=6,
-                transform=ax.transAxes, color="red", ha="right")
+        notes.append((f"\u25cb the {plural(len(worst), 'row')} reconstructed worst (the most anomalous)", "red"))
         names = list(worst_names or [str(i) for i in worst])
         for i, name, place in zip(worst, names, _label_positions(xy[worst], names, span)):
             moved = place[1] < xy[i, 1]  # a name moved down from its point gets a line back to it
             ax.annotate(name, xy[i], fontsize=6, color="red", xytext=place, textcoords="data", va="bottom",
                         arrowprops={"arrowstyle": "-", "color": "red", "lw": 0.5, "alpha": 0.6} if moved else None)
+    # One above the other from the lower left corner: side by side, the ring's note ran into the
+    # edge note on a narrow map (trial 12).
+    for line, (text, colour) in enumerate(notes):
+        ax.annotate(text, (0, 0), xycoords="axes fraction", xytext=(3, 3 + 8 * line), textcoords="offset points",
+                    fontsize=6, color=colour)
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])

@@ -94,6 +94,24 @@ def test_rows_beyond_the_view_are_counted_on_the_map(ax):
     assert notes == ["\u25b2 1 row beyond the view, drawn on its edge"]
 
 
+def test_the_map_s_two_notes_do_not_overlap_on_a_narrow_map():
+    """Trial 12: the ringed rows' note, written at the lower right, ran into the edge note."""
+    import matplotlib.pyplot as plt
+
+    from aereduce.plotting import plot_map
+
+    fig, ax = plt.subplots(figsize=(3, 3))
+    Z = np.random.default_rng(0).uniform(size=(1000, 2))
+    Z[0] = [1e3, 1e3]
+    plot_map(ax, Z, worst=np.arange(1, 4), worst_names=["a", "b", "c"])
+    renderer = fig.canvas.get_renderer()
+    notes = [t for t in ax.texts if t.get_text()[0] in "\u25b2\u25cb"]
+    assert len(notes) == 2
+    first, second = (t.get_window_extent(renderer) for t in notes)
+    assert not first.overlaps(second)
+    plt.close(fig)
+
+
 def test_rows_without_a_label_are_named_so_in_the_legend(ax):
     from aereduce.plotting import plot_map
 
