@@ -192,10 +192,18 @@ AE_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
 ]
 
 
-def model_options(f: Callable) -> Callable:
-    """The method, the dimension, the seed and the autoencoder's options (defaults: the estimator's)."""
+def model_options(f: Callable | None = None, *, detector_default: bool = False) -> Callable:
+    """The method, the dimension, the seed and the autoencoder's options (defaults: the estimator's).
+
+    ``detector_default``: ``--dim`` may be left out, for an outlier detector, which has its own
+    default; the command then refuses its absence otherwise (:func:`require_dim`)."""
+    if f is None:
+        return lambda g: model_options(g, detector_default=detector_default)
+    dim_help = "Dimension of the code."
+    if detector_default:
+        dim_help += " Optional with --ensemble: the detector's default is 16, or half of fewer columns."
     options = [
-        click.option("--dim", "-d", type=click.IntRange(min=1), required=True, help="Dimension of the code."),
+        click.option("--dim", "-d", type=click.IntRange(min=1), required=not detector_default, help=dim_help),
         click.option("--method", type=click.Choice(METHOD_NAMES), default="ae", show_default=True,
                      help="Autoencoder, or a baseline through the same interface."),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same output."),
@@ -215,6 +223,13 @@ def model_options(f: Callable) -> Callable:
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def require_dim(dim: int | None) -> None:
+    """Click's own error for a missing ``--dim``, where only an outlier detector may leave it out."""
+    if dim is None:
+        ctx = click.get_current_context()
+        raise click.MissingParameter(ctx=ctx, param=next(p for p in ctx.command.params if p.name == "dim"))
 
 
 def ae_params(kwargs: dict[str, Any], method: str = "ae") -> dict[str, Any]:

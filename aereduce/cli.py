@@ -18,7 +18,7 @@ import click
 
 from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, file_beside, fit_output_options, info,
                            model_options, output_name, parse_shape, picture_options, progress_bar, read_options,
-                           shows_bars, split_names)
+                           require_dim, shows_bars, split_names)
 from ._version import __version__
 from .errors import POOR_FIT_WARNINGS, WIDE_CODE_WARNING, plural
 
@@ -118,7 +118,7 @@ def _where(output: str) -> str:
 
 @main.command()
 @click.argument("data")
-@model_options
+@model_options(detector_default=True)
 @data_options(saves=True)
 @fit_output_options
 @click.option("--stream/--no-stream", default=None, show_default="on above 1 GiB",
@@ -129,18 +129,20 @@ def _where(output: str) -> str:
 @click.option("--contamination", help="Expected share of outliers, in (0, 0.5], setting the detector's "
               "threshold (default: auto, Tukey's fence).")
 @global_options
-def fit(data: str, output: str | None, holdout: float, stream: bool | None, chunk_rows: int, dim: int, method: str,
-        seed: int, ensemble: int | None, contamination: str | None, **kwargs: Any) -> None:
+def fit(data: str, output: str | None, holdout: float, stream: bool | None, chunk_rows: int, dim: int | None,
+        method: str, seed: int, ensemble: int | None, contamination: str | None, **kwargs: Any) -> None:
     """Train a model on DATA and save it.
 
     \b
     Example:
       aereduce fit data.csv --dim 8 --id-column id --label-column species -o model.aer
       aereduce fit big.parquet --dim 8 --stream --epochs 2 -o model.aer
-      aereduce fit data.csv --dim 16 --ensemble 5 -o detector.aer    # outlier detector
+      aereduce fit data.csv --ensemble 5 -o detector.aer    # outlier detector
     """
     from .usecases import default_model_path, fit_model
 
+    if ensemble is None and contamination is None:
+        require_dim(dim)
     read = read_options(kwargs)
     report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
                        holdout=holdout, params=ae_params(kwargs, method), progress=progress_bar(), stream=stream,

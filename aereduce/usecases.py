@@ -282,13 +282,14 @@ def default_model_path(data: str) -> str:
     return str(Path(data if data != "-" else "model").with_suffix(".aer"))
 
 
-def fit_model(data: str, output: str, *, method: str = "ae", dim: int, read: ReadOptions, seed: int = 0,
+def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, read: ReadOptions, seed: int = 0,
               holdout: float = 0.1, params: dict[str, Any] | None = None,
               progress: ProgressFn | None = None, stream: bool | None = None, chunk_rows: int = CHUNK_ROWS,
               reducer: Any = None, ensemble: int | None = None,
               contamination: str | None = None, notify: NoteFn | None = None) -> FitReport | DetectorReport:
     """Fit ``method`` on DATA, report its held-out error against PCA's, and save it to ``output``;
-    with ``ensemble``, an outlier detector of that many autoencoders (:func:`fit_detector`).
+    with ``ensemble``, an outlier detector of that many autoencoders (:func:`fit_detector`), whose
+    ``dim`` may be None (its default); a single model needs a ``dim``.
 
     ``stream``: read DATA in chunks of ``chunk_rows`` rows, once per pass, instead of whole (None:
     when it is larger than :data:`aereduce.streaming.STREAM_ABOVE_BYTES`); see :mod:`aereduce.streaming`.
@@ -411,7 +412,7 @@ def detector_options(method: str, ensemble: int | None, contamination: str | Non
     return share
 
 
-def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOptions, seed: int, holdout: float,
+def fit_detector(data: str, output: str, *, method: str, dim: int | None, read: ReadOptions, seed: int, holdout: float,
                  params: dict[str, Any] | None, progress: ProgressFn | None, ensemble: int | None,
                  contamination: str | None, notify: NoteFn | None = None) -> DetectorReport:
     """Fit an :class:`~aereduce.outliers.AutoencoderOutlierDetector` of ``ensemble`` autoencoders on DATA,
@@ -424,7 +425,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOpt
 
     own = {k: v for k, v in (params or {}).items() if k in ("hidden_layer_sizes", "max_iter")}
     rest = {k: v for k, v in (params or {}).items() if k not in own}
-    detector = AutoencoderOutlierDetector(n_estimators=ensemble, contamination=share, n_components=dim,
+    detector = AutoencoderOutlierDetector(n_estimators=ensemble, contamination=share, n_components=dim or "auto",
                                           random_state=seed, autoencoder_params=rest or None, **own)
     train, held = split_for_fit(filled.X, holdout)
     callbacks = None
@@ -434,7 +435,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int, read: ReadOpt
         callbacks = [Progress(progress)]
     fit_detector_or_refuse(detector, train, callbacks, dict(params or {}))
     n_held_flagged = int((detector.predict(held) == -1).sum()) if len(held) else 0
-    report = DetectorReport(detector.n_estimators, dim, len(train), train.shape[1], detector.fit_time_,
+    report = DetectorReport(detector.n_estimators, detector.n_components_, len(train), train.shape[1], detector.fit_time_,
                             detector.n_iter_.tolist(), -detector.offset_,
                             detector.contamination, int((detector.predict(train) == -1).sum()), len(held),
                             n_held_flagged, output, notes=notes)

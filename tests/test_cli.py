@@ -553,6 +553,18 @@ def test_ensemble_fit_summary_and_score_with_flags(runner, data, tmp_path):
     np.testing.assert_array_equal(scores["outlier"], detector.predict(X) == -1)
 
 
+def test_a_detector_needs_no_dim_where_a_single_model_does(runner, data, tmp_path):
+    """A detector has its own default code (half of 5 columns: 2); a single model has none."""
+    result = invoke(runner, "fit", data, "--ensemble", "2", "--id-column", "id", "--label-column", "kind",
+                    "-o", tmp_path / "d.aer", *FAST)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("fitted an outlier detector of 2 autoencoders (2 dims, 5 epochs each)")
+    for command in ("fit", "fit-transform"):
+        result = runner.invoke(main, [command, str(data), "-o", str(tmp_path / "x")])
+        assert result.exit_code == 2 and result.stderr.endswith("Error: Missing option '--dim' / '-d'.\n")
+        assert not (tmp_path / "x").exists()
+
+
 def test_ensemble_flags_are_integers_and_rows_with_missing_values_stay_empty(runner, data, tmp_path):
     model, _ = fit_model(runner, data, tmp_path, "--ensemble", "2")
     frame = pd.read_csv(data).head(3)
