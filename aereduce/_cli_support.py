@@ -186,8 +186,8 @@ AE_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("--pretrain", "pretrain", "", {"is_flag": True}),
     ("--conv", "input_shape", "Convolutional model for image rows, e.g. 28x28.", {"callback": parse_shape}),
     ("--recurrent-units", "recurrent_units", "", {}),
-    ("--early-stopping", "early_stopping", "Always stop when a 10% validation split stops improving "
-     "(default: on for 50-20,000 rows).", {"is_flag": True}),
+    ("--early-stopping", "early_stopping", "Stop when a 10% validation split stops improving, or never "
+     "(default: on for 50-20,000 rows).", {"off_flag": "--no-early-stopping"}),
     ("--device", "device", "cpu, cuda, cuda:N, mps or auto.", {"callback": _check_device}),
 ]
 
@@ -216,10 +216,14 @@ def model_options(f: Callable | None = None, *, detector_default: bool = False) 
         default = AUTOENCODER_PARAMS[name].default
         settings = {"type": click_type(name), "help": help_text or AUTOENCODER_PARAMS[name].help,
                     "show_default": str(default if default is not None else "off")} | extra
+        declaration = flag
+        if "off_flag" in settings:  # on, off, or (None, left out) the estimator's "auto"
+            declaration = f"{flag}/{settings.pop('off_flag')}"
+            settings |= {"is_flag": True, "default": None}
         if settings.get("is_flag"):
             settings.pop("type")
             settings["show_default"] = False
-        options.append(click.option(flag, name, **settings))
+        options.append(click.option(declaration, name, **settings))
     for option in reversed(options):
         f = option(f)
     return f
@@ -236,7 +240,9 @@ def ae_params(kwargs: dict[str, Any], method: str = "ae") -> dict[str, Any]:
     """The autoencoder parameters given on the command line (a flag left off keeps the default);
     for another ``method``, which has none of them, giving any is a usage error (it was ignored)."""
     values = {name: kwargs.pop(name) for _, name, _, _ in AE_OPTIONS}
-    params = {name: value for name, value in values.items() if value is not None and value is not False}
+    # A plain flag left off is False, which keeps the default; an on/off pair left off is None.
+    params = {name: value for (_, name, _, extra), value in zip(AE_OPTIONS, values.values())
+              if value is not None and (value is not False or "off_flag" in extra)}
     sequence_shape = kwargs.pop("sequence_shape", None)
     if sequence_shape is not None:
         if "input_shape" in params:

@@ -964,6 +964,15 @@ def test_row_labels_kept_as_the_id_are_remembered_and_a_missing_id_is_noted(runn
     assert out.read_text().splitlines()[0] == "ae0,ae1"
 
 
+@pytest.mark.parametrize("flags, expected", [([], "auto"), (["--early-stopping"], True),
+                                              (["--no-early-stopping"], False)])
+def test_early_stopping_can_be_turned_on_off_or_left_to_the_default(runner, data, tmp_path, flags, expected):
+    from aereduce import load
+
+    model, _ = fit_model(runner, data, tmp_path, *flags)
+    assert load(model).early_stopping == expected
+
+
 def test_autoencoder_options_with_another_method_are_a_usage_error(runner, data, tmp_path):
     result = invoke(runner, "fit", data, "--dim", "2", "--method", "pca", "--noise", "mask", "--epochs", "3",
                     "-o", tmp_path / "p.aer")
