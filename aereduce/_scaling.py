@@ -10,6 +10,9 @@ from ._params import AUTOENCODER_PARAMS
 from .errors import ModelFileError, OptionError
 
 SCALINGS = AUTOENCODER_PARAMS["scaling"].options
+# The columns an error is measured on, by resolved scaling, for the fit's summary: its MSE is in these units.
+SCALED_COLUMNS = {"standard": "standardised columns", "global": "centred columns on one shared scale",
+                  "minmax": "columns scaled to [0, 1]", "none": "the columns as given"}
 
 # A column whose spread is below this share of its magnitude is constant at float32's precision
 # (about 6e-8): its variation is rounding noise, and standardising it would blow that noise up to

@@ -707,7 +707,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                        n_epochs=reducer.n_iter_, pca_error=pca_error if dim <= fit.scan.n_features else None,
                        kept_pca=reducer.kept_initial_weights_, notes=notes, n_evaluated=len(row_errors),
                        difference_noise=paired_noise(row_errors, pca_rows),
-                       params=dict(params or {}), batch_size=reducer.batch_size_)
+                       params=dict(params or {}), batch_size=reducer.batch_size_, scaling=reducer.scaling_)
     check_not_failed(report)
     reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means)
     reducer.save(output)

@@ -215,6 +215,15 @@ class FitReport:
     is_map: bool = False  # the neighbour term trained the codes (a 2-3-D map of 1,000+ rows, by default)
     params: dict[str, Any] = field(default_factory=dict)  # the autoencoder options given: what the model is
     batch_size: int | None = None  # the autoencoder's resolved batch size (for failed_fit_fix); None for PCA
+    scaling: str | None = None  # the resolved scaling (scaling_): the errors are in its units
+
+    @property
+    def measured(self) -> str:
+        """'held-out reconstruction MSE 0.54 on standardised columns': the error and its units."""
+        from ._scaling import SCALED_COLUMNS
+
+        units = f" on {SCALED_COLUMNS[self.scaling]}" if self.scaling in SCALED_COLUMNS else ""
+        return f"{self.where} reconstruction MSE {self.error:.4g}{units}"
 
     @property
     def failure_fix(self) -> str:
@@ -242,9 +251,9 @@ class FitReport:
             solution = f"PCA-{min(self.dim, self.n_columns)}'s solution"
             if self.dim > self.n_columns:
                 solution += f" and {plural(self.dim - self.n_columns, 'constant code unit')}"
-            lines.append(f"{self.where} reconstruction MSE {self.error:.4g}: the model keeps {solution}, {why}")
+            lines.append(f"{self.measured}: the model keeps {solution}, {why}")
         elif self.pca_error is None:
-            lines.append(f"{self.where} reconstruction MSE {self.error:.4g}")
+            lines.append(self.measured)
         else:
             ratio = self.pca_error / self.error if self.error > 0 else float("inf")
             if self.difference_noise is not None and abs(self.pca_error - self.error) <= self.difference_noise:
@@ -259,7 +268,7 @@ class FitReport:
             if self.is_map and self.error > self.pca_error:
                 # The map's codes place neighbours; reconstruction is the decoder's best from them.
                 compared += "; the map's codes keep neighbours, not detail: --neighbour-weight 0 fits for reconstruction"
-            lines.append(f"{self.where} reconstruction MSE {self.error:.4g} (PCA-{self.dim}: {self.pca_error:.4g}"
+            lines.append(f"{self.measured} (PCA-{self.dim}: {self.pca_error:.4g}"
                          f"{compared})")
         lines.append(f"wrote {self.output}")
         return lines
@@ -335,7 +344,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
                        output, n_epochs=getattr(reducer, "n_iter_", None),
                        kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes,
                        is_map=getattr(reducer, "neighbour_weight_", 0) > 0, params=dict(params or {}),
-                       batch_size=getattr(reducer, "batch_size_", None))
+                       batch_size=getattr(reducer, "batch_size_", None), scaling=getattr(reducer, "scaling_", None))
     if has_pca_bar(method, dim, X.shape[1], len(train)):
         measure_against_pca(report, reducer, row_errors, train, evaluation)
         check_not_failed(report)

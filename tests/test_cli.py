@@ -709,6 +709,21 @@ def test_the_fit_summary_names_the_member_of_the_family():
     assert report.lines()[0] == "fitted ae, variational (2 dims) on 100 rows x 4 columns, 5 epochs in 1.0 s"
 
 
+def test_the_fit_summary_says_which_columns_its_error_is_measured_on(runner, tmp_path):
+    from aereduce.usecases import FitReport
+
+    rng = np.random.default_rng(0)
+    tables = {"standardised columns": rng.normal(size=(120, 4)) * [1, 10, 100, 1000],
+              "the columns as given": rng.uniform(size=(120, 4)),  # in [0, 1]: pixels, rates
+              "centred columns on one shared scale": rng.integers(0, 17, size=(120, 4))}  # one range: digits
+    for units, X in tables.items():
+        pd.DataFrame(X, columns=list("abcd")).to_csv(tmp_path / "t.csv", index=False)
+        result = invoke(runner, "fit", tmp_path / "t.csv", "--dim", "2", "-o", tmp_path / "t.aer", *FAST)
+        assert re.match(rf"held-out reconstruction MSE \S+ on {units}[ :]", result.stderr.splitlines()[1]), units
+    report = FitReport("ae", 2, 100, 4, 1.0, 0.25, "held-out", "m.aer", scaling="minmax")
+    assert report.lines()[1] == "held-out reconstruction MSE 0.25 on columns scaled to [0, 1]"
+
+
 def test_a_failed_fit_names_the_likeliest_fix_in_the_callers_words():
     from aereduce._cli_support import AE_OPTIONS
     from aereduce.usecases import CLI_FLAGS, cli_option, failed_fit_fix
@@ -835,7 +850,8 @@ def test_a_dim_of_every_column_is_saved_with_a_note_not_failed(runner, tmp_path)
     pd.DataFrame(rng.normal(size=(31, 3)), columns=list("abc")).to_csv(few, index=False)
     result = invoke(runner, "fit", few, "--dim", "5", "-o", tmp_path / "t.aer")
     assert result.exit_code == 0, result.output
-    assert re.fullmatch(r"held-out reconstruction MSE \S+: the model keeps PCA-3's solution and 2 constant code units, "
+    assert re.fullmatch(r"held-out reconstruction MSE \S+ on standardised columns: the model keeps PCA-3's solution "
+                        r"and 2 constant code units, "
                         r"with so few rows a non-linear model could only fit noise beyond it", result.stderr.splitlines()[2])
 
 
