@@ -357,6 +357,7 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
     sample = RowSample(validation)
     n_rows = n_validation = n_chunks = 0
     counts: np.ndarray | None = None  # missing cells per column
+    present_sums: np.ndarray | None = None  # per column, over every row read (before --nan drop)
     n_seen = n_dropped = 0
     for chunk in source.chunks():
         n_chunks += 1
@@ -365,8 +366,10 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
         if moments is None:
             moments = Moments.empty(X.shape[1])
             counts = np.zeros(X.shape[1], dtype=np.int64)
+            present_sums = np.zeros(X.shape[1])
         missing = np.isnan(X)
         n_seen += len(X)
+        present_sums += np.where(missing, 0.0, X).sum(axis=0)
         if missing.any():
             if source.policy == "error":
                 r, c = np.argwhere(missing)[0]
@@ -390,8 +393,11 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
         raise empty_columns_error([names[j] for j in np.flatnonzero(counts == n_seen)], source.name, source.policy)
     if n_rows == 0:
         raise InputError(f"{source.name}: every row has a missing value, so no row is left to fit on")
-    present_means = np.where(moments.count > 0, moments.mean, 0.0)
-    fill = {"mean": present_means, "zero": np.zeros(len(names))}.get(source.policy)
+    fill = {"mean": np.where(moments.count > 0, moments.mean, 0.0), "zero": np.zeros(len(names))}.get(source.policy)
+    # What a later --nan mean fills with: each column's mean over its present values in every row
+    # read, as the whole-table fit keeps them (not over the rows --nan drop kept).
+    present = n_seen - counts
+    present_means = np.divide(present_sums, present, out=np.zeros(len(names)), where=present > 0)
     missing_values = MissingValues.from_dict({"policy": source.policy, "feature_names": names,
                                               "fill_values": None if fill is None else list(fill)})
     missing_values.counts_ = {name: int(n) for name, n in zip(names, counts) if n}
@@ -661,7 +667,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     from .methods import make_reducer
     from ._training import paired_noise
     from ._resolve import NEIGHBOUR_MIN_ROWS
-    from .usecases import FitReport, check_model_output, check_not_failed, input_settings, send_notes, table_notes
+    from .usecases import (FitReport, check_model_output, check_not_failed, dimension_notes, has_pca_bar,
+                           input_settings, send_notes, table_notes)
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
@@ -684,7 +691,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
             read_notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs "
                               "every row in memory: the map comes from reconstruction alone; fit without --stream to "
                               "have it")
-        notes.extend(send_notes(read_notes, notify))
+        notes.extend(send_notes(read_notes + dimension_notes(dim, found.n_features), notify))
 
     from ._training import Progress
 
@@ -704,7 +711,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     pca_rows = fit.pca.reconstruction_error(reducer.scaler_.transform(evaluation))
     error, pca_error = float(np.mean(row_errors)), float(np.mean(pca_rows))
     report = FitReport("ae", dim, fit.scan.n_rows, fit.scan.n_features, reducer.fit_time_, error, where, output,
-                       n_epochs=reducer.n_iter_, pca_error=pca_error if dim <= fit.scan.n_features else None,
+                       n_epochs=reducer.n_iter_,
+                       pca_error=pca_error if has_pca_bar("ae", dim, fit.scan.n_features, fit.scan.n_rows) else None,
                        kept_pca=reducer.kept_initial_weights_, notes=notes, n_evaluated=len(row_errors),
                        difference_noise=paired_noise(row_errors, pca_rows),
                        params=dict(params or {}), batch_size=reducer.batch_size_, scaling=reducer.scaling_)

@@ -71,8 +71,8 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
                    means: np.ndarray | None = None, table: Table | None = None) -> dict[str, Any]:
     """What a saved model remembers of how its data was read, so later commands need no repeated options.
 
-    The training means (of X, or ``means`` from a streamed fit) are kept whatever the policy, so
-    ``--nan mean`` works later too; the text encoding when one other than UTF-8 was given (so
+    The training means (of X's present values, before any were filled or rows dropped; or ``means``
+    from a streamed fit) are kept whatever the policy, so ``--nan mean`` works later too; the text encoding when one other than UTF-8 was given (so
     later commands read such files without it); the id column, given or (in ``table``) an unnamed
     first column read as row labels, as the fit's note says.
     """
@@ -321,15 +321,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     filled = read_for_fit(data, read)
     X = filled.X
     check_dimension(method, dim, *X.shape)
-    notes = filled.notes(row_labels=REMEMBERED_ID)
-    if X.shape[1] == 1:  # "choose --dim below 1" would be no advice
-        notes.append("only 1 feature column is numeric, so there is nothing to reduce: the code holds the column "
-                     "itself; give more numeric columns (text columns can only be --id-column or --label-column)")
-    elif dim >= X.shape[1]:
-        notes.append(f"--dim {dim} is not below the {X.shape[1]} feature columns: the code can hold each row whole, "
-                     f"so nothing is reduced (PCA-{X.shape[1]} is exact); choose --dim below {X.shape[1]}, or for an "
-                     "overcomplete code add --noise or --sparsity")
-    notes = send_notes(notes, notify)
+    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID) + dimension_notes(dim, X.shape[1]), notify)
     train, held = split_for_fit(X, holdout)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
@@ -348,9 +340,21 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     if has_pca_bar(method, dim, X.shape[1], len(train)):
         measure_against_pca(report, reducer, row_errors, train, evaluation)
         check_not_failed(report)
-    reducer.input_settings_ = input_settings(read, filled.missing, X.to_numpy(), table=filled.table)
+    reducer.input_settings_ = input_settings(read, filled.missing, filled.table.X, table=filled.table)
     reducer.save(output)
     return report
+
+
+def dimension_notes(dim: int, n_columns: int) -> list[str]:
+    """``fit``'s note on a code that cannot reduce the data: one column, or as many dimensions as columns."""
+    if n_columns == 1:  # "choose --dim below 1" would be no advice
+        return ["only 1 feature column is numeric, so there is nothing to reduce: the code holds the column "
+                "itself; give more numeric columns (text columns can only be --id-column or --label-column)"]
+    if dim >= n_columns:
+        return [f"--dim {dim} is not below the {n_columns} feature columns: the code can hold each row whole, "
+                f"so nothing is reduced (PCA-{n_columns} is exact); choose --dim below {n_columns}, or for an "
+                "overcomplete code add --noise or --sparsity"]
+    return []
 
 
 def split_for_fit(X: Any, holdout: float) -> tuple[Any, Any]:
@@ -448,7 +452,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int | None, read: 
                             detector.n_iter_.tolist(), -detector.offset_,
                             detector.contamination, int((detector.predict(train) == -1).sum()), len(held),
                             n_held_flagged, output, notes=notes)
-    detector.input_settings_ = input_settings(read, filled.missing, filled.X.to_numpy(), table=filled.table)
+    detector.input_settings_ = input_settings(read, filled.missing, filled.table.X, table=filled.table)
     detector.save(output)
     return report
 

@@ -249,6 +249,38 @@ def test_the_streamed_counts_are_the_file_s_rows_and_say_how_many_were_left_out(
             "training error on a sample of") in result.stderr
 
 
+@pytest.mark.parametrize("policy", ["zero", "drop", "mean"])
+def test_the_means_a_model_remembers_are_of_the_present_values_streamed_or_not(tmp_path, rows, policy):
+    """The means a later --nan mean fills with: under --nan zero they were of the zero-filled columns
+    (in memory), under --nan drop of the rows kept; the streamed fit's differed from the in-memory one's."""
+    from aereduce import load
+
+    X = rows[0][:400].copy()
+    X[np.random.default_rng(0).random(X.shape) < 0.1] = np.nan
+    data = tmp_path / "gaps.csv"
+    frame(X).to_csv(data, index=False)
+    runner = CliRunner()
+    for stream in ("--stream", "--no-stream"):
+        out = tmp_path / f"m{stream}.aer"
+        # --holdout 0: the streamed fit's first pass reads the training rows only
+        result = runner.invoke(main, ["fit", str(data), "--dim", "3", "--nan", policy, stream, "--chunk-rows", "64",
+                                      "--holdout", "0", "--epochs", "1", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        np.testing.assert_allclose(load(out).input_settings_["means"], np.nanmean(X, axis=0), rtol=1e-12)
+
+
+def test_a_streamed_fit_as_wide_as_the_data_is_noted_not_held_against_exact_pca(tmp_path, rows):
+    """At --dim = columns PCA is exact (1e-31): the streamed fit refused every trained model against it."""
+    data = tmp_path / "d.csv"
+    frame(rows[0][:500]).to_csv(data, index=False)
+    for stream in ("--stream", "--no-stream"):
+        result = CliRunner().invoke(main, ["fit", str(data), "--dim", str(N_FEATURES), "--tied", "--epochs", "1",
+                                           stream, "-o", str(tmp_path / "m.aer")])
+        assert result.exit_code == 0, result.output
+        assert result.stderr.startswith(f"--dim {N_FEATURES} is not below the {N_FEATURES} feature columns")
+        assert "PCA-" not in result.stderr.splitlines()[-2]
+
+
 def test_the_command_line_streams_on_request_and_above_the_size_threshold(tmp_path, rows, monkeypatch):
     X, X_test = rows
     data, out = tmp_path / "train.csv", tmp_path / "m.aer"
