@@ -26,7 +26,7 @@ from ._files import atomic_output, check_file_output
 from .errors import OptionError
 from .plotting import is_missing_label, map_title
 from .tables import Table, label_values
-from .usecases import ModelRows, ReadOptions, load_reducer, model_rows, shape_text, top_scores
+from .usecases import ModelRows, ReadOptions, load_reducer, model_image_shape, model_rows, shape_text, top_scores
 
 N_IMAGES = 10  # images per row of the reconstruction grids
 N_COLUMNS_SHOWN = 40  # input column names listed before "... (N in all)"
@@ -103,7 +103,7 @@ def compare_with_pca(model: Any, X: Any, kind: str) -> ErrorComparison:
 
 def image_shape_of(model: Any, given: tuple[int, ...] | None) -> tuple[int, ...] | None:
     """``(channels, height, width)`` of the rows: ``--image-shape``, else the convolutional model's."""
-    shape = given or (model.get_params().get("input_shape") if hasattr(model, "get_params") else None)
+    shape = given or model_image_shape(model)
     if shape is None:
         return None
     shape = tuple(int(s) for s in shape)

@@ -1131,7 +1131,7 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
         raise OptionError(f"--image-shape draws the samples as a grid of images, but {output!r} is a table; "
                           "give -o a .png, .svg or .pdf file")
     if picture:
-        image_shape = image_shape or _image_shape_of(model)
+        image_shape = image_shape or model_image_shape(model)
         if image_shape is None:
             raise OptionError(f"{output}: say how each row is an image with --image-shape, e.g. 28x28")
         if int(np.prod(image_shape)) != model.n_features_in_ or image_shape[0] not in (1, 3):
@@ -1152,9 +1152,12 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "x".join(map(str, shape[1:] if len(shape) == 3 and shape[0] == 1 else shape))
 
 
-def _image_shape_of(model: Any) -> tuple[int, ...] | None:
-    """A convolutional model's (channels, height, width), else None."""
+def model_image_shape(model: Any) -> tuple[int, ...] | None:
+    """A convolutional model's (channels, height, width), else None: PCA's, a perceptron's, or a
+    recurrent model's, whose ``input_shape`` is (time steps, features), not an image."""
     from ._resolve import model_architecture
 
+    if not hasattr(model, "input_shape"):
+        return None
     architecture, shape = model_architecture(model.architecture, model.input_shape)
     return shape if architecture == "conv" else None

@@ -154,6 +154,10 @@ def test_cli_recurrent_option(tmp_path, waves):
     assert result.exit_code == 0, result.output
     params = json.loads(runner.invoke(main, ["inspect", str(model), "--json"]).stdout)["params"]
     assert (params["architecture"], params["input_shape"], params["recurrent_units"]) == ("recurrent", [STEPS, 1], 8)
+    # A sequence is not an image: the report and the plot draw no image rows (report crashed on it)
+    for command, output in (("report", "r.html"), ("plot", "p.png")):
+        result = runner.invoke(main, [command, str(model), str(data), "-o", str(tmp_path / output)])
+        assert result.exit_code == 0, result.output
     result = runner.invoke(main, ["fit", str(data), "--dim", "2", "--recurrent", str(STEPS), "--conv", "4x5"])
     assert result.exit_code == 2
     assert "--conv and --recurrent exclude each other: a row is an image or a sequence" in result.stderr
