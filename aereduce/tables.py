@@ -1000,6 +1000,8 @@ def _parquet_frames(path: str, chunksize: int | None, row_group_seed: int | None
     except ImportError:
         raise InputError("reading Parquet needs pyarrow: pip install 'aereduce[parquet]'") from None
     files = [_open_parquet(f) for f in parquet_files(path)]
+    if not files:
+        raise InputError(f"{path}: the folder holds no .parquet or .pq files; give a Parquet file, or a folder of them")
     names = [str(n) for n in files[0].schema_arrow.names]
     for name, pf in zip(parquet_files(path)[1:], files[1:]):
         if [str(n) for n in pf.schema_arrow.names] != names:
@@ -1574,16 +1576,20 @@ class TableWriter:
                              "name; rename the column")
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self._handle is not None:
-            self._handle.close()
-        if self._parquet_writer is not None:
-            self._parquet_writer.close()
-        if self.path == "-":
-            return
         try:
+            # Closing writes the rest (gzip's trailer, Parquet's footer) and can fail (a full disk):
+            # the temporary file must then go, and the signal handlers be restored, as on any error.
+            if self._handle is not None:
+                self._handle.close()
+            if self._parquet_writer is not None:
+                self._parquet_writer.close()
+            if self.path == "-":
+                return
             if exc_type is None and self.format in ("npy", "npz"):
                 self._write_numpy()
         except BaseException as error:
+            if self.path == "-":
+                raise
             self._atomic.__exit__(type(error), error, error.__traceback__)
             raise
         self._atomic.__exit__(exc_type, exc, tb)

@@ -431,6 +431,33 @@ def test_table_writer_streams_gzip_csv_in_chunks(tmp_path):
     assert read_table(out).X.tolist() == [[1.0], [2.0]]
 
 
+def test_a_table_writer_whose_file_fails_to_close_leaves_nothing(tmp_path, monkeypatch):
+    """Closing writes gzip's trailer (or Parquet's footer) and can fail on a full disk: the temporary
+    file was left behind and the signal handlers stayed replaced."""
+    import signal
+
+    from aereduce import _files
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(OSError, match="No space left"):
+        with TableWriter(str(tmp_path / "codes.csv.gz")) as writer:
+            writer.write(pd.DataFrame({"z": [1.0]}))
+
+            def full_disk():
+                raise OSError(28, "No space left on device")
+
+            monkeypatch.setattr(writer._handle, "close", full_disk)
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) == before and _files._signal_depth == 0
+
+
+def test_an_empty_folder_named_as_parquet_is_refused_by_name(tmp_path):
+    folder = tmp_path / "x.parquet"
+    folder.mkdir()
+    raises(f"{folder}: the folder holds no .parquet or .pq files; give a Parquet file, or a folder of them",
+           read_table, str(folder))
+
+
 # -- delimiters, decimals, headers -------------------------------------------------------------
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
