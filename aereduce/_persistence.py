@@ -124,8 +124,8 @@ def load_model(path: str | os.PathLike, *, device: str = "auto") -> Any:
 
 def corrupt(path: str, exc: BaseException) -> ModelFileError:
     """The error for a file that parses but does not hold a consistent model."""
-    if isinstance(exc, ModelFileError):
-        return exc
+    if isinstance(exc, ModelFileError):  # name the file, as every other error on a model file does
+        return exc if str(exc).startswith(f"{path}:") else ModelFileError(f"{path}: {exc}")
     first = str(exc).splitlines()[0][:200] if str(exc) else ""
     return ModelFileError(f"{path}: corrupt or incompatible aereduce model ({type(exc).__name__}: {first})")
 

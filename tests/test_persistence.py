@@ -99,8 +99,9 @@ def test_input_settings_are_saved_and_checked(tmp_path):
                                                                         "nan": "mean"}
     model.input_settings_ = {"nan": "mean", "means": [1.0, 2.0]}  # wrong length for 13 columns
     model.save(tmp_path / "bad.aer")
-    with pytest.raises(ModelFileError, match="input_settings_"):
+    with pytest.raises(ModelFileError) as error:
         load(tmp_path / "bad.aer")
+    assert str(error.value) == f"{tmp_path / 'bad.aer'}: input_settings_ does not match the model's input columns"
 
 
 def test_set_output_is_saved_with_the_model(tmp_path):
