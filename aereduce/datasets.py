@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import urllib.request
 from collections.abc import Callable
@@ -86,7 +87,9 @@ def default_data_home(name: str) -> Path:
     return Path(cache) / "aereduce" / name
 
 
-def _download(url: str, dest: Path, progress: Callable[[int, int], None] | None) -> None:
+def _download(url: str, dest: Path, sha256: str, progress: Callable[[int, int], None] | None) -> None:
+    """Download ``url`` to ``dest``, verified against ``sha256`` before it is renamed into place,
+    so that no reader ever sees an unverified file."""
     with urllib.request.urlopen(url, timeout=60) as response, atomic_output(dest) as tmp:
         total = int(response.headers.get("Content-Length") or 0)
         done = 0
@@ -96,6 +99,10 @@ def _download(url: str, dest: Path, progress: Callable[[int, int], None] | None)
                 done += len(chunk)
                 if progress is not None:
                     progress(done, total)
+        try:
+            read_idx(tmp, sha256)
+        except DatasetError:
+            raise DatasetError("the download is corrupt or not the canonical file (checksum mismatch)") from None
 
 
 def fetch(name: str, data_home: str | os.PathLike | None = None, *, download: bool = True,
@@ -114,12 +121,11 @@ def fetch(name: str, data_home: str | os.PathLike | None = None, *, download: bo
         errors = []
         for mirror in MIRRORS[name]:
             try:
-                _download(mirror + filename, path, None if progress is None else lambda d, t: progress(filename, d, t))
-                read_idx(path, CHECKSUMS[name][filename])  # verify now, not at first use
+                _download(mirror + filename, path, CHECKSUMS[name][filename],
+                          None if progress is None else lambda d, t: progress(filename, d, t))
                 break
-            except (OSError, DatasetError) as exc:
-                path.unlink(missing_ok=True)
-                errors.append(f"{mirror}: {exc}")
+            except (OSError, DatasetError, http.client.HTTPException) as exc:  # IncompleteRead is no OSError
+                errors.append(f"{mirror}: {exc or type(exc).__name__}")
         else:
             raise DatasetError(f"could not download {filename} of {name}: " + "; ".join(errors))
     return folder

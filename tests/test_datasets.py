@@ -2,6 +2,8 @@
 
 import gzip
 import hashlib
+import http.client
+import io
 
 import numpy as np
 import pytest
@@ -86,18 +88,46 @@ def test_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     assert datasets.default_data_home("fashion-mnist") == tmp_path / "c" / "aereduce" / "fashion-mnist"
 
 
+class FakeResponse(io.BytesIO):
+    """urlopen's response, serving ``data`` (then ``fail``, when given, instead of the end)."""
+
+    def __init__(self, data: bytes, fail: BaseException | None = None):
+        super().__init__(data)
+        self.headers = {"Content-Length": str(len(data))}
+        self.fail = fail
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = super().read(size)
+        if not chunk and self.fail is not None:
+            raise self.fail
+        return chunk
+
+
 def test_download_is_verified_and_cached(folder, tmp_path, monkeypatch):
     """The download path, with the network replaced by the local files."""
     source, _ = folder
     calls = []
 
-    def fake_download(url, dest, progress):
+    def fake_urlopen(url, timeout):
         calls.append(url)
-        dest.write_bytes((source / url.rsplit("/", 1)[1]).read_bytes())
+        return FakeResponse((source / url.rsplit("/", 1)[1]).read_bytes())
 
-    monkeypatch.setattr(datasets, "_download", fake_download)
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", fake_urlopen)
     cache = tmp_path / "cache"
     load_mnist(cache)
     assert len(calls) == 4 and sorted(p.name for p in cache.iterdir()) == sorted(datasets.FILES)
     load_mnist(cache)
     assert len(calls) == 4  # reused, not downloaded again
+
+
+@pytest.mark.parametrize("served, fail, why", [
+    (b"not the file", None, "the download is corrupt or not the canonical file (checksum mismatch)"),
+    (b"\x1f\x8b", http.client.IncompleteRead(b"\x1f\x8b", 100), "IncompleteRead(2 bytes read, 100 more expected)"),
+])
+def test_a_bad_download_is_refused_and_leaves_no_file(tmp_path, monkeypatch, served, fail, why):
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", lambda url, timeout: FakeResponse(served, fail))
+    with pytest.raises(datasets.DatasetError) as error:
+        datasets.fetch("fashion-mnist", tmp_path)
+    mirror = datasets.MIRRORS["fashion-mnist"][0]
+    assert str(error.value) == f"could not download train-images-idx3-ubyte.gz of fashion-mnist: {mirror}: {why}"
+    assert list(tmp_path.iterdir()) == []  # nothing unverified, not even for a moment's reader
