@@ -155,19 +155,31 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
     dist.init_process_group(backend)
     rank = dist.get_rank()
     try:
-        read = read_options(kwargs)
-        reducer = DistributedAutoencoder(n_components=dim, random_state=seed, **ae_params(kwargs))
-        report = fit_model(data, output or default_model_path(data), dim=dim, read=read, seed=seed, holdout=holdout,
-                           reducer=reducer, stream=False)
-        dist.barrier()  # the model is written before any process reports success
+        failure: Exception | None = None
+        try:
+            read = read_options(kwargs)
+            reducer = DistributedAutoencoder(n_components=dim, random_state=seed, **ae_params(kwargs))
+            report = fit_model(data, output or default_model_path(data), dim=dim, read=read, seed=seed,
+                               holdout=holdout, reducer=reducer, stream=False)
+        except (AereduceError, OSError) as exc:
+            failure = exc
+        # Process 0 alone writes the model, after training: every process learns whether any failed
+        # (a full disk on process 0, say), where a barrier would keep the others waiting for it
+        # until the backend's timeout.
+        import torch
+
+        failed = torch.tensor([int(failure is not None)], device="cuda" if backend == "nccl" else "cpu")
+        dist.all_reduce(failed)
+        n_failed = int(failed.item())
+        if n_failed:
+            # Bad input fails every process alike: process 0 says it once; otherwise each that failed says why.
+            if failure is not None and (rank == 0 or n_failed < dist.get_world_size()):
+                click.echo(f"Error: {command_line_message(failure)}", err=True)
+            sys.exit(1)
         if rank == 0:
             report.notes.append(f"trained on {dist.get_world_size()} processes ({backend})")
             for line in report.lines():
                 click.echo(line, err=True)
-    except (AereduceError, OSError) as exc:
-        if rank == 0:
-            click.echo(f"Error: {command_line_message(exc)}", err=True)
-        sys.exit(1)
     finally:
         dist.destroy_process_group()
 

@@ -99,3 +99,25 @@ def test_two_processes_train_as_well_as_one(tmp_path):
     two = float(np.mean(load_model(str(tmp_path / "two.aer")).reconstruction_error(test)))
     single = float(np.mean(load_model(str(tmp_path / "one.aer")).reconstruction_error(test)))
     assert two < 1.15 * single and single < 1.15 * two, (two, single, one.error)
+
+
+def test_a_failed_save_on_process_0_ends_every_process(tmp_path):
+    """Process 0 alone writes the model; when that failed (a full disk), the others waited for it at
+    a barrier until the backend's timeout."""
+    data = tmp_path / "train.csv"
+    make_frame(600, 5).to_csv(data, index=False)
+    (tmp_path / "sitecustomize.py").write_text(
+        "import os\n"
+        "if os.environ.get('RANK') == '0':\n"
+        "    import aereduce.estimator as e\n"
+        "    def full_disk(self, path):\n"
+        "        raise OSError(28, 'No space left on device', str(path))\n"
+        "    e.AutoencoderTransformer.save = full_disk\n")
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", OMP_NUM_THREADS="1")
+    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                             "-m", "aereduce.distributed_train", str(data), "--dim", "2", "--epochs", "2",
+                             "--neighbour-weight", "0", "-o", str(tmp_path / "m.aer")],
+                            capture_output=True, text=True, env=env, timeout=100)
+    assert result.returncode != 0
+    assert result.stderr.count("Error: [Errno 28] No space left on device") == 1, result.stderr[-2000:]
+    assert not (tmp_path / "m.aer").exists()
