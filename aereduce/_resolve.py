@@ -21,6 +21,9 @@ from .errors import OptionError
 # Below this many rows there is too little data to validate on, and a deep model memorised
 # mtcars' 32 rows (its held-out rows became the top anomalies): such data gets a linear model.
 MIN_ROWS_FOR_DEEP = 50
+# Early stopping's "auto": on from MIN_ROWS_FOR_DEEP rows (enough to validate on) up to this many,
+# above which a fixed schedule of epochs rarely overfits and the validation pass is pure cost.
+EARLY_STOPPING_MAX_ROWS = 20_000
 
 
 # The neighbour term (objective.NeighbourEmbedding): its epoch is this many optimiser steps, "auto"
@@ -364,7 +367,7 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
     else:
         max_iter = auto_max_iter(n_samples, batch)
     early = params["early_stopping"]
-    early_stopping = (50 <= n_samples <= 20_000) if early == "auto" else bool(early)
+    early_stopping = (MIN_ROWS_FOR_DEEP <= n_samples <= EARLY_STOPPING_MAX_ROWS) if early == "auto" else bool(early)
     # The decoder trains on the rows left after the validation split.
     n_train = n_samples - round(n_samples * params["validation_fraction"]) if early_stopping else n_samples
     return ResolvedOptions(

@@ -7,17 +7,20 @@ comparisons are like for like, and it is what ``--method pca`` fits and saves.
 from __future__ import annotations
 
 import os
+from numbers import Integral
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.decomposition import PCA
+from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _persistence
 from ._feature_names import MethodPrefixFeaturesOutMixin
-from ._scaling import Scaler
-from .errors import OptionError
+from ._scaling import SCALINGS, Scaler
+from .errors import InputError, OptionError
 
 MODEL_KIND = "pca"
 
@@ -49,6 +52,11 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         The resolved scaling.
     n_features_in_ : int
         Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X had string column names.
+    input_settings_ : dict
+        Set by the command line's ``fit``: how its data was read (id and label columns, the
+        missing-value policy, the training means), saved so later commands need no options again.
 
     Examples
     --------
@@ -58,6 +66,12 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     >>> ScaledPCA(n_components=2).fit(X).transform(X).shape
     (178, 2)
     """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "scaling": [StrOptions(set(SCALINGS))],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, *, n_components=2, scaling="auto", random_state=None):
         self.n_components = n_components
@@ -70,7 +84,22 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _n_features_out(self) -> int:
         return self.pca_.n_components_
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
+        """Fit the scaling, then PCA on the scaled rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : ScaledPCA
+            The fitted model.
+        """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         if not 1 <= self.n_components <= min(X.shape):
             raise OptionError(
@@ -82,23 +111,64 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X):
+        """The principal-component scores of the scaled rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+            Data in the units seen in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            The codes, in X's float dtype.
+        """
         check_is_fitted(self, "pca_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return self.pca_.transform(self.scaler_.transform(X)).astype(X.dtype, copy=False)
 
     def inverse_transform(self, X):
+        """Rows rebuilt from their codes, in the data's units.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as ``transform`` returns them.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+            The reconstructed rows, with the scaling undone.
+        """
         check_is_fitted(self, "pca_")
-        return self.scaler_.inverse_transform(self.pca_.inverse_transform(np.asarray(X, dtype=np.float64)))
+        Z = check_array(X, dtype=np.float64)
+        if Z.shape[1] != self.pca_.n_components_:
+            raise InputError(f"X has {Z.shape[1]} columns, but the code has n_components={self.pca_.n_components_}")
+        return self.scaler_.inverse_transform(self.pca_.inverse_transform(Z))
 
     def reconstruction_error(self, X):
+        """Mean squared reconstruction error of each row, in the scaled space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+            Data in the units seen in ``fit``.
+
+        Returns
+        -------
+        errors : ndarray of shape (n_samples,)
+        """
         check_is_fitted(self, "pca_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return row_errors(self.pca_, self.scaler_.transform(X))
 
     def score_samples(self, X):
+        """Negative reconstruction error of each row (higher: more typical), as scikit-learn's
+        outlier scores go."""
         return -self.reconstruction_error(X)
 
     def score(self, X, y=None):
+        """Mean negative reconstruction error: what ``GridSearchCV`` maximises without labels."""
         return float(np.mean(self.score_samples(X)))
 
     def save(self, path: str | os.PathLike) -> None:

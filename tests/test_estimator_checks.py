@@ -11,6 +11,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 from aereduce import AutoencoderOutlierDetector, AutoencoderTransformer
+from aereduce.pca import ScaledPCA
 
 # Small budgets keep the ~50 checks fast; the options each exercise a different code path.
 ESTIMATORS = [
@@ -18,6 +19,7 @@ ESTIMATORS = [
     AutoencoderTransformer(max_iter=2, variational=True, tied_weights=False, random_state=0),
     AutoencoderTransformer(max_iter=2, tied_weights=True, sparsity="kl", noise="mask", random_state=0),
     AutoencoderOutlierDetector(n_estimators=2, n_components=2, max_iter=3, random_state=0),
+    ScaledPCA(n_components=1),  # what --method pca fits and saves
 ]
 
 
