@@ -169,6 +169,13 @@ def _output_and_loss(params: Mapping[str, Any], Xs: np.ndarray) -> tuple[str, st
     return output, loss
 
 
+def regularises_the_code(params: Mapping[str, Any]) -> bool:
+    """Whether a code as wide as the rows is still a choice: noise, sparsity, a contractive or a
+    variational term keep it from copying them whole (the overcomplete autoencoders)."""
+    return bool(params.get("noise") or params.get("sparsity") or float(params.get("contractive_weight") or 0) > 0
+                or params.get("variational"))
+
+
 def _plain(params: Mapping[str, Any]) -> bool:
     """Whether the objective is reconstruction alone: no noise, sparsity, contractive or variational term."""
     return (params["noise"] is None and params["sparsity"] is None and not params["variational"]

@@ -20,8 +20,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _persistence
 from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._params import AUTOENCODER_PARAMS, Param
-from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS, fit_failed, ResolvedOptions, failed_fit_fix, model_architecture,
-                       resolve_options)
+from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS, ResolvedOptions, failed_fit_fix,
+                       fit_failed, model_architecture, regularises_the_code, resolve_options)
 from ._scaling import Scaler
 from .errors import (POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural,
                      warn_user)
@@ -502,8 +502,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         """A code as wide as the rows can copy them whole and reduces nothing, as the command line
         notes (trial 10 found Python silent where ``aereduce fit --dim 9`` said so); an
         overcomplete code is a choice only with noise, sparsity or a contractive penalty."""
-        if (self.n_components_ < n_features or self.noise or self.sparsity or self.contractive_weight > 0
-                or self.variational):
+        if self.n_components_ < n_features or regularises_the_code(self.get_params()):
             return
         narrower = f"choose n_components below {n_features}" if n_features > 1 else "give more than one feature"
         warn_user(f"{WIDE_CODE_WARNING} n_components={self.n_components_} is not below the "

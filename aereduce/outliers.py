@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _persistence
 from ._params import AUTOENCODER_PARAMS
-from ._resolve import FAILED_FIT_RATIO, failed_fit_fix, hidden_layer_tuple, python_option
+from ._resolve import FAILED_FIT_RATIO, failed_fit_fix, hidden_layer_tuple, python_option, regularises_the_code
 from .errors import (POOR_FIT_WARNING, POOR_MEMBERS_WARNING, WIDE_CODE_WARNING, ModelFileError, OptionError,
                      warn_user)
 
@@ -315,7 +315,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         params = self._member_params(X.shape[1])
         self.n_components_ = params["n_components"]
-        if self.n_components_ >= X.shape[1] and not (params.get("noise") or params.get("sparsity")):
+        if self.n_components_ >= X.shape[1] and not regularises_the_code(params):
             # penguins' 4 columns under the default 16: every member copied its rows exactly and the
             # errors were all zero (trial 9: AUROC 0.965, against 0.995 with n_components=2)
             warn_user(f"n_components={self.n_components_} is not below the {X.shape[1]} features: each member can "

@@ -691,7 +691,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
             read_notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs "
                               "every row in memory: the map comes from reconstruction alone; fit without --stream to "
                               "have it")
-        notes.extend(send_notes(read_notes + dimension_notes(dim, found.n_features), notify))
+        notes.extend(send_notes(read_notes + dimension_notes(dim, found.n_features, params), notify))
 
     from ._training import Progress
 

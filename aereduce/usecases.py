@@ -321,7 +321,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     filled = read_for_fit(data, read)
     X = filled.X
     check_dimension(method, dim, *X.shape)
-    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID) + dimension_notes(dim, X.shape[1]), notify)
+    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID) + dimension_notes(dim, X.shape[1], params), notify)
     train, held = split_for_fit(X, holdout)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
@@ -345,12 +345,15 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     return report
 
 
-def dimension_notes(dim: int, n_columns: int) -> list[str]:
-    """``fit``'s note on a code that cannot reduce the data: one column, or as many dimensions as columns."""
+def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None) -> list[str]:
+    """``fit``'s note on a code that cannot reduce the data: one column, or as many dimensions as
+    columns (unless ``params`` make it an overcomplete autoencoder)."""
+    from ._resolve import regularises_the_code
+
     if n_columns == 1:  # "choose --dim below 1" would be no advice
         return ["only 1 feature column is numeric, so there is nothing to reduce: the code holds the column "
                 "itself; give more numeric columns (text columns can only be --id-column or --label-column)"]
-    if dim >= n_columns:
+    if dim >= n_columns and not regularises_the_code(params or {}):
         return [f"--dim {dim} is not below the {n_columns} feature columns: the code can hold each row whole, "
                 f"so nothing is reduced (PCA-{n_columns} is exact); choose --dim below {n_columns}, or for an "
                 "overcomplete code add --noise or --sparsity"]

@@ -846,6 +846,10 @@ def test_a_dim_of_every_column_is_saved_with_a_note_not_failed(runner, tmp_path)
                             "nothing is reduced (PCA-4 is exact); choose --dim below 4, or for an overcomplete code "
                             "add --noise or --sparsity")
         assert "failed" not in result.stderr and lines[-1] == f"wrote {model}" and model.exists()
+    # an overcomplete autoencoder, asked for, is not told to add the noise it has
+    for option in (["--noise", "mask"], ["--sparsity", "l1"], ["--contractive-weight", "0.1"], ["--variational"]):
+        result = invoke(runner, "fit", path, "--dim", "6", *option, "-o", tmp_path / "o.aer", *FAST)
+        assert result.exit_code == 0 and "is not below" not in result.stderr, (option, result.stderr)
     few = tmp_path / "trees.csv"  # below 50 rows the model is PCA's solution: PCA-3 here, not "PCA-5"
     pd.DataFrame(rng.normal(size=(31, 3)), columns=list("abc")).to_csv(few, index=False)
     result = invoke(runner, "fit", few, "--dim", "5", "-o", tmp_path / "t.aer")
