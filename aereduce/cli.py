@@ -43,7 +43,11 @@ class AereduceGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except BrokenPipeError:  # `aereduce ... | head`: the reader has what it wanted
-            sys.stderr = sys.stdout = open(__import__("os").devnull, "w")
+            # The notes on the input read so far still go to stderr, which is open: a preview with
+            # `| head` is where a user most needs to hear of rows left empty (trial 13).
+            for note in (ctx.obj or {}).get("pending_notes", []):
+                info(note)
+            sys.stdout = open(__import__("os").devnull, "w")
             ctx.exit(0)
         except Exception as exc:
             if (ctx.obj or {}).get("debug"):
@@ -164,9 +168,15 @@ def stream_rows(model: str, data: str, output: str | None, kwargs: dict[str, Any
 
     output = output or default_output(data, suffix)
     rows, notes = usecases.stream_file(model, data, output, read_options(kwargs), getattr(usecases, compute),
-                                       command=click.get_current_context().info_name)
+                                       command=click.get_current_context().info_name, notes=pending_notes())
     for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
         info(line)
+
+
+def pending_notes() -> list[str]:
+    """A list for a command's notes as they arise, which the group still prints when the output's
+    pipe closes midway (AereduceGroup.invoke)."""
+    return click.get_current_context().find_root().obj.setdefault("pending_notes", [])
 
 
 @main.command()
@@ -198,7 +208,7 @@ def inverse_transform(model: str, latent: str, id_column: str | None, output: st
     from .usecases import inverse_transform_file
 
     output = output or default_output(latent, "reconstructed")
-    rows, notes = inverse_transform_file(model, latent, output, id_column)
+    rows, notes = inverse_transform_file(model, latent, output, id_column, notes=pending_notes())
     for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
         info(line)
 
@@ -363,7 +373,8 @@ def datasets() -> None:
 
 @datasets.command("fetch")
 @click.argument("name", type=click.Choice(["mnist", "fashion-mnist"]))
-@click.option("--data-home", help="Folder for the files (default: $AEREDUCE_DATA or ~/.cache/aereduce/NAME).")
+@click.option("--data-home", help="Folder with one folder per dataset; NAME's files go in DATA_HOME/NAME "
+              "(default: $AEREDUCE_DATA, else ~/.cache/aereduce).")
 @global_options
 def datasets_fetch(name: str, data_home: str | None) -> None:
     """Download NAME's four canonical files, verify their checksums, and cache them.
@@ -388,7 +399,8 @@ def datasets_fetch(name: str, data_home: str | None) -> None:
 @datasets.command("export")
 @click.argument("name", type=click.Choice(["mnist", "fashion-mnist"]))
 @click.option("--split", type=click.Choice(["train", "test"]), default="train", show_default=True)
-@click.option("--data-home", help="Folder holding the files (default: the cache; downloads if missing).")
+@click.option("--data-home", help="Folder with one folder per dataset, as for fetch (default: the cache; "
+              "downloads what is missing).")
 @click.option("--rows", type=click.IntRange(min=1), help="Only the first N rows.")
 @click.option("-o", "--output", callback=output_name, required=True, help="Output table (.csv, .parquet, .npy, ...): pixels p0..p783 and a label column.")
 @global_options
@@ -402,7 +414,7 @@ def datasets_export(name: str, split: str, data_home: str | None, rows: int | No
     from .usecases import export_dataset
 
     n = export_dataset(name, split, data_home, rows, output)
-    info(f"wrote {n} rows to {output}")
+    info(f"wrote {n} rows to {_where(output)}")
 
 
 @main.command()

@@ -1,7 +1,9 @@
 """MNIST and Fashion-MNIST: IDX reading, checksummed download and a local cache.
 
 ``load_mnist()`` and ``load_fashion_mnist()`` look for the four canonical files in
-``data_home`` (or ``$AEREDUCE_DATA``, or ``~/.cache/aereduce/NAME``), download
+``data_home/NAME`` (as scikit-learn's ``data_home`` holds one folder per dataset; a ``data_home``
+that holds the files itself is read as it is), else ``$AEREDUCE_DATA/NAME``, else
+``~/.cache/aereduce/NAME``, download
 any that are missing, verify every file against the published checksum of its
 decompressed IDX bytes, and return ``(X_train, y_train), (X_test, y_test)``.
 """
@@ -87,6 +89,18 @@ def default_data_home(name: str) -> Path:
     return Path(cache) / "aereduce" / name
 
 
+def dataset_folder(name: str, data_home: str | os.PathLike | None) -> Path:
+    """Where dataset ``name``'s files are, or go: ``data_home/NAME`` (the benchmarks' and scikit-learn's
+    meaning: one folder per dataset), or ``data_home`` itself when it holds the four files (a user
+    pointed it at the dataset's own folder; trial 13 was sent to the network from the parent)."""
+    if data_home is None:
+        return default_data_home(name)
+    root = Path(data_home).expanduser()
+    if not (root / name).is_dir() and all((root / filename).is_file() for filename in FILES):
+        return root
+    return root / name
+
+
 def _download(url: str, dest: Path, sha256: str, progress: Callable[[int, int], None] | None) -> None:
     """Download ``url`` to ``dest``, verified against ``sha256`` before it is renamed into place,
     so that no reader ever sees an unverified file."""
@@ -107,10 +121,10 @@ def _download(url: str, dest: Path, sha256: str, progress: Callable[[int, int], 
 
 def fetch(name: str, data_home: str | os.PathLike | None = None, *, download: bool = True,
           progress: Callable[[str, int, int], None] | None = None) -> Path:
-    """Make sure the four files of dataset ``name`` are in ``data_home``; return the folder."""
+    """Make sure the four files of dataset ``name`` are in its folder (:func:`dataset_folder`); return the folder."""
     if name not in CHECKSUMS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(CHECKSUMS)}")
-    folder = Path(data_home).expanduser() if data_home is not None else default_data_home(name)
+    folder = dataset_folder(name, data_home)
     for filename in FILES:
         path = folder / filename
         if path.exists():

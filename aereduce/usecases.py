@@ -621,14 +621,22 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
     column (:func:`table_notes`)."""
     missing = model_missing_values(model, read.nan)
     table = None
-    for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
-        X, encodable = missing.apply(table)
-        values, names = compute(model, _frame(X[encodable], table.feature_names))
-        check_finite(values, table.row_numbers[encodable], data)
-        frame = output_frame(values, names, table, encodable)
-        yield with_labels(frame, table)
+    finished = False
+    try:
+        for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
+            X, encodable = missing.apply(table)
+            values, names = compute(model, _frame(X[encodable], table.feature_names))
+            check_finite(values, table.row_numbers[encodable], data)
+            frame = output_frame(values, names, table, encodable)
+            yield with_labels(frame, table)
+        finished = True
+    finally:
+        # Closed early (`| head` closed the output): what was read is still worth saying, and said
+        # as such, rather than lost (trial 13 lost the missing-value note this way).
+        if notes is not None and table is not None:
+            notes += table_notes(table, missing, dropped, row_labels,
+                                 counted=None if finished else "rows read before the output was closed")
     if notes is not None and table is not None:
-        notes += table_notes(table, missing, dropped, row_labels)
         kept = (getattr(model, "input_settings_", None) or {}).get("id_column")
         if remembered and kept and table.ids is None and not read.id_column:
             notes.append(f"{data} has no column {kept!r}, the model's id column: the output rows have no id and follow "
@@ -700,12 +708,15 @@ NOT_IN_NPY = "left out of the .npy output, which holds numbers only (write .npz,
 
 
 def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
-                compute: Callable[[Any, Any], tuple[Any, list[str]]], command: str = "transform") -> tuple[int, list[str]]:
+                compute: Callable[[Any, Any], tuple[Any, list[str]]], command: str = "transform",
+                notes: list[str] | None = None) -> tuple[int, list[str]]:
     """Apply ``compute`` (:func:`codes`, :func:`errors` or :func:`reconstructions`) to DATA chunk by chunk, written atomically;
-    returns the rows written and notes for the user. ``command``: the name a refusal gives."""
+    returns the rows written and notes for the user. ``command``: the name a refusal gives. ``notes``: a
+    list of the caller's to collect the notes in as they arise, which it keeps if writing fails
+    midway (a closed pipe)."""
     check_output(output, inputs=[data, model_path])
     model = load_model(model_path, data, command) if compute is errors else load_reducer(model_path, command, data)
-    rows, notes = 0, []
+    rows, notes = 0, notes if notes is not None else []
     # A .npy file holds numbers only: an id column not asked for here (the model's remembered one,
     # or an unnamed first column of row labels) is left out, with a note, rather than refused.
     numbers_only = format_of(output) == "npy" and read.id_column is None
@@ -796,9 +807,11 @@ def match_code_columns(latent: str, table: Any, expected: list[str]) -> str | No
             "the codes come from this model")
 
 
-def inverse_transform_file(model_path: str, latent: str, output: str, id_column: str | None) -> tuple[int, list[str]]:
+def inverse_transform_file(model_path: str, latent: str, output: str, id_column: str | None,
+                           notes: list[str] | None = None) -> tuple[int, list[str]]:
     """Decode the codes in LATENT back to the data's columns; returns the rows written and notes
-    for the user (codes far outside the training rows' ones, say).
+    for the user (codes far outside the training rows' ones, say), collected in ``notes`` when given
+    (as :func:`stream_file` does).
 
     Without ``id_column``, the id and label columns the model remembers are carried when LATENT
     has them (transform writes them), rather than read as codes."""
@@ -809,7 +822,7 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     n_codes = len(expected_codes)
     settings = getattr(model, "input_settings_", None) or {}
     check = CodeRangeCheck(getattr(model, "code_range_", None), expected_codes)
-    rows, notes = 0, []
+    rows, notes = 0, notes if notes is not None else []
     with TableWriter(output) as writer:
         # Empty code rows (transform's output for rows it could not encode) decode to empty rows.
         for table in iter_tables(latent, CHUNK_ROWS, missing="drop", id_column=id_column or settings.get("id_column"),
@@ -838,7 +851,8 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
             decoded = as_computed(model, model.inverse_transform(table.X[coded]))
             writer.write(with_labels(output_frame(decoded, names, table, coded), table))
             rows += len(table.X)
-    return rows, notes + [note for note in [check.note()] if note]
+    notes += [note for note in [check.note()] if note]
+    return rows, notes
 
 
 def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: ReadOptions, seed: int = 0,

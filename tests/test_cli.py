@@ -1274,3 +1274,34 @@ def test_compare_says_when_few_rows_are_held_out(runner, tmp_path):
                                              "give more rows, or a larger --test-size")
     path.write_text("a,b,c\n" + "".join(f"{i % 5},{i % 3},{i % 7}\n" for i in range(60)))
     assert "held out to score on" not in invoke(runner, "compare", path, "--dim", "1", "--methods", "pca").stderr
+
+
+@pytest.mark.parametrize("command", ["transform", "inverse-transform"])
+def test_notes_on_the_input_survive_a_pipe_closed_by_head(tmp_path, command):
+    """Trial 13: `aereduce transform m.aer data.csv -o - | head` said nothing of the rows it left
+    empty (nor inverse-transform of codes named like another model's): the closed pipe ended the
+    command before its notes."""
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(30_000, 3)), columns=list("abc"))
+    frame.loc[::10, "a"] = np.nan
+    data = tmp_path / "big.csv"
+    frame.to_csv(data, index=False)
+    model = tmp_path / "pca.aer"
+    assert invoke(CliRunner(), "fit", data, "--dim", "2", "--method", "pca", "--nan", "drop", "-o", model).exit_code == 0
+    if command == "transform":
+        # The pipe closes while the first chunk of 10,000 rows is written: its counts are what was read.
+        args, expected = [model, data], ("1000 of 10000 rows read before the output was closed have missing values "
+                                         "(a: 1000) and were not encoded; their output rows are empty")
+    else:
+        codes = tmp_path / "codes.csv"
+        pd.DataFrame(rng.normal(size=(30_000, 2)), columns=["ae0", "ae1"]).to_csv(codes, index=False)
+        args, expected = [model, codes], "the code columns are ae0, ae1, where this model's transform writes pca0, pca1"
+    cli = [sys.executable, "-c", "from aereduce.cli import main; main()", command, *map(str, args), "-o", "-"]
+    result = subprocess.run(" ".join(f"'{a}'" for a in cli) + " | head -1", shell=True, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0 and len(result.stdout.splitlines()) == 1
+    assert expected in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr and "wrote" not in result.stderr

@@ -115,7 +115,7 @@ def test_download_is_verified_and_cached(folder, tmp_path, monkeypatch):
     monkeypatch.setattr(datasets.urllib.request, "urlopen", fake_urlopen)
     cache = tmp_path / "cache"
     load_mnist(cache)
-    assert len(calls) == 4 and sorted(p.name for p in cache.iterdir()) == sorted(datasets.FILES)
+    assert len(calls) == 4 and sorted(p.name for p in (cache / "mnist").iterdir()) == sorted(datasets.FILES)
     load_mnist(cache)
     assert len(calls) == 4  # reused, not downloaded again
 
@@ -130,4 +130,24 @@ def test_a_bad_download_is_refused_and_leaves_no_file(tmp_path, monkeypatch, ser
         datasets.fetch("fashion-mnist", tmp_path)
     mirror = datasets.MIRRORS["fashion-mnist"][0]
     assert str(error.value) == f"could not download train-images-idx3-ubyte.gz of fashion-mnist: {mirror}: {why}"
-    assert list(tmp_path.iterdir()) == []  # nothing unverified, not even for a moment's reader
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []  # nothing unverified, not even for a moment
+
+
+def test_data_home_holds_one_folder_per_dataset_or_the_files_themselves(folder, tmp_path, monkeypatch):
+    """Trial 13: `datasets export mnist --data-home ../shared/data` (the benchmarks' meaning: one
+    folder per dataset) went to the network; the dataset's own folder still works too."""
+    source, arrays = folder
+    root = tmp_path / "root"
+    (root / "mnist").mkdir(parents=True)
+    for name in datasets.FILES:
+        (root / "mnist" / name).write_bytes((source / name).read_bytes())
+
+    def offline(url, timeout):
+        raise AssertionError(f"went to the network for {url}")
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", offline)
+    for data_home in (root, root / "mnist", source):
+        (X, y), _ = load_mnist(data_home)
+        assert y.tolist() == arrays["train-labels-idx1-ubyte.gz"].tolist()
+    assert datasets.dataset_folder("mnist", root) == root / "mnist"
+    assert datasets.dataset_folder("fashion-mnist", root) == root / "fashion-mnist"  # where a download would go
