@@ -1130,10 +1130,35 @@ def _frames(path: str, chunksize: int | None, *, sep: str | None, decimal: str |
 
 # -- from frames to tables ---------------------------------------------------------------------
 
+# Numbers written with thousands separators, as spreadsheets export them: groups of three digits
+# after a first group of one to three (not starting with 0, which no grouped number does). Spaces
+# and apostrophes (1 234, 1'234) are always separators. A lone group after the other mark could be
+# a decimal instead (1.234 in a file of decimal commas may be a column written with points; 1,500
+# in one of points a decimal comma), so that mark counts as a separator only with two groups
+# (1.234.567) or with a fraction after the decimal mark (591.417,43; 1,234.5).
+_GROUPED = {
+    decimal: re.compile(rf"[+-]?[1-9]\d{{0,2}}(?:(?P<sep>[' \u00a0\u202f])\d{{3}}(?:(?P=sep)\d{{3}})*(?:{d}\d+)?"
+                        rf"|{g}\d{{3}}(?:{g}\d{{3}})+(?:{d}\d+)?|{g}\d{{3}}{d}\d+)")
+    for decimal, d, g in ((",", ",", r"\."), (".", r"\.", ","))
+}
+
+
+def _ungrouped(text: Any, decimal: str) -> Any:
+    """Cells written with thousands separators (:data:`_GROUPED`), as plain numbers with a point."""
+    grouped = text.str.fullmatch(_GROUPED[decimal]).fillna(False)
+    if not grouped.any():
+        return None
+    # Every mark but the decimal one is a separator in a matched cell.
+    digits = text[grouped].str.replace(r"[.' \u00a0\u202f]" if decimal == "," else r"[,' \u00a0\u202f]", "", regex=True)
+    return digits.str.replace(",", ".", regex=False) if decimal == "," else digits
+
+
 def _to_float(column: Any, decimal: str) -> tuple[np.ndarray, np.ndarray]:
     """A column as float64, and which cells held something that is not a number.
 
-    Booleans are 1/0; ``TRUE``/``false`` text too, as pandas reads a column of them.
+    Booleans are 1/0; ``TRUE``/``false`` text too, as pandas reads a column of them. Numbers
+    with thousands separators (``591.417,43`` under a decimal comma, ``1,234.5``) are read too:
+    a spreadsheet's export lost such a column as text (trial 13).
     """
     pd = _pandas()
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
@@ -1142,8 +1167,11 @@ def _to_float(column: Any, decimal: str) -> tuple[np.ndarray, np.ndarray]:
     text = column.astype("str").str.strip()
     lower = text.str.lower()
     text = text.mask(lower == "true", "1").mask(lower == "false", "0")
+    ungrouped = _ungrouped(text, decimal) if decimal in _GROUPED else None
     if decimal != ".":
         text = text.str.replace(decimal, ".", regex=False)
+    if ungrouped is not None:
+        text = text.where(~text.index.isin(ungrouped.index), ungrouped.reindex(text.index))
     values = pd.to_numeric(text.where(present, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     blank = (lower == "").to_numpy() | (lower.isin([s.lower() for s in NA_STRINGS]).to_numpy() & present)
     return values, present & np.isnan(values) & ~blank

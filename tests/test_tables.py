@@ -460,6 +460,21 @@ def test_an_empty_folder_named_as_parquet_is_refused_by_name(tmp_path):
 
 # -- delimiters, decimals, headers -------------------------------------------------------------
 
+def test_numbers_with_thousands_separators_are_read_as_numbers(tmp_path):
+    """Trial 13: a spreadsheet's export ('591.417,43' under decimal commas) lost the column as text."""
+    european = write(tmp_path, "e.csv", "\ufeffname;price;depth\nh0;\"591.417,43\";102,8\nh1;\"1.234.017,5\";99,1\n"
+                     "h2;1 204,5;98,0\nh3;48.137;97,5\n")
+    table = read_table(european, id_column="name")
+    assert table.feature_names == ["price", "depth"] and table.skipped_columns == []
+    # a lone '.' group under decimal commas may be a column written with points: read as it was
+    assert table.X[:, 0].tolist() == [591417.43, 1234017.5, 1204.5, 48.137]
+    english = write(tmp_path, "n.csv", 'a,b\n"1,234.5",1\n"1,234,567",2\n3.5,3\n')
+    assert read_table(english).X[:, 0].tolist() == [1234.5, 1234567.0, 3.5]
+    # '1,500' under decimal points may be a decimal comma: not taken for 1500
+    ambiguous = write(tmp_path, "a.csv", 'a;b\n1,500;1\n2,250;2\n3.5;3\n1.5;4\n')
+    assert read_table(ambiguous, missing="zero").skipped_columns == ["a"]  # half its cells are not numbers
+
+
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
 def test_delimiter_is_sniffed(tmp_path, sep):
     path = write(tmp_path, "d.csv", sep.join(["name", "a", "b"]) + "\n" + sep.join(["x y", "1.5", "2"]) + "\n")
