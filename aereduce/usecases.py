@@ -682,8 +682,14 @@ def as_computed(model: Any, values: np.ndarray) -> np.ndarray:
     """Codes, errors or decoded rows in the precision they were computed in: float32 from a torch
     model (its ``precision_``), whose float64 output would write eight meaningless digits more to a
     file. (Decoded rows are float32 in scaled units; float32 in the data's units rounds them by
-    about 1e-7 of a value, far below any reconstruction error.)"""
-    return values.astype(np.float32, copy=False) if hasattr(model, "precision_") else values
+    about 1e-7 of a value, far below any reconstruction error.) Values beyond float32's range (a
+    column in units of 1e40, decoded) stay float64: float32 wrote them as inf (trial 13)."""
+    if not hasattr(model, "precision_"):
+        return values
+    values = np.asarray(values)
+    with np.errstate(invalid="ignore"):
+        in_range = not (np.abs(values) > np.finfo(np.float32).max).any()
+    return values.astype(np.float32, copy=False) if in_range else values
 
 
 def errors(model: Any, X: Any) -> tuple[Any, list[str]]:

@@ -1305,3 +1305,20 @@ def test_notes_on_the_input_survive_a_pipe_closed_by_head(tmp_path, command):
     assert result.returncode == 0 and len(result.stdout.splitlines()) == 1
     assert expected in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and "wrote" not in result.stderr
+
+
+def test_values_beyond_float32_are_decoded_not_written_as_inf(runner, tmp_path):
+    """Trial 13: a column in units of 1e42 decoded to inf in inverse-transform (float32), while
+    denoise refused the same rows."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(300, 4)), columns=list("abcd"))
+    frame["huge"] = (np.abs(frame["a"]) + 1) * 1e42
+    data, model, codes = tmp_path / "huge.csv", tmp_path / "m.aer", tmp_path / "codes.csv"
+    frame.to_csv(data, index=False)
+    assert invoke(runner, "fit", data, "--dim", "2", "-o", model, *FAST).exit_code == 0
+    assert invoke(runner, "transform", model, data, "-o", codes).exit_code == 0
+    for args in (["inverse-transform", model, codes], ["denoise", model, data]):
+        result = invoke(runner, *args, "-o", "-")
+        assert result.exit_code == 0, result.output
+        huge = pd.read_csv(io.StringIO(result.stdout))["huge"]
+        assert np.isfinite(huge).all() and huge.between(5e41, 1e44).all(), (args[0], huge.describe())
