@@ -275,8 +275,10 @@ def model_section(description: dict[str, Any]) -> str:
 def training_section(model: Any) -> str:
     uri = training_figure(model)
     if uri is None:
-        return section("training", "Training curve",
-                       '<p class="note">This model has no training curve: PCA is fitted in closed form.</p>')
+        why = ("it trained no epochs: it keeps PCA's solution, where the autoencoder starts (on a few dozen rows "
+               "a non-linear model could only fit noise beyond it)" if hasattr(model, "n_iter_")
+               else "PCA is fitted in closed form")  # an autoencoder on a small table (trial 13) or PCA itself
+        return section("training", "Training curve", f'<p class="note">This model has no training curve: {why}.</p>')
     caption = ("Mean training loss of each epoch (penalties and input noise included)")
     if getattr(model, "validation_scores_", None):
         caption += "; the validation loss is the reconstruction loss on the rows held out for early stopping"

@@ -237,8 +237,10 @@ class FitReport:
         variant = model_variant(self.params)
         kind = f"{self.method}, {variant}" if variant else self.method
         head = f"fitted {kind} ({plural(self.dim, 'dim')}) on {self.n_train} rows x {self.n_columns} columns"
-        if self.n_epochs is not None:
+        if self.n_epochs:
             head += f", {self.n_epochs} epochs"
+        elif self.n_epochs == 0:  # "0 epochs" read as a failure (trial 13); the next line says why none
+            head += ", no training epochs"
         lines = [*self.notes, head + f" in {self.seconds:.1f} s"]
         if self.kept_pca:
             if self.n_epochs != 0:

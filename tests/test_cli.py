@@ -707,6 +707,9 @@ def test_the_fit_summary_names_the_member_of_the_family():
     assert model_variant({"input_shape": (61, 1), "architecture": "recurrent", "sparsity": "kl"}) == "recurrent, sparse (kl)"
     report = FitReport("ae", 2, 100, 4, 1.0, 0.25, "held-out", "m.aer", n_epochs=5, params={"variational": True})
     assert report.lines()[0] == "fitted ae, variational (2 dims) on 100 rows x 4 columns, 5 epochs in 1.0 s"
+    # "0 epochs" read as a failure (trial 13)
+    kept = FitReport("ae", 2, 29, 11, 1.0, 0.17, "held-out", "m.aer", n_epochs=0, kept_pca=True)
+    assert kept.lines()[0] == "fitted ae (2 dims) on 29 rows x 11 columns, no training epochs in 1.0 s"
 
 
 def test_the_fit_summary_says_which_columns_its_error_is_measured_on(runner, tmp_path):
