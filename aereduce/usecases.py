@@ -122,7 +122,24 @@ class FilledTable:
         if counter is not None:  # a written id column was a feature, silently (trial 12)
             notes.append(f"column {counter!r} counts the rows (0 or 1, then up by 1) and is used as a feature; "
                          f"if it numbers the rows, pass --id-column {counter}")
+        constant = constant_columns(self.X)
+        if constant and len(constant) < self.X.shape[1]:  # used silently, and its zero error lowered the mean (trial 13)
+            if len(constant) == 1:
+                notes.append(f"column {constant[0]!r} holds one value in every row: it carries nothing to reduce, "
+                             f"and its zero error lowers the mean error; --exclude {constant[0]} leaves it out")
+            else:
+                notes.append(f"{len(constant)} of {self.X.shape[1]} columns hold one value in every row "
+                             f"({shown_names(constant, limit=4)}): they carry nothing to reduce, and their zero "
+                             "error lowers the mean error; --exclude leaves them out")
         return notes
+
+
+def constant_columns(frame: Any) -> list[str]:
+    """The columns of a DataFrame of 2 rows or more that hold one value in every row."""
+    if len(frame) < 2:
+        return []
+    values = frame.to_numpy(dtype=np.float64, copy=False)
+    return [str(name) for name in frame.columns[values.min(axis=0) == values.max(axis=0)]]
 
 
 def row_counter_column(frame: Any) -> str | None:

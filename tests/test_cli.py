@@ -1325,3 +1325,20 @@ def test_values_beyond_float32_are_decoded_not_written_as_inf(runner, tmp_path):
         assert result.exit_code == 0, result.output
         huge = pd.read_csv(io.StringIO(result.stdout))["huge"]
         assert np.isfinite(huge).all() and huge.between(5e41, 1e44).all(), (args[0], huge.describe())
+
+
+def test_a_constant_column_is_noted_as_carrying_nothing(runner, tmp_path):
+    """Trial 13: a constant column was used silently, its zero error lowering the mean shown."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(80, 4)), columns=list("abcd")).assign(const=7.0)
+    frame.to_csv(tmp_path / "c.csv", index=False)
+    result = invoke(runner, "fit", tmp_path / "c.csv", "--dim", "2", "-o", tmp_path / "c.aer", *FAST)
+    assert result.stderr.splitlines()[0] == ("column 'const' holds one value in every row: it carries nothing to "
+                                             "reduce, and its zero error lowers the mean error; --exclude const "
+                                             "leaves it out")
+    frame.assign(zero=0.0).to_csv(tmp_path / "c2.csv", index=False)
+    result = invoke(runner, "fit", tmp_path / "c2.csv", "--dim", "2", "-o", tmp_path / "c.aer", *FAST)
+    assert result.stderr.startswith("2 of 6 columns hold one value in every row (const, zero): they carry nothing")
+    result = invoke(runner, "fit", tmp_path / "c2.csv", "--dim", "2", "--exclude", "const,zero",
+                    "-o", tmp_path / "c.aer", *FAST)
+    assert "one value in every row" not in result.stderr
