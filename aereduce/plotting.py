@@ -74,10 +74,11 @@ def _continuous(labels: np.ndarray | None) -> np.ndarray | None:
     return values if len(np.unique(values[np.isfinite(values)])) > CLASS_LIMIT else None
 
 
-def map_axis_names(n_dims: int) -> tuple[str, str]:
-    """The axes of :func:`map_2d`'s picture of a code of ``n_dims`` dimensions."""
+def map_axis_names(n_dims: int, code_names: Sequence[str] | None = None) -> tuple[str, str]:
+    """The axes of :func:`map_2d`'s picture of a code of ``n_dims`` dimensions, a 2-D code's by its
+    columns' names (``ae0``, ``ae1``) when given, as the codes' files name them."""
     if n_dims == 2:
-        return "code 1", "code 2"
+        return (code_names[0], code_names[1]) if code_names is not None else ("code 1", "code 2")
     if n_dims == 1:
         return "code", ""
     return "principal axis 1 of the code", "principal axis 2 of the code"
@@ -135,9 +136,10 @@ def _label_positions(points: np.ndarray, names: Sequence[str], span: np.ndarray)
 
 def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "",
              worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
-             label_name: str | None = None) -> None:
+             label_name: str | None = None, code_names: Sequence[str] | None = None) -> None:
     """Scatter the 2-D map of ``Z``, coloured by ``labels`` when given; ``label_name`` (the label
-    column's name) titles the legend or the colour bar, so the picture says what the colours are.
+    column's name) titles the legend or the colour bar, so the picture says what the colours are;
+    ``code_names`` name the axes of a 2-D code (:func:`map_axis_names`).
 
     ``worst`` indexes rows to ring in red and name (the worst reconstructed: the anomalies
     ``score`` finds); rows beyond the view are drawn on its edge as triangles, never hidden.
@@ -187,7 +189,7 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
-    x_name, y_name = map_axis_names(Z.shape[1])
+    x_name, y_name = map_axis_names(Z.shape[1], code_names)
     ax.set_xlabel(x_name, fontsize=8)
     ax.set_ylabel(y_name, fontsize=8)
 
@@ -266,7 +268,7 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
                  X: np.ndarray | None = None, X_hat: np.ndarray | None = None, image_shape: Sequence[int] | None = None,
                  title: str = "", worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
                  validation: Sequence[float] | None = None, kept: float | None = None,
-                 label_name: str | None = None) -> None:
+                 label_name: str | None = None, code_names: Sequence[str] | None = None) -> None:
     """One figure: the map, the loss curve (and the validation loss beside it, and the level of
     PCA's start when the fit ``kept`` it), and (for images) originals against reconstructions."""
     plt = _pyplot()
@@ -277,7 +279,8 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
     fig = plt.figure(figsize=(11 if with_losses else 6, 8 if with_images else 5), layout="constrained")
     top = fig.add_gridspec(2 if with_images else 1, 2 if with_losses else 1,
                            height_ratios=[3, 1.3] if with_images else None)
-    plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names, label_name)
+    plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names, label_name,
+             code_names)
     if with_losses:
         plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve, validation, kept=kept)
     if with_images:

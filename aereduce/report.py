@@ -26,7 +26,8 @@ from ._files import atomic_output, check_file_output
 from .errors import OptionError
 from .plotting import is_missing_label, map_title
 from .tables import Table, label_values
-from .usecases import ModelRows, ReadOptions, load_reducer, model_image_shape, model_rows, shape_text, top_scores
+from .usecases import (ModelRows, ReadOptions, code_names, load_reducer, model_image_shape, model_rows, shape_text,
+                       top_scores)
 
 N_IMAGES = 10  # images per row of the reconstruction grids
 N_COLUMNS_SHOWN = 40  # input column names listed before "... (N in all)"
@@ -187,11 +188,11 @@ def error_figure(comparison: ErrorComparison, kind: str) -> str:
 
 
 def map_figure(Z: np.ndarray, labels: np.ndarray | None, worst: np.ndarray, worst_names: list[str], title: str,
-               label_name: str | None = None) -> str:
+               label_name: str | None = None, code_names: list[str] | None = None) -> str:
     from .plotting import plot_map
 
     fig, ax = _plt().subplots(figsize=(7.5, 6.2))
-    plot_map(ax, Z, labels, title, worst, worst_names, label_name)
+    plot_map(ax, Z, labels, title, worst, worst_names, label_name, code_names)
     return png_uri(fig)
 
 
@@ -435,7 +436,7 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     kept_pca = bool(getattr(model, "kept_initial_weights_", False))
     sections = [model_section(description), training_section(model), error_section(comparison, kind, which, kept_pca)]
     map_uri = map_figure(Z, label_values(drawn.labels), ringed, row_names(drawn, ringed), f"{kind}: {map_title(Z.shape[1])}",
-                         drawn.label_name)
+                         drawn.label_name, code_names(model))
     sections.append(section("map", "2-D map", figure(map_uri, "2-D map of the codes",
                                                      map_caption(Z.shape[1], drawn.label_name, which, len(ringed)))))
     if shape is not None:

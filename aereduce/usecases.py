@@ -253,7 +253,7 @@ class FitReport:
         """The summary lines ``aereduce fit`` prints on stderr."""
         variant = model_variant(self.params)
         kind = f"{self.method}, {variant}" if variant else self.method
-        head = f"fitted {kind} ({plural(self.dim, 'dim')}) on {self.n_train} rows x {self.n_columns} columns"
+        head = f"fitted {kind} ({plural(self.dim, 'dim')}) on {self.n_train} rows x {plural(self.n_columns, 'column')}"
         if self.n_epochs:
             head += f", {self.n_epochs} epochs"
         elif self.n_epochs == 0:  # "0 epochs" read as a failure (trial 13); the next line says why none
@@ -421,7 +421,7 @@ class DetectorReport:
             flagged += f" and {self.held_flagged} of {self.n_held} held-out rows ({self.held_flagged / self.n_held:.1%})"
         return [*self.notes,
                 f"fitted an outlier detector of {self.n_estimators} autoencoders ({self.dim} dims, {self.epochs()}) "
-                f"on {self.n_train} rows x {self.n_columns} columns in {self.seconds:.1f} s",
+                f"on {self.n_train} rows x {plural(self.n_columns, 'column')} in {self.seconds:.1f} s",
                 f"outliers: anomaly score above {self.threshold:.4g} ({rule}); that flags {flagged}",
                 f"wrote {self.output}"]
 
@@ -541,8 +541,9 @@ def model_variant(params: dict[str, Any] | None) -> str:
     if given.get("input_shape") is not None:
         words.append("recurrent" if given.get("architecture") == "recurrent" else "convolutional")
     words += [word for word, on in (("variational", given.get("variational")),
-                                    (f"denoising ({given.get('noise')})", given.get("noise")),
-                                    (f"sparse ({given.get('sparsity')})", given.get("sparsity")),
+                                    # not "denoising (mask)": the summary's parentheses hold the dims
+                                    (f"{given.get('noise')} denoising", given.get("noise")),
+                                    (f"{str(given.get('sparsity')).upper()} sparse", given.get("sparsity")),
                                     ("contractive", given.get("contractive_weight")),
                                     ("tied", given.get("tied_weights")),
                                     ("pretrained layer by layer", given.get("pretrain"))) if on]
@@ -1027,7 +1028,8 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     validation = None if getattr(model, "decoder_loss_curve_", None) else validation_losses(model)
     model_report(output, Z, labels, getattr(model, "loss_curve_", None), X.to_numpy(), X_hat, shape,
                  title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst, worst_names=names,
-                 validation=validation, kept=kept_start_loss(model), label_name=table.label_name)
+                 validation=validation, kept=kept_start_loss(model), label_name=table.label_name,
+                 code_names=code_names(model))
     return rows.notes
 
 

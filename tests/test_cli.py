@@ -703,8 +703,8 @@ def test_the_fit_summary_names_the_member_of_the_family():
 
     assert model_variant(None) == model_variant({"max_iter": 5}) == ""
     assert model_variant({"variational": True}) == "variational"
-    assert model_variant({"noise": "mask", "tied_weights": True}) == "denoising (mask), tied"
-    assert model_variant({"input_shape": (61, 1), "architecture": "recurrent", "sparsity": "kl"}) == "recurrent, sparse (kl)"
+    assert model_variant({"noise": "mask", "tied_weights": True}) == "mask denoising, tied"
+    assert model_variant({"input_shape": (61, 1), "architecture": "recurrent", "sparsity": "kl"}) == "recurrent, KL sparse"
     report = FitReport("ae", 2, 100, 4, 1.0, 0.25, "held-out", "m.aer", n_epochs=5, params={"variational": True})
     assert report.lines()[0] == "fitted ae, variational (2 dims) on 100 rows x 4 columns, 5 epochs in 1.0 s"
     # "0 epochs" read as a failure (trial 13)

@@ -226,3 +226,11 @@ def test_the_ringed_rows_are_explained_on_the_map_and_fewer_on_small_tables(ax):
     Z = np.random.default_rng(0).uniform(size=(32, 2))
     plot_map(ax, Z, worst=np.arange(3), worst_names=["a", "b", "c"])
     assert "\u25cb the 3 rows reconstructed worst (the most anomalous)" in [t.get_text() for t in ax.texts]
+
+
+def test_a_2d_map_s_axes_are_named_as_the_code_columns(ax):
+    """Trial 13: the plot said 'code 1', 'code 2' where the codes' files say ae0, ae1."""
+    from aereduce.plotting import plot_map
+
+    plot_map(ax, np.random.default_rng(0).normal(size=(50, 2)), code_names=["ae0", "ae1"])
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("ae0", "ae1")
