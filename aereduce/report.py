@@ -25,7 +25,7 @@ import numpy as np
 from ._files import atomic_output, check_file_output
 from .errors import OptionError
 from .plotting import is_missing_label, map_title
-from .tables import Table, label_values
+from .tables import UNNAMED_FIRST_COLUMN, Table, label_values
 from .usecases import (ModelRows, ReadOptions, code_names, load_reducer, model_image_shape, model_rows, shape_text,
                        top_scores)
 
@@ -331,7 +331,9 @@ def map_caption(dim: int, label_name: str | None, which_rows: str, n_ringed: int
 def anomalies_section(top: Any, n_read: int, n_encodable: int, labels: list[Any] | None, label_name: str | None,
                       median_error: float) -> str:
     id_name = next((c for c in top.columns if c not in ("row", "reconstruction_error")), None)
-    headers = ["rank", "file row"] + ([id_name] if id_name else []) + ([label_name] if labels is not None else [])
+    # The unnamed first column (R's row names) is headed as what it is, not as pandas names it ('Unnamed: 0').
+    id_heading = "row name" if id_name == UNNAMED_FIRST_COLUMN else id_name
+    headers = ["rank", "file row"] + ([id_heading] if id_name else []) + ([label_name] if labels is not None else [])
     headers += ["reconstruction error", "times the median row's"]
     rows = []
     # ids by column, in their own type: iterrows would turn an integer id into a float beside the
