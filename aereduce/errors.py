@@ -73,9 +73,14 @@ def plural(count: int, noun: str) -> str:
 
 
 def command_line_message(exc: BaseException) -> str:
-    """The first line of an error as the command line shows it (an output path's names ``-o``)."""
+    """The first line of an error as the command line shows it (an output path's names ``-o``).
+
+    Errors name the file they are about first (``data.csv: ...``); standard input, named ``-`` on
+    the command line, is called stdin there (``-: no column 'mpg'`` puzzled trial 13). No error
+    about an output starts with ``-: ``."""
     text = getattr(exc, "cli_message", None) or str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return "stdin: " + line[3:] if line.startswith("-: ") else line
 
 
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:

@@ -300,8 +300,8 @@ def check_model_output(output: str, data: str) -> None:
 
     suffix = Path(output).suffix.lower()
     if output == "-" or suffix in {*FORMATS, *IMAGE_SUFFIXES, ".html", ".htm", ".gz"}:
-        given = "stdout" if output == "-" else f"a {suffix} file"
-        raise InputError(f"{output}: fit writes a model file, not {given}; give -o a file name ending in .aer "
+        where, given = ("", "stdout") if output == "-" else (f"{output}: ", f"a {suffix} file")
+        raise InputError(f"{where}fit writes a model file, not {given}; give -o a file name ending in .aer "
                          "(fit-transform writes the codes)")
     check_output(output, inputs=[data])
 
@@ -659,7 +659,7 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
     if notes is not None and table is not None:
         kept = (getattr(model, "input_settings_", None) or {}).get("id_column")
         if remembered and kept and table.ids is None and not read.id_column:
-            notes.append(f"{data} has no column {kept!r}, the model's id column: the output rows have no id and follow "
+            notes.append(f"{'stdin' if data == '-' else data} has no column {kept!r}, the model's id column: the output rows have no id and follow "
                          "DATA's order; name another id column with --id-column")
 
 

@@ -625,7 +625,8 @@ def test_fit_refuses_an_output_that_is_not_a_model_file(runner, data, tmp_path, 
         Path(target).write_text("a,b\n1,2\n")  # fit meant as fit-transform: the CSV must survive
     result = invoke(runner, "fit", data, "--dim", "2", *FAST, "-o", target)
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {target}: fit writes a model file, not {given}; give -o a file name ending in "
+    where = "" if output == "-" else f"{target}: "  # stdout is named in the message, not as "-: "
+    assert result.stderr == (f"Error: {where}fit writes a model file, not {given}; give -o a file name ending in "
                              ".aer (fit-transform writes the codes)\n")
     if output == "codes.csv":
         assert Path(target).read_text() == "a,b\n1,2\n"
@@ -1168,7 +1169,7 @@ def test_parquet_through_stdin_or_a_folder_name_is_refused_in_one_line(runner, t
     pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) % 3}).to_parquet(path)
     result = runner.invoke(main, ["fit-transform", "-", "--dim", "1", "-o", "-"], input=path.read_bytes())
     assert result.exit_code == 1 and result.stderr == (
-        "Error: -: this is Parquet, which cannot be read from stdin; give the path of a .parquet file\n")
+        "Error: stdin: this is Parquet, which cannot be read from stdin; give the path of a .parquet file\n")
     result = invoke(runner, "fit-transform", path, "--dim", "1", *FAST, "-o", f"{tmp_path / 'outdir'}/")
     assert result.exit_code == 1 and result.stderr == f"Error: {tmp_path / 'outdir'}/: is a folder, not a file; give -o a file name\n"
     assert not (tmp_path / "outdir").exists()
