@@ -234,7 +234,9 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
     rows, fitted, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
                                                       params=ae_params(kwargs, method), progress=progress_bar(),
                                                       notify=info)
-    for line in [*notes, f"fitted {method} ({plural(dim, 'dim')}) on {fitted} rows in {seconds:.1f} s",
+    n_rows, n_columns = fitted
+    for line in [*notes, f"fitted {method} ({plural(dim, 'dim')}) on {n_rows} rows x {plural(n_columns, 'column')} "
+                         f"in {seconds:.1f} s",
                          f"wrote {rows} rows to {_where(output)}"]:
         info(line)
 

@@ -883,9 +883,10 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
 
 def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: ReadOptions, seed: int = 0,
                        params: dict[str, Any] | None = None, progress: ProgressFn | None = None,
-                       notify: NoteFn | None = None) -> tuple[int, int, float, list[str]]:
+                       notify: NoteFn | None = None) -> tuple[int, tuple[int, int], float, list[str]]:
     """Fit on DATA and write its codes without saving a model (works for UMAP); returns (rows written,
-    rows fitted on, seconds, notes), the notes sent to ``notify`` before fitting instead when it is given."""
+    (rows, columns) fitted on, seconds, notes), the notes sent to ``notify`` before fitting instead
+    when it is given."""
     check_output(output, inputs=[data])
     filled = read_for_fit(data, read)
     check_dimension(method, dim, *filled.X.shape)
@@ -898,7 +899,7 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
         notes += poor_fit_warning(method, dim, reducer, filled.X, seed, params)
     table = filled.table
     write_table(output, with_labels(output_frame(Z, [f"{method}{i}" for i in range(dim)], table, filled.encodable), table))
-    return table.n_rows, len(filled.X), seconds, notes
+    return table.n_rows, filled.X.shape, seconds, notes
 
 
 def poor_fit_warning(method: str, dim: int, reducer: Any, X: Any, seed: int,
