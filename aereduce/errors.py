@@ -76,11 +76,11 @@ def command_line_message(exc: BaseException) -> str:
     """The first line of an error as the command line shows it (an output path's names ``-o``).
 
     Errors name the file they are about first (``data.csv: ...``); standard input, named ``-`` on
-    the command line, is called stdin there (``-: no column 'mpg'`` puzzled trial 13). No error
-    about an output starts with ``-: ``."""
+    the command line, is called stdin there (``-: no column 'mpg'`` puzzled trial 13); an error
+    about an output (:class:`OutputPathError`) names stdout itself."""
     text = getattr(exc, "cli_message", None) or str(exc)
     line = text.splitlines()[0] if text else type(exc).__name__
-    return "stdin: " + line[3:] if line.startswith("-: ") else line
+    return "stdin: " + line[3:] if line.startswith("-: ") and not isinstance(exc, OutputPathError) else line
 
 
 def warn_user(message: str, category: type[Warning] = UserWarning) -> None:

@@ -425,3 +425,12 @@ def test_an_empty_output_name_is_refused_before_anything_is_written(tmp_path, mo
     assert str(info.value) == "the output's name is empty; give the output a file name"
     assert info.value.cli_message == "the output's name is empty; give -o a file name"
     assert listing(tmp_path) == {}
+
+
+def test_the_command_line_names_stdin_and_stdout_not_a_dash():
+    from aereduce.errors import InputError, OutputPathError, command_line_message
+
+    assert command_line_message(InputError("-: no column 'x'")) == "stdin: no column 'x'"
+    assert command_line_message(InputError("data-1.csv: no column 'x'")) == "data-1.csv: no column 'x'"
+    # an output's error is never taken for stdin's
+    assert command_line_message(OutputPathError("-: odd")).startswith("-: ")

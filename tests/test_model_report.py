@@ -161,7 +161,8 @@ def test_report_refuses_to_overwrite_its_input(table):
 def test_pictures_and_pages_need_a_file_of_their_kind(table, command, output, what):
     data, model = table
     result = invoke(command, model, data, "-o", output)
-    assert result.exit_code == 1 and result.stderr == f"Error: {output}: the output is {what}\n"
+    where = "stdout cannot take it" if output == "-" else output  # not "-: ", which reads as stdin
+    assert result.exit_code == 1 and result.stderr == f"Error: {where}: the output is {what}\n"
     assert not Path(output).exists()
 
 
