@@ -88,14 +88,29 @@ def test_two_processes_train_as_well_as_one(tmp_path):
     options = ["--dim", "3", "--epochs", "20", "--hidden-layers", "32,16", "--neighbour-weight", "0"]
     one = fit_model(str(data), str(tmp_path / "one.aer"), dim=3, read=ReadOptions(), seed=0,
                     params={"max_iter": 20, "hidden_layer_sizes": (32, 16), "neighbour_weight": 0.0})
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    # Process 1 saves its replica too (process 0 alone does), to show the gradients were averaged:
+    # processes that each trained on their own share alone would end with different weights.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import os\n"
+        "if os.environ.get('RANK') == '1':\n"
+        "    import aereduce.usecases as u\n"
+        "    from aereduce.estimator import AutoencoderTransformer\n"
+        "    fit_model = u.fit_model\n"
+        "    def fit_and_keep_the_replica(data, output, **kwargs):\n"
+        "        report = fit_model(data, output, **kwargs)\n"
+        "        AutoencoderTransformer.save(kwargs['reducer'], output + '.r1')\n"
+        "        return report\n"
+        "    u.fit_model = fit_and_keep_the_replica\n")
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", OMP_NUM_THREADS="1")
     result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                              "-m", "aereduce.distributed_train", str(data), *options, "-o", str(tmp_path / "two.aer")],
                             capture_output=True, text=True, env=env, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 0, result.stderr[:3000]  # the cause comes first, torchrun's summary after
     assert "trained on 2 processes (gloo)" in result.stderr
     assert result.stderr.count("held-out reconstruction MSE") == 1  # only process 0 reports
     test = make_frame(1000, 6)
+    replica = load_model(str(tmp_path / "two.aer.r1")).transform(test)
+    np.testing.assert_array_equal(load_model(str(tmp_path / "two.aer")).transform(test), replica)
     two = float(np.mean(load_model(str(tmp_path / "two.aer")).reconstruction_error(test)))
     single = float(np.mean(load_model(str(tmp_path / "one.aer")).reconstruction_error(test)))
     assert two < 1.15 * single and single < 1.15 * two, (two, single, one.error)
