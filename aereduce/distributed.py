@@ -78,11 +78,11 @@ def encode_frame(frame: Any, model_path: str, columns: Sequence[str] | None = No
     """
     import pandas as pd
 
-    from .usecases import model_feature_names, model_missing_values
+    from .usecases import code_names, model_feature_names, model_missing_values
 
     model = cached_model(model_path)
     features = _feature_columns(model, columns, [str(c) for c in frame.columns])
-    names = [str(n) for n in model.get_feature_names_out()]
+    names = code_names(model)
     filled, encodable = model_missing_values(model, nan).apply(frame[features].to_numpy(dtype=np.float64))
     codes = np.full((len(frame), len(names)), np.nan)
     if encodable.any():
@@ -93,8 +93,10 @@ def encode_frame(frame: Any, model_path: str, columns: Sequence[str] | None = No
 
 def _output_names(model_path: str) -> tuple[Any, list[str]]:
     """The model (loaded here, so that a bad file fails before any task runs) and its code columns."""
+    from .usecases import code_names
+
     model = cached_model(model_path)
-    return model, [str(n) for n in model.get_feature_names_out()]
+    return model, code_names(model)
 
 
 def transform_dask(model_path: str, ddf: Any, columns: Sequence[str] | None = None, *,

@@ -1343,3 +1343,21 @@ def test_a_constant_column_is_noted_as_carrying_nothing(runner, tmp_path):
     result = invoke(runner, "fit", tmp_path / "c2.csv", "--dim", "2", "--exclude", "const,zero",
                     "-o", tmp_path / "c.aer", *FAST)
     assert "one value in every row" not in result.stderr
+
+
+def test_compare_prints_a_plain_table_of_the_methods(runner, data, tmp_path):
+    result = invoke(runner, "compare", data, "--dim", "2", "--methods", "ae,pca", "--id-column", "id",
+                    "--label-column", "kind", *FAST)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["method", "dim", "recon_mse", "knn_acc", "fit_s", "transform_s"]
+    assert [line.split()[:2] for line in lines[1:]] == [["ae", "2"], ["pca", "2"]]
+    assert all(line == line.rstrip() for line in lines)
+    assert all(0 <= float(line.split()[3]) <= 1 for line in lines[1:])  # kNN accuracy on the label
+
+
+def test_an_unknown_device_is_a_usage_error_naming_the_choices(runner, data, tmp_path):
+    result = invoke(runner, "fit", data, "--dim", "1", "--device", "floppy", "-o", tmp_path / "m.aer")
+    assert result.exit_code == 2 and not (tmp_path / "m.aer").exists()
+    assert result.stderr.splitlines()[-1] == ("Error: Invalid value for '--device': device='floppy' is not a torch "
+                                             "device; use auto, cpu, cuda, cuda:N or mps")

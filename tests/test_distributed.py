@@ -44,6 +44,16 @@ def test_a_partition_is_encoded_with_its_index_and_kept_columns(saved):
         encode_frame(rows.rename(columns={"f0": "g0"}), saved)
 
 
+def test_a_partition_s_rows_with_missing_values_get_empty_codes_under_drop(saved):
+    rows = make_frame(20, 4)
+    holes = rows.copy()
+    holes.iloc[[3, 7], 2] = np.nan
+    out = encode_frame(holes, saved, nan="drop")
+    assert np.flatnonzero(out.isna().any(axis=1)).tolist() == [3, 7]
+    kept = np.setdiff1d(np.arange(20), [3, 7])
+    np.testing.assert_allclose(out.to_numpy()[kept], load_model(saved).transform(rows.iloc[kept]), rtol=1e-6)
+
+
 def test_transform_dask_on_a_local_cluster_matches_transform(saved):
     dd = pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("dask.distributed")
@@ -136,3 +146,22 @@ def test_a_failed_save_on_process_0_ends_every_process(tmp_path):
     assert result.returncode != 0
     assert result.stderr.count("Error: [Errno 28] No space left on device") == 1, result.stderr[-2000:]
     assert not (tmp_path / "m.aer").exists()
+
+
+def test_distributed_training_refuses_what_it_cannot_do(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from aereduce.distributed_train import DistributedAutoencoder, main
+    from aereduce.errors import OptionError
+
+    data = tmp_path / "d.csv"
+    make_frame(100, 0).to_csv(data, index=False)
+    monkeypatch.delenv("RANK", raising=False)
+    result = CliRunner().invoke(main, [str(data), "--dim", "2"])
+    assert result.exit_code == 2 and "run it under torchrun" in result.stderr
+    monkeypatch.setenv("RANK", "0")
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    result = CliRunner().invoke(main, [str(data), "--dim", "2", "--method", "pca"])
+    assert result.exit_code == 2 and "distributed training fits the autoencoder only" in result.stderr
+    with pytest.raises(OptionError, match="distributed training cannot train the neighbour term"):
+        DistributedAutoencoder(n_components=2, neighbour_weight=1.0).fit(make_frame(100, 0))

@@ -195,28 +195,3 @@ def test_the_report_has_no_other_benchmarks_section_without_their_reports(tmp_pa
     _, text = _write(tmp_path)
     assert "Other benchmarks" not in text
 
-
-def test_an_autoencoder_that_trained_no_epochs_is_not_called_pca_in_the_report():
-    """Trial 13: on mtcars (29 rows) the report said "PCA is fitted in closed form" of an autoencoder."""
-    from sklearn.datasets import load_wine
-
-    from aereduce import AutoencoderTransformer
-    from aereduce.pca import ScaledPCA
-    from aereduce.report import training_section
-
-    X = load_wine().data[:30]
-    ae = AutoencoderTransformer(n_components=2, random_state=0).fit(X)
-    assert ae.n_iter_ == 0
-    assert "it trained no epochs: it keeps PCA's solution" in training_section(ae)
-    assert "PCA is fitted in closed form" in training_section(ScaledPCA(n_components=2).fit(X))
-
-
-def test_the_anomaly_table_heads_row_names_as_such():
-    """Trial 13: the table's heading was pandas' 'Unnamed: 0' for R's row names."""
-    import pandas as pd
-
-    from aereduce.report import anomalies_section
-
-    top = pd.DataFrame({"row": [5, 9], "Unnamed: 0": ["Merc 230", "Valiant"], "reconstruction_error": [0.4, 0.3]})
-    html = anomalies_section(top, 32, 32, None, None, 0.1)
-    assert "<th>row name</th>" in html and "Unnamed" not in html and "Merc 230" in html

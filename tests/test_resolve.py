@@ -1,0 +1,61 @@
+"""The rules that resolve the estimator's "auto" options from the data (aereduce._resolve)."""
+
+import math
+
+import pytest
+
+from aereduce._resolve import (EARLY_STOPPING_MAX_ROWS, MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, auto_batch_size,
+                               auto_hidden_layer_sizes, auto_max_iter, decoder_iter, fit_failed,
+                               regularises_the_code)
+
+
+def test_hidden_layers_grow_with_the_columns_within_bounds_and_vanish_on_tiny_data():
+    assert auto_hidden_layer_sizes(784, 8, 60_000) == (512, 256)  # MNIST: the benchmarked default
+    assert auto_hidden_layer_sizes(12, 2, 1_000) == (64, 32)  # a dozen tabular columns
+    assert auto_hidden_layer_sizes(40, 2, 1_000) == (160, 80)  # four units a column in between
+    assert auto_hidden_layer_sizes(12, 50, 1_000) == (64, 50)  # never narrower than the code
+    assert auto_hidden_layer_sizes(12, 2, MIN_ROWS_FOR_DEEP - 1) == ()  # linear: PCA's solution
+
+
+def test_batches_are_about_a_tenth_of_small_data_and_256_rows_of_large():
+    assert [auto_batch_size(n) for n in (60_000, 2_560, 178, 30, 5)] == [256, 256, 17, 16, 5]
+
+
+def test_epochs_aim_at_about_5000_steps_between_20_and_1000():
+    assert auto_max_iter(60_000, 256) == 21  # MNIST: 235 steps an epoch
+    assert auto_max_iter(10, 16) == 1000 and auto_max_iter(10**7, 256) == 20
+    for n, batch in ((178, 17), (5_000, 256)):
+        steps = auto_max_iter(n, batch) * math.ceil(n / batch)
+        assert 4_500 <= steps <= 5_500, (n, steps)
+
+
+def test_the_decoder_after_the_map_gets_about_40_steps_an_embedding_epoch():
+    assert decoder_iter(25, 60_000, 512) == round(40 * 25 / math.ceil(60_000 / 512))  # 8 epochs on MNIST
+    assert decoder_iter(3, 100_000, 512) == 1  # at least one pass over the rows
+
+
+def test_a_failed_fit_is_far_worse_than_pca_and_above_rounding():
+    assert fit_failed(3.5, 1.0) and not fit_failed(2.5, 1.0)
+    assert fit_failed(float("nan"), 1.0)
+    assert not fit_failed(NEGLIGIBLE_MSE / 2, 1e-32)  # float32 rounding against PCA's exact fit
+    assert not fit_failed(5.0, None)  # no bar to compare with
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({}, False), ({"noise": "mask"}, True), ({"sparsity": "l1"}, True), ({"contractive_weight": 0.1}, True),
+    ({"contractive_weight": 0.0}, False), ({"variational": True}, True), ({"tied_weights": True}, False),
+])
+def test_what_makes_a_code_as_wide_as_the_rows_a_choice(params, expected):
+    assert regularises_the_code(params) is expected
+
+
+@pytest.mark.parametrize("n_rows, expected", [(MIN_ROWS_FOR_DEEP - 1, False), (MIN_ROWS_FOR_DEEP, True),
+                                               (EARLY_STOPPING_MAX_ROWS, True), (EARLY_STOPPING_MAX_ROWS + 1, False)])
+def test_early_stopping_is_on_where_there_are_rows_to_validate_on_and_epochs_can_overfit(n_rows, expected):
+    import numpy as np
+
+    from aereduce import AutoencoderTransformer
+
+    X = np.random.default_rng(0).normal(size=(n_rows, 3))
+    model = AutoencoderTransformer(n_components=1, max_iter=1, neighbour_weight=0, random_state=0).fit(X)
+    assert model.early_stopping_ is expected
