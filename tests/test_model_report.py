@@ -282,3 +282,15 @@ def test_the_anomaly_table_heads_row_names_as_such():
     top = pd.DataFrame({"row": [5, 9], "Unnamed: 0": ["Merc 230", "Valiant"], "reconstruction_error": [0.4, 0.3]})
     html = anomalies_section(top, 32, 32, None, None, 0.1)
     assert "<th>row name</th>" in html and "Unnamed" not in html and "Merc 230" in html
+
+
+def test_the_report_rings_as_many_rows_as_plot_does_and_lists_ten(report):
+    """Trial 13: plot rang 3 of mtcars' rows, the report 10 (a third of the map)."""
+    from aereduce.usecases import rows_to_ring
+
+    out, _ = report
+    page = Page(out.read_text())
+    assert rows_to_ring(90) == 4
+    assert "Red rings mark the 4 most anomalous rows (the top of the table below)" in page.words()
+    table = out.read_text().split('id="anomalies"')[1]
+    assert table.count("<tr>") == 1 + 10  # the header and the ten rows listed
