@@ -338,14 +338,14 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
 @click.argument("data")
 @click.option("--dim", "-d", type=click.IntRange(min=1), required=True, help="Dimension for every method.")
 @data_options(writes=False)
-@click.option("--methods", callback=split_names, default=",".join(METHOD_NAMES), show_default=True,
+@click.option("--methods", callback=split_names, show_default=f"{','.join(METHOD_NAMES)} (umap when installed)",
               help="Comma-separated methods to compare.")
 @click.option("--test-size", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True, help="Held-out share of rows.")
 @click.option("--epochs", "max_iter", type=click_type("max_iter"), help="Autoencoder epochs (default: auto).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the split and of each method.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @global_options
-def compare(data: str, dim: int, methods: list[str], test_size: float, max_iter: int | None, seed: int,
+def compare(data: str, dim: int, methods: list[str] | None, test_size: float, max_iter: int | None, seed: int,
             as_json: bool, **kwargs: Any) -> None:
     """Compare the autoencoder with PCA and UMAP on a held-out split of DATA.
 
@@ -358,6 +358,13 @@ def compare(data: str, dim: int, methods: list[str], test_size: float, max_iter:
     """
     from .usecases import compare_file, format_comparison
 
+    if methods is None:
+        import importlib.util
+
+        methods = list(METHOD_NAMES)
+        if importlib.util.find_spec("umap") is None:  # a base install: compare what it has (trial 14)
+            methods.remove("umap")
+            info("UMAP is left out: umap-learn is not installed (pip install 'aereduce[umap]')")
     bad = [m for m in methods if m not in METHOD_NAMES]
     if bad:
         raise click.BadParameter(f"{bad[0]!r} is not one of {', '.join(METHOD_NAMES)}", param_hint="--methods")

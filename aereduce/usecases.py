@@ -128,9 +128,11 @@ class FilledTable:
                 notes.append(f"column {constant[0]!r} holds one value in every row: it carries nothing to reduce, "
                              f"and its zero error lowers the mean error; --exclude {constant[0]} leaves it out")
             else:
+                # Past a few names (MNIST's 134 blank border pixels) --exclude is no practical advice.
+                advice = f"; --exclude {','.join(constant)} leaves them out" if len(constant) <= 8 else ""
                 notes.append(f"{len(constant)} of {self.X.shape[1]} columns hold one value in every row "
                              f"({shown_names(constant, limit=4)}): they carry nothing to reduce, and their zero "
-                             "error lowers the mean error; --exclude leaves them out")
+                             f"error lowers the mean error{advice}")
         return notes
 
 

@@ -1339,7 +1339,9 @@ def test_a_constant_column_is_noted_as_carrying_nothing(runner, tmp_path):
                                              "leaves it out")
     frame.assign(zero=0.0).to_csv(tmp_path / "c2.csv", index=False)
     result = invoke(runner, "fit", tmp_path / "c2.csv", "--dim", "2", "-o", tmp_path / "c.aer", *FAST)
-    assert result.stderr.startswith("2 of 6 columns hold one value in every row (const, zero): they carry nothing")
+    assert result.stderr.splitlines()[0] == ("2 of 6 columns hold one value in every row (const, zero): they carry "
+                                             "nothing to reduce, and their zero error lowers the mean error; "
+                                             "--exclude const,zero leaves them out")
     result = invoke(runner, "fit", tmp_path / "c2.csv", "--dim", "2", "--exclude", "const,zero",
                     "-o", tmp_path / "c.aer", *FAST)
     assert "one value in every row" not in result.stderr
@@ -1361,3 +1363,30 @@ def test_an_unknown_device_is_a_usage_error_naming_the_choices(runner, data, tmp
     assert result.exit_code == 2 and not (tmp_path / "m.aer").exists()
     assert result.stderr.splitlines()[-1] == ("Error: Invalid value for '--device': device='floppy' is not a torch "
                                              "device; use auto, cpu, cuda, cuda:N or mps")
+
+
+def test_compare_leaves_umap_out_with_a_note_on_a_base_install(runner, data, monkeypatch):
+    """Trial 14: without umap-learn, the README's compare example failed whole."""
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "umap" else find_spec(name, *a))
+    result = invoke(runner, "compare", data, "--dim", "2", "--id-column", "id", "--label-column", "kind", *FAST)
+    assert result.exit_code == 0, result.output
+    assert "UMAP is left out: umap-learn is not installed (pip install 'aereduce[umap]')" in result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ["ae", "pca"]
+
+
+@pytest.mark.parametrize("option, term", [(["--noise-level", "0.5"], "--noise gaussian or --noise mask"),
+                                          (["--sparsity-weight", "0.5"], "--sparsity l1 or --sparsity kl"),
+                                          (["--beta", "2"], "--variational"),
+                                          (["--recurrent-units", "8"], "--recurrent")])
+def test_an_option_that_tunes_a_term_not_given_is_a_usage_error(runner, data, tmp_path, option, term):
+    """Trial 14: --noise-level without --noise was accepted and did nothing."""
+    result = invoke(runner, "fit", data, "--dim", "2", *option, "-o", tmp_path / "m.aer")
+    assert result.exit_code == 2 and not (tmp_path / "m.aer").exists()
+    assert result.stderr.splitlines()[-1].endswith(f"which is not given; add {term}, or leave {option[0]} out")
+    with_term = {"--noise-level": ["--noise", "mask"], "--sparsity-weight": ["--sparsity", "l1"],
+                 "--beta": ["--variational"], "--recurrent-units": ["--recurrent", "5x1"]}[option[0]]
+    result = invoke(runner, "fit", data, "--dim", "2", *option, *with_term, "-o", tmp_path / "m.aer", *FAST)
+    assert result.exit_code == 0, result.output
