@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import os
+import sys
 import time
 import warnings
 from numbers import Integral, Real
@@ -661,6 +662,10 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
             kept_initial_weights_=True if self.linear_skip_ and self.max_iter_ == 0 else trainer.kept_initial_weights))
         if not self.kept_initial_weights_:
             self._warn_on_a_poor_fit(X_all)
+        elif self.verbose and self.max_iter_ > 0:
+            # The epochs printed above are not the model returned (trial 14 read a falling loss as the fit).
+            print("kept PCA's starting weights: training did not clearly beat them on the validation rows",
+                  file=sys.stderr)
         return self
 
     def _warn_on_a_poor_fit(self, X_all) -> None:

@@ -251,6 +251,21 @@ class FitReport:
             return f"lower {cli_option('learning_rate_init')}"
         return failed_fit_fix(self.params, self.n_train, self.batch_size, shown=cli_option, is_map=self.is_map)
 
+    def trades_reconstruction(self) -> str | None:
+        """What a regularised model trains for instead of reconstruction alone, or None: its error
+        above PCA's is then no reason to use PCA (a denoiser was told to, trial 14)."""
+        given = self.params
+        for on, why in ((given.get("noise"), "a denoiser learns to rebuild clean rows from noisy ones, which "
+                                             "`aereduce denoise` on noisy rows measures"),
+                        (given.get("variational"), "a variational model keeps its codes near N(0, I), where "
+                                                   "`aereduce sample` draws from"),
+                        (given.get("sparsity"), "a sparse model trades reconstruction for sparse codes"),
+                        (given.get("contractive_weight"), "a contractive model trades reconstruction for codes "
+                                                          "that small changes of a row barely move")):
+            if on:
+                return why
+        return None
+
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit`` prints on stderr."""
         variant = model_variant(self.params)
@@ -284,6 +299,8 @@ class FitReport:
                 compared = f"; {direction} than PCA's, but not clearly on {self.n_evaluated} {self.where} rows"
             elif ratio >= 1:
                 compared = f", {ratio:.2f}x lower than PCA's"
+            elif self.trades_reconstruction():
+                compared = f"; higher than PCA's, as expected: {self.trades_reconstruction()}"
             else:
                 compared = "; PCA is better here: --method pca saves PCA itself"
             if self.is_map and self.error > self.pca_error:

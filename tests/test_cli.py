@@ -636,9 +636,9 @@ def test_fit_refuses_an_output_that_is_not_a_model_file(runner, data, tmp_path, 
 def test_the_fit_summary_compares_with_pca_in_words():
     from aereduce.usecases import FitReport
 
-    def summary(error, is_map=False):
+    def summary(error, is_map=False, params=None):
         return FitReport("ae", 2, 100, 4, 1.0, error, "held-out", "m.aer", n_epochs=5, pca_error=0.5, kept_pca=False,
-                         is_map=is_map).lines()
+                         is_map=is_map, params=params or {}).lines()
 
     assert summary(0.25)[1] == "held-out reconstruction MSE 0.25 (PCA-2: 0.5, 2.00x lower than PCA's)"
     assert summary(1.0)[1] == "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: --method pca saves PCA itself)"
@@ -647,6 +647,11 @@ def test_the_fit_summary_compares_with_pca_in_words():
         "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: --method pca saves PCA itself; the map's codes "
         "keep neighbours, not detail: --neighbour-weight 0 fits for reconstruction)")
     assert summary(0.25, is_map=True)[1] == "held-out reconstruction MSE 0.25 (PCA-2: 0.5, 2.00x lower than PCA's)"
+    # a model trained for something besides reconstruction is not told to use PCA (trial 14: a denoiser was)
+    assert summary(1.0, params={"noise": "gaussian"})[1] == (
+        "held-out reconstruction MSE 1 (PCA-2: 0.5; higher than PCA's, as expected: a denoiser learns to rebuild "
+        "clean rows from noisy ones, which `aereduce denoise` on noisy rows measures)")
+    assert "N(0, I)" in summary(1.0, params={"variational": True})[1]
 
 
 def test_a_column_given_a_role_takes_it_over_from_the_models_memory(runner, data, tmp_path):

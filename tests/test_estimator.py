@@ -383,6 +383,14 @@ def test_verbose_prints_on_stderr_only(capsys, digits):
     fast(n_components=2, max_iter=2, verbose=1).fit(X)
     loud = capsys.readouterr()
     assert loud.out == "" and "epoch 2/2" in loud.err
+    # epochs printed, then thrown away: say so (trial 14 read the falling loss as the model returned)
+    from sklearn.datasets import load_wine
+
+    wine = load_wine().data
+    model = AutoencoderTransformer(n_components=2, random_state=0, verbose=1).fit(wine)
+    said = capsys.readouterr().err
+    assert model.kept_initial_weights_ and model.n_iter_ > 0
+    assert said.splitlines()[-1] == "kept PCA's starting weights: training did not clearly beat them on the validation rows"
 
 
 def test_bfloat16_mixed_precision_trains_close_to_float32(tmp_path, digits):
