@@ -384,8 +384,6 @@ def test_verbose_prints_on_stderr_only(capsys, digits):
     loud = capsys.readouterr()
     assert loud.out == "" and "epoch 2/2" in loud.err
     # epochs printed, then thrown away: say so (trial 14 read the falling loss as the model returned)
-    from sklearn.datasets import load_wine
-
     wine = load_wine().data
     model = AutoencoderTransformer(n_components=2, random_state=0, verbose=1).fit(wine)
     said = capsys.readouterr().err
