@@ -21,8 +21,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _persistence
 from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._params import AUTOENCODER_PARAMS, Param
-from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS, ResolvedOptions, failed_fit_fix,
-                       fit_failed, model_architecture, regularises_the_code, resolve_options)
+from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS, RECURRENT_MIN_PATIENCE,
+                       ResolvedOptions, failed_fit_fix, fit_failed, model_architecture, regularises_the_code,
+                       resolve_options)
 from ._scaling import Scaler
 from .errors import (POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural,
                      warn_user)
@@ -99,7 +100,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
     alpha : float, default=1e-4
         L2 weight decay (decoupled, as in AdamW).
     batch_size : "auto" or int, default="auto"
-        Rows per mini-batch; ``"auto"`` is ``min(256, max(16, n_samples // 10))``. With the
+        Rows per mini-batch; ``"auto"`` is ``min(256, max(16, n_samples // 10))``, at most 64
+        for the recurrent model (whose GRUs otherwise stayed on their first plateau). With the
         neighbour term it is the decoder phase's, and ``"auto"`` allows up to 512 rows; the
         embedding phase takes batches of 512 edges (1,024 rows).
     learning_rate_init : float, default=3e-3
@@ -119,7 +121,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
     validation_fraction : float, default=0.1
         Share of rows held out when ``early_stopping`` is on.
     n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
+        Patience of early stopping, in epochs (at least 30 for the recurrent model, whose GRUs
+        first sit on a plateau longer than 10 epochs).
     tol : float, default=1e-4
         Smallest improvement of the validation loss that counts.
     linear_skip : "auto" or bool, default="auto"
@@ -547,7 +550,11 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
             # beats it, PCA's weights are the ones kept.
             start = Trainer(model, objective, generator=self._generator).evaluate(X_val) \
                 if self.linear_skip_ else None
-            chain.append(EarlyStopping(self.n_iter_no_change, self.tol, initial_loss=start,
+            patience = self.n_iter_no_change
+            if model_architecture(self.architecture, self.input_shape)[0] == "recurrent":
+                # The GRUs' first plateau (the mean row) outlasted 10 epochs (RECURRENT_BATCH_SIZE).
+                patience = max(patience, RECURRENT_MIN_PATIENCE)
+            chain.append(EarlyStopping(patience, self.tol, initial_loss=start,
                                        validation_rows=X_val if self.linear_skip_ else None))
         if self.verbose:
             chain.append(PrintEpochs(prefix))

@@ -59,3 +59,17 @@ def test_early_stopping_is_on_where_there_are_rows_to_validate_on_and_epochs_can
     X = np.random.default_rng(0).normal(size=(n_rows, 3))
     model = AutoencoderTransformer(n_components=1, max_iter=1, neighbour_weight=0, random_state=0).fit(X)
     assert model.early_stopping_ is expected
+
+
+def test_the_recurrent_model_takes_smaller_batches_to_leave_its_first_plateau():
+    """Trial 14: with 180-row batches the README's waves example stopped on the plateau at the mean row."""
+    import numpy as np
+
+    from aereduce import AutoencoderTransformer
+    from aereduce._resolve import RECURRENT_BATCH_SIZE
+
+    X = np.random.default_rng(0).normal(size=(1_000, 10))
+    recurrent = AutoencoderTransformer(n_components=2, input_shape=(5, 2), recurrent_units=4, max_iter=1,
+                                       random_state=0).fit(X)
+    plain = AutoencoderTransformer(n_components=2, max_iter=1, neighbour_weight=0, random_state=0).fit(X)
+    assert (recurrent.batch_size_, plain.batch_size_) == (RECURRENT_BATCH_SIZE, auto_batch_size(1_000)) == (64, 100)
