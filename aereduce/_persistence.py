@@ -160,7 +160,11 @@ def describe_model(path: str) -> dict[str, Any]:
 
 def format_description(info: dict[str, Any]) -> str:
     """:func:`describe_model`'s result as the text ``aereduce inspect`` prints."""
-    lines = [f"{info['file']}: {info['kind']} model, {info['n_features_in']} input columns, {info['n_parameters']} weights"]
+    from ._resolve import model_variant
+
+    variant = model_variant(info.get("params")) if info["kind"] == "autoencoder" else ""
+    kind = f"{info['kind']} ({variant})" if variant else info["kind"]
+    lines = [f"{info['file']}: {kind} model, {info['n_features_in']} input columns, {info['n_parameters']} weights"]
     columns = info["input_columns"]
     if columns:
         more = f", ... ({len(columns)} in all)" if len(columns) > 12 else ""

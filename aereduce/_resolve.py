@@ -187,6 +187,26 @@ def regularises_the_code(params: Mapping[str, Any]) -> bool:
                 or params.get("variational"))
 
 
+def model_variant(params: Mapping[str, Any] | None) -> str:
+    """Which members of the autoencoder family the parameters ask for, in words ("" for the plain
+    one): a --variational fit was summarised as a plain "fitted ae" (trial 8), and ``inspect``
+    named none (trial 14). Takes the options given or a saved model's whole set alike."""
+    given = params or {}
+    words = []
+    if given.get("input_shape") is not None:
+        architecture, _ = model_architecture(given.get("architecture", "auto"), given["input_shape"])
+        words.append({"recurrent": "recurrent", "conv": "convolutional"}.get(architecture, architecture))
+    # not "denoising (mask)": the fit summary's parentheses hold the dims
+    words += [word for word, on in (("variational", given.get("variational")),
+                                    (f"{given.get('noise')} denoising", given.get("noise")),
+                                    (f"{str(given.get('sparsity')).upper()} sparse", given.get("sparsity")),
+                                    ("contractive", given.get("contractive_weight")),
+                                    ("tied", given.get("tied_weights")),
+                                    ("pretrained layer by layer", given.get("pretrain")),
+                                    (f"{given.get('loss')} loss", given.get("loss") not in (None, "auto"))) if on]
+    return ", ".join(words)
+
+
 def _plain(params: Mapping[str, Any]) -> bool:
     """Whether the objective is reconstruction alone: no noise, sparsity, contractive or variational term."""
     return (params["noise"] is None and params["sparsity"] is None and not params["variational"]

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._files import check_file_output, check_output
-from ._resolve import FAILED_FIT_RATIO, POOR_FIT_CHECK_ROWS, failed_fit_fix, fit_failed
+from ._resolve import FAILED_FIT_RATIO, POOR_FIT_CHECK_ROWS, failed_fit_fix, fit_failed, model_variant
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN, MissingValues, Table,
@@ -550,23 +550,6 @@ CLI_FLAGS = {"max_iter": "--epochs", "learning_rate_init": "--lr", "noise": "--n
 def cli_option(name: str, value: Any = None) -> str:
     """How a parameter is written on the command line: ``--epochs 3``, or ``--noise`` alone."""
     return CLI_FLAGS[name] if value is None else f"{CLI_FLAGS[name]} {value}"
-
-
-def model_variant(params: dict[str, Any] | None) -> str:
-    """Which members of the autoencoder family the options ask for, in words ("" for the plain one):
-    a --variational fit was summarised as a plain "fitted ae" (trial 8)."""
-    given = params or {}
-    words = []
-    if given.get("input_shape") is not None:
-        words.append("recurrent" if given.get("architecture") == "recurrent" else "convolutional")
-    words += [word for word, on in (("variational", given.get("variational")),
-                                    # not "denoising (mask)": the summary's parentheses hold the dims
-                                    (f"{given.get('noise')} denoising", given.get("noise")),
-                                    (f"{str(given.get('sparsity')).upper()} sparse", given.get("sparsity")),
-                                    ("contractive", given.get("contractive_weight")),
-                                    ("tied", given.get("tied_weights")),
-                                    ("pretrained layer by layer", given.get("pretrain"))) if on]
-    return ", ".join(words)
 
 
 # -- applying a saved model ----------------------------------------------------------------------

@@ -124,3 +124,14 @@ def test_inspect_text_lists_columns_and_sections():
     assert lines[0].startswith(f"{DATA / 'wine_ae_0.1.aer'}: autoencoder model, 13 input columns, ")
     assert lines[1].startswith("columns: alcohol, malic_acid, ") and lines[1].endswith(", ... (13 in all)")
     assert "params:" in lines and "training:" in lines and "versions:" in lines
+
+
+def test_inspect_names_the_member_of_the_family(tmp_path):
+    """Trial 14: a convolutional, recurrent, denoising or variational model was 'autoencoder model' alike."""
+    X = load_digits().data[:200]
+    for params, kind in (({"input_shape": (8, 8), "architecture": "conv", "conv_channels": (2,)}, "convolutional"),
+                         ({"input_shape": (8, 8), "recurrent_units": 4}, "recurrent"),
+                         ({"noise": "gaussian", "variational": True}, "variational, gaussian denoising")):
+        AutoencoderTransformer(n_components=2, max_iter=1, random_state=0, **params).fit(X).save(tmp_path / "m.aer")
+        first = format_description(describe_model(str(tmp_path / "m.aer"))).splitlines()[0]
+        assert first.startswith(f"{tmp_path / 'm.aer'}: autoencoder ({kind}) model, 64 input columns, "), first
