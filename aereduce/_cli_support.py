@@ -8,6 +8,7 @@ parameter declarations (:mod:`aereduce._params`), so the two cannot drift apart.
 from __future__ import annotations
 
 import functools
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -227,6 +228,25 @@ def model_options(f: Callable | None = None, *, detector_default: bool = False) 
     for option in reversed(options):
         f = option(f)
     return f
+
+
+# An estimator parameter as Python spells it in a message: loss='bce', neighbour_weight=0, tied_weights=True.
+_PYTHON_SPELLING = re.compile(r"\b([a-z_]+)=(?:'([^']*)'|(-?\d[\d.e+-]*|True)\b)")
+
+
+def in_command_line_words(message: str) -> str:
+    """An option error raised in Python's words (``use scaling='minmax' or loss='mse'``) in the
+    command line's (``use --scaling minmax or --loss mse``): trial 14 was told Python spellings."""
+    flags = {name: flag for flag, name, _, _ in AE_OPTIONS if name != "input_shape"} | {"n_components": "--dim"}
+
+    def as_flag(match: re.Match) -> str:
+        name, text, number = match.groups()
+        if name not in flags:
+            return match.group(0)
+        value = text if text is not None else number
+        return flags[name] if value == "True" else f"{flags[name]} {value}"
+
+    return _PYTHON_SPELLING.sub(as_flag, message)
 
 
 def require_dim(dim: int | None) -> None:

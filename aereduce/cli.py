@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 
-from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, file_beside, fit_output_options, info,
-                           model_options, output_name, parse_shape, picture_options, progress_bar, read_options,
-                           require_dim, shows_bars, split_names)
+from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, file_beside, fit_output_options,
+                           in_command_line_words, info, model_options, output_name, parse_shape, picture_options,
+                           progress_bar, read_options, require_dim, shows_bars, split_names)
 from ._version import __version__
 from .errors import POOR_FIT_WARNINGS, WIDE_CODE_WARNING, plural
 
@@ -62,6 +62,8 @@ class AereduceGroup(click.Group):
             if isinstance(exc, user_errors):
                 # Options that do not work together, or with this data, are usage errors.
                 usage = isinstance(exc, OptionError) or (validation and isinstance(exc, validation.InvalidParameterError))
+                if usage:
+                    message = in_command_line_words(message)
                 raise UserError(message, 2 if usage else 1) from None
             raise UserError(f"unexpected {type(exc).__name__}: {message} (a bug in aereduce; run with --debug "
                             "for the traceback and report it)") from None

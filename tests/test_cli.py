@@ -1395,3 +1395,15 @@ def test_an_option_that_tunes_a_term_not_given_is_a_usage_error(runner, data, tm
                  "--beta": ["--variational"], "--recurrent-units": ["--recurrent", "5x1"]}[option[0]]
     result = invoke(runner, "fit", data, "--dim", "2", *option, *with_term, "-o", tmp_path / "m.aer", *FAST)
     assert result.exit_code == 0, result.output
+
+
+def test_option_errors_from_the_estimator_are_in_the_command_line_s_words(runner, data, tmp_path):
+    """Trial 14 was told "use scaling='minmax' or loss='mse'" on the command line."""
+    from aereduce._cli_support import in_command_line_words
+
+    result = invoke(runner, "fit", data, "--dim", "2", "--loss", "bce", "-o", tmp_path / "m.aer")
+    assert result.exit_code == 2
+    assert re.fullmatch(r"Error: --loss bce needs data in \[0, 1\] after scaling, got values in \[\S+, \S+\]; "
+                        r"use --scaling minmax or --loss mse\n", result.stderr), result.stderr
+    assert in_command_line_words("tied_weights=True with neighbour_weight=0 and other=3") == (
+        "--tied with --neighbour-weight 0 and other=3")  # names with no flag stay as they are
