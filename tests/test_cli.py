@@ -1401,7 +1401,8 @@ def test_option_errors_from_the_estimator_are_in_the_command_line_s_words(runner
     """Trial 14 was told "use scaling='minmax' or loss='mse'" on the command line."""
     from aereduce._cli_support import in_command_line_words
 
-    result = invoke(runner, "fit", data, "--dim", "2", "--loss", "bce", "-o", tmp_path / "m.aer")
+    result = invoke(runner, "fit", data, "--dim", "2", "--loss", "bce", "--id-column", "id", "--label-column", "kind",
+                    "-o", tmp_path / "m.aer")
     assert result.exit_code == 2
     assert re.fullmatch(r"Error: --loss bce needs data in \[0, 1\] after scaling, got values in \[\S+, \S+\]; "
                         r"use --scaling minmax or --loss mse\n", result.stderr), result.stderr
