@@ -269,14 +269,14 @@ def ae_params(kwargs: dict[str, Any], method: str = "ae") -> dict[str, Any]:
             raise click.UsageError("--conv and --recurrent exclude each other: a row is an image or a sequence")
         params.update(input_shape=sequence_shape, architecture="recurrent")
     # An option that tunes a term given without the term did nothing, silently (trial 14).
-    for tuning, term, term_flags in (("noise_level", "noise", "--noise gaussian or --noise mask"),
-                                     ("sparsity_weight", "sparsity", "--sparsity l1 or --sparsity kl"),
-                                     ("beta", "variational", "--variational"),
-                                     ("recurrent_units", "architecture", "--recurrent")):
+    for tuning, term, term_flag, ways in (("noise_level", "noise", "--noise", "--noise gaussian or --noise mask"),
+                                          ("sparsity_weight", "sparsity", "--sparsity", "--sparsity l1 or --sparsity kl"),
+                                          ("beta", "variational", "--variational", "--variational"),
+                                          ("recurrent_units", "architecture", "--recurrent", "--recurrent")):
         if tuning in params and term not in params:
             flag = next(flag for flag, name, _, _ in AE_OPTIONS if name == tuning)
-            raise click.UsageError(f"{flag} tunes what {term_flags.split(' or ')[0].split()[0]} adds, which is not "
-                                   f"given; add {term_flags}, or leave {flag} out")
+            raise click.UsageError(f"{flag} tunes what {term_flag} adds, which is not given; add {ways}, "
+                                   f"or leave {flag} out")
     if params and method != "ae":
         flags = {name: flag for flag, name, _, _ in AE_OPTIONS}
         given = ", ".join(flags.get(name, "--recurrent") for name in params if name != "architecture")

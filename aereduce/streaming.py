@@ -393,11 +393,12 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
         raise empty_columns_error([names[j] for j in np.flatnonzero(counts == n_seen)], source.name, source.policy)
     if n_rows == 0:
         raise InputError(f"{source.name}: every row has a missing value, so no row is left to fit on")
-    fill = {"mean": np.where(moments.count > 0, moments.mean, 0.0), "zero": np.zeros(len(names))}.get(source.policy)
-    # What a later --nan mean fills with: each column's mean over its present values in every row
-    # read, as the whole-table fit keeps them (not over the rows --nan drop kept).
+    # Each column's mean over its present values in every row read, as the whole-table fit keeps
+    # them for a later --nan mean (not over the rows --nan drop kept); under --nan mean no row is
+    # dropped, so it is also this fit's fill.
     present = n_seen - counts
     present_means = np.divide(present_sums, present, out=np.zeros(len(names)), where=present > 0)
+    fill = {"mean": present_means, "zero": np.zeros(len(names))}.get(source.policy)
     missing_values = MissingValues.from_dict({"policy": source.policy, "feature_names": names,
                                               "fill_values": None if fill is None else list(fill)})
     missing_values.counts_ = {name: int(n) for name, n in zip(names, counts) if n}

@@ -299,8 +299,8 @@ class FitReport:
                 compared = f"; {direction} than PCA's, but not clearly on {self.n_evaluated} {self.where} rows"
             elif ratio >= 1:
                 compared = f", {ratio:.2f}x lower than PCA's"
-            elif self.trades_reconstruction():
-                compared = f"; higher than PCA's, as expected: {self.trades_reconstruction()}"
+            elif trade := self.trades_reconstruction():
+                compared = f"; higher than PCA's, as expected: {trade}"
             else:
                 compared = "; PCA is better here: --method pca saves PCA itself"
             if self.is_map and self.error > self.pca_error:

@@ -91,6 +91,16 @@ def test_transform_spark_matches_transform(saved, monkeypatch):
     np.testing.assert_allclose(out.drop(columns="id").to_numpy(), expected, rtol=1e-5)
 
 
+def run_two_processes(tmp_path, data, options, output, sitecustomize, timeout=120):
+    """``aereduce.distributed_train`` under torchrun in 2 CPU processes, each importing ``sitecustomize``
+    (source code: a way into one process's work) first."""
+    (tmp_path / "sitecustomize.py").write_text(sitecustomize)
+    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                           "-m", "aereduce.distributed_train", str(data), *options, "-o", str(output)],
+                          capture_output=True, text=True, env=env, timeout=timeout)
+
+
 def test_two_processes_train_as_well_as_one(tmp_path):
     data = tmp_path / "train.csv"
     make_frame(1500, 5).to_csv(data, index=False)
@@ -100,21 +110,17 @@ def test_two_processes_train_as_well_as_one(tmp_path):
                     params={"max_iter": 20, "hidden_layer_sizes": (32, 16), "neighbour_weight": 0.0})
     # Process 1 saves its replica too (process 0 alone does), to show the gradients were averaged:
     # processes that each trained on their own share alone would end with different weights.
-    (tmp_path / "sitecustomize.py").write_text(
-        "import os\n"
-        "if os.environ.get('RANK') == '1':\n"
-        "    import aereduce.usecases as u\n"
-        "    from aereduce.estimator import AutoencoderTransformer\n"
-        "    fit_model = u.fit_model\n"
-        "    def fit_and_keep_the_replica(data, output, **kwargs):\n"
-        "        report = fit_model(data, output, **kwargs)\n"
-        "        AutoencoderTransformer.save(kwargs['reducer'], output + '.r1')\n"
-        "        return report\n"
-        "    u.fit_model = fit_and_keep_the_replica\n")
-    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", OMP_NUM_THREADS="1")
-    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                             "-m", "aereduce.distributed_train", str(data), *options, "-o", str(tmp_path / "two.aer")],
-                            capture_output=True, text=True, env=env, timeout=120)
+    result = run_two_processes(tmp_path, data, options, tmp_path / "two.aer",
+                               "import os\n"
+                               "if os.environ.get('RANK') == '1':\n"
+                               "    import aereduce.usecases as u\n"
+                               "    from aereduce.estimator import AutoencoderTransformer\n"
+                               "    fit_model = u.fit_model\n"
+                               "    def fit_and_keep_the_replica(data, output, **kwargs):\n"
+                               "        report = fit_model(data, output, **kwargs)\n"
+                               "        AutoencoderTransformer.save(kwargs['reducer'], output + '.r1')\n"
+                               "        return report\n"
+                               "    u.fit_model = fit_and_keep_the_replica\n")
     assert result.returncode == 0, result.stderr[:3000]  # the cause comes first, torchrun's summary after
     assert "trained on 2 processes (gloo)" in result.stderr
     assert result.stderr.count("held-out reconstruction MSE") == 1  # only process 0 reports
@@ -131,18 +137,14 @@ def test_a_failed_save_on_process_0_ends_every_process(tmp_path):
     a barrier until the backend's timeout."""
     data = tmp_path / "train.csv"
     make_frame(600, 5).to_csv(data, index=False)
-    (tmp_path / "sitecustomize.py").write_text(
-        "import os\n"
-        "if os.environ.get('RANK') == '0':\n"
-        "    import aereduce.estimator as e\n"
-        "    def full_disk(self, path):\n"
-        "        raise OSError(28, 'No space left on device', str(path))\n"
-        "    e.AutoencoderTransformer.save = full_disk\n")
-    env = dict(os.environ, PYTHONPATH=f"{tmp_path}{os.pathsep}{ROOT}", OMP_NUM_THREADS="1")
-    result = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                             "-m", "aereduce.distributed_train", str(data), "--dim", "2", "--epochs", "2",
-                             "--neighbour-weight", "0", "-o", str(tmp_path / "m.aer")],
-                            capture_output=True, text=True, env=env, timeout=100)
+    result = run_two_processes(tmp_path, data, ["--dim", "2", "--epochs", "2", "--neighbour-weight", "0"],
+                               tmp_path / "m.aer",
+                               "import os\n"
+                               "if os.environ.get('RANK') == '0':\n"
+                               "    import aereduce.estimator as e\n"
+                               "    def full_disk(self, path):\n"
+                               "        raise OSError(28, 'No space left on device', str(path))\n"
+                               "    e.AutoencoderTransformer.save = full_disk\n", timeout=100)
     assert result.returncode != 0
     assert result.stderr.count("Error: [Errno 28] No space left on device") == 1, result.stderr[-2000:]
     assert not (tmp_path / "m.aer").exists()
