@@ -187,6 +187,8 @@ AE_OPTIONS: list[tuple[str, str, str, dict[str, Any]]] = [
     ("--pretrain", "pretrain", "", {"is_flag": True}),
     ("--conv", "input_shape", "Convolutional model for image rows, e.g. 28x28.", {"callback": parse_shape}),
     ("--recurrent-units", "recurrent_units", "", {}),
+    ("--pca-components", "pca_components", "Train on the rows' first N principal components: faster on wide "
+     "rows, with a linear output.", {}),
     ("--early-stopping", "early_stopping", "Stop when a 10% validation split stops improving, or never "
      "(default: on for 50-20,000 rows).", {"off_flag": "--no-early-stopping"}),
     ("--device", "device", "cpu, cuda, cuda:N, mps or auto.", {"callback": _check_device}),

@@ -73,6 +73,8 @@ AUTOENCODER_PARAMS: dict[str, Param] = {
                          help="(channels, height, width) of image rows, or (time_steps, features) of sequence rows."),
     "conv_channels": Param((32, 64), tuple, help="Channels of the convolutional model."),
     "recurrent_units": Param(64, int, low=1, help="Hidden units of the recurrent model's GRUs."),
+    "pca_components": Param(None, int, low=1, none=True,
+                            help="Train on the rows' first principal components: faster on wide rows."),
     "random_state": Param(None, "random_state", help="Random seed."),
     "verbose": Param(0, "verbose", help="Print one line per epoch."),
     "device": Param("auto", str, help="cpu, cuda, mps or auto."),

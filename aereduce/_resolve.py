@@ -163,12 +163,49 @@ def _check_input_shape(params: Mapping[str, Any], n_features: int) -> None:
         raise OptionError("tied_weights and pretrain need the multilayer perceptron (input_shape=None)")
 
 
-def _output_and_loss(params: Mapping[str, Any], Xs: np.ndarray) -> tuple[str, str]:
-    """The output activation and loss; ``Xs``: the scaled data, or rows holding its extremes."""
+def check_pca_components(params: Mapping[str, Any], n_features: int, neighbours: bool,
+                         streaming: bool | str = False) -> None:
+    """``pca_components``: fewer than the features, at least the code's width, and only where the
+    network reads flat rows through its first layer (an MLP, untied, without noise on the rows, a
+    layer-wise stage or PCA's linear path, which would reproduce the components alone) and every
+    row is in memory to find the components (not a streamed fit)."""
+    k = params.get("pca_components")
+    if k is None:
+        return
+    if k >= n_features:
+        raise OptionError(f"pca_components={k} must be below the {n_features} features of X: "
+                          "so many components reduce nothing")
+    if k < params["n_components"]:
+        raise OptionError(f"pca_components={k} must be at least n_components={params['n_components']}: "
+                          "the code is learnt from the components")
+    if streaming:
+        who = streaming if isinstance(streaming, str) else "partial_fit"
+        raise OptionError(f"{who} sees one chunk at a time and cannot find the principal components of all "
+                          "rows; train on them with fit")
+    conflicts = [name for name, on in (("input_shape", params["input_shape"] is not None),
+                                       ("tied_weights", params["tied_weights"]),
+                                       ("pretrain", params["pretrain"]),
+                                       ("noise", params["noise"] is not None and not neighbours),
+                                       ("linear_skip", params["linear_skip"] is True)) if on]
+    if conflicts:
+        raise OptionError(f"pca_components={k} does not combine with {', '.join(conflicts)}: "
+                          "those need the rows themselves at the network's first layer")
+    if neighbours:
+        return
+    # The output layer is fitted by least squares, so the output is linear and the loss squared.
+    if params["output_activation"] == "sigmoid" or params["loss"] in ("bce", "cosine"):
+        given = "output_activation='sigmoid'" if params["output_activation"] == "sigmoid" else f"loss={params['loss']!r}"
+        raise OptionError(f"pca_components={k} fits the output layer by least squares, which needs a linear "
+                          f"output and a squared error, not {given}; use loss='mse' with it")
+
+
+def _output_and_loss(params: Mapping[str, Any], Xs: np.ndarray, in_pca_space: bool = False) -> tuple[str, str]:
+    """The output activation and loss; ``Xs``: the scaled data, or rows holding its extremes.
+    ``in_pca_space``: trained on principal components (a linear output, a squared error)."""
     in_unit_range = _unit_range(Xs)
     output = params["output_activation"]
     if output == "auto":
-        output = "sigmoid" if in_unit_range else "identity"
+        output = "sigmoid" if in_unit_range and not in_pca_space else "identity"
     loss = params["loss"]
     if loss == "auto":
         loss = "bce" if output == "sigmoid" else "mse"
@@ -203,6 +240,8 @@ def model_variant(params: Mapping[str, Any] | None) -> str:
                                     ("contractive", given.get("contractive_weight")),
                                     ("tied", given.get("tied_weights")),
                                     ("pretrained layer by layer", given.get("pretrain")),
+                                    (f"on {given.get('pca_components')} principal components",
+                                     given.get("pca_components") is not None),
                                     (f"{given.get('loss')} loss", given.get("loss") not in (None, "auto"))) if on]
     return ", ".join(words)
 
@@ -229,7 +268,7 @@ def _linear_skip(params: Mapping[str, Any], output: str, neighbours: bool) -> bo
     # weights silently (a variational model's codes were PCA's scores, far from N(0, I), and its
     # samples had a third of the data's spread on breast cancer).
     return (output == "identity" and params["input_shape"] is None and not params["tied_weights"]
-            and _plain(params) and not neighbours)
+            and _plain(params) and not neighbours and params.get("pca_components") is None)
 
 
 def _starts_at_the_optimum(params: Mapping[str, Any], hidden: tuple[int, ...], linear_skip: bool, loss: str) -> bool:
@@ -378,15 +417,17 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
     the rows X stands for, when X holds only each column's minimum and maximum (a streamed fit).
     """
     n_samples, n_features = (X.shape[0] if n_samples is None else n_samples), X.shape[1]
-    # The scaled data's range is that of the scaled column extremes (the scaling is increasing in
-    # each column): scaling every row for it took about 2 s of a 60,000-row MNIST fit.
-    output, loss = _output_and_loss(params, scaler.transform(np.stack([X.min(axis=0), X.max(axis=0)])))
     if params["noise"] == "mask" and params["noise_level"] >= 1:
         raise OptionError(f"noise_level={params['noise_level']!r} is the share of inputs noise='mask' zeroes, so it "
                           "must be below 1")
     _check_input_shape(params, n_features)
     weight = neighbour_weight(params, n_samples, streaming)
     neighbours = weight > 0
+    check_pca_components(params, n_features, neighbours, streaming)
+    in_pca_space = params.get("pca_components") is not None and not neighbours
+    # The scaled data's range is that of the scaled column extremes (the scaling is increasing in
+    # each column): scaling every row for it took about 2 s of a 60,000-row MNIST fit.
+    output, loss = _output_and_loss(params, scaler.transform(np.stack([X.min(axis=0), X.max(axis=0)])), in_pca_space)
     if params["batch_size"] != "auto":
         batch = min(params["batch_size"], n_samples)
     elif neighbours:

@@ -293,6 +293,62 @@ class DecoderStage(torch.nn.Module):
         return self.model.output(logits)
 
 
+class ComponentSpaceStage(torch.nn.Module):
+    """The model trained on principal components (``pca_components``): the encoder reads rows
+    already through its fixed projection, and the decoder's hidden layers feed ``head``, a
+    linear layer to the components, in place of its output layer to the rows. The squared error
+    on the components is the rows' error less what the components leave out, a constant, so
+    the steps skip the wide input and output layers (:func:`fit_output_layer` fits the latter).
+    """
+
+    def __init__(self, model: Autoencoder):
+        super().__init__()
+        decoder = model.decoder
+        assert isinstance(decoder, MLPDecoder) and model.encoder.projection is not None
+        assert decoder.code_mean is None and decoder.skip is None  # the plain decoder: body alone
+        self.model = model
+        self.hidden = decoder.body[:-1]
+        width = decoder.body[-1].in_features
+        self.head = torch.nn.Linear(width, model.encoder.projection.shape[0], device=model.encoder.projection.device)
+
+    def encode(self, p: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        return self.model.encoder.from_projection(p)
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.head(self.hidden(z))
+
+    def output(self, logits: torch.Tensor) -> torch.Tensor:
+        return logits
+
+
+def fit_output_layer(model: Autoencoder, X: torch.Tensor, batch_size: int = 8192) -> None:
+    """Set the decoder's output layer to the least-squares map from its last hidden layer, on the
+    codes of the (scaled) rows X, to X: the layer the squared error asks for, in closed form.
+
+    A ridge of a millionth of the mean diagonal keeps the solve defined when units are dead or
+    collinear. On MNIST it took about 1 s and lowered the 8-D squared error per image from 12.0
+    (the decoder's reconstruction of the first 64 components) to 11.2.
+    """
+    decoder = model.decoder
+    assert isinstance(decoder, MLPDecoder)
+    hidden, layer = decoder.body[:-1], decoder.body[-1]
+    width = layer.in_features
+    gram = torch.zeros(width + 1, width + 1, dtype=torch.float64, device=X.device)
+    cross = torch.zeros(width + 1, X.shape[1], dtype=torch.float64, device=X.device)
+    with torch.no_grad():
+        for start in range(0, X.shape[0], batch_size):
+            rows = X[start : start + batch_size]
+            h = hidden(model.encode(rows)[0]).double()
+            h = torch.cat([h, torch.ones(h.shape[0], 1, dtype=h.dtype, device=h.device)], dim=1)
+            gram += h.T @ h
+            cross += h.T @ rows.double()
+        ridge = 1e-6 * float(gram.diagonal().mean()) + 1e-12
+        gram += ridge * torch.eye(width + 1, dtype=gram.dtype, device=gram.device)
+        solution = torch.linalg.solve(gram, cross)
+        layer.weight.copy_(solution[:width].T.to(layer.weight.dtype))
+        layer.bias.copy_(solution[width].to(layer.bias.dtype))
+
+
 @dataclass
 class FitHistory:
     """What a fit did: the estimator's history attributes, saved with the model."""

@@ -289,6 +289,18 @@ def _reconstructions_figure(plt, dataset: str, arrays: dict[str, np.ndarray], pa
     return path
 
 
-if __name__ == "__main__":
-    results = Path(sys.argv[1]) if len(sys.argv) > 1 else FULL_RUN
+def main(argv: list[str]) -> int:
+    """``python -m benchmarks.report [RESULTS.json]``: rewrite the report of a run (default: the full run's)."""
+    if argv and argv[0] in ("-h", "--help"):
+        print(main.__doc__)
+        return 0
+    results = Path(argv[0]) if argv else FULL_RUN
+    if not results.is_file():
+        print(f"{results}: no such results file; run python -m benchmarks.knn first", file=sys.stderr)
+        return 1
     write_report(results, report_path(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -195,3 +195,10 @@ def test_the_report_has_no_other_benchmarks_section_without_their_reports(tmp_pa
     _, text = _write(tmp_path)
     assert "Other benchmarks" not in text
 
+
+
+def test_the_report_command_answers_help_and_a_missing_file_in_one_line(tmp_path, capsys):
+    assert report.main(["--help"]) == 0
+    assert "rewrite the report of a run" in capsys.readouterr().out
+    assert report.main([str(tmp_path / "nope.json")]) == 1
+    assert capsys.readouterr().err == f"{tmp_path / 'nope.json'}: no such results file; run python -m benchmarks.knn first\n"
