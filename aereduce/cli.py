@@ -229,15 +229,17 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
       aereduce fit-transform data.csv --dim 2 --method umap -o map.csv
     """
     from .tables import default_output
-    from .usecases import fit_transform_file
+    from .usecases import fit_transform_file, fitted_kind
 
     output = output or default_output(data, "codes")
     read = read_options(kwargs)
+    params = ae_params(kwargs, method)
     rows, fitted, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
-                                                      params=ae_params(kwargs, method), progress=progress_bar(),
+                                                      params=params, progress=progress_bar(),
                                                       notify=info)
     n_rows, n_columns = fitted
-    for line in [*notes, f"fitted {method} ({plural(dim, 'dim')}) on {n_rows} rows x {plural(n_columns, 'column')} "
+    for line in [*notes, f"fitted {fitted_kind(method, params)} ({plural(dim, 'dim')}) on {n_rows} rows x "
+                         f"{plural(n_columns, 'column')} "
                          f"in {seconds:.1f} s",
                          f"wrote {rows} rows to {_where(output)}"]:
         info(line)

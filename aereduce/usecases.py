@@ -213,6 +213,13 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     return notes
 
 
+def fitted_kind(method: str, params: dict[str, Any] | None) -> str:
+    """The method and the member of the family its options ask for, as the fit summaries name
+    them: ``ae``, ``ae, variational``, ``ae, on 64 principal components``."""
+    variant = model_variant(params)
+    return f"{method}, {variant}" if variant else method
+
+
 @dataclass
 class FitReport:
     """What ``fit`` did, for its summary."""
@@ -268,9 +275,8 @@ class FitReport:
 
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit`` prints on stderr."""
-        variant = model_variant(self.params)
-        kind = f"{self.method}, {variant}" if variant else self.method
-        head = f"fitted {kind} ({plural(self.dim, 'dim')}) on {self.n_train} rows x {plural(self.n_columns, 'column')}"
+        head = f"fitted {fitted_kind(self.method, self.params)} ({plural(self.dim, 'dim')}) on {self.n_train} rows x " \
+               f"{plural(self.n_columns, 'column')}"
         if self.n_epochs:
             head += f", {self.n_epochs} epochs"
         elif self.n_epochs == 0:  # "0 epochs" read as a failure (trial 13); the next line says why none

@@ -149,3 +149,14 @@ def test_the_family_name_says_the_model_reads_principal_components():
 
     assert model_variant({"pca_components": 64}) == "on 64 principal components"
     assert model_variant({"pca_components": None}) == ""
+
+
+def test_fit_transform_names_the_member_of_the_family_as_fit_does(tmp_path):
+    X = load_digits().data[:300]
+    csv = tmp_path / "digits.csv"
+    np.savetxt(csv, X, delimiter=",", header=",".join(f"p{i}" for i in range(64)), comments="", fmt="%g")
+    result = CliRunner().invoke(main, ["fit-transform", str(csv), "--dim", "4", "--pca-components", "16",
+                                       "--epochs", "2", "--exclude", "p0", "-o", str(tmp_path / "codes.csv")])
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("fitted ae, on 16 principal components (4 dims) on 300 rows x 63 columns in ")
+               for line in result.stderr.splitlines()), result.stderr
