@@ -181,12 +181,14 @@ def check_pca_components(params: Mapping[str, Any], n_features: int, neighbours:
     if streaming:
         who = streaming if isinstance(streaming, str) else "partial_fit"
         raise OptionError(f"{who} sees one chunk at a time and cannot find the principal components of all "
-                          "rows; train on them with fit")
-    conflicts = [name for name, on in (("input_shape", params["input_shape"] is not None),
-                                       ("tied_weights", params["tied_weights"]),
-                                       ("pretrain", params["pretrain"]),
-                                       ("noise", params["noise"] is not None and not neighbours),
-                                       ("linear_skip", params["linear_skip"] is True)) if on]
+                          f"rows: fit in memory (--no-stream on the command line), or train on the rows "
+                          f"themselves without pca_components={k}")
+    # Python's spellings, which the command line rewrites as its flags (--tied, --noise mask, ...)
+    conflicts = [name for name, on in (("an input_shape (--conv, --recurrent)", params["input_shape"] is not None),
+                                       ("tied_weights=True", params["tied_weights"]),
+                                       ("pretrain=True", params["pretrain"]),
+                                       (f"noise='{params['noise']}'", params["noise"] is not None and not neighbours),
+                                       ("linear_skip=True", params["linear_skip"] is True)) if on]
     if conflicts:
         raise OptionError(f"pca_components={k} does not combine with {', '.join(conflicts)}: "
                           "those need the rows themselves at the network's first layer")
