@@ -164,7 +164,7 @@ def _check_input_shape(params: Mapping[str, Any], n_features: int) -> None:
 
 
 def check_pca_components(params: Mapping[str, Any], n_features: int, neighbours: bool,
-                         streaming: bool | str = False) -> None:
+                         streaming: bool | str = False, n_samples: int | None = None) -> None:
     """``pca_components``: fewer than the features, at least the code's width, and only where the
     network reads flat rows through its first layer (an MLP, untied, without noise on the rows, a
     layer-wise stage or PCA's linear path, which would reproduce the components alone) and every
@@ -175,6 +175,9 @@ def check_pca_components(params: Mapping[str, Any], n_features: int, neighbours:
     if k >= n_features:
         raise OptionError(f"pca_components={k} must be below the {n_features} features of X: "
                           "so many components reduce nothing")
+    if n_samples is not None and k >= n_samples:
+        raise OptionError(f"pca_components={k} must be below the {n_samples} rows given to fit: "
+                          f"{n_samples} centred rows have at most {max(0, n_samples - 1)} principal components")
     if k < params["n_components"]:
         raise OptionError(f"pca_components={k} must be at least n_components={params['n_components']}: "
                           "the code is learnt from the components")
@@ -425,7 +428,7 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
     _check_input_shape(params, n_features)
     weight = neighbour_weight(params, n_samples, streaming)
     neighbours = weight > 0
-    check_pca_components(params, n_features, neighbours, streaming)
+    check_pca_components(params, n_features, neighbours, streaming, n_samples)
     in_pca_space = params.get("pca_components") is not None and not neighbours
     # The scaled data's range is that of the scaled column extremes (the scaling is increasing in
     # each column): scaling every row for it took about 2 s of a 60,000-row MNIST fit.

@@ -215,7 +215,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         and raised 7-NN accuracy from 96.3% to 96.6%, for a squared error per image of 12.1
         against 10.4; on Fashion-MNIST accuracy fell from 85.3% to 84.2%
         (``benchmarks/results/knn.notes.md``). The output is then linear
-        (``output_activation="identity"``, ``loss="mse"``). With the neighbour term it sets how
+        (``output_activation="identity"``, ``loss="mse"``), so, like PCA's inverse, it can leave
+        the data's range. It needs more rows than components. With the neighbour term it sets how
         many components its encoder reads (50 by default), and the decoder trains as usual.
         Not with tied weights, noise, pretraining, ``linear_skip=True``, an ``input_shape`` or
         a streamed fit; so the model does not start at PCA's solution, and is not kept at it

@@ -351,6 +351,9 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     """
     format_of(data)  # a model given as DATA is named as such, before -o is checked against it
     if ensemble is not None or contamination is not None:
+        if stream:  # it was ignored (trial 15): the detector's members and their densities read every row at once
+            raise OptionError("an outlier detector (--ensemble) reads DATA whole and cannot stream it; "
+                              "leave out --stream")
         return fit_detector(data, output, method=method, dim=dim, read=read, seed=seed, holdout=holdout,
                             params=params, progress=progress, ensemble=ensemble, contamination=contamination,
                             notify=notify)

@@ -44,6 +44,15 @@ def test_pca_components_refuses_what_it_cannot_train(given, n_features, streamin
         check_pca_components(_params(**given), n_features, neighbours=False, streaming=streaming)
 
 
+def test_pca_components_cannot_exceed_the_components_the_rows_have():
+    with pytest.raises(OptionError, match="pca_components=40 must be below the 40 rows given to fit: 40 centred rows "
+                                          "have at most 39 principal components"):
+        check_pca_components(_params(pca_components=40), 64, neighbours=False, n_samples=40)
+    X = load_digits().data[:30]
+    with pytest.raises(OptionError, match="below the 30 rows"):
+        AutoencoderTransformer(n_components=2, pca_components=30).fit(X)
+
+
 def test_pca_components_allows_the_plain_model_and_the_neighbour_term_its_loss():
     check_pca_components(_params(pca_components=16), 64, neighbours=False)
     # the neighbour term's decoder trains on the rows as usual, so its loss is free
@@ -198,3 +207,14 @@ def test_the_same_seed_gives_the_same_codes(digits):
     torch.manual_seed(2)
     second = AutoencoderTransformer(n_components=4, pca_components=16, random_state=3, max_iter=3).fit_transform(X)
     np.testing.assert_array_equal(first, second)
+
+
+def test_an_ensemble_refuses_to_stream_rather_than_ignore_it(tmp_path):
+    X = load_digits().data[:200]
+    csv = tmp_path / "digits.csv"
+    np.savetxt(csv, X, delimiter=",", header=",".join(f"p{i}" for i in range(64)), comments="", fmt="%g")
+    result = CliRunner().invoke(main, ["fit", str(csv), "--ensemble", "2", "--stream", "-o", str(tmp_path / "d.aer")])
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines()[-1] == ("Error: an outlier detector (--ensemble) reads DATA whole and "
+                                                      "cannot stream it; leave out --stream")
+    assert not (tmp_path / "d.aer").exists()
