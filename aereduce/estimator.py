@@ -514,6 +514,9 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
         self._objective_cache = None
         self.code_range_ = None
+        # What the model was built from: a file saved after set_params must still describe it (a
+        # pca_components or variational changed after fit wrote a file whose shapes did not load).
+        self._fitted_params = self.get_params()
         self.scaler_ = Scaler.fit(X, self.scaling) if scaler is None else scaler
         n_samples = X.shape[0] if n_samples is None else n_samples
         self.device_ = resolve_device(self.device)
@@ -1042,7 +1045,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
             self._get_fields(ResolvedOptions), self._get_fields(FitHistory), n_features_in_=self.n_features_in_,
             seed=self._seed, code_range_=None if self.code_range_ is None else self.code_range_.tolist(),
             **_persistence.input_to_json(self))
-        return tensors, self.get_params(), fitted
+        return tensors, getattr(self, "_fitted_params", None) or self.get_params(), fitted
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, device: str = "auto") -> "AutoencoderTransformer":

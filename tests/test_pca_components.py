@@ -218,3 +218,16 @@ def test_an_ensemble_refuses_to_stream_rather_than_ignore_it(tmp_path):
     assert result.output.strip().splitlines()[-1] == ("Error: an outlier detector (--ensemble) reads DATA whole and "
                                                       "cannot stream it; leave out --stream")
     assert not (tmp_path / "d.aer").exists()
+
+
+@pytest.mark.parametrize("changed", [dict(pca_components=8), dict(variational=False)])
+def test_a_file_saved_after_set_params_describes_the_fitted_model(digits, tmp_path, changed):
+    X, X_test = digits
+    given = dict(pca_components=16) if "pca_components" in changed else dict(variational=True)
+    ae = AutoencoderTransformer(n_components=4, random_state=0, max_iter=3, **given).fit(X)
+    codes = ae.transform(X_test)
+    ae.set_params(**changed)  # not refitted: the model is still the one fitted above
+    ae.save(tmp_path / "m.aer")
+    loaded = load(tmp_path / "m.aer")
+    np.testing.assert_allclose(loaded.transform(X_test), codes, atol=1e-5)
+    assert loaded.get_params()[next(iter(given))] == given[next(iter(given))]
