@@ -333,12 +333,10 @@ RIDGE_GRID = (1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 RIDGE_CHOICE_ROWS = 4096
 
 
-def _hidden_design(model: Autoencoder, X: torch.Tensor, batch_size: int = 8192) -> torch.Tensor:
+def _hidden_design(model: Autoencoder, X: torch.Tensor) -> torch.Tensor:
     """The decoder's last hidden layer on the codes of X, with a column of ones: float64."""
-    hidden = model.decoder.body[:-1]
     with torch.no_grad():
-        h = torch.cat([hidden(model.encode(X[start : start + batch_size])[0]).double()
-                       for start in range(0, X.shape[0], batch_size)])
+        h = model.decoder.body[:-1](encode_rows(model, X)).double()
     return torch.cat([h, torch.ones(h.shape[0], 1, dtype=h.dtype, device=h.device)], dim=1)
 
 
@@ -370,8 +368,10 @@ def fit_output_layer(model: Autoencoder, X: torch.Tensor, generator: torch.Gener
     Returns the ridge per row, chosen by :func:`leave_one_out_ridge` on up to RIDGE_CHOICE_ROWS
     rows (drawn with ``generator``).
 
-    On MNIST (60,000 rows) it took about 1 s and lowered the 8-D squared error per image from
-    12.0 (the decoder's reconstruction of the first 64 components) to 11.2.
+    On MNIST's 60,000 rows (64 components, 512-256 layers) it takes about 3 s on 2 CPU cores. In
+    a stripped copy of the 8-D loop (both outputs clipped to [0, 1]) the least-squares layer gave
+    a squared error per image of 11.2, where the decoder's reconstruction of the first 64
+    components gave 12.0.
     """
     decoder = model.decoder
     assert isinstance(decoder, MLPDecoder)

@@ -495,7 +495,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
     def _input_projection(self) -> int:
         """How many principal components the encoder reads (0: the rows themselves)."""
-        if getattr(self, "pca_components", None) is not None:  # absent from models saved before it
+        if self.pca_components is not None:
             return int(self.pca_components)
         return min(NEIGHBOUR_PROJECTION, self.n_features_in_) if self.neighbour_weight_ > 0 else 0
 
@@ -679,15 +679,18 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
             self._set_fields(FitHistory(**history, fit_time_=time.perf_counter() - tic))
             self._warn_on_a_poor_fit(X_all)
             return self
+        pretrain_curves = None
         if self.pca_components is not None:
-            return self._fit_on_components(X_all, X_train, X_val, callbacks, tic)
-        if self.linear_skip_:
-            init_from_pca(self.model_, X_train)
-        trainer = self._make_trainer(callbacks, X_val)
-        pretrain_curves = pretrain_layerwise(trainer, X_train, self.pretrain_iter) if self.pretrain else None
-        losses, val_losses = trainer.fit(X_train, self.max_iter_, X_val=X_val)
-        if trainer.kept_initial_weights:
-            init_from_pca(self.model_, X_all)  # PCA's solution, now from every row, validation rows too
+            # The trainer saw the components, so its validation rows are theirs too.
+            trainer, losses, val_losses, X_val = self._train_on_components(X_train, X_val, callbacks)
+        else:
+            if self.linear_skip_:
+                init_from_pca(self.model_, X_train)
+            trainer = self._make_trainer(callbacks, X_val)
+            pretrain_curves = pretrain_layerwise(trainer, X_train, self.pretrain_iter) if self.pretrain else None
+            losses, val_losses = trainer.fit(X_train, self.max_iter_, X_val=X_val)
+            if trainer.kept_initial_weights:
+                init_from_pca(self.model_, X_all)  # PCA's solution, now from every row, validation rows too
         self.model_.eval()
         if self.sparsity is not None:
             self._warn_on_a_constant_code(X_train)
@@ -707,36 +710,26 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
                   file=sys.stderr)
         return self
 
-    def _fit_on_components(self, X_all, X_train, X_val, callbacks, tic):
-        """A fit on principal components (``pca_components``): the network learns to reproduce
-        the training rows' first components, then the decoder's output layer is fitted to the
-        rows themselves by least squares."""
+    def _train_on_components(self, X_train, X_val, callbacks):
+        """Training on principal components (``pca_components``): the network learns to reproduce
+        the training rows' first components, then the decoder's output layer is fitted to the rows
+        themselves by least squares. Returns the trainer, its losses, its validation losses and its
+        validation rows (their components; None without early stopping)."""
         import torch
 
-        from ._training import ComponentSpaceStage, FitHistory, code_range, encode_rows, fit_output_layer, \
-            init_input_projection, validation_scores
+        from ._training import ComponentSpaceStage, fit_output_layer, init_input_projection
 
         init_input_projection(self.model_, X_train)
         encoder = self.model_.encoder
         with torch.no_grad():
             components = encoder.project(X_train)
             held = encoder.project(X_val) if X_val is not None else None
-        stage = ComponentSpaceStage(self.model_, self._seed)
-        trainer = self._make_trainer(callbacks, held, model=stage)
+        trainer = self._make_trainer(callbacks, held, model=ComponentSpaceStage(self.model_, self._seed))
         losses, val_losses = trainer.fit(components, self.max_iter_, X_val=held)
         del components
         self.model_.eval()
         fit_output_layer(self.model_, X_train, self._generator)
-        if self.sparsity is not None:
-            self._warn_on_a_constant_code(X_train)
-        self._partial_trainer = None
-        self.code_range_ = code_range(encode_rows(self.model_, X_all))
-        scores, best = validation_scores(trainer, val_losses, held)
-        self._set_fields(FitHistory(n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores,
-                                    best_validation_score_=best, fit_time_=time.perf_counter() - tic,
-                                    kept_initial_weights_=None))
-        self._warn_on_a_poor_fit(X_all)
-        return self
+        return trainer, losses, val_losses, held
 
     def _warn_on_a_poor_fit(self, X_all) -> None:
         """Warn, as scikit-learn's MLP does when it stops short, when the model reconstructs its
