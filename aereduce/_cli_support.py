@@ -8,6 +8,7 @@ parameter declarations (:mod:`aereduce._params`), so the two cannot drift apart.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import sys
 import time
@@ -41,8 +42,9 @@ def data_options(f: Callable | None = None, *, model: bool = False, saves: bool 
     kept = " (remembered by the model)." if saves else " (default: the model's)." if model else "."
     options = [
         click.option("--columns", callback=split_names,
-                     help="Comma-separated feature columns (default: " + ("the model's, by name)." if model else
-                                                                          "all numeric ones).")),
+                     help="Comma-separated feature columns (default: " + (
+                         "the model's, by name; the model's names in any order are read by name, other names are "
+                         "taken in the model's order)." if model else "all numeric ones).")),
         click.option("--exclude", callback=split_names,
                      help="Comma-separated columns to leave out" + (" (none of the model's)." if model else ".")),
         click.option("--id-column", help=("Column carried through to outputs, never a feature" if writes
@@ -248,7 +250,19 @@ def in_command_line_words(message: str) -> str:
         value = text if text is not None else number
         return flags[name] if value == "True" else f"{flags[name]} {value}"
 
+    shape = _SHAPE_MISMATCH.search(message)
+    if shape:  # input_shape is --conv or --recurrent, by the shape the message asks for
+        sizes, recurrent, n_features = shape.group(1).split(", "), shape.group(2) == "time_steps", int(shape.group(3))
+        flag, form = ("--recurrent", "TIME_STEPSxFEATURES") if recurrent else ("--conv", "HEIGHTxWIDTH or CHANNELSxHEIGHTxWIDTH")
+        values = math.prod(int(size) for size in sizes)
+        return (f"{flag} {'x'.join(sizes)} makes rows of {values} values, but the data has {n_features} feature "
+                f"columns; give {flag} {form} with sizes that multiply to {n_features}, or choose the columns "
+                "with --columns")
     return _PYTHON_SPELLING.sub(as_flag, message)
+
+
+_SHAPE_MISMATCH = re.compile(r"input_shape=\(([\d, ]+)\) must be \((channels|time_steps)[^)]*\) with \S+ equal to "
+                             r"the (\d+) features of X")
 
 
 def require_dim(dim: int | None) -> None:

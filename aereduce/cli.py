@@ -9,6 +9,7 @@ and matplotlib are imported only by the work that needs them, so usage errors ar
 from __future__ import annotations
 
 import json
+import re
 import sys
 import warnings
 from collections.abc import Callable
@@ -42,6 +43,12 @@ class AereduceGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except KeyboardInterrupt:
+            # Ctrl-C: the shell's status for SIGINT (click's own would be 1); outputs are written
+            # atomically, so nothing half-written is left.
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise UserError("interrupted (Ctrl-C)", 130) from None
         except BrokenPipeError:  # `aereduce ... | head`: the reader has what it wanted
             # The notes on the input read so far still go to stderr, which is open: a preview with
             # `| head` is where a user most needs to hear of rows left empty (trial 13).
@@ -97,6 +104,11 @@ def main(ctx: click.Context) -> None:
       aereduce transform model.aer new.csv -o codes.csv
     """
     ctx.ensure_object(dict)
+    command_line_warnings()
+
+
+def command_line_warnings() -> None:
+    """Warnings as a command line shows them: one line each, none that the command says in its own words."""
     # umap-learn warns on every seeded fit that it runs single-threaded; that is noise to a CLI user.
     warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
     # A value beyond float32 becomes inf when a model reads it, and the command refuses that row by
@@ -112,8 +124,16 @@ def main(ctx: click.Context) -> None:
 def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                       file: Any = None, line: str | None = None) -> None:
     """A library's warning (umap-learn's on a tiny table, say) as one line on stderr, not Python's
-    two lines of source file, line number and code."""
-    click.echo(f"warning: {str(message).strip().splitlines()[0]}", err=True)
+    two lines of source file, line number and code, naming the library that warns in its words."""
+    text = str(message).strip().splitlines()[0]
+    package = re.search(r"site-packages[/\\]([A-Za-z0-9_]+)", filename or "")
+    library = package and LIBRARY_NAMES.get(package.group(1), package.group(1))
+    if library == "umap-learn" and text.startswith("n_neighbors is larger than the dataset size"):
+        text = "fewer rows than the 15 neighbours UMAP looks for per row: every other row is taken as a neighbour"
+    click.echo(f"warning ({library}): {text}" if library and library != "aereduce" else f"warning: {text}", err=True)
+
+
+LIBRARY_NAMES = {"umap": "umap-learn", "sklearn": "scikit-learn", "pynndescent": "pynndescent"}
 
 
 def _where(output: str) -> str:

@@ -44,15 +44,37 @@ def _load(path: str, modified_ns: int) -> Any:
     return load_model(path, device="cpu")
 
 
-def cached_model(path: str) -> Any:
-    """The model in ``path``, loaded once per process (again only if the file changes)."""
+def cached_model(path: str, *, on_worker: bool = True) -> Any:
+    """The model in ``path``, loaded once per process (again only if the file changes).
+
+    ``on_worker``: whether this runs in a task, where a missing file means the workers do not
+    share the client's files; on the client it is a wrong path.
+    """
     path = os.path.abspath(path)
     try:
         modified = os.stat(path).st_mtime_ns
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the model on this worker ({exc.strerror or exc}); the model file "
-                         "must be at the same path on every worker") from None
+        where, fix = ((" on this worker", "the model file must be at the same path on every worker") if on_worker
+                      else ("", "give the path of a model saved by aereduce (an .aer file)"))
+        raise InputError(f"{path}: cannot read the model{where} ({exc.strerror or exc}); {fix}") from None
     return _load(path, modified)
+
+
+def _check_names(columns: Sequence[str] | None, keep: Sequence[str], available: Sequence[str],
+                 code_columns: Sequence[str]) -> None:
+    """Raises InputError for a ``keep`` column the DataFrame lacks or a name given twice; returns nothing."""
+    for name, given in (("columns", columns or ()), ("keep", keep)):
+        twice = [c for i, c in enumerate(given) if c in given[:i]]
+        if twice:
+            raise InputError(f"{name}={list(given)!r} names {twice[0]!r} twice; name each column once")
+    absent = [c for c in keep if c not in available]
+    if absent:
+        raise InputError(f"keep={list(keep)!r}: no column {absent[0]!r} in the DataFrame; keep names columns of "
+                         "the DataFrame to carry beside the codes")
+    clash = [c for c in keep if c in code_columns]
+    if clash:
+        raise InputError(f"keep={list(keep)!r}: {clash[0]!r} is also the name of a code column; rename that "
+                         "column of the DataFrame first")
 
 
 def _feature_columns(model: Any, columns: Sequence[str] | None, available: Sequence[str]) -> list[str]:
@@ -91,12 +113,16 @@ def encode_frame(frame: Any, model_path: str, columns: Sequence[str] | None = No
     return pd.concat([frame[list(keep)], out], axis=1) if keep else out
 
 
-def _output_names(model_path: str) -> tuple[Any, list[str]]:
-    """The model (loaded here, so that a bad file fails before any task runs) and its code columns."""
+def _output_names(model_path: str, columns: Sequence[str] | None, keep: Sequence[str],
+                  available: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The code columns and the feature columns, after checking on the client, before any task
+    runs, the model file and the names."""
     from .usecases import code_names
 
-    model = cached_model(model_path)
-    return model, code_names(model)
+    model = cached_model(model_path, on_worker=False)
+    names = code_names(model)
+    _check_names(columns, keep, available, names)
+    return names, _feature_columns(model, columns, available)
 
 
 def transform_dask(model_path: str, ddf: Any, columns: Sequence[str] | None = None, *,
@@ -125,8 +151,7 @@ def transform_dask(model_path: str, ddf: Any, columns: Sequence[str] | None = No
 
     if not hasattr(ddf, "map_partitions"):
         raise InputError(f"transform_dask needs a Dask DataFrame, got {type(ddf).__name__}")
-    model, names = _output_names(model_path)
-    _feature_columns(model, columns, [str(c) for c in ddf.columns])
+    names, _ = _output_names(model_path, columns, keep, [str(c) for c in ddf.columns])
     meta = pd.concat([ddf._meta[list(keep)], pd.DataFrame({n: pd.Series(dtype="float64") for n in names})], axis=1) \
         if keep else pd.DataFrame({n: pd.Series(dtype="float64") for n in names})
     return ddf.map_partitions(encode_frame, os.path.abspath(model_path), list(columns) if columns else None,
@@ -142,8 +167,7 @@ def transform_spark(model_path: str, sdf: Any, columns: Sequence[str] | None = N
     """
     if not hasattr(sdf, "mapInPandas"):
         raise InputError(f"transform_spark needs a Spark DataFrame, got {type(sdf).__name__}")
-    model, names = _output_names(model_path)
-    features = _feature_columns(model, columns, list(sdf.columns))
+    names, features = _output_names(model_path, columns, keep, list(sdf.columns))
     kept = [f"`{c}` {sdf.schema[c].dataType.simpleString()}" for c in keep]
     schema = ", ".join(kept + [f"`{n}` double" for n in names])
     path = os.path.abspath(model_path)

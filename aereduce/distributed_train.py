@@ -1,6 +1,7 @@
 """Training on several processes with PyTorch's DistributedDataParallel.
 
-Run it under ``torchrun``, with the options of ``aereduce fit``::
+Run it under ``torchrun``, with the model and data options of ``aereduce fit`` (not ``--stream``
+or ``--ensemble``: every process reads the whole table)::
 
     torchrun --standalone --nproc_per_node=2 -m aereduce.distributed_train data.csv --dim 8 -o model.aer
 
@@ -141,10 +142,14 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
     """
     import warnings
 
-    from .errors import POOR_FIT_WARNINGS, AereduceError, command_line_message
+    from ._cli_support import in_command_line_words
+    from .cli import command_line_warnings
+    from .errors import AereduceError, OptionError, command_line_message
     from .usecases import default_model_path, fit_model
 
-    warnings.filterwarnings("ignore", message=POOR_FIT_WARNINGS)  # fit_model refuses such a fit in flags' words
+    command_line_warnings()
+    if not _speaks():
+        warnings.simplefilter("ignore")  # every process meets the same warnings: process 0 says them
 
     if "RANK" not in os.environ or "WORLD_SIZE" not in os.environ:
         raise click.UsageError("run it under torchrun, e.g. torchrun --standalone --nproc_per_node=2 "
@@ -163,6 +168,7 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
                                holdout=holdout, reducer=reducer, stream=False)
         except (AereduceError, OSError) as exc:
             failure = exc
+        usage = isinstance(failure, OptionError)  # options that do not work together, or with this data
         # Process 0 alone writes the model, after training: every process learns whether any failed
         # (a full disk on process 0, say), where a barrier would keep the others waiting for it
         # until the backend's timeout.
@@ -174,7 +180,8 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
         if n_failed:
             # Bad input fails every process alike: process 0 says it once; otherwise each that failed says why.
             if failure is not None and (rank == 0 or n_failed < dist.get_world_size()):
-                click.echo(f"Error: {command_line_message(failure)}", err=True)
+                message = command_line_message(failure)
+                click.echo(f"Error: {in_command_line_words(message) if usage else message}", err=True)
         elif rank == 0:
             report.notes.append(f"trained on {dist.get_world_size()} processes ({backend})")
             for line in report.lines():
@@ -187,8 +194,27 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
     # process ends at once with its status (an unexpected error above still ends with its traceback).
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(1 if n_failed else 0)
+    os._exit((2 if usage else 1) if n_failed else 0)
+
+
+def _speaks() -> bool:
+    """Whether this process reports: process 0 of a torchrun job, or a process run alone."""
+    return os.environ.get("RANK", "0") == "0"
+
+
+def run(args: list[str] | None = None) -> None:
+    """The entry point: click's own errors (an unknown option, say), which every process meets
+    alike, are said by process 0 alone, with click's exit status (2)."""
+    try:
+        status = main.main(args, prog_name="python -m aereduce.distributed_train", standalone_mode=False)
+    except click.ClickException as exc:
+        if _speaks():
+            exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    sys.exit(status if isinstance(status, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

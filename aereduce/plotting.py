@@ -9,6 +9,7 @@ import math
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -229,6 +230,29 @@ def kept_start_loss(model: Any) -> float | None:
     return -best if getattr(model, "kept_initial_weights_", None) and best is not None else None
 
 
+@dataclass
+class LossPanel:
+    """One phase's curves, as :func:`plot_loss_curve` draws them."""
+
+    losses: Sequence[float]
+    validation: Sequence[float] | None = None
+    title: str = "loss curve"
+    kept: float | None = None  # :func:`kept_start_loss`
+
+
+def loss_panels(model: Any) -> list[LossPanel]:
+    """A fitted model's training curves, a panel per phase: a neighbour-term map's embedding
+    phase, then its decoder's (whose the validation losses are); one panel otherwise; none
+    for a model that trained no epoch."""
+    losses = getattr(model, "loss_curve_", None) or []
+    validation = validation_losses(model)
+    decoder = getattr(model, "decoder_loss_curve_", None)
+    if decoder:
+        return [LossPanel(losses, title="embedding phase (with the neighbour term)"),
+                LossPanel(decoder, validation, "decoder phase (codes frozen)")]
+    return [LossPanel(losses, validation, kept=kept_start_loss(model))] if losses or validation else []
+
+
 def plot_loss_curve(ax, losses: Sequence[float] | None, validation: Sequence[float] | None = None,
                     title: str = "loss curve", first_epoch: int = 1, kept: float | None = None) -> None:
     """Training loss per epoch and, when given, the validation loss beside it (log scale when positive).
@@ -251,10 +275,17 @@ def plot_loss_curve(ax, losses: Sequence[float] | None, validation: Sequence[flo
         ax.set_yticks([])
     else:
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(_integer_ticks())  # epochs are whole: no tick at 2.5
         ax.set_ylabel("loss" if validation else "training loss")
         if min(values) > 0:
             ax.set_yscale("log")
     ax.set_title(title)
+
+
+def _integer_ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
 
 
 def save_figure(fig, path: str | os.PathLike) -> None:
@@ -264,25 +295,27 @@ def save_figure(fig, path: str | os.PathLike) -> None:
         fig.savefig(tmp, format=suffix.lstrip("."), dpi=120, bbox_inches="tight")
 
 
-def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | None, loss_curve: Sequence[float] | None,
+def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | None, losses: Sequence[LossPanel] = (),
                  X: np.ndarray | None = None, X_hat: np.ndarray | None = None, image_shape: Sequence[int] | None = None,
                  title: str = "", worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
-                 validation: Sequence[float] | None = None, kept: float | None = None,
                  label_name: str | None = None, code_names: Sequence[str] | None = None) -> None:
-    """One figure: the map, the loss curve (and the validation loss beside it, and the level of
-    PCA's start when the fit ``kept`` it), and (for images) originals against reconstructions."""
+    """One figure: the map, the training curves (:func:`loss_panels`: with the validation loss and
+    the level of PCA's start when the fit kept it, one above the other for a map's two phases), and
+    (for images) originals against reconstructions."""
     plt = _pyplot()
     with_images = image_shape is not None and X is not None and X_hat is not None
     # constrained layout keeps the loss panel's axis title clear of the map's colour bar
     # A model that trained no epoch (it kept PCA's solution) gets no empty loss panel.
-    with_losses = bool(loss_curve) or bool(validation)
+    with_losses = bool(losses)
     fig = plt.figure(figsize=(11 if with_losses else 6, 8 if with_images else 5), layout="constrained")
     top = fig.add_gridspec(2 if with_images else 1, 2 if with_losses else 1,
                            height_ratios=[3, 1.3] if with_images else None)
     plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names, label_name,
              code_names)
     if with_losses:
-        plot_loss_curve(fig.add_subplot(top[0, 1]), loss_curve, validation, kept=kept)
+        column = top[0, 1].subgridspec(len(losses), 1)
+        for i, panel in enumerate(losses):
+            plot_loss_curve(fig.add_subplot(column[i, 0]), panel.losses, panel.validation, panel.title, kept=panel.kept)
     if with_images:
         n = min(10, len(X))
         grid = top[1, :].subgridspec(2, n)

@@ -138,21 +138,14 @@ def png_uri(fig) -> str:
 
 def training_figure(model: Any) -> str | None:
     """Loss per epoch (and validation loss with early stopping); None for a model without epochs."""
-    from .plotting import kept_start_loss, plot_loss_curve, validation_losses
+    from .plotting import loss_panels, plot_loss_curve
 
-    losses = getattr(model, "loss_curve_", None)
-    if not losses:
+    panels = loss_panels(model)
+    if not getattr(model, "loss_curve_", None) or not panels:
         return None
-    validation = validation_losses(model)
-    decoder = getattr(model, "decoder_loss_curve_", None)
-    plt = _plt()
-    if decoder:
-        fig, (first, second) = plt.subplots(1, 2, figsize=(10, 3.4))
-        plot_loss_curve(first, losses, title="embedding phase (with the neighbour term)")
-        plot_loss_curve(second, decoder, validation, title="decoder phase (codes frozen)")
-    else:
-        fig, ax = plt.subplots(figsize=(6.4, 3.4))
-        plot_loss_curve(ax, losses, validation, kept=kept_start_loss(model))
+    fig, axes = _plt().subplots(1, len(panels), figsize=(10 if len(panels) > 1 else 6.4, 3.4), squeeze=False)
+    for ax, panel in zip(axes[0], panels):
+        plot_loss_curve(ax, panel.losses, panel.validation, panel.title, kept=panel.kept)
     return png_uri(fig)
 
 

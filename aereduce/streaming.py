@@ -15,8 +15,8 @@ A streamed fit makes the passes an in-memory fit makes over its array, over a
    (:class:`StreamTrainer` is the :class:`~aereduce._training.Trainer` with another source of batches).
 
 Validation rows (early stopping) and the command line's held-out rows are chosen by a hash
-of each row's number in the data, so they are the same rows in every pass, whatever the
-chunking; what is kept in memory of them is a bounded uniform sample (those with the
+of each row's place in the data (:attr:`Chunk.index`), so they are the same rows in every pass,
+whatever the chunking or the file format; what is kept in memory of them is a bounded uniform sample (those with the
 smallest hashes). The neighbour term needs the graph of all rows and is off (``"auto"``) or
 refused (a positive weight) when streaming.
 
@@ -36,11 +36,12 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError, OptionError
-from .tables import LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, iter_tables, parquet_files
+from .tables import LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, format_of, iter_tables, parquet_files
 
 # The command line streams a fit by itself when the data is larger than this on disk: in memory,
 # a table costs several times its file's size (float64 values, a DataFrame and a tensor of them).
 STREAM_ABOVE_BYTES = 1 << 30
+LONG_PASS_BYTES = 1 << 28  # a streamed fit says which passes over a file this large precede the epochs
 CHUNK_ROWS = 10_000
 # The shuffle buffer holds this many bytes of float32 rows, and at most MAX_BUFFER_ROWS rows.
 BUFFER_BYTES = 1 << 26
@@ -123,7 +124,7 @@ class RowSample:
         self.seen = 0  # rows of the subset offered, kept or not
 
     def add(self, X: np.ndarray, rows: np.ndarray) -> None:
-        """Offer rows of the subset."""
+        """Offer rows of the subset, by their places in the data (:attr:`Chunk.index`)."""
         self.seen += len(rows)
         X = np.asarray(X, dtype=np.float64)
         self.cap = self.cap or kept_rows(X.shape[1])
@@ -136,7 +137,7 @@ class RowSample:
         self.keys, self.rows, self.X = keys, all_rows, all_X
 
     def rows_in_order(self) -> tuple[np.ndarray, np.ndarray]:
-        """The kept rows (raw values) and their numbers, in the data's order."""
+        """The kept rows (raw values) and their places, in the data's order."""
         if self.X is None:
             return np.empty((0, 0)), self.rows
         order = np.argsort(self.rows)
@@ -147,10 +148,20 @@ class RowSample:
 
 @dataclass
 class Chunk:
-    """Consecutive rows of the data: raw values (NaN where missing) and each row's number."""
+    """Consecutive rows of the data: raw values (NaN where missing), each row's number as messages
+    give it (a text file's line), and its place among the data's rows from 0 (``index``, what
+    the held-out and validation hashes read: a CSV and its Parquet copy hold out the same rows)."""
 
     X: np.ndarray
     rows: np.ndarray
+    index: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.index is None:
+            self.index = self.rows
+
+    def take(self, keep: np.ndarray) -> "Chunk":
+        return Chunk(self.X[keep], self.rows[keep], self.index[keep])
 
 
 class ChunkSource:
@@ -191,6 +202,10 @@ class FileSource(ChunkSource):
         if path == "-":
             raise InputError("a streamed fit reads the data once per epoch, so it needs a file, not stdin; "
                              "save it to a file first")
+        if os.path.exists(path) and not (os.path.isfile(path) or os.path.isdir(path)):
+            # A pipe or <(...) would be read to its end by the first pass and be empty for the next.
+            raise InputError(f"{os.fspath(path)}: a streamed fit reads the data once per epoch, so it needs a file, "
+                             "not a pipe; save it to a file first")
         if chunk_rows < 1:
             raise OptionError(f"chunk_rows={chunk_rows} must be at least 1")
         self.path, self.read, self.chunk_rows = os.fspath(path), read or ReadOptions(), chunk_rows
@@ -202,12 +217,18 @@ class FileSource(ChunkSource):
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
         tables = iter_tables(self.path, self.chunk_rows, **self.read.as_kwargs(), row_group_seed=order_seed)
         self.non_numeric_counts = {}  # of the last pass: every pass reads the same cells
+        # Rows of a binary table are numbered by place from 1 (row groups may come in any order);
+        # a text file's by line, header and blank lines counted, and it is read in order.
+        by_place = format_of(self.path) in ("parquet", "npy", "npz")
+        start = 0
         for table in tables:
             self.feature_names, self.skipped_columns = table.feature_names, table.skipped_columns
             self.decimal_comma_columns = table.decimal_comma_columns
             for name, count in table.non_numeric_counts.items():
                 self.non_numeric_counts[name] = self.non_numeric_counts.get(name, 0) + count
-            yield Chunk(table.X, table.row_numbers)
+            index = table.row_numbers - 1 if by_place else np.arange(start, start + len(table.X), dtype=np.int64)
+            start += len(table.X)
+            yield Chunk(table.X, table.row_numbers, index)
 
 
 class IterableSource(ChunkSource):
@@ -268,10 +289,10 @@ class HeldOutSource(ChunkSource):
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
         sampling = not self._sampled
         for chunk in self.source.chunks(order_seed):
-            held = self.held.mask(chunk.rows)
+            held = self.held.mask(chunk.index)
             if sampling and held.any():
-                self.sample.add(chunk.X[held], chunk.rows[held])
-            yield Chunk(chunk.X[~held], chunk.rows[~held])
+                self.sample.add(chunk.X[held], chunk.index[held])
+            yield chunk.take(~held)
         self._sampled = True
 
 
@@ -362,7 +383,7 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
     for chunk in source.chunks():
         n_chunks += 1
         _check_chunk(chunk, source, None if moments is None else len(moments.count))
-        X, rows = chunk.X, chunk.rows
+        X, rows, index = chunk.X, chunk.rows, chunk.index
         if moments is None:
             moments = Moments.empty(X.shape[1])
             counts = np.zeros(X.shape[1], dtype=np.int64)
@@ -379,13 +400,13 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
             if source.policy == "drop":
                 keep = ~missing.any(axis=1)
                 n_dropped += int((~keep).sum())
-                X, rows = X[keep], rows[keep]
+                X, index = X[keep], index[keep]
         moments.add(X)
         n_rows += len(X)
-        held = validation.mask(rows)
+        held = validation.mask(index)
         n_validation += int(held.sum())
         if held.any():
-            sample.add(X[held], rows[held])
+            sample.add(X[held], index[held])
     if moments is None:
         raise InputError(f"{source.name}: it has no rows, so no row is left to fit on")
     names = source.feature_names or [f"x{i}" for i in range(len(moments.count))]
@@ -424,7 +445,7 @@ class TrainingRows:
         for chunk in self.source.chunks(order_seed):
             X, keep = prepare(chunk.X, self.missing)
             if self.validation is not None:
-                keep &= ~self.validation.mask(chunk.rows)
+                keep &= ~self.validation.mask(chunk.index)
             if keep.any():
                 yield torch.tensor(self.scaler.transform(X[keep]), dtype=torch.float32, device=self.device)
 
@@ -678,6 +699,11 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                           "leave out --pretrain, or fit in memory with --no-stream")
     check_model_output(output, data)
     source = FileSource(data, read=read, chunk_rows=chunk_rows)
+    size = data_size(data) if os.path.exists(data) else 0  # a missing file is reported when read
+    if notify is not None and size > LONG_PASS_BYTES:
+        # Each pass over a large file takes minutes before the first epoch's progress line.
+        notify(f"streaming {data} ({size / 1e9:.1f} GB): a pass for the columns' scales and missing "
+               "values and one for PCA's start come before the epochs, each reading the whole file")
     held = HeldOutSource(source, HashedRows(holdout, seed * 4 + HELD_OUT))
     reducer = make_reducer("ae", dim, seed, **(params or {}))
     notes: list[str] = []  # for the summary: those notify did not take, then the streamed counts

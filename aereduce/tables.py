@@ -551,6 +551,13 @@ class _TextSource(io.TextIOBase):
         self.base_line = 1  # file line of the first line handed to pandas
         self._blank: list[int] = []
         self.set_delimiter(",")
+        # Records with too few fields, noted as pandas reads (it pads them with missing values,
+        # which shifts every value after the gap into the wrong column): the first one's
+        # (row, fields). ``_open`` holds the lines of a quoted record that runs past a block.
+        self._width: int | None = None
+        self.short_record: tuple[int, int] | None = None
+        self._open: list[str] = []
+        self._open_line = 0
 
     def readable(self) -> bool:
         return True
@@ -563,6 +570,7 @@ class _TextSource(io.TextIOBase):
         # literal newline lets the regex engine skip along quickly (no per-position ^ test).
         self._blank_re = re.compile(rf"\n(?=[{chars}]*\n)")
         self._blank_start = re.compile(rf"[{chars}]*\n")
+        self._sep = sep
 
     def _fill(self) -> None:
         raw = self._stream.read(1 << 16)
@@ -615,8 +623,54 @@ class _TextSource(io.TextIOBase):
             # ``size`` goes out whole (pandas' C parser takes any length).
             cut = self._buf.rfind("\n", 0, int(min(want, len(self._buf)))) + 1 or self._buf.find("\n") + 1 or len(self._buf)
         out, self._buf = self._buf[:cut], self._buf[cut:]
+        self._note_short_records(out)
         self._note_blank_lines(out)
         return out
+
+    def expect_fields(self, width: int) -> None:
+        """From here on, note the first record of fewer than ``width`` fields in :attr:`short_record`."""
+        self._width = width
+
+    def _note_short_records(self, text: str) -> None:
+        # ``text`` starts at the start of a line and ``self.line`` is its row (read() runs this
+        # before counting the block's lines).
+        width, sep = self._width, self._sep
+        if width is None or width < 2 or self.short_record is not None:
+            return
+        if not self._open and text.count('"') % 2 == 0:
+            # Quoted fields (R quotes every text cell) out, with any delimiters and line breaks in
+            # them: then every line holding exactly width - 1 delimiters is the common case, seen
+            # at C speed.
+            unquoted = _QUOTED_FIELD.sub("", text) if '"' in text else text
+            n_lines = unquoted.count("\n") + (not unquoted.endswith("\n") and bool(unquoted))
+            if unquoted.count(sep) == n_lines * (width - 1):
+                return
+        lines, first_line = _split_lines(text), self.line
+        if self._open:
+            lines, first_line = self._open + lines, self._open_line
+        if '"' in text or self._open:
+            # A quoted field may hold delimiters and line breaks: let the csv module split the
+            # records, all but one left open at the end of the block (an odd count of quotes).
+            quotes = np.cumsum([line.count('"') for line in lines]) % 2
+            if quotes[-1]:
+                start = int(np.flatnonzero(quotes == 0)[-1]) + 1 if (quotes == 0).any() else 0
+                if start == 0 and sum(map(len, lines)) > _MAX_OPEN_RECORD:
+                    self._width = None  # a stray quote, not a field: pandas reports it or reads it as text
+                    return
+                self._open_line = first_line + sum(line.count("\n") for line in lines[:start])
+                lines, self._open = lines[:start], lines[start:]
+            else:
+                self._open = []
+            try:
+                records = _records(lines, sep, complete=True)
+            except csv.Error:
+                return
+        else:
+            records = [(i, 1, line.split(sep)) for i, line in enumerate(lines) if not _is_blank(line, sep)]
+        for line_index, _, fields in records:
+            if len(fields) < width:
+                self.short_record = (first_line + sum(line.count("\n") for line in lines[:line_index]), len(fields))
+                return
 
     def _note_blank_lines(self, text: str) -> None:
         # ``text`` starts at the start of a line (read() hands out whole lines).
@@ -790,6 +844,14 @@ class _TextLayout:
     names: list[str]
     header: bool
 
+    def width_is(self) -> str:
+        """Where a row's expected number of fields comes from, for messages: 'the header has'."""
+        return _width_source(self.header)
+
+
+def _width_source(header: bool) -> str:
+    return "the header has" if header else "the first row has"
+
 
 def _head_lines(source: _TextSource, path: str) -> tuple[list[str], list[str], bool]:
     """The head's lines, those of them to sniff (the whole ones), and whether the head is the whole file."""
@@ -841,7 +903,7 @@ def _header_names(path: str, cells: list[str]) -> list[str]:
 def _check_row_widths(path: str, body: Sequence[tuple[int, int, list[str]]], width: int, header: bool,
                       skipped: int) -> None:
     """Raises InputError at the first row of ``body`` that has fields past ``width``; returns nothing."""
-    what = "the header has" if header else "the first row has"
+    what = _width_source(header)
     for n, (line_index, _, row) in enumerate(body):
         if len(row) > width + 1 or any(c.strip() for c in row[width:]):
             # One field too many on the first row is R's write.csv(row.names=TRUE) without a name for them.
@@ -890,9 +952,23 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     return _TextLayout(sep=sep, decimal=decimal, names=names, header=header)
 
 
+_QUOTED_FIELD = re.compile(r'"[^"]*"')  # a doubled quote "" in a field splits it in two matches: same result
+_MAX_OPEN_RECORD = 1 << 22  # characters in one quoted record before a quote is taken for a stray one
 _EXCEL_SEP = re.compile(r'"?sep=([,;\t|])"?\r?\n')
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _PARSER_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _raise_short_record(path: str, source: _TextSource, layout: _TextLayout, width: int) -> None:
+    """Raises InputError if ``source`` has handed pandas a record of too few fields (pandas pads it).
+
+    Raised at the next frame, which may end above that record: the read fails either way.
+    """
+    if source.short_record is not None:
+        row, n_fields = source.short_record
+        raise InputError(f"{path}: row {row} has {n_fields} field{'s' * (n_fields != 1)} but {layout.width_is()} {width}; "
+                         "its values would land in the wrong columns: write an empty field for each missing "
+                         "value (e.g. 1,,3)")
 
 
 def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None, decimal: str | None,
@@ -914,6 +990,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             layout_out["decimal"] = layout.decimal
             layout_out["names_made_up"] = header is None and not layout.header  # sniffed: no header line
             width = len(layout.names)
+            source.expect_fields(width)
             verbatim = [name for name in layout.names if name in verbatim_columns or name == UNNAMED_FIRST_COLUMN]
             # Ids and labels are read as written: 'NA' is North America or Namibia there, and
             # 'None' a class; only an empty cell is missing. Elsewhere pandas' NA strings are.
@@ -931,14 +1008,15 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
                     warnings.simplefilter("ignore", pd.errors.DtypeWarning)
                     frame = next(frames, None)
                 if frame is None:
+                    _raise_short_record(path, source, layout, width)
                     break
                 rows = source.rows(done, done + len(frame))
                 stray = frame[_EXTRA].notna().to_numpy()
                 if stray.any():
                     i = int(np.flatnonzero(stray)[0])
-                    what = "the header has" if layout.header else "the first row has"
-                    raise InputError(f"{path}: row {rows[i]} has {width + 1} fields but {what} {width}; "
+                    raise InputError(f"{path}: row {rows[i]} has {width + 1} fields but {layout.width_is()} {width}; "
                                      "remove the extra field, or quote fields that contain the delimiter")
+                _raise_short_record(path, source, layout, width)
                 frame = frame.drop(columns=_EXTRA)
                 if len(frame) == 0 and done == 0:
                     raise InputError(f"{path}: has a header but no data rows")
@@ -948,9 +1026,8 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             message = str(exc).strip().splitlines()[-1]
             fields, quote = _PARSER_FIELDS.search(message), _PARSER_QUOTE.search(message)
             if fields:
-                what = "the header has" if layout.header else "the first row has"
                 raise InputError(f"{path}: row {source.record_line(int(fields.group(2)) - 1)} has {fields.group(3)} fields "
-                                 f"but {what} {width}; remove the extra fields, or quote fields that contain "
+                                 f"but {layout.width_is()} {width}; remove the extra fields, or quote fields that contain "
                                  "the delimiter") from None
             if quote:
                 raise InputError(f"{path}: the quoted field starting in row {source.record_line(int(quote.group(1)))} "

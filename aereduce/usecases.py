@@ -278,7 +278,7 @@ class FitReport:
         head = f"fitted {fitted_kind(self.method, self.params)} ({plural(self.dim, 'dim')}) on {self.n_train} rows x " \
                f"{plural(self.n_columns, 'column')}"
         if self.n_epochs:
-            head += f", {self.n_epochs} epochs"
+            head += f", {plural(self.n_epochs, 'epoch')}"
         elif self.n_epochs == 0:  # "0 epochs" read as a failure (trial 13); the next line says why none
             head += ", no training epochs"
         lines = [*self.notes, head + f" in {self.seconds:.1f} s"]
@@ -1016,12 +1016,22 @@ def rows_to_ring(n_rows: int) -> int:
     return min(10, max(3, n_rows // 20), n_rows)
 
 
+def ringed_rows(model: Any, rows: ModelRows) -> np.ndarray:
+    """Indices into the drawn rows of those among the :func:`rows_to_ring` worst-reconstructed of all
+    DATA's encodable rows, worst first: the rows ``score --top`` and ``report`` list first (trial 16
+    saw a sample's own worst ringed); a sample rings those of them it drew."""
+    errors = np.asarray(model.reconstruction_error(rows.table.features()), dtype=np.float64)
+    worst = np.argsort(-errors, kind="stable")[:rows_to_ring(rows.n_read)]
+    position = {int(row): i for i, row in enumerate(rows.drawn)}
+    return np.array([position[int(row)] for row in worst if int(row) in position], dtype=np.int64)
+
+
 def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_shape: tuple[int, ...] | None,
               max_rows: int, seed: int = 0) -> list[str]:
     """Draw the 2-D map of DATA's codes (the :func:`rows_to_ring` worst-reconstructed rows ringed and
     named by file row), the loss curve, and reconstructions for image rows; returns notes for the user."""
     from ._persistence import describe_model
-    from .plotting import kept_start_loss, map_title, model_report, validation_losses
+    from .plotting import loss_panels, map_title, model_report
     from .report import image_shape_of
 
     check_file_output(output, "an image", IMAGE_SUFFIXES, inputs=[data, model_path])
@@ -1030,18 +1040,14 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     rows = model_rows(model, data, read, max_rows, seed)
     table = rows.drawn_table()
     X, labels = table.features(), label_values(table.labels)
-    errors = model.reconstruction_error(X)
-    worst = np.argsort(errors)[::-1][:rows_to_ring(len(errors))]
+    worst = ringed_rows(model, rows)
     names = [f"row {table.row_numbers[i]}" if table.ids is None else str(table.ids[i]) for i in worst]
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape
     Z = model.transform(X)
-    # A neighbour-term model's validation losses are its decoder phase's, not the embedding curve's drawn here.
-    validation = None if getattr(model, "decoder_loss_curve_", None) else validation_losses(model)
-    model_report(output, Z, labels, getattr(model, "loss_curve_", None), X.to_numpy(), X_hat, shape,
+    model_report(output, Z, labels, loss_panels(model), X.to_numpy(), X_hat, shape,
                  title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst, worst_names=names,
-                 validation=validation, kept=kept_start_loss(model), label_name=table.label_name,
-                 code_names=code_names(model))
+                 label_name=table.label_name, code_names=code_names(model))
     return rows.notes
 
 

@@ -286,6 +286,21 @@ def test_plot_writes_a_png(runner, data, tmp_path):
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_sampled_plot_rings_the_file_s_worst_rows_that_score_lists(runner, data, tmp_path, monkeypatch):
+    """Trial 16: plot rang the worst of its sample, score --top and report the worst of the file."""
+    import aereduce.plotting
+
+    model, _ = fit_model(runner, data, tmp_path)
+    drawn: dict = {}
+    monkeypatch.setattr(aereduce.plotting, "model_report", lambda output, Z, *args, **kwargs: drawn.update(kwargs))
+    result = invoke(runner, "plot", model, data, "--max-rows", "30", "-o", tmp_path / "map.png")
+    assert result.exit_code == 0, result.output
+    top = invoke(runner, "score", model, data, "--top", "6", "-o", "-").stdout.splitlines()[1:]
+    top_ids = [line.split(",")[0] for line in top]  # 6: the rings for 120 rows
+    sample = {f"r{i}" for i in np.random.default_rng(0).choice(120, 30, replace=False)}  # the plot's note: seed 0
+    assert drawn["worst_names"] == [name for name in top_ids if name in sample]
+
+
 def test_plot_and_report_write_beside_the_data_without_o(runner, data, tmp_path):
     model, _ = fit_model(runner, data, tmp_path)
     result = invoke(runner, "plot", model, data, "--id-column", "id", "--label-column", "kind")
@@ -716,6 +731,8 @@ def test_the_fit_summary_names_the_member_of_the_family():
     # "0 epochs" read as a failure (trial 13)
     kept = FitReport("ae", 2, 29, 11, 1.0, 0.17, "held-out", "m.aer", n_epochs=0, kept_pca=True)
     assert kept.lines()[0] == "fitted ae (2 dims) on 29 rows x 11 columns, no training epochs in 1.0 s"
+    one = FitReport("ae", 1, 29, 1, 1.0, 0.17, "held-out", "m.aer", n_epochs=1)
+    assert one.lines()[0] == "fitted ae (1 dim) on 29 rows x 1 column, 1 epoch in 1.0 s"
 
 
 def test_the_fit_summary_says_which_columns_its_error_is_measured_on(runner, tmp_path):
@@ -1183,9 +1200,14 @@ def test_parquet_through_stdin_or_a_folder_name_is_refused_in_one_line(runner, t
 def test_a_library_warning_is_one_line(capsys):
     from aereduce.cli import _one_line_warning
 
-    _one_line_warning(UserWarning("n_neighbors is larger than the dataset size; truncating\nmore detail"), UserWarning,
-                      "/site-packages/umap/umap_.py", 2462)
-    assert capsys.readouterr().err == "warning: n_neighbors is larger than the dataset size; truncating\n"
+    _one_line_warning(UserWarning("A few of your vertices were disconnected from the manifold.\nmore detail"),
+                      UserWarning, "/venv/lib/python3.11/site-packages/umap/umap_.py", 128)
+    assert capsys.readouterr().err == "warning (umap-learn): A few of your vertices were disconnected from the manifold.\n"
+    # Python's words (X.shape[0] - 1) in a user's
+    _one_line_warning(UserWarning("n_neighbors is larger than the dataset size; truncating to X.shape[0] - 1"),
+                      UserWarning, "/venv/lib/python3.11/site-packages/umap/umap_.py", 2462)
+    assert capsys.readouterr().err == ("warning (umap-learn): fewer rows than the 15 neighbours UMAP looks for per "
+                                       "row: every other row is taken as a neighbour\n")
 
 
 def test_options_that_contradict_each_other_are_usage_errors(runner, data, tmp_path):
@@ -1408,3 +1430,27 @@ def test_option_errors_from_the_estimator_are_in_the_command_line_s_words(runner
                         r"use --scaling minmax or --loss mse\n", result.stderr), result.stderr
     assert in_command_line_words("tied_weights=True with neighbour_weight=0 and other=3") == (
         "--tied with --neighbour-weight 0 and other=3")  # names with no flag stay as they are
+
+
+def test_ctrl_c_ends_with_the_shell_s_status_for_sigint_and_one_line(runner, tmp_path, monkeypatch):
+    import aereduce._persistence as persistence
+
+    def interrupted(path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(persistence, "describe_model", interrupted)
+    result = runner.invoke(main, ["inspect", str(tmp_path / "m.aer")])
+    assert (result.exit_code, result.stderr) == (130, "Error: interrupted (Ctrl-C)\n")
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--conv", "28x28"], "--conv 1x28x28 makes rows of 784 values, but the data has 5 feature columns; give --conv "
+                          "HEIGHTxWIDTH or CHANNELSxHEIGHTxWIDTH with sizes that multiply to 5"),
+    (["--recurrent", "3x1"], "--recurrent 3x1 makes rows of 3 values, but the data has 5 feature columns; give "
+                             "--recurrent TIME_STEPSxFEATURES with sizes that multiply to 5"),
+])
+def test_a_row_shape_that_does_not_fit_the_columns_is_named_by_its_option(runner, data, tmp_path, option, message):
+    result = invoke(runner, "fit", data, "--dim", "2", "--id-column", "id", "--label-column", "kind", *option,
+                    "-o", tmp_path / "m.aer")
+    assert (result.exit_code, result.stderr) == (2, f"Error: {message}, or choose the columns with --columns\n")
+    assert not (tmp_path / "m.aer").exists()

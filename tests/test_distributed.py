@@ -69,6 +69,27 @@ def test_transform_dask_on_a_local_cluster_matches_transform(saved):
     assert np.array_equal(out["id"].to_numpy(), np.arange(300))
 
 
+@pytest.mark.parametrize("call, message", [
+    (dict(keep=["idd"]), "keep=['idd']: no column 'idd' in the DataFrame; keep names columns of the DataFrame to "
+                         "carry beside the codes"),
+    (dict(keep=["id", "id"]), "keep=['id', 'id'] names 'id' twice; name each column once"),
+    (dict(columns=[*(f"f{i}" for i in range(7)), "f0"]),
+     "columns=['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f0'] names 'f0' twice; name each column once"),
+    (dict(keep=["ae0"]), "keep=['ae0']: 'ae0' is also the name of a code column; rename that column of the "
+                         "DataFrame first"),
+    (dict(model="missing.aer"), "cannot read the model (No such file or directory); give the path of a model saved "
+                                "by aereduce (an .aer file)"),
+])
+def test_transform_dask_checks_names_and_the_model_on_the_client(saved, call, message):
+    # The checks transform_spark shares, run before any task: one line, no KeyError from a worker.
+    dd = pytest.importorskip("dask.dataframe")
+    rows = make_frame(30, 5).assign(id=np.arange(30), ae0=0.0)
+    model = call.pop("model", saved)
+    with pytest.raises(InputError) as caught:
+        transform_dask(model, dd.from_pandas(rows, npartitions=2), **call)
+    assert str(caught.value).endswith(message) and "on this worker" not in str(caught.value)
+
+
 def test_transform_spark_matches_transform(saved, monkeypatch):
     pytest.importorskip("pyspark")
     if shutil.which("java") is None:
@@ -148,6 +169,29 @@ def test_a_failed_save_on_process_0_ends_every_process(tmp_path):
     assert result.returncode != 0
     assert result.stderr.count("Error: [Errno 28] No space left on device") == 1, result.stderr[-2000:]
     assert not (tmp_path / "m.aer").exists()
+
+
+def test_two_processes_say_an_error_and_a_warning_once_in_the_command_line_s_words(tmp_path):
+    data = tmp_path / "narrow.csv"
+    make_frame(60, 7).iloc[:, :3].to_csv(data, index=False)
+    result = run_two_processes(tmp_path, data, ["--stream"], tmp_path / "m.aer", "")
+    assert result.stderr.count("Error: No such option '--stream'") == 1, result.stderr[-2000:]
+    # A code as wide as the data: the fit's note, naming --dim, from process 0 alone; no Python warning.
+    result = run_two_processes(tmp_path, data, ["--dim", "4", "--epochs", "1"], tmp_path / "m.aer", "")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr.count("--dim 4 is not below the 3 feature columns") == 1
+    assert "Warning:" not in result.stderr and "n_components=4" not in result.stderr
+
+
+def test_the_entry_point_leaves_click_s_errors_to_process_0(tmp_path, monkeypatch, capsys):
+    from aereduce.distributed_train import run
+
+    for rank, shown in (("1", 0), ("0", 1)):
+        monkeypatch.setenv("RANK", rank)
+        with pytest.raises(SystemExit) as exited:
+            run([str(tmp_path / "d.csv"), "--chunk-rows", "10"])
+        assert exited.value.code == 2
+        assert capsys.readouterr().err.count("Error: No such option '--chunk-rows'") == shown
 
 
 def test_distributed_training_refuses_what_it_cannot_do(tmp_path, monkeypatch):

@@ -1,5 +1,7 @@
 """Pictures: titles and panels that say what they show."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -127,8 +129,8 @@ def test_the_report_figure_keeps_the_loss_panel_clear_of_the_maps_colour_bar(mon
     monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig))
     rng = np.random.default_rng(0)
     prices = rng.uniform(1e4, 5e5, size=300)  # a measurement: the map gets a colour bar, tick labels and all
-    plotting.model_report(tmp_path / "r.png", rng.normal(size=(300, 2)), prices, list(np.geomspace(10, 0.1, 30)),
-                          validation=list(np.geomspace(12, 0.2, 30)))
+    plotting.model_report(tmp_path / "r.png", rng.normal(size=(300, 2)), prices,
+                          [plotting.LossPanel(list(np.geomspace(10, 0.1, 30)), list(np.geomspace(12, 0.2, 30)))])
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = kept[0]
@@ -178,7 +180,8 @@ def test_a_model_without_epochs_gets_no_empty_loss_panel(monkeypatch, tmp_path):
 
     kept = []
     monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig))
-    plotting.model_report(tmp_path / "r.png", np.random.default_rng(0).normal(size=(30, 2)), None, [])
+    plotting.model_report(tmp_path / "r.png", np.random.default_rng(0).normal(size=(30, 2)), None,
+                          plotting.loss_panels(SimpleNamespace(loss_curve_=[], validation_scores_=None)))
     assert [a.get_title() for a in kept[0].axes] == ["2-D map of the code"]
 
 
@@ -234,3 +237,21 @@ def test_a_2d_map_s_axes_are_named_as_the_code_columns(ax):
 
     plot_map(ax, np.random.default_rng(0).normal(size=(50, 2)), code_names=["ae0", "ae1"])
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("ae0", "ae1")
+
+
+def test_a_map_s_two_phases_are_drawn_one_above_the_other_on_whole_epochs(monkeypatch, tmp_path):
+    """Trial 16: plot drew the embedding phase alone, with ticks at epoch 2.5."""
+    from aereduce import plotting
+
+    kept = []
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig))
+    model = SimpleNamespace(loss_curve_=[3.0, 2.0, 1.5, 1.2], decoder_loss_curve_=[0.9, 0.5, 0.4],
+                            validation_scores_=[-0.95, -0.6, -0.5])
+    plotting.model_report(tmp_path / "r.png", np.random.default_rng(0).normal(size=(30, 2)), None,
+                          plotting.loss_panels(model))
+    axes = kept[0].axes
+    assert [a.get_title() for a in axes] == ["2-D map of the code", "embedding phase (with the neighbour term)",
+                                             "decoder phase (codes frozen)"]
+    assert [len(a.get_lines()) for a in axes[1:]] == [1, 2]  # the decoder's validation loss beside its own
+    for a in axes[1:]:
+        assert all(float(t).is_integer() for t in a.get_xticks())

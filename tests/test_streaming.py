@@ -1,6 +1,7 @@
 """Streamed fits (aereduce.streaming): chunks in, the in-memory fit's result out, on small generated files."""
 
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -116,6 +117,24 @@ def test_a_streamed_fit_of_a_csv_file_comes_close_to_the_in_memory_fit(tmp_path,
     memory_error, stream_error = held_out_error(in_memory, X_test), held_out_error(streamed, X_test)
     assert stream_error < 1.25 * memory_error, (stream_error, memory_error)
     assert stream_error < 0.5 * float(np.mean(Scaler.fit(X_test, "standard").transform(X_test) ** 2))
+
+
+def test_a_csv_and_its_parquet_copy_hold_out_the_same_rows(tmp_path, rows):
+    """Trial 17: a text file's rows were hashed by line number (the header is line 1), a Parquet
+    file's by place, so the two copies held out different rows."""
+    from aereduce.streaming import HeldOutSource, FileSource
+
+    X = rows[0][:1200]
+    text, binary = tmp_path / "t.csv", tmp_path / "t.parquet"
+    frame(X).to_csv(text, index=False)
+    frame(X).to_parquet(binary, row_group_size=100)
+    held = []
+    for path, seed in ((text, None), (binary, 3)):  # the Parquet row groups in a shuffled order
+        source = HeldOutSource(FileSource(str(path), chunk_rows=250), HashedRows(0.1, 7))
+        training = np.concatenate([chunk.X for chunk in source.chunks(seed)])
+        held.append(source.sample.rows_in_order()[0])
+        assert len(training) + len(held[-1]) == 1200
+    assert 80 < len(held[0]) < 160 and np.array_equal(held[0], held[1])
 
 
 def test_parquet_row_groups_and_a_folder_of_files_stream_like_one_table(tmp_path, rows):
@@ -304,6 +323,12 @@ def test_the_command_line_streams_on_request_and_above_the_size_threshold(tmp_pa
     assert result.exit_code == 1
     assert result.stderr == ("Error: a streamed fit reads the data once per epoch, so it needs a file, not stdin; "
                              "save it to a file first\n")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # what <(...) names: checked before it is opened (opening a pipe would wait for a writer)
+    result = runner.invoke(main, ["fit", str(fifo), "--dim", "2", "--stream", "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {fifo}: a streamed fit reads the data once per epoch, so it needs a file, "
+                             "not a pipe; save it to a file first\n")
 
 
 def test_a_streamed_fit_of_few_rows_does_not_blame_streaming_for_the_neighbour_term(tmp_path, rows):
@@ -314,6 +339,23 @@ def test_a_streamed_fit_of_few_rows_does_not_blame_streaming_for_the_neighbour_t
     streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=2, read=ReadOptions(),
                        params={"max_iter": 1}, chunk_rows=100, notify=events.append)
     assert not any("neighbour term" in note for note in events)
+
+
+def test_a_streamed_fit_of_a_large_file_says_which_passes_precede_the_epochs(tmp_path, rows, monkeypatch):
+    X, _ = rows
+    data = tmp_path / "big.csv"
+    frame(X[:300]).to_csv(data, index=False)
+    events: list[str] = []
+    monkeypatch.setattr(streaming, "LONG_PASS_BYTES", data.stat().st_size - 1)
+    streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=2, read=ReadOptions(),
+                       params={"max_iter": 1}, chunk_rows=100, notify=events.append)
+    assert events[0] == (f"streaming {data} (0.0 GB): a pass for the columns' scales and missing values and one "
+                         "for PCA's start come before the epochs, each reading the whole file")
+    monkeypatch.setattr(streaming, "LONG_PASS_BYTES", data.stat().st_size)
+    events.clear()
+    streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=2, read=ReadOptions(),
+                       params={"max_iter": 1}, chunk_rows=100, notify=events.append)
+    assert not any(event.startswith("streaming") for event in events)
 
 
 def test_a_streamed_fit_refuses_pretraining_in_the_command_lines_words(tmp_path, rows):

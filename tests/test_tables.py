@@ -584,9 +584,56 @@ def test_trailing_comma_on_data_rows_only(tmp_path):
     assert read_table(write(tmp_path, "d.csv", "a,b\n1,2,\n3,4,\n")).X.tolist() == [[1, 2], [3, 4]]
 
 
-def test_short_rows_are_missing_values(tmp_path):
+SHORT_ROW_FIX = "its values would land in the wrong columns: write an empty field for each missing value (e.g. 1,,3)"
+
+
+@pytest.mark.parametrize("missing", ["error", "mean", "drop"])
+def test_a_short_row_is_an_error_not_shifted_values(tmp_path, missing):
+    # USArrests with Alaska's Assault cut out: pandas would read UrbanPop's 48 as Assault.
+    path = write(tmp_path, "d.csv", "state,Murder,Assault,UrbanPop\nAlabama,13.2,236,58\nAlaska,10,48\nArizona,8.1,294,80\n")
+    assert raises("", read_table, path, id_column="state", missing=missing) == (
+        f"{path}: row 3 has 3 fields but the header has 4; {SHORT_ROW_FIX}")
+
+
+def test_a_single_field_row_is_short(tmp_path):
     path = write(tmp_path, "d.csv", "a,b,c\n1,2,3\n4\n")
-    raises(f"{path}: row 3, column 'b' is missing (and 1 more missing values)", read_table, path)
+    assert raises("", read_table, path) == f"{path}: row 3 has 1 field but the header has 3; {SHORT_ROW_FIX}"
+
+
+def test_empty_fields_are_missing_values_not_short_rows(tmp_path):
+    path = write(tmp_path, "d.csv", "a,b,c\n1,2,3\n4,,\n\n5,6,7\n")
+    table = read_table(path, missing="drop")
+    assert table.X[[0, 2]].tolist() == [[1, 2, 3], [5, 6, 7]] and table.row_numbers.tolist() == [2, 3, 5]
+    assert table.X[1, 0] == 4 and np.isnan(table.X[1, 1:]).all()
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_a_short_row_far_below_the_head_is_caught_in_chunks(tmp_path, header):
+    lines = ["a,b,c"] * header + [f"{i},{i},{i}" for i in range(5000)]
+    lines[4000] = "7,8"
+    path = write(tmp_path, "d.csv", "\n".join(lines) + "\n")
+    what = "the header has" if header else "the first row has"
+    assert raises("", lambda: list(iter_tables(path, 500, missing="mean"))) == (
+        f"{path}: row 4001 has 2 fields but {what} 3; {SHORT_ROW_FIX}")
+
+
+def test_a_short_row_among_quoted_fields_that_hold_delimiters_and_line_breaks(tmp_path):
+    good = 'name,x,y\n"Smith, J.",1,2\n"two\nlines, here",3,4\n'
+    assert read_table(write(tmp_path, "good.csv", good), id_column="name").X.tolist() == [[1, 2], [3, 4]]
+    path = write(tmp_path, "d.csv", good + '"Doe, A.",5\n"x",6,7\n')
+    assert raises("", read_table, path, id_column="name", missing="mean") == (
+        f"{path}: row 5 has 2 fields but the header has 3; {SHORT_ROW_FIX}")
+
+
+def test_quoted_records_across_read_blocks_are_not_taken_for_short_rows(tmp_path):
+    # 40,000 two-line records of 10 characters, read by pandas in blocks of 256 KiB cut at line
+    # ends: the first block ends inside a record, whose first line alone has one field.
+    body = '"a\nb",1,2\n' * 40_000
+    path = write(tmp_path, "good.csv", "note,x,y\n" + body)
+    assert read_table(path, id_column="note").n_rows == 40_000
+    path = write(tmp_path, "d.csv", "note,x,y\n" + body + '"c",5\n')
+    assert raises("", read_table, path, id_column="note", missing="mean") == (
+        f"{path}: row 80002 has 2 fields but the header has 3; {SHORT_ROW_FIX}")
 
 
 def test_unbalanced_quote(tmp_path):
