@@ -7,12 +7,14 @@ parameter declarations (:mod:`aereduce._params`), so the two cannot drift apart.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -323,13 +325,17 @@ def shows_bars() -> bool:
     return not click.get_current_context().find_root().obj.get("quiet") and sys.stderr.isatty()
 
 
-def progress_bar(label: str = "training") -> Any:
-    """A ``progress(done, total)`` drawing a bar on a terminal's stderr; where stderr is a log, one
-    that writes a line every PROGRESS_LINE_SECONDS of long work; None with --quiet."""
+@contextlib.contextmanager
+def progress_bar(label: str = "training") -> Iterator[Callable[[int, int], None] | None]:
+    """While the block runs, a ``progress(done, total)`` drawing a bar on a terminal's stderr; where
+    stderr is a log, :class:`ProgressLines`; None with --quiet."""
     if click.get_current_context().find_root().obj.get("quiet"):
-        return None
+        yield None
+        return
     if not sys.stderr.isatty():
-        return progress_lines(label)
+        with ProgressLines(label) as lines:
+            yield lines
+        return
     state: dict[str, Any] = {"part": 1}
 
     def progress(done: int, total: int) -> None:
@@ -343,25 +349,60 @@ def progress_bar(label: str = "training") -> Any:
         state["bar"].update(done - state["bar"].pos)
         if done >= total:
             state["bar"].__exit__(None, None, None)
-    return progress
+    yield progress
 
 
-def progress_lines(label: str, every: float = PROGRESS_LINE_SECONDS) -> Callable[[int, int], None]:
+class ProgressLines:
     """A ``progress(done, total)`` for a log: a line on stderr once ``every`` seconds have passed
-    since the last, so a short fit writes none and a long one shows it is alive."""
-    start = last = time.monotonic()
-    part, previous = 1, 0
+    since the last, so a short fit writes none and a long one shows it is alive.
 
-    def progress(done: int, total: int) -> None:
-        nonlocal last, part, previous
-        if done < previous:  # a new phase: the decoder after a map's encoder, or the next member of an ensemble
-            part += 1
-        previous = done
-        now = time.monotonic()
-        if now - last >= every and done < total:
-            last = now
-            click.echo(f"{part_label(label, part)}: epoch {done} of at most {total}, {now - start:.0f} s", err=True)
-    return progress
+    Called at the end of each epoch; inside ``with``, a thread also writes the line when no epoch
+    has ended for ``every`` seconds: the passes over a large file before the first epoch, or a
+    long epoch of a streamed fit, said nothing for minutes (trial 17).
+    """
+
+    def __init__(self, label: str, every: float = PROGRESS_LINE_SECONDS) -> None:
+        self.label, self.every = label, every
+        self.start = self.last = time.monotonic()
+        self.part, self.done, self.total = 1, 0, None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        with self._lock:
+            if done < self.done:  # a new phase: the decoder after a map's encoder, or the next member of an ensemble
+                self.part += 1
+            self.done, self.total = done, total
+            if time.monotonic() - self.last >= self.every and done < total:
+                self._say(f"epoch {done} of at most {total}")
+
+    def beat(self) -> None:
+        """The line for a stretch with no epoch ended: where the work is."""
+        with self._lock:
+            if self.total is None:
+                self._say("reading and preparing the data, before epoch 1")
+            elif self.done < self.total:
+                self._say(f"in epoch {self.done + 1} of at most {self.total}")
+
+    def _say(self, where: str) -> None:
+        self.last = now = time.monotonic()
+        click.echo(f"{part_label(self.label, self.part)}: {where}, {now - self.start:.0f} s", err=True)
+
+    def _beats(self) -> None:
+        while not self._stop.wait(max(0.01, self.every - (time.monotonic() - self.last))):
+            if time.monotonic() - self.last >= self.every:
+                self.beat()
+
+    def __enter__(self) -> "ProgressLines":
+        self._thread = threading.Thread(target=self._beats, name="aereduce-progress", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def part_label(label: str, part: int) -> str:

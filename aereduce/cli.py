@@ -170,9 +170,10 @@ def fit(data: str, output: str | None, holdout: float, stream: bool | None, chun
     if ensemble is None and contamination is None:
         require_dim(dim)
     read = read_options(kwargs)
-    report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
-                       holdout=holdout, params=ae_params(kwargs, method), progress=progress_bar(), stream=stream,
-                       chunk_rows=chunk_rows, ensemble=ensemble, contamination=contamination, notify=info)
+    with progress_bar() as progress:
+        report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
+                           holdout=holdout, params=ae_params(kwargs, method), progress=progress, stream=stream,
+                           chunk_rows=chunk_rows, ensemble=ensemble, contamination=contamination, notify=info)
     for line in report.lines():
         info(line)
 
@@ -254,9 +255,9 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
     output = output or default_output(data, "codes")
     read = read_options(kwargs)
     params = ae_params(kwargs, method)
-    rows, fitted, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
-                                                      params=params, progress=progress_bar(),
-                                                      notify=info)
+    with progress_bar() as progress:
+        rows, fitted, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
+                                                          params=params, progress=progress, notify=info)
     n_rows, n_columns = fitted
     for line in [*notes, f"fitted {fitted_kind(method, params)} ({plural(dim, 'dim')}) on {n_rows} rows x "
                          f"{plural(n_columns, 'column')} "

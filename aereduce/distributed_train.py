@@ -18,6 +18,7 @@ pretraining runs in every process alike (it is not shared out).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -26,7 +27,7 @@ from typing import Any
 
 import click
 
-from ._cli_support import ae_params, data_options, fit_output_options, model_options, read_options
+from ._cli_support import ProgressLines, ae_params, data_options, fit_output_options, model_options, read_options
 from .estimator import AutoencoderTransformer
 
 WHO = "distributed training"
@@ -164,8 +165,10 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
         try:
             read = read_options(kwargs)
             reducer = DistributedAutoencoder(n_components=dim, random_state=seed, **ae_params(kwargs))
-            report = fit_model(data, output or default_model_path(data), dim=dim, read=read, seed=seed,
-                               holdout=holdout, reducer=reducer, stream=False)
+            # Process 0 says how training goes, as a line every 30 s (torchrun's output is a log).
+            with ProgressLines("training") if rank == 0 else contextlib.nullcontext() as progress:
+                report = fit_model(data, output or default_model_path(data), dim=dim, read=read, seed=seed,
+                                   holdout=holdout, reducer=reducer, stream=False, progress=progress)
         except (AereduceError, OSError) as exc:
             failure = exc
         usage = isinstance(failure, OptionError)  # options that do not work together, or with this data

@@ -1079,15 +1079,37 @@ def test_npy_output_leaves_out_text_ids_with_a_note(runner, tmp_path):
 
 
 def test_progress_in_a_log_is_a_line_now_and_then(capsys):
-    from aereduce._cli_support import progress_lines
+    from aereduce._cli_support import ProgressLines
 
-    short = progress_lines("training")  # a line once 30 s have passed: none for short work
+    short = ProgressLines("training")  # a line once 30 s have passed: none for short work
     short(1, 10)
-    every = progress_lines("training", every=0)
+    every = ProgressLines("training", every=0)
     every(3, 10)
     every(10, 10)  # the end is the summary's to say
     every(2, 8)  # a second run of epochs (a map's decoder) is named as such
     assert capsys.readouterr().err == "training: epoch 3 of at most 10, 0 s\ntraining (part 2): epoch 2 of at most 8, 0 s\n"
+
+
+def test_progress_in_a_log_says_where_the_work_is_between_epochs(capsys):
+    """Trial 17: nothing for minutes during a streamed fit's passes over a large file and its long epochs."""
+    import time
+
+    from aereduce._cli_support import ProgressLines
+
+    lines = ProgressLines("training")
+    lines.beat()
+    lines(2, 10)
+    lines.beat()
+    lines(10, 10)
+    lines.beat()  # all epochs done: the summary follows
+    assert capsys.readouterr().err == ("training: reading and preparing the data, before epoch 1, 0 s\n"
+                                       "training: in epoch 3 of at most 10, 0 s\n")
+    with ProgressLines("training", every=0.02):  # the thread beats while the block runs, and stops with it
+        time.sleep(0.3)
+    said = capsys.readouterr().err.splitlines()
+    assert said and set(said) == {"training: reading and preparing the data, before epoch 1, 0 s"}
+    time.sleep(0.1)
+    assert capsys.readouterr().err == ""
 
 
 def test_notes_on_the_file_come_before_training(tmp_path):
