@@ -170,7 +170,7 @@ def format_description(info: dict[str, Any]) -> str:
         more = f", ... ({len(columns)} in all)" if len(columns) > 12 else ""
         lines.append("columns: " + ", ".join(columns[:12]) + more)
     # What later commands read without being told: the id and label columns, the missing-value policy,
-    # the text encoding.
+    # the text encoding and decimal mark.
     settings = info.get("input_settings") or {}
     from .tables import described_column
 
@@ -181,6 +181,8 @@ def format_description(info: dict[str, Any]) -> str:
         remembered.append(f"--nan {settings['nan']}")
     if settings.get("encoding"):
         remembered.append(f"--encoding {settings['encoding']}")
+    if settings.get("decimal"):
+        remembered.append(f"--decimal {settings['decimal']}")
     if remembered:
         lines.append("remembers: " + ", ".join(remembered))
     for section in ("params", "training", "versions"):

@@ -69,8 +69,10 @@ def _check_names(columns: Sequence[str] | None, keep: Sequence[str], available: 
             raise InputError(f"{name}={list(given)!r} names {twice[0]!r} twice; name each column once")
     absent = [c for c in keep if c not in available]
     if absent:
-        raise InputError(f"keep={list(keep)!r}: no column {absent[0]!r} in the DataFrame; keep names columns of "
-                         "the DataFrame to carry beside the codes")
+        from .tables import columns_hint
+
+        raise InputError(f"keep={list(keep)!r}: no column {absent[0]!r} in the DataFrame to carry beside the codes; "
+                         f"{columns_hint(absent[0], available)}")
     clash = [c for c in keep if c in code_columns]
     if clash:
         raise InputError(f"keep={list(keep)!r}: {clash[0]!r} is also the name of a code column; rename that "
@@ -90,8 +92,8 @@ def _feature_columns(model: Any, columns: Sequence[str] | None, available: Seque
     return chosen
 
 
-def encode_frame(frame: Any, model_path: str, columns: Sequence[str] | None = None,
-                 keep: Sequence[str] = (), nan: str | None = None) -> Any:
+def encode_frame(frame: Any, model_path: str, columns: str | Sequence[str] | None = None,
+                 keep: str | Sequence[str] = (), nan: str | None = None) -> Any:
     """The codes of one pandas DataFrame's rows (a partition), with its index and the ``keep`` columns first.
 
     ``columns``: the feature columns, in the model's order (default: the model's own column
@@ -102,6 +104,7 @@ def encode_frame(frame: Any, model_path: str, columns: Sequence[str] | None = No
 
     from .usecases import code_names, model_feature_names, model_missing_values
 
+    columns, keep = _names(columns), _names(keep) or []
     model = cached_model(model_path)
     features = _feature_columns(model, columns, [str(c) for c in frame.columns])
     names = code_names(model)
@@ -111,6 +114,12 @@ def encode_frame(frame: Any, model_path: str, columns: Sequence[str] | None = No
         codes[encodable] = model.transform(pd.DataFrame(filled[encodable], columns=model_feature_names(model)))
     out = pd.DataFrame(codes, columns=names, index=frame.index)
     return pd.concat([frame[list(keep)], out], axis=1) if keep else out
+
+
+def _names(given: str | Sequence[str] | None) -> list[str] | None:
+    """``columns`` or ``keep`` as a list: one name may be given as a string (trial 18's keep="name"
+    was split into letters)."""
+    return None if given is None else [given] if isinstance(given, str) else list(given)
 
 
 def _output_names(model_path: str, columns: Sequence[str] | None, keep: Sequence[str],
@@ -125,8 +134,8 @@ def _output_names(model_path: str, columns: Sequence[str] | None, keep: Sequence
     return names, _feature_columns(model, columns, available)
 
 
-def transform_dask(model_path: str, ddf: Any, columns: Sequence[str] | None = None, *,
-                   keep: Sequence[str] = (), nan: str | None = None) -> Any:
+def transform_dask(model_path: str, ddf: Any, columns: str | Sequence[str] | None = None, *,
+                   keep: str | Sequence[str] = (), nan: str | None = None) -> Any:
     """Encode a Dask DataFrame with a saved model, lazily, partition by partition.
 
     Parameters
@@ -137,7 +146,7 @@ def transform_dask(model_path: str, ddf: Any, columns: Sequence[str] | None = No
         The rows to encode.
     columns : sequence of str, optional
         The feature columns, in the model's order (default: the columns the model was fitted on).
-    keep : sequence of str, default=()
+    keep : str or sequence of str, default=()
         Columns carried to the output before the codes (an id, a label).
     nan : {"error", "drop", "zero", "mean"}, optional
         Missing values (default: the policy the model was fitted with).
@@ -151,6 +160,7 @@ def transform_dask(model_path: str, ddf: Any, columns: Sequence[str] | None = No
 
     if not hasattr(ddf, "map_partitions"):
         raise InputError(f"transform_dask needs a Dask DataFrame, got {type(ddf).__name__}")
+    columns, keep = _names(columns), _names(keep) or []
     names, _ = _output_names(model_path, columns, keep, [str(c) for c in ddf.columns])
     meta = pd.concat([ddf._meta[list(keep)], pd.DataFrame({n: pd.Series(dtype="float64") for n in names})], axis=1) \
         if keep else pd.DataFrame({n: pd.Series(dtype="float64") for n in names})
@@ -158,8 +168,8 @@ def transform_dask(model_path: str, ddf: Any, columns: Sequence[str] | None = No
                               list(keep), nan, meta=meta)
 
 
-def transform_spark(model_path: str, sdf: Any, columns: Sequence[str] | None = None, *,
-                    keep: Sequence[str] = (), nan: str | None = None) -> Any:
+def transform_spark(model_path: str, sdf: Any, columns: str | Sequence[str] | None = None, *,
+                    keep: str | Sequence[str] = (), nan: str | None = None) -> Any:
     """Encode a Spark DataFrame with a saved model through ``mapInPandas`` (Arrow batches).
 
     Parameters are those of :func:`transform_dask`; the result is a Spark DataFrame of ``keep``
@@ -167,6 +177,7 @@ def transform_spark(model_path: str, sdf: Any, columns: Sequence[str] | None = N
     """
     if not hasattr(sdf, "mapInPandas"):
         raise InputError(f"transform_spark needs a Spark DataFrame, got {type(sdf).__name__}")
+    columns, keep = _names(columns), _names(keep) or []
     names, features = _output_names(model_path, columns, keep, list(sdf.columns))
     kept = [f"`{c}` {sdf.schema[c].dataType.simpleString()}" for c in keep]
     schema = ", ".join(kept + [f"`{n}` double" for n in names])

@@ -26,7 +26,7 @@ from ._files import atomic_output, check_file_output
 from .errors import OptionError, plural
 from .plotting import is_missing_label, map_title
 from .tables import UNNAMED_FIRST_COLUMN, Table, label_values
-from .usecases import (ModelRows, ReadOptions, code_names, load_reducer, model_image_shape, model_rows, rows_to_ring,
+from .usecases import (ModelRows, ReadOptions, code_names, load_reducer, map_rows, model_image_shape, model_rows, rows_to_ring,
                        shape_text, top_scores)
 
 N_IMAGES = 10  # images per row of the reconstruction grids
@@ -366,14 +366,15 @@ def page(title: str, summary: str, sections: list[str], notes: list[str]) -> str
 
 # -- the use case --------------------------------------------------------------------------------
 
-def describe_rows(rows: ModelRows, data: str) -> str:
-    """Which rows the error and the map are computed on, in words (HTML)."""
+def describe_rows(rows: ModelRows, data: str, ringed_too: bool = False) -> str:
+    """Which rows the error (and, ``ringed_too``, the map, which adds the rows it rings to a sample)
+    are computed on, in words (HTML)."""
     n_encodable, n_drawn = len(rows.table.X), len(rows.drawn)
     text = f"the {n_encodable} rows of <code>{esc(data)}</code>"
     if n_encodable < rows.n_read:
         text += f" that could be encoded (of {rows.n_read} read; the others have missing values)"
     if n_drawn < n_encodable:
-        text = f"a seeded random {n_drawn} of " + text
+        text = f"a seeded random {n_drawn} of " + text + (" and the most anomalous of them" if ringed_too else "")
     return text
 
 
@@ -427,16 +428,17 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     top, _, _ = top_scores(model_path, data, read, n_top)
     top_index = top_rows_in(rows.table, top["row"].to_numpy())
     # As many rings as `aereduce plot` draws (10 of mtcars' 32 rows ringed a third of the map; trial 13
-    # saw 3 there and 10 here); the table below still lists n_top.
-    ringed = top_rows_in(drawn, top["row"].to_numpy()[:rows_to_ring(rows.n_read)])
-    ringed = ringed[ringed >= 0]
-    Z = np.asarray(model.transform(X))
+    # saw 3 there and 10 here); the table below still lists n_top. The map draws them beside the sample.
+    ring = top_index[:rows_to_ring(rows.n_read)]
+    mapped, ringed = map_rows(rows, ring[ring >= 0])
+    Z = np.asarray(model.transform(mapped.features()))
     kept_pca = bool(getattr(model, "kept_initial_weights_", False))
     sections = [model_section(description), training_section(model), error_section(comparison, kind, which, kept_pca)]
-    map_uri = map_figure(Z, label_values(drawn.labels), ringed, row_names(drawn, ringed), f"{kind}: {map_title(Z.shape[1])}",
-                         drawn.label_name, code_names(model))
+    map_uri = map_figure(Z, label_values(mapped.labels), ringed, row_names(mapped, ringed), f"{kind}: {map_title(Z.shape[1])}",
+                         mapped.label_name, code_names(model))
     sections.append(section("map", "2-D map", figure(map_uri, "2-D map of the codes",
-                                                     map_caption(Z.shape[1], drawn.label_name, which, len(ringed)))))
+                                                     map_caption(Z.shape[1], mapped.label_name, describe_rows(rows, data, ringed_too=True),
+                                                                 len(ringed)))))
     if shape is not None:
         sections.append(images_section(model, rows.table, rows.drawn, shape, top_index))
     labels = None if rows.table.labels is None else [rows.table.labels[i] if i >= 0 else "" for i in top_index]

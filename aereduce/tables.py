@@ -487,7 +487,7 @@ def shown_names(columns: Sequence[Any], limit: int = 8) -> str:
     return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "")
 
 
-def _columns_hint(name: str, names: Sequence[str]) -> str:
+def columns_hint(name: str, names: Sequence[str]) -> str:
     """The columns there are, after the likeliest one meant (the same but for case, or a near
     spelling), which a list cut at 8 names could hide."""
     import difflib
@@ -558,6 +558,7 @@ class _TextSource(io.TextIOBase):
         self.short_record: tuple[int, int] | None = None
         self._open: list[str] = []
         self._open_line = 0
+        self._continued: list[int] = []  # rows that continue a record (line breaks in quoted fields)
 
     def readable(self) -> bool:
         return True
@@ -623,27 +624,29 @@ class _TextSource(io.TextIOBase):
             # ``size`` goes out whole (pandas' C parser takes any length).
             cut = self._buf.rfind("\n", 0, int(min(want, len(self._buf)))) + 1 or self._buf.find("\n") + 1 or len(self._buf)
         out, self._buf = self._buf[:cut], self._buf[cut:]
-        self._note_short_records(out)
+        self._note_records(out)
         self._note_blank_lines(out)
         return out
 
     def expect_fields(self, width: int) -> None:
-        """From here on, note the first record of fewer than ``width`` fields in :attr:`short_record`."""
+        """From here on, note the first record of fewer than ``width`` fields in :attr:`short_record`,
+        and the lines that continue a record (a quoted field over several lines) for :meth:`rows`."""
         self._width = width
 
-    def _note_short_records(self, text: str) -> None:
+    def _note_records(self, text: str) -> None:
         # ``text`` starts at the start of a line and ``self.line`` is its row (read() runs this
         # before counting the block's lines).
         width, sep = self._width, self._sep
-        if width is None or width < 2 or self.short_record is not None:
+        if width is None:
             return
+        check_fields = width >= 2 and self.short_record is None
         if not self._open and text.count('"') % 2 == 0:
             # Quoted fields (R quotes every text cell) out, with any delimiters and line breaks in
-            # them: then every line holding exactly width - 1 delimiters is the common case, seen
-            # at C speed.
+            # them: then lines of exactly width - 1 delimiters and no quoted line break are the
+            # common case, seen at C speed.
             unquoted = _QUOTED_FIELD.sub("", text) if '"' in text else text
             n_lines = unquoted.count("\n") + (not unquoted.endswith("\n") and bool(unquoted))
-            if unquoted.count(sep) == n_lines * (width - 1):
+            if unquoted.count("\n") == text.count("\n") and (not check_fields or unquoted.count(sep) == n_lines * (width - 1)):
                 return
         lines, first_line = _split_lines(text), self.line
         if self._open:
@@ -657,7 +660,7 @@ class _TextSource(io.TextIOBase):
                 if start == 0 and sum(map(len, lines)) > _MAX_OPEN_RECORD:
                     self._width = None  # a stray quote, not a field: pandas reports it or reads it as text
                     return
-                self._open_line = first_line + sum(line.count("\n") for line in lines[:start])
+                self._open_line = first_line + start
                 lines, self._open = lines[:start], lines[start:]
             else:
                 self._open = []
@@ -667,10 +670,12 @@ class _TextSource(io.TextIOBase):
                 return
         else:
             records = [(i, 1, line.split(sep)) for i, line in enumerate(lines) if not _is_blank(line, sep)]
-        for line_index, _, fields in records:
-            if len(fields) < width:
-                self.short_record = (first_line + sum(line.count("\n") for line in lines[:line_index]), len(fields))
-                return
+        for line_index, span, fields in records:
+            row = first_line + line_index  # every line but a block's last ends in a newline
+            if span > 1:  # pandas counts this record once: rows below it move down
+                self._continued.extend(range(row + 1, row + span))
+            if check_fields and len(fields) < width and self.short_record is None:
+                self.short_record = (row, len(fields))
 
     def _note_blank_lines(self, text: str) -> None:
         # ``text`` starts at the start of a line (read() hands out whole lines).
@@ -685,12 +690,13 @@ class _TextSource(io.TextIOBase):
         self.line += text.count("\n")
 
     def rows(self, start: int, stop: int) -> np.ndarray:
-        """File row numbers of pandas' records ``start`` to ``stop - 1`` (0-based, blank lines excluded)."""
+        """File row numbers of pandas' records ``start`` to ``stop - 1`` (0-based, blank lines and
+        lines that continue a record excluded): the line each record starts on."""
         k = np.arange(start, stop, dtype=np.int64)
         line = self.base_line + k
-        if not self._blank:
+        if not self._blank and not self._continued:
             return line
-        blank = np.asarray(self._blank, dtype=np.int64)
+        blank = np.union1d(np.asarray(self._blank, dtype=np.int64), np.asarray(self._continued, dtype=np.int64))
         while True:  # the k-th non-blank line: a fixed point, reached in a step or two
             new = self.base_line + k + np.searchsorted(blank, line, side="right")
             if np.array_equal(new, line):
@@ -767,6 +773,8 @@ def _records(lines: Sequence[str], sep: str, complete: bool) -> list[tuple[int, 
         if consumed - before == 1 and _is_blank(lines[before], sep):
             continue
         records.append((before, consumed - before, fields))
+    if not complete and records and "".join(lines[records[-1][0]:]).count('"') % 2:
+        records.pop()  # a quoted field runs past the head: the csv module returned what it had of it
     return records
 
 
@@ -905,6 +913,8 @@ def _check_row_widths(path: str, body: Sequence[tuple[int, int, list[str]]], wid
     """Raises InputError at the first row of ``body`` that has fields past ``width``; returns nothing."""
     what = _width_source(header)
     for n, (line_index, _, row) in enumerate(body):
+        if len(row) < width:
+            raise _short_row_error(path, line_index + 1 + bool(skipped), len(row), header, width)
         if len(row) > width + 1 or any(c.strip() for c in row[width:]):
             # One field too many on the first row is R's write.csv(row.names=TRUE) without a name for them.
             hint = (" if the first field is a row name, give it a column name in the header (e.g. 'id') and pass "
@@ -959,16 +969,21 @@ _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _PARSER_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
-def _raise_short_record(path: str, source: _TextSource, layout: _TextLayout, width: int) -> None:
-    """Raises InputError if ``source`` has handed pandas a record of too few fields (pandas pads it).
+def _short_row_error(path: str, row: int, n_fields: int, header: bool, width: int) -> InputError:
+    return InputError(f"{path}: row {row} has {n_fields} field{'s' * (n_fields != 1)} but {_width_source(header)} "
+                      f"{width}; its values would land in the wrong columns: write an empty field for each missing "
+                      "value (e.g. 1,,3)")
+
+
+def _raise_short_record(path: str, source: _TextSource, layout: _TextLayout, width: int,
+                        before: int | None = None) -> None:
+    """Raises InputError if ``source`` has handed pandas a record of too few fields (pandas pads it)
+    (above row ``before``, where another error is: the first in the file is reported).
 
     Raised at the next frame, which may end above that record: the read fails either way.
     """
-    if source.short_record is not None:
-        row, n_fields = source.short_record
-        raise InputError(f"{path}: row {row} has {n_fields} field{'s' * (n_fields != 1)} but {layout.width_is()} {width}; "
-                         "its values would land in the wrong columns: write an empty field for each missing "
-                         "value (e.g. 1,,3)")
+    if source.short_record is not None and (before is None or source.short_record[0] < before):
+        raise _short_row_error(path, *source.short_record, layout.header, width)
 
 
 def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None, decimal: str | None,
@@ -1026,6 +1041,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             message = str(exc).strip().splitlines()[-1]
             fields, quote = _PARSER_FIELDS.search(message), _PARSER_QUOTE.search(message)
             if fields:
+                _raise_short_record(path, source, layout, width, before=source.record_line(int(fields.group(2)) - 1))
                 raise InputError(f"{path}: row {source.record_line(int(fields.group(2)) - 1)} has {fields.group(3)} fields "
                                  f"but {layout.width_is()} {width}; remove the extra fields, or quote fields that contain "
                                  "the delimiter") from None
@@ -1220,9 +1236,23 @@ _GROUPED = {
 }
 
 
+_LONE_GROUP = {",": re.compile(r"[+-]?[1-9]\d{0,2}\.\d{3}"), ".": re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")}
+_PLAIN_INTEGER = re.compile(r"[+-]?\d+")
+
+
 def _ungrouped(text: Any, decimal: str) -> Any:
-    """Cells written with thousands separators (:data:`_GROUPED`), as plain numbers with a point."""
+    """Cells written with thousands separators (:data:`_GROUPED`), as plain numbers with a point.
+
+    A lone group (``3,260`` under decimal points, ``5.914`` under decimal commas) could also be
+    a number written with the other decimal mark, so it is taken for thousands only where the
+    column shows grouping: beside plain integers (diamonds' ``326`` over ``3,260``; an export
+    groups only from 1,000) or cells grouped beyond doubt (``591.417,43``). Trial 18 had both
+    read as decimals, 1,000 times too small.
+    """
     grouped = text.str.fullmatch(_GROUPED[decimal]).fillna(False)
+    lone = text.str.fullmatch(_LONE_GROUP[decimal]).fillna(False)
+    if lone.any() and (grouped.any() or text.str.fullmatch(_PLAIN_INTEGER).fillna(False).any()):
+        grouped |= lone
     if not grouped.any():
         return None
     # Every mark but the decimal one is a separator in a matched cell.
@@ -1305,14 +1335,14 @@ class _Schema:
         names = [str(c) for c in frame.columns]
         for option, name in (("--id-column", id_column), ("--label-column", label_column)):
             if name is not None and name not in names:
-                raise InputError(f"{path}: no column {name!r} for {option}; {_columns_hint(name, names)}")
+                raise InputError(f"{path}: no column {name!r} for {option}; {columns_hint(name, names)}")
         for option, given in ((columns_from, columns), ("--exclude", exclude)):
             unknown = [c for c in given or () if c not in names]
             if unknown and option != "--columns" and given is columns:
                 raise InputError(f"{path}: no column {unknown[0]!r}, which the model was trained on; "
                                  f"the model expects {len(columns)} columns")
             if unknown:
-                raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); {_columns_hint(unknown[0], names)}")
+                raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); {columns_hint(unknown[0], names)}")
         both = [c for c in columns or () if c in (exclude or ())]
         if both and columns_from == "--columns":
             raise OptionError(f"{path}: {both[0]!r} is in both --columns and --exclude; name it in one of them")

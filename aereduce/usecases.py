@@ -24,7 +24,7 @@ from .errors import InputError, ModelFileError, OptionError, TrainingError, plur
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN, MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
-                     output_frame, read_table, shown_names, write_table)
+                     columns_hint, output_frame, read_table, shown_names, write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
@@ -72,8 +72,8 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
     """What a saved model remembers of how its data was read, so later commands need no repeated options.
 
     The training means (of X's present values, before any were filled or rows dropped; or ``means``
-    from a streamed fit) are kept whatever the policy, so ``--nan mean`` works later too; the text encoding when one other than UTF-8 was given (so
-    later commands read such files without it); the id column, given or (in ``table``) an unnamed
+    from a streamed fit) are kept whatever the policy, so ``--nan mean`` works later too; the text encoding when one other than UTF-8 was given, and
+    the decimal mark when one was given (so later commands read such files without it); the id column, given or (in ``table``) an unnamed
     first column read as row labels, as the fit's note says.
     """
     if means is None:
@@ -83,7 +83,10 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
     settings = {"id_column": read.id_column or row_labels, "label_column": read.label_column, "nan": missing.policy,
                 "means": [float(m) if np.isfinite(m) else 0.0 for m in means]}
     remembered_encoding = read.encoding and codecs.lookup(read.encoding).name != "utf-8"
-    return settings | ({"encoding": read.encoding} if remembered_encoding else {})
+    # A decimal mark given (not sniffed): the files the model reads later are written alike (trial 18's
+    # transform without --decimal , refused the column it was fitted on).
+    return settings | ({"encoding": read.encoding} if remembered_encoding else {}) | (
+        {"decimal": read.decimal} if read.decimal else {})
 
 
 def model_missing_values(model: Any, policy: str | None) -> MissingValues:
@@ -613,7 +616,8 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
                                  "label_column": read.label_column or (remembered_label if remembered_label != read.id_column
                                                                        else None),
                                  "carried_optional": not (read.id_column or read.label_column), "missing": "drop",
-                                 "encoding": read.encoding or kept.get("encoding") or "utf-8"}
+                                 "encoding": read.encoding or kept.get("encoding") or "utf-8",
+                                 "decimal": read.decimal or kept.get("decimal")}
     expected = model_feature_names(model)
     if getattr(model, "feature_names_in_", None) is not None:
         needed = [c for c in read.exclude or () if c in expected]
@@ -670,7 +674,10 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
     if notes is not None and table is not None:
         kept = (getattr(model, "input_settings_", None) or {}).get("id_column")
         if remembered and kept and table.ids is None and not read.id_column:
-            notes.append(f"{'stdin' if data == '-' else data} has no column {kept!r}, the model's id column: the output rows have no id and follow "
+            # pandas' name for R's row names ('Unnamed: 0') means nothing to a user (trial 18)
+            missing_id = ("no unnamed first column (row names), which the model read as its id column"
+                          if kept == UNNAMED_FIRST_COLUMN else f"no column {kept!r}, the model's id column")
+            notes.append(f"{'stdin' if data == '-' else data} has {missing_id}: the output rows have no id and follow "
                          "DATA's order; name another id column with --id-column")
 
 
@@ -865,7 +872,8 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
         for table in iter_tables(latent, CHUNK_ROWS, missing="drop", id_column=id_column or settings.get("id_column"),
                                  label_column=settings.get("label_column"), carried_optional=True):
             if id_column and table.id_name != id_column:  # asked for, unlike the remembered columns
-                raise InputError(f"{latent}: no column {id_column!r} for --id-column")
+                present = [n for n in (table.id_name, table.label_name) if n] + table.feature_names + table.skipped_columns
+                raise InputError(f"{latent}: no column {id_column!r} for --id-column; {columns_hint(id_column, present)}")
             foreign = match_code_columns(latent, table, expected_codes)
             if table.X.shape[1] != n_codes:
                 raise InputError(f"{latent}: has {plural(table.X.shape[1], 'numeric column')} "
@@ -1006,7 +1014,8 @@ def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: in
     drawn = np.arange(len(table.X))
     if len(drawn) > max_rows:
         drawn = np.sort(np.random.default_rng(seed).choice(len(drawn), max_rows, replace=False))
-        notes.append(f"plotted a random {max_rows} of {len(table.X)} rows (seed {seed}); --max-rows changes it")
+        notes.append(f"plotted a random {max_rows} of {len(table.X)} rows (seed {seed}) and the rows reconstructed "
+                     "worst; --max-rows changes it")
     return ModelRows(table, n_read, drawn, notes)
 
 
@@ -1016,14 +1025,20 @@ def rows_to_ring(n_rows: int) -> int:
     return min(10, max(3, n_rows // 20), n_rows)
 
 
-def ringed_rows(model: Any, rows: ModelRows) -> np.ndarray:
-    """Indices into the drawn rows of those among the :func:`rows_to_ring` worst-reconstructed of all
-    DATA's encodable rows, worst first: the rows ``score --top`` and ``report`` list first (trial 16
-    saw a sample's own worst ringed); a sample rings those of them it drew."""
+def worst_rows(model: Any, rows: ModelRows) -> np.ndarray:
+    """Indices into ``rows.table`` of the :func:`rows_to_ring` worst-reconstructed of all DATA's
+    encodable rows, worst first: the rows ``score --top`` lists first (trial 16 saw a sample's own
+    worst ringed)."""
     errors = np.asarray(model.reconstruction_error(rows.table.features()), dtype=np.float64)
-    worst = np.argsort(-errors, kind="stable")[:rows_to_ring(rows.n_read)]
-    position = {int(row): i for i, row in enumerate(rows.drawn)}
-    return np.array([position[int(row)] for row in worst if int(row) in position], dtype=np.int64)
+    return np.argsort(-errors, kind="stable")[:rows_to_ring(rows.n_read)]
+
+
+def map_rows(rows: ModelRows, ringed: np.ndarray) -> tuple[Table, np.ndarray]:
+    """The rows a map draws, the sample and the ``ringed`` rows (indices into ``rows.table``) beside
+    it, whether drawn or not (trial 18: a sample of diamonds left out the worst row, and the map
+    ringed the second as the most anomalous), and where the ringed ones are among them."""
+    shown = np.union1d(rows.drawn, ringed)
+    return rows.table.take(shown), np.searchsorted(shown, ringed)
 
 
 def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_shape: tuple[int, ...] | None,
@@ -1038,9 +1053,8 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     model = load_reducer(model_path, "plot", data)
     image_shape = image_shape_of(model, image_shape)  # checked against the model's rows, as report does
     rows = model_rows(model, data, read, max_rows, seed)
-    table = rows.drawn_table()
+    table, worst = map_rows(rows, worst_rows(model, rows))
     X, labels = table.features(), label_values(table.labels)
-    worst = ringed_rows(model, rows)
     names = [f"row {table.row_numbers[i]}" if table.ids is None else str(table.ids[i]) for i in worst]
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape

@@ -292,13 +292,15 @@ def test_a_sampled_plot_rings_the_file_s_worst_rows_that_score_lists(runner, dat
 
     model, _ = fit_model(runner, data, tmp_path)
     drawn: dict = {}
-    monkeypatch.setattr(aereduce.plotting, "model_report", lambda output, Z, *args, **kwargs: drawn.update(kwargs))
+    monkeypatch.setattr(aereduce.plotting, "model_report",
+                        lambda output, Z, *args, **kwargs: drawn.update(kwargs, n_points=len(Z)))
     result = invoke(runner, "plot", model, data, "--max-rows", "30", "-o", tmp_path / "map.png")
     assert result.exit_code == 0, result.output
     top = invoke(runner, "score", model, data, "--top", "6", "-o", "-").stdout.splitlines()[1:]
     top_ids = [line.split(",")[0] for line in top]  # 6: the rings for 120 rows
+    # Trial 18: those the sample left out are drawn beside it, so that the most anomalous row is on the map.
     sample = {f"r{i}" for i in np.random.default_rng(0).choice(120, 30, replace=False)}  # the plot's note: seed 0
-    assert drawn["worst_names"] == [name for name in top_ids if name in sample]
+    assert drawn["worst_names"] == top_ids and drawn["n_points"] == len(sample | set(top_ids)) > 30
 
 
 def test_plot_and_report_write_beside_the_data_without_o(runner, data, tmp_path):
@@ -1005,7 +1007,8 @@ def test_row_labels_kept_as_the_id_are_remembered_and_a_missing_id_is_noted(runn
     out = tmp_path / "codes.csv"
     result = invoke(runner, "transform", model, bare, "-o", out)
     assert result.exit_code == 0
-    assert result.stderr == (f"{bare} has no column 'Unnamed: 0', the model's id column: the output rows have no id "
+    assert result.stderr == (f"{bare} has no unnamed first column (row names), which the model read as its id column: "
+                             "the output rows have no id "
                              f"and follow DATA's order; name another id column with --id-column\nwrote 40 rows to {out}\n")
     assert out.read_text().splitlines()[0] == "ae0,ae1"
 
@@ -1204,8 +1207,9 @@ def test_inverse_transform_with_an_id_keeps_the_remembered_label(runner, tmp_pat
     result = invoke(runner, "inverse-transform", model, codes, "--id-column", "case", "-o", "-")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "case,w,x,y,z,low"
-    result = invoke(runner, "inverse-transform", model, codes, "--id-column", "nope", "-o", "-")
-    assert result.exit_code == 1 and result.stderr == f"Error: {codes}: no column 'nope' for --id-column\n"
+    result = invoke(runner, "inverse-transform", model, codes, "--id-column", "Case", "-o", "-")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {codes}: no column 'Case' for --id-column; did you mean 'case'? columns are low, case, ae0, ae1, ae2\n")
 
 
 def test_parquet_through_stdin_or_a_folder_name_is_refused_in_one_line(runner, tmp_path):
@@ -1476,3 +1480,17 @@ def test_a_row_shape_that_does_not_fit_the_columns_is_named_by_its_option(runner
                     "-o", tmp_path / "m.aer")
     assert (result.exit_code, result.stderr) == (2, f"Error: {message}, or choose the columns with --columns\n")
     assert not (tmp_path / "m.aer").exists()
+
+
+def test_a_model_remembers_a_decimal_mark_given_to_fit(runner, tmp_path):
+    """Trial 18: transform without fit's --decimal , refused the column the model was fitted on."""
+    values = np.random.default_rng(0).normal(size=(60, 2))
+    path = tmp_path / "d.csv"  # a: decimal commas in quotes, b: decimal points; the sniffer says points
+    path.write_text("id,a,b\n" + "".join(f'r{i},"{a:.2f}",{b:.3f}\n'.replace(".", ",", 1) for i, (a, b) in enumerate(values)))
+    model = tmp_path / "m.aer"
+    assert invoke(runner, "fit", path, "--dim", "1", "--id-column", "id", "--decimal", ",", *FAST, "-o", model).exit_code == 0
+    assert "--decimal ," in invoke(runner, "inspect", model).stdout.splitlines()[2]
+    result = invoke(runner, "transform", model, path, "-o", "-")
+    assert result.exit_code == 0, result.output
+    again = invoke(runner, "transform", model, path, "--decimal", ",", "-o", "-")
+    assert result.stdout == again.stdout and len(result.stdout.splitlines()) == 61

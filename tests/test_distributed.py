@@ -44,6 +44,13 @@ def test_a_partition_is_encoded_with_its_index_and_kept_columns(saved):
         encode_frame(rows.rename(columns={"f0": "g0"}), saved)
 
 
+def test_one_kept_column_may_be_named_by_a_string(saved):
+    """Trial 18: keep="name" was split into the letters n, a, m, e."""
+    rows = make_frame(10, 2).assign(id=[f"r{i}" for i in range(10)])
+    out = encode_frame(rows, saved, keep="id")
+    assert list(out.columns) == ["id", "ae0", "ae1", "ae2"] and out["id"].tolist() == rows["id"].tolist()
+
+
 def test_a_partition_s_rows_with_missing_values_get_empty_codes_under_drop(saved):
     rows = make_frame(20, 4)
     holes = rows.copy()
@@ -70,8 +77,8 @@ def test_transform_dask_on_a_local_cluster_matches_transform(saved):
 
 
 @pytest.mark.parametrize("call, message", [
-    (dict(keep=["idd"]), "keep=['idd']: no column 'idd' in the DataFrame; keep names columns of the DataFrame to "
-                         "carry beside the codes"),
+    (dict(keep=["idd"]), "keep=['idd']: no column 'idd' in the DataFrame to carry beside the codes; did you mean "
+                         "'id'? columns are f0, f1, f2, f3, f4, f5, f6, f7, ... (10 in all)"),
     (dict(keep=["id", "id"]), "keep=['id', 'id'] names 'id' twice; name each column once"),
     (dict(columns=[*(f"f{i}" for i in range(7)), "f0"]),
      "columns=['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6', 'f0'] names 'f0' twice; name each column once"),

@@ -466,13 +466,29 @@ def test_numbers_with_thousands_separators_are_read_as_numbers(tmp_path):
                      "h2;1 204,5;98,0\nh3;48.137;97,5\n")
     table = read_table(european, id_column="name")
     assert table.feature_names == ["price", "depth"] and table.skipped_columns == []
-    # a lone '.' group under decimal commas may be a column written with points: read as it was
-    assert table.X[:, 0].tolist() == [591417.43, 1234017.5, 1204.5, 48.137]
+    # a lone '.' group under decimal commas, in a column that groups thousands with '.'
+    assert table.X[:, 0].tolist() == [591417.43, 1234017.5, 1204.5, 48137.0]
     english = write(tmp_path, "n.csv", 'a,b\n"1,234.5",1\n"1,234,567",2\n3.5,3\n')
     assert read_table(english).X[:, 0].tolist() == [1234.5, 1234567.0, 3.5]
     # '1,500' under decimal points may be a decimal comma: not taken for 1500
     ambiguous = write(tmp_path, "a.csv", 'a;b\n1,500;1\n2,250;2\n3.5;3\n1.5;4\n')
     assert read_table(ambiguous, missing="zero").skipped_columns == ["a"]  # half its cells are not numbers
+    lone = write(tmp_path, "l.csv", 'a,b\n"1,500",1.5\n"2,250",2.5\n')  # nothing in the column says which
+    assert read_table(lone, missing="zero").skipped_columns == ["a"]
+
+
+@pytest.mark.parametrize("text, decimal, expected", [
+    # diamonds as R or Excel writes it: thousands grouped and quoted, under decimal points
+    ('carat,cut,price,x\n0.23,Ideal,326,3.95\n0.7,Good,"3,260",5.7\n1.01,Fair,"18,823",6.4\n', None,
+     [326.0, 3260.0, 18823.0]),
+    # a German export: decimal commas, thousands grouped with points
+    ("carat;price;x\n0,23;564;3,95\n0,9;5.914;6,1\n1,1;2.562;6,6\n", None, [564.0, 5914.0, 2562.0]),
+    ("carat;price;x\n0,23;564;3,95\n0,9;5.914;6,1\n1,1;2.562;6,6\n", ",", [564.0, 5914.0, 2562.0]),
+])
+def test_a_lone_thousands_group_beside_plain_integers_is_read_as_thousands(tmp_path, text, decimal, expected):
+    """Trial 18: '3,260' read as 3.26 after the hint's --decimal ,, and '5.914' as 5.914, silently."""
+    table = read_table(write(tmp_path, "d.csv", text), decimal=decimal)
+    assert table.feature_names[-2] == "price" and table.X[:, -2].tolist() == expected
 
 
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
@@ -623,6 +639,32 @@ def test_a_short_row_among_quoted_fields_that_hold_delimiters_and_line_breaks(tm
     path = write(tmp_path, "d.csv", good + '"Doe, A.",5\n"x",6,7\n')
     assert raises("", read_table, path, id_column="name", missing="mean") == (
         f"{path}: row 5 has 2 fields but the header has 3; {SHORT_ROW_FIX}")
+
+
+@pytest.mark.parametrize("chunk", [None, 2])
+def test_rows_below_a_quoted_line_break_keep_their_editor_line_numbers(tmp_path, chunk):
+    """Trial 18: R's write.csv quotes a name holding a line break; rows below it were numbered one too low."""
+    text = '"state","Assault","Rape"\n"Alabama",236,21.2\n"Alaska\n(AK)",263,44.5\n"Arizona",294,31\n"Arkansas",190,19.5\n'
+    path = write(tmp_path, "d.csv", text)
+    rows = np.concatenate([t.row_numbers for t in iter_tables(path, chunk, id_column="state")])
+    assert rows.tolist() == [2, 3, 5, 6]
+    bad = write(tmp_path, "bad.csv", text.replace("294", "abc"))
+    assert "'Assault' (row 5: 'abc')" in raises("", read_table, bad, id_column="state")
+
+
+def test_the_first_malformed_row_in_the_file_is_reported(tmp_path):
+    """Trial 18: a long row 9 was reported before a short row 3."""
+    lines = ["a,b,c", *(f"{i},{i},{i}" for i in range(8))]
+    lines[2], lines[8] = "1,2", "1,2,3,4"
+    path = write(tmp_path, "d.csv", "\n".join(lines) + "\n")
+    assert raises("", read_table, path).startswith(f"{path}: row 3 has 2 fields but the header has 3")
+    far = ["a,b,c", *(f"{i},{i},{i}" for i in range(5000))]
+    far[3000], far[3005] = "1,2", "1,2,3,4"  # beyond the head: pandas meets the long row in the same block
+    path = write(tmp_path, "far.csv", "\n".join(far) + "\n")
+    assert raises("", read_table, path).startswith(f"{path}: row 3001 has 2 fields but the header has 3")
+    far[3000], far[3005] = "1,2,3,4", "1,2"
+    path = write(tmp_path, "far2.csv", "\n".join(far) + "\n")
+    assert raises("", read_table, path).startswith(f"{path}: row 3001 has 4 fields but the header has 3")
 
 
 def test_quoted_records_across_read_blocks_are_not_taken_for_short_rows(tmp_path):
