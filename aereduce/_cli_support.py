@@ -326,14 +326,14 @@ def shows_bars() -> bool:
 
 
 @contextlib.contextmanager
-def progress_bar(label: str = "training") -> Iterator[Callable[[int, int], None] | None]:
+def progress_bar(label: str = "training", epochs: bool = True) -> Iterator[Callable[[int, int], None] | None]:
     """While the block runs, a ``progress(done, total)`` drawing a bar on a terminal's stderr; where
-    stderr is a log, :class:`ProgressLines`; None with --quiet."""
+    stderr is a log, :class:`ProgressLines` (``epochs``: whether the work counts any); None with --quiet."""
     if click.get_current_context().find_root().obj.get("quiet"):
         yield None
         return
     if not sys.stderr.isatty():
-        with ProgressLines(label) as lines:
+        with ProgressLines(label if epochs else "fitting", epochs=epochs) as lines:
             yield lines
         return
     state: dict[str, Any] = {"part": 1}
@@ -358,11 +358,12 @@ class ProgressLines:
 
     Called at the end of each epoch; inside ``with``, a thread also writes the line when no epoch
     has ended for ``every`` seconds: the passes over a large file before the first epoch, or a
-    long epoch of a streamed fit, said nothing for minutes (trial 17).
+    long epoch of a streamed fit, said nothing for minutes (trial 17). After the last epoch it
+    says nothing more (the summary follows).
     """
 
-    def __init__(self, label: str, every: float = PROGRESS_LINE_SECONDS) -> None:
-        self.label, self.every = label, every
+    def __init__(self, label: str, every: float = PROGRESS_LINE_SECONDS, *, epochs: bool = True) -> None:
+        self.label, self.every, self.epochs = label, every, epochs
         self.start = self.last = time.monotonic()
         self.part, self.done, self.total = 1, 0, None
         self._lock = threading.Lock()
@@ -380,8 +381,8 @@ class ProgressLines:
     def beat(self) -> None:
         """The line for a stretch with no epoch ended: where the work is."""
         with self._lock:
-            if self.total is None:
-                self._say("reading and preparing the data, before epoch 1")
+            if self.total is None:  # UMAP or t-SNE count no epochs here
+                self._say("reading and preparing the data, before epoch 1" if self.epochs else "still working")
             elif self.done < self.total:
                 self._say(f"in epoch {self.done + 1} of at most {self.total}")
 

@@ -125,8 +125,8 @@ def _one_line_warning(message: Warning | str, category: type[Warning], filename:
                       file: Any = None, line: str | None = None) -> None:
     """A library's warning (umap-learn's on a tiny table, say) as one line on stderr, not Python's
     two lines of source file, line number and code, naming the library that warns in its words."""
-    text = str(message).strip().splitlines()[0]
-    package = re.search(r"site-packages[/\\]([A-Za-z0-9_]+)", filename or "")
+    text = (str(message).strip().splitlines() or [category.__name__])[0]
+    package = re.search(r"(?:site|dist)-packages[/\\]([A-Za-z0-9_]+)", filename or "")
     library = package and LIBRARY_NAMES.get(package.group(1), package.group(1))
     if library == "umap-learn" and text.startswith("n_neighbors is larger than the dataset size"):
         text = "fewer rows than the 15 neighbours UMAP looks for per row: every other row is taken as a neighbour"
@@ -165,12 +165,13 @@ def fit(data: str, output: str | None, holdout: float, stream: bool | None, chun
       aereduce fit big.parquet --dim 8 --stream --epochs 2 -o model.aer
       aereduce fit data.csv --ensemble 5 -o detector.aer    # outlier detector
     """
+    from .methods import get_method
     from .usecases import default_model_path, fit_model
 
     if ensemble is None and contamination is None:
         require_dim(dim)
     read = read_options(kwargs)
-    with progress_bar() as progress:
+    with progress_bar(epochs=get_method(method).trains_in_epochs) as progress:
         report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
                            holdout=holdout, params=ae_params(kwargs, method), progress=progress, stream=stream,
                            chunk_rows=chunk_rows, ensemble=ensemble, contamination=contamination, notify=info)
@@ -249,13 +250,14 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
     Example:
       aereduce fit-transform data.csv --dim 2 --method umap -o map.csv
     """
+    from .methods import get_method
     from .tables import default_output
     from .usecases import fit_transform_file, fitted_kind
 
     output = output or default_output(data, "codes")
     read = read_options(kwargs)
     params = ae_params(kwargs, method)
-    with progress_bar() as progress:
+    with progress_bar(epochs=get_method(method).trains_in_epochs) as progress:
         rows, fitted, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
                                                           params=params, progress=progress, notify=info)
     n_rows, n_columns = fitted

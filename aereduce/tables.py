@@ -559,6 +559,7 @@ class _TextSource(io.TextIOBase):
         self._open: list[str] = []
         self._open_line = 0
         self._continued: list[int] = []  # rows that continue a record (line breaks in quoted fields)
+        self._skipped_above = 0  # blank and continuing lines above the rows :meth:`rows` has numbered
 
     def readable(self) -> bool:
         return True
@@ -572,6 +573,9 @@ class _TextSource(io.TextIOBase):
         self._blank_re = re.compile(rf"\n(?=[{chars}]*\n)")
         self._blank_start = re.compile(rf"[{chars}]*\n")
         self._sep = sep
+        # A quoted field: a quote opens one at the start of a field only (after spaces, which the
+        # reader skips); inside, a doubled quote is a quote.
+        self._quoted_field = re.compile(rf'(?:^|(?<=[{re.escape(sep)}\n])) *"[^"]*(?:""[^"]*)*"', re.M)
 
     def _fill(self) -> None:
         raw = self._stream.read(1 << 16)
@@ -640,34 +644,26 @@ class _TextSource(io.TextIOBase):
         if width is None:
             return
         check_fields = width >= 2 and self.short_record is None
-        if not self._open and text.count('"') % 2 == 0:
-            # Quoted fields (R quotes every text cell) out, with any delimiters and line breaks in
-            # them: then lines of exactly width - 1 delimiters and no quoted line break are the
-            # common case, seen at C speed.
-            unquoted = _QUOTED_FIELD.sub("", text) if '"' in text else text
-            n_lines = unquoted.count("\n") + (not unquoted.endswith("\n") and bool(unquoted))
-            if unquoted.count("\n") == text.count("\n") and (not check_fields or unquoted.count(sep) == n_lines * (width - 1)):
-                return
-        lines, first_line = _split_lines(text), self.line
-        if self._open:
+        if not self._open and self._whole_lines_in_order(text, width if check_fields else None):
+            return
+        lines, first_line, carried = _split_lines(text), self.line, bool(self._open)
+        if carried:
             lines, first_line = self._open + lines, self._open_line
-        if '"' in text or self._open:
-            # A quoted field may hold delimiters and line breaks: let the csv module split the
-            # records, all but one left open at the end of the block (an odd count of quotes).
-            quotes = np.cumsum([line.count('"') for line in lines]) % 2
-            if quotes[-1]:
-                start = int(np.flatnonzero(quotes == 0)[-1]) + 1 if (quotes == 0).any() else 0
-                if start == 0 and sum(map(len, lines)) > _MAX_OPEN_RECORD:
-                    self._width = None  # a stray quote, not a field: pandas reports it or reads it as text
-                    return
-                self._open_line = first_line + start
-                lines, self._open = lines[:start], lines[start:]
-            else:
-                self._open = []
+        self._open = []
+        if '"' in text or carried:
             try:
                 records = _records(lines, sep, complete=True)
             except csv.Error:
                 return
+            # A block may end inside a quoted field (one of several lines): carry that record's
+            # lines to the next block. The csv module says so only in strict mode, where a quote
+            # inside a field (12" pizza) is a character, as it is to pandas.
+            if records and _ends_inside_quotes(lines[records[-1][0]:], sep):
+                start = records.pop()[0]
+                if sum(map(len, lines[start:])) > _MAX_OPEN_RECORD:
+                    self._width = None  # no field runs this long: pandas reports the quote or reads it as text
+                    return
+                self._open, self._open_line = lines[start:], first_line + start
         else:
             records = [(i, 1, line.split(sep)) for i, line in enumerate(lines) if not _is_blank(line, sep)]
         for line_index, span, fields in records:
@@ -676,6 +672,22 @@ class _TextSource(io.TextIOBase):
                 self._continued.extend(range(row + 1, row + span))
             if check_fields and len(fields) < width and self.short_record is None:
                 self.short_record = (row, len(fields))
+
+    def _whole_lines_in_order(self, text: str, width: int | None) -> bool:
+        """Whether ``text`` needs no look line by line, seen at C speed: no line break inside a
+        quoted field and, given ``width``, as many delimiters as lines of ``width`` fields have
+        (quoted fields, which R writes for every text cell, taken out with their delimiters)."""
+        sep = self._sep
+        unquoted = self._quoted_field.sub("", text) if '"' in text else text
+        if unquoted.count("\n") != text.count("\n") or unquoted.count('"'):
+            return False  # a line break in a quoted field, or a quote that is part of a field
+        if width is None:
+            return True
+        n_lines = unquoted.count("\n") + (not unquoted.endswith("\n") and bool(unquoted))
+        n_blank = unquoted.count("\n\n") + unquoted.startswith("\n")
+        # Rows ending in a delimiter (an empty last field) hold one more: a file written with one.
+        trailing = unquoted.count(sep + "\n") + unquoted.count(sep + "\r\n")
+        return unquoted.count(sep) == (n_lines - n_blank) * (width - 1) + trailing
 
     def _note_blank_lines(self, text: str) -> None:
         # ``text`` starts at the start of a line (read() hands out whole lines).
@@ -693,15 +705,23 @@ class _TextSource(io.TextIOBase):
         """File row numbers of pandas' records ``start`` to ``stop - 1`` (0-based, blank lines and
         lines that continue a record excluded): the line each record starts on."""
         k = np.arange(start, stop, dtype=np.int64)
-        line = self.base_line + k
+        line = self.base_line + self._skipped_above + k
         if not self._blank and not self._continued:
             return line
-        blank = np.union1d(np.asarray(self._blank, dtype=np.int64), np.asarray(self._continued, dtype=np.int64))
-        while True:  # the k-th non-blank line: a fixed point, reached in a step or two
-            new = self.base_line + k + np.searchsorted(blank, line, side="right")
+        skipped = np.union1d(np.asarray(self._blank, dtype=np.int64), np.asarray(self._continued, dtype=np.int64))
+        while True:  # the k-th line that starts a record: a fixed point, reached in a step or two
+            new = self.base_line + self._skipped_above + k + np.searchsorted(skipped, line, side="right")
             if np.array_equal(new, line):
-                return line
+                break
             line = new
+        if len(line):
+            # Frames come in order: the lines skipped above this one's last row count for every later
+            # frame; keep their number rather than the lines (a streamed fit reads the file each epoch).
+            last = int(line[-1])
+            self._skipped_above += int(np.searchsorted(skipped, last, side="right"))
+            self._blank = [n for n in self._blank if n > last]
+            self._continued = [n for n in self._continued if n > last]
+        return line
 
     def record_line(self, record: int) -> int:
         """File row of pandas' ``record`` counted with blank lines, as its parser errors count."""
@@ -773,9 +793,20 @@ def _records(lines: Sequence[str], sep: str, complete: bool) -> list[tuple[int, 
         if consumed - before == 1 and _is_blank(lines[before], sep):
             continue
         records.append((before, consumed - before, fields))
-    if not complete and records and "".join(lines[records[-1][0]:]).count('"') % 2:
+    if not complete and records and _ends_inside_quotes(lines[records[-1][0]:], sep):
         records.pop()  # a quoted field runs past the head: the csv module returned what it had of it
     return records
+
+
+def _ends_inside_quotes(lines: Sequence[str], sep: str) -> bool:
+    """Whether ``lines`` (a record's) end inside a quoted field: the csv module in strict mode
+    says "unexpected end of data" there, where it would return the record cut short."""
+    try:
+        for _ in csv.reader(lines, delimiter=sep, quotechar='"', skipinitialspace=True, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _sniff_delimiter(lines: Sequence[str], default: str) -> str:
@@ -962,7 +993,6 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     return _TextLayout(sep=sep, decimal=decimal, names=names, header=header)
 
 
-_QUOTED_FIELD = re.compile(r'"[^"]*"')  # a doubled quote "" in a field splits it in two matches: same result
 _MAX_OPEN_RECORD = 1 << 22  # characters in one quoted record before a quote is taken for a stray one
 _EXCEL_SEP = re.compile(r'"?sep=([,;\t|])"?\r?\n')
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -1029,6 +1059,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
                 stray = frame[_EXTRA].notna().to_numpy()
                 if stray.any():
                     i = int(np.flatnonzero(stray)[0])
+                    _raise_short_record(path, source, layout, width, before=int(rows[i]))  # the first in the file
                     raise InputError(f"{path}: row {rows[i]} has {width + 1} fields but {layout.width_is()} {width}; "
                                      "remove the extra field, or quote fields that contain the delimiter")
                 _raise_short_record(path, source, layout, width)
@@ -1238,20 +1269,40 @@ _GROUPED = {
 
 _LONE_GROUP = {",": re.compile(r"[+-]?[1-9]\d{0,2}\.\d{3}"), ".": re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")}
 _PLAIN_INTEGER = re.compile(r"[+-]?\d+")
+# The grouping mark followed by other than three digits: a decimal mark (1.5 under decimal commas).
+_OTHER_MARK_AS_DECIMAL = {",": re.compile(r"\d\.(?:\d{0,2}|\d{4,})(?!\d)"), ".": re.compile(r"\d,(?:\d{0,2}|\d{4,})(?!\d)")}
 
 
-def _ungrouped(text: Any, decimal: str) -> Any:
+@dataclass
+class _Grouping:
+    """What a column's cells so far say of a lone thousands group (see :func:`_ungrouped`)."""
+
+    grouped: bool = False  # plain integers or cells grouped beyond doubt: an export that groups thousands
+    other_decimal: bool = False  # the grouping mark used as a decimal one (1.5 under decimal commas)
+    decided: bool | None = None  # lone groups are thousands: fixed at the first chunk that holds one
+
+
+def _ungrouped(text: Any, decimal: str, grouping: _Grouping | None = None) -> Any:
     """Cells written with thousands separators (:data:`_GROUPED`), as plain numbers with a point.
 
     A lone group (``3,260`` under decimal points, ``5.914`` under decimal commas) could also be
     a number written with the other decimal mark, so it is taken for thousands only where the
-    column shows grouping: beside plain integers (diamonds' ``326`` over ``3,260``; an export
-    groups only from 1,000) or cells grouped beyond doubt (``591.417,43``). Trial 18 had both
-    read as decimals, 1,000 times too small.
+    column shows grouping: plain integers (diamonds' ``326`` over ``3,260``; an export groups only
+    from 1,000) or cells grouped beyond doubt (``591.417,43``), and never the other mark used as
+    a decimal one (``1.5``). Trial 18 had both read as decimals, 1,000 times too small.
+    ``grouping`` carries what earlier chunks of the file showed, and the decision once made, so
+    that every chunk reads the column alike.
     """
+    grouping = grouping if grouping is not None else _Grouping()
     grouped = text.str.fullmatch(_GROUPED[decimal]).fillna(False)
     lone = text.str.fullmatch(_LONE_GROUP[decimal]).fillna(False)
-    if lone.any() and (grouped.any() or text.str.fullmatch(_PLAIN_INTEGER).fillna(False).any()):
+    if grouping.decided is None:
+        grouping.grouped |= bool(grouped.any() or text.str.fullmatch(_PLAIN_INTEGER).fillna(False).any())
+        grouping.other_decimal |= bool((text.str.contains(_OTHER_MARK_AS_DECIMAL[decimal]).fillna(False)
+                                        & ~grouped & ~lone).any())
+        if lone.any():
+            grouping.decided = grouping.grouped and not grouping.other_decimal
+    if grouping.decided:
         grouped |= lone
     if not grouped.any():
         return None
@@ -1260,7 +1311,7 @@ def _ungrouped(text: Any, decimal: str) -> Any:
     return digits.str.replace(",", ".", regex=False) if decimal == "," else digits
 
 
-def _to_float(column: Any, decimal: str) -> tuple[np.ndarray, np.ndarray]:
+def _to_float(column: Any, decimal: str, grouping: _Grouping | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A column as float64, and which cells held something that is not a number.
 
     Booleans are 1/0; ``TRUE``/``false`` text too, as pandas reads a column of them. Numbers
@@ -1269,12 +1320,15 @@ def _to_float(column: Any, decimal: str) -> tuple[np.ndarray, np.ndarray]:
     """
     pd = _pandas()
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
-        return column.to_numpy(dtype=np.float64, na_value=np.nan), np.zeros(len(column), dtype=bool)
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        if grouping is not None and grouping.decided is None and pd.api.types.is_integer_dtype(column) and len(column):
+            grouping.grouped = True  # plain integers (a chunk of prices under 1,000): see _ungrouped
+        return values, np.zeros(len(column), dtype=bool)
     present = column.notna().to_numpy()
     text = column.astype("str").str.strip()
     lower = text.str.lower()
     text = text.mask(lower == "true", "1").mask(lower == "false", "0")
-    ungrouped = _ungrouped(text, decimal) if decimal in _GROUPED else None
+    ungrouped = _ungrouped(text, decimal, grouping) if decimal in _GROUPED else None
     if decimal != ".":
         text = text.str.replace(decimal, ".", regex=False)
     if ungrouped is not None:
@@ -1327,6 +1381,7 @@ class _Schema:
     row_labels_left_out: bool = False
     names_made_up: bool = False
     decimal_comma_columns: list[str] = field(default_factory=list)  # skipped, but numbers under --decimal ,
+    grouping: dict[str, _Grouping] = field(default_factory=dict)  # by column, across chunks (_ungrouped)
 
     @classmethod
     def choose(cls, frame: Any, rows: np.ndarray, path: str, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
@@ -1408,7 +1463,7 @@ class _Schema:
         bad_cells: list[tuple[str, int, str]] = []
         counts: dict[str, int] = {}
         for j, name in enumerate(self.features):
-            X[:, j], bad = _to_float(frame[name], self.decimal)
+            X[:, j], bad = _to_float(frame[name], self.decimal, self.grouping.setdefault(name, _Grouping()))
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 bad_cells.append((name, int(rows[i]), str(frame[name].to_numpy()[i])[:40]))

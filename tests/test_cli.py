@@ -1113,6 +1113,9 @@ def test_progress_in_a_log_says_where_the_work_is_between_epochs(capsys):
     assert said and set(said) == {"training: reading and preparing the data, before epoch 1, 0 s"}
     time.sleep(0.1)
     assert capsys.readouterr().err == ""
+    umap = ProgressLines("fitting", epochs=False)  # counts no epochs: no word of one (review)
+    umap.beat()
+    assert capsys.readouterr().err == "fitting: still working, 0 s\n"
 
 
 def test_notes_on_the_file_come_before_training(tmp_path):
@@ -1234,6 +1237,8 @@ def test_a_library_warning_is_one_line(capsys):
                       UserWarning, "/venv/lib/python3.11/site-packages/umap/umap_.py", 2462)
     assert capsys.readouterr().err == ("warning (umap-learn): fewer rows than the 15 neighbours UMAP looks for per "
                                        "row: every other row is taken as a neighbour\n")
+    _one_line_warning(RuntimeWarning(""), RuntimeWarning, "/usr/lib/python3/dist-packages/sklearn/base.py", 1)
+    assert capsys.readouterr().err == "warning (scikit-learn): RuntimeWarning\n"  # Debian's packages; no text
 
 
 def test_options_that_contradict_each_other_are_usage_errors(runner, data, tmp_path):

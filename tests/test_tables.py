@@ -491,6 +491,24 @@ def test_a_lone_thousands_group_beside_plain_integers_is_read_as_thousands(tmp_p
     assert table.feature_names[-2] == "price" and table.X[:, -2].tolist() == expected
 
 
+def test_every_chunk_reads_lone_thousands_groups_as_the_first_one_that_held_any(tmp_path):
+    """Review: chunks decided by themselves, so a chunk of 5.000-5.005 alone read them as 5.0-5.005."""
+    text = "a;price\n" + "".join(f"0,1;{300 + i}\n" for i in range(6)) + "".join(f"1,1;5.00{i}\n" for i in range(6))
+    path = write(tmp_path, "d.csv", text)
+    whole = read_table(path).X[:, 1]
+    chunked = np.concatenate([t.X[:, 1] for t in iter_tables(path, 6)])
+    assert whole.tolist() == chunked.tolist() == [300, 301, 302, 303, 304, 305, 5000, 5001, 5002, 5003, 5004, 5005]
+    # A lone group first, with nothing beside it to say thousands: read as a decimal in every chunk.
+    text = "a;price\n" + "".join(f"1,1;5.00{i}\n" for i in range(6)) + "".join(f"0,1;{300 + i}\n" for i in range(6))
+    chunked = np.concatenate([t.X[:, 1] for t in iter_tables(write(tmp_path, "e.csv", text), 6)])
+    assert chunked[:6].tolist() == [5.0, 5.001, 5.002, 5.003, 5.004, 5.005]
+
+
+def test_a_lone_group_beside_the_other_mark_as_a_decimal_is_not_thousands(tmp_path):
+    table = read_table(write(tmp_path, "d.csv", "a;b\n1.5;1\n2;2\n1.250;3\n"), decimal=",")
+    assert table.X[:, 0].tolist() == [1.5, 2.0, 1.25]
+
+
 @pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
 def test_delimiter_is_sniffed(tmp_path, sep):
     path = write(tmp_path, "d.csv", sep.join(["name", "a", "b"]) + "\n" + sep.join(["x y", "1.5", "2"]) + "\n")
