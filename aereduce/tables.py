@@ -555,11 +555,13 @@ class _TextSource(io.TextIOBase):
         # which shifts every value after the gap into the wrong column): the first one's
         # (row, fields). ``_open`` holds the lines of a quoted record that runs past a block.
         self._width: int | None = None
-        self.short_record: tuple[int, int] | None = None
+        self.bad_record: tuple[int, int] | None = None
+        self._trailing_ok = False
         self._open: list[str] = []
         self._open_line = 0
         self._continued: list[int] = []  # rows that continue a record (line breaks in quoted fields)
         self._skipped_above = 0  # blank and continuing lines above the rows :meth:`rows` has numbered
+        self._continued_above = 0  # of them, the continuing ones
 
     def readable(self) -> bool:
         return True
@@ -632,10 +634,12 @@ class _TextSource(io.TextIOBase):
         self._note_blank_lines(out)
         return out
 
-    def expect_fields(self, width: int) -> None:
-        """From here on, note the first record of fewer than ``width`` fields in :attr:`short_record`,
-        and the lines that continue a record (a quoted field over several lines) for :meth:`rows`."""
-        self._width = width
+    def expect_fields(self, width: int, trailing_ok: bool = False) -> None:
+        """From here on, note the first record of other than ``width`` fields in :attr:`bad_record`
+        (one more, empty, allowed when ``trailing_ok``: a file written with a delimiter at the end of
+        every row), and the lines that continue a record (a quoted field over several lines) for
+        :meth:`rows`."""
+        self._width, self._trailing_ok = width, trailing_ok
 
     def _note_records(self, text: str) -> None:
         # ``text`` starts at the start of a line and ``self.line`` is its row (read() runs this
@@ -643,7 +647,7 @@ class _TextSource(io.TextIOBase):
         width, sep = self._width, self._sep
         if width is None:
             return
-        check_fields = width >= 2 and self.short_record is None
+        check_fields = self.bad_record is None
         if not self._open and self._whole_lines_in_order(text, width if check_fields else None):
             return
         lines, first_line, carried = _split_lines(text), self.line, bool(self._open)
@@ -670,9 +674,16 @@ class _TextSource(io.TextIOBase):
             row = first_line + line_index  # every line but a block's last ends in a newline
             if span > 1:  # pandas counts this record once: rows below it move down
                 self._continued.extend(range(row + 1, row + span))
-            if check_fields and len(fields) < width and self.short_record is None:
-                self.short_record = (row, len(fields))
+            if check_fields and self.bad_record is None and self._wrong_width(fields):
+                self.bad_record = (row, len(fields))
 
+    def _wrong_width(self, fields: list[str]) -> bool:
+        """Whether a record of ``fields`` is not one of the table's rows: pandas pads a short one, and
+        takes one more field for a missing value when it is empty or a missing-value word."""
+        width = self._width or 0
+        if len(fields) == width + 1 and self._trailing_ok:
+            return bool(fields[-1].strip())
+        return len(fields) != width
     def _whole_lines_in_order(self, text: str, width: int | None) -> bool:
         """Whether ``text`` needs no look line by line, seen at C speed: no line break inside a
         quoted field and, given ``width``, as many delimiters as lines of ``width`` fields have
@@ -685,8 +696,8 @@ class _TextSource(io.TextIOBase):
             return True
         n_lines = unquoted.count("\n") + (not unquoted.endswith("\n") and bool(unquoted))
         n_blank = unquoted.count("\n\n") + unquoted.startswith("\n")
-        # Rows ending in a delimiter (an empty last field) hold one more: a file written with one.
-        trailing = unquoted.count(sep + "\n") + unquoted.count(sep + "\r\n")
+        # Rows ending in a delimiter (an empty last field) hold one more in a file written so.
+        trailing = unquoted.count(sep + "\n") + unquoted.count(sep + "\r\n") if self._trailing_ok else 0
         return unquoted.count(sep) == (n_lines - n_blank) * (width - 1) + trailing
 
     def _note_blank_lines(self, text: str) -> None:
@@ -719,13 +730,21 @@ class _TextSource(io.TextIOBase):
             # frame; keep their number rather than the lines (a streamed fit reads the file each epoch).
             last = int(line[-1])
             self._skipped_above += int(np.searchsorted(skipped, last, side="right"))
+            self._continued_above += sum(n <= last for n in self._continued)
             self._blank = [n for n in self._blank if n > last]
             self._continued = [n for n in self._continued if n > last]
         return line
 
     def record_line(self, record: int) -> int:
-        """File row of pandas' ``record`` counted with blank lines, as its parser errors count."""
-        return self.base_line + record
+        """File row of pandas' parser error's ``record``: it counts blank lines, not those that
+        continue a record (a quoted field's line breaks)."""
+        line = self.base_line + self._continued_above + record
+        continued = np.asarray(self._continued, dtype=np.int64)
+        while True:  # a fixed point, as in rows()
+            new = self.base_line + self._continued_above + record + int(np.searchsorted(continued, line, side="right"))
+            if new == line:
+                return line
+            line = new
 
 
 @contextlib.contextmanager
@@ -882,6 +901,7 @@ class _TextLayout:
     decimal: str
     names: list[str]
     header: bool
+    trailing_ok: bool = False  # written with a delimiter at the end of every row: one more, empty field
 
     def width_is(self) -> str:
         """Where a row's expected number of fields comes from, for messages: 'the header has'."""
@@ -919,10 +939,12 @@ def _table_width(first: list[str], body: Sequence[tuple[int, int, list[str]]], h
     """The number of columns: the first record's fields, less the empty one of a trailing delimiter."""
     width = len(first)
     # A trailing delimiter on every row: an empty last name over empty last fields. Drop that
-    # column, as a reader would expect, rather than carry an empty 'Unnamed' one. (Without a
-    # header nothing tells a trailing delimiter from a column of missing values: keep it.)
+    # column, as a reader would expect, rather than carry an empty 'Unnamed' one; a row longer
+    # than the header is a malformed row to report, not a value of it (the fuzzer's 4,9,5,6,
+    # under a,b,c,). (Without a header nothing tells a trailing delimiter from a column of
+    # missing values: keep it.)
     if (header and width >= 2 and not first[-1].strip()
-            and all(len(f) < width or not f[width - 1].strip() for _, _, f in body)):
+            and all(len(f) < width or len(f) > width or not f[width - 1].strip() for _, _, f in body)):
         width -= 1
     return width
 
@@ -940,13 +962,14 @@ def _header_names(path: str, cells: list[str]) -> list[str]:
 
 
 def _check_row_widths(path: str, body: Sequence[tuple[int, int, list[str]]], width: int, header: bool,
-                      skipped: int) -> None:
-    """Raises InputError at the first row of ``body`` that has fields past ``width``; returns nothing."""
+                      skipped: int, trailing_ok: bool) -> None:
+    """Raises InputError at the first row of ``body`` with fewer fields than ``width`` or more (one
+    more, empty, only where ``trailing_ok``); returns nothing."""
     what = _width_source(header)
     for n, (line_index, _, row) in enumerate(body):
         if len(row) < width:
-            raise _short_row_error(path, line_index + 1 + bool(skipped), len(row), header, width)
-        if len(row) > width + 1 or any(c.strip() for c in row[width:]):
+            raise _wrong_width_error(path, line_index + 1 + bool(skipped), len(row), header, width)
+        if len(row) > width + trailing_ok or any(c.strip() for c in row[width:]):
             # One field too many on the first row is R's write.csv(row.names=TRUE) without a name for them.
             hint = (" if the first field is a row name, give it a column name in the header (e.g. 'id') and pass "
                     "--id-column" if header and n == 0 and len(row) == width + 1
@@ -989,8 +1012,11 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     source.skip(consumed)
     if header and not body and eof:
         raise InputError(f"{path}: has a header but no data rows")
-    _check_row_widths(path, body, width, header, skipped)
-    return _TextLayout(sep=sep, decimal=decimal, names=names, header=header)
+    # Written with a delimiter at the end of every row: the header's (dropped above), or most rows'.
+    ending_empty = sum(len(f) == width + 1 and not f[-1].strip() for _, _, f in body)
+    trailing_ok = width < len(first) or 2 * ending_empty > len(body)
+    _check_row_widths(path, body, width, header, skipped, trailing_ok)
+    return _TextLayout(sep=sep, decimal=decimal, names=names, header=header, trailing_ok=trailing_ok)
 
 
 _MAX_OPEN_RECORD = 1 << 22  # characters in one quoted record before a quote is taken for a stray one
@@ -999,21 +1025,23 @@ _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _PARSER_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 
-def _short_row_error(path: str, row: int, n_fields: int, header: bool, width: int) -> InputError:
+def _wrong_width_error(path: str, row: int, n_fields: int, header: bool, width: int) -> InputError:
+    fix = ("its values would land in the wrong columns: write an empty field for each missing value (e.g. 1,,3)"
+           if n_fields < width else "remove the extra fields, or quote fields that contain the delimiter")
     return InputError(f"{path}: row {row} has {n_fields} field{'s' * (n_fields != 1)} but {_width_source(header)} "
-                      f"{width}; its values would land in the wrong columns: write an empty field for each missing "
-                      "value (e.g. 1,,3)")
+                      f"{width}; {fix}")
 
 
-def _raise_short_record(path: str, source: _TextSource, layout: _TextLayout, width: int,
-                        before: int | None = None) -> None:
-    """Raises InputError if ``source`` has handed pandas a record of too few fields (pandas pads it)
-    (above row ``before``, where another error is: the first in the file is reported).
+def _raise_bad_record(path: str, source: _TextSource, layout: _TextLayout, width: int,
+                      before: int | None = None) -> None:
+    """Raises InputError if ``source`` has handed pandas a record of too few fields (pandas pads
+    it) or of one more, empty or a missing-value word (pandas takes it for a missing value), above
+    row ``before`` where another error is, so that the first in the file is reported.
 
     Raised at the next frame, which may end above that record: the read fails either way.
     """
-    if source.short_record is not None and (before is None or source.short_record[0] < before):
-        raise _short_row_error(path, *source.short_record, layout.header, width)
+    if source.bad_record is not None and (before is None or source.bad_record[0] < before):
+        raise _wrong_width_error(path, *source.bad_record, layout.header, width)
 
 
 def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None, decimal: str | None,
@@ -1035,11 +1063,12 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             layout_out["decimal"] = layout.decimal
             layout_out["names_made_up"] = header is None and not layout.header  # sniffed: no header line
             width = len(layout.names)
-            source.expect_fields(width)
+            source.expect_fields(width, layout.trailing_ok)
             verbatim = [name for name in layout.names if name in verbatim_columns or name == UNNAMED_FIRST_COLUMN]
             # Ids and labels are read as written: 'NA' is North America or Namibia there, and
             # 'None' a class; only an empty cell is missing. Elsewhere pandas' NA strings are.
-            missing_strings = {name: [""] if name in verbatim else sorted(NA_STRINGS)
+            # An extra field is a stray one whatever it holds: 'NA' there is not a missing value (the fuzzer).
+            missing_strings = {name: [""] if name in verbatim or name == _EXTRA else sorted(NA_STRINGS)
                                for name in [*layout.names, _EXTRA]}
             reader = pd.read_csv(source, sep=layout.sep, decimal=layout.decimal, header=None,
                                  names=[*layout.names, _EXTRA], index_col=False, skipinitialspace=True,
@@ -1053,16 +1082,16 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
                     warnings.simplefilter("ignore", pd.errors.DtypeWarning)
                     frame = next(frames, None)
                 if frame is None:
-                    _raise_short_record(path, source, layout, width)
+                    _raise_bad_record(path, source, layout, width)
                     break
                 rows = source.rows(done, done + len(frame))
                 stray = frame[_EXTRA].notna().to_numpy()
                 if stray.any():
                     i = int(np.flatnonzero(stray)[0])
-                    _raise_short_record(path, source, layout, width, before=int(rows[i]))  # the first in the file
+                    _raise_bad_record(path, source, layout, width, before=int(rows[i]))  # the first in the file
                     raise InputError(f"{path}: row {rows[i]} has {width + 1} fields but {layout.width_is()} {width}; "
                                      "remove the extra field, or quote fields that contain the delimiter")
-                _raise_short_record(path, source, layout, width)
+                _raise_bad_record(path, source, layout, width)
                 frame = frame.drop(columns=_EXTRA)
                 if len(frame) == 0 and done == 0:
                     raise InputError(f"{path}: has a header but no data rows")
@@ -1072,7 +1101,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             message = str(exc).strip().splitlines()[-1]
             fields, quote = _PARSER_FIELDS.search(message), _PARSER_QUOTE.search(message)
             if fields:
-                _raise_short_record(path, source, layout, width, before=source.record_line(int(fields.group(2)) - 1))
+                _raise_bad_record(path, source, layout, width, before=source.record_line(int(fields.group(2)) - 1))
                 raise InputError(f"{path}: row {source.record_line(int(fields.group(2)) - 1)} has {fields.group(3)} fields "
                                  f"but {layout.width_is()} {width}; remove the extra fields, or quote fields that contain "
                                  "the delimiter") from None

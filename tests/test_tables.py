@@ -685,6 +685,48 @@ def test_the_first_malformed_row_in_the_file_is_reported(tmp_path):
     assert raises("", read_table, path).startswith(f"{path}: row 3001 has 4 fields but the header has 3")
 
 
+EXTRA_FIELD_FIX = "remove the extra fields, or quote fields that contain the delimiter"
+
+
+@pytest.mark.parametrize("missing", ["error", "mean"])
+def test_an_extra_na_field_far_below_the_head_is_caught(tmp_path, missing):
+    """The fuzzer: pandas took the extra 'NA' for a missing value and the row's values shifted."""
+    lines = ["id,a,b,c", *(f"r{i},1,2,3" for i in range(20000))]
+    lines[15001] = "r15000,9,1,2,NA"
+    path = write(tmp_path, "d.csv", "\n".join(lines) + "\n")
+    assert raises("", read_table, path, id_column="id", missing=missing).startswith(
+        f"{path}: row 15002 has 5 fields but the header has 4; remove the extra field")
+
+
+@pytest.mark.parametrize("far", [False, True])
+def test_one_row_ending_in_a_delimiter_is_an_extra_field_unless_the_file_is_written_so(tmp_path, far):
+    """The fuzzer: '9,4,5,' (a stray 9 before 4,5,empty) was read as 9,4,5."""
+    body = [f"{i},{i},{i}" for i in range(3000 if far else 3)]
+    body[-2] = "9,4,5,"
+    path = write(tmp_path, "d.csv", "a,b,c\n" + "\n".join(body) + "\n")
+    row = len(body)  # the header is row 1
+    assert raises("", read_table, path, missing="mean") == f"{path}: row {row} has 4 fields but the header has 3; {EXTRA_FIELD_FIX}"
+    written_so = write(tmp_path, "t.csv", "a,b,c\n" + "\n".join(f"{i},{i},{i}," for i in range(3000 if far else 3)) + "\n")
+    assert read_table(written_so).X.shape == (3000 if far else 3, 3)
+
+
+def test_an_extra_field_in_a_file_written_with_trailing_delimiters_is_reported(tmp_path):
+    """The fuzzer: 4,9,5,6, under a,b,c, became an 'Unnamed: 3' column."""
+    path = write(tmp_path, "d.csv", "a,b,c,\n1,2,3,\n4,9,5,6,\n7,8,9,\n")
+    assert raises("", read_table, path, missing="mean") == f"{path}: row 3 has 5 fields but the header has 3; {EXTRA_FIELD_FIX}"
+    named_later = write(tmp_path, "n.csv", "a,b,\n1,2,\n3,4,note\n")  # an unnamed last column with a value: kept
+    assert read_table(named_later, missing="mean").skipped_columns == ["Unnamed: 2"]
+
+
+def test_the_row_of_a_parser_error_counts_quoted_line_breaks_above_it(tmp_path):
+    """The fuzzer: pandas' own line count leaves out a quoted field's line breaks."""
+    lines = ["id,a,b,", *(f"r{i},1,2," for i in range(20000))]
+    lines[12001] = '"two\nlines",1,2,'
+    lines[15001] = "r15000,1,2,3,"
+    path = write(tmp_path, "d.csv", "\n".join(lines) + "\n")
+    assert raises("", read_table, path, id_column="id").startswith(f"{path}: row 15003 has 5 fields but the header has 3")
+
+
 def test_quoted_records_across_read_blocks_are_not_taken_for_short_rows(tmp_path):
     # 40,000 two-line records of 10 characters, read by pandas in blocks of 256 KiB cut at line
     # ends: the first block ends inside a record, whose first line alone has one field.
