@@ -674,16 +674,10 @@ class _TextSource(io.TextIOBase):
             row = first_line + line_index  # every line but a block's last ends in a newline
             if span > 1:  # pandas counts this record once: rows below it move down
                 self._continued.extend(range(row + 1, row + span))
-            if check_fields and self.bad_record is None and self._wrong_width(fields):
-                self.bad_record = (row, len(fields))
-
-    def _wrong_width(self, fields: list[str]) -> bool:
-        """Whether a record of ``fields`` is not one of the table's rows: pandas pads a short one, and
-        takes one more field for a missing value when it is empty or a missing-value word."""
-        width = self._width or 0
-        if len(fields) == width + 1 and self._trailing_ok:
-            return bool(fields[-1].strip())
-        return len(fields) != width
+            if check_fields and self.bad_record is None:
+                n_fields = _wrong_width(fields, self._width or 0, self._trailing_ok)
+                if n_fields is not None:
+                    self.bad_record = (row, n_fields)
     def _whole_lines_in_order(self, text: str, width: int | None) -> bool:
         """Whether ``text`` needs no look line by line, seen at C speed: no line break inside a
         quoted field and, given ``width``, as many delimiters as lines of ``width`` fields have
@@ -961,15 +955,27 @@ def _header_names(path: str, cells: list[str]) -> list[str]:
     return names
 
 
+def _wrong_width(fields: list[str], width: int, trailing_ok: bool) -> int | None:
+    """The number of fields to report if a record of ``fields`` is not one of the table's rows, else
+    None: pandas pads a short one, and takes one more for a missing value when it is empty or a
+    missing-value word. Where ``trailing_ok`` (a file written with a delimiter at the end of every
+    row), a row ends in one more, empty, field; so ``4,9,`` under ``a,b,c,`` has lost one."""
+    if trailing_ok and fields and not fields[-1].strip():
+        real = len(fields) - 1  # the last is the empty field after the row's final delimiter
+        return None if real == width else real
+    return None if len(fields) == width else len(fields)
+
+
 def _check_row_widths(path: str, body: Sequence[tuple[int, int, list[str]]], width: int, header: bool,
                       skipped: int, trailing_ok: bool) -> None:
     """Raises InputError at the first row of ``body`` with fewer fields than ``width`` or more (one
     more, empty, only where ``trailing_ok``); returns nothing."""
     what = _width_source(header)
     for n, (line_index, _, row) in enumerate(body):
-        if len(row) < width:
-            raise _wrong_width_error(path, line_index + 1 + bool(skipped), len(row), header, width)
-        if len(row) > width + trailing_ok or any(c.strip() for c in row[width:]):
+        n_fields = _wrong_width(row, width, trailing_ok)
+        if n_fields is not None and n_fields < width:
+            raise _wrong_width_error(path, line_index + 1 + bool(skipped), n_fields, header, width)
+        if n_fields is not None:
             # One field too many on the first row is R's write.csv(row.names=TRUE) without a name for them.
             hint = (" if the first field is a row name, give it a column name in the header (e.g. 'id') and pass "
                     "--id-column" if header and n == 0 and len(row) == width + 1

@@ -1089,3 +1089,51 @@ def test_a_column_in_both_columns_and_exclude_is_refused(tmp_path):
     path = write(tmp_path, "d.csv", "a,b,c\n1,2,3\n4,5,6\n")
     assert usage_error(read_table, path, columns=["a", "b"], exclude=["b"]) == (
         f"{path}: 'b' is in both --columns and --exclude; name it in one of them")
+
+
+# -- random files against the csv module ---------------------------------------------------------
+
+def random_csv(rng: np.random.Generator) -> tuple[str, list[list[float]], list[str], list[int], int]:
+    """A valid CSV of an id column (quoted text with delimiters, doubled quotes and line breaks,
+    or a quote inside a plain field) and numeric columns, with CRLF, blank lines or a delimiter
+    at every row's end at random: its text, values, ids, each row's first line, and the width."""
+    n_rows, n_numbers = int(rng.integers(3, 60)), int(rng.integers(1, 5))
+    end = "\r\n" if rng.random() < 0.3 else "\n"
+    trailing = "," if rng.random() < 0.2 else ""
+    lines = ["id," + ",".join(f"v{j}" for j in range(n_numbers)) + trailing]
+    values, ids, starts = [], [], []
+    for i in range(n_rows):
+        if rng.random() < 0.1:
+            lines.append("")  # a blank line
+        kind = rng.random()
+        ident = (f'x{i}, "quoted"\nover lines' if kind < 0.3 else f'{i}" pizza' if kind < 0.4 else f"r{i}")
+        cell = '"' + ident.replace('"', '""') + '"' if kind < 0.3 else ident
+        row = [float(np.round(rng.normal() * 100, 3)) if rng.random() > 0.1 else float("nan") for _ in range(n_numbers)]
+        starts.append(sum(line.count("\n") + 1 for line in lines) + 1)
+        lines.append(cell + "," + ",".join("" if np.isnan(v) else repr(v) for v in row) + trailing)
+        values.append(row)
+        ids.append(ident)
+    return end.join(line.replace("\n", end) for line in lines) + end, values, ids, starts, n_numbers + 1
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_valid_files_read_as_the_csv_module_reads_them_and_a_bad_row_is_named(tmp_path, seed):
+    rng = np.random.default_rng(seed)
+    text, values, ids, starts, width = random_csv(rng)
+    path = write(tmp_path, "d.csv", text)
+    for chunk in (None, 1, 7):
+        tables = list(iter_tables(path, chunk, id_column="id", missing="mean", header=True))
+        np.testing.assert_allclose(np.concatenate([t.X for t in tables]), np.array(values), equal_nan=True)
+        assert np.concatenate([t.ids for t in tables]).tolist() == [i.replace("\n", "\r\n") if "\r\n" in text else i for i in ids]
+        assert np.concatenate([t.row_numbers for t in tables]).tolist() == starts
+    # One row with a field cut out, or one added: named by its first line, under every policy.
+    lines = text.split("\r\n" if "\r\n" in text else "\n")
+    bad = int(rng.integers(len(starts)))
+    target = starts[bad] - 1 + ids[bad].count("\n")  # the record's last line holds the numbers
+    trailing = lines[0].endswith(",")
+    fields = lines[target].split(",")[: -1 if trailing else None]
+    fields = fields[:-1] if rng.random() < 0.5 else [*fields, "7"]
+    lines[target] = ",".join(fields + [""] * trailing)
+    path = write(tmp_path, "bad.csv", ("\r\n" if "\r\n" in text else "\n").join(lines))
+    message = raises("", read_table, path, id_column="id", missing="mean", header=True)
+    assert message.startswith(f"{path}: row {starts[bad]} has "), message
