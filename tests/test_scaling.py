@@ -54,6 +54,18 @@ def test_auto_leaves_unit_range_data_alone_and_standardises_the_rest():
     assert Scaler.fit(pixels, "minmax").kind == "minmax"
 
 
+def test_auto_standardises_values_crowded_near_zero():
+    """Trial 19: wine scaled to [0, 0.01] was left as it was and trained to 2.5x PCA's held-out error."""
+    rng = np.random.default_rng(2)
+    rates = rng.random((50, 3)) * [0.01, 0.003, 0.02]
+    assert Scaler.fit(rates).kind == "standard"
+    one_range = (rates - rates.min(axis=0)) / np.ptp(rates, axis=0) * 0.01  # each column spans [0, 0.01]
+    assert Scaler.fit(one_range).kind == "global"
+    dummies = (rng.random((50, 4)) < 0.1).astype(float)
+    dummies[0] = 1.0
+    assert Scaler.fit(dummies).kind == "none"
+
+
 def test_global_centres_each_column_and_divides_all_by_one_spread():
     X = _X()
     s = Scaler.fit(X, "global")
