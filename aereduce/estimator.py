@@ -94,7 +94,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         centres each column and divides all by one number (their root-mean-square standard
         deviation), keeping the columns' relative spreads as PCA sees them. ``"auto"``
         leaves prepared data as it is (every column in [0, 1], such as pixels or one-hot
-        dummies, or already standardised, such as a ``ColumnTransformer``'s output), scales
+        dummies, the data spanning at least half of it; or already standardised, such as a
+        ``ColumnTransformer``'s output), scales
         columns on one scale globally (most of the varying columns span the data's whole
         range, as pixels 0-255 do) and standardises anything else.
     alpha : float, default=1e-4
