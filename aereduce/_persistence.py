@@ -187,12 +187,13 @@ def format_description(info: dict[str, Any]) -> str:
         lines.append("remembers: " + ", ".join(remembered))
     for section in ("params", "training", "versions"):
         lines.append(f"{section}:")
-        lines += [f"  {key.rstrip('_')}: {_shown_value(key, value)}" for key, value in info[section].items()]
+        lines += [f"  {key.rstrip('_')}: {shown_value(key, value)}" for key, value in info[section].items()]
     return "\n".join(lines)
 
 
-def _shown_value(key: str, value: Any) -> str:
-    # the fit's seconds as fit's summary shows them, not 17 digits
+def shown_value(key: str, value: Any, default: Any = str) -> str:
+    """A described value as ``inspect`` and the report show it: ``default(value)``, but the fit's
+    seconds as fit's summary shows them (7.4 s), not 17 digits and no unit."""
     if key == "fit_time_" and isinstance(value, (int, float)):
         return f"{value:.1f} s"
-    return str(value)
+    return default(value)

@@ -131,6 +131,7 @@ def fetch(name: str, data_home: str | os.PathLike | None = None, *, download: bo
             continue
         if not download:
             raise DatasetError(f"{path}: no such file; fetch it with `aereduce datasets fetch {name}` or pass download=True")
+        created = [p for p in (folder, *folder.parents) if not p.exists()]  # deepest first
         folder.mkdir(parents=True, exist_ok=True)
         errors = []
         for mirror in MIRRORS[name]:
@@ -141,6 +142,11 @@ def fetch(name: str, data_home: str | os.PathLike | None = None, *, download: bo
             except (OSError, DatasetError, http.client.HTTPException) as exc:  # IncompleteRead is no OSError
                 errors.append(f"{mirror}: {exc or type(exc).__name__}")
         else:
+            for made in created:  # leave no empty folders behind a failed download (trial 20)
+                try:
+                    made.rmdir()
+                except OSError:
+                    break
             raise DatasetError(f"could not download {filename} of {name}: " + "; ".join(errors))
     return folder
 

@@ -221,7 +221,10 @@ def _plt():
 def key_value_table(items: dict[str, Any], per_column: int = 12) -> str:
     """Keys and values, as ``inspect`` names them (no trailing underscore), in side-by-side tables of
     ``per_column`` rows, so that thirty parameters do not make a long thin column."""
-    rows = [f"<tr><th>{esc(key.rstrip('_'))}</th><td>{esc(number(value))}</td></tr>" for key, value in items.items()]
+    from ._persistence import shown_value
+
+    rows = [f"<tr><th>{esc(key.rstrip('_'))}</th><td>{esc(shown_value(key, value, number))}</td></tr>"
+            for key, value in items.items()]
     tables = ["<table>" + "".join(rows[i:i + per_column]) + "</table>" for i in range(0, len(rows), per_column)]
     return f'<div class="columns">{"".join(tables)}</div>'
 
@@ -324,7 +327,8 @@ def map_caption(dim: int, label_name: str | None, which_rows: str, n_ringed: int
 
 def anomalies_section(top: Any, n_read: int, n_encodable: int, labels: list[Any] | None, label_name: str | None,
                       median_error: float) -> str:
-    id_name = next((c for c in top.columns if c not in ("row", "reconstruction_error")), None)
+    # score's table carries the id and the label; without an id, the label is not one (trial 20 saw it twice)
+    id_name = next((c for c in top.columns if c not in ("row", "reconstruction_error", label_name)), None)
     # The unnamed first column (R's row names) is headed as what it is, not as pandas names it ('Unnamed: 0').
     id_heading = "row name" if id_name == UNNAMED_FIRST_COLUMN else id_name
     headers = ["rank", "file row"] + ([id_heading] if id_name else []) + ([label_name] if labels is not None else [])

@@ -125,6 +125,11 @@ class FilledTable:
         if counter is not None:  # a written id column was a feature, silently (trial 12)
             notes.append(f"column {counter!r} counts the rows (0 or 1, then up by 1) and is used as a feature; "
                          f"if it numbers the rows, pass --id-column {counter}")
+        label = label_like_column(self.X)
+        if label is not None:
+            n_values = len(np.unique(self.X[label]))
+            notes.append(f"column {label!r} holds {n_values} different whole numbers, as class labels do, "
+                         f"and is used as a feature; if it labels the rows, pass --label-column {label}")
         constant = constant_columns(self.X)
         if constant and len(constant) < self.X.shape[1]:  # used silently, and its zero error lowered the mean (trial 13)
             if len(constant) == 1:
@@ -157,6 +162,23 @@ def row_counter_column(frame: Any) -> str | None:
         column = frame[name].to_numpy()
         if column[0] in (0, 1) and np.array_equal(column, column[0] + np.arange(len(column))):
             return str(name)
+    return None
+
+
+LABEL_NAMES = {"label", "labels", "class", "classes", "target", "y", "species", "digit", "category"}
+
+
+def label_like_column(frame: Any) -> str | None:
+    """The first feature named as a class label is (``label``, ``class``, ``target``, ...) that
+    holds from 2 to 50 whole numbers: a label a fit would take for a feature, silently (trial 20's
+    MNIST export: 'label' among 784 pixels turned the scaling from none to standard)."""
+    if frame.shape[1] < 2:
+        return None
+    for name in frame.columns:
+        if str(name).strip().lower() in LABEL_NAMES:
+            values = np.unique(frame[name].to_numpy())
+            if 2 <= len(values) <= 50 and np.array_equal(values, np.round(values)):
+                return str(name)
     return None
 
 
@@ -236,6 +258,7 @@ class FitReport:
     where: str  # "held-out" or "training"
     output: str
     n_epochs: int | None = None
+    decoder_epochs: int | None = None  # a map's decoder phase, after its n_epochs with the neighbour term
     pca_error: float | None = None
     kept_pca: bool | None = None
     n_evaluated: int = 0  # the rows the two errors are means over
@@ -280,7 +303,9 @@ class FitReport:
         """The summary lines ``aereduce fit`` prints on stderr."""
         head = f"fitted {fitted_kind(self.method, self.params)} ({plural(self.dim, 'dim')}) on {self.n_train} rows x " \
                f"{plural(self.n_columns, 'column')}"
-        if self.n_epochs:
+        if self.n_epochs and self.decoder_epochs:  # trial 20 read "3 epochs" where the plot drew 3 and then 13
+            head += f", {self.n_epochs} + {plural(self.decoder_epochs, 'epoch')} (the map, then its decoder)"
+        elif self.n_epochs:
             head += f", {plural(self.n_epochs, 'epoch')}"
         elif self.n_epochs == 0:  # "0 epochs" read as a failure (trial 13); the next line says why none
             head += ", no training epochs"
@@ -384,6 +409,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     error = float(np.mean(row_errors))
     report = FitReport(method, dim, len(train), X.shape[1], seconds, error, "held-out" if len(held) else "training",
                        output, n_epochs=getattr(reducer, "n_iter_", None),
+                       decoder_epochs=len(getattr(reducer, "decoder_loss_curve_", None) or []) or None,
                        kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes,
                        is_map=getattr(reducer, "neighbour_weight_", 0) > 0, params=dict(params or {}),
                        batch_size=getattr(reducer, "batch_size_", None), scaling=getattr(reducer, "scaling_", None))
@@ -1198,9 +1224,10 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
     ``output``: a table in the model's input columns, or, for a .png, .svg or .pdf, a grid of images of
     ``image_shape`` (default: a convolutional model's own). The same ``seed`` gives the same rows."""
     check_output(output, inputs=[model_path])
-    model = load_reducer(model_path, "sample")
+    model = load_model(model_path, None, "sample")
     if not getattr(model, "variational", False):
-        what = "an autoencoder fitted without --variational" if hasattr(model, "variational") else "a PCA model"
+        what = ("an outlier detector (fit --ensemble)" if is_detector(model) else
+                "an autoencoder fitted without --variational" if hasattr(model, "variational") else "a PCA model")
         # The model given is the wrong kind, as a detector given to transform is: bad input (1), not usage (2).
         raise InputError(f"{model_path}: sample needs a variational autoencoder (fit one with --variational); "
                           f"this is {what}")

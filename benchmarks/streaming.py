@@ -144,16 +144,13 @@ def run_child(task: dict[str, Any]) -> dict[str, Any]:
 
 # -- distributed training ---------------------------------------------------------------------------
 
-def distributed_rows(work: Path, n_rows: int | None, epochs: int) -> list[dict[str, Any]]:
-    """MNIST 8-D trained by ``aereduce.distributed_train`` on 1 and 2 processes."""
+def distributed_rows(work: Path, n_rows: int | None, epochs: int, data_home: str | None) -> list[dict[str, Any]]:
+    """MNIST 8-D trained by ``aereduce.distributed_train`` on 1 and 2 processes; MNIST comes from
+    ``data_home``'s mnist folder, or the download cache (fetched there if need be)."""
     from aereduce.datasets import LOADERS
     from aereduce.usecases import load_model
 
-    data_home = Path("/work/shared/data/mnist")
-    if not data_home.exists():
-        print("MNIST not found: distributed training skipped", file=sys.stderr)
-        return []
-    (X, y), (X_test, _) = LOADERS["mnist"](str(data_home))
+    (X, y), (X_test, _) = LOADERS["mnist"](None if data_home is None else str(Path(data_home) / "mnist"))
     import pandas as pd
 
     X, y = X[:n_rows], y[:n_rows]
@@ -230,7 +227,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         if result.get("ok") and result.get("fit_s"):
             result["rows_per_s"] = round(result["rows"] * result["epochs"] / result["fit_s"])
     subset_seeds = subset_errors(base, work, subset, args.subset_seeds, results)
-    distributed = [] if args.skip_distributed else distributed_rows(work, args.mnist_rows, args.mnist_epochs)
+    distributed = [] if args.skip_distributed else distributed_rows(work, args.mnist_rows, args.mnist_epochs,
+                                                                    args.data_home)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return {"machine": machine(), "command": args.command, "rows": n_rows, "columns": COLUMNS,
@@ -333,10 +331,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mnist-rows", type=int, help="MNIST training rows (default all, --quick 5,000).")
     parser.add_argument("--mnist-epochs", type=int, help="MNIST epochs (default 5, --quick 1).")
     parser.add_argument("--skip-distributed", action="store_true")
+    parser.add_argument("--data-home", default=None,
+                        help="Folder with an mnist sub-folder of the IDX files (default: the download cache).")
     parser.add_argument("--workdir", default="/tmp/aereduce-streaming-bench")
     parser.add_argument("--keep", action="store_true", help="Keep the generated files.")
-    parser.add_argument("--out", help="JSON results (default results/streaming.json; --quick: streaming.quick.json).")
-    parser.add_argument("--report", help="Markdown (default benchmarks/STREAMING.md; --quick: results/streaming.quick.md).")
+    parser.add_argument("--out", help="JSON results (default results/streaming.json; --quick: results/quick/streaming.json).")
+    parser.add_argument("--report", help="Markdown (default benchmarks/STREAMING.md; --quick: results/quick/streaming.md).")
     args = parser.parse_args(argv)
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
@@ -347,8 +347,9 @@ def main(argv: list[str] | None = None) -> int:
     args.mnist_epochs = args.mnist_epochs or (1 if args.quick else 5)
     args.row_group_rows = args.row_group_rows or (8_192 if args.quick else 65_536)
     args.subset = args.subset or (0.125 if args.quick else 0.02)
-    args.out = args.out or str(HERE / "results" / ("streaming.quick.json" if args.quick else "streaming.json"))
-    args.report = args.report or str(HERE / "results" / "streaming.quick.md" if args.quick else HERE / "STREAMING.md")
+    # A quick run writes beside the other benchmarks' quick runs, in the ignored results/quick/.
+    args.out = args.out or str(HERE / "results" / ("quick" if args.quick else "") / "streaming.json")
+    args.report = args.report or str(HERE / "results" / "quick" / "streaming.md" if args.quick else HERE / "STREAMING.md")
     args.command = "python -m benchmarks.streaming" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     result = measure(args)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -361,4 +362,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchmarks import run
+
+    sys.exit(run(main))

@@ -735,6 +735,8 @@ def test_the_fit_summary_names_the_member_of_the_family():
     assert kept.lines()[0] == "fitted ae (2 dims) on 29 rows x 11 columns, no training epochs in 1.0 s"
     one = FitReport("ae", 1, 29, 1, 1.0, 0.17, "held-out", "m.aer", n_epochs=1)
     assert one.lines()[0] == "fitted ae (1 dim) on 29 rows x 1 column, 1 epoch in 1.0 s"
+    mapped = FitReport("ae", 2, 1200, 64, 1.0, 0.17, "held-out", "m.aer", n_epochs=3, decoder_epochs=13)
+    assert mapped.lines()[0] == "fitted ae (2 dims) on 1200 rows x 64 columns, 3 + 13 epochs (the map, then its decoder) in 1.0 s"
 
 
 def test_the_fit_summary_says_which_columns_its_error_is_measured_on(runner, tmp_path):
@@ -858,7 +860,9 @@ def test_sample_refuses_a_detector_in_one_line(runner, data, tmp_path):
     model, _ = fit_model(runner, data, tmp_path, "--ensemble", "2")
     result = invoke(runner, "sample", model, "-n", "3", "-o", tmp_path / "s.csv")
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"Error: {model}: sample needs a dimension reducer, and this is an outlier detector")
+    assert result.stderr == (f"Error: {model}: sample needs a variational autoencoder (fit one with --variational); "
+                             "this is an outlier detector (fit --ensemble)\n")  # trial 20: not 'a dimension reducer'
+
 
 
 def test_a_dim_of_every_column_is_saved_with_a_note_not_failed(runner, tmp_path):
@@ -1305,6 +1309,24 @@ def test_fit_failed_compares_with_pca_above_rounding():
 
     assert fit_failed(0.31, 0.1) and fit_failed(float("nan"), 0.1) and fit_failed(float("inf"), None)
     assert not fit_failed(0.29, 0.1) and not fit_failed(2e-14, 6e-32) and not fit_failed(0.5, 0.0)
+
+
+def test_fit_notes_a_column_named_and_valued_as_class_labels(runner, tmp_path):
+    """Trial 20: datasets export's 'label' column was a feature among MNIST's pixels, silently."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=["a", "b", "c"])
+    frame["label"] = np.arange(60) % 3
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    result = invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == ("column 'label' holds 3 different whole numbers, as class labels do, and is "
+                                             "used as a feature; if it labels the rows, pass --label-column label")
+    result = invoke(runner, "fit", path, "--dim", "1", *FAST, "--label-column", "label", "-o", tmp_path / "m2.aer")
+    assert "class labels" not in result.stderr
+    frame["label"] = rng.normal(size=60)  # a measurement named so: no note
+    frame.to_csv(path, index=False)
+    assert "class labels" not in invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m3.aer").stderr
 
 
 def test_fit_notes_a_column_that_numbers_the_rows(runner, tmp_path):

@@ -294,3 +294,20 @@ def test_the_report_rings_as_many_rows_as_plot_does_and_lists_ten(report):
     assert "Red rings mark the 4 most anomalous rows (the top of the table below)" in page.words()
     table = out.read_text().split('id="anomalies"')[1]
     assert table.count("<tr>") == 1 + 10  # the header and the ten rows listed
+
+
+def test_the_anomalies_table_shows_the_label_once_without_an_id():
+    """Trial 20: with no id column, score's label column was taken for the id and shown twice."""
+    from aereduce.report import anomalies_section
+
+    top = pd.DataFrame({"row": [5, 9], "reconstruction_error": [0.4, 0.3], "label": [3, 7]})
+    html = anomalies_section(top, 32, 32, [3, 7], "label", 0.1)
+    assert html.count(">label</th>") == 1 and ">file row</th>" in html
+
+
+def test_the_fit_s_seconds_have_their_unit_as_inspect_shows_them():
+    """Trial 20: the report's Training table said 'fit_time 7.35'; inspect says '7.4 s'."""
+    from aereduce.report import key_value_table
+
+    html = key_value_table({"fit_time_": 7.3512, "n_iter_": 12})
+    assert "<th>fit_time</th><td>7.4 s</td>" in html and "<th>n_iter</th><td>12</td>" in html
