@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="10k train / 2k test subsample of MNIST at 8-D: a smoke test.")
     parser.add_argument("--out", default=None,
                         help="Results JSON (default: results/knn.json, or results/quick/knn.json with --quick).")
-    parser.add_argument("--report", action="store_true", help="Also write benchmarks/RESULTS.md and plots from --out.")
+    parser.add_argument("--report", action="store_true", help="Also write benchmarks/RESULTS.md and plots from --out (with --quick: results/quick/knn.md, leaving the committed files alone).")
     return parser
 
 

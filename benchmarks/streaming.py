@@ -12,8 +12,8 @@
 3. Trains MNIST 8-D with ``aereduce.distributed_train`` on 1 and 2 processes (torchrun):
    wall time and test error.
 
-    python -m benchmarks.streaming            # 3 GB under a 1 GiB cap, MNIST on 1 and 2 processes
-    python -m benchmarks.streaming --quick    # 40 MB under a 256 MiB cap, 5,000 MNIST rows: about a minute
+    python -m benchmarks.streaming --data-home ../shared/data   # 3 GB under a 1 GiB cap, MNIST on 1 and 2 processes
+    python -m benchmarks.streaming --data-home ../shared/data --quick   # 40 MB under a 256 MiB cap, 5,000 MNIST rows: about a minute
 """
 
 from __future__ import annotations
