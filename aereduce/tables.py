@@ -575,9 +575,6 @@ class _TextSource(io.TextIOBase):
         self._blank_re = re.compile(rf"\n(?=[{chars}]*\n)")
         self._blank_start = re.compile(rf"[{chars}]*\n")
         self._sep = sep
-        # A quoted field: a quote opens one at the start of a field only (after spaces, which the
-        # reader skips); inside, a doubled quote is a quote.
-        self._quoted_field = re.compile(rf'(?:^|(?<=[{re.escape(sep)}\n])) *"[^"]*(?:""[^"]*)*"', re.M)
 
     def _fill(self) -> None:
         raw = self._stream.read(1 << 16)
@@ -683,7 +680,10 @@ class _TextSource(io.TextIOBase):
         quoted field and, given ``width``, as many delimiters as lines of ``width`` fields have
         (quoted fields, which R writes for every text cell, taken out with their delimiters)."""
         sep = self._sep
-        unquoted = self._quoted_field.sub("", text) if '"' in text else text
+        # Quoted fields out: '"[^"]*"' is fast (it starts with a literal). A quote inside a field
+        # (12" pizza) can pair wrongly and take delimiters with it, but then the counts disagree and
+        # the csv module looks line by line; a doubled quote "" inside a field goes out in two pieces.
+        unquoted = _QUOTED_FIELD.sub("", text) if '"' in text else text
         if unquoted.count("\n") != text.count("\n") or unquoted.count('"'):
             return False  # a line break in a quoted field, or a quote that is part of a field
         if width is None:
@@ -1025,6 +1025,7 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     return _TextLayout(sep=sep, decimal=decimal, names=names, header=header, trailing_ok=trailing_ok)
 
 
+_QUOTED_FIELD = re.compile(r'"[^"]*"')
 _MAX_OPEN_RECORD = 1 << 22  # characters in one quoted record before a quote is taken for a stray one
 _EXCEL_SEP = re.compile(r'"?sep=([,;\t|])"?\r?\n')
 _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
