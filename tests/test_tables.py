@@ -1137,3 +1137,12 @@ def test_random_valid_files_read_as_the_csv_module_reads_them_and_a_bad_row_is_n
     path = write(tmp_path, "bad.csv", ("\r\n" if "\r\n" in text else "\n").join(lines))
     message = raises("", read_table, path, id_column="id", missing="mean", header=True)
     assert message.startswith(f"{path}: row {starts[bad]} has "), message
+
+
+def test_a_quote_inside_a_field_does_not_open_a_quoted_one(tmp_path):
+    """Review: 12" pizza was taken to open a quoted field, and a valid file was refused."""
+    path = write(tmp_path, "d.csv", 'a,b,c\n12" pizza,1,2\n3,4,5\n1,"a\nb",2\n6,7,8\n')
+    table = read_table(path, missing="mean")
+    assert table.row_numbers.tolist() == [2, 3, 4, 6] and table.X[:, 2].tolist() == [2, 5, 2, 8]
+    two = read_table(write(tmp_path, "e.csv", 'a,b,c\n12" x,5" y,3\n4,5,6\n'))
+    assert two.feature_names == ["c"] and two.X.ravel().tolist() == [3, 6]
