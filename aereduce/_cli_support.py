@@ -255,6 +255,8 @@ def in_command_line_words(message: str) -> str:
     shape = _SHAPE_MISMATCH.search(message)
     if shape:  # input_shape is --conv or --recurrent, by the shape the message asks for
         sizes, recurrent, n_features = shape.group(1).split(", "), shape.group(2) == "time_steps", int(shape.group(3))
+        if not recurrent and sizes[0] == "1":
+            sizes = sizes[1:]  # one channel: --conv 28x29 as the user wrote it, not 1x28x29 (trial 20)
         flag, form = ("--recurrent", "TIME_STEPSxFEATURES") if recurrent else ("--conv", "HEIGHTxWIDTH or CHANNELSxHEIGHTxWIDTH")
         values = math.prod(int(size) for size in sizes)
         return (f"{flag} {'x'.join(sizes)} makes rows of {values} values, but the data has {n_features} feature "

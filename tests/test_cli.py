@@ -1497,7 +1497,7 @@ def test_ctrl_c_ends_with_the_shell_s_status_for_sigint_and_one_line(runner, tmp
 
 
 @pytest.mark.parametrize("option, message", [
-    (["--conv", "28x28"], "--conv 1x28x28 makes rows of 784 values, but the data has 5 feature columns; give --conv "
+    (["--conv", "28x28"], "--conv 28x28 makes rows of 784 values, but the data has 5 feature columns; give --conv "
                           "HEIGHTxWIDTH or CHANNELSxHEIGHTxWIDTH with sizes that multiply to 5"),
     (["--recurrent", "3x1"], "--recurrent 3x1 makes rows of 3 values, but the data has 5 feature columns; give "
                              "--recurrent TIME_STEPSxFEATURES with sizes that multiply to 5"),

@@ -17,3 +17,11 @@ def test_subset_summary_gives_each_seed_and_the_ratio_of_means():
 
 def test_subset_summary_is_empty_without_a_complete_pair():
     assert subset_summary([{"seed": 0, "memory_mse": None, "stream_mse": 0.1}]) == []
+
+
+def test_a_distributed_run_s_error_has_four_decimals_or_says_why_it_failed():
+    """Trial 20: the table printed 0.06949249807074666."""
+    from benchmarks.streaming import _mse_cell
+
+    assert _mse_cell({"test_mse": 0.06949249807074666}) == "0.0695"
+    assert _mse_cell({"failure": "timed out"}) == "timed out"
