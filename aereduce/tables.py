@@ -675,6 +675,7 @@ class _TextSource(io.TextIOBase):
                 n_fields = _wrong_width(fields, self._width or 0, self._trailing_ok)
                 if n_fields is not None:
                     self.bad_record = (row, n_fields)
+
     def _whole_lines_in_order(self, text: str, width: int | None) -> bool:
         """Whether ``text`` needs no look line by line, seen at C speed: no line break inside a
         quoted field and, given ``width``, as many delimiters as lines of ``width`` fields have
