@@ -133,7 +133,7 @@ def _one_line_warning(message: Warning | str, category: type[Warning], filename:
     click.echo(f"warning ({library}): {text}" if library and library != "aereduce" else f"warning: {text}", err=True)
 
 
-LIBRARY_NAMES = {"umap": "umap-learn", "sklearn": "scikit-learn", "pynndescent": "pynndescent"}
+LIBRARY_NAMES = {"umap": "umap-learn", "sklearn": "scikit-learn"}  # packages imported under another name
 
 
 def _where(output: str) -> str:

@@ -711,15 +711,10 @@ class _TextSource(io.TextIOBase):
         """File row numbers of pandas' records ``start`` to ``stop - 1`` (0-based, blank lines and
         lines that continue a record excluded): the line each record starts on."""
         k = np.arange(start, stop, dtype=np.int64)
-        line = self.base_line + self._skipped_above + k
         if not self._blank and not self._continued:
-            return line
+            return self.base_line + self._skipped_above + k
         skipped = np.union1d(np.asarray(self._blank, dtype=np.int64), np.asarray(self._continued, dtype=np.int64))
-        while True:  # the k-th line that starts a record: a fixed point, reached in a step or two
-            new = self.base_line + self._skipped_above + k + np.searchsorted(skipped, line, side="right")
-            if np.array_equal(new, line):
-                break
-            line = new
+        line = _lines_past(self.base_line + self._skipped_above, k, skipped)
         if len(line):
             # Frames come in order: the lines skipped above this one's last row count for every later
             # frame; keep their number rather than the lines (a streamed fit reads the file each epoch).
@@ -733,13 +728,20 @@ class _TextSource(io.TextIOBase):
     def record_line(self, record: int) -> int:
         """File row of pandas' parser error's ``record``: it counts blank lines, not those that
         continue a record (a quoted field's line breaks)."""
-        line = self.base_line + self._continued_above + record
         continued = np.asarray(self._continued, dtype=np.int64)
-        while True:  # a fixed point, as in rows()
-            new = self.base_line + self._continued_above + record + int(np.searchsorted(continued, line, side="right"))
-            if new == line:
-                return line
-            line = new
+        return int(_lines_past(self.base_line + self._continued_above, np.array([record]), continued)[0])
+
+
+def _lines_past(first: int, k: np.ndarray, skipped: np.ndarray) -> np.ndarray:
+    """The lines of the ``k``-th records counted from line ``first``, when the sorted ``skipped``
+    lines start none: each moved down past those at or above it, a fixed point reached in a step
+    or two."""
+    line = first + k
+    while True:
+        new = first + k + np.searchsorted(skipped, line, side="right")
+        if np.array_equal(new, line):
+            return line
+        line = new
 
 
 @contextlib.contextmanager
@@ -897,10 +899,6 @@ class _TextLayout:
     names: list[str]
     header: bool
     trailing_ok: bool = False  # written with a delimiter at the end of every row: one more, empty field
-
-    def width_is(self) -> str:
-        """Where a row's expected number of fields comes from, for messages: 'the header has'."""
-        return _width_source(self.header)
 
 
 def _width_source(header: bool) -> str:
@@ -1097,7 +1095,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
                 if stray.any():
                     i = int(np.flatnonzero(stray)[0])
                     _raise_bad_record(path, source, layout, width, before=int(rows[i]))  # the first in the file
-                    raise InputError(f"{path}: row {rows[i]} has {width + 1} fields but {layout.width_is()} {width}; "
+                    raise InputError(f"{path}: row {rows[i]} has {width + 1} fields but {_width_source(layout.header)} {width}; "
                                      "remove the extra field, or quote fields that contain the delimiter")
                 _raise_bad_record(path, source, layout, width)
                 frame = frame.drop(columns=_EXTRA)
@@ -1111,7 +1109,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             if fields:
                 _raise_bad_record(path, source, layout, width, before=source.record_line(int(fields.group(2)) - 1))
                 raise InputError(f"{path}: row {source.record_line(int(fields.group(2)) - 1)} has {fields.group(3)} fields "
-                                 f"but {layout.width_is()} {width}; remove the extra fields, or quote fields that contain "
+                                 f"but {_width_source(layout.header)} {width}; remove the extra fields, or quote fields that contain "
                                  "the delimiter") from None
             if quote:
                 raise InputError(f"{path}: the quoted field starting in row {source.record_line(int(quote.group(1)))} "
