@@ -186,6 +186,22 @@ def check_pca_components(params: Mapping[str, Any], n_features: int, neighbours:
         raise OptionError(f"{who} sees one chunk at a time and cannot find the principal components of all "
                           f"rows: fit in memory (--no-stream on the command line), or train on the rows "
                           f"themselves without pca_components={k}")
+    _refuse_first_layer_conflicts(params, neighbours)
+    if neighbours:
+        return
+    # The output layer is fitted by least squares, so the output is linear and the loss squared.
+    if params["output_activation"] == "sigmoid" or params["loss"] in ("bce", "cosine"):
+        given = "output_activation='sigmoid'" if params["output_activation"] == "sigmoid" else f"loss={params['loss']!r}"
+        raise OptionError(f"pca_components={k} fits the output layer by least squares, which needs a linear "
+                          f"output and a squared error, not {given}; use loss='mse' with it")
+
+
+def _refuse_first_layer_conflicts(params: Mapping[str, Any], neighbours: bool) -> None:
+    """Refuse ``pca_components`` with the options that need the rows themselves at the network's
+    first layer; noise on the rows is one of them unless the neighbour term trains the codes."""
+    k = params.get("pca_components")
+    if k is None:
+        return
     # Python's spellings, which the command line rewrites as its flags (--tied, --noise mask, ...)
     conflicts = [name for name, on in (("an input_shape (--conv, --recurrent)", params["input_shape"] is not None),
                                        ("tied_weights=True", params["tied_weights"]),
@@ -195,13 +211,19 @@ def check_pca_components(params: Mapping[str, Any], n_features: int, neighbours:
     if conflicts:
         raise OptionError(f"pca_components={k} does not combine with {', '.join(conflicts)}: "
                           "those need the rows themselves at the network's first layer")
-    if neighbours:
-        return
-    # The output layer is fitted by least squares, so the output is linear and the loss squared.
-    if params["output_activation"] == "sigmoid" or params["loss"] in ("bce", "cosine"):
-        given = "output_activation='sigmoid'" if params["output_activation"] == "sigmoid" else f"loss={params['loss']!r}"
-        raise OptionError(f"pca_components={k} fits the output layer by least squares, which needs a linear "
-                          f"output and a squared error, not {given}; use loss='mse' with it")
+
+
+def check_before_reading(params: Mapping[str, Any]) -> None:
+    """The refusals of :func:`check_pca_components` that no data can change, made before a file is
+    read (trial 20: ``--conv 28x28 --pca-components 64`` read the whole file first). Noise conflicts
+    unless the neighbour term trains the codes; where its "auto" waits for the rows to be counted,
+    so does that refusal."""
+    weight = params["neighbour_weight"]
+    if weight != "auto":
+        neighbours = float(weight) > 0
+    else:
+        neighbours = not _neighbour_conflicts(params) and params["n_components"] <= NEIGHBOUR_MAX_COMPONENTS
+    _refuse_first_layer_conflicts(params, neighbours)
 
 
 def _output_and_loss(params: Mapping[str, Any], Xs: np.ndarray, in_pca_space: bool = False) -> tuple[str, str]:
@@ -377,6 +399,19 @@ def python_option(name: str, value: Any = None) -> str:
     return name if value is None else f"{name}={value!r}"
 
 
+def short_training_fix(params: Mapping[str, Any], n_train: int, batch_size: int, *,
+                       shown: Callable[..., str] = python_option, default_epochs: int | None = None) -> str | None:
+    """"train longer than max_iter=3 (the default here: 40)" when ``params`` cut the epochs below the
+    automatic number for these rows (or ``default_epochs``), else None."""
+    epochs = params.get("max_iter", "auto")
+    if epochs == "auto":
+        return None
+    if default_epochs is None:
+        default_epochs = auto_max_iter(n_train, batch_size)
+    return f"train longer than {shown('max_iter', epochs)} (the default here: {default_epochs})" \
+        if epochs < default_epochs else None
+
+
 def failed_fit_fix(params: Mapping[str, Any] | None, n_train: int, batch_size: int, *,
                    shown: Callable[..., str] = python_option, default_epochs: int | None = None,
                    is_map: bool = False) -> str:
@@ -394,11 +429,8 @@ def failed_fit_fix(params: Mapping[str, Any] | None, n_train: int, batch_size: i
     if is_map:
         fixes.append(f"leave out the neighbour term ({shown('neighbour_weight', 0)}), which trades "
                      "reconstruction for a map that keeps each row's neighbours")
-    epochs = given.get("max_iter", "auto")
-    if default_epochs is None:
-        default_epochs = auto_max_iter(n_train, batch_size)
-    if epochs != "auto" and epochs < default_epochs:
-        fixes.append(f"train longer than {shown('max_iter', epochs)} (the default here: {default_epochs})")
+    if longer := short_training_fix(given, n_train, batch_size, shown=shown, default_epochs=default_epochs):
+        fixes.append(longer)
     regularisers = [shown(name) for name in REGULARISERS if given.get(name)]
     if regularisers:
         fixes.append(f"weaken or leave out {' and '.join(regularisers)}, which "

@@ -653,12 +653,19 @@ def test_fit_refuses_an_output_that_is_not_a_model_file(runner, data, tmp_path, 
 def test_the_fit_summary_compares_with_pca_in_words():
     from aereduce.usecases import FitReport
 
-    def summary(error, is_map=False, params=None):
+    def summary(error, is_map=False, params=None, batch_size=None):
         return FitReport("ae", 2, 100, 4, 1.0, error, "held-out", "m.aer", n_epochs=5, pca_error=0.5, kept_pca=False,
-                         is_map=is_map, params=params or {}).lines()
+                         is_map=is_map, params=params or {}, batch_size=batch_size).lines()
 
     assert summary(0.25)[1] == "held-out reconstruction MSE 0.25 (PCA-2: 0.5, 2.00x lower than PCA's)"
     assert summary(1.0)[1] == "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: --method pca saves PCA itself)"
+    # a fit cut short by --epochs is told that more may close the gap (trial 20 was told only PCA)
+    from aereduce._resolve import auto_max_iter
+
+    assert summary(1.0, params={"max_iter": 2}, batch_size=32)[1] == (
+        f"held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: train longer than --epochs 2 (the default "
+        f"here: {auto_max_iter(100, 32)}), or --method pca saves PCA itself)")
+    assert summary(1.0, params={"max_iter": 10_000}, batch_size=32)[1] == summary(1.0)[1]
     # a map (the neighbour term) says why, and how to fit for reconstruction instead
     assert summary(1.0, is_map=True)[1] == (
         "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: --method pca saves PCA itself; the map's codes "

@@ -151,6 +151,20 @@ def test_the_command_line_takes_pca_components_and_names_a_bad_value(tmp_path):
     tied = CliRunner().invoke(main, ["fit", str(csv), "--dim", "4", "--pca-components", "16", "--tied", "--noise",
                                      "mask", "-o", str(tmp_path / "x.aer")])
     assert tied.exit_code != 0 and "does not combine with --tied, --noise mask:" in tied.output
+    # refused before DATA is read (trial 20 read the whole file first): a file that could not be read
+    # is not what the error names
+    garbage = tmp_path / "unreadable.csv"
+    garbage.write_bytes(b"\xff\xfe\x00 not a table")
+    for command, options, conflict in (("fit", ["--conv", "8x8"], "an input_shape (--conv, --recurrent)"),
+                                       ("fit-transform", ["--conv", "8x8"], "an input_shape (--conv, --recurrent)"),
+                                       ("fit", ["--tied", "--noise", "mask"], "--tied, --noise mask"),
+                                       ("fit", ["--noise", "mask", "--neighbour-weight", "0"], "--noise mask")):
+        early = CliRunner().invoke(main, [command, str(garbage), "--dim", "4", "--pca-components", "16", *options,
+                                          "-o", str(tmp_path / ("x.aer" if command == "fit" else "x.csv"))])
+        assert early.exit_code == 2, early.output
+        assert early.output.strip().splitlines()[-1] == (
+            f"Error: --pca-components 16 does not combine with {conflict}: those need the rows themselves at the "
+            "network's first layer")
     bce = CliRunner().invoke(main, ["fit", str(csv), "--dim", "4", "--pca-components", "16", "--loss", "bce",
                                     "--scaling", "minmax", "-o", str(tmp_path / "x.aer")])
     assert bce.exit_code != 0 and bce.output.strip().endswith("not --loss bce; use --loss mse with it")
