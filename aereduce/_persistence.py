@@ -40,9 +40,17 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+def json_value(value: Any) -> Any:
+    """A parameter's value in JSON's terms: tuples become lists, NumPy scalars Python numbers
+    (GridSearchCV over ``np.arange(2, 4)`` sets ``n_components=np.int64(2)``, which json refuses)."""
+    if isinstance(value, (tuple, list)):
+        return [json_value(item) for item in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def params_to_json(params: dict[str, Any]) -> dict[str, Any]:
-    """``get_params()`` in JSON's terms: tuples become lists, a RandomState object becomes None."""
-    out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+    """``get_params()`` in JSON's terms (:func:`json_value`); a RandomState object becomes None."""
+    out = {k: json_value(v) for k, v in params.items()}
     if "random_state" in out and not isinstance(out["random_state"], (int, type(None))):
         out["random_state"] = None  # a RandomState object has no JSON form; the seed it gave is saved
     return out
@@ -61,8 +69,8 @@ def fitted_to_json(*parts: Any, **extra: Any) -> dict[str, Any]:
     """The fitted attributes to save: every field of the dataclasses in ``parts``, plus ``extra``."""
     fitted: dict[str, Any] = {}
     for part in parts:
-        fitted.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(part).items()})
-    fitted.update(extra)
+        fitted.update({k: json_value(v) for k, v in dataclasses.asdict(part).items()})
+    fitted.update({k: json_value(v) for k, v in extra.items()})
     return fitted
 
 

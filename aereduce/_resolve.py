@@ -298,7 +298,7 @@ def _linear_skip(params: Mapping[str, Any], output: str, neighbours: bool) -> bo
             and _plain(params) and not neighbours and params.get("pca_components") is None)
 
 
-def _starts_at_the_optimum(params: Mapping[str, Any], hidden: tuple[int, ...], linear_skip: bool, loss: str) -> bool:
+def starts_at_the_optimum(params: Mapping[str, Any], hidden: tuple[int, ...], linear_skip: bool, loss: str) -> bool:
     """A linear model (no hidden layer, e.g. below 50 rows) started at PCA's solution with a plain
     squared error: PCA already minimises the training rows' error, so epochs could only fit noise.
     Measured: mtcars (32 rows) and USArrests (50) ended 0.2-0.4% above PCA's held-out error after
@@ -402,10 +402,13 @@ def python_option(name: str, value: Any = None) -> str:
 def short_training_fix(params: Mapping[str, Any], n_train: int, batch_size: int, *,
                        shown: Callable[..., str] = python_option, default_epochs: int | None = None) -> str | None:
     """"train longer than max_iter=3 (the default here: 40)" when ``params`` cut the epochs below the
-    automatic number for these rows (or ``default_epochs``), else None."""
+    automatic number for these rows (or ``default_epochs``), else None. A default of 0 epochs is
+    PCA's solution (:func:`starts_at_the_optimum`), which any epochs given left."""
     epochs = params.get("max_iter", "auto")
     if epochs == "auto":
         return None
+    if default_epochs == 0:  # trial 21 was told "the default here: 1000" where it is no epochs at all
+        return f"leave out {shown('max_iter', epochs)}: the default here is PCA's solution, with no epochs"
     if default_epochs is None:
         default_epochs = auto_max_iter(n_train, batch_size)
     return f"train longer than {shown('max_iter', epochs)} (the default here: {default_epochs})" \
@@ -482,7 +485,7 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
         max_iter = int(params["max_iter"])
     elif neighbours:
         max_iter = auto_neighbour_epochs(n_samples, accelerated)
-    elif _starts_at_the_optimum(params, hidden, linear_skip, loss):
+    elif starts_at_the_optimum(params, hidden, linear_skip, loss):
         max_iter = 0
     else:
         max_iter = auto_max_iter(n_samples, batch)

@@ -23,7 +23,7 @@ from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._params import AUTOENCODER_PARAMS, Param
 from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS, RECURRENT_MIN_PATIENCE,
                        ResolvedOptions, failed_fit_fix, fit_failed, model_architecture, regularises_the_code,
-                       resolve_options)
+                       resolve_options, starts_at_the_optimum)
 from ._scaling import Scaler
 from .errors import (POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural,
                      warn_user)
@@ -756,7 +756,10 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         pca = PCA(n_components=k, svd_solver="covariance_eigh" if n_features <= 1_000 else "auto").fit(scaled)
         pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
         if fit_failed(error, pca_error):
-            fix = failed_fit_fix(self.get_params(), n, self.batch_size_, is_map=self.neighbour_weight_ > 0)
+            params = self.get_params()
+            pca_by_default = starts_at_the_optimum(params, self.hidden_layer_sizes_, self.linear_skip_, self.loss_)
+            fix = failed_fit_fix(params, n, self.batch_size_, is_map=self.neighbour_weight_ > 0,
+                                 default_epochs=0 if pca_by_default else None)
             warn_user(f"{POOR_FIT_WARNING} {error:.4g} on its training rows, over "
                       f"{FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}: {fix}", ConvergenceWarning)
 

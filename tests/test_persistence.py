@@ -77,6 +77,24 @@ def test_every_registered_kind_round_trips(tmp_path):
         assert describe_model(str(path))["kind"] == kind
 
 
+def test_numpy_scalar_parameters_save_and_load_as_numbers(tmp_path):
+    # GridSearchCV over np.arange(2, 4) sets n_components=np.int64(2): saving it raised "Object of type
+    # int64 is not JSON serializable" (trial 21), and a NumPy random_state was saved as None
+    X = load_wine().data
+    model = AutoencoderTransformer(n_components=np.int64(2), hidden_layer_sizes=(np.int64(8),), max_iter=np.int64(2),
+                                   batch_size=np.int64(500), learning_rate_init=np.float32(1e-3),
+                                   random_state=np.int64(3)).fit(X)
+    model.save(tmp_path / "m.aer")
+    again = load(tmp_path / "m.aer")
+    assert again.get_params() == {**model.get_params(), "learning_rate_init": pytest.approx(1e-3)}
+    assert again.get_params()["random_state"] == 3 and again.batch_size_ == len(X)
+    np.testing.assert_array_equal(again.transform(X), model.transform(X))
+    detector = AutoencoderOutlierDetector(n_estimators=np.int64(2), n_components=2, hidden_layer_sizes=(8,),
+                                          max_iter=2, random_state=0).fit(X)
+    detector.save(tmp_path / "d.aer")
+    assert load(tmp_path / "d.aer").n_estimators == 2
+
+
 def test_the_training_codes_range_is_saved_and_checked(tmp_path):
     X = load_wine().data
     model = AutoencoderTransformer(n_components=2, hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(X)
