@@ -44,11 +44,21 @@ def _shares_one_range(minimum: np.ndarray, maximum: np.ndarray) -> bool:
     return 2 * int(spans_all.sum()) > int(varying.sum())
 
 
+# How far outside [0, 1] a value may lie and still count as in it: a MinMaxScaler's output reaches
+# 1 + 2.2e-16 (float64) or 1 + 1.2e-7 (float32) by rounding, and was standardised for it (trial 21).
+UNIT_RANGE_TOLERANCE = 1e-6
+
+
+def in_unit_range(minimum: np.ndarray | float, maximum: np.ndarray | float) -> np.ndarray:
+    """Whether values from ``minimum`` to ``maximum`` lie in [0, 1], up to rounding (elementwise)."""
+    return (np.asarray(minimum) >= -UNIT_RANGE_TOLERANCE) & (np.asarray(maximum) <= 1.0 + UNIT_RANGE_TOLERANCE)
+
+
 def _spans_unit_range(minimum: np.ndarray, maximum: np.ndarray) -> bool:
     """Every column in [0, 1] and the data spanning at least half of it: pixels, rates, one-hot
     dummies, left as they are. Values crowded near 0 are not (trial 19: wine scaled to [0, 0.01]
     trained on as it was gave 2.5-7x PCA's held-out error, and standardised 1.0x)."""
-    return bool(len(minimum) and (minimum >= 0.0).all() and (maximum <= 1.0).all()
+    return bool(len(minimum) and in_unit_range(minimum, maximum).all()
                 and float(maximum.max()) - float(minimum.min()) >= 0.5)
 
 
@@ -61,7 +71,7 @@ def _auto_scaling(minimum: np.ndarray, maximum: np.ndarray, mean: np.ndarray | N
     its rare dummies to unit variance again made the model's error 1.10-1.48x that of PCA on the
     same output (trial 10, Cars93), where leaving it as it is matches PCA at the start.
     """
-    in_unit_range = (minimum >= 0.0) & (maximum <= 1.0)
+    unit = in_unit_range(minimum, maximum)
     if _spans_unit_range(minimum, maximum):
         return "none"
     if mean is None or std is None:
@@ -70,7 +80,7 @@ def _auto_scaling(minimum: np.ndarray, maximum: np.ndarray, mean: np.ndarray | N
         return "global"
     standardised = (np.abs(mean) <= _STANDARDISED_TOLERANCE) & (np.abs(std - 1.0) <= _STANDARDISED_TOLERANCE)
     # A ColumnTransformer's output: standardised columns beside dummies in [0, 1].
-    return "none" if standardised.any() and (in_unit_range | standardised).all() else "standard"
+    return "none" if standardised.any() and (unit | standardised).all() else "standard"
 
 
 def _safe_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -83,11 +83,14 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
     activation : {"gelu", "relu", "tanh", "logistic", "identity"}, default="gelu"
         Activation of the hidden layers.
     output_activation : {"auto", "sigmoid", "identity"}, default="auto"
-        ``"auto"`` is ``"sigmoid"`` when the scaled data lies in [0, 1] (pixels),
-        else ``"identity"``.
+        ``"auto"`` is ``"sigmoid"`` when the scaled data lies in [0, 1] and its values
+        sit mostly at 0 or 1 (pixels on a blank ground, one-hot dummies: the columns'
+        variance is at least 0.45 of the most their means allow), on 50 rows or more;
+        else ``"identity"``, which starts at PCA's solution (measurements scaled into
+        [0, 1], such as a ``MinMaxScaler``'s output, are reconstructed better so).
     loss : {"auto", "mse", "bce", "cosine"}, default="auto"
         Reconstruction loss. ``"bce"`` (binary cross-entropy) needs data in [0, 1]
-        and a sigmoid output; ``"auto"`` picks it for such data, else ``"mse"``.
+        and a sigmoid output; ``"auto"`` picks it with the sigmoid, else ``"mse"``.
     scaling : {"auto", "standard", "minmax", "global", "none"}, default="auto"
         Scaling learned in ``fit`` and undone by ``inverse_transform``: ``"standard"``
         per column to mean 0 and variance 1, ``"minmax"`` per column to [0, 1], ``"global"``
@@ -504,12 +507,13 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         return int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
 
     def _initialise(self, X: np.ndarray, streaming: bool | str = False, *, scaler: Scaler | None = None,
-                    n_samples: int | None = None, seed: int | None = None) -> None:
+                    n_samples: int | None = None, seed: int | None = None,
+                    moments: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Resolve options, build the model and the private RNG: everything before the first epoch.
 
         ``streaming``: for ``partial_fit`` and ``fit_stream``, which cannot train the neighbour term.
-        A streamed fit gives the ``scaler`` it learnt, the number of rows, the ``seed`` it drew, and
-        as X only each column's minimum and maximum.
+        A streamed fit gives the ``scaler`` it learnt, the number of rows, the ``seed`` it drew, the
+        columns' means and variances (``moments``), and as X only each column's minimum and maximum.
         """
         from ._training import bfloat16_is_fast, build_model, make_generator, resolve_device
 
@@ -526,7 +530,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
             precision = "bfloat16" if n_samples >= 20_000 and bfloat16_is_fast(self.device_) else "float32"
         self._set_fields(resolve_options(self.get_params(), X, self.scaler_, precision,
                                          streaming=streaming, accelerated=self.device_.type != "cpu",
-                                         n_samples=n_samples))
+                                         n_samples=n_samples, moments=moments))
         self._objective_cache = None  # rebuilt from the resolved loss and neighbour weight
         self._seed = self._draw_seed() if seed is None else seed
         self._generator = make_generator(self._seed, self.device_)

@@ -344,8 +344,13 @@ class Moments:
         return out
 
     @property
+    def variance(self) -> np.ndarray:
+        """The population variance (ddof=0)."""
+        return self.m2 / np.maximum(self.count, 1)
+
+    @property
     def std(self) -> np.ndarray:
-        return np.sqrt(self.m2 / np.maximum(self.count, 1))
+        return np.sqrt(self.variance)
 
 
 @dataclass
@@ -653,7 +658,7 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
     elif hasattr(estimator, "feature_names_in_"):
         del estimator.feature_names_in_
     estimator._initialise(np.vstack([moments.minimum, moments.maximum]), "fit_stream", scaler=scaler,
-                          n_samples=found.n_rows, seed=seed)
+                          n_samples=found.n_rows, seed=seed, moments=(moments.mean, moments.variance))
     sample, X_val = _held_rows(estimator, found, scaler)
     n_train = found.n_rows - (found.n_validation if X_val is not None else 0)
     rows = TrainingRows(source, found.missing, scaler, validation if X_val is not None else None, n_train,

@@ -73,3 +73,32 @@ def test_the_recurrent_model_takes_smaller_batches_to_leave_its_first_plateau():
                                        random_state=0).fit(X)
     plain = AutoencoderTransformer(n_components=2, max_iter=1, neighbour_weight=0, random_state=0).fit(X)
     assert (recurrent.batch_size_, plain.batch_size_) == (RECURRENT_BATCH_SIZE, auto_batch_size(1_000)) == (64, 100)
+
+
+def test_cross_entropy_is_for_values_at_0_or_1_not_for_measurements_scaled_into_them():
+    """Trial 21: iris scaled to [0, 1] got a sigmoid and cross-entropy, no start at PCA's solution, and
+    ended 1.2-6x PCA's held-out error; a squared error from PCA's start is never worse than PCA."""
+    import numpy as np
+    from sklearn.datasets import load_digits, load_iris
+    from sklearn.preprocessing import MinMaxScaler
+
+    from aereduce import AutoencoderTransformer
+    from aereduce._resolve import BERNOULLI_LIKE, bernoulli_likeness
+
+    rng = np.random.default_rng(0)
+    assert bernoulli_likeness(np.array([0.3, 0.5]), np.array([0.21, 0.25])) == pytest.approx(1.0)  # 0/1 values
+    spread = rng.random((5_000, 3))
+    assert bernoulli_likeness(spread.mean(axis=0), spread.var(axis=0)) == pytest.approx(1 / 3, abs=0.02)
+    iris = MinMaxScaler().fit_transform(load_iris().data)
+    model = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit(iris)
+    assert (model.scaling_, model.output_activation_, model.loss_, model.linear_skip_) == ("none", "identity",
+                                                                                           "mse", True)
+    pixels = load_digits().data / 16
+    assert bernoulli_likeness(pixels.mean(axis=0), pixels.var(axis=0)) > BERNOULLI_LIKE
+    model = AutoencoderTransformer(n_components=2, max_iter=1, neighbour_weight=0, random_state=0).fit(pixels)
+    assert (model.output_activation_, model.loss_) == ("sigmoid", "bce")
+    # below the rows a deep model needs, PCA's linear solution, whatever the values
+    dummies = (rng.random((40, 5)) < 0.3).astype(float)
+    assert AutoencoderTransformer(n_components=2, random_state=0).fit(dummies).loss_ == "mse"
+    assert AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit(
+        np.tile(dummies, (3, 1))).loss_ == "bce"

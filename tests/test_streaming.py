@@ -176,6 +176,16 @@ def test_the_schedule_counts_the_steps_of_an_in_memory_epoch(rows):
     assert seen == [3 * math.ceil(1000 / 64)] * 2
 
 
+def test_a_streamed_fit_picks_the_loss_from_every_rows_moments_as_a_fit_in_memory_does():
+    # values at 0 or 1 get cross-entropy, values spread inside [0, 1] a squared error (trial 21)
+    rng = np.random.default_rng(5)
+    for X, loss in (((rng.random((600, 6)) < 0.3).astype(float), "bce"), (rng.random((600, 6)), "mse")):
+        chunks = [frame(part) for part in np.array_split(X, 4)]
+        streamed = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit_stream(chunks)
+        in_memory = AutoencoderTransformer(n_components=2, max_iter=1, neighbour_weight=0, random_state=0).fit(X)
+        assert streamed.loss_ == in_memory.loss_ == loss
+
+
 def test_streaming_turns_the_neighbour_term_off_or_refuses_it(rows):
     chunks = [rows[0][:1500], rows[0][1500:]]
     ae = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit_stream(chunks)
