@@ -136,6 +136,11 @@ def _one_line_warning(message: Warning | str, category: type[Warning], filename:
 LIBRARY_NAMES = {"umap": "umap-learn", "sklearn": "scikit-learn"}  # packages imported under another name
 
 
+def _wrote(rows: int, output: str) -> str:
+    """The last line of a command that writes rows: 'wrote 1 row to stdout' (trial 21 read '1 rows')."""
+    return f"wrote {plural(rows, 'row')} to {_where(output)}"
+
+
 def _where(output: str) -> str:
     return "stdout" if output == "-" else output
 
@@ -193,7 +198,7 @@ def stream_rows(model: str, data: str, output: str | None, kwargs: dict[str, Any
     output = output or default_output(data, suffix)
     rows, notes = usecases.stream_file(model, data, output, read_options(kwargs), getattr(usecases, compute),
                                        command=click.get_current_context().info_name, notes=pending_notes())
-    for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
+    for line in notes + [_wrote(rows, output)]:
         info(line)
 
 
@@ -233,7 +238,7 @@ def inverse_transform(model: str, latent: str, id_column: str | None, output: st
 
     output = output or default_output(latent, "reconstructed")
     rows, notes = inverse_transform_file(model, latent, output, id_column, notes=pending_notes())
-    for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
+    for line in notes + [_wrote(rows, output)]:
         info(line)
 
 
@@ -264,7 +269,7 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
     for line in [*notes, f"fitted {fitted_kind(method, params)} ({plural(dim, 'dim')}) on {n_rows} rows x "
                          f"{plural(n_columns, 'column')} "
                          f"in {seconds:.1f} s",
-                         f"wrote {rows} rows to {_where(output)}"]:
+                         _wrote(rows, output)]:
         info(line)
 
 
@@ -290,12 +295,12 @@ def score(model: str, data: str, top: int | None, output: str | None, **kwargs: 
     output = output or default_output(data, "scores")
     if top is None:
         rows, notes = stream_file(model, data, output, read, errors, command="score")
-        for line in notes + [f"wrote {rows} rows to {_where(output)}"]:
+        for line in notes + [_wrote(rows, output)]:
             info(line)
         return
     frame, rows, notes = top_scores(model, data, read, top)
     write_table(output, frame)
-    for line in [*notes, f"wrote the top {len(frame)} of {rows} rows to {_where(output)}"]:
+    for line in [*notes, f"wrote the top {len(frame)} of {plural(rows, 'row')} to {_where(output)}"]:
         info(line)
 
 
@@ -450,7 +455,7 @@ def datasets_export(name: str, split: str, data_home: str | None, rows: int | No
     from .usecases import export_dataset
 
     n = export_dataset(name, split, data_home, rows, output)
-    info(f"wrote {n} rows to {_where(output)}")
+    info(_wrote(n, output))
 
 
 @main.command()
@@ -488,7 +493,7 @@ def sample(model: str, n_samples: int, seed: int, image_shape, output: str) -> N
     from .usecases import sample_file
 
     sample_file(model, output, n_samples, seed, image_shape)
-    info(f"wrote {n_samples} samples to {_where(output)}")
+    info(f"wrote {plural(n_samples, 'sample')} to {_where(output)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

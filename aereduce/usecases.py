@@ -494,7 +494,7 @@ class DetectorReport:
         if self.n_held:
             flagged += f" and {self.held_flagged} of {self.n_held} held-out rows ({self.held_flagged / self.n_held:.1%})"
         return [*self.notes,
-                f"fitted an outlier detector of {self.n_estimators} autoencoders ({self.dim} dims, {self.epochs()}) "
+                f"fitted an outlier detector of {self.n_estimators} autoencoders ({plural(self.dim, 'dim')}, {self.epochs()}) "
                 f"on {self.n_train} rows x {plural(self.n_columns, 'column')} in {self.seconds:.1f} s",
                 f"outliers: anomaly score above {self.threshold:.4g} ({rule}); that flags {flagged}",
                 f"wrote {self.output}"]
@@ -703,7 +703,7 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
     try:
         for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
             X, encodable = missing.apply(table)
-            values, names = compute(model, _frame(X[encodable], table.feature_names))
+            values, names = computed_on(compute, model, _frame(X[encodable], table.feature_names))
             check_finite(values, table.row_numbers[encodable], data)
             frame = output_frame(values, names, table, encodable)
             yield with_labels(frame, table)
@@ -722,6 +722,22 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
                           if kept == UNNAMED_FIRST_COLUMN else f"no column {kept!r}, the model's id column")
             notes.append(f"{'stdin' if data == '-' else data} has {missing_id}: the output rows have no id and follow "
                          "DATA's order; name another id column with --id-column")
+
+
+def computed_on(compute: Callable[[Any, Any], tuple[Any, list[str]]], model: Any, X: Any) -> tuple[Any, list[str]]:
+    """``compute(model, X)``, also on no rows, which the model refuses as scikit-learn's estimators do
+    (trial 21: a chunk whose every row had a missing value, under --nan drop, crashed transform
+    mid-file): one row of zeros stands in to name the output's columns, and none of its values is kept."""
+    if len(X):
+        return compute(model, X)
+    stand_in = _frame(np.zeros((1, X.shape[1])), list(X.columns)) if hasattr(X, "columns") else np.zeros((1, X.shape[1]))
+    values, names = compute(model, stand_in)
+    return values[:0], names
+
+
+def reconstructions_of_codes(model: Any, Z: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The rows that codes Z decode to (a ``compute`` for :func:`computed_on`), under the model's columns."""
+    return as_computed(model, model.inverse_transform(Z)), model_feature_names(model)
 
 
 def check_finite(values: np.ndarray, row_numbers: np.ndarray, data: str) -> None:
@@ -936,7 +952,7 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
             if foreign and rows == 0:
                 notes.append(foreign)
             check.add(table.X[coded])
-            decoded = as_computed(model, model.inverse_transform(table.X[coded]))
+            decoded, _ = computed_on(reconstructions_of_codes, model, table.X[coded])
             writer.write(with_labels(output_frame(decoded, names, table, coded), table))
             rows += len(table.X)
     notes += [note for note in [check.note()] if note]
@@ -1006,7 +1022,7 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
     n_rows, id_name, label_name, names, integer, score_dtype, table = 0, None, None, [""], [], np.float64, None
     for table in model_tables(model, data, read, CHUNK_ROWS):
         X, encodable = missing.apply(table)
-        values, names = errors(model, _frame(X[encodable], table.feature_names))
+        values, names = computed_on(errors, model, _frame(X[encodable], table.feature_names))
         integer = integer_columns(values)
         score_dtype = values.dtypes.iloc[0] if hasattr(values, "dtypes") else values.dtype
         for row, i in zip(np.asarray(values, dtype=np.float64), np.flatnonzero(encodable)):
@@ -1051,6 +1067,11 @@ def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: in
     n_read = table.n_rows
     missing = model_missing_values(model, read.nan)
     X_filled, encodable = missing.apply(table)
+    if n_read and not encodable.any():  # nothing to draw (the model refuses no rows)
+        which = "its only row cannot be encoded: it has" if n_read == 1 else \
+            f"none of its {n_read} rows can be encoded: each has"
+        raise InputError(f"{data}: {which} a missing value, which the model's --nan {missing.policy} leaves out; "
+                         "fill them, or pass --nan mean or --nan zero")
     table = table.take(encodable)
     table.X = X_filled[encodable]
     # plot left 142 of pbc's rows out under the model's --nan drop without a word (trial 8)

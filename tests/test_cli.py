@@ -395,6 +395,43 @@ def test_nan_policy_drop_fits(runner, tmp_path):
     assert result.stderr.splitlines()[2] == "wrote 31 rows to stdout"
 
 
+def test_a_file_or_chunk_with_no_encodable_row_gets_empty_rows_not_a_crash(runner, tmp_path, monkeypatch):
+    """Trial 21: under --nan drop, a file (or a 10,000-row chunk of one) whose every row had a missing value
+    crashed transform, score, denoise and inverse-transform with "Found array with 0 sample(s)"."""
+    import aereduce.usecases
+
+    path = tmp_path / "in.csv"
+    path.write_text("a,b\n" + "".join(f"{2 * i},{i % 7}\n" for i in range(30)))
+    model = tmp_path / "m.aer"
+    assert invoke(runner, "fit", path, "--dim", "1", "--nan", "drop", *FAST, "-o", model).exit_code == 0
+    gaps = tmp_path / "gaps.csv"
+    gaps.write_text("a,b\n3,\n,4\n")
+    for command, header in (("transform", "ae0"), ("score", "reconstruction_error"), ("denoise", "a,b")):
+        result = invoke(runner, command, model, gaps, "-o", "-")
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[0] == header and len(result.stdout.splitlines()) == 3
+        assert result.stderr.splitlines()[-1] == "wrote 2 rows to stdout"
+    result = invoke(runner, "score", model, gaps, "--top", "2", "-o", "-")
+    assert result.exit_code == 0 and result.stdout == "row,reconstruction_error\n"
+    empty_codes = tmp_path / "codes.csv"
+    empty_codes.write_text("ae0\n\"\"\n")
+    result = invoke(runner, "inverse-transform", model, empty_codes, "-o", "-")
+    assert result.exit_code == 0 and result.stdout == "a,b\n,\n"
+    assert result.stderr == "wrote 1 row to stdout\n"  # not '1 rows'
+    result = invoke(runner, "plot", model, gaps, "-o", tmp_path / "map.png")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {gaps}: none of its 2 rows can be encoded: each has a missing value, which the model's --nan drop "
+        "leaves out; fill them, or pass --nan mean or --nan zero\n")
+    assert not (tmp_path / "map.png").exists()
+    # a chunk of gaps between chunks of complete rows: every row out, in order
+    monkeypatch.setattr(aereduce.usecases, "CHUNK_ROWS", 2)
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("a,b\n1,2\n3,4\n5,\n,6\n7,1\n")
+    result = invoke(runner, "transform", model, mixed, "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert [line == '""' for line in result.stdout.splitlines()[1:]] == [False, False, True, True, False]
+
+
 def test_column_mismatch_at_transform(runner, data, tmp_path):
     model, _ = fit_model(runner, data, tmp_path)
     frame = pd.read_csv(data).rename(columns={"c": "z"})
