@@ -191,6 +191,8 @@ def format_description(info: dict[str, Any]) -> str:
         remembered.append(f"--encoding {settings['encoding']}")
     if settings.get("decimal"):
         remembered.append(f"--decimal {settings['decimal']}")
+    if settings.get("header") is not None:
+        remembered.append("--header" if settings["header"] else "--no-header")
     if remembered:
         lines.append("remembers: " + ", ".join(remembered))
     for section in ("params", "training", "versions"):

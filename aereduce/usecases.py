@@ -74,7 +74,7 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
 
     The training means (of X's present values, before any were filled or rows dropped; or ``means``
     from a streamed fit) are kept whatever the policy, so ``--nan mean`` works later too; the text encoding when one other than UTF-8 was given, and
-    the decimal mark when one was given (so later commands read such files without it); the id column, given or (in ``table``) an unnamed
+    the decimal mark and --header/--no-header when given (so later commands read such files without them); the id column, given or (in ``table``) an unnamed
     first column read as row labels, as the fit's note says.
     """
     if means is None:
@@ -86,8 +86,10 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
     remembered_encoding = read.encoding and codecs.lookup(read.encoding).name != "utf-8"
     # A decimal mark given (not sniffed): the files the model reads later are written alike (trial 18's
     # transform without --decimal , refused the column it was fitted on).
+    # So is --header/--no-header (trial 21: a header of years, 1990..1994, read with --header at fit was
+    # read as data by transform, which then found no column '1990').
     return settings | ({"encoding": read.encoding} if remembered_encoding else {}) | (
-        {"decimal": read.decimal} if read.decimal else {})
+        {"decimal": read.decimal} if read.decimal else {}) | ({"header": read.header} if read.header is not None else {})
 
 
 def model_missing_values(model: Any, policy: str | None) -> MissingValues:
@@ -660,7 +662,8 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
                                                                        else None),
                                  "carried_optional": not (read.id_column or read.label_column), "missing": "drop",
                                  "encoding": read.encoding or kept.get("encoding") or "utf-8",
-                                 "decimal": read.decimal or kept.get("decimal")}
+                                 "decimal": read.decimal or kept.get("decimal"),
+                                 "header": read.header if read.header is not None else kept.get("header")}
     expected = model_feature_names(model)
     if getattr(model, "feature_names_in_", None) is not None:
         needed = [c for c in read.exclude or () if c in expected]

@@ -1565,3 +1565,25 @@ def test_a_model_remembers_a_decimal_mark_given_to_fit(runner, tmp_path):
     assert result.exit_code == 0, result.output
     again = invoke(runner, "transform", model, path, "--decimal", ",", "-o", "-")
     assert result.stdout == again.stdout and len(result.stdout.splitlines()) == 61
+
+
+def test_a_model_remembers_header_or_no_header_given_to_fit(runner, tmp_path):
+    """Trial 21: a header of years read with --header at fit was read as data by transform, which then
+    found no column '1990' in a file whose header names it."""
+    values = np.random.default_rng(0).normal(size=(60, 4)).round(3)
+    path = tmp_path / "years.csv"
+    pd.DataFrame(values, columns=["1990", "1991", "1992", "1993"]).to_csv(path, index=False)
+    model = tmp_path / "m.aer"
+    assert invoke(runner, "fit", path, "--dim", "2", "--header", *FAST, "-o", model).exit_code == 0
+    assert invoke(runner, "inspect", model).stdout.splitlines()[2] == "remembers: --nan error, --header"
+    result = invoke(runner, "transform", model, path, "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 61  # 60 rows and the header, not the header as a 61st row
+    again = invoke(runner, "transform", model, path, "--header", "-o", "-")
+    assert result.stdout == again.stdout
+    headless = tmp_path / "headless.csv"
+    headless.write_text(path.read_text().split("\n", 1)[1])
+    model = tmp_path / "n.aer"
+    assert invoke(runner, "fit", headless, "--dim", "2", "--no-header", *FAST, "-o", model).exit_code == 0
+    result = invoke(runner, "transform", model, headless, "-o", "-")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 61
