@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import MissingDependencyError, OptionError
+from .errors import MissingDependencyError, OptionError, plural
 
 
 @dataclass(frozen=True)
@@ -114,11 +114,12 @@ def make_reducer(name: str, n_components: int, random_state: int | None = None, 
     return method.build(n_components, random_state, **params)
 
 
-def check_dimension(name: str, n_components: int, n_rows: int, n_columns: int) -> None:
-    """Refuse a dimension the method cannot reach on data of this shape."""
+def check_dimension(name: str, n_components: int, n_rows: int, n_columns: int, source: str | None = None) -> None:
+    """Refuse a dimension the method cannot reach on data of this shape (read from ``source``)."""
     if get_method(name).max_dim_is_rank and n_components > min(n_rows, n_columns):
-        raise OptionError(f"--dim {n_components} is out of range for {name}: at most min(rows, columns) = "
-                          f"{min(n_rows, n_columns)}")
+        where = f"{source}: " if source else ""
+        raise OptionError(f"{where}--dim {n_components} is out of range for {name}: at most min(rows, columns) = "
+                          f"{min(n_rows, n_columns)} ({plural(n_rows, 'row')}, {plural(n_columns, 'feature column')})")
 
 
 def fit_reducer(name: str, reducer: Any, X: Any, progress: Callable[[int, int], None] | None = None) -> Any:

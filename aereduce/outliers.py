@@ -318,7 +318,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         if self.n_components_ >= X.shape[1] and not regularises_the_code(params):
             # penguins' 4 columns under the default 16: every member copied its rows exactly and the
             # errors were all zero (trial 9: AUROC 0.965, against 0.995 with n_components=2)
-            warn_user(f"n_components={self.n_components_} is not below the {X.shape[1]} features: each member can "
+            warn_user(f"{WIDE_CODE_WARNING} n_components={self.n_components_} is not below the {X.shape[1]} features: "
+                      "each member can "
                       "copy its rows exactly, so reconstruction error cannot set outliers apart; set n_components "
                       f"below {X.shape[1]} (e.g. {max(1, X.shape[1] // 2)})")
         random_state = check_random_state(self.random_state)

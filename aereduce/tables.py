@@ -1512,6 +1512,8 @@ class _Schema:
             r, c = np.argwhere(infinite)[0]
             raise InputError(f"{self.path}: row {rows[r]}, column {self.features[c]!r} is infinite; fix or remove that value")
         if self.missing == "error":
+            if not part:  # an empty column first: the first missing cell's advice (--nan drop) then failed on it (trial 21)
+                _raise_empty_columns(X, self.features, self.path, self.missing)
             _raise_first_missing(X, self.features, rows, self.path, part)
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
                       non_numeric_counts=counts, non_numeric_cells=bad_cells, source=self.path,

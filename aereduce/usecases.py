@@ -20,7 +20,7 @@ import numpy as np
 
 from ._files import check_file_output, check_output
 from ._resolve import (FAILED_FIT_RATIO, POOR_FIT_CHECK_ROWS, failed_fit_fix, fit_failed, model_variant,
-                       short_training_fix)
+                       regularises_the_code, short_training_fix)
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN, MissingValues, Table,
@@ -402,7 +402,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     check_model_output(output, data)
     filled = read_for_fit(data, read)
     X = filled.X
-    check_dimension(method, dim, *X.shape)
+    check_dimension(method, dim, *X.shape, data)
     notes = send_notes(filled.notes(row_labels=REMEMBERED_ID) + dimension_notes(dim, X.shape[1], params), notify)
     train, held = split_for_fit(X, holdout)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
@@ -443,8 +443,6 @@ def check_params_before_reading(params: dict[str, Any] | None, dim: int | None) 
 def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None) -> list[str]:
     """``fit``'s note on a code that cannot reduce the data: one column, or as many dimensions as
     columns (unless ``params`` make it an overcomplete autoencoder)."""
-    from ._resolve import regularises_the_code
-
     if n_columns == 1:  # "choose --dim below 1" would be no advice
         return ["only 1 feature column is numeric, so there is nothing to reduce: the code holds the column "
                 "itself; give more numeric columns (text columns can only be --id-column or --label-column)"]
@@ -531,7 +529,14 @@ def fit_detector(data: str, output: str, *, method: str, dim: int | None, read: 
     share = detector_options(method, ensemble, contamination)
     check_model_output(output, data)
     filled = read_for_fit(data, read)
-    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID), notify)
+    n_columns = filled.X.shape[1]
+    wide = []
+    if dim is not None and dim >= n_columns and n_columns > 1 and not regularises_the_code(params or {}):
+        # the estimator's warning in the command line's words (trial 21 read "warning (click): ... n_components")
+        wide = [f"--dim {dim} is not below the {n_columns} feature columns: each member can copy its rows exactly, "
+                f"so reconstruction error cannot set outliers apart; choose --dim below {n_columns} "
+                f"(e.g. {max(1, n_columns // 2)})"]
+    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID) + wide, notify)
     from .outliers import AutoencoderOutlierDetector
 
     own = {k: v for k, v in (params or {}).items() if k in ("hidden_layer_sizes", "max_iter")}
@@ -971,7 +976,7 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
     check_output(output, inputs=[data])
     check_params_before_reading(params, dim)
     filled = read_for_fit(data, read)
-    check_dimension(method, dim, *filled.X.shape)
+    check_dimension(method, dim, *filled.X.shape, data)
     notes = send_notes(filled.notes(f"{LEFT_OUT_OF_TRAINING}; their output rows are empty"), notify)
     reducer = make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
@@ -1171,7 +1176,7 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
                          "column of classes, or leave --label-column out")
             y = None
     for name in methods:
-        check_dimension(name, dim, *X.shape)
+        check_dimension(name, dim, *X.shape, data)
     from ._split import split_rows
 
     train, test = split_rows(len(X), test_size, seed, labels=y)

@@ -356,7 +356,7 @@ def test_compare_does_not_score_knn_on_a_measurement_given_as_labels(runner, dat
     ("nan", "a,b\n1,2\n3,\n", [], "Error: {path}: row 3, column 'b' is missing; fill it, or pass --nan drop, --nan zero or --nan mean"),
     ("inf", "a,b\n1,2\n3,inf\n", [], "Error: {path}: row 3, column 'b' is infinite; fix or remove that value"),
     ("dim too big for pca", "a,b\n1,2\n3,4\n5,7\n", ["--method", "pca", "--dim", "5"],
-     "Error: --dim 5 is out of range for pca: at most min(rows, columns) = 2"),
+     "Error: {path}: --dim 5 is out of range for pca: at most min(rows, columns) = 2 (3 rows, 2 feature columns)"),
     ("unknown label", "a,b\n1,2\n", ["--dim", "1", "--label-column", "y"], "Error: {path}: no column 'y' for --label-column; columns are a, b"),
 ])
 def test_bad_input_gives_one_line_exit_1_and_no_output(runner, tmp_path, case, content, args, message):
@@ -617,6 +617,17 @@ def test_a_detector_needs_no_dim_where_a_single_model_does(runner, data, tmp_pat
         result = runner.invoke(main, [command, str(data), "-o", str(tmp_path / "x")])
         assert result.exit_code == 2 and result.stderr.endswith("Error: Missing option '--dim' / '-d'.\n")
         assert not (tmp_path / "x").exists()
+
+
+def test_an_ensemble_as_wide_as_the_columns_is_noted_in_the_command_lines_words(runner, data, tmp_path):
+    # trial 21 read "warning (click): n_components=10 is not below the 5 features: ... set n_components below 5"
+    result = invoke(runner, "fit", data, "--ensemble", "2", "--dim", "6", "--epochs", "1", "--id-column", "id",
+                    "--label-column", "kind", "-o", tmp_path / "d.aer")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "--dim 6 is not below the 5 feature columns: each member can copy its rows exactly, so reconstruction error "
+        "cannot set outliers apart; choose --dim below 5 (e.g. 2)")
+    assert "warning" not in result.stderr
 
 
 def test_ensemble_flags_are_integers_and_rows_with_missing_values_stay_empty(runner, data, tmp_path):

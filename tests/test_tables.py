@@ -240,6 +240,8 @@ def test_an_all_empty_column_stays_numeric(tmp_path):
     # dropping rows cannot help either: --exclude is named at once, not after "no row is left" (trial 12)
     raises(f"{path}: column 'b' has no values; leave it out with --exclude b", MissingValues("drop").fit, table)
     assert MissingValues("zero").fit(table).fill_values_.tolist() == [0.0, 0.0]
+    # read under the default policy: the empty column, not its first cell, whose advice (--nan drop) failed next
+    raises(f"{path}: column 'b' has no values; leave it out with --exclude b", read_table, path)
 
 
 def test_id_column_is_read_as_text(tmp_path):
