@@ -472,8 +472,9 @@ def _show(name: Any) -> str:
 
 
 def described_column(name: Any) -> str:
-    """A column name quoted for a message, the unnamed first column said to be that."""
-    return repr(name) + unnamed_note(name)
+    """A column name quoted for a message; the unnamed first column said to be that, not named by
+    pandas' 'Unnamed: 0' (trial 21 read it in ``inspect``)."""
+    return "(the unnamed first column: row names)" if name == UNNAMED_FIRST_COLUMN else repr(name)
 
 
 def unnamed_note(name: Any) -> str:
@@ -1766,9 +1767,10 @@ class TableWriter:
         """Append the rows of ``frame`` (the first call also writes the header)."""
         first = not self._parts
         # A text file's unnamed first column (row labels) comes back unnamed, as R and pandas write
-        # it, not under pandas' read-side name for it ('Unnamed: 0').
-        header = [("" if i == 0 and c == UNNAMED_FIRST_COLUMN else str(c)) for i, c in enumerate(frame.columns)] \
-            if first else False
+        # it, not under pandas' read-side name for it ('Unnamed: 0'): in a Parquet or .npz file too (trial 21).
+        if len(frame.columns) and frame.columns[0] == UNNAMED_FIRST_COLUMN:
+            frame = frame.rename(columns={UNNAMED_FIRST_COLUMN: ""})
+        header = [str(c) for c in frame.columns] if first else False
         if self.path == "-":
             frame.to_csv(sys.stdout, index=False, header=header)
             self._parts.append(None)

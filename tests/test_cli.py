@@ -973,6 +973,14 @@ def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
     assert codes.read_text().splitlines()[0] == ",ae0,ae1"  # unnamed, as it was written ('Unnamed: 0' is pandas')
     written = pd.read_csv(codes)
     assert written["Unnamed: 0"].tolist() == list(range(40))
+    # unnamed in a Parquet or .npz file too, not under pandas' 'Unnamed: 0' (trial 21)
+    assert invoke(runner, "transform", model, path, "-o", tmp_path / "codes.parquet").exit_code == 0
+    assert pd.read_parquet(tmp_path / "codes.parquet").columns.tolist() == ["", "ae0", "ae1"]
+    assert invoke(runner, "transform", model, path, "-o", tmp_path / "codes.npz").exit_code == 0
+    with np.load(tmp_path / "codes.npz") as npz:
+        assert sorted(npz.files) == ["", "X", "columns"] and npz[""].tolist() == [str(i) for i in range(40)]
+    assert invoke(runner, "inspect", model).stdout.splitlines()[2] == (
+        "remembers: id column (the unnamed first column: row names), --nan error")
     # compare writes no rows, so it says where the column went instead
     result = invoke(runner, "compare", path, "--dim", "2", "--methods", "pca", "--json")
     assert result.exit_code == 0, result.output
