@@ -705,6 +705,14 @@ class Trainer:
         return losses, val_losses
 
 
+def passes_over_rows(losses: list[float], max_iter: int) -> int:
+    """``n_iter_``: the epochs run, or 1 where the model is PCA's closed-form solution (``max_iter_``
+    0, below 50 rows): the one pass over the rows that found it, with no epoch (``loss_curve_`` is
+    empty). scikit-learn's ``check_transformer_n_iter`` asks a transformer with ``max_iter`` for at
+    least 1, and the default estimator failed it on its 30 rows (trial 21)."""
+    return len(losses) if max_iter > 0 else 1
+
+
 def validation_scores(trainer: Trainer, val_losses: list[float], X_val: torch.Tensor | None
                       ) -> tuple[list[float] | None, float | None]:
     """``validation_scores_`` and ``best_validation_score_`` of a fit (None without validation rows):

@@ -16,9 +16,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _persistence
+from ._validation import dense_rows
 from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._params import AUTOENCODER_PARAMS, Param
 from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS, RECURRENT_MIN_PATIENCE,
@@ -254,10 +255,12 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
     n_components_ : int
         Dimension of the code.
     n_iter_ : int
-        Epochs run (fewer than ``max_iter`` after early stopping).
-    loss_curve_ : list of float of length n_iter_
-        Mean training loss of each epoch, penalties included.
-    validation_scores_ : list of float of length n_iter_ or None
+        Epochs run (fewer than ``max_iter`` after early stopping); 1 where the model
+        is PCA's closed-form solution (``max_iter_`` is 0, below 50 rows), the one pass
+        over the rows that found it.
+    loss_curve_ : list of float
+        Mean training loss of each epoch, penalties included (empty where no epoch ran).
+    validation_scores_ : list of float of the length of loss_curve_, or None
         Negative validation reconstruction loss of each epoch with early stopping, else None.
     best_validation_score_ : float or None
         The validation score of the weights kept: the best of ``validation_scores_``, or
@@ -426,6 +429,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # made dense (dense_rows)
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
@@ -648,7 +652,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data, in any units (see ``scaling``).
         y : None
             Ignored.
@@ -668,11 +672,12 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
             strong a penalty or corruption, or too high a learning rate; the message names the
             likeliest. ``aereduce fit`` refuses to save such a model.
         """
-        from ._training import FitHistory, code_range, encode_rows, init_from_pca, pretrain_layerwise, validation_scores
+        from ._training import (FitHistory, code_range, encode_rows, init_from_pca, passes_over_rows, pretrain_layerwise,
+                                validation_scores)
 
         tic = time.perf_counter()
         # One row has no spread to learn a code from (PCA refuses it too).
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        X = dense_rows(self, X, ensure_min_samples=2)
         self._initialise(X)
         X_all = self._to_tensor(X)
         X_train, X_val = self._split(X_all)
@@ -703,8 +708,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         self.code_range_ = code_range(encode_rows(self.model_, X_all))
         scores, best = validation_scores(trainer, val_losses, X_val)
         self._set_fields(FitHistory(
-            n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores, best_validation_score_=best,
-            pretrain_loss_curves_=pretrain_curves,
+            n_iter_=passes_over_rows(losses, self.max_iter_), loss_curve_=losses, validation_scores_=scores,
+            best_validation_score_=best, pretrain_loss_curves_=pretrain_curves,
             fit_time_=time.perf_counter() - tic,
             kept_initial_weights_=True if self.linear_skip_ and self.max_iter_ == 0 else trainer.kept_initial_weights))
         if not self.kept_initial_weights_:
@@ -797,7 +802,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             A chunk of training data.
         y : None
             Ignored.
@@ -815,7 +820,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         elif self.neighbour_weight_ > 0:
             raise OptionError("partial_fit cannot continue a fit with the neighbour term: it would retrain the "
                               "encoder on the reconstruction alone; refit, or fit with neighbour_weight=0")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first_call)
+        X = dense_rows(self, X, reset=first_call)
         if first_call:
             self._initialise(X, streaming=True)
             self._set_fields(FitHistory(n_iter_=0, loss_curve_=[]))
@@ -907,20 +912,21 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
     def _check_input(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return dense_rows(self, X, reset=False)
 
     def transform(self, X):
         """Encode X: the code of each row (the mean code, for a variational model).
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data in the units seen in ``fit``.
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
-            The codes, in X's float dtype.
+            The codes, in X's float dtype; computed in float32, so a float64 row's code
+            agrees with the same row's inside another batch to about 1e-6 (relative).
         """
         X = self._check_input(X)
         Z = self._run(lambda xb: self.model_.encode(xb)[0], X, scale=True, mixed_precision=True)
@@ -956,7 +962,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data in the units seen in ``fit``.
 
         Returns
@@ -972,7 +978,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data in the units seen in ``fit``.
 
         Returns
@@ -987,7 +993,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data in the units seen in ``fit``.
         y : None
             Ignored.

@@ -20,9 +20,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _persistence
+from ._validation import dense_rows
 from ._params import AUTOENCODER_PARAMS
 from ._resolve import FAILED_FIT_RATIO, failed_fit_fix, hidden_layer_tuple, python_option, regularises_the_code
 from .errors import (POOR_FIT_WARNING, POOR_MEMBERS_WARNING, WIDE_CODE_WARNING, ModelFileError, OptionError,
@@ -216,7 +217,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     n_components_ : int
         Dimension of each member's code (``n_components`` with ``"auto"`` resolved).
     n_iter_ : ndarray of shape (n_estimators,)
-        Epochs each member ran.
+        Each member's ``n_iter_``: the epochs it ran, or 1 for PCA's closed-form solution.
     fit_time_ : float
         Seconds spent in the last ``fit``.
 
@@ -291,13 +292,18 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                                           "hidden_layer_sizes": hidden, "max_iter": self.max_iter,
                                           "neighbour_weight": 0.0}
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # made dense (dense_rows)
+        return tags
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, callbacks=None):
         """Fit the members to X and set the threshold from their scores on X.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data, mostly normal rows.
         y : None
             Ignored.
@@ -312,7 +318,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         from .estimator import AutoencoderTransformer
 
         tic = time.perf_counter()
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = dense_rows(self, X)
         params = self._member_params(X.shape[1])
         self.n_components_ = params["n_components"]
         if self.n_components_ >= X.shape[1] and not regularises_the_code(params):
@@ -408,7 +414,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """Each member's reconstruction errors and code factors (None without the density term) of
         rows given after fit, checked like fit's."""
         check_is_fitted(self, "estimators_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = dense_rows(self, X, reset=False)
         factors = None if self.density_centers_ is None else self._member_factors(self._member_codes(X))
         return self._member_errors(X), factors
 
@@ -429,7 +435,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data in the units seen in ``fit``.
 
         Returns
@@ -448,7 +454,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data in the units seen in ``fit``.
 
         Returns
@@ -463,7 +469,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data in the units seen in ``fit``.
 
         Returns
@@ -478,7 +484,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Data in the units seen in ``fit``.
 
         Returns

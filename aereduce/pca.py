@@ -15,9 +15,10 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.decomposition import PCA
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _persistence
+from ._validation import dense_rows
 from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._scaling import SCALINGS, Scaler
 from .errors import InputError, OptionError
@@ -84,13 +85,18 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _n_features_out(self) -> int:
         return self.pca_.n_components_
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # made dense (dense_rows)
+        return tags
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the scaling, then PCA on the scaled rows.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
         y : None
             Ignored.
@@ -100,7 +106,7 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self : ScaledPCA
             The fitted model.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = dense_rows(self, X)
         if not 1 <= self.n_components <= min(X.shape):
             raise OptionError(
                 f"n_components={self.n_components} must be between 1 and min(n_samples, n_features)={min(X.shape)} for PCA"
@@ -124,7 +130,7 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             The codes, in X's float dtype.
         """
         check_is_fitted(self, "pca_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = dense_rows(self, X, reset=False)
         return self.pca_.transform(self.scaler_.transform(X)).astype(X.dtype, copy=False)
 
     def inverse_transform(self, X):
@@ -159,7 +165,7 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         errors : ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "pca_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = dense_rows(self, X, reset=False)
         return row_errors(self.pca_, self.scaler_.transform(X))
 
     def score_samples(self, X):

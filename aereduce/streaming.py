@@ -636,7 +636,7 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
     import torch
 
     from ._scaling import Scaler
-    from ._training import FitHistory, set_linear_start, validation_scores
+    from ._training import FitHistory, passes_over_rows, set_linear_start, validation_scores
 
     tic = time.perf_counter()
     estimator._validate_params()
@@ -675,7 +675,8 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
     estimator._partial_trainer = None
     scores, best = validation_scores(trainer, val_losses, X_val)
     estimator._set_fields(FitHistory(
-        n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores, best_validation_score_=best,
+        n_iter_=passes_over_rows(losses, estimator.max_iter_), loss_curve_=losses, validation_scores_=scores,
+        best_validation_score_=best,
         pretrain_loss_curves_=None,
         fit_time_=time.perf_counter() - tic, kept_initial_weights_=trainer.kept_initial_weights))
     return StreamFit(found, axes, n_train)
@@ -743,7 +744,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     pca_rows = fit.pca.reconstruction_error(reducer.scaler_.transform(evaluation))
     error, pca_error = float(np.mean(row_errors)), float(np.mean(pca_rows))
     report = FitReport("ae", dim, fit.scan.n_rows, fit.scan.n_features, reducer.fit_time_, error, where, output,
-                       n_epochs=reducer.n_iter_,
+                       n_epochs=len(reducer.loss_curve_),
                        pca_error=pca_error if has_pca_bar("ae", dim, fit.scan.n_features, fit.scan.n_rows) else None,
                        kept_pca=reducer.kept_initial_weights_, notes=notes, n_evaluated=len(row_errors),
                        difference_noise=paired_noise(row_errors, pca_rows),

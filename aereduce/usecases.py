@@ -415,7 +415,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     row_errors = reducer.reconstruction_error(evaluation)
     error = float(np.mean(row_errors))
     report = FitReport(method, dim, len(train), X.shape[1], seconds, error, "held-out" if len(held) else "training",
-                       output, n_epochs=getattr(reducer, "n_iter_", None),
+                       output, n_epochs=epochs_trained(reducer),
                        decoder_epochs=len(getattr(reducer, "decoder_loss_curve_", None) or []) or None,
                        kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes,
                        is_map=getattr(reducer, "neighbour_weight_", 0) > 0, params=dict(params or {}),
@@ -438,6 +438,13 @@ def check_params_before_reading(params: dict[str, Any] | None, dim: int | None) 
 
     defaults = {name: param.default for name, param in AUTOENCODER_PARAMS.items()}
     check_before_reading({**defaults, **({"n_components": dim} if dim else {}), **params})
+
+
+def epochs_trained(reducer: Any) -> int | None:
+    """The epochs a model trained (0 for PCA's closed-form solution, whose ``n_iter_`` is 1); None for
+    a method that trains in none (PCA, UMAP)."""
+    curve = getattr(reducer, "loss_curve_", None)
+    return None if curve is None else len(curve)
 
 
 def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None) -> list[str]:
@@ -552,7 +559,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int | None, read: 
     fit_detector_or_refuse(detector, train, callbacks, dict(params or {}))
     n_held_flagged = int((detector.predict(held) == -1).sum()) if len(held) else 0
     report = DetectorReport(detector.n_estimators, detector.n_components_, len(train), train.shape[1], detector.fit_time_,
-                            detector.n_iter_.tolist(), -detector.offset_,
+                            [epochs_trained(member) for member in detector.estimators_], -detector.offset_,
                             detector.contamination, int((detector.predict(train) == -1).sum()), len(held),
                             n_held_flagged, output, notes=notes)
     detector.input_settings_ = input_settings(read, filled.missing, filled.table.X, table=filled.table)

@@ -109,7 +109,8 @@ def test_fewer_than_50_rows_give_pcas_solution_untrained():
     X = rng.normal(size=(32, 2)) @ rng.normal(size=(2, 6)) + 0.3 * rng.normal(size=(32, 6))  # mtcars' size
     ae = AutoencoderTransformer(n_components=2, random_state=0).fit(X)
     pca = ScaledPCA(n_components=2, scaling=ae.scaling_).fit(X)
-    assert ae.n_iter_ == 0 and ae.kept_initial_weights_ is True
+    # no epoch; n_iter_ counts the one pass that found PCA's solution (scikit-learn asks for at least 1)
+    assert ae.loss_curve_ == [] and ae.n_iter_ == 1 and ae.max_iter_ == 0 and ae.kept_initial_weights_ is True
     X_new = rng.normal(size=(20, 2)) @ rng.normal(size=(2, 6))
     np.testing.assert_allclose(ae.inverse_transform(ae.transform(X_new)), pca.inverse_transform(pca.transform(X_new)),
                                rtol=1e-4, atol=1e-4)
@@ -552,3 +553,21 @@ def test_warnings_point_at_the_users_line_through_fit_transform_and_pipelines(di
             run()
         poor = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
         assert len(poor) == 1 and poor[0].filename == __file__, [(w.filename, str(w.message)) for w in caught]
+
+
+def test_sparse_rows_are_read_as_their_dense_values():
+    """Trial 21: a OneHotEncoder's sparse output, which PCA takes, was refused ("Sparse data was passed")."""
+    import scipy.sparse as sp
+    from sklearn.base import clone
+
+    from aereduce import AutoencoderOutlierDetector
+    from aereduce.pca import ScaledPCA
+
+    rng = np.random.default_rng(0)
+    X = np.where(rng.random((120, 6)) < 0.7, 0.0, rng.normal(size=(120, 6)))
+    for sparse in (sp.csr_matrix(X), sp.csc_array(X)):
+        for model in (fast(n_components=2, max_iter=2), ScaledPCA(n_components=2),
+                      AutoencoderOutlierDetector(n_estimators=2, n_components=2, max_iter=2, random_state=0)):
+            output = "score_samples" if isinstance(model, AutoencoderOutlierDetector) else "transform"
+            from_sparse = getattr(clone(model).fit(sparse), output)(sparse)
+            np.testing.assert_array_equal(from_sparse, getattr(clone(model).fit(X), output)(X))
