@@ -873,7 +873,9 @@ def _has_header(records: Sequence[list[str]], decimal: str) -> bool:
     A header is text over numbers: the first line has a text cell in a column whose later
     cells are numbers, or has no number at all. A first line whose numbers and texts match
     the columns below (an id, then numbers) is data, so no data row is lost to a guess. One
-    exception: the ``0,1,2,...`` header pandas writes for unnamed columns, over decimals.
+    exception: increasing whole numbers over decimals, as the ``0,1,2,...`` header pandas writes
+    for unnamed columns, or columns named by year (trial 21: ``1990,...,1994`` was read as a data
+    row far from every other, and its code was 21 where the rest were near -0.2).
     """
     number = _number_re(decimal)
     first = [_kind(c, number) for c in records[0]]
@@ -886,7 +888,8 @@ def _has_header(records: Sequence[list[str]], decimal: str) -> bool:
         if kind == "text" and n_number > n_text:
             return True
     cells = [c.strip() for c in records[0]]
-    if later and len(cells) >= 2 and cells == [str(i) for i in range(len(cells))]:
+    if later and len(cells) >= 2 and all(re.fullmatch(r"\d+", c) for c in cells) \
+            and all(int(a) < int(b) for a, b in zip(cells, cells[1:])):
         written = [c.strip() for r in later for c in r if _kind(c, number) == "number"]
         if written and all(re.search(r"[.eE,]", c) for c in written):
             return True
