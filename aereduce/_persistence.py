@@ -149,6 +149,8 @@ def describe_model(path: str) -> dict[str, Any]:
     shown = ("n_iter_", "fit_time_", "scaling_", "loss_", "output_activation_", "hidden_layer_sizes_", "batch_size_",
              "best_validation_score_", "kept_initial_weights_", "offset_")
     training = {k: fitted[k] for k in shown if k in fitted}
+    if "loss_curve_" in fitted:  # PCA's closed-form solution is n_iter_ 1 with no epoch
+        training["epochs"] = len(fitted["loss_curve_"] or [])
     if fitted.get("loss_curve_"):
         training["final_loss"] = fitted["loss_curve_"][-1]
     return {

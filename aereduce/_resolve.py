@@ -130,9 +130,9 @@ def bernoulli_likeness(mean: np.ndarray, variance: np.ndarray) -> float:
 def scaled_moments(X: np.ndarray, scaler: Scaler, moments: tuple[np.ndarray, np.ndarray] | None = None
                    ) -> tuple[np.ndarray, np.ndarray]:
     """The scaled data's column means and variances: from the raw ``moments`` (means, variances) a
-    streamed fit found, else from up to BERNOULLI_SAMPLE_ROWS rows of X taken at even strides."""
+    streamed fit found, else from at most BERNOULLI_SAMPLE_ROWS rows of X taken at even strides."""
     if moments is None:
-        sample = np.asarray(X[:: max(1, X.shape[0] // BERNOULLI_SAMPLE_ROWS)], dtype=np.float64)
+        sample = np.asarray(X[:: -(-X.shape[0] // BERNOULLI_SAMPLE_ROWS) or 1], dtype=np.float64)
         moments = sample.mean(axis=0), sample.var(axis=0)
     mean, variance = (np.asarray(m, dtype=np.float64) for m in moments)
     return (mean - scaler.offset) / scaler.scale, variance / scaler.scale**2
@@ -213,11 +213,7 @@ def check_pca_components(params: Mapping[str, Any], n_features: int, neighbours:
     if k < params["n_components"]:
         raise OptionError(f"pca_components={k} must be at least n_components={params['n_components']}: "
                           "the code is learnt from the components")
-    if streaming:
-        who = streaming if isinstance(streaming, str) else "partial_fit"
-        raise OptionError(f"{who} sees one chunk at a time and cannot find the principal components of all "
-                          f"rows: fit in memory (--no-stream on the command line), or train on the rows "
-                          f"themselves without pca_components={k}")
+    _refuse_streamed_components(k, streaming)
     _refuse_first_layer_conflicts(params, neighbours)
     if neighbours:
         return
@@ -226,6 +222,15 @@ def check_pca_components(params: Mapping[str, Any], n_features: int, neighbours:
         given = "output_activation='sigmoid'" if params["output_activation"] == "sigmoid" else f"loss={params['loss']!r}"
         raise OptionError(f"pca_components={k} fits the output layer by least squares, which needs a linear "
                           f"output and a squared error, not {given}; use loss='mse' with it")
+
+
+def _refuse_streamed_components(k: int, streaming: bool | str) -> None:
+    """Refuse ``pca_components=k`` to a fit that sees one chunk at a time."""
+    if streaming:
+        who = streaming if isinstance(streaming, str) else "partial_fit"
+        raise OptionError(f"{who} sees one chunk at a time and cannot find the principal components of all "
+                          f"rows: fit in memory (--no-stream on the command line), or train on the rows "
+                          f"themselves without pca_components={k}")
 
 
 def _refuse_first_layer_conflicts(params: Mapping[str, Any], neighbours: bool) -> None:
@@ -245,11 +250,13 @@ def _refuse_first_layer_conflicts(params: Mapping[str, Any], neighbours: bool) -
                           "those need the rows themselves at the network's first layer")
 
 
-def check_before_reading(params: Mapping[str, Any]) -> None:
+def check_before_reading(params: Mapping[str, Any], streaming: bool | str = False) -> None:
     """The refusals of :func:`check_pca_components` that no data can change, made before a file is
-    read (trial 20: ``--conv 28x28 --pca-components 64`` read the whole file first). Noise conflicts
-    unless the neighbour term trains the codes; where its "auto" waits for the rows to be counted,
-    so does that refusal."""
+    read (trial 20: ``--conv 28x28 --pca-components 64`` read the whole file first); ``streaming``:
+    the fit will read it in chunks (its name). Noise conflicts unless the neighbour term trains the
+    codes; where its "auto" waits for the rows to be counted, so does that refusal."""
+    if params.get("pca_components") is not None:
+        _refuse_streamed_components(params["pca_components"], streaming)
     weight = params["neighbour_weight"]
     if weight != "auto":
         neighbours = float(weight) > 0
@@ -266,8 +273,9 @@ def _output_and_loss(params: Mapping[str, Any], Xs: np.ndarray, in_pca_space: bo
     "auto" picks only then."""
     in_unit_range = _unit_range(Xs)
     output = params["output_activation"]
-    if output == "auto":
-        output = "sigmoid" if in_unit_range and bernoulli_like and not in_pca_space else "identity"
+    if output == "auto":  # cross-entropy asked for takes the sigmoid it needs wherever the data allow
+        output = "sigmoid" if in_unit_range and (bernoulli_like or params["loss"] == "bce") and not in_pca_space \
+            else "identity"
     loss = params["loss"]
     if loss == "auto":
         loss = "bce" if output == "sigmoid" else "mse"
@@ -339,6 +347,16 @@ def starts_at_the_optimum(params: Mapping[str, Any], hidden: tuple[int, ...], li
     Measured: mtcars (32 rows) and USArrests (50) ended 0.2-0.4% above PCA's held-out error after
     training; with no epochs they equal it (benchmarks/SMALL_TABLES.md)."""
     return hidden == () and linear_skip and loss == "mse" and _plain(params)
+
+
+def default_epochs(model: Any) -> int | None:
+    """What ``max_iter="auto"`` trains a fitted autoencoder where the rows alone do not say it
+    (:func:`failed_fit_fix`'s ``default_epochs``): 0 where the default is PCA's solution; else None
+    (then :func:`auto_max_iter`'s count). None for another model."""
+    if not hasattr(model, "linear_skip_"):
+        return None
+    return 0 if starts_at_the_optimum(model.get_params(), model.hidden_layer_sizes_, model.linear_skip_,
+                                      model.loss_) else None
 
 
 def _neighbour_conflicts(params: Mapping[str, Any]) -> list[str]:

@@ -24,7 +24,7 @@ from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._params import AUTOENCODER_PARAMS, Param
 from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS, RECURRENT_MIN_PATIENCE,
                        ResolvedOptions, failed_fit_fix, fit_failed, model_architecture, regularises_the_code,
-                       resolve_options, starts_at_the_optimum)
+                       resolve_options, default_epochs)
 from ._scaling import Scaler
 from .errors import (POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural,
                      warn_user)
@@ -765,10 +765,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         pca = PCA(n_components=k, svd_solver="covariance_eigh" if n_features <= 1_000 else "auto").fit(scaled)
         pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
         if fit_failed(error, pca_error):
-            params = self.get_params()
-            pca_by_default = starts_at_the_optimum(params, self.hidden_layer_sizes_, self.linear_skip_, self.loss_)
-            fix = failed_fit_fix(params, n, self.batch_size_, is_map=self.neighbour_weight_ > 0,
-                                 default_epochs=0 if pca_by_default else None)
+            fix = failed_fit_fix(self.get_params(), n, self.batch_size_, is_map=self.neighbour_weight_ > 0,
+                                 default_epochs=default_epochs(self))
             warn_user(f"{POOR_FIT_WARNING} {error:.4g} on its training rows, over "
                       f"{FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}: {fix}", ConvergenceWarning)
 
@@ -833,8 +831,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         losses, _ = self._partial_trainer.fit(X_chunk, 1, use_schedule=False)
         self.model_.eval()
         self.code_range_ = None  # the codes moved, and the rows of earlier chunks are gone
-        self.n_iter_ += 1
         self.loss_curve_ = self.loss_curve_ + losses
+        self.n_iter_ = len(self.loss_curve_)  # one epoch a call, after PCA's solution's n_iter_ of 1 with none
         self.fit_time_ += time.perf_counter() - tic
         return self
 
@@ -1077,7 +1075,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
     def from_saved(cls, path: str, tensors: dict[str, np.ndarray], meta: dict[str, Any], *,
                    device: str = "auto") -> "AutoencoderTransformer":
         """Rebuild the estimator from a model file's tensors and metadata, checking every shape first."""
-        from ._training import FitHistory, make_generator, model_from_tensors, resolve_device
+        from ._training import FitHistory, make_generator, model_from_tensors, passes_over_rows, resolve_device
 
         try:
             est = cls(**_persistence.params_from_json(meta["params"], _TUPLE_PARAMS))
@@ -1086,6 +1084,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
             _persistence.set_input(est, fitted)
             est._set_fields(_persistence.fitted_from_json(ResolvedOptions, fitted))
             est._set_fields(_persistence.fitted_from_json(FitHistory, fitted))
+            # PCA's solution was saved with n_iter_ 0 before it counted as one pass (passes_over_rows)
+            est.n_iter_ = max(est.n_iter_, passes_over_rows(est.loss_curve_, est.max_iter_))
             est._seed = int(fitted["seed"])
             est.code_range_ = _saved_code_range(fitted.get("code_range_"), est.n_components_, path)
             est.scaler_ = Scaler.from_tensors(est.scaling_, tensors, est.n_features_in_, path)

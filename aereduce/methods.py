@@ -114,12 +114,15 @@ def make_reducer(name: str, n_components: int, random_state: int | None = None, 
     return method.build(n_components, random_state, **params)
 
 
-def check_dimension(name: str, n_components: int, n_rows: int, n_columns: int, source: str | None = None) -> None:
-    """Refuse a dimension the method cannot reach on data of this shape (read from ``source``)."""
+def check_dimension(name: str, n_components: int, n_rows: int, n_columns: int, source: str | None = None,
+                    held_out: int = 0) -> None:
+    """Refuse a dimension the method cannot reach on data of this shape (read from ``source``);
+    ``n_rows``: the rows it is fitted on, after ``held_out`` rows were set aside."""
     if get_method(name).max_dim_is_rank and n_components > min(n_rows, n_columns):
         where = f"{source}: " if source else ""
+        rows = f"{plural(n_rows, 'training row')} after {held_out} held out" if held_out else plural(n_rows, "row")
         raise OptionError(f"{where}--dim {n_components} is out of range for {name}: at most min(rows, columns) = "
-                          f"{min(n_rows, n_columns)} ({plural(n_rows, 'row')}, {plural(n_columns, 'feature column')})")
+                          f"{min(n_rows, n_columns)} ({rows}, {plural(n_columns, 'feature column')})")
 
 
 def fit_reducer(name: str, reducer: Any, X: Any, progress: Callable[[int, int], None] | None = None) -> Any:

@@ -324,10 +324,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         if self.n_components_ >= X.shape[1] and not regularises_the_code(params):
             # penguins' 4 columns under the default 16: every member copied its rows exactly and the
             # errors were all zero (trial 9: AUROC 0.965, against 0.995 with n_components=2)
-            warn_user(f"{WIDE_CODE_WARNING} n_components={self.n_components_} is not below the {X.shape[1]} features: "
-                      "each member can "
-                      "copy its rows exactly, so reconstruction error cannot set outliers apart; set n_components "
-                      f"below {X.shape[1]} (e.g. {max(1, X.shape[1] // 2)})")
+            fix = "give more features" if X.shape[1] == 1 else \
+                f"set n_components below {X.shape[1]} (e.g. {max(1, X.shape[1] // 2)})"
+            warn_user(f"{WIDE_CODE_WARNING} n_components={self.n_components_} is not below the {X.shape[1]} "
+                      f"{'feature' if X.shape[1] == 1 else 'features'}: each member can copy its rows exactly, so "
+                      f"reconstruction error cannot set outliers apart; {fix}")
         random_state = check_random_state(self.random_state)
         seeds = random_state.randint(np.iinfo(np.int32).max, size=self.n_estimators)
         with warnings.catch_warnings(record=True) as caught:
@@ -570,7 +571,6 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             stray = [k for k in tensors if k not in references and not any(k.startswith(_member_prefix(i)) for i in range(n))]
             if stray:
                 raise ModelFileError(f"{path}: corrupt model: unexpected tensor {stray[0]}")
-            est.n_iter_ = np.array([int(m["fitted"]["n_iter_"]) for m in members])
             est.n_components_ = detector_components(est.n_components, est.n_features_in_)
             est.estimators_ = []
             for i, member in enumerate(members):
@@ -585,6 +585,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                     raise ModelFileError(f"{path}: corrupt model: member {i} codes "
                                          f"{est.estimators_[-1].n_components} dimensions, the detector "
                                          f"{est.n_components_}")
+            est.n_iter_ = np.array([member.n_iter_ for member in est.estimators_])  # as fit sets it
             est._load_densities(path, tensors, fitted, references)
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise _persistence.corrupt(path, exc) from None

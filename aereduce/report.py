@@ -251,9 +251,9 @@ def model_section(description: dict[str, Any]) -> str:
     columns = description.get("input_columns") or []
     shown = ", ".join(f"<code>{esc(c)}</code>" for c in columns[:N_COLUMNS_SHOWN])
     more = f", ... ({len(columns)} in all)" if len(columns) > N_COLUMNS_SHOWN else ""
-    from .tables import unnamed_note
+    from .tables import described_column
 
-    settings = {k: f"{v}{note}" if (note := unnamed_note(v)) else v
+    settings = {k: described_column(v) if v == UNNAMED_FIRST_COLUMN else v  # as inspect says it
                 for k, v in (description.get("input_settings") or {}).items() if v is not None}
     body = (f"<p>{esc(description['kind'])} model, {esc(description['n_features_in'])} input columns, "
             f"{esc(description['n_parameters'])} weights.</p>")

@@ -253,8 +253,8 @@ class IterableSource(ChunkSource):
                     raise InputError(f"chunk {i}: its columns differ from the first chunk's; give every chunk "
                                      "the same columns in the same order")
                 self.feature_names = names
-            try:
-                X = np.asarray(part, dtype=np.float64)
+            try:  # a sparse chunk is made dense, as fit and partial_fit make sparse input (a review found it refused)
+                X = np.asarray(part.toarray() if hasattr(part, "toarray") else part, dtype=np.float64)
             except (TypeError, ValueError) as exc:
                 raise InputError(f"chunk {i}: not numeric ({str(exc).splitlines()[0][:100]})") from None
             if X.ndim != 2:
@@ -694,7 +694,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     into the report)."""
     from .methods import make_reducer
     from ._training import paired_noise
-    from ._resolve import NEIGHBOUR_MIN_ROWS
+    from ._resolve import NEIGHBOUR_MIN_ROWS, default_epochs
     from .usecases import (FitReport, check_model_output, check_not_failed, dimension_notes, has_pca_bar,
                            input_settings, send_notes, table_notes)
 
@@ -748,7 +748,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                        pca_error=pca_error if has_pca_bar("ae", dim, fit.scan.n_features, fit.scan.n_rows) else None,
                        kept_pca=reducer.kept_initial_weights_, notes=notes, n_evaluated=len(row_errors),
                        difference_noise=paired_noise(row_errors, pca_rows),
-                       params=dict(params or {}), batch_size=reducer.batch_size_, scaling=reducer.scaling_)
+                       params=dict(params or {}), batch_size=reducer.batch_size_, scaling=reducer.scaling_,
+                       default_epochs=default_epochs(reducer))
     check_not_failed(report)
     reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means)
     reducer.save(output)

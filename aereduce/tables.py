@@ -1287,8 +1287,16 @@ def _frames(path: str, chunksize: int | None, *, sep: str | None, decimal: str |
         return _text_frames(path, fmt, chunksize, sep=sep, decimal=decimal, encoding=encoding, header=header,
                             verbatim_columns=verbatim_columns, layout_out=layout)
     if fmt == "parquet":
-        return _parquet_frames(path, chunksize, row_group_seed)
-    return _numpy_frames(path, fmt, chunksize)
+        return _named_as_in_text(_parquet_frames(path, chunksize, row_group_seed))
+    return _named_as_in_text(_numpy_frames(path, fmt, chunksize))
+
+
+def _named_as_in_text(frames: Iterator[tuple[Any, np.ndarray]]) -> Iterator[tuple[Any, np.ndarray]]:
+    """A Parquet or NumPy file's column named "" (the unnamed first column TableWriter writes, R's row
+    names) under pandas' name for it, as a text file's unnamed column is read: the name a model
+    remembers as its id column (a review found the row names lost on a round trip)."""
+    for frame, rows in frames:
+        yield (frame.rename(columns={"": UNNAMED_FIRST_COLUMN}) if "" in frame.columns else frame), rows
 
 
 # -- from frames to tables ---------------------------------------------------------------------

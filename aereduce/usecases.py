@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._files import check_file_output, check_output
-from ._resolve import (FAILED_FIT_RATIO, POOR_FIT_CHECK_ROWS, failed_fit_fix, fit_failed, model_variant,
-                       regularises_the_code, short_training_fix)
+from ._resolve import (FAILED_FIT_RATIO, POOR_FIT_CHECK_ROWS, default_epochs, failed_fit_fix, fit_failed,
+                       model_variant, regularises_the_code, short_training_fix)
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN, MissingValues, Table,
@@ -271,6 +271,7 @@ class FitReport:
     params: dict[str, Any] = field(default_factory=dict)  # the autoencoder options given: what the model is
     batch_size: int | None = None  # the autoencoder's resolved batch size (for failed_fit_fix); None for PCA
     scaling: str | None = None  # the resolved scaling (scaling_): the errors are in its units
+    default_epochs: int | None = None  # 0 where the default is PCA's solution (_resolve.default_epochs)
 
     @property
     def measured(self) -> str:
@@ -285,7 +286,8 @@ class FitReport:
         """check_not_failed's advice (:func:`failed_fit_fix`)."""
         if self.batch_size is None:
             return f"lower {cli_option('learning_rate_init')}"
-        return failed_fit_fix(self.params, self.n_train, self.batch_size, shown=cli_option, is_map=self.is_map)
+        return failed_fit_fix(self.params, self.n_train, self.batch_size, shown=cli_option, is_map=self.is_map,
+                              default_epochs=self.default_epochs)
 
     def trades_reconstruction(self) -> str | None:
         """What a regularised model trains for instead of reconstruction alone, or None: its error
@@ -341,7 +343,8 @@ class FitReport:
             else:
                 # A fit cut short may close the gap with more epochs (trial 20's --epochs 2 was told only PCA).
                 longer = (self.batch_size and not self.is_map
-                          and short_training_fix(self.params, self.n_train, self.batch_size, shown=cli_option))
+                          and short_training_fix(self.params, self.n_train, self.batch_size, shown=cli_option,
+                                                 default_epochs=self.default_epochs))
                 compared = f"; PCA is better here: {longer + ', or ' if longer else ''}--method pca saves PCA itself"
             if self.is_map and self.error > self.pca_error:
                 # The map's codes place neighbours; reconstruction is the decoder's best from them.
@@ -384,27 +387,30 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     ``notify``: where the notes on how DATA was read go before training (else into the report).
     """
     format_of(data)  # a model given as DATA is named as such, before -o is checked against it
-    check_params_before_reading(params, dim)
+    from .streaming import fit_file, should_stream
+
     if ensemble is not None or contamination is not None:
         if stream:  # it was ignored (trial 15): the detector's members and their densities read every row at once
             raise OptionError("an outlier detector (--ensemble) reads DATA whole and cannot stream it; "
                               "leave out --stream")
+        check_params_before_reading({**(params or {}), "neighbour_weight": 0.0} if params else None, dim)
         return fit_detector(data, output, method=method, dim=dim, read=read, seed=seed, holdout=holdout,
                             params=params, progress=progress, ensemble=ensemble, contamination=contamination,
                             notify=notify)
     if not get_method(method).can_save:
         raise OptionError(get_method(method).why_not_saved)
-    from .streaming import fit_file, should_stream
-
-    if should_stream(data, stream):
+    streaming = should_stream(data, stream)
+    check_params_before_reading(params, dim, "fit_stream" if streaming else False)
+    if streaming:
         return fit_file(data, output, method=method, dim=dim, read=read, seed=seed, holdout=holdout, params=params,
                         progress=progress, chunk_rows=chunk_rows, notify=notify)
     check_model_output(output, data)
     filled = read_for_fit(data, read)
     X = filled.X
-    check_dimension(method, dim, *X.shape, data)
-    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID) + dimension_notes(dim, X.shape[1], params), notify)
     train, held = split_for_fit(X, holdout)
+    # on the rows the method is fitted on (a review: 10 rows passed, and PCA refused 9 in its own words)
+    check_dimension(method, dim, *train.shape, data, held_out=len(held))
+    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID) + dimension_notes(dim, X.shape[1], params), notify)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
     fit_reducer(method, reducer, train, progress)
@@ -419,7 +425,8 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
                        decoder_epochs=len(getattr(reducer, "decoder_loss_curve_", None) or []) or None,
                        kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes,
                        is_map=getattr(reducer, "neighbour_weight_", 0) > 0, params=dict(params or {}),
-                       batch_size=getattr(reducer, "batch_size_", None), scaling=getattr(reducer, "scaling_", None))
+                       batch_size=getattr(reducer, "batch_size_", None), scaling=getattr(reducer, "scaling_", None),
+                       default_epochs=default_epochs(reducer))
     if has_pca_bar(method, dim, X.shape[1], len(train)):
         measure_against_pca(report, reducer, row_errors, train, evaluation)
         check_not_failed(report)
@@ -428,16 +435,18 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     return report
 
 
-def check_params_before_reading(params: dict[str, Any] | None, dim: int | None) -> None:
-    """Refuse a combination of the autoencoder's ``params`` (and ``--dim``) that no data could make
-    good before DATA is read, which may take minutes (:func:`aereduce._resolve.check_before_reading`)."""
+def check_params_before_reading(params: dict[str, Any] | None, dim: int | None,
+                                streaming: bool | str = False) -> None:
+    """Refuse a combination of the autoencoder's ``params`` (and ``--dim``; ``streaming``: the fit's
+    name when it reads DATA in chunks) that no data could make good before DATA is read, which may
+    take minutes (:func:`aereduce._resolve.check_before_reading`)."""
     if not params:
         return
     from ._params import AUTOENCODER_PARAMS
     from ._resolve import check_before_reading
 
     defaults = {name: param.default for name, param in AUTOENCODER_PARAMS.items()}
-    check_before_reading({**defaults, **({"n_components": dim} if dim else {}), **params})
+    check_before_reading({**defaults, **({"n_components": dim} if dim else {}), **params}, streaming)
 
 
 def epochs_trained(reducer: Any) -> int | None:
@@ -447,13 +456,18 @@ def epochs_trained(reducer: Any) -> int | None:
     return None if curve is None else len(curve)
 
 
-def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None) -> list[str]:
+def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None, *, detector: bool = False) -> list[str]:
     """``fit``'s note on a code that cannot reduce the data: one column, or as many dimensions as
-    columns (unless ``params`` make it an overcomplete autoencoder)."""
+    columns (unless ``params`` make it an overcomplete autoencoder); ``detector``: an outlier
+    detector's members, whose exact copies score no row as an outlier."""
     if n_columns == 1:  # "choose --dim below 1" would be no advice
         return ["only 1 feature column is numeric, so there is nothing to reduce: the code holds the column "
                 "itself; give more numeric columns (text columns can only be --id-column or --label-column)"]
     if dim >= n_columns and not regularises_the_code(params or {}):
+        if detector:
+            return [f"--dim {dim} is not below the {n_columns} feature columns: each member can copy its rows "
+                    f"exactly, so reconstruction error cannot set outliers apart; choose --dim below {n_columns} "
+                    f"(e.g. {max(1, n_columns // 2)})"]
         return [f"--dim {dim} is not below the {n_columns} feature columns: the code can hold each row whole, "
                 f"so nothing is reduced (PCA-{n_columns} is exact); choose --dim below {n_columns}, or for an "
                 "overcomplete code add --noise or --sparsity"]
@@ -536,15 +550,12 @@ def fit_detector(data: str, output: str, *, method: str, dim: int | None, read: 
     share = detector_options(method, ensemble, contamination)
     check_model_output(output, data)
     filled = read_for_fit(data, read)
+    from .outliers import AutoencoderOutlierDetector, detector_components
+
+    # the estimator's warning in the command line's words (trial 21 read "warning (click): ... n_components")
     n_columns = filled.X.shape[1]
-    wide = []
-    if dim is not None and dim >= n_columns and n_columns > 1 and not regularises_the_code(params or {}):
-        # the estimator's warning in the command line's words (trial 21 read "warning (click): ... n_components")
-        wide = [f"--dim {dim} is not below the {n_columns} feature columns: each member can copy its rows exactly, "
-                f"so reconstruction error cannot set outliers apart; choose --dim below {n_columns} "
-                f"(e.g. {max(1, n_columns // 2)})"]
+    wide = dimension_notes(detector_components(dim or "auto", n_columns), n_columns, params, detector=True)
     notes = send_notes(filled.notes(row_labels=REMEMBERED_ID) + wide, notify)
-    from .outliers import AutoencoderOutlierDetector
 
     own = {k: v for k, v in (params or {}).items() if k in ("hidden_layer_sizes", "max_iter")}
     rest = {k: v for k, v in (params or {}).items() if k not in own}
@@ -1182,11 +1193,11 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
             notes.append(f"not scoring kNN accuracy: the label column {filled.table.label_name!r} {what}; give a "
                          "column of classes, or leave --label-column out")
             y = None
-    for name in methods:
-        check_dimension(name, dim, *X.shape, data)
     from ._split import split_rows
 
     train, test = split_rows(len(X), test_size, seed, labels=y)
+    for name in methods:
+        check_dimension(name, dim, len(train), X.shape[1], data, held_out=len(test))
     if len(test) < FEW_TEST_ROWS:  # 1 test row scored 278 on a 4-row table without a word (trial 12)
         notes.append(f"only {plural(len(test), 'row')} held out to score on: its scores are mostly chance; "
                      "give more rows, or a larger --test-size")

@@ -357,6 +357,11 @@ def test_compare_does_not_score_knn_on_a_measurement_given_as_labels(runner, dat
     ("inf", "a,b\n1,2\n3,inf\n", [], "Error: {path}: row 3, column 'b' is infinite; fix or remove that value"),
     ("dim too big for pca", "a,b\n1,2\n3,4\n5,7\n", ["--method", "pca", "--dim", "5"],
      "Error: {path}: --dim 5 is out of range for pca: at most min(rows, columns) = 2 (3 rows, 2 feature columns)"),
+    # counted on the rows PCA is fitted on (a review: scikit-learn refused 10 of 10 rows in its own words)
+    ("dim too big for the training rows", "a,b,c,d,e,f,g,h,i,j,k,l\n" + "1,2,3,4,5,6,7,8,9,10,11,12\n" * 10,
+     ["--method", "pca", "--dim", "10"],
+     "Error: {path}: --dim 10 is out of range for pca: at most min(rows, columns) = 9 (9 training rows after 1 held "
+     "out, 12 feature columns)"),
     ("unknown label", "a,b\n1,2\n", ["--dim", "1", "--label-column", "y"], "Error: {path}: no column 'y' for --label-column; columns are a, b"),
 ])
 def test_bad_input_gives_one_line_exit_1_and_no_output(runner, tmp_path, case, content, args, message):
@@ -628,6 +633,11 @@ def test_an_ensemble_as_wide_as_the_columns_is_noted_in_the_command_lines_words(
         "--dim 6 is not below the 5 feature columns: each member can copy its rows exactly, so reconstruction error "
         "cannot set outliers apart; choose --dim below 5 (e.g. 2)")
     assert "warning" not in result.stderr
+    one = tmp_path / "one.csv"  # one column: fit's note, not silence (a review found neither note nor warning)
+    pd.read_csv(data)[["a"]].to_csv(one, index=False)
+    result = invoke(runner, "fit", one, "--ensemble", "2", "--epochs", "1", "-o", tmp_path / "o.aer")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0].startswith("only 1 feature column is numeric, so there is nothing to reduce")
 
 
 def test_ensemble_flags_are_integers_and_rows_with_missing_values_stay_empty(runner, data, tmp_path):
@@ -701,9 +711,10 @@ def test_fit_refuses_an_output_that_is_not_a_model_file(runner, data, tmp_path, 
 def test_the_fit_summary_compares_with_pca_in_words():
     from aereduce.usecases import FitReport
 
-    def summary(error, is_map=False, params=None, batch_size=None):
+    def summary(error, is_map=False, params=None, batch_size=None, default_epochs=None):
         return FitReport("ae", 2, 100, 4, 1.0, error, "held-out", "m.aer", n_epochs=5, pca_error=0.5, kept_pca=False,
-                         is_map=is_map, params=params or {}, batch_size=batch_size).lines()
+                         is_map=is_map, params=params or {}, batch_size=batch_size,
+                         default_epochs=default_epochs).lines()
 
     assert summary(0.25)[1] == "held-out reconstruction MSE 0.25 (PCA-2: 0.5, 2.00x lower than PCA's)"
     assert summary(1.0)[1] == "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: --method pca saves PCA itself)"
@@ -714,6 +725,10 @@ def test_the_fit_summary_compares_with_pca_in_words():
         f"held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: train longer than --epochs 2 (the default "
         f"here: {auto_max_iter(100, 32)}), or --method pca saves PCA itself)")
     assert summary(1.0, params={"max_iter": 10_000}, batch_size=32)[1] == summary(1.0)[1]
+    # where the default is PCA's solution (below 50 rows) it trains no epoch: a review found "the default here: 1000"
+    assert summary(1.0, params={"max_iter": 5}, batch_size=32, default_epochs=0)[1] == (
+        "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: leave out --epochs 5: the default here is "
+        "PCA's solution, with no epochs, or --method pca saves PCA itself)")
     # a map (the neighbour term) says why, and how to fit for reconstruction instead
     assert summary(1.0, is_map=True)[1] == (
         "held-out reconstruction MSE 1 (PCA-2: 0.5; PCA is better here: --method pca saves PCA itself; the map's codes "
@@ -979,6 +994,12 @@ def test_an_unnamed_first_column_is_read_as_row_labels(runner, tmp_path):
     assert invoke(runner, "transform", model, path, "-o", tmp_path / "codes.npz").exit_code == 0
     with np.load(tmp_path / "codes.npz") as npz:
         assert sorted(npz.files) == ["", "X", "columns"] and npz[""].tolist() == [str(i) for i in range(40)]
+    for suffix in ("parquet", "npz"):  # and read back as the model's id column (a review found them lost)
+        back = tmp_path / f"back.{suffix}"
+        result = invoke(runner, "inverse-transform", model, tmp_path / f"codes.{suffix}", "-o", back)
+        assert result.exit_code == 0 and result.stderr == f"wrote 40 rows to {back}\n", result.output
+        ids = pd.read_parquet(back)[""] if suffix == "parquet" else np.load(back)[""]
+        assert [str(i) for i in ids] == [str(i) for i in range(40)]
     assert invoke(runner, "inspect", model).stdout.splitlines()[2] == (
         "remembers: id column (the unnamed first column: row names), --nan error")
     # compare writes no rows, so it says where the column went instead

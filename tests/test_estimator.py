@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from scipy.linalg import subspace_angles
+from sklearn.base import clone
 from sklearn.datasets import load_digits, load_iris, load_wine
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.neighbors import KNeighborsClassifier
@@ -114,6 +115,9 @@ def test_fewer_than_50_rows_give_pcas_solution_untrained():
     X_new = rng.normal(size=(20, 2)) @ rng.normal(size=(2, 6))
     np.testing.assert_allclose(ae.inverse_transform(ae.transform(X_new)), pca.inverse_transform(pca.transform(X_new)),
                                rtol=1e-4, atol=1e-4)
+    # one epoch more counts one, not two (a review found 2 epochs for 1 curve point)
+    more = AutoencoderTransformer(n_components=2, random_state=0).fit(X).partial_fit(X)
+    assert more.n_iter_ == len(more.loss_curve_) == 1
 
 
 def hoyer_sparsity(Z):
@@ -558,7 +562,6 @@ def test_warnings_point_at_the_users_line_through_fit_transform_and_pipelines(di
 def test_sparse_rows_are_read_as_their_dense_values():
     """Trial 21: a OneHotEncoder's sparse output, which PCA takes, was refused ("Sparse data was passed")."""
     import scipy.sparse as sp
-    from sklearn.base import clone
 
     from aereduce import AutoencoderOutlierDetector
     from aereduce.pca import ScaledPCA

@@ -284,6 +284,16 @@ def test_the_anomaly_table_heads_row_names_as_such():
     assert "<th>row name</th>" in html and "Unnamed" not in html and "Merc 230" in html
 
 
+def test_the_model_section_says_row_names_as_inspect_does():
+    # a review found "Unnamed: 0 (the unnamed first column)" here where inspect no longer names it so
+    from aereduce.report import model_section
+
+    description = {"kind": "autoencoder", "n_features_in": 3, "n_parameters": 10, "params": {}, "training": {},
+                   "versions": {}, "input_columns": ["a", "b", "c"], "input_settings": {"id_column": "Unnamed: 0"}}
+    html = model_section(description)
+    assert "(the unnamed first column: row names)" in html and "Unnamed" not in html
+
+
 def test_the_report_rings_as_many_rows_as_plot_does_and_lists_ten(report):
     """Trial 13: plot rang 3 of mtcars' rows, the report 10 (a third of the map)."""
     from aereduce.usecases import rows_to_ring

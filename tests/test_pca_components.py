@@ -158,13 +158,19 @@ def test_the_command_line_takes_pca_components_and_names_a_bad_value(tmp_path):
     for command, options, conflict in (("fit", ["--conv", "8x8"], "an input_shape (--conv, --recurrent)"),
                                        ("fit-transform", ["--conv", "8x8"], "an input_shape (--conv, --recurrent)"),
                                        ("fit", ["--tied", "--noise", "mask"], "--tied, --noise mask"),
-                                       ("fit", ["--noise", "mask", "--neighbour-weight", "0"], "--noise mask")):
+                                       ("fit", ["--noise", "mask", "--neighbour-weight", "0"], "--noise mask"),
+                                       # a detector's members train no map: noise conflicts (a review)
+                                       ("fit", ["--ensemble", "2", "--noise", "mask"], "--noise mask")):
         early = CliRunner().invoke(main, [command, str(garbage), "--dim", "4", "--pca-components", "16", *options,
                                           "-o", str(tmp_path / ("x.aer" if command == "fit" else "x.csv"))])
         assert early.exit_code == 2, early.output
         assert early.output.strip().splitlines()[-1] == (
             f"Error: --pca-components 16 does not combine with {conflict}: those need the rows themselves at the "
             "network's first layer")
+    streamed = CliRunner().invoke(main, ["fit", str(garbage), "--dim", "4", "--pca-components", "16", "--stream",
+                                         "-o", str(tmp_path / "x.aer")])
+    assert streamed.exit_code == 2 and streamed.output.strip().splitlines()[-1].startswith(
+        "Error: fit_stream sees one chunk at a time and cannot find the principal components of all rows")
     bce = CliRunner().invoke(main, ["fit", str(csv), "--dim", "4", "--pca-components", "16", "--loss", "bce",
                                     "--scaling", "minmax", "-o", str(tmp_path / "x.aer")])
     assert bce.exit_code != 0 and bce.output.strip().endswith("not --loss bce; use --loss mse with it")

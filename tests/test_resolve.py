@@ -93,6 +93,9 @@ def test_cross_entropy_is_for_values_at_0_or_1_not_for_measurements_scaled_into_
     model = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit(iris)
     assert (model.scaling_, model.output_activation_, model.loss_, model.linear_skip_) == ("none", "identity",
                                                                                            "mse", True)
+    # cross-entropy asked for brings its sigmoid (a review found it refused with output_activation="auto")
+    asked = AutoencoderTransformer(n_components=2, max_iter=1, loss="bce", random_state=0)
+    assert (asked.fit(iris).output_activation_, asked.fit(iris[:40]).output_activation_) == ("sigmoid", "sigmoid")
     pixels = load_digits().data / 16
     assert bernoulli_likeness(pixels.mean(axis=0), pixels.var(axis=0)) > BERNOULLI_LIKE
     model = AutoencoderTransformer(n_components=2, max_iter=1, neighbour_weight=0, random_state=0).fit(pixels)
@@ -102,3 +105,16 @@ def test_cross_entropy_is_for_values_at_0_or_1_not_for_measurements_scaled_into_
     assert AutoencoderTransformer(n_components=2, random_state=0).fit(dummies).loss_ == "mse"
     assert AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit(
         np.tile(dummies, (3, 1))).loss_ == "bce"
+
+
+def test_the_default_epochs_are_none_where_the_default_is_pcas_solution():
+    import numpy as np
+
+    from aereduce import AutoencoderTransformer
+    from aereduce._resolve import default_epochs
+    from aereduce.pca import ScaledPCA
+
+    X = np.random.default_rng(0).normal(size=(200, 5))
+    assert default_epochs(AutoencoderTransformer(n_components=2, max_iter=3, random_state=0).fit(X[:30])) == 0
+    assert default_epochs(AutoencoderTransformer(n_components=2, max_iter=3, random_state=0).fit(X)) is None
+    assert default_epochs(ScaledPCA(n_components=2).fit(X)) is None

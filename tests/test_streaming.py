@@ -378,3 +378,12 @@ def test_a_streamed_fit_refuses_pretraining_in_the_command_lines_words(tmp_path,
     assert str(info.value) == ("--pretrain trains layer by layer on the rows in memory, which a streamed fit does not "
                                "hold; leave out --pretrain, or fit in memory with --no-stream")
     assert not (tmp_path / "m.aer").exists()
+
+
+def test_sparse_chunks_are_read_as_their_dense_values():
+    import scipy.sparse as sp
+
+    X = np.where(np.random.default_rng(0).random((300, 5)) < 0.6, 0.0, 1.5)
+    streamed = [model(max_iter=2).fit_stream(chunks) for chunks in ([sp.csr_matrix(X[:150]), sp.csr_matrix(X[150:])],
+                                                                     [X[:150], X[150:]])]
+    np.testing.assert_array_equal(streamed[0].transform(X), streamed[1].transform(X))
