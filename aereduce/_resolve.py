@@ -116,6 +116,11 @@ def _unit_range(Xs: np.ndarray) -> bool:
 # iris, wine, diabetes, breast cancer and R's swiss, airquality, quakes, faithful, trees and
 # USArrests scaled to [0, 1], 0.12-0.35 (mtcars, with two dummies among its 11 columns, 0.48).
 BERNOULLI_LIKE = 0.45
+# Cross-entropy starts without PCA's solution, so nothing keeps it from ending worse than PCA: on R's
+# DavisThin (191 rows of answers 0-3 scaled to [0, 1], Bernoulli-like 0.5) it ended 1.02-1.19x PCA's
+# held-out error; from about a thousand rows it gained (digits 0.49-0.76x, epi 0.97x;
+# benchmarks/SMALL_TABLES_MINMAX.md). Fewer rows get a squared error from PCA's start.
+CROSS_ENTROPY_MIN_ROWS = 1_000
 # Rows of the data that its means and variances are estimated on (a strided sample).
 BERNOULLI_SAMPLE_ROWS = 4_096
 
@@ -522,8 +527,7 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
     in_pca_space = params.get("pca_components") is not None and not neighbours
     # The scaled data's range is that of the scaled column extremes (the scaling is increasing in
     # each column): scaling every row for it took about 2 s of a 60,000-row MNIST fit.
-    # Cross-entropy needs rows enough for the deep model; fewer get PCA's linear solution (a squared error).
-    bernoulli_like = (n_samples >= MIN_ROWS_FOR_DEEP
+    bernoulli_like = (n_samples >= CROSS_ENTROPY_MIN_ROWS
                       and bernoulli_likeness(*scaled_moments(X, scaler, moments)) >= BERNOULLI_LIKE)
     output, loss = _output_and_loss(params, scaler.transform(np.stack([X.min(axis=0), X.max(axis=0)])), in_pca_space,
                                     bernoulli_like)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ._files import atomic_output, check_file_output
+from ._resolve import NEGLIGIBLE_MSE
 from .errors import OptionError, plural
 from .plotting import is_missing_label, map_title
 from .tables import UNNAMED_FIRST_COLUMN, Table, label_values
@@ -299,14 +300,23 @@ def error_section(comparison: ErrorComparison, kind: str, which_rows: str, kept_
         body += f'<p class="note">No comparison with PCA: {esc(comparison.why_no_pca)}.</p>'
     else:
         mean_model, mean_pca = float(np.mean(model)), float(np.mean(pca))
-        verdict = (f"{mean_pca / mean_model:.2f}x lower than PCA's" if 0 < mean_model <= mean_pca
-                   else f"higher than PCA's: the model is PCA-{dim}'s solution from its own training rows, which "
-                        "these rows' own PCA fits better" if kept_pca
-                   else "higher than PCA's: PCA is better on these rows")
+        # Errors at rounding's scale are ties, not wins (trial 22: a model error of 0 against PCA's 2e-33
+        # was called higher than PCA's, and 28% of float noise "lower").
+        tie = NEGLIGIBLE_MSE
+        if max(mean_model, mean_pca) <= tie:
+            verdict = "equal to PCA's: both reconstruct these rows exactly"
+        elif mean_model <= mean_pca:
+            verdict = f"{mean_pca / max(mean_model, tie):.2f}x lower than PCA's"
+        elif kept_pca:
+            verdict = (f"higher than PCA's: the model is PCA-{dim}'s solution from its own training rows, which "
+                       "these rows' own PCA fits better")
+        else:
+            verdict = "higher than PCA's: PCA is better on these rows"
+        share = float(np.mean(model < pca - tie))
         body += (f"<p>PCA-{dim} is fitted on these same rows, with the model's scaling "
                  f"(<code>{esc(comparison.scaling)}</code>), so its error is in-sample: the lowest "
-                 f"a linear code of {dim} dimensions can reach on them. The {esc(kind)}'s mean error is "
-                 f"<b>{esc(verdict)}</b>, and lower than PCA's on {np.mean(model < pca):.0%} of the rows.</p>")
+                 f"a linear code of {plural(dim, 'dimension')} can reach on them. The {esc(kind)}'s mean error is "
+                 f"<b>{esc(verdict)}</b>. It is lower than PCA's on {share:.0%} of the rows.</p>")
     body += data_table(headers, rows, numeric={1, 2})
     body += figure(error_figure(comparison, kind), "per-row reconstruction errors",
                    "Per-row errors on a log scale" + (f", the {esc(kind)} against PCA-{dim}." if pca is not None else "."))
@@ -314,7 +324,8 @@ def error_section(comparison: ErrorComparison, kind: str, which_rows: str, kept_
 
 
 def map_caption(dim: int, label_name: str | None, which_rows: str, n_ringed: int) -> str:
-    axes = {1: "the 1-D code along x (y is 0)", 2: "the model's two codes"}.get(
+    axes = {1: "the 1-D code along x (the points are spread up and down at random, so that they do not hide one "
+               "another: the vertical position means nothing)", 2: "the model's two codes"}.get(
         dim, f"the first two principal components of the {dim} codes (a PCA of the codes, for the picture only)")
     colour = (f"coloured by the label column <code>{esc(label_name)}</code>" if label_name
               else "one colour: give <code>--label-column</code> to colour the points by a column")
@@ -440,7 +451,8 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     sections = [model_section(description), training_section(model), error_section(comparison, kind, which, kept_pca)]
     map_uri = map_figure(Z, label_values(mapped.labels), ringed, row_names(mapped, ringed), f"{kind}: {map_title(Z.shape[1])}",
                          mapped.label_name, code_names(model))
-    sections.append(section("map", "2-D map", figure(map_uri, "2-D map of the codes",
+    heading = "Map of the codes" if Z.shape[1] != 2 else "2-D map"  # a 1-D code is no 2-D map (trial 22)
+    sections.append(section("map", heading, figure(map_uri, f"{heading} of the codes" if Z.shape[1] == 2 else heading,
                                                      map_caption(Z.shape[1], mapped.label_name, describe_rows(rows, data, ringed_too=True),
                                                                  len(ringed)))))
     if shape is not None:

@@ -230,8 +230,9 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         comma = table.decimal_comma_columns
         hint = (f"; {', '.join(comma)} {'hold' if len(comma) > 1 else 'holds'} numbers written with a decimal comma "
                 "(80,2): pass --decimal , to read them" if comma else "")
-        notes.append(f"skipped {len(table.skipped_columns)} non-numeric column(s): {', '.join(table.skipped_columns)} "
-                     f"(use them with --id-column or --label-column){hint}")
+        them = "them" if len(table.skipped_columns) > 1 else "it"
+        notes.append(f"skipped {plural(len(table.skipped_columns), 'non-numeric column')}: "
+                     f"{', '.join(table.skipped_columns)} (use {them} with --id-column or --label-column){hint}")
     if table.non_numeric_counts:
         cells = ", ".join(f"{k}: {v}" for k, v in table.non_numeric_counts.items())
         notes.append(f"read non-numeric cells as missing ({cells})")
@@ -1199,7 +1200,8 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     for name in methods:
         check_dimension(name, dim, len(train), X.shape[1], data, held_out=len(test))
     if len(test) < FEW_TEST_ROWS:  # 1 test row scored 278 on a 4-row table without a word (trial 12)
-        notes.append(f"only {plural(len(test), 'row')} held out to score on: its scores are mostly chance; "
+        notes.append(f"only {plural(len(test), 'row')} held out to score on: "
+                     f"{'its score is' if len(test) == 1 else 'their scores are'} mostly chance; "
                      "give more rows, or a larger --test-size")
     notes = send_notes(notes, notify)
     rows = compare_methods(X, y, dim, methods, train, test, seed=seed, params=params, progress=progress)

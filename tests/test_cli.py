@@ -1214,7 +1214,7 @@ def test_notes_on_the_file_come_before_training(tmp_path):
     events = []
     report = fit_model(str(path), str(tmp_path / "m.aer"), dim=1, read=ReadOptions(), params={"max_iter": 3},
                        progress=lambda done, total: events.append("epoch"), notify=events.append)
-    assert events[0] == ("skipped 1 non-numeric column(s): name (use them with --id-column or --label-column)")
+    assert events[0] == ("skipped 1 non-numeric column: name (use it with --id-column or --label-column)")
     assert events[1:] and set(events[1:]) == {"epoch"}
     assert report.lines()[0].startswith("fitted ae (1 dim) on 36 rows x 2 columns")  # not repeated in the summary
 
@@ -1438,7 +1438,7 @@ def test_compare_says_when_few_rows_are_held_out(runner, tmp_path):
     path.write_text("a,b,c\n1,2,0\n2,1,5\n4,4,1\n3,5,2\n")
     result = invoke(runner, "compare", path, "--dim", "1", "--methods", "pca", "--json")
     assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines()[0] == ("only 1 row held out to score on: its scores are mostly chance; "
+    assert result.stderr.splitlines()[0] == ("only 1 row held out to score on: its score is mostly chance; "
                                              "give more rows, or a larger --test-size")
     path.write_text("a,b,c\n" + "".join(f"{i % 5},{i % 3},{i % 7}\n" for i in range(60)))
     assert "held out to score on" not in invoke(runner, "compare", path, "--dim", "1", "--methods", "pca").stderr

@@ -239,6 +239,19 @@ def test_a_model_at_pcas_solution_is_not_said_to_lose_to_pca_by_itself():
     assert "higher than PCA's: PCA is better on these rows" in trained
 
 
+def test_errors_at_roundings_scale_are_a_tie_and_a_1d_map_says_its_height_means_nothing():
+    # trial 22: a model error of 0 against PCA's 2e-33 was called "higher than PCA's", 28% of the noise "lower",
+    # and a 1-D map's caption said "y is 0" under points spread up and down
+    from aereduce.report import ErrorComparison, error_section, map_caption
+
+    comparison = ErrorComparison(np.zeros(4), np.array([0.0, 1e-33, 0.0, 7e-33]), 1, "standard")
+    text = html.unescape(re.sub(r"<[^>]+>", "", error_section(comparison, "autoencoder", "the rows", kept_pca=True)))
+    assert "mean error is equal to PCA's: both reconstruct these rows exactly. It is lower than PCA's on 0% of" in text
+    assert "a linear code of 1 dimension can" in text
+    assert "y is 0" not in map_caption(1, None, "the rows", 0) and "the vertical position means nothing" in \
+        map_caption(1, None, "the rows", 0)
+
+
 def test_anomalous_rows_keep_their_integer_ids_exactly():
     from aereduce.report import anomalies_section
 

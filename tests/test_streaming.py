@@ -179,7 +179,7 @@ def test_the_schedule_counts_the_steps_of_an_in_memory_epoch(rows):
 def test_a_streamed_fit_picks_the_loss_from_every_rows_moments_as_a_fit_in_memory_does():
     # values at 0 or 1 get cross-entropy, values spread inside [0, 1] a squared error (trial 21)
     rng = np.random.default_rng(5)
-    for X, loss in (((rng.random((600, 6)) < 0.3).astype(float), "bce"), (rng.random((600, 6)), "mse")):
+    for X, loss in (((rng.random((1200, 6)) < 0.3).astype(float), "bce"), (rng.random((1200, 6)), "mse")):
         chunks = [frame(part) for part in np.array_split(X, 4)]
         streamed = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit_stream(chunks)
         in_memory = AutoencoderTransformer(n_components=2, max_iter=1, neighbour_weight=0, random_state=0).fit(X)
@@ -231,7 +231,7 @@ def test_a_streamed_fit_says_how_it_read_the_file_before_training(tmp_path, rows
                                 notify=lambda note: events.append(("note", note)))
     kinds = [kind for kind, _ in events]
     assert kinds[:2] == ["note", "note"] and kinds[2:] == ["epoch"] * (len(kinds) - 2) and len(kinds) > 2
-    assert events[0][1] == "skipped 1 non-numeric column(s): city (use them with --id-column or --label-column)"
+    assert events[0][1] == "skipped 1 non-numeric column: city (use it with --id-column or --label-column)"
     assert events[1][1].startswith("the neighbour term (the default for 2-3-D maps) is off in a streamed fit")
     assert not any(note.startswith(("skipped", "the neighbour term")) for note in report.notes)  # said once, early
 
@@ -243,7 +243,7 @@ def test_a_streamed_fit_names_skipped_columns_of_decimal_commas_with_the_fix(tmp
     events: list[str] = []
     streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=3, read=ReadOptions(sep=";", decimal="."),
                        params={"max_iter": 1}, chunk_rows=100, notify=events.append)
-    assert events[0] == ("skipped 1 non-numeric column(s): price (use them with --id-column or --label-column); "
+    assert events[0] == ("skipped 1 non-numeric column: price (use it with --id-column or --label-column); "
                          "price holds numbers written with a decimal comma (80,2): pass --decimal , to read them")
 
 

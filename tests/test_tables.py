@@ -1096,7 +1096,7 @@ def test_columns_of_decimal_commas_read_with_a_point_are_named_with_the_fix(tmp_
     table = read_table(path, sep=";", decimal=".", missing="mean")
     assert table.skipped_columns == ["name", "a", "b"] and table.decimal_comma_columns == ["a", "b"]
     assert table_notes(table, MissingValues("mean").fit(table))[0] == (
-        "skipped 3 non-numeric column(s): name, a, b (use them with --id-column or --label-column); a, b hold "
+        "skipped 3 non-numeric columns: name, a, b (use them with --id-column or --label-column); a, b hold "
         "numbers written with a decimal comma (80,2): pass --decimal , to read them")
     assert read_table(path, sep=";", missing="mean").feature_names == ["a", "b", "c"]  # sniffed: read as numbers
 
