@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from .errors import InputError, OptionError
 
 
 @functools.lru_cache(maxsize=8)
@@ -123,10 +123,16 @@ def _names(given: str | Sequence[str] | None) -> list[str] | None:
 
 
 def _output_names(model_path: str, columns: Sequence[str] | None, keep: Sequence[str],
-                  available: Sequence[str]) -> tuple[list[str], list[str]]:
+                  available: Sequence[str], nan: str | None = None) -> tuple[list[str], list[str]]:
     """The code columns and the feature columns, after checking on the client, before any task
-    runs, the model file and the names."""
+    runs, the model file, the names and ``nan`` (trial 22: nan="bogus" failed on the workers, as a
+    fault of the model file)."""
+    from .tables import NAN_POLICIES
     from .usecases import code_names
+
+    if nan is not None and nan not in NAN_POLICIES:
+        raise OptionError(f"nan={nan!r} must be one of {', '.join(map(repr, NAN_POLICIES))}, or None for the policy "
+                          "the model was fitted with")
 
     model = cached_model(model_path, on_worker=False)
     names = code_names(model)
@@ -161,7 +167,7 @@ def transform_dask(model_path: str, ddf: Any, columns: str | Sequence[str] | Non
     if not hasattr(ddf, "map_partitions"):
         raise InputError(f"transform_dask needs a Dask DataFrame, got {type(ddf).__name__}")
     columns, keep = _names(columns), _names(keep) or []
-    names, _ = _output_names(model_path, columns, keep, [str(c) for c in ddf.columns])
+    names, _ = _output_names(model_path, columns, keep, [str(c) for c in ddf.columns], nan)
     meta = pd.concat([ddf._meta[list(keep)], pd.DataFrame({n: pd.Series(dtype="float64") for n in names})], axis=1) \
         if keep else pd.DataFrame({n: pd.Series(dtype="float64") for n in names})
     return ddf.map_partitions(encode_frame, os.path.abspath(model_path), list(columns) if columns else None,
@@ -178,14 +184,26 @@ def transform_spark(model_path: str, sdf: Any, columns: str | Sequence[str] | No
     if not hasattr(sdf, "mapInPandas"):
         raise InputError(f"transform_spark needs a Spark DataFrame, got {type(sdf).__name__}")
     columns, keep = _names(columns), _names(keep) or []
-    names, features = _output_names(model_path, columns, keep, list(sdf.columns))
-    kept = [f"`{c}` {sdf.schema[c].dataType.simpleString()}" for c in keep]
-    schema = ", ".join(kept + [f"`{n}` double" for n in names])
+    names, features = _output_names(model_path, columns, keep, list(sdf.columns), nan)
     path = os.path.abspath(model_path)
     wanted = list(dict.fromkeys([*keep, *features]))
+    # Spark reads "x.0" as field 0 of a struct x, and mapInPandas does so even of a quoted name (R's
+    # Sepal.Length failed, trial 22): the batches travel under plain names, renamed back at both ends.
+    travelling = [f"_aereduce_in{i}" for i in range(len(wanted))]
+    given = dict(zip(travelling, wanted))
+    types = [sdf.schema[c].dataType.simpleString() for c in keep] + ["double"] * len(names)
+    schema = ", ".join(f"_aereduce_out{i} {t}" for i, t in enumerate(types))
 
     def encode(batches: Iterator[Any]) -> Iterator[Any]:
         for frame in batches:
-            yield encode_frame(frame, path, features, list(keep), nan).reset_index(drop=True)
+            out = encode_frame(frame.rename(columns=given), path, features, list(keep), nan).reset_index(drop=True)
+            out.columns = [f"_aereduce_out{i}" for i in range(len(types))]
+            yield out
 
-    return sdf.select(*wanted).mapInPandas(encode, schema=schema)
+    inputs = [sdf[_quoted(c)].alias(name) for c, name in zip(wanted, travelling)]
+    return sdf.select(*inputs).mapInPandas(encode, schema=schema).toDF(*keep, *names)
+
+
+def _quoted(name: str) -> str:
+    """A column name as Spark's SQL reads it literally: in backticks, a backtick doubled."""
+    return "`" + str(name).replace("`", "``") + "`"

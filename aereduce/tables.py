@@ -290,8 +290,8 @@ class MissingValues:
             # Text read as missing by a model's reader: say so, not that the cell is empty.
             raise InputError(f"{source}: non-numeric values in numeric columns: {_cells(X.non_numeric_cells)}; fix "
                              "them, or read them as missing with --nan mean (or drop, zero)")
-        if self.policy == "error":
-            _raise_first_missing(values, names, rows, source)
+        if self.policy == "error":  # a model's commands read a file in chunks: count the chunk's, as such (trial 22)
+            _raise_first_missing(values, names, rows, source, part=isinstance(X, Table))
         per_column = missing.sum(axis=0)
         for name, n in zip(names, per_column):
             if n:
@@ -402,6 +402,10 @@ def _raise_empty_columns(X: np.ndarray, names: Sequence[str], source: str, polic
     # An empty column is missing in the first row: only those columns are read whole.
     candidates = np.flatnonzero(np.isnan(X[0]))
     empty = [names[j] for j in candidates[np.isnan(X[:, candidates]).all(axis=0)]]
+    if empty and len(empty) == len(names):  # --exclude of every column would leave nothing (trial 22)
+        raise InputError(f"{source}: {'its feature column' if len(names) == 1 else 'every feature column'} "
+                         f"({shown_names(names)}) is empty: there are no numbers to fit on; check that the "
+                         "file holds them, and the delimiter (--sep) and decimal mark (--decimal)")
     if empty:
         raise empty_columns_error(empty, source, policy)
 
@@ -615,7 +619,18 @@ class _TextSource(io.TextIOBase):
         self._buf = self._buf[n_chars:]
         self.base_line = self.line
 
+    # What stopped a read() that pandas' C parser called: it reports any exception there as its own
+    # ParserError ("Calling read(nbytes) on source failed"), and Ctrl-C was then called a malformed file.
+    failure: BaseException | None = None
+
     def read(self, size: int | None = -1) -> str:
+        try:
+            return self._read(size)
+        except BaseException as exc:
+            self.failure = exc
+            raise
+
+    def _read(self, size: int | None = -1) -> str:
         want = size if size is not None and size >= 0 else math.inf
         while not self._eof and len(self._buf) < want:
             self._fill()
@@ -1080,10 +1095,12 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             # An extra field is a stray one whatever it holds: 'NA' there is not a missing value (the fuzzer).
             missing_strings = {name: [""] if name in verbatim or name == _EXTRA else sorted(NA_STRINGS)
                                for name in [*layout.names, _EXTRA]}
-            reader = pd.read_csv(source, sep=layout.sep, decimal=layout.decimal, header=None,
-                                 names=[*layout.names, _EXTRA], index_col=False, skipinitialspace=True,
-                                 chunksize=chunksize or None, dtype={name: str for name in verbatim} or None,
-                                 keep_default_na=False, na_values=missing_strings, engine="c")
+            with warnings.catch_warnings():  # a whole file is parsed here, chunks below (trial 22 saw it leak)
+                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                reader = pd.read_csv(source, sep=layout.sep, decimal=layout.decimal, header=None,
+                                     names=[*layout.names, _EXTRA], index_col=False, skipinitialspace=True,
+                                     chunksize=chunksize or None, dtype={name: str for name in verbatim} or None,
+                                     keep_default_na=False, na_values=missing_strings, engine="c")
             frames = iter([reader] if chunksize is None else reader)
             done = 0
             while True:
@@ -1108,6 +1125,8 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
                 done += len(frame)
                 yield frame, rows
         except pd.errors.ParserError as exc:
+            if source.failure is not None:  # Ctrl-C, or a decoding error, inside read(): that, not the parser's words
+                raise source.failure from None
             message = str(exc).strip().splitlines()[-1]
             fields, quote = _PARSER_FIELDS.search(message), _PARSER_QUOTE.search(message)
             if fields:

@@ -1627,3 +1627,20 @@ def test_a_model_remembers_header_or_no_header_given_to_fit(runner, tmp_path):
     assert invoke(runner, "fit", headless, "--dim", "2", "--no-header", *FAST, "-o", model).exit_code == 0
     result = invoke(runner, "transform", model, headless, "-o", "-")
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == 61
+
+
+def test_a_missing_value_found_by_a_model_command_counts_only_the_rows_read(runner, tmp_path, monkeypatch):
+    """Trial 22: transform said 'and 201 more missing values' of a file with 11,970: it had read one chunk."""
+    import aereduce.usecases
+
+    path = tmp_path / "in.csv"
+    path.write_text("a,b\n" + "".join(f"{2 * i},{i % 7}\n" for i in range(30)))
+    model = tmp_path / "m.aer"
+    assert invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", model).exit_code == 0
+    gaps = tmp_path / "gaps.csv"
+    gaps.write_text("a,b\n1,\n2,\n3,\n4,\n5,\n")
+    monkeypatch.setattr(aereduce.usecases, "CHUNK_ROWS", 2)
+    result = invoke(runner, "transform", model, gaps, "-o", tmp_path / "codes.csv")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {gaps}: row 2, column 'b' is missing (and 1 more missing values in rows 2-3, the part of the file "
+        "read so far); fill it, or pass --nan drop, --nan zero or --nan mean\n")

@@ -12,7 +12,7 @@ import pytest
 
 from aereduce import AutoencoderTransformer
 from aereduce.distributed import encode_frame, transform_dask
-from aereduce.errors import InputError
+from aereduce.errors import InputError, OptionError
 from aereduce.usecases import ReadOptions, fit_model, load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,18 +86,21 @@ def test_transform_dask_on_a_local_cluster_matches_transform(saved):
                          "DataFrame first"),
     (dict(model="missing.aer"), "cannot read the model (No such file or directory); give the path of a model saved "
                                 "by aereduce (an .aer file)"),
+    # trial 22: found on the workers, and blamed on the model file
+    (dict(nan="bogus"), "nan='bogus' must be one of 'error', 'drop', 'zero', 'mean', or None for the policy the "
+                        "model was fitted with"),
 ])
 def test_transform_dask_checks_names_and_the_model_on_the_client(saved, call, message):
     # The checks transform_spark shares, run before any task: one line, no KeyError from a worker.
     dd = pytest.importorskip("dask.dataframe")
     rows = make_frame(30, 5).assign(id=np.arange(30), ae0=0.0)
     model = call.pop("model", saved)
-    with pytest.raises(InputError) as caught:
+    with pytest.raises((InputError, OptionError)) as caught:
         transform_dask(model, dd.from_pandas(rows, npartitions=2), **call)
     assert str(caught.value).endswith(message) and "on this worker" not in str(caught.value)
 
 
-def test_transform_spark_matches_transform(saved, monkeypatch):
+def test_transform_spark_matches_transform(saved, monkeypatch, tmp_path):
     pytest.importorskip("pyspark")
     if shutil.which("java") is None:
         pytest.skip("Spark needs Java")
@@ -109,14 +112,24 @@ def test_transform_spark_matches_transform(saved, monkeypatch):
 
     spark = (SparkSession.builder.master("local[1]").appName("aereduce-test")
              .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate())
+    # R's dotted names (Sepal.Length): Spark read a bare "x.0" as field 0 of a struct x (trial 22)
+    dotted_rows = make_frame(200, 4).rename(columns=lambda c: c.replace("f", "x.")).assign(**{"row.id": np.arange(200)})
+    dotted = tmp_path / "dotted.aer"
+    AutoencoderTransformer(n_components=2, hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(
+        dotted_rows.drop(columns="row.id")).save(dotted)
     try:
         rows = make_frame(200, 4).assign(id=np.arange(200))
         out = transform_spark(saved, spark.createDataFrame(rows).repartition(2), keep=["id"]).toPandas()
+        out_dotted = transform_spark(str(dotted), spark.createDataFrame(dotted_rows), keep="row.id").toPandas()
     finally:
         spark.stop()
     out = out.sort_values("id")
     expected = load_model(saved).transform(rows.drop(columns="id"))
     np.testing.assert_allclose(out.drop(columns="id").to_numpy(), expected, rtol=1e-5)
+    out_dotted = out_dotted.sort_values("row.id")
+    assert list(out_dotted.columns) == ["row.id", "ae0", "ae1"]
+    np.testing.assert_allclose(out_dotted[["ae0", "ae1"]].to_numpy(),
+                               load_model(dotted).transform(dotted_rows.drop(columns="row.id")), rtol=1e-5)
 
 
 def run_two_processes(tmp_path, data, options, output, sitecustomize, timeout=120):

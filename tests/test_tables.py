@@ -243,6 +243,10 @@ def test_an_all_empty_column_stays_numeric(tmp_path):
     assert MissingValues("zero").fit(table).fill_values_.tolist() == [0.0, 0.0]
     # read under the default policy: the empty column, not its first cell, whose advice (--nan drop) failed next
     raises(f"{path}: column 'b' has no values; leave it out with --exclude b", read_table, path)
+    # every column empty: not "--exclude" of them all (trial 22)
+    empty = write(tmp_path, "e.csv", "a,b\n,\n,\n")
+    raises(f"{empty}: every feature column (a, b) is empty: there are no numbers to fit on; check that the file "
+           "holds them, and the delimiter (--sep) and decimal mark (--decimal)", read_table, empty)
 
 
 def test_id_column_is_read_as_text(tmp_path):
@@ -1162,3 +1166,52 @@ def test_a_quote_inside_a_field_does_not_open_a_quoted_one(tmp_path):
     assert table.row_numbers.tolist() == [2, 3, 4, 6] and table.X[:, 2].tolist() == [2, 5, 2, 8]
     two = read_table(write(tmp_path, "e.csv", 'a,b,c\n12" x,5" y,3\n4,5,6\n'))
     assert two.feature_names == ["c"] and two.X.ravel().tolist() == [3, 6]
+
+
+def test_ctrl_c_while_pandas_reads_is_an_interrupt_not_a_malformed_file(tmp_path, monkeypatch):
+    """Trial 22: Ctrl-C inside the read() pandas' C parser calls came back as its ParserError ("Calling
+    read(nbytes) on source failed"), reported as a malformed CSV with exit status 1 instead of 130."""
+    import aereduce.tables as tables
+
+    path = write(tmp_path, "big.csv", "a,b\n" + "".join(f"{i},{i % 7}.5\n" for i in range(200_000)))
+    calls = {"n": 0}
+    fill = tables._TextSource._fill
+
+    def interrupted_fill(self):
+        calls["n"] += 1
+        if calls["n"] > 20:  # well past the sniffed head: inside pandas' parser
+            raise KeyboardInterrupt
+        fill(self)
+
+    monkeypatch.setattr(tables._TextSource, "_fill", interrupted_fill)
+    with pytest.raises(KeyboardInterrupt):
+        for _ in iter_tables(str(path), 10_000):
+            pass
+    # as the trial saw it: pandas' C parser reporting the failed read() as its own error
+    from pandas.io.parsers.readers import TextFileReader
+
+    next_chunk = TextFileReader.__next__
+
+    def wrapped_next(self):
+        try:
+            return next_chunk(self)
+        except KeyboardInterrupt:
+            raise pd.errors.ParserError("Error tokenizing data. C error: Calling read(nbytes) on source failed. "
+                                        "Try engine='python'.") from None
+
+    monkeypatch.setattr(TextFileReader, "__next__", wrapped_next)
+    calls["n"] = 0
+    with pytest.raises(KeyboardInterrupt):
+        for _ in iter_tables(str(path), 10_000):
+            pass
+
+
+def test_a_column_of_mixed_types_read_whole_raises_no_pandas_warning(tmp_path):
+    """Trial 22: 'Columns (4: f3) have mixed types. Specify dtype option on import or set low_memory=False'
+    reached a command-line user, who can do neither; the cell is read as missing and counted instead."""
+    n = 300_000
+    path = write(tmp_path, "mixed.csv", "a,b\n" + "".join(f"{i},{i % 5}\n" for i in range(n - 5)) + "1,oops\n" * 5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = read_table(path, missing="drop")
+    assert table.non_numeric_counts == {"b": 5}
