@@ -87,11 +87,12 @@ OUTPUT_CONTAINERS = ("default", "pandas", "polars")  # set_output(transform=...)
 def input_to_json(estimator: Any) -> dict[str, Any]:
     """What every model saves about its input and output: the column names; when the command line
     fitted it, how the file was read (``input_settings_``: id and label columns, missing-value
-    policy, means, a text encoding other than UTF-8); and the container ``set_output`` chose for
-    ``transform`` (a pickled scikit-learn estimator keeps it too)."""
+    policy, means, a text encoding other than UTF-8) and what its summary said (``fit_summary_``);
+    and the container ``set_output`` chose for ``transform`` (a pickled scikit-learn estimator keeps it too)."""
     names = getattr(estimator, "feature_names_in_", None)
     return {"feature_names_in_": None if names is None or len(names) == 0 else [str(n) for n in names],
             "input_settings_": getattr(estimator, "input_settings_", None),
+            "fit_summary_": getattr(estimator, "fit_summary_", None),
             "output_transform": (getattr(estimator, "_sklearn_output_config", None) or {}).get("transform")}
 
 
@@ -104,6 +105,11 @@ def set_input(estimator: Any, fitted: dict[str, Any]) -> None:
         if not isinstance(settings, dict) or len(settings.get("means") or []) not in (0, estimator.n_features_in_):
             raise ModelFileError("input_settings_ does not match the model's input columns")
         estimator.input_settings_ = settings
+    summary = fitted.get("fit_summary_")
+    if summary is not None:
+        if not isinstance(summary, list) or not all(isinstance(line, str) for line in summary):
+            raise ModelFileError("fit_summary_ is not a list of lines")
+        estimator.fit_summary_ = summary
     output = fitted.get("output_transform")
     if output is not None:
         if output not in OUTPUT_CONTAINERS or not hasattr(estimator, "set_output"):
@@ -160,6 +166,7 @@ def describe_model(path: str) -> dict[str, Any]:
         "n_features_in": fitted.get("n_features_in_"),
         "input_columns": fitted.get("feature_names_in_"),
         "input_settings": {k: v for k, v in (fitted.get("input_settings_") or {}).items() if k != "means"},
+        "fit_summary": fitted.get("fit_summary_"),  # what aereduce fit said, held-out error against PCA's included
         "training": training,
         # an outlier detector holds its members' weights as members.<i>.model.*; PCA's are its axes
         "n_parameters": int(sum(v.size for k, v in tensors.items()
@@ -197,6 +204,7 @@ def format_description(info: dict[str, Any]) -> str:
         remembered.append("--header" if settings["header"] else "--no-header")
     if remembered:
         lines.append("remembers: " + ", ".join(remembered))
+    lines += [f"fit said: {line}" for line in info.get("fit_summary") or []]
     for section in ("params", "training", "versions"):
         lines.append(f"{section}:")
         lines += [f"  {key.rstrip('_')}: {shown_value(key, value)}" for key, value in info[section].items()]

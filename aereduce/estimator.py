@@ -304,6 +304,9 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         unit: codes far outside it decode to extrapolations (the command line's
         ``inverse-transform`` says so). None after ``partial_fit`` or ``fit_stream``, whose
         rows are not all in memory, and for files saved before it was recorded.
+    fit_summary_ : list of str
+        Set by the command line's ``fit``: the summary it printed (what was fitted, and its
+        held-out error against PCA's), saved for ``inspect`` and ``report``.
 
     See Also
     --------

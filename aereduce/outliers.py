@@ -220,6 +220,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         Each member's ``n_iter_``: the epochs it ran, or 1 for PCA's closed-form solution.
     fit_time_ : float
         Seconds spent in the last ``fit``.
+    fit_summary_ : list of str
+        Set by the command line's ``fit``: the summary it printed (what was fitted, and its
+        held-out error against PCA's), saved for ``inspect`` and ``report``.
 
     See Also
     --------

@@ -58,6 +58,9 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     input_settings_ : dict
         Set by the command line's ``fit``: how its data was read (id and label columns, the
         missing-value policy, the training means), saved so later commands need no options again.
+    fit_summary_ : list of str
+        Set by the command line's ``fit``: the summary it printed (what was fitted, and its
+        held-out error against PCA's), saved for ``inspect`` and ``report``.
 
     Examples
     --------

@@ -260,6 +260,9 @@ def model_section(description: dict[str, Any]) -> str:
             f"{esc(description['n_parameters'])} weights.</p>")
     if columns:
         body += f"<p>Input columns: {shown}{more}</p>"
+    if description.get("fit_summary"):  # the held-out error fit reported, on rows this page may not have (trial 22)
+        said = "<br>".join(esc(line) for line in description["fit_summary"])
+        body += f"<p>When it was fitted, <code>aereduce fit</code> said:<br>{said}</p>"
     body += f"<h3>Parameters</h3>{key_value_table(description['params'])}"
     body += '<div class="columns">'
     if description.get("training"):

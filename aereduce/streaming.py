@@ -752,6 +752,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                        default_epochs=default_epochs(reducer))
     check_not_failed(report)
     reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means)
+    reducer.fit_summary_ = report.summary()
     reducer.save(output)
     return report
 

@@ -307,6 +307,10 @@ class FitReport:
 
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit`` prints on stderr."""
+        return [*self.notes, *self.summary(), f"wrote {self.output}"]
+
+    def summary(self) -> list[str]:
+        """What was fitted and its error against PCA's: the lines the model file keeps (``fit_summary_``)."""
         head = f"fitted {fitted_kind(self.method, self.params)} ({plural(self.dim, 'dim')}) on {self.n_train} rows x " \
                f"{plural(self.n_columns, 'column')}"
         if self.n_epochs and self.decoder_epochs:  # trial 20 read "3 epochs" where the plot drew 3 and then 13
@@ -315,7 +319,7 @@ class FitReport:
             head += f", {plural(self.n_epochs, 'epoch')}"
         elif self.n_epochs == 0:  # "0 epochs" read as a failure (trial 13); the next line says why none
             head += ", no training epochs"
-        lines = [*self.notes, head + f" in {self.seconds:.1f} s"]
+        lines = [head + f" in {self.seconds:.1f} s"]
         if self.kept_pca:
             if self.n_epochs != 0:
                 why = "which training did not clearly beat on the validation rows"
@@ -352,7 +356,6 @@ class FitReport:
                 compared += "; the map's codes keep neighbours, not detail: --neighbour-weight 0 fits for reconstruction"
             lines.append(f"{self.measured} (PCA-{self.dim}: {self.pca_error:.4g}"
                          f"{compared})")
-        lines.append(f"wrote {self.output}")
         return lines
 
 
@@ -432,6 +435,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
         measure_against_pca(report, reducer, row_errors, train, evaluation)
         check_not_failed(report)
     reducer.input_settings_ = input_settings(read, filled.missing, filled.table.X, table=filled.table)
+    reducer.fit_summary_ = report.summary()  # inspect and the report show what fit said (trial 22)
     reducer.save(output)
     return report
 
@@ -511,15 +515,17 @@ class DetectorReport:
 
     def lines(self) -> list[str]:
         """The summary lines ``aereduce fit --ensemble`` prints on stderr."""
+        return [*self.notes, *self.summary(), f"wrote {self.output}"]
+
+    def summary(self) -> list[str]:
+        """What was fitted and what its threshold flags: the lines the model file keeps (``fit_summary_``)."""
         rule = "Tukey's fence" if self.contamination == "auto" else f"contamination {self.contamination:g}"
         flagged = f"{self.train_flagged} of {self.n_train} training rows ({self.train_flagged / self.n_train:.1%})"
         if self.n_held:
             flagged += f" and {self.held_flagged} of {self.n_held} held-out rows ({self.held_flagged / self.n_held:.1%})"
-        return [*self.notes,
-                f"fitted an outlier detector of {self.n_estimators} autoencoders ({plural(self.dim, 'dim')}, {self.epochs()}) "
-                f"on {self.n_train} rows x {plural(self.n_columns, 'column')} in {self.seconds:.1f} s",
-                f"outliers: anomaly score above {self.threshold:.4g} ({rule}); that flags {flagged}",
-                f"wrote {self.output}"]
+        return [f"fitted an outlier detector of {self.n_estimators} autoencoders ({plural(self.dim, 'dim')}, "
+                f"{self.epochs()}) on {self.n_train} rows x {plural(self.n_columns, 'column')} in {self.seconds:.1f} s",
+                f"outliers: anomaly score above {self.threshold:.4g} ({rule}); that flags {flagged}"]
 
 
 def detector_options(method: str, ensemble: int | None, contamination: str | None) -> str | float:
@@ -575,6 +581,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int | None, read: 
                             detector.contamination, int((detector.predict(train) == -1).sum()), len(held),
                             n_held_flagged, output, notes=notes)
     detector.input_settings_ = input_settings(read, filled.missing, filled.table.X, table=filled.table)
+    detector.fit_summary_ = report.summary()
     detector.save(output)
     return report
 

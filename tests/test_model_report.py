@@ -334,3 +334,23 @@ def test_the_fit_s_seconds_have_their_unit_as_inspect_shows_them():
 
     html = key_value_table({"fit_time_": 7.3512, "n_iter_": 12})
     assert "<th>fit_time</th><td>7.4 s</td>" in html and "<th>n_iter</th><td>12</td>" in html
+
+
+def test_inspect_and_the_report_show_what_fit_said(tmp_path):
+    """Trial 22: fit's held-out error against PCA's, the one comparison the user was shown, was kept nowhere."""
+    from click.testing import CliRunner
+
+    from aereduce.cli import main
+    from aereduce.report import model_section
+    from aereduce._persistence import describe_model
+
+    data = tmp_path / "d.csv"
+    pd.DataFrame(np.random.default_rng(0).normal(size=(120, 4)), columns=list("abcd")).to_csv(data, index=False)
+    model = tmp_path / "m.aer"
+    fitted = CliRunner().invoke(main, ["fit", str(data), "--dim", "2", "--epochs", "2", "-o", str(model)])
+    assert fitted.exit_code == 0, fitted.output
+    said = fitted.stderr.splitlines()[-3:-1]  # the summary, before "wrote ..."
+    assert said[1].startswith("held-out reconstruction MSE")
+    shown = CliRunner().invoke(main, ["inspect", str(model)]).stdout.splitlines()
+    assert [line for line in shown if line.startswith("fit said: ")] == [f"fit said: {line}" for line in said]
+    assert all(html.escape(line) in model_section(describe_model(str(model))) for line in said)
