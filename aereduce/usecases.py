@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._files import check_file_output, check_output
-from ._resolve import (FAILED_FIT_RATIO, POOR_FIT_CHECK_ROWS, default_epochs, failed_fit_fix, fit_failed,
-                       model_variant, regularises_the_code, short_training_fix)
+from ._resolve import (FAILED_FIT_RATIO, NEGLIGIBLE_MSE, POOR_FIT_CHECK_ROWS, default_epochs, failed_fit_fix,
+                       fit_failed, model_variant, regularises_the_code, short_training_fix)
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN, MissingValues, Table,
@@ -1129,7 +1129,8 @@ def worst_rows(model: Any, rows: ModelRows) -> np.ndarray:
     encodable rows, worst first: the rows ``score --top`` lists first (trial 16 saw a sample's own
     worst ringed)."""
     errors = np.asarray(model.reconstruction_error(rows.table.features()), dtype=np.float64)
-    return np.argsort(-errors, kind="stable")[:rows_to_ring(rows.n_read)]
+    worst = np.argsort(-errors, kind="stable")[:rows_to_ring(rows.n_read)]
+    return worst[errors[worst] > NEGLIGIBLE_MSE]  # a row reconstructed exactly is no anomaly (trial 22)
 
 
 def map_rows(rows: ModelRows, ringed: np.ndarray) -> tuple[Table, np.ndarray]:

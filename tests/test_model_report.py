@@ -354,3 +354,33 @@ def test_inspect_and_the_report_show_what_fit_said(tmp_path):
     shown = CliRunner().invoke(main, ["inspect", str(model)]).stdout.splitlines()
     assert [line for line in shown if line.startswith("fit said: ")] == [f"fit said: {line}" for line in said]
     assert all(html.escape(line) in model_section(describe_model(str(model))) for line in said)
+
+
+def test_rows_reconstructed_exactly_are_not_ringed_as_anomalies():
+    """Trial 22: every row of Titanic's 1-D model had error 0, and three were ringed as the most anomalous."""
+    from types import SimpleNamespace
+
+    from aereduce.usecases import worst_rows
+
+    def rows(n):
+        return SimpleNamespace(table=SimpleNamespace(features=lambda: np.zeros((n, 2))), n_read=n)
+
+    exact = SimpleNamespace(reconstruction_error=lambda X: np.zeros(len(X)))
+    assert worst_rows(exact, rows(40)).tolist() == []
+    some = SimpleNamespace(reconstruction_error=lambda X: np.r_[np.zeros(len(X) - 2), 0.5, 0.2])
+    assert worst_rows(some, rows(40)).tolist() == [38, 39]
+
+
+def test_the_report_rings_no_row_where_every_row_is_reconstructed_exactly(tmp_path):
+    from click.testing import CliRunner
+
+    from aereduce.cli import main
+
+    data = tmp_path / "rank1.csv"
+    a = np.random.default_rng(0).normal(size=60)
+    pd.DataFrame({"a": a, "b": 2 * a, "c": -a}).to_csv(data, index=False)
+    model, page = tmp_path / "m.aer", tmp_path / "r.html"
+    assert CliRunner().invoke(main, ["fit", str(data), "--dim", "1", "-o", str(model)]).exit_code == 0
+    result = CliRunner().invoke(main, ["report", str(model), str(data), "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    assert "Red rings" not in page.read_text() and "equal to PCA&#x27;s" in page.read_text()
