@@ -100,6 +100,22 @@ class ResolvedOptions:
 
     def __post_init__(self) -> None:
         self.hidden_layer_sizes_ = tuple(int(s) for s in self.hidden_layer_sizes_)  # JSON gives a list
+        # What a file says is checked as fit would have made it (a review of trial 22 loaded
+        # scaling_='os.system' and batch_size_=-1 from a file without its checksum): a ValueError,
+        # which loading reports as a corrupt model.
+        allowed = {"scaling_": ("standard", "minmax", "global", "none"), "loss_": ("mse", "bce", "cosine"),
+                   "output_activation_": ("sigmoid", "identity"), "precision_": ("float32", "bfloat16")}
+        for name, values in allowed.items():
+            if getattr(self, name) not in values:
+                raise ValueError(f"{name}={getattr(self, name)!r} is not one of {', '.join(values)}")
+        counts = {"n_components_": self.n_components_, "batch_size_": self.batch_size_, "max_iter_": self.max_iter_ + 1,
+                  "decoder_iter_": self.decoder_iter_ + 1, "hidden layer": min(self.hidden_layer_sizes_, default=1)}
+        for name, count in counts.items():
+            if not isinstance(count, Integral) or isinstance(count, bool) or count < 1:
+                raise ValueError(f"{name} is not a positive whole number")
+        if not (isinstance(self.neighbour_weight_, (int, float)) and math.isfinite(self.neighbour_weight_)
+                and self.neighbour_weight_ >= 0):
+            raise ValueError(f"neighbour_weight_={self.neighbour_weight_!r} is not a number of at least 0")
 
 
 def _unit_range(Xs: np.ndarray) -> bool:

@@ -153,3 +153,20 @@ def test_inspect_names_the_member_of_the_family(tmp_path):
         AutoencoderTransformer(n_components=2, max_iter=1, random_state=0, **params).fit(X).save(tmp_path / "m.aer")
         first = format_description(describe_model(str(tmp_path / "m.aer"))).splitlines()[0]
         assert first.startswith(f"{tmp_path / 'm.aer'}: autoencoder ({kind}) model, 64 input columns, "), first
+
+
+@pytest.mark.parametrize("field, value", [("scaling_", "os.system"), ("precision_", "float8"), ("batch_size_", -1),
+                                          ("loss_", "hinge"), ("neighbour_weight_", -1.0)])
+def test_a_fitted_field_no_fit_could_give_is_a_corrupt_model(tmp_path, field, value):
+    """A review of trial 22 loaded scaling_='os.system' and batch_size_=-1 (from a file without its checksum;
+    here the checksum is recomputed, so only the fields' check stands between them and the model)."""
+    from aereduce._modelfile import read_model_file, write_model_file
+
+    path = tmp_path / "m.aer"
+    AutoencoderTransformer(n_components=2, hidden_layer_sizes=(8,), max_iter=1, random_state=0).fit(
+        load_wine().data).save(path)
+    kind, tensors, meta = read_model_file(str(path), kinds=tuple(MODEL_KINDS))
+    meta["fitted"][field] = value
+    write_model_file(str(path), kind, tensors, meta)
+    with pytest.raises(ModelFileError, match=rf"{field}"):
+        load(path)
