@@ -543,8 +543,9 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
     in_pca_space = params.get("pca_components") is not None and not neighbours
     # The scaled data's range is that of the scaled column extremes (the scaling is increasing in
     # each column): scaling every row for it took about 2 s of a 60,000-row MNIST fit.
-    bernoulli_like = (n_samples >= CROSS_ENTROPY_MIN_ROWS
-                      and bernoulli_likeness(*scaled_moments(X, scaler, moments)) >= BERNOULLI_LIKE)
+    # partial_fit sees its first chunk, not how many rows will follow: the rows cannot rule it out.
+    enough_rows = n_samples >= CROSS_ENTROPY_MIN_ROWS or streaming is True
+    bernoulli_like = enough_rows and bernoulli_likeness(*scaled_moments(X, scaler, moments)) >= BERNOULLI_LIKE
     output, loss = _output_and_loss(params, scaler.transform(np.stack([X.min(axis=0), X.max(axis=0)])), in_pca_space,
                                     bernoulli_like)
     if params["batch_size"] != "auto":

@@ -86,7 +86,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
     output_activation : {"auto", "sigmoid", "identity"}, default="auto"
         ``"auto"`` is ``"sigmoid"`` when the scaled data lies in [0, 1] and its values
         sit mostly at 0 or 1 (pixels on a blank ground, one-hot dummies: the columns'
-        variance is at least 0.45 of the most their means allow), on 1,000 rows or more;
+        variance is at least 0.45 of the most their means allow), on 1,000 rows or more
+        (whatever its first chunk's size in ``partial_fit``);
         else ``"identity"``, which starts at PCA's solution (measurements scaled into
         [0, 1], such as a ``MinMaxScaler``'s output, are reconstructed better so).
     loss : {"auto", "mse", "bce", "cosine"}, default="auto"

@@ -106,6 +106,8 @@ def test_cross_entropy_is_for_values_at_0_or_1_not_for_measurements_scaled_into_
     assert AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit(dummies).loss_ == "mse"
     assert AutoencoderTransformer(n_components=2, max_iter=1, neighbour_weight=0, random_state=0).fit(
         np.vstack([dummies, dummies[:1]])).loss_ == "bce"
+    # partial_fit's first chunk does not say how many rows follow: pixels in chunks keep cross-entropy
+    assert AutoencoderTransformer(n_components=2, random_state=0).partial_fit(pixels[:256]).loss_ == "bce"
 
 
 def test_the_default_epochs_are_none_where_the_default_is_pcas_solution():
