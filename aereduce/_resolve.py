@@ -278,11 +278,8 @@ def check_before_reading(params: Mapping[str, Any], streaming: bool | str = Fals
     codes; where its "auto" waits for the rows to be counted, so does that refusal."""
     if params.get("pca_components") is not None:
         _refuse_streamed_components(params["pca_components"], streaming)
-    weight = params["neighbour_weight"]
-    if weight != "auto":
-        neighbours = float(weight) > 0
-    else:
-        neighbours = not _neighbour_conflicts(params) and params["n_components"] <= NEIGHBOUR_MAX_COMPONENTS
+    # As if there were rows enough for the term: fewer can only turn its "auto" off, later.
+    neighbours = neighbour_weight(params, NEIGHBOUR_MIN_ROWS, streaming) > 0
     _refuse_first_layer_conflicts(params, neighbours)
 
 

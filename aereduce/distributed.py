@@ -192,12 +192,13 @@ def transform_spark(model_path: str, sdf: Any, columns: str | Sequence[str] | No
     travelling = [f"_aereduce_in{i}" for i in range(len(wanted))]
     given = dict(zip(travelling, wanted))
     types = [sdf.schema[c].dataType.simpleString() for c in keep] + ["double"] * len(names)
-    schema = ", ".join(f"_aereduce_out{i} {t}" for i, t in enumerate(types))
+    returning = [f"_aereduce_out{i}" for i in range(len(types))]
+    schema = ", ".join(f"{name} {t}" for name, t in zip(returning, types))
 
     def encode(batches: Iterator[Any]) -> Iterator[Any]:
         for frame in batches:
             out = encode_frame(frame.rename(columns=given), path, features, list(keep), nan).reset_index(drop=True)
-            out.columns = [f"_aereduce_out{i}" for i in range(len(types))]
+            out.columns = returning
             yield out
 
     inputs = [sdf[_quoted(c)].alias(name) for c, name in zip(wanted, travelling)]

@@ -27,7 +27,7 @@ from ._resolve import NEGLIGIBLE_MSE
 from .errors import OptionError, plural
 from .plotting import is_missing_label, map_title
 from .tables import UNNAMED_FIRST_COLUMN, Table, label_values
-from .usecases import (ModelRows, ReadOptions, code_names, load_reducer, map_rows, model_image_shape, model_rows, rows_to_ring,
+from .usecases import (ModelRows, ReadOptions, code_names, load_reducer, map_rows, model_image_shape, model_rows, rows_ringed,
                        shape_text, top_scores)
 
 N_IMAGES = 10  # images per row of the reconstruction grids
@@ -447,9 +447,7 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     top_index = top_rows_in(rows.table, top["row"].to_numpy())
     # As many rings as `aereduce plot` draws (10 of mtcars' 32 rows ringed a third of the map; trial 13
     # saw 3 there and 10 here); the table below still lists n_top. The map draws them beside the sample.
-    scores = top.iloc[:, list(top.columns).index("row") + 1].to_numpy(dtype=np.float64)
-    ring = top_index[:rows_to_ring(rows.n_read)]
-    ring = ring[scores[:len(ring)] > NEGLIGIBLE_MSE]  # as plot rings: a row reconstructed exactly is no anomaly
+    ring = rows_ringed(top_index, top["reconstruction_error"].to_numpy(), rows.n_read)
     mapped, ringed = map_rows(rows, ring[ring >= 0])
     Z = np.asarray(model.transform(mapped.features()))
     kept_pca = bool(getattr(model, "kept_initial_weights_", False))

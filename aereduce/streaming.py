@@ -695,8 +695,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     from .methods import make_reducer
     from ._training import paired_noise
     from ._resolve import NEIGHBOUR_MIN_ROWS, default_epochs
-    from .usecases import (FitReport, check_model_output, check_not_failed, dimension_notes, has_pca_bar,
-                           input_settings, send_notes, table_notes)
+    from .usecases import (FitReport, check_model_output, check_not_failed, dimension_notes, epochs_trained,
+                           has_pca_bar, input_settings, send_notes, table_notes)
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
@@ -744,7 +744,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     pca_rows = fit.pca.reconstruction_error(reducer.scaler_.transform(evaluation))
     error, pca_error = float(np.mean(row_errors)), float(np.mean(pca_rows))
     report = FitReport("ae", dim, fit.scan.n_rows, fit.scan.n_features, reducer.fit_time_, error, where, output,
-                       n_epochs=len(reducer.loss_curve_),
+                       n_epochs=epochs_trained(reducer),
                        pca_error=pca_error if has_pca_bar("ae", dim, fit.scan.n_features, fit.scan.n_rows) else None,
                        kept_pca=reducer.kept_initial_weights_, notes=notes, n_evaluated=len(row_errors),
                        difference_noise=paired_noise(row_errors, pca_rows),

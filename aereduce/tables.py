@@ -1095,8 +1095,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             # An extra field is a stray one whatever it holds: 'NA' there is not a missing value (the fuzzer).
             missing_strings = {name: [""] if name in verbatim or name == _EXTRA else sorted(NA_STRINGS)
                                for name in [*layout.names, _EXTRA]}
-            with warnings.catch_warnings():  # a whole file is parsed here, chunks below (trial 22 saw it leak)
-                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            with _mixed_types_quietly():  # a whole file is parsed here, chunks below (trial 22 saw it leak)
                 reader = pd.read_csv(source, sep=layout.sep, decimal=layout.decimal, header=None,
                                      names=[*layout.names, _EXTRA], index_col=False, skipinitialspace=True,
                                      chunksize=chunksize or None, dtype={name: str for name in verbatim} or None,
@@ -1104,9 +1103,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             frames = iter([reader] if chunksize is None else reader)
             done = 0
             while True:
-                with warnings.catch_warnings():
-                    # Mixed types in a column are dealt with cell by cell below.
-                    warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                with _mixed_types_quietly():
                     frame = next(frames, None)
                 if frame is None:
                     _raise_bad_record(path, source, layout, width)
@@ -1308,6 +1305,15 @@ def _frames(path: str, chunksize: int | None, *, sep: str | None, decimal: str |
     if fmt == "parquet":
         return _named_as_in_text(_parquet_frames(path, chunksize, row_group_seed))
     return _named_as_in_text(_numpy_frames(path, fmt, chunksize))
+
+
+@contextlib.contextmanager
+def _mixed_types_quietly() -> Iterator[None]:
+    """pandas' DtypeWarning silenced: mixed types in a column are dealt with cell by cell, and its
+    advice (dtype=, low_memory=False) is none a command-line user can follow."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", _pandas().errors.DtypeWarning)
+        yield
 
 
 def _named_as_in_text(frames: Iterator[tuple[Any, np.ndarray]]) -> Iterator[tuple[Any, np.ndarray]]:

@@ -1124,13 +1124,21 @@ def rows_to_ring(n_rows: int) -> int:
     return min(10, max(3, n_rows // 20), n_rows)
 
 
+def rows_ringed(ranked: np.ndarray, ranked_errors: np.ndarray, n_read: int) -> np.ndarray:
+    """The first :func:`rows_to_ring` of rows ranked worst first, with their errors in that order,
+    that are anomalies at all: a row reconstructed exactly is none (trial 22: Titanic's 1-D model
+    rang three rows of error 0). What ``plot`` and the report both ring."""
+    first = ranked[:rows_to_ring(n_read)]
+    return first[np.asarray(ranked_errors[:len(first)], dtype=np.float64) > NEGLIGIBLE_MSE]
+
+
 def worst_rows(model: Any, rows: ModelRows) -> np.ndarray:
-    """Indices into ``rows.table`` of the :func:`rows_to_ring` worst-reconstructed of all DATA's
+    """Indices into ``rows.table`` of the :func:`rows_ringed` worst-reconstructed of all DATA's
     encodable rows, worst first: the rows ``score --top`` lists first (trial 16 saw a sample's own
     worst ringed)."""
     errors = np.asarray(model.reconstruction_error(rows.table.features()), dtype=np.float64)
-    worst = np.argsort(-errors, kind="stable")[:rows_to_ring(rows.n_read)]
-    return worst[errors[worst] > NEGLIGIBLE_MSE]  # a row reconstructed exactly is no anomaly (trial 22)
+    worst = np.argsort(-errors, kind="stable")
+    return rows_ringed(worst, errors[worst], rows.n_read)
 
 
 def map_rows(rows: ModelRows, ringed: np.ndarray) -> tuple[Table, np.ndarray]:
