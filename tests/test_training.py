@@ -181,6 +181,28 @@ def test_early_stopping_record_by_record():
     assert stop.stale == 2 and stop.best == 1.0
 
 
+def test_early_stopping_waits_for_the_learning_rate_warm_up():
+    # 200 epochs: the rate climbs for the first 10, when a fit from PCA's solution first gets worse.
+    trainer = _trainer(_model())
+    trainer.fit(_data(n=16), 1)
+    assert trainer.warmup_epochs == 1
+    trainer.warmup_epochs = 10
+    stop = EarlyStopping(patience=3, tol=0.0, initial_loss=1.0)
+    stop.on_fit_begin(trainer, 200)
+    rec = lambda e, v: EpochRecord(e, 200, 1.0, v, 0.0)  # noqa: E731
+    assert not any(stop.on_epoch_end(trainer, rec(e, 2.0)) for e in range(1, 11))
+    assert stop.stale == 0
+    assert [stop.on_epoch_end(trainer, rec(e, 2.0)) for e in (11, 12, 13)] == [False, False, True]
+
+
+def test_the_warm_up_spans_a_twentieth_of_a_scheduled_fit():
+    trainer = _trainer(_model())
+    trainer.fit(_data(n=16), 41)
+    assert trainer.warmup_epochs == 3
+    trainer.fit(_data(n=16), 41, use_schedule=False)
+    assert trainer.warmup_epochs == 0
+
+
 def test_initial_weights_kept_when_no_epoch_beats_them():
     model = _model()
     initial = _state(model)
