@@ -257,19 +257,15 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
     """
     from .methods import get_method
     from .tables import default_output
-    from .usecases import fit_transform_file, fitted_kind
+    from .usecases import fit_transform_file
 
     output = output or default_output(data, "codes")
     read = read_options(kwargs)
     params = ae_params(kwargs, method)
     with progress_bar(epochs=get_method(method).trains_in_epochs) as progress:
-        rows, fitted, seconds, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
-                                                          params=params, progress=progress, notify=info)
-    n_rows, n_columns = fitted
-    for line in [*notes, f"fitted {fitted_kind(method, params)} ({plural(dim, 'dim')}) on {n_rows} rows x "
-                         f"{plural(n_columns, 'column')} "
-                         f"in {seconds:.1f} s",
-                         _wrote(rows, output)]:
+        rows, fitted, notes = fit_transform_file(data, output, method=method, dim=dim, read=read, seed=seed,
+                                                 params=params, progress=progress, notify=info)
+    for line in [*notes, fitted, _wrote(rows, output)]:
         info(line)
 
 

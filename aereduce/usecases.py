@@ -311,15 +311,8 @@ class FitReport:
 
     def summary(self) -> list[str]:
         """What was fitted and its error against PCA's: the lines the model file keeps (``fit_summary_``)."""
-        head = f"fitted {fitted_kind(self.method, self.params)} ({plural(self.dim, 'dim')}) on {self.n_train} rows x " \
-               f"{plural(self.n_columns, 'column')}"
-        if self.n_epochs and self.decoder_epochs:  # trial 20 read "3 epochs" where the plot drew 3 and then 13
-            head += f", {self.n_epochs} + {plural(self.decoder_epochs, 'epoch')} (the map, then its decoder)"
-        elif self.n_epochs:
-            head += f", {plural(self.n_epochs, 'epoch')}"
-        elif self.n_epochs == 0:  # "0 epochs" read as a failure (trial 13); the next line says why none
-            head += ", no training epochs"
-        lines = [head + f" in {self.seconds:.1f} s"]
+        lines = [fitted_line(self.method, self.params, self.dim, (self.n_train, self.n_columns), self.n_epochs,
+                             self.decoder_epochs, self.seconds)]
         if self.kept_pca:
             if self.n_epochs != 0:
                 why = "which training did not clearly beat on the validation rows"
@@ -426,7 +419,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     error = float(np.mean(row_errors))
     report = FitReport(method, dim, len(train), X.shape[1], seconds, error, "held-out" if len(held) else "training",
                        output, n_epochs=epochs_trained(reducer),
-                       decoder_epochs=len(getattr(reducer, "decoder_loss_curve_", None) or []) or None,
+                       decoder_epochs=decoder_epochs(reducer),
                        kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes,
                        is_map=getattr(reducer, "neighbour_weight_", 0) > 0, params=dict(params or {}),
                        batch_size=getattr(reducer, "batch_size_", None), scaling=getattr(reducer, "scaling_", None),
@@ -452,6 +445,25 @@ def check_params_before_reading(params: dict[str, Any] | None, dim: int | None,
 
     defaults = {name: param.default for name, param in AUTOENCODER_PARAMS.items()}
     check_before_reading({**defaults, **({"n_components": dim} if dim else {}), **params}, streaming)
+
+
+def fitted_line(method: str, params: dict[str, Any] | None, dim: int, shape: tuple[int, int], n_epochs: int | None,
+                decoder_epochs: int | None, seconds: float) -> str:
+    """The first line of a fit's summary: "fitted ae (2 dims) on 135 rows x 4 columns, 10 epochs in 2.4 s"."""
+    head = f"fitted {fitted_kind(method, params)} ({plural(dim, 'dim')}) on {shape[0]} rows x " \
+           f"{plural(shape[1], 'column')}"
+    if n_epochs and decoder_epochs:  # trial 20 read "3 epochs" where the plot drew 3 and then 13
+        head += f", {n_epochs} + {plural(decoder_epochs, 'epoch')} (the map, then its decoder)"
+    elif n_epochs:
+        head += f", {plural(n_epochs, 'epoch')}"
+    elif n_epochs == 0:  # "0 epochs" read as a failure (trial 13); the next line says why none
+        head += ", no training epochs"
+    return head + f" in {seconds:.1f} s"
+
+
+def decoder_epochs(reducer: Any) -> int | None:
+    """The epochs of a map's decoder phase, after the neighbour term's (None without one)."""
+    return len(getattr(reducer, "decoder_loss_curve_", None) or []) or None
 
 
 def epochs_trained(reducer: Any) -> int | None:
@@ -995,10 +1007,10 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
 
 def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: ReadOptions, seed: int = 0,
                        params: dict[str, Any] | None = None, progress: ProgressFn | None = None,
-                       notify: NoteFn | None = None) -> tuple[int, tuple[int, int], float, list[str]]:
+                       notify: NoteFn | None = None) -> tuple[int, str, list[str]]:
     """Fit on DATA and write its codes without saving a model (works for UMAP); returns (rows written,
-    (rows, columns) fitted on, seconds, notes), the notes sent to ``notify`` before fitting instead
-    when it is given."""
+    the summary's line on the fit (:func:`fitted_line`), notes), the notes sent to ``notify`` before
+    fitting instead when it is given."""
     check_output(output, inputs=[data])
     check_params_before_reading(params, dim)
     filled = read_for_fit(data, read)
@@ -1007,12 +1019,13 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
     reducer = make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
     Z = as_computed(reducer, fit_embed(method, reducer, filled.X, progress))
-    seconds = time.perf_counter() - tic
+    seconds = getattr(reducer, "fit_time_", None) or time.perf_counter() - tic  # as fit's summary times it
     if get_method(method).can_save:  # an autoencoder: fit refuses a failed one, so warn of it here
         notes += poor_fit_warning(method, dim, reducer, filled.X, seed, params)
     table = filled.table
     write_table(output, with_labels(output_frame(Z, [f"{method}{i}" for i in range(dim)], table, filled.encodable), table))
-    return table.n_rows, filled.X.shape, seconds, notes
+    line = fitted_line(method, params, dim, filled.X.shape, epochs_trained(reducer), decoder_epochs(reducer), seconds)
+    return table.n_rows, line, notes
 
 
 def poor_fit_warning(method: str, dim: int, reducer: Any, X: Any, seed: int,

@@ -396,7 +396,7 @@ def test_nan_policy_drop_fits(runner, tmp_path):
     assert result.stderr.splitlines()[0] == ("1 of 31 rows have missing values (b: 1) and were not scored; their "
                                              "output rows are empty")
     result = runner.invoke(main, ["fit-transform", str(path), "--dim", "1", "--nan", "drop", *FAST, "-o", "-"])
-    assert re.fullmatch(r"fitted ae \(1 dim\) on 30 rows x 2 columns in \S+ s", result.stderr.splitlines()[1])
+    assert re.fullmatch(r"fitted ae \(1 dim\) on 30 rows x 2 columns, 5 epochs in \S+ s", result.stderr.splitlines()[1])
     assert result.stderr.splitlines()[2] == "wrote 31 rows to stdout"
 
 

@@ -190,7 +190,8 @@ def test_fit_transform_names_the_member_of_the_family_as_fit_does(tmp_path):
     result = CliRunner().invoke(main, ["fit-transform", str(csv), "--dim", "4", "--pca-components", "16",
                                        "--epochs", "2", "--exclude", "p0", "-o", str(tmp_path / "codes.csv")])
     assert result.exit_code == 0, result.output
-    assert any(line.startswith("fitted ae, on 16 principal components (4 dims) on 300 rows x 63 columns in ")
+    # with its epochs, as fit's summary has them (fit-transform had left them out)
+    assert any(line.startswith("fitted ae, on 16 principal components (4 dims) on 300 rows x 63 columns, 2 epochs in ")
                for line in result.stderr.splitlines()), result.stderr
 
 
