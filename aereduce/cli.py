@@ -450,8 +450,9 @@ def datasets_export(name: str, split: str, data_home: str | None, rows: int | No
     """
     from .usecases import export_dataset
 
-    n = export_dataset(name, split, data_home, rows, output)
-    info(_wrote(n, output))
+    n, notes = export_dataset(name, split, data_home, rows, output)
+    for line in [*notes, _wrote(n, output)]:
+        info(line)
 
 
 @main.command()

@@ -5,7 +5,8 @@
 that holds the files itself is read as it is), else ``$AEREDUCE_DATA/NAME``, else
 ``~/.cache/aereduce/NAME``, download
 any that are missing, verify every file against the published checksum of its
-decompressed IDX bytes, and return ``(X_train, y_train), (X_test, y_test)``.
+decompressed IDX bytes, and return ``(X_train, y_train), (X_test, y_test)``. A file may
+also be there unzipped (``train-images-idx3-ubyte``, as ``gunzip`` leaves it).
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ CHECKSUMS = {
     ))),
 }
 
+# Which file of which dataset a checksum is: a folder of the other dataset's files is named as such
+# (trial 24 was told to delete MNIST's good files when it pointed fashion-mnist at their folder).
+KNOWN_FILES = {digest: (name, filename) for name, sums in CHECKSUMS.items() for filename, digest in sums.items()}
+SPLIT_FILES = {"train": FILES[:2], "test": FILES[2:]}
+
 MIRRORS = {
     "mnist": ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://storage.googleapis.com/cvdf-datasets/mnist/"),
     "fashion-mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
@@ -75,7 +81,12 @@ def read_idx(path: str | os.PathLike, sha256: str | None = None) -> np.ndarray:
         raise DatasetError(f"{path}: no such file") from None
     except (OSError, EOFError) as exc:
         raise DatasetError(f"{path}: corrupt or truncated gzip file ({exc}); delete it and fetch it again") from None
-    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+    digest = None if sha256 is None else hashlib.sha256(data).hexdigest()
+    if digest is not None and digest != sha256:
+        if digest in KNOWN_FILES:
+            dataset, filename = KNOWN_FILES[digest]
+            raise DatasetError(f"{path}: this is {dataset}'s {filename}, not the file that belongs here; the folder "
+                               f"holds another dataset's files: give the data home that holds the dataset asked for")
         raise DatasetError(f"{path}: checksum mismatch (corrupt or not the canonical file); delete it and fetch it again")
     return parse_idx(data, str(path))
 
@@ -89,14 +100,26 @@ def default_data_home(name: str) -> Path:
     return Path(cache) / "aereduce" / name
 
 
+def local_file(folder: Path, filename: str) -> Path | None:
+    """``folder``'s copy of one of the FILES, as downloaded (gzipped) or unzipped (the name without
+    ``.gz``), or None."""
+    for candidate in (folder / filename, folder / filename.removesuffix(".gz")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def dataset_folder(name: str, data_home: str | os.PathLike | None) -> Path:
     """Where dataset ``name``'s files are, or go: ``data_home/NAME`` (the benchmarks' and scikit-learn's
-    meaning: one folder per dataset), or ``data_home`` itself when it holds the four files (a user
+    meaning: one folder per dataset), or ``data_home`` itself when it holds the dataset's files (a user
     pointed it at the dataset's own folder; trial 13 was sent to the network from the parent)."""
     if data_home is None:
         return default_data_home(name)
     root = Path(data_home).expanduser()
-    if not (root / name).is_dir() and all((root / filename).is_file() for filename in FILES):
+    if root.exists() and not root.is_dir():  # trial 24 got "[Errno 20] Not a directory: 'mnist3k.csv/mnist'"
+        raise DatasetError(f"{root}: not a folder; the data home is the folder that holds {name}/ "
+                           f"(or {name}'s IDX files)")
+    if not (root / name).is_dir() and any(local_file(root, filename) for filename in FILES):
         return root
     return root / name
 
@@ -120,14 +143,15 @@ def _download(url: str, dest: Path, sha256: str, progress: Callable[[int, int], 
 
 
 def fetch(name: str, data_home: str | os.PathLike | None = None, *, download: bool = True,
-          progress: Callable[[str, int, int], None] | None = None) -> Path:
-    """Make sure the four files of dataset ``name`` are in its folder (:func:`dataset_folder`); return the folder."""
+          progress: Callable[[str, int, int], None] | None = None, files: tuple[str, ...] = FILES) -> Path:
+    """Make sure ``files`` (default: all four) of dataset ``name`` are in its folder
+    (:func:`dataset_folder`), downloading those that are not; return the folder."""
     if name not in CHECKSUMS:
         raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(CHECKSUMS)}")
     folder = dataset_folder(name, data_home)
-    for filename in FILES:
+    for filename in files:
         path = folder / filename
-        if path.exists():
+        if local_file(folder, filename):
             continue
         if not download:
             raise DatasetError(f"{path}: no such file; fetch it with `aereduce datasets fetch {name}` or pass download=True")
@@ -147,25 +171,30 @@ def fetch(name: str, data_home: str | os.PathLike | None = None, *, download: bo
                     made.rmdir()
                 except OSError:
                     break
-            raise DatasetError(f"could not download {filename} of {name}: " + "; ".join(errors))
+            # Trial 24 was told only of the network for a mistyped folder: name the folder looked in.
+            raise DatasetError(f"{folder} has no {filename} of {name}, and downloading it failed ("
+                               + "; ".join(errors) + f"); put {name}'s IDX files there (gzipped or not), or give "
+                               "the folder that holds them as the data home")
     return folder
+
+
+def load_split(name: str, split: str, data_home: str | os.PathLike | None = None, *, download: bool = True,
+               as_float: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` of one split (``"train"`` or ``"test"``) of an MNIST-layout dataset, from its two
+    files only. Images come as rows of 784 pixels, float32 in [0, 1] (or uint8 with ``as_float=False``)."""
+    files = SPLIT_FILES[split]
+    folder = fetch(name, data_home, download=download, files=files)
+    images, labels = (read_idx(local_file(folder, f) or folder / f, CHECKSUMS[name][f]) for f in files)
+    X = images.reshape(len(images), -1)
+    return (X.astype(np.float32) / 255.0 if as_float else X), labels.astype(np.int64)
 
 
 def load_idx_dataset(name: str, data_home: str | os.PathLike | None = None, *, download: bool = True,
                      as_float: bool = True) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """``(X_train, y_train), (X_test, y_test)`` of an MNIST-layout dataset.
-
-    Images come as rows of 784 pixels, float32 in [0, 1] (or uint8 with ``as_float=False``).
-    """
-    folder = fetch(name, data_home, download=download)
-    arrays = [read_idx(folder / f, CHECKSUMS[name][f]) for f in FILES]
-    X_train, y_train, X_test, y_test = arrays
-    X_train = X_train.reshape(len(X_train), -1)
-    X_test = X_test.reshape(len(X_test), -1)
-    if as_float:
-        X_train = X_train.astype(np.float32) / 255.0
-        X_test = X_test.astype(np.float32) / 255.0
-    return (X_train, y_train.astype(np.int64)), (X_test, y_test.astype(np.int64))
+    """``(X_train, y_train), (X_test, y_test)`` of an MNIST-layout dataset (see :func:`load_split`)."""
+    fetch(name, data_home, download=download)  # all four files present (or fetched) before any is read
+    return tuple(load_split(name, split, data_home, download=download, as_float=as_float)  # type: ignore[return-value]
+                 for split in ("train", "test"))
 
 
 def load_mnist(data_home: str | os.PathLike | None = None, *, download: bool = True, as_float: bool = True):

@@ -1290,27 +1290,31 @@ def format_comparison(rows: list[dict[str, Any]]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def export_dataset(name: str, split: str, data_home: str | None, rows: int | None, output: str) -> int:
-    """Write a split of MNIST or Fashion-MNIST as a table (pixels p0..p783 and a label); returns the rows."""
-    from .datasets import LOADERS
+def export_dataset(name: str, split: str, data_home: str | None, rows: int | None, output: str) -> tuple[int, list[str]]:
+    """Write a split of MNIST or Fashion-MNIST as a table (pixels p0..p783 and a label), from that
+    split's files alone; returns the rows written and notes (fewer rows than ``rows`` asked for)."""
+    from .datasets import FILES, dataset_folder, load_split, local_file
 
-    check_output(output)
-    (X_train, y_train), (X_test, y_test) = LOADERS[name](data_home)
-    X, y = (X_train, y_train) if split == "train" else (X_test, y_test)
+    folder = dataset_folder(name, data_home)
+    # The dataset's own files are inputs too: trial 24 wrote a CSV over MNIST's labels file.
+    check_output(output, inputs=[path for filename in FILES if (path := local_file(folder, filename))])
+    X, y = load_split(name, split, data_home)
+    notes = [f"the {split} split of {name} has {len(X)} rows, fewer than --rows {rows}: all of them are written"] \
+        if rows is not None and rows > len(X) else []
     X, y = X[:rows], y[:rows]
     frame = output_frame(X, [f"p{i}" for i in range(X.shape[1])])
     frame["label"] = y
     write_table(output, frame)
-    return len(frame)
+    return len(frame), notes
 
 
 def fetch_dataset(name: str, data_home: str | None, progress: Callable[[str, int, int], None] | None = None) -> Path:
     """Download NAME's four files (checksummed) into the cache, verify them, and return the folder."""
-    from .datasets import CHECKSUMS, fetch, read_idx
+    from .datasets import CHECKSUMS, fetch, local_file, read_idx
 
     folder = fetch(name, data_home, progress=progress)
     for filename, digest in CHECKSUMS[name].items():
-        read_idx(folder / filename, digest)
+        read_idx(local_file(folder, filename) or folder / filename, digest)
     return folder
 
 

@@ -188,12 +188,25 @@ def fill_defaults(args: argparse.Namespace) -> None:
         args.recon_dims = [d for d in args.recon_dims if d in args.dims]
 
 
+def data_home(args: argparse.Namespace) -> Path | None:
+    """--data-home as the loader reads it (the folder that holds NAME/, or NAME's files), or None for its cache."""
+    return None if args.data_home is None else Path(args.data_home)
+
+
+def fetch_datasets(args: argparse.Namespace) -> None:
+    """Every dataset's files present (downloaded if missing), before the warm-ups: a wrong --data-home
+    failed only after UMAP's two minutes of compiling (trial 24)."""
+    from aereduce.datasets import fetch
+
+    for name in args.datasets:
+        fetch(name, data_home(args))
+
+
 def load_split(args: argparse.Namespace, name: str) -> Split:
     """The train and test split of dataset ``name``, subsampled with --quick."""
     from aereduce.datasets import LOADERS
 
-    home = None if args.data_home is None else Path(args.data_home) / name
-    (X_train, y_train), (X_test, y_test) = LOADERS[name](home)
+    (X_train, y_train), (X_test, y_test) = LOADERS[name](data_home(args))
     if args.quick:
         X_train, y_train, X_test, y_test = X_train[:10000], y_train[:10000], X_test[:2000], y_test[:2000]
     return (X_train, y_train), (X_test, y_test)
@@ -260,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     fill_defaults(args)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    fetch_datasets(args)
     if "umap" in args.methods:
         warm_up_umap()
     if "ae" in args.methods:

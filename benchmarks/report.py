@@ -18,6 +18,7 @@ from aereduce._files import atomic_output
 
 HERE = Path(__file__).resolve().parent
 
+FULL_TRAIN_ROWS = 60_000  # the training split the targets are set on
 TARGETS = [  # (dataset, dim, metric, comparison, target, label)
     ("mnist", 8, "knn_acc", ">=", 0.970, "MNIST 8-D kNN accuracy"),
     ("mnist", 16, "knn_acc", ">=", 0.978, "MNIST 16-D kNN accuracy"),
@@ -135,14 +136,22 @@ def _speed_targets(groups: Groups, dataset: str, dim: int) -> list[tuple[str, fl
 
 def _targets_table(groups: Groups, rows: list[dict[str, Any]]) -> list[str]:
     """The table of the benchmark issue's targets: the quality targets, then the speed targets per dataset."""
-    lines = ["## Targets of the benchmark issue", "", "| target | wanted | reached | met |", "|---|---|---|---|"]
+    lines = ["## Targets of the benchmark issue", ""]
+    # The targets are for the full 60,000/10,000 split: a --quick run's subsample was marked as missing
+    # them (trial 24), where it only says the run works.
+    subsample = any(row.get("n_train", FULL_TRAIN_ROWS) < FULL_TRAIN_ROWS for row in rows)
+    if subsample:
+        lines += [f"The targets are for the full {FULL_TRAIN_ROWS:,} training rows; this run used fewer, so none is "
+                  "judged (met: n/a).", ""]
+    met = (lambda value, op, target: "n/a" if value is not None else _met(value, op, target)) if subsample else _met
+    lines += ["| target | wanted | reached | met |", "|---|---|---|---|"]
     for dataset, dim, key, op, target, label in TARGETS:
         value = _value(groups, dataset, "ae", dim, key)
-        lines.append(f"| {label} | {op} {target} | {'–' if value is None else f'{value:.4g}'} | {_met(value, op, target)} |")
+        lines.append(f"| {label} | {op} {target} | {'–' if value is None else f'{value:.4g}'} | {met(value, op, target)} |")
     for dataset in _datasets(rows):
         for dim in (8, 16):
             for label, value, op, target in _speed_targets(groups, dataset, dim):
-                lines.append(f"| {label} | {op} {target:g}× | {'–' if value is None else f'{value:.2f}×'} | {_met(value, op, target)} |")
+                lines.append(f"| {label} | {op} {target:g}× | {'–' if value is None else f'{value:.2f}×'} | {met(value, op, target)} |")
     return lines
 
 

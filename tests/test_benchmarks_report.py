@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _row(method, dim, seed=0, **values):
-    return {"method": method, "dim": dim, "seed": seed, **values, "dataset": "mnist", "n_train": 100, "n_test": 20}
+    return {"method": method, "dim": dim, "seed": seed, **values, "dataset": "mnist", "n_train": 60000, "n_test": 10000}
 
 
 ROWS = [
@@ -93,7 +93,7 @@ def test_header_and_section(tmp_path, no_plots):
     assert lines[0] == "# Benchmark results"
     assert "One run of `python -m benchmarks.knn --dims 2 8`, started 2026-01-02 03:04:05." in lines
     assert "Machine: cpu Test CPU, cores 2" in lines
-    assert "## mnist (100 train / 20 test)" in lines
+    assert "## mnist (60000 train / 10000 test)" in lines
     assert "## Figures" not in text
 
 
@@ -147,9 +147,9 @@ def test_all_cores_umap_gets_its_own_fit_ratio(tmp_path, no_plots):
 
 
 def test_two_datasets_get_two_sections(tmp_path, no_plots):
-    fashion = [dict(r, dataset="fashion-mnist", n_train=50, n_test=10, knn_acc=r["knn_acc"] - 0.1) for r in ROWS]
+    fashion = [dict(r, dataset="fashion-mnist", n_train=60000, n_test=10000, knn_acc=r["knn_acc"] - 0.1) for r in ROWS]
     _, text = _write(tmp_path, _run(ROWS + fashion))
-    assert "## mnist (100 train / 20 test)" in text and "## fashion-mnist (50 train / 10 test)" in text
+    assert "## mnist (60000 train / 10000 test)" in text and "## fashion-mnist (60000 train / 10000 test)" in text
     fashion_part = text.split("## fashion-mnist")[1].split("## Targets")[0]
     # the mean of (0.875, 0.885) is 0.88: above the Fashion-MNIST 8-D target of 0.855
     assert "| ae | 8 | 2 | 0.88 ± 0.0071 |" in fashion_part
@@ -220,3 +220,31 @@ def test_small_tables_scaled_to_the_unit_range_are_reconstructed_no_worse_than_b
     # largest, DavisThin 2-D, 1.018x).
     assert row["ae_mse"] <= row["pca_mse"] * 1.02
     assert "on tables scaled to [0, 1]" in markdown([{"table": "iris", **row}], "test machine", minmax=True)
+
+
+def test_the_knn_benchmark_finds_its_data_before_warming_up(tmp_path, monkeypatch, capsys):
+    """Trial 24: a wrong --data-home failed only after UMAP's two minutes of compiling."""
+    from aereduce import datasets
+    from benchmarks import knn, run
+
+    def never(*args, **kwargs):
+        raise AssertionError("warmed up before finding the data")
+
+    def offline(url, timeout):
+        raise OSError("no network")
+
+    monkeypatch.setattr(knn, "warm_up_umap", never)
+    monkeypatch.setattr(knn, "warm_up_autoencoder", never)
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", offline)
+    argv = ["--data-home", str(tmp_path / "nowhere"), "--quick", "--datasets", "mnist", "--out", str(tmp_path / "r.json")]
+    assert run(lambda: knn.main(argv)) == 1
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path / 'nowhere' / 'mnist'} has no train-images-idx3-ubyte.gz")
+
+
+def test_a_subsample_run_judges_no_target(tmp_path, no_plots):
+    """Trial 24: a --quick run (10,000 training rows) was marked as missing the full run's targets."""
+    quick = [dict(r, n_train=10000, n_test=2000) for r in ROWS]
+    _, text = _write(tmp_path, _run(quick))
+    assert "**no**" not in text and "| yes |" not in text
+    assert _table_row(text, "MNIST 8-D kNN accuracy") == ["MNIST 8-D kNN accuracy", ">= 0.97", "0.98", "n/a"]
+    assert "The targets are for the full 60,000 training rows; this run used fewer, so none is judged" in text

@@ -554,7 +554,8 @@ def test_help_does_not_import_torch():
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
 
 
-def test_datasets_export_reads_a_local_folder(runner, tmp_path, monkeypatch):
+def _mnist_folder(tmp_path, monkeypatch):
+    """A tiny MNIST-layout folder of 3 images a split, whose checksums the loader is told."""
     from aereduce import datasets
 
     folder = tmp_path / "mnist"
@@ -568,11 +569,34 @@ def test_datasets_export_reads_a_local_folder(runner, tmp_path, monkeypatch):
         (folder / name).write_bytes(gzip.compress(raw))
         blobs[name] = __import__("hashlib").sha256(raw).hexdigest()
     monkeypatch.setitem(datasets.CHECKSUMS, "mnist", blobs)
+    return folder
+
+
+def test_datasets_export_reads_a_local_folder(runner, tmp_path, monkeypatch):
+    folder = _mnist_folder(tmp_path, monkeypatch)
     out = tmp_path / "mnist.csv"
     result = runner.invoke(main, ["datasets", "export", "mnist", "--data-home", str(folder), "-o", str(out)])
     assert result.exit_code == 0, result.output
     frame = pd.read_csv(out)
     assert frame.shape == (3, 785) and frame["label"].tolist() == [1, 2, 3]
+    # more rows asked for than the split has: said, not silently clipped (trial 24)
+    result = runner.invoke(main, ["datasets", "export", "mnist", "--data-home", str(folder), "--split", "test",
+                                  "--rows", "20000", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (f"the test split of mnist has 3 rows, fewer than --rows 20000: all of them are written\n"
+                             f"wrote 3 rows to {out}\n")
+
+
+def test_datasets_export_never_writes_over_the_datasets_own_files(runner, tmp_path, monkeypatch):
+    """Trial 24 wrote a CSV over MNIST's labels file, and every later export failed its checksum."""
+    folder = _mnist_folder(tmp_path, monkeypatch)
+    target = folder / "t10k-labels-idx1-ubyte.gz"
+    before = target.read_bytes()
+    result = runner.invoke(main, ["datasets", "export", "mnist", "--data-home", str(folder), "-o", str(target)])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {target}: the output is the same file as the input {target}; "
+                             "choose another output (-o)\n")
+    assert target.read_bytes() == before
 
 
 def test_a_row_beyond_float32_is_refused_by_row_not_written_as_nan(runner, data, tmp_path):

@@ -129,7 +129,10 @@ def test_a_bad_download_is_refused_and_leaves_no_file(tmp_path, monkeypatch, ser
     with pytest.raises(datasets.DatasetError) as error:
         datasets.fetch("fashion-mnist", tmp_path / "nowhere")
     mirror = datasets.MIRRORS["fashion-mnist"][0]
-    assert str(error.value) == f"could not download train-images-idx3-ubyte.gz of fashion-mnist: {mirror}: {why}"
+    # the folder looked in is named (trial 24 was told only of the network for a mistyped folder)
+    assert str(error.value) == (f"{tmp_path / 'nowhere' / 'fashion-mnist'} has no train-images-idx3-ubyte.gz of "
+                                f"fashion-mnist, and downloading it failed ({mirror}: {why}); put fashion-mnist's IDX "
+                                "files there (gzipped or not), or give the folder that holds them as the data home")
     assert list(tmp_path.rglob("*")) == []  # nothing unverified, not even for a moment; no empty folders (trial 20)
 
 
@@ -151,3 +154,50 @@ def test_data_home_holds_one_folder_per_dataset_or_the_files_themselves(folder, 
         assert y.tolist() == arrays["train-labels-idx1-ubyte.gz"].tolist()
     assert datasets.dataset_folder("mnist", root) == root / "mnist"
     assert datasets.dataset_folder("fashion-mnist", root) == root / "fashion-mnist"  # where a download would go
+
+
+def _offline(monkeypatch):
+    def offline(url, timeout):
+        raise AssertionError(f"went to the network for {url}")
+
+    monkeypatch.setattr(datasets.urllib.request, "urlopen", offline)
+
+
+def test_unzipped_files_are_read_as_they_are(folder, monkeypatch):
+    """Trial 24 gunzipped the files, the usual layout, and was sent to the network."""
+    source, arrays = folder
+    for name in datasets.FILES:
+        (source / name.removesuffix(".gz")).write_bytes(gzip.decompress((source / name).read_bytes()))
+        (source / name).unlink()
+    _offline(monkeypatch)
+    (X, y), (_, y_test) = load_mnist(source)
+    assert y.tolist() == arrays["train-labels-idx1-ubyte.gz"].tolist() and y_test.tolist() == [7, 9]
+
+
+def test_one_split_needs_only_its_own_files(folder, monkeypatch):
+    source, arrays = folder
+    for name in datasets.SPLIT_FILES["test"]:
+        (source / name).unlink()
+    _offline(monkeypatch)
+    X, y = datasets.load_split("mnist", "train", source)
+    assert X.shape == (5, 784) and y.tolist() == arrays["train-labels-idx1-ubyte.gz"].tolist()
+
+
+def test_a_file_given_as_the_data_home_is_named(tmp_path):
+    not_a_folder = tmp_path / "codes.csv"
+    not_a_folder.write_text("a\n1\n")
+    with pytest.raises(DatasetError) as error:
+        load_mnist(not_a_folder)
+    assert str(error.value) == f"{not_a_folder}: not a folder; the data home is the folder that holds mnist/ (or mnist's IDX files)"
+
+
+def test_another_datasets_files_are_named_not_called_corrupt(folder, monkeypatch):
+    """Trial 24 pointed fashion-mnist at MNIST's folder and was told to delete a good file."""
+    source, _ = folder
+    monkeypatch.setitem(datasets.KNOWN_FILES, datasets.CHECKSUMS["mnist"]["train-images-idx3-ubyte.gz"],
+                        ("mnist", "train-images-idx3-ubyte.gz"))
+    with pytest.raises(DatasetError) as error:
+        datasets.load_fashion_mnist(source, download=False)
+    message = str(error.value)
+    assert message.startswith(f"{source / 'train-images-idx3-ubyte.gz'}: this is mnist's train-images-idx3-ubyte.gz, ")
+    assert "delete" not in message
