@@ -27,6 +27,9 @@ PROGRESS_LINE_SECONDS = 30.0
 METHOD_NAMES = ("ae", "pca", "umap")  # the keys of aereduce.methods.METHODS (a test checks), without importing it
 
 
+# numpy's and torch's seeds are 0 to 2**32 - 1: `sample --seed -1` failed in numpy's words, as a bug (trial 23).
+SEED = click.IntRange(0, 2**32 - 1)
+
 def split_names(ctx, param, value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
@@ -213,7 +216,7 @@ def model_options(f: Callable | None = None, *, detector_default: bool = False) 
         click.option("--dim", "-d", type=click.IntRange(min=1), required=not detector_default, help=dim_help),
         click.option("--method", type=click.Choice(METHOD_NAMES), default="ae", show_default=True,
                      help="Autoencoder, or a baseline through the same interface."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same output."),
+        click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed; the same seed gives the same output."),
     ]
     # The recurrent model reads rows by the same input_shape as --conv, so its option is mapped in ae_params.
     options.append(click.option("--recurrent", "sequence_shape", callback=parse_sequence_shape,

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from ._cli_support import (METHOD_NAMES, ae_params, click_type, data_options, file_beside, fit_output_options,
+from ._cli_support import (METHOD_NAMES, SEED, ae_params, click_type, data_options, file_beside, fit_output_options,
                            in_command_line_words, info, model_options, output_name, parse_shape, picture_options,
                            progress_bar, read_options, require_dim, shows_bars, split_names)
 from ._version import __version__
@@ -370,7 +370,7 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
               help="Comma-separated methods to compare.")
 @click.option("--test-size", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True, help="Held-out share of rows.")
 @click.option("--epochs", "max_iter", type=click_type("max_iter"), help="Autoencoder epochs (default: auto).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the split and of each method.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed of the split and of each method.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @global_options
 def compare(data: str, dim: int, methods: list[str] | None, test_size: float, max_iter: int | None, seed: int,
@@ -473,7 +473,7 @@ def denoise(model: str, data: str, output: str | None, **kwargs: Any) -> None:
 @main.command()
 @click.argument("model")
 @click.option("-n", "--n-samples", type=click.IntRange(min=1), default=64, show_default=True, help="Rows to generate.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Random seed; the same seed gives the same rows.")
+@click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed; the same seed gives the same rows.")
 @click.option("--image-shape", callback=parse_shape,
               help="Draw the rows as images of this shape (e.g. 28x28) in a grid: -o a .png, .svg or .pdf.")
 @click.option("-o", "--output", callback=output_name, default="-", show_default=True,

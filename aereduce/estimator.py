@@ -23,7 +23,8 @@ from ._validation import dense_rows
 from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._params import AUTOENCODER_PARAMS, Param
 from ._resolve import (FAILED_FIT_RATIO, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS, RECURRENT_MIN_PATIENCE,
-                       ResolvedOptions, failed_fit_fix, fit_failed, model_architecture, regularises_the_code,
+                       ResolvedOptions, failed_fit_fix, fit_failed, mean_row_error, model_architecture,
+                       regularises_the_code,
                        resolve_options, default_epochs)
 from ._scaling import Scaler
 from .errors import (POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural,
@@ -768,11 +769,13 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         # took 0.2-0.4 s of a 22 s fit; its d^3 cost rules it out for very wide rows.
         pca = PCA(n_components=k, svd_solver="covariance_eigh" if n_features <= 1_000 else "auto").fit(scaled)
         pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
-        if fit_failed(error, pca_error):
+        nothing_learned = mean_row_error(scaled, pca.mean_) if self.noise else None
+        if fit_failed(error, pca_error, mean_row_error=nothing_learned):
             fix = failed_fit_fix(self.get_params(), n, self.batch_size_, is_map=self.neighbour_weight_ > 0,
                                  default_epochs=default_epochs(self))
-            warn_user(f"{POOR_FIT_WARNING} {error:.4g} on its training rows, over "
-                      f"{FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}: {fix}", ConvergenceWarning)
+            bar = (f"over {FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}" if nothing_learned is None else
+                   f"above the mean row's {nothing_learned:.4g} (a model that learned nothing)")
+            warn_user(f"{POOR_FIT_WARNING} {error:.4g} on its training rows, {bar}: {fix}", ConvergenceWarning)
 
     def _warn_on_a_constant_code(self, X) -> None:
         """A strong sparsity penalty can switch every unit off for good (dead ReLUs under L1; under
@@ -1028,6 +1031,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or n_samples < 1:
             # sample(2.5) gave 2 rows and sample(0) numpy's words (trial 9)
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
+        if isinstance(random_state, numbers.Integral) and not 0 <= random_state < 2**32:  # numpy's words, not ours (trial 23)
+            raise ValueError(f"random_state={random_state!r} must be an integer from 0 to 2**32 - 1, or None")
         Z = check_random_state(random_state).standard_normal((int(n_samples), self.n_components_))
         return self.inverse_transform(Z)
 

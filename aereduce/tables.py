@@ -69,6 +69,7 @@ NAN_POLICIES = ("error", "drop", "zero", "mean")
 # What became of the rows --nan drop leaves out, in a command's note (MissingValues.summary).
 NOT_ENCODED = "were not encoded; their output rows are empty"
 NOT_SCORED = "were not scored; their output rows are empty"  # score's word for the same rows
+NOT_DENOISED = "were not denoised; their output rows are empty"  # denoise's (it said "not encoded": trial 23)
 LEFT_OUT_OF_TRAINING = "were left out of training"
 DELIMITERS = (",", ";", "\t", "|")
 MODEL_SUFFIX = ".aer"  # what fit names a model file
@@ -1438,6 +1439,16 @@ def _written_with_decimal_commas(column: Any) -> bool:
     return bool(len(cells)) and float(cells.str.fullmatch(_DECIMAL_COMMA_NUMBER).mean()) >= 0.9
 
 
+def _renamed_hint(expected: Sequence[str], names: Sequence[str]) -> str:
+    """For a file with none of the model's column names but as many columns: how to read them as the
+    model's, in order (trial 23's .npy, whose columns read as x0..x49, met a model of t0..t49 with
+    no word of --columns)."""
+    if any(name in names for name in expected) or len(names) != len(expected):
+        return ""
+    given = ",".join(names) if len(names) <= 8 else f"{names[0]},...,{names[-1]} written out"
+    return f"; if the file's {len(names)} columns are the model's in its order, pass --columns {given}"
+
+
 @dataclass
 class _Schema:
     """The columns chosen from the first chunk, kept for every later chunk."""
@@ -1467,7 +1478,7 @@ class _Schema:
             unknown = [c for c in given or () if c not in names]
             if unknown and option != "--columns" and given is columns:
                 raise InputError(f"{path}: no column {unknown[0]!r}, which the model was trained on; "
-                                 f"the model expects {len(columns)} columns")
+                                 f"the model expects {len(columns)} columns{_renamed_hint(columns, names)}")
             if unknown:
                 raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); {columns_hint(unknown[0], names)}")
         both = [c for c in columns or () if c in (exclude or ())]

@@ -20,10 +20,11 @@ import numpy as np
 
 from ._files import check_file_output, check_output
 from ._resolve import (FAILED_FIT_RATIO, NEGLIGIBLE_MSE, POOR_FIT_CHECK_ROWS, default_epochs, failed_fit_fix,
-                       fit_failed, model_variant, regularises_the_code, short_training_fix)
+                       fit_failed, mean_row_error, model_variant, regularises_the_code, short_training_fix)
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN, MissingValues, Table,
+from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
+                     MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
                      columns_hint, output_frame, read_table, shown_names, write_table)
 
@@ -122,8 +123,12 @@ class FilledTable:
     def labels(self) -> np.ndarray | None:
         return None if self.table.labels is None else self.table.labels[self.encodable]
 
-    def notes(self, dropped: str = LEFT_OUT_OF_TRAINING, row_labels: str | None = None) -> list[str]:
+    def notes(self, dropped: str = LEFT_OUT_OF_TRAINING, row_labels: str | None = None, *,
+              params: dict[str, Any] | None = None) -> list[str]:
+        """What a user should know of how the table was read; ``params``: the model's, whose
+        ``input_shape`` (an image or a sequence) needs every column, constant or not."""
         notes = table_notes(self.table, self.missing, dropped, row_labels)
+        shaped = bool((params or {}).get("input_shape"))
         counter = row_counter_column(self.X)
         if counter is not None:  # a written id column was a feature, silently (trial 12)
             notes.append(f"column {counter!r} counts the rows (0 or 1, then up by 1) and is used as a feature; "
@@ -135,7 +140,14 @@ class FilledTable:
                          f"and is used as a feature; if it labels the rows, pass --label-column {label}")
         constant = constant_columns(self.X)
         if constant and len(constant) < self.X.shape[1]:  # used silently, and its zero error lowered the mean (trial 13)
-            if len(constant) == 1:
+            if shaped:  # --exclude would break the shape (trial 23 followed the advice into an error)
+                notes.append(f"{len(constant)} of {self.X.shape[1]} columns {'holds' if len(constant) == 1 else 'hold'} "
+                             "one value in every row "
+                             f"({shown_names(constant, limit=4)}): "
+                             + ("its zero error lowers the mean error; it stays" if len(constant) == 1 else
+                                "their zero error lowers the mean error; they stay")
+                             + ", as the rows' shape needs every column")
+            elif len(constant) == 1:
                 notes.append(f"column {constant[0]!r} holds one value in every row: it carries nothing to reduce, "
                              f"and its zero error lowers the mean error; --exclude {constant[0]} leaves it out")
             else:
@@ -264,6 +276,7 @@ class FitReport:
     n_epochs: int | None = None
     decoder_epochs: int | None = None  # a map's decoder phase, after its n_epochs with the neighbour term
     pca_error: float | None = None
+    mean_row_error: float | None = None  # a denoiser's failure bar, instead of PCA's (fit_failed)
     kept_pca: bool | None = None
     n_evaluated: int = 0  # the rows the two errors are means over
     difference_noise: float | None = None  # twice the standard error of the difference (paired_noise)
@@ -407,7 +420,8 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     train, held = split_for_fit(X, holdout)
     # on the rows the method is fitted on (a review: 10 rows passed, and PCA refused 9 in its own words)
     check_dimension(method, dim, *train.shape, data, held_out=len(held))
-    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID) + dimension_notes(dim, X.shape[1], params), notify)
+    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID, params=params) + dimension_notes(dim, X.shape[1], params),
+                       notify)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
     fit_reducer(method, reducer, train, progress)
@@ -574,7 +588,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int | None, read: 
     # the estimator's warning in the command line's words (trial 21 read "warning (click): ... n_components")
     n_columns = filled.X.shape[1]
     wide = dimension_notes(detector_components(dim or "auto", n_columns), n_columns, params, detector=True)
-    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID) + wide, notify)
+    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID, params=params) + wide, notify)
 
     own = {k: v for k, v in (params or {}).items() if k in ("hidden_layer_sizes", "max_iter")}
     rest = {k: v for k, v in (params or {}).items() if k not in own}
@@ -621,17 +635,22 @@ def measure_against_pca(report: FitReport, reducer: Any, row_errors: np.ndarray,
     from ._training import paired_noise
     from .pca import ScaledPCA
 
-    pca_rows = ScaledPCA(n_components=report.dim, scaling=reducer.scaling_).fit(train).reconstruction_error(evaluation)
+    pca = ScaledPCA(n_components=report.dim, scaling=reducer.scaling_).fit(train)
+    pca_rows = pca.reconstruction_error(evaluation)
     report.pca_error, report.n_evaluated = float(np.mean(pca_rows)), len(pca_rows)
     report.difference_noise = paired_noise(row_errors, pca_rows)
+    if report.params.get("noise"):  # a denoiser's failure bar (fit_failed)
+        report.mean_row_error = mean_row_error(pca.scaler_.transform(np.asarray(evaluation, dtype=np.float64)),
+                                               pca.pca_.mean_)
 
 
 def failed_fit_finding(report: FitReport) -> str | None:
     """How far a fit far worse than PCA's is off, and the fix; None for a fit that did not fail."""
-    if not fit_failed(report.error, report.pca_error):
+    if not fit_failed(report.error, report.pca_error, mean_row_error=report.mean_row_error):
         return None
-    return (f"{report.where} reconstruction MSE {report.error:.4g} is over {FAILED_FIT_RATIO:g}x "
-            f"PCA-{report.dim}'s {report.pca_error:.4g}; {report.failure_fix}, or use --method pca")
+    bar = (f"over {FAILED_FIT_RATIO:g}x PCA-{report.dim}'s {report.pca_error:.4g}" if report.mean_row_error is None
+           else f"above the mean row's {report.mean_row_error:.4g} (a model that learned nothing)")
+    return f"{report.where} reconstruction MSE {report.error:.4g} is {bar}; {report.failure_fix}, or use --method pca"
 
 
 def check_not_failed(report: FitReport) -> None:
@@ -877,7 +896,8 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
         # fit-transform's do), scores to be read against it (are the outliers one class?), denoised
         # rows to stand in for the rows they clean (denoise dropped it: trial 7).
         for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=not numbers_only,
-                                    dropped=NOT_SCORED if compute is errors else NOT_ENCODED,
+                                    dropped=NOT_SCORED if compute is errors else
+                                    NOT_DENOISED if command == "denoise" else NOT_ENCODED,
                                     row_labels=NOT_IN_NPY if numbers_only else None):
             if numbers_only:
                 if read.label_column in frame.columns:  # labels are read as text: numbers stay in
@@ -1015,7 +1035,7 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
     check_params_before_reading(params, dim)
     filled = read_for_fit(data, read)
     check_dimension(method, dim, *filled.X.shape, data)
-    notes = send_notes(filled.notes(f"{LEFT_OUT_OF_TRAINING}; their output rows are empty"), notify)
+    notes = send_notes(filled.notes(f"{LEFT_OUT_OF_TRAINING}; their output rows are empty", params=params), notify)
     reducer = make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
     Z = as_computed(reducer, fit_embed(method, reducer, filled.X, progress))

@@ -447,6 +447,19 @@ def test_column_mismatch_at_transform(runner, data, tmp_path):
     assert result.stderr == f"Error: {other}: no column 'c', which the model was trained on; the model expects 5 columns\n"
 
 
+def test_an_unnamed_array_of_the_models_width_is_told_of_columns(runner, data, tmp_path):
+    """Trial 23: an .npy of the model's 50 columns (read as x0..x49) was refused with no word of --columns."""
+    model, _ = fit_model(runner, data, tmp_path)
+    values = tmp_path / "rows.npy"
+    np.save(values, pd.read_csv(data)[["a", "b", "c", "d", "e"]].to_numpy())
+    result = runner.invoke(main, ["transform", str(model), str(values), "-o", "-"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {values}: no column 'a', which the model was trained on; the model expects 5 "
+                             "columns; if the file's 5 columns are the model's in its order, pass --columns x0,x1,x2,x3,x4\n")
+    result = runner.invoke(main, ["transform", str(model), str(values), "--columns", "x0,x1,x2,x3,x4", "-o", "-"])
+    assert result.exit_code == 0, result.output
+
+
 def test_corrupt_model_file(runner, data, tmp_path):
     bad = tmp_path / "bad.aer"
     bad.write_bytes(b"not a model at all")
@@ -1417,6 +1430,9 @@ def test_fit_failed_compares_with_pca_above_rounding():
 
     assert fit_failed(0.31, 0.1) and fit_failed(float("nan"), 0.1) and fit_failed(float("inf"), None)
     assert not fit_failed(0.29, 0.1) and not fit_failed(2e-14, 6e-32) and not fit_failed(0.5, 0.0)
+    # a denoiser's bar is the mean row's error, not PCA's (trial 23)
+    assert not fit_failed(0.13, 0.035, mean_row_error=1.0)
+    assert fit_failed(1.2, 0.035, mean_row_error=1.0) and fit_failed(float("nan"), 0.035, mean_row_error=1.0)
 
 
 def test_fit_notes_a_column_named_and_valued_as_class_labels(runner, tmp_path):
@@ -1533,6 +1549,18 @@ def test_a_constant_column_is_noted_as_carrying_nothing(runner, tmp_path):
     result = invoke(runner, "fit", tmp_path / "c2.csv", "--dim", "2", "--exclude", "const,zero",
                     "-o", tmp_path / "c.aer", *FAST)
     assert "one value in every row" not in result.stderr
+
+
+def test_constant_pixels_of_an_image_are_not_advised_out(runner, tmp_path):
+    """Trial 23 followed "--exclude p0,p32,p39 leaves them out" for a --conv 8x8 fit into an error
+    (63 columns do not make 8x8 images)."""
+    frame = pd.DataFrame(np.random.default_rng(0).random((60, 16)), columns=[f"p{i}" for i in range(16)])
+    frame["p0"] = 0.0
+    frame.to_csv(tmp_path / "img.csv", index=False)
+    result = invoke(runner, "fit", tmp_path / "img.csv", "--dim", "2", "--conv", "4x4", "-o", tmp_path / "c.aer", *FAST)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == ("1 of 16 columns holds one value in every row (p0): its zero error "
+                                             "lowers the mean error; it stays, as the rows' shape needs every column")
 
 
 def test_compare_prints_a_plain_table_of_the_methods(runner, data, tmp_path):
