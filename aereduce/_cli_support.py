@@ -31,7 +31,16 @@ METHOD_NAMES = ("ae", "pca", "umap")  # the keys of aereduce.methods.METHODS (a 
 SEED = click.IntRange(0, 2**32 - 1)
 
 def split_names(ctx, param, value: str | None) -> list[str] | None:
-    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+    """A comma-separated option's names; None when the option is not given. Given but naming nothing
+    (``--methods ""``) is a usage error: it had meant the default, silently (trial 24)."""
+    if value is None:
+        return None
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        # '' is how a user names the unnamed first column (trial 24): say how it is named here.
+        unnamed = "; the unnamed first column is 'Unnamed: 0'" if param is not None and param.name in ("columns", "exclude") else ""
+        raise click.BadParameter(f"{value!r} names nothing; give comma-separated names{unnamed}", ctx=ctx, param=param)
+    return names
 
 
 def data_options(f: Callable | None = None, *, model: bool = False, saves: bool = False,

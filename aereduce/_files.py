@@ -44,7 +44,7 @@ def check_file_output(path: PathArg, what: str, suffixes: Sequence[str], *, inpu
     stdout cannot stand in for: ``path`` must be a file name ending in one of ``suffixes``."""
     name = os.fspath(path)
     if name == "-" or os.path.splitext(name)[1].lower() not in suffixes:
-        where = "stdout cannot take it" if name == "-" else name  # "-: ..." would read as stdin's
+        where = "not stdout" if name == "-" else name  # "-: ..." would read as stdin's
         raise OutputPathError(f"{where}: the output is {what}; give {{-o}} a file name ending in "
                               f"{', '.join(suffixes[:-1])}{' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
     check_output(path, inputs=inputs)

@@ -396,6 +396,9 @@ def compare(data: str, dim: int, methods: list[str] | None, test_size: float, ma
     bad = [m for m in methods if m not in METHOD_NAMES]
     if bad:
         raise click.BadParameter(f"{bad[0]!r} is not one of {', '.join(METHOD_NAMES)}", param_hint="--methods")
+    twice = [m for i, m in enumerate(methods) if m in methods[:i]]
+    if twice:  # pca,pca printed two identical rows (trial 24)
+        raise click.BadParameter(f"names {twice[0]!r} twice; name each method once", param_hint="--methods")
     show = shows_bars()
     rows, _ = compare_file(data, dim, methods, read_options(kwargs), test_size=test_size, seed=seed,
                                params={"max_iter": max_iter} if max_iter else {},

@@ -26,7 +26,7 @@ from ._files import atomic_output, check_file_output
 from ._resolve import NEGLIGIBLE_MSE
 from .errors import OptionError, plural
 from .plotting import is_missing_label, map_title
-from .tables import UNNAMED_FIRST_COLUMN, Table, label_values
+from .tables import TEXT_FORMATS, UNNAMED_FIRST_COLUMN, Table, format_of, label_values
 from .usecases import (ModelRows, ReadOptions, code_names, load_reducer, map_rows, model_image_shape, model_rows, rows_ringed,
                        shape_text, top_scores)
 
@@ -340,7 +340,9 @@ def map_caption(dim: int, label_name: str | None, which_rows: str, n_ringed: int
 
 
 def anomalies_section(top: Any, n_read: int, n_encodable: int, labels: list[Any] | None, label_name: str | None,
-                      median_error: float) -> str:
+                      median_error: float, *, text_file: bool = True) -> str:
+    """The table of the rows reconstructed worst; ``text_file``: the rows are numbered by the file's
+    lines (CSV, TSV), else by their place (Parquet, NumPy), first row 1."""
     # score's table carries the id and the label; without an id, the label is not one (trial 20 saw it twice)
     id_name = next((c for c in top.columns if c not in ("row", "reconstruction_error", label_name)), None)
     # The unnamed first column (R's row names) is headed as what it is, not as pandas names it ('Unnamed: 0').
@@ -361,7 +363,9 @@ def anomalies_section(top: Any, n_read: int, n_encodable: int, labels: list[Any]
     unscored = f" ({n_read - n_encodable} rows with missing values are not scored)" if n_encodable < n_read else ""
     body = (f"<p>The {len(top)} rows of the file's {n_read} with the largest reconstruction error, largest first"
             f"{unscored}: the rows least like the training data, as <code>aereduce score --top</code> lists them. "
-            "File rows count the header line, as editors number lines.</p>")
+            + ("File rows count the header line, as editors number lines.</p>" if text_file else
+               # trial 24: a Parquet file's rows were told to count a header line it has not
+               "File rows are the rows' places in the file, the first row 1.</p>"))
     return section("anomalies", "Most anomalous rows", body + data_table(headers, rows, numeric))
 
 
@@ -461,7 +465,8 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     if shape is not None:
         sections.append(images_section(model, rows.table, rows.drawn, shape, top_index))
     labels = None if rows.table.labels is None else [rows.table.labels[i] if i >= 0 else "" for i in top_index]
-    sections.append(anomalies_section(top, rows.n_read, len(rows.table.X), labels, rows.table.label_name, float(np.median(comparison.model))))
+    sections.append(anomalies_section(top, rows.n_read, len(rows.table.X), labels, rows.table.label_name,
+                                      float(np.median(comparison.model)), text_file=format_of(data) in TEXT_FORMATS))
     summary = (f"<p>Model <code>{esc(model_path)}</code> ({esc(kind)}, {comparison.dim} dimensions, "
                f"{esc(description['n_features_in'])} input columns) on <code>{esc(data)}</code>: "
                f"{rows.n_read} rows read.</p>")

@@ -1782,6 +1782,15 @@ def output_frame(values: Any, names: Sequence[str], table: Table | None = None,
     return frame
 
 
+def _gzip_text(tmp: str, path: str) -> io.TextIOWrapper:
+    """A UTF-8 text stream into a gzip file at ``tmp`` whose header names ``path``, the file it becomes
+    (gzip.open named the temporary file, which ``gunzip -N`` would restore: trial 24)."""
+    raw = open(tmp, "wb")
+    compressed = gzip.GzipFile(filename=path, mode="wb", fileobj=raw)
+    compressed.myfileobj = raw  # closed with it, as when GzipFile opens the file itself
+    return io.TextIOWrapper(compressed, encoding="utf-8", newline="")
+
+
 class TableWriter:
     """Write DataFrames chunk by chunk to one output file, renamed into place at the end.
 
@@ -1823,7 +1832,7 @@ class TableWriter:
             self._parts.append(None)
         elif self.format in TEXT_FORMATS:
             if self._handle is None:
-                self._handle = (gzip.open(self._tmp, "wt", newline="", encoding="utf-8") if self._gzip
+                self._handle = (_gzip_text(self._tmp, self.path) if self._gzip
                                 else open(self._tmp, "w", newline="", encoding="utf-8"))  # what readers assume
             frame.to_csv(self._handle, sep="\t" if self.format == "tsv" else ",", index=False, header=header)
             self._parts.append(None)
@@ -1844,8 +1853,11 @@ class TableWriter:
     def _check_numpy_columns(self, frame: Any) -> None:
         text = [str(c) for c in frame.columns if not holds_numbers(frame[c])]
         if self.format == "npy" and text:
-            raise InputError(f"{self.path}: a .npy file holds numbers only, and column {text[0]!r} is text; write .npz "
-                             "(which keeps it), .csv or .parquet, or leave the column out")
+            # The unnamed first column is written as '' (as read), which trial 24 could not name to leave out.
+            column, leave_out = (("the unnamed first column", f"--exclude '{UNNAMED_FIRST_COLUMN}'") if text[0] == ""
+                                 else (f"column {text[0]!r}", "leave the column out"))
+            raise InputError(f"{self.path}: a .npy file holds numbers only, and {column} is text; write .npz "
+                             f"(which keeps it), .csv or .parquet, or {leave_out}")
         clash = [c for c in text if c in ("X", "columns")]
         if clash:
             raise InputError(f"{self.path}: a text column named {clash[0]!r} would overwrite the .npz array of that "

@@ -454,11 +454,24 @@ def check_params_before_reading(params: dict[str, Any] | None, dim: int | None,
     take minutes (:func:`aereduce._resolve.check_before_reading`)."""
     if not params:
         return
-    from ._params import AUTOENCODER_PARAMS
     from ._resolve import check_before_reading
 
+    check_before_reading(with_defaults(params, dim), streaming)
+
+
+def with_defaults(params: dict[str, Any] | None, dim: int | None) -> dict[str, Any]:
+    """Every autoencoder parameter: ``params``, ``n_components=dim`` (when given), else the defaults."""
+    from ._params import AUTOENCODER_PARAMS
+
     defaults = {name: param.default for name, param in AUTOENCODER_PARAMS.items()}
-    check_before_reading({**defaults, **({"n_components": dim} if dim else {}), **params}, streaming)
+    return {**defaults, **({"n_components": dim} if dim else {}), **(params or {})}
+
+
+def trains_a_map(params: dict[str, Any] | None, dim: int, n_train: int) -> bool:
+    """Whether an autoencoder of ``params`` at ``dim`` on ``n_train`` rows trains the neighbour term (a map)."""
+    from ._resolve import neighbour_weight
+
+    return neighbour_weight(with_defaults(params, dim), n_train) > 0
 
 
 def fitted_line(method: str, params: dict[str, Any] | None, dim: int, shape: tuple[int, int], n_epochs: int | None,
@@ -1234,20 +1247,31 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
             X, y = X[labelled], y[labelled]
         n_classes = len(pd.unique(y))
         # Classes of one or two rows each (an id column given as labels) leave kNN nothing to learn,
-        # and a measurement (a price, say) is no class at all: the classifier would refuse it.
+        # a measurement (a price, say) is no class at all: the classifier would refuse it, and one
+        # class scores every method 100% (trial 24).
         numbers = pd.to_numeric(pd.Series(y), errors="coerce")
         continuous = bool(numbers.notna().all() and (numbers % 1 != 0).any())
-        if n_classes > len(y) / 2 or continuous:
+        if n_classes > len(y) / 2 or continuous or n_classes == 1:
             counts = f"{n_classes} different values in {len(y)} rows"
-            what = f"holds continuous numbers ({counts})" if continuous else f"has {counts}"
+            what = (f"holds continuous numbers ({counts})" if continuous else
+                    f"has one class ({pd.unique(y)[0]}), which every method scores 100%" if n_classes == 1 else
+                    f"has {counts}")
             notes.append(f"not scoring kNN accuracy: the label column {filled.table.label_name!r} {what}; give a "
                          "column of classes, or leave --label-column out")
             y = None
     from ._split import split_rows
 
     train, test = split_rows(len(X), test_size, seed, labels=y)
+    if len(test) == 0:  # it crashed in scikit-learn's words after the note below (trial 24)
+        raise InputError(f"{data}: --test-size {test_size:g} of {plural(len(X), 'row')} holds out no row to score on; "
+                         "give a larger --test-size, or more rows")
     for name in methods:
         check_dimension(name, dim, len(train), X.shape[1], data, held_out=len(test))
+    # fit's notes on what the numbers will mean (compare said nothing of them: trial 24)
+    notes += dimension_notes(dim, X.shape[1], params)
+    if "ae" in methods and trains_a_map(params, dim, len(train)):
+        notes.append(f"ae at {dim}-D is the map that `aereduce fit --dim {dim}` gives: its codes keep each row's "
+                     "neighbours, so its reconstruction error can be above PCA's")
     if len(test) < FEW_TEST_ROWS:  # 1 test row scored 278 on a 4-row table without a word (trial 12)
         notes.append(f"only {plural(len(test), 'row')} held out to score on: "
                      f"{'its score is' if len(test) == 1 else 'their scores are'} mostly chance; "

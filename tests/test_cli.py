@@ -5,6 +5,7 @@ import io
 import json
 import re
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pandas as pd
@@ -1482,6 +1483,79 @@ def test_compare_says_when_few_rows_are_held_out(runner, tmp_path):
                                              "give more rows, or a larger --test-size")
     path.write_text("a,b,c\n" + "".join(f"{i % 5},{i % 3},{i % 7}\n" for i in range(60)))
     assert "held out to score on" not in invoke(runner, "compare", path, "--dim", "1", "--methods", "pca").stderr
+
+
+def test_npy_output_names_the_unnamed_first_column_as_it_can_be_left_out(runner, tmp_path):
+    """Trial 24: "column '' is text ... or leave the column out", where only --exclude 'Unnamed: 0' does."""
+    path = tmp_path / "arrests.csv"
+    path.write_text(",a,b,c\n" + "".join(f"s{i},{i % 5},{i % 3},{i % 7}\n" for i in range(20)))
+    out = tmp_path / "codes.npy"
+    result = runner.invoke(main, ["fit-transform", str(path), "--dim", "2", "--method", "pca", "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (f"Error: {out}: a .npy file holds numbers only, and the unnamed first "
+                                              "column is text; write .npz (which keeps it), .csv or .parquet, or "
+                                              "--exclude 'Unnamed: 0'")
+    result = runner.invoke(main, ["fit-transform", str(path), "--dim", "2", "--method", "pca", "-o", str(out),
+                                  "--exclude", "Unnamed: 0"])
+    assert result.exit_code == 0, result.output
+    assert np.load(out).shape == (20, 2)
+
+
+def test_compare_refuses_a_split_that_holds_out_no_row(runner, tmp_path):
+    """Trial 24: 5 rows at --test-size 0.05 crashed in scikit-learn's words, reported as a bug."""
+    path = tmp_path / "five.csv"
+    path.write_text("a,b,c\n1,2,0\n2,1,5\n4,4,1\n3,5,2\n0,3,3\n")
+    result = runner.invoke(main, ["compare", str(path), "--dim", "1", "--methods", "pca", "--test-size", "0.05"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {path}: --test-size 0.05 of 5 rows holds out no row to score on; give a larger "
+                             "--test-size, or more rows\n")
+
+
+def test_compare_does_not_score_knn_on_one_class(runner, tmp_path):
+    """Trial 24: one class scored every method 100% without a word."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 3)), columns=list("abc")).assign(kind="setosa")
+    frame.to_csv(tmp_path / "one.csv", index=False)
+    result = invoke(runner, "compare", tmp_path / "one.csv", "--dim", "1", "--methods", "pca", "--label-column", "kind",
+                    "--json")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == ("not scoring kNN accuracy: the label column 'kind' has one class (setosa), "
+                                             "which every method scores 100%; give a column of classes, or leave "
+                                             "--label-column out")
+    assert json.loads(result.stdout)[0]["knn_acc"] is None
+
+
+@pytest.mark.parametrize("methods, why", [
+    ("", "Invalid value for '--methods': '' names nothing; give comma-separated names"),
+    ("pca,pca", "Invalid value for --methods: names 'pca' twice; name each method once"),
+])
+def test_compare_refuses_methods_naming_nothing_or_one_twice(runner, data, methods, why):
+    """Trial 24: "" compared every method, and pca,pca printed two identical rows."""
+    result = runner.invoke(main, ["compare", str(data), "--dim", "2", "--methods", methods])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == f"Error: {why}"
+
+
+def test_an_empty_column_list_is_a_usage_error_naming_the_unnamed_column(runner, data, tmp_path):
+    result = runner.invoke(main, ["fit", str(data), "--dim", "2", "--exclude", "", "-o", str(tmp_path / "m.aer")])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == ("Error: Invalid value for '--exclude': '' names nothing; give "
+                                              "comma-separated names; the unnamed first column is 'Unnamed: 0'")
+
+
+def test_compare_notes_a_code_as_wide_as_the_data_and_the_map(runner, tmp_path):
+    """Trial 24: compare showed PCA's 1e-32 at --dim 4 of 4 columns, and the 2-D map's error above
+    PCA's, without the notes fit gives."""
+    rng = np.random.default_rng(0)
+    pd.DataFrame(rng.normal(size=(1300, 4)), columns=list("abcd")).to_csv(tmp_path / "t.csv", index=False)
+    result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "4", "--methods", "pca")
+    assert result.stderr.splitlines()[0].startswith("--dim 4 is not below the 4 feature columns")
+    with patch("aereduce.usecases.compare_methods", return_value=[]):  # the notes come before any fit
+        result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "2", "--methods", "ae,pca")
+    assert result.stderr.splitlines()[0] == ("ae at 2-D is the map that `aereduce fit --dim 2` gives: its codes keep "
+                                             "each row's neighbours, so its reconstruction error can be above PCA's")
+    result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "2", "--methods", "pca")
+    assert "map" not in result.stderr
 
 
 @pytest.mark.parametrize("command", ["transform", "inverse-transform"])

@@ -161,7 +161,7 @@ def test_report_refuses_to_overwrite_its_input(table):
 def test_pictures_and_pages_need_a_file_of_their_kind(table, command, output, what):
     data, model = table
     result = invoke(command, model, data, "-o", output)
-    where = "stdout cannot take it" if output == "-" else output  # not "-: ", which reads as stdin
+    where = "not stdout" if output == "-" else output  # not "-: ", which reads as stdin
     assert result.exit_code == 1 and result.stderr == f"Error: {where}: the output is {what}\n"
     assert not Path(output).exists()
 
@@ -384,3 +384,21 @@ def test_the_report_rings_no_row_where_every_row_is_reconstructed_exactly(tmp_pa
     result = CliRunner().invoke(main, ["report", str(model), str(data), "-o", str(page)])
     assert result.exit_code == 0, result.output
     assert "Red rings" not in page.read_text() and "equal to PCA&#x27;s" in page.read_text()
+
+
+def test_the_anomaly_caption_numbers_rows_as_the_files_format_does(table, tmp_path):
+    """Trial 24: a Parquet file's rows were said to count a header line; they count from 1."""
+    path, model = table
+    parquet = tmp_path / "data.parquet"
+    pd.read_csv(path).to_parquet(parquet)
+    pages = {}
+    for name, data in (("csv", path), ("parquet", parquet)):
+        out = tmp_path / f"{name}.html"
+        assert invoke("report", model, data, "-o", out).exit_code == 0
+        pages[name] = Page(out.read_text()).words()
+    assert "File rows count the header line, as editors number lines." in pages["csv"]
+    assert "File rows are the rows' places in the file, the first row 1." in pages["parquet"]
+    assert "header line" not in pages["parquet"]
+    # the odd row: line 43 of the CSV, the 42nd row of the Parquet file
+    first = lambda words: re.search(r"reconstruction error times the median row's 1 (\d+) r41", words)  # noqa: E731
+    assert first(pages["csv"]).group(1) == "43" and first(pages["parquet"]).group(1) == "42"

@@ -1215,3 +1215,18 @@ def test_a_column_of_mixed_types_read_whole_raises_no_pandas_warning(tmp_path):
         warnings.simplefilter("error")
         table = read_table(path, missing="drop")
     assert table.non_numeric_counts == {"b": 5}
+
+
+def test_a_gzip_output_names_itself_not_its_temporary_file(tmp_path):
+    """Trial 24: the header named '.x.csv.gz.aereduce-...tmp', which `gunzip -N` would restore."""
+    import gzip as gzip_module
+
+    from aereduce.tables import write_table
+
+    out = tmp_path / "codes.csv.gz"
+    write_table(str(out), pd.DataFrame({"a": [1, 2]}))
+    raw = out.read_bytes()
+    assert raw[3] & 0x08  # FNAME: the header carries a name
+    name = raw[10 : raw.index(b"\0", 10)]
+    assert name == b"codes.csv"
+    assert gzip_module.decompress(raw).decode() == "a\n1\n2\n"
