@@ -129,7 +129,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         Share of rows held out when ``early_stopping`` is on.
     n_iter_no_change : int, default=10
         Patience of early stopping, in epochs (at least 30 for the recurrent model, whose GRUs
-        first sit on a plateau longer than 10 epochs).
+        first sit on a plateau longer than 10 epochs), counted after the learning rate's warm-up
+        (the first twentieth of ``max_iter``).
     tol : float, default=1e-4
         Smallest improvement of the validation loss that counts.
     linear_skip : "auto" or bool, default="auto"
