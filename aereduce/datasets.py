@@ -85,8 +85,9 @@ def read_idx(path: str | os.PathLike, sha256: str | None = None) -> np.ndarray:
     if digest is not None and digest != sha256:
         if digest in KNOWN_FILES:
             dataset, filename = KNOWN_FILES[digest]
-            raise DatasetError(f"{path}: this is {dataset}'s {filename}, not the file that belongs here; the folder "
-                               f"holds another dataset's files: give the data home that holds the dataset asked for")
+            wanted = KNOWN_FILES.get(sha256, ("another dataset", ""))[0]
+            raise DatasetError(f"{path}: this is {dataset}'s {filename}, not {wanted}'s; give the data home that "
+                               f"holds {wanted}'s files")
         raise DatasetError(f"{path}: checksum mismatch (corrupt or not the canonical file); delete it and fetch it again")
     return parse_idx(data, str(path))
 
