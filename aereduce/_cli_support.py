@@ -255,7 +255,8 @@ _PYTHON_SPELLING = re.compile(r"\b([a-z_]+)=(?:'([^']*)'|(-?\d[\d.e+-]*|True)\b)
 def in_command_line_words(message: str) -> str:
     """An option error raised in Python's words (``use scaling='minmax' or loss='mse'``) in the
     command line's (``use --scaling minmax or --loss mse``): trial 14 was told Python spellings."""
-    flags = {name: flag for flag, name, _, _ in AE_OPTIONS if name != "input_shape"} | {"n_components": "--dim"}
+    flags = {name: flag for flag, name, _, _ in AE_OPTIONS if name != "input_shape"} | {"n_components": "--dim",
+                                                                                           "nan": "--nan"}
 
     def as_flag(match: re.Match) -> str:
         name, text, number = match.groups()

@@ -69,9 +69,8 @@ class AereduceGroup(click.Group):
             if isinstance(exc, user_errors):
                 # Options that do not work together, or with this data, are usage errors.
                 usage = isinstance(exc, OptionError) or (validation and isinstance(exc, validation.InvalidParameterError))
-                if usage:
-                    message = in_command_line_words(message)
-                raise UserError(message, 2 if usage else 1) from None
+                # Parameters named in Python's words (nan='drop' in the library's own errors) as options.
+                raise UserError(in_command_line_words(message), 2 if usage else 1) from None
             raise UserError(f"unexpected {type(exc).__name__}: {message} (a bug in aereduce; run with --debug "
                             "for the traceback and report it)") from None
 

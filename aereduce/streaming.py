@@ -399,8 +399,8 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
         if missing.any():
             if source.policy == "error":
                 r, c = np.argwhere(missing)[0]
-                raise InputError(f"{source.name}: row {rows[r]}, column {c} is missing; fill it, or (on the command "
-                                 "line) pass --nan drop, --nan zero or --nan mean")
+                raise InputError(f"{source.name}: row {rows[r]}, column {c} is missing; fill it, or pass "
+                                 "nan='drop', nan='zero' or nan='mean'")
             counts += missing.sum(axis=0)
             if source.policy == "drop":
                 keep = ~missing.any(axis=1)

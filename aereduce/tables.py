@@ -423,7 +423,7 @@ def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, 
         where = f" in rows {rows[0]}-{rows[-1]}, the part of the file read so far" if part else ""
         raise InputError(f"{source}: row {rows[r]}, column {names[c]!r} is missing"
                          + (f" (and {more} more missing values{where})" if more else "")
-                         + "; fill it, or pass --nan drop, --nan zero or --nan mean")
+                         + "; fill it, or pass nan='drop', nan='zero' or nan='mean'")  # --nan on the command line
 
 
 # -- file formats ------------------------------------------------------------------------------

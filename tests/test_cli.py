@@ -1501,6 +1501,15 @@ def test_npy_output_names_the_unnamed_first_column_as_it_can_be_left_out(runner,
     assert np.load(out).shape == (20, 2)
 
 
+def test_fit_on_every_row_then_transform_gives_fit_transforms_codes(runner, data, tmp_path):
+    """The README says --holdout 0 trains on every row "as fit-transform does"; trial 25 got other codes."""
+    model = tmp_path / "m.aer"
+    args = ["--dim", "2", "--id-column", "id", "--label-column", "kind", *FAST]
+    assert invoke(runner, "fit", data, *args, "--holdout", "0", "-o", model).exit_code == 0
+    codes = invoke(runner, "transform", model, data, "-o", "-").stdout
+    assert codes == invoke(runner, "fit-transform", data, *args, "-o", "-").stdout
+
+
 def test_compare_refuses_a_split_that_holds_out_no_row(runner, tmp_path):
     """Trial 24: 5 rows at --test-size 0.05 crashed in scikit-learn's words, reported as a bug."""
     path = tmp_path / "five.csv"

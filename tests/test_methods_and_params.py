@@ -178,6 +178,12 @@ def test_split_rounds_the_held_count(n, fraction, n_held):
     assert len(held) == n_held and len(train) == n - n_held
 
 
+def test_a_split_that_holds_out_nothing_keeps_the_rows_in_order():
+    """Trial 25: `fit --holdout 0` then `transform` differed from `fit-transform`, as the rows were shuffled."""
+    train, held = split_rows(12, 0.0, seed=5, labels=np.arange(12) % 2)
+    assert train.tolist() == list(range(12)) and held.tolist() == []
+
+
 def test_split_is_a_seeded_permutation():
     train, held = split_rows(50, 0.1, seed=7)
     order = check_random_state(7).permutation(50)

@@ -99,7 +99,7 @@ def test_penguins_text_columns_are_skipped_and_reported(tmp_path):
 def test_penguins_missing_under_error_names_row_and_column(tmp_path):
     path = write(tmp_path, "penguins.csv", PENGUINS)
     message = raises(f"{path}: row 3, column 'bill_length_mm' is missing", read_table, path)
-    assert message.endswith("(and 3 more missing values); fill it, or pass --nan drop, --nan zero or --nan mean")
+    assert message.endswith("(and 3 more missing values); fill it, or pass nan='drop', nan='zero' or nan='mean'")
 
 
 def test_penguins_label_column_is_not_a_feature(tmp_path):
@@ -324,21 +324,21 @@ def test_a_missing_value_in_a_chunk_counts_the_others_of_the_rows_read_so_far(tm
     path = write(tmp_path, "gaps.csv", "a,b\n" + "".join(f"{i},{'' if i % 2 else i}\n" for i in range(10)))
     message = raises(path, lambda p: list(iter_tables(p, 4)), path)
     assert message == (f"{path}: row 3, column 'b' is missing (and 1 more missing values in rows 2-5, the part of the "
-                       "file read so far); fill it, or pass --nan drop, --nan zero or --nan mean")
+                       "file read so far); fill it, or pass nan='drop', nan='zero' or nan='mean'")
     assert raises(path, read_table, path) == (f"{path}: row 3, column 'b' is missing (and 4 more missing values); "
-                                              "fill it, or pass --nan drop, --nan zero or --nan mean")
+                                              "fill it, or pass nan='drop', nan='zero' or nan='mean'")
 
 
 def test_missing_values_error_names_the_file_row_of_a_table(tmp_path):
     path = write(tmp_path, "d.csv", "a,b\n1,2\n\n3,\n")
     table = read_table(path, missing="drop")
     assert raises("", MissingValues("error").fit, table) == (
-        f"{path}: row 4, column 'b' is missing; fill it, or pass --nan drop, --nan zero or --nan mean")
+        f"{path}: row 4, column 'b' is missing; fill it, or pass nan='drop', nan='zero' or nan='mean'")
 
 
 def test_missing_values_error_on_an_array():
     assert raises("", MissingValues("error").fit, np.array([[1.0], [np.nan]]), ["height"]) == (
-        "data: row 2, column 'height' is missing; fill it, or pass --nan drop, --nan zero or --nan mean")
+        "data: row 2, column 'height' is missing; fill it, or pass nan='drop', nan='zero' or nan='mean'")
 
 
 def test_missing_values_counts_add_up_over_chunks():
