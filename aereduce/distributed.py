@@ -102,13 +102,30 @@ def encode_frame(frame: Any, model_path: str, columns: str | Sequence[str] | Non
     """
     import pandas as pd
 
+    from .tables import Table
     from .usecases import code_names, model_feature_names, model_missing_values
 
     columns, keep = _names(columns), _names(keep) or []
     model = cached_model(model_path)
     features = _feature_columns(model, columns, [str(c) for c in frame.columns])
     names = code_names(model)
-    filled, encodable = model_missing_values(model, nan).apply(frame[features].to_numpy(dtype=np.float64))
+    # Rows are counted within the partition, which is all a worker sees: the message says so (trial 26
+    # read "data: row 24873" for the 250,000th row of the whole DataFrame).
+    where = (f"a partition of {len(frame)} rows (index {frame.index[0]!r} to {frame.index[-1]!r})" if len(frame)
+             else "a partition")
+    values = frame[features]
+    try:
+        values = values.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError):  # pandas' "could not convert string to float: 'oops'", no column named
+        not_numbers = {c: pd.to_numeric(values[c], errors="coerce").isna() & values[c].notna() for c in features}
+        text = next(c for c in features if not_numbers[c].any())
+        bad = not_numbers[text]
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{where}: row {row + 1}, column {text!r} holds {values[text].iloc[row]!r}, not a number; "
+                         "fix it, or leave the column out of the model") from None
+    table = Table(X=values, feature_names=model_feature_names(model), row_numbers=np.arange(1, len(frame) + 1),
+                  source=where)
+    filled, encodable = model_missing_values(model, nan).apply(table)
     codes = np.full((len(frame), len(names)), np.nan)
     if encodable.any():
         codes[encodable] = model.transform(pd.DataFrame(filled[encodable], columns=model_feature_names(model)))

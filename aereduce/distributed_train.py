@@ -28,6 +28,7 @@ from typing import Any
 import click
 
 from ._cli_support import ProgressLines, ae_params, data_options, fit_output_options, model_options, read_options
+from .cli import global_options
 from .estimator import AutoencoderTransformer
 
 WHO = "distributed training"
@@ -133,6 +134,7 @@ class DistributedAutoencoder(AutoencoderTransformer):
 @fit_output_options
 @click.option("--backend", type=click.Choice(["gloo", "nccl"]), default="gloo", show_default=True,
               help="torch.distributed backend: gloo for CPUs, nccl for GPUs.")
+@global_options  # -q and --debug, as aereduce fit has them (trial 26 got torchrun's traceback for -q)
 def main(data: str, output: str | None, holdout: float, backend: str, dim: int, method: str, seed: int,
          **kwargs: Any) -> None:
     """Fit the autoencoder on DATA in every process of a torchrun job and save it (process 0).
@@ -157,6 +159,8 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
                                "-m aereduce.distributed_train data.csv --dim 8 -o model.aer")
     if method != "ae":
         raise click.BadParameter("distributed training fits the autoencoder only", param_hint="--method")
+    flags = click.get_current_context().ensure_object(dict)
+    quiet, debug = flags.get("quiet", False), flags.get("debug", False)
     dist = _dist()
     dist.init_process_group(backend)
     rank = dist.get_rank()
@@ -166,10 +170,12 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
             read = read_options(kwargs)
             reducer = DistributedAutoencoder(n_components=dim, random_state=seed, **ae_params(kwargs))
             # Process 0 says how training goes, as a line every 30 s (torchrun's output is a log).
-            with ProgressLines("training") if rank == 0 else contextlib.nullcontext() as progress:
+            with ProgressLines("training") if rank == 0 and not quiet else contextlib.nullcontext() as progress:
                 report = fit_model(data, output or default_model_path(data), dim=dim, read=read, seed=seed,
                                    holdout=holdout, reducer=reducer, stream=False, progress=progress)
         except (AereduceError, OSError) as exc:
+            if debug:
+                raise
             failure = exc
         usage = isinstance(failure, OptionError)  # options that do not work together, or with this data
         # Process 0 alone writes the model, after training: every process learns whether any failed
@@ -185,7 +191,7 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
             if failure is not None and (rank == 0 or n_failed < dist.get_world_size()):
                 message = command_line_message(failure)
                 click.echo(f"Error: {in_command_line_words(message) if usage else message}", err=True)
-        elif rank == 0:
+        elif rank == 0 and not quiet:
             report.notes.append(f"trained on {dist.get_world_size()} processes ({backend})")
             for line in report.lines():
                 click.echo(line, err=True)

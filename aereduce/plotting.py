@@ -260,10 +260,13 @@ def plot_loss_curve(ax, losses: Sequence[float] | None, validation: Sequence[flo
     ``kept``: the validation loss of PCA's start when the fit kept it (:func:`kept_start_loss`),
     drawn as a level line, so that a falling curve is not read as the model that was kept."""
     level = kept if losses or validation else None  # a level needs epochs to stand beside
+    # A line needs two points: a one-epoch fit (common for a streamed one) drew an empty box (trial 26).
+    marker = "o" if max(len(losses or []), len(validation or [])) == 1 else None
     if losses:
-        ax.plot(np.arange(first_epoch, first_epoch + len(losses)), losses, label="training loss")
+        ax.plot(np.arange(first_epoch, first_epoch + len(losses)), losses, marker=marker, label="training loss")
     if validation:
-        ax.plot(np.arange(first_epoch, first_epoch + len(validation)), validation, label="validation loss")
+        ax.plot(np.arange(first_epoch, first_epoch + len(validation)), validation, marker=marker,
+                label="validation loss")
     if level is not None:
         ax.axhline(level, color="0.3", linestyle="--", linewidth=1, label="PCA's start, kept (validation loss)")
     if validation or level is not None:

@@ -61,6 +61,26 @@ def test_a_partition_s_rows_with_missing_values_get_empty_codes_under_drop(saved
     np.testing.assert_allclose(out.to_numpy()[kept], load_model(saved).transform(rows.iloc[kept]), rtol=1e-6)
 
 
+def test_a_partition_s_bad_cell_is_named_as_a_row_of_the_partition(saved):
+    """Trial 26: "data: row 24873" named the 250,000th row by its place in its partition, and a text
+    cell gave only pandas' "could not convert string to float"."""
+    rows = make_frame(20, 4)
+    rows.index = range(100, 120)
+    holes = rows.copy()
+    holes.iloc[5, 2] = np.nan
+    column = rows.columns[2]
+    with pytest.raises(InputError) as error:
+        encode_frame(holes, saved)
+    assert str(error.value) == (f"a partition of 20 rows (index 100 to 119): row 6, column {column!r} is missing; "
+                                "fill it, or pass nan='drop', nan='zero' or nan='mean'")
+    text = rows.astype(object)
+    text.iloc[7, 1] = "oops"
+    with pytest.raises(InputError) as error:
+        encode_frame(text, saved)
+    assert str(error.value) == (f"a partition of 20 rows (index 100 to 119): row 8, column {rows.columns[1]!r} holds "
+                                "'oops', not a number; fix it, or leave the column out of the model")
+
+
 def test_transform_dask_on_a_local_cluster_matches_transform(saved):
     dd = pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("dask.distributed")
@@ -201,6 +221,17 @@ def test_two_processes_say_an_error_and_a_warning_once_in_the_command_line_s_wor
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stderr.count("--dim 4 is not below the 3 feature columns") == 1
     assert "Warning:" not in result.stderr and "n_components=4" not in result.stderr
+
+
+def test_quiet_distributed_training_says_nothing_and_saves(tmp_path):
+    """Trial 26: -q, as aereduce fit takes it, was "No such option" and torchrun's traceback."""
+    data = tmp_path / "train.csv"
+    make_frame(300, 5).to_csv(data, index=False)
+    result = run_two_processes(tmp_path, data, ["--dim", "2", "--epochs", "1", "--neighbour-weight", "0", "-q"],
+                               tmp_path / "m.aer", "")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "reconstruction MSE" not in result.stderr and "wrote" not in result.stderr
+    assert (tmp_path / "m.aer").exists()
 
 
 def test_the_entry_point_leaves_click_s_errors_to_process_0(tmp_path, monkeypatch, capsys):

@@ -42,6 +42,14 @@ def test_a_loss_panel_draws_the_epochs_on_a_log_scale(ax):
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "epoch"
 
 
+def test_a_one_epoch_loss_is_drawn_as_a_point(ax):
+    """Trial 26: a streamed fit of one epoch drew a line of one point, which shows nothing."""
+    plot_loss_curve(ax, [0.158], [0.16])
+    assert [line.get_marker() for line in ax.get_lines()] == ["o", "o"]
+    plot_loss_curve(ax, [1.0, 0.5])
+    assert ax.get_lines()[-1].get_marker() in (None, "None", "")
+
+
 def test_numeric_labels_with_many_values_get_a_colour_scale(ax):
     from aereduce.plotting import plot_map
 
