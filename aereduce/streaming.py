@@ -213,6 +213,9 @@ class FileSource(ChunkSource):
         self.skipped_columns: list[str] = []
         self.decimal_comma_columns: list[str] = []  # of the skipped ones: numbers under --decimal ,
         self.non_numeric_counts: dict[str, int] = {}
+        # An unnamed first column read as row labels (pandas' to_csv index): noted and remembered as the
+        # model's id, as an in-memory fit does (trial 26's streamed diamonds said nothing of it).
+        self.row_labels: str | None = None
 
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
         tables = iter_tables(self.path, self.chunk_rows, **self.read.as_kwargs(), row_group_seed=order_seed)
@@ -224,6 +227,7 @@ class FileSource(ChunkSource):
         for table in tables:
             self.feature_names, self.skipped_columns = table.feature_names, table.skipped_columns
             self.decimal_comma_columns = table.decimal_comma_columns
+            self.row_labels = table.id_name if table.row_labels_as_ids else None
             for name, count in table.non_numeric_counts.items():
                 self.non_numeric_counts[name] = self.non_numeric_counts.get(name, 0) + count
             index = table.row_numbers - 1 if by_place else np.arange(start, start + len(table.X), dtype=np.int64)
@@ -695,8 +699,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     from .methods import make_reducer
     from ._training import paired_noise
     from ._resolve import NEIGHBOUR_MIN_ROWS, default_epochs
-    from .usecases import (FitReport, check_model_output, check_not_failed, dimension_notes, epochs_trained,
-                           has_pca_bar, input_settings, send_notes, table_notes)
+    from .usecases import (REMEMBERED_ID, FitReport, check_model_output, check_not_failed, dimension_notes,
+                           epochs_trained, has_pca_bar, input_settings, send_notes, table_notes)
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
@@ -717,7 +721,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     def note_how_it_was_read(found: Scan) -> None:
         # The first pass reads the training rows only, so its counts leave out the held-out share
         # (an in-memory fit counts every row: 27,619 missing values of baseball against 24,740 here).
-        read_notes = table_notes(_notes_table(source, found), found.missing, LEFT_OUT_OF_TRAINING,
+        read_notes = table_notes(_notes_table(source, found), found.missing, LEFT_OUT_OF_TRAINING, REMEMBERED_ID,
                                  counted="training rows (the held-out share aside)" if holdout > 0 else None)
         # Only where the term would have been the default: a 2-3-D code of 1,000+ rows.
         if dim <= 3 and (params or {}).get("neighbour_weight", "auto") == "auto" and found.n_rows >= NEIGHBOUR_MIN_ROWS:
@@ -751,7 +755,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                        params=dict(params or {}), batch_size=reducer.batch_size_, scaling=reducer.scaling_,
                        default_epochs=default_epochs(reducer))
     check_not_failed(report)
-    reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means)
+    reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means,
+                                             table=_notes_table(source, fit.scan))
     reducer.fit_summary_ = report.summary()
     reducer.save(output)
     return report
@@ -787,7 +792,8 @@ def _notes_table(source: FileSource, found: Scan) -> Any:
 
     return Table(X=np.empty((0, found.n_features)), feature_names=list(found.feature_names or []),
                  skipped_columns=source.skipped_columns, decimal_comma_columns=source.decimal_comma_columns,
-                 non_numeric_counts=source.non_numeric_counts)
+                 non_numeric_counts=source.non_numeric_counts, id_name=source.row_labels,
+                 row_labels_as_ids=source.row_labels is not None)
 
 
 __all__ = ["CHUNK_ROWS", "ChunkSource", "FileSource", "IterableSource", "STREAM_ABOVE_BYTES", "fit_stream",

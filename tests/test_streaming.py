@@ -16,7 +16,7 @@ from aereduce._training import Callback
 from aereduce.cli import main
 from aereduce.errors import InputError, OptionError
 from aereduce.streaming import FileSource, HashedRows, RowSample, row_hash, scan, shuffled_batches
-from aereduce.usecases import ReadOptions, read_for_fit
+from aereduce.usecases import ReadOptions, load_model, read_for_fit
 
 N_FEATURES = 12
 
@@ -220,6 +220,21 @@ def test_a_one_shot_generator_and_missing_values_are_refused(rows):
     with pytest.raises(InputError, match=r"row 42, column 3 is missing; fill it, or pass nan='drop', nan='zero' "
                                          r"or nan='mean'$"):
         model().fit_stream([X])
+
+
+def test_a_streamed_fit_keeps_a_written_index_as_the_models_id_as_an_in_memory_fit_does(tmp_path, rows):
+    """Trial 26: a streamed fit of a pandas to_csv() file said nothing of its unnamed first column,
+    and did not remember it as the id, where the in-memory fit does both."""
+    from aereduce.usecases import REMEMBERED_ID
+
+    X, _ = rows
+    data = tmp_path / "indexed.csv"
+    frame(X[:300]).to_csv(data)  # pandas' default: the index as an unnamed first column
+    notes: list[str] = []
+    streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=2, read=ReadOptions(),
+                       params={"max_iter": 1}, chunk_rows=100, notify=notes.append)
+    assert any(REMEMBERED_ID in note for note in notes), notes
+    assert load_model(str(tmp_path / "m.aer")).input_settings_["id_column"] == "Unnamed: 0"
 
 
 def test_a_streamed_fit_says_how_it_read_the_file_before_training(tmp_path, rows):
