@@ -379,7 +379,7 @@ class ProgressLines:
 
     def __init__(self, label: str, every: float = PROGRESS_LINE_SECONDS, *, epochs: bool = True) -> None:
         self.label, self.every, self.epochs = label, every, epochs
-        self.start = self.last = time.monotonic()
+        self.start = self.last = self.last_epoch = time.monotonic()
         self.part, self.done, self.total = 1, 0, None
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -389,8 +389,8 @@ class ProgressLines:
         with self._lock:
             if done < self.done:  # a new phase: the decoder after a map's encoder, or the next member of an ensemble
                 self.part += 1
-            self.done, self.total = done, total
-            if time.monotonic() - self.last >= self.every and done < total:
+            self.done, self.total, self.last_epoch = done, total, time.monotonic()
+            if self.last_epoch - self.last >= self.every and done < total:
                 self._say(f"epoch {done} of at most {total}")
 
     def beat(self) -> None:
@@ -406,8 +406,11 @@ class ProgressLines:
         click.echo(f"{part_label(self.label, self.part)}: {where}, {now - self.start:.0f} s", err=True)
 
     def _beats(self) -> None:
-        while not self._stop.wait(max(0.01, self.every - (time.monotonic() - self.last))):
-            if time.monotonic() - self.last >= self.every:
+        # Only when no epoch has ended for a while either: with epochs of a second the thread's line
+        # ("in epoch 20") beat the epoch's own ("epoch 20") at every 30 s (trial 25).
+        while not self._stop.wait(max(0.01, self.every - (time.monotonic() - max(self.last, self.last_epoch)))):
+            now = time.monotonic()
+            if now - self.last >= self.every and now - self.last_epoch >= self.every:
                 self.beat()
 
     def __enter__(self) -> "ProgressLines":

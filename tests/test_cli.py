@@ -1244,6 +1244,20 @@ def test_progress_in_a_log_says_where_the_work_is_between_epochs(capsys):
     assert capsys.readouterr().err == "fitting: still working, 0 s\n"
 
 
+def test_progress_of_short_epochs_is_said_at_an_epochs_end(capsys):
+    """Trial 25: with epochs of a second, the thread's "in epoch 20" beat the epoch's own line every time."""
+    import time
+
+    from aereduce._cli_support import ProgressLines
+
+    with ProgressLines("training", every=0.2) as lines:
+        for done in range(1, 120):
+            lines(done, 200)
+            time.sleep(0.005)
+    said = capsys.readouterr().err.splitlines()
+    assert said and all(re.fullmatch(r"training: epoch \d+ of at most 200, 0 s", line) for line in said), said
+
+
 def test_notes_on_the_file_come_before_training(tmp_path):
     from aereduce.usecases import ReadOptions, fit_model
 
