@@ -500,7 +500,8 @@ def epochs_trained(reducer: Any) -> int | None:
     return None if curve is None else len(curve)
 
 
-def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None, *, detector: bool = False) -> list[str]:
+def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None, *, detector: bool = False,
+                    regularisers: bool = True) -> list[str]:
     """``fit``'s note on a code that cannot reduce the data: one column, or as many dimensions as
     columns (unless ``params`` make it an overcomplete autoencoder); ``detector``: an outlier
     detector's members, whose exact copies score no row as an outlier."""
@@ -512,9 +513,9 @@ def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None, *, 
             return [f"--dim {dim} is not below the {n_columns} feature columns: each member can copy its rows "
                     f"exactly, so reconstruction error cannot set outliers apart; choose --dim below {n_columns} "
                     f"(e.g. {max(1, n_columns // 2)})"]
+        overcomplete = ", or for an overcomplete code add --noise or --sparsity" if regularisers else ""
         return [f"--dim {dim} is not below the {n_columns} feature columns: the code can hold each row whole, "
-                f"so nothing is reduced (PCA-{n_columns} is exact); choose --dim below {n_columns}, or for an "
-                "overcomplete code add --noise or --sparsity"]
+                f"so nothing is reduced (PCA-{n_columns} is exact); choose --dim below {n_columns}{overcomplete}"]
     return []
 
 
@@ -1268,7 +1269,7 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     for name in methods:
         check_dimension(name, dim, len(train), X.shape[1], data, held_out=len(test))
     # fit's notes on what the numbers will mean (compare said nothing of them: trial 24)
-    notes += dimension_notes(dim, X.shape[1], params)
+    notes += dimension_notes(dim, X.shape[1], params, regularisers=False)  # compare takes no --noise
     if "ae" in methods and trains_a_map(params, dim, len(train)):
         notes.append(f"ae at {dim}-D is the map that `aereduce fit --dim {dim}` gives: its codes keep each row's "
                      "neighbours, so its reconstruction error can be above PCA's")

@@ -1572,7 +1572,8 @@ def test_compare_notes_a_code_as_wide_as_the_data_and_the_map(runner, tmp_path):
     rng = np.random.default_rng(0)
     pd.DataFrame(rng.normal(size=(1300, 4)), columns=list("abcd")).to_csv(tmp_path / "t.csv", index=False)
     result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "4", "--methods", "pca")
-    assert result.stderr.splitlines()[0].startswith("--dim 4 is not below the 4 feature columns")
+    assert result.stderr.splitlines()[0] == ("--dim 4 is not below the 4 feature columns: the code can hold each row "
+                                             "whole, so nothing is reduced (PCA-4 is exact); choose --dim below 4")
     with patch("aereduce.usecases.compare_methods", return_value=[]):  # the notes come before any fit
         result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "2", "--methods", "ae,pca")
     assert result.stderr.splitlines()[0] == ("ae at 2-D is the map that `aereduce fit --dim 2` gives: its codes keep "
