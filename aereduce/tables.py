@@ -904,8 +904,16 @@ def _has_header(records: Sequence[list[str]], decimal: str) -> bool:
         if kind == "text" and n_number > n_text:
             return True
     cells = [c.strip() for c in records[0]]
-    if later and len(cells) >= 2 and all(re.fullmatch(r"\d+", c) for c in cells) \
-            and all(int(a) < int(b) for a, b in zip(cells, cells[1:])):
+    # pandas' to_csv writes its unnamed index's header as an empty first cell over a value in every
+    # row: ',0,1,2,3' over '0,0.5,...', or R's years ',1940,...,1960' over row names (trial 27 got
+    # the header as a data row, and one more output row than input rows).
+    index_header = (len(cells) >= 3 and cells[0] == "" and bool(later)
+                    and all(r and r[0].strip() != "" for r in later))
+    names = cells[1:] if index_header else cells
+    if later and len(names) >= 2 and all(re.fullmatch(r"\d+", c) for c in names) \
+            and all(int(a) < int(b) for a, b in zip(names, names[1:])):
+        if index_header:
+            return True
         written = [c.strip() for r in later for c in r if _kind(c, number) == "number"]
         if written and all(re.search(r"[.eE,]", c) for c in written):
             return True

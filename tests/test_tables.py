@@ -583,6 +583,23 @@ def test_columns_named_by_year_over_decimals_are_a_header(tmp_path):
     assert read_table(write(tmp_path, "f.csv", "1990,1995\n3,1.5\n")).feature_names == ["x0", "x1"]
 
 
+@pytest.mark.parametrize("text, names, rows", [
+    # pandas' to_csv of a DataFrame with unnamed columns: the index's empty header cell, then 0, 1, 2
+    (",0,1,2\n0,0.5,1.5,2.5\n1,3.5,4.5,5.5\n", ["0", "1", "2"], [[0.5, 1.5, 2.5], [3.5, 4.5, 5.5]]),
+    # R's occupationalStatus: whole-number counts under whole-number names
+    (",1,2,3\n1,50,19,26\n2,16,40,34\n", ["1", "2", "3"], [[50, 19, 26], [16, 40, 34]]),
+    # R's USPersonalExpenditure: row names, then columns named by year
+    (",1940,1945,1950\nFood,22.2,44.5,59.6\nMedical,3.53,5.76,9.71\n", ["1940", "1945", "1950"],
+     [[22.2, 44.5, 59.6], [3.53, 5.76, 9.71]]),
+])
+def test_a_written_index_over_numbered_columns_is_a_header(tmp_path, text, names, rows):
+    """Trial 27: these headers were read as a data row (the index's header cell empty), and the
+    output had one more row than the input."""
+    table = read_table(write(tmp_path, "d.csv", text))
+    assert table.feature_names == names and table.X.tolist() == rows
+    assert table.row_labels_as_ids and table.row_numbers.tolist() == [2, 3]
+
+
 def test_a_first_row_of_empty_cells_is_data(tmp_path):
     table = read_table(write(tmp_path, "d.csv", ",\n1,2\n"), missing="drop")
     assert table.feature_names == ["x0", "x1"] and table.row_numbers.tolist() == [1, 2]
