@@ -104,7 +104,16 @@ class LocalDensity:
         with that reference row left out, as the reference rows' own factors are; so the
         training rows score alike in ``fit`` and in ``predict``.
         """
-        distances, neighbours = self.index.kneighbors(np.asarray(Z, dtype=np.float64), n_neighbors=self.k + 1)
+        Z = np.asarray(Z, dtype=np.float64)
+        finite = np.isfinite(Z).all(axis=1)
+        if not finite.all():
+            # A value beyond float32 (1e39) gives no code at all: no density, the most anomalous of
+            # rows (trial 28 met NearestNeighbors' "Input X contains NaN" for such a row).
+            factors = np.full(len(Z), np.inf)
+            if finite.any():
+                factors[finite] = self.factors(Z[finite])
+            return factors
+        distances, neighbours = self.index.kneighbors(Z, n_neighbors=self.k + 1)
         itself = distances[:, 0] <= self.same_row_radius
         keep = np.where(itself[:, None], np.arange(1, self.k + 1), np.arange(self.k))
         distances, neighbours = np.take_along_axis(distances, keep, 1), np.take_along_axis(neighbours, keep, 1)
@@ -427,7 +436,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         return (errors - self.error_centers_[:, None]) / self.error_scales_[:, None]
 
     def _combined_scores(self, errors: np.ndarray, factors: np.ndarray | None) -> np.ndarray:
-        member_scores = self._standardised(errors)
+        # A row that overflows the model (an error of NaN or inf) is as anomalous as a row can be: it
+        # had scored NaN and been predicted an inlier (trial 28).
+        member_scores = self._standardised(np.where(np.isnan(errors), np.inf, errors))
         if factors is not None:
             member_scores = member_scores + self.density_weight * (
                 (factors - self.density_centers_[:, None]) / self.density_scales_[:, None])

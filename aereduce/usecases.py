@@ -783,7 +783,9 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
         for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
             X, encodable = missing.apply(table)
             values, names = computed_on(compute, model, _frame(X[encodable], table.feature_names))
-            check_finite(values, table.row_numbers[encodable], data)
+            # A detector's infinite anomaly score is an answer (a row beyond the model's range is as
+            # anomalous as any): trial 28's one extreme row made score refuse the whole file.
+            check_finite(values, table.row_numbers[encodable], data, scores=compute is errors and is_detector(model))
             frame = output_frame(values, names, table, encodable)
             yield with_labels(frame, table)
         finished = True
@@ -819,10 +821,12 @@ def reconstructions_of_codes(model: Any, Z: np.ndarray) -> tuple[np.ndarray, lis
     return as_computed(model, model.inverse_transform(Z)), model_feature_names(model)
 
 
-def check_finite(values: np.ndarray, row_numbers: np.ndarray, data: str) -> None:
+def check_finite(values: np.ndarray, row_numbers: np.ndarray, data: str, *, scores: bool = False) -> None:
     """Refuse to write NaN or inf as a result: name the first row that gave one (its values are out of
-    the model's range, e.g. beyond float32's 3e38 once scaled)."""
-    bad = ~np.isfinite(np.asarray(values)).all(axis=1)
+    the model's range, e.g. beyond float32's 3e38 once scaled). ``scores``: an outlier detector's
+    anomaly scores, where inf is the answer for such a row and only NaN is refused."""
+    array = np.asarray(values, dtype=np.float64)
+    bad = np.isnan(array).any(axis=1) if scores else ~np.isfinite(array).all(axis=1)
     if bad.any():
         count = int(bad.sum())
         others = f" (and {count - 1} more rows)" if count > 1 else ""

@@ -298,3 +298,42 @@ def test_members_far_worse_than_pca_warn_once_in_the_detectors_words():
     assert len(poor) == 1, [str(w.message) for w in caught]
     assert re.fullmatch(r"[123] of 3 members ended with reconstruction MSE over 3x PCA-3's on their training rows: "
                         r"train longer than max_iter=1 \(the default here: 20\)", str(poor[0].message))
+
+
+@pytest.mark.parametrize("density_weight", [0.0, 1.0])
+def test_a_row_beyond_the_models_range_is_the_most_anomalous(density_weight):
+    """Trial 28: a value of 1e39 scored NaN and was predicted an inlier (density_weight=0), or failed in
+    NearestNeighbors' "Input X contains NaN" (the default)."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 5))
+    detector = AutoencoderOutlierDetector(n_estimators=2, density_weight=density_weight, max_iter=3,
+                                          random_state=0).fit(X)
+    rows = X[:4].copy()
+    rows[1, 2], rows[2, 0] = 1e39, -1e300
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's overflow in the cast to float32
+        scores = detector.score_samples(rows)
+        labels = detector.predict(rows)
+    assert np.isfinite(scores[[0, 3]]).all() and scores[1] == scores[2] == -np.inf
+    assert labels[1] == labels[2] == -1
+
+
+def test_score_writes_an_infinite_anomaly_score_rather_than_refusing_the_file(tmp_path):
+    """Trial 28: one row of 1e20 made `aereduce score` refuse every row of the file."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from aereduce.cli import main
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame(rng.normal(size=(200, 4)), columns=list("abcd")).to_csv(tmp_path / "train.csv", index=False)
+    rows = pd.DataFrame(rng.normal(size=(4, 4)), columns=list("abcd"))
+    rows.iloc[2, 1] = 1e39
+    rows.to_csv(tmp_path / "new.csv", index=False)
+    runner = CliRunner()
+    assert runner.invoke(main, ["fit", str(tmp_path / "train.csv"), "--ensemble", "2", "--epochs", "3",
+                                "-o", str(tmp_path / "d.aer")]).exit_code == 0
+    result = runner.invoke(main, ["score", str(tmp_path / "d.aer"), str(tmp_path / "new.csv"), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "anomaly_score,outlier" and lines[3] == "inf,1" and len(lines) == 5
