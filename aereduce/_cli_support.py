@@ -393,6 +393,13 @@ class ProgressLines:
             if self.last_epoch - self.last >= self.every and done < total:
                 self._say(f"epoch {done} of at most {total}")
 
+    def epochs_begin(self, total: int) -> None:
+        """Training of ``total`` epochs starts now (a new phase when epochs have ended before)."""
+        with self._lock:
+            if self.done > 0:  # the decoder after a map's encoder, or the next member of an ensemble
+                self.part += 1
+            self.done, self.total = 0, total
+
     def beat(self) -> None:
         """The line for a stretch with no epoch ended: where the work is."""
         with self._lock:

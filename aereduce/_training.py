@@ -544,6 +544,11 @@ class Progress(Callback):
     def on_fit_begin(self, trainer: "Trainer", n_epochs: int) -> None:
         self.total = n_epochs
         self.done = 0
+        # A report that can hear of epochs before the first ends (a log's lines) is told now: a map's
+        # first epoch of a minute was said to be "reading and preparing the data" (trial 27).
+        begins = getattr(self.report, "epochs_begin", None)
+        if begins is not None:
+            begins(n_epochs)
 
     def on_epoch_end(self, trainer: "Trainer", record: EpochRecord) -> bool:
         self.done = record.epoch

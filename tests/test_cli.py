@@ -1244,6 +1244,23 @@ def test_progress_in_a_log_says_where_the_work_is_between_epochs(capsys):
     assert capsys.readouterr().err == "fitting: still working, 0 s\n"
 
 
+def test_progress_in_a_log_knows_the_first_epoch_has_begun(capsys):
+    """Trial 27: a map's first epoch, a minute long, was said to be "reading and preparing the data"."""
+    from aereduce._cli_support import ProgressLines
+    from aereduce._training import EpochRecord, Progress
+
+    lines = ProgressLines("training")
+    callback = Progress(lines)
+    callback.on_fit_begin(None, 25)
+    lines.beat()
+    callback.on_epoch_end(None, EpochRecord(1, 25, 1.0, None, 0.0))
+    callback.on_fit_end(None)  # stopped early: the bar's end
+    callback.on_fit_begin(None, 13)  # the decoder's phase
+    lines.beat()
+    assert capsys.readouterr().err == ("training: in epoch 1 of at most 25, 0 s\n"
+                                       "training (part 2): in epoch 1 of at most 13, 0 s\n")
+
+
 def test_progress_of_short_epochs_is_said_at_an_epochs_end(capsys):
     """Trial 25: with epochs of a second, the thread's "in epoch 20" beat the epoch's own line every time."""
     import time
