@@ -155,7 +155,7 @@ def _where(output: str) -> str:
               help="Read DATA in chunks, once per epoch, instead of loading it (a file or a folder of Parquet files).")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Rows per chunk when streaming.")
-@click.option("--ensemble", type=int, help="Fit an outlier detector of N (2 or more) autoencoders instead.")
+@click.option("--ensemble", type=int, help="Fit an outlier detector of N autoencoders instead (more members, steadier scores).")
 @click.option("--contamination", help="Expected share of outliers, in (0, 0.5], setting the detector's "
               "threshold (default: auto, Tukey's fence).")
 @global_options

@@ -121,8 +121,11 @@ def check_dimension(name: str, n_components: int, n_rows: int, n_columns: int, s
     if get_method(name).max_dim_is_rank and n_components > min(n_rows, n_columns):
         where = f"{source}: " if source else ""
         rows = f"{plural(n_rows, 'training row')} after {held_out} held out" if held_out else plural(n_rows, "row")
+        most = min(n_rows, n_columns)
+        # the fix, not only the rule (trial 27 met it on a table of one numeric column)
+        fix = f"; give --dim {most} or less" if most >= 1 else ""
         raise OptionError(f"{where}--dim {n_components} is out of range for {name}: at most min(rows, columns) = "
-                          f"{min(n_rows, n_columns)} ({rows}, {plural(n_columns, 'feature column')})")
+                          f"{most} ({rows}, {plural(n_columns, 'feature column')}){fix}")
 
 
 def fit_reducer(name: str, reducer: Any, X: Any, progress: Callable[[int, int], None] | None = None) -> Any:

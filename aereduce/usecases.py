@@ -548,6 +548,8 @@ class DetectorReport:
     def epochs(self) -> str:
         """'5 epochs each', or each member's count when they differ ('13, 20 and 20 epochs'; a mean said
         '18 epochs each')."""
+        if len(self.n_epochs) == 1:
+            return plural(self.n_epochs[0], "epoch")
         if len(set(self.n_epochs)) == 1:
             return f"{plural(self.n_epochs[0], 'epoch')} each"
         counts = [str(n) for n in self.n_epochs]
@@ -563,7 +565,7 @@ class DetectorReport:
         flagged = f"{self.train_flagged} of {self.n_train} training rows ({self.train_flagged / self.n_train:.1%})"
         if self.n_held:
             flagged += f" and {self.held_flagged} of {self.n_held} held-out rows ({self.held_flagged / self.n_held:.1%})"
-        return [f"fitted an outlier detector of {self.n_estimators} autoencoders ({plural(self.dim, 'dim')}, "
+        return [f"fitted an outlier detector of {plural(self.n_estimators, 'autoencoder')} ({plural(self.dim, 'dim')}, "
                 f"{self.epochs()}) on {self.n_train} rows x {plural(self.n_columns, 'column')} in {self.seconds:.1f} s",
                 f"outliers: anomaly score above {self.threshold:.4g} ({rule}); that flags {flagged}"]
 
@@ -572,9 +574,8 @@ def detector_options(method: str, ensemble: int | None, contamination: str | Non
     """Check ``fit``'s outlier-detector options; returns the contamination ("auto" or a share)."""
     if ensemble is None:
         raise OptionError("--contamination needs --ensemble N: the threshold belongs to an outlier detector")
-    if ensemble < 2:
-        raise OptionError(f"--ensemble {ensemble}: an outlier detector needs 2 or more autoencoders; "
-                          "leave --ensemble off to fit one model")
+    if ensemble < 1:  # one member is a detector too, as n_estimators=1 is in Python (trial 28)
+        raise OptionError(f"--ensemble {ensemble}: an outlier detector needs 1 or more autoencoders")
     if method != "ae":
         raise OptionError(f"--ensemble needs --method ae (an ensemble of autoencoders), not {method}; "
                           f"`aereduce score` on a --method {method} model gives its reconstruction error")

@@ -357,12 +357,13 @@ def test_compare_does_not_score_knn_on_a_measurement_given_as_labels(runner, dat
     ("nan", "a,b\n1,2\n3,\n", [], "Error: {path}: row 3, column 'b' is missing; fill it, or pass --nan drop, --nan zero or --nan mean"),
     ("inf", "a,b\n1,2\n3,inf\n", [], "Error: {path}: row 3, column 'b' is infinite; fix or remove that value"),
     ("dim too big for pca", "a,b\n1,2\n3,4\n5,7\n", ["--method", "pca", "--dim", "5"],
-     "Error: {path}: --dim 5 is out of range for pca: at most min(rows, columns) = 2 (3 rows, 2 feature columns)"),
+     "Error: {path}: --dim 5 is out of range for pca: at most min(rows, columns) = 2 (3 rows, 2 feature columns); "
+     "give --dim 2 or less"),
     # counted on the rows PCA is fitted on (a review: scikit-learn refused 10 of 10 rows in its own words)
     ("dim too big for the training rows", "a,b,c,d,e,f,g,h,i,j,k,l\n" + "1,2,3,4,5,6,7,8,9,10,11,12\n" * 10,
      ["--method", "pca", "--dim", "10"],
      "Error: {path}: --dim 10 is out of range for pca: at most min(rows, columns) = 9 (9 training rows after 1 held "
-     "out, 12 feature columns)"),
+     "out, 12 feature columns); give --dim 9 or less"),
     ("unknown label", "a,b\n1,2\n", ["--dim", "1", "--label-column", "y"], "Error: {path}: no column 'y' for --label-column; columns are a, b"),
 ])
 def test_bad_input_gives_one_line_exit_1_and_no_output(runner, tmp_path, case, content, args, message):
@@ -714,8 +715,7 @@ def test_ensemble_top_k_ranks_by_anomaly_score(runner, data, tmp_path):
 
 
 @pytest.mark.parametrize("options, message", [
-    (["--ensemble", "1"], "--ensemble 1: an outlier detector needs 2 or more autoencoders; leave --ensemble off "
-                          "to fit one model"),
+    (["--ensemble", "0"], "--ensemble 0: an outlier detector needs 1 or more autoencoders"),
     (["--ensemble", "3", "--method", "pca"], "--ensemble needs --method ae (an ensemble of autoencoders), not pca; "
                                              "`aereduce score` on a --method pca model gives its reconstruction error"),
     (["--contamination", "0.1"], "--contamination needs --ensemble N: the threshold belongs to an outlier detector"),
@@ -729,6 +729,14 @@ def test_ensemble_option_errors_are_one_line(runner, data, tmp_path, options, me
     assert result.exit_code == 2  # a usage error
     assert result.stderr == f"Error: {message}\n"
     assert not (tmp_path / "m.aer").exists()
+
+
+def test_a_detector_of_one_autoencoder_fits_as_in_python(runner, data, tmp_path):
+    """Trial 28: --ensemble 1 was refused, where Python's n_estimators=1 fits and the CLI scores it."""
+    result = runner.invoke(main, ["fit", str(data), "--dim", "2", "--ensemble", "1", "--id-column", "id",
+                                  "--label-column", "kind", *FAST, "-o", str(tmp_path / "d.aer")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("fitted an outlier detector of 1 autoencoder (2 dims, 5 epochs) on 108 rows")
 
 
 @pytest.mark.parametrize("output, given", [("codes.csv", "a .csv file"), ("-", "stdout"), ("map.png", "a .png file")])
