@@ -275,7 +275,8 @@ def in_command_line_words(message: str) -> str:
         return (f"{flag} {'x'.join(sizes)} makes rows of {values} values, but the data has {n_features} feature "
                 f"columns; give {flag} {form} with sizes that multiply to {n_features}, or choose the columns "
                 "with --columns")
-    return _PYTHON_SPELLING.sub(as_flag, message)
+    # The detector's members' options are the command line's own options: no dictionary to name.
+    return _PYTHON_SPELLING.sub(as_flag, message.replace("autoencoder_params: ", ""))
 
 
 _SHAPE_MISMATCH = re.compile(r"input_shape=\(([\d, ]+)\) must be \((channels|time_steps)[^)]*\) with \S+ equal to "

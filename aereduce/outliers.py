@@ -296,8 +296,10 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
                                   + ("a parameter of the detector itself; set it there" if name in _OWN_PARAMS
                                      else "not a parameter of AutoencoderTransformer"))
         if float(extra.get("neighbour_weight", 0) or 0) > 0:
-            raise OptionError("autoencoder_params: neighbour_weight must be 0 for outlier detection (the neighbour "
-                              "term shapes a map, not a reconstruction)")
+            # Written name=value, which the command line turns into its option (trial 28 read the Python name).
+            raise OptionError(f"autoencoder_params: neighbour_weight={extra['neighbour_weight']!r} is not for outlier "
+                              "detection, as the neighbour term shapes a map, not a reconstruction; use "
+                              "neighbour_weight=0")
         hidden = self.hidden_layer_sizes if isinstance(self.hidden_layer_sizes, str) else \
             hidden_layer_tuple(self.hidden_layer_sizes)
         return MEMBER_DEFAULTS | extra | {"n_components": detector_components(self.n_components, n_features),

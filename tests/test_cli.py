@@ -716,6 +716,7 @@ def test_ensemble_top_k_ranks_by_anomaly_score(runner, data, tmp_path):
 
 @pytest.mark.parametrize("options, message", [
     (["--ensemble", "0"], "--ensemble 0: an outlier detector needs 1 or more autoencoders"),
+
     (["--ensemble", "3", "--method", "pca"], "--ensemble needs --method ae (an ensemble of autoencoders), not pca; "
                                              "`aereduce score` on a --method pca model gives its reconstruction error"),
     (["--contamination", "0.1"], "--contamination needs --ensemble N: the threshold belongs to an outlier detector"),
@@ -729,6 +730,16 @@ def test_ensemble_option_errors_are_one_line(runner, data, tmp_path, options, me
     assert result.exit_code == 2  # a usage error
     assert result.stderr == f"Error: {message}\n"
     assert not (tmp_path / "m.aer").exists()
+
+
+def test_a_detector_option_error_names_the_option(runner, data, tmp_path):
+    """Trial 28 read "autoencoder_params: neighbour_weight must be 0" on the command line."""
+    result = runner.invoke(main, ["fit", str(data), "--dim", "2", "--ensemble", "2", "--neighbour-weight", "1",
+                                  "-o", str(tmp_path / "m.aer")])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == ("Error: --neighbour-weight 1.0 is not for outlier detection, as the "
+                                              "neighbour term shapes a map, not a reconstruction; use "
+                                              "--neighbour-weight 0")
 
 
 def test_a_detector_of_one_autoencoder_fits_as_in_python(runner, data, tmp_path):

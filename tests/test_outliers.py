@@ -150,7 +150,7 @@ def test_a_member_with_constant_errors_gets_unit_scale():
 @pytest.mark.parametrize("params, message", [
     ({"n_components": 3}, "'n_components' is a parameter of the detector itself"),
     ({"colour": 3}, "'colour' is not a parameter of AutoencoderTransformer"),
-    ({"neighbour_weight": 1.0}, "neighbour_weight must be 0"),
+    ({"neighbour_weight": 1.0}, "neighbour_weight=1.0 is not for outlier detection"),
 ])
 def test_autoencoder_params_are_checked(digits, params, message):
     X, _ = digits
