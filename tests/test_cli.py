@@ -732,6 +732,17 @@ def test_ensemble_option_errors_are_one_line(runner, data, tmp_path, options, me
     assert not (tmp_path / "m.aer").exists()
 
 
+def test_score_top_says_when_the_rows_it_lists_are_reconstructed_exactly(runner, tmp_path):
+    """Trial 27: a model that rebuilds every row ranked 5 rows of error 0 as the most anomalous."""
+    path = tmp_path / "line.csv"
+    pd.DataFrame({"a": np.arange(20.0), "b": np.arange(20.0) * 2 + 1}).to_csv(path, index=False)
+    assert invoke(runner, "fit", path, "--dim", "1", "--method", "pca", "-o", tmp_path / "m.aer").exit_code == 0
+    result = invoke(runner, "score", tmp_path / "m.aer", path, "--top", "3", "-o", "-")
+    assert result.stderr.splitlines() == ["3 of the 3 rows listed are reconstructed exactly (error 0 but for "
+                                          "rounding): nothing sets them apart from the other rows",
+                                          "wrote the top 3 of 20 rows to stdout"]
+
+
 def test_a_detector_option_error_names_the_option(runner, data, tmp_path):
     """Trial 28 read "autoencoder_params: neighbour_weight must be 0" on the command line."""
     result = runner.invoke(main, ["fit", str(data), "--dim", "2", "--ensemble", "2", "--neighbour-weight", "1",
