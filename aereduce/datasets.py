@@ -179,23 +179,30 @@ def fetch(name: str, data_home: str | os.PathLike | None = None, *, download: bo
     return folder
 
 
+def read_verified(name: str, folder: Path, filename: str) -> np.ndarray:
+    """Dataset ``name``'s file ``filename`` in ``folder`` (gzipped or not), checked against its checksum."""
+    return read_idx(local_file(folder, filename) or folder / filename, CHECKSUMS[name][filename])
+
+
+def _split_arrays(name: str, folder: Path, split: str, as_float: bool) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = (read_verified(name, folder, filename) for filename in SPLIT_FILES[split])
+    X = images.reshape(len(images), -1)
+    return (X.astype(np.float32) / 255.0 if as_float else X), labels.astype(np.int64)
+
+
 def load_split(name: str, split: str, data_home: str | os.PathLike | None = None, *, download: bool = True,
                as_float: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """``(X, y)`` of one split (``"train"`` or ``"test"``) of an MNIST-layout dataset, from its two
     files only. Images come as rows of 784 pixels, float32 in [0, 1] (or uint8 with ``as_float=False``)."""
-    files = SPLIT_FILES[split]
-    folder = fetch(name, data_home, download=download, files=files)
-    images, labels = (read_idx(local_file(folder, f) or folder / f, CHECKSUMS[name][f]) for f in files)
-    X = images.reshape(len(images), -1)
-    return (X.astype(np.float32) / 255.0 if as_float else X), labels.astype(np.int64)
+    folder = fetch(name, data_home, download=download, files=SPLIT_FILES[split])
+    return _split_arrays(name, folder, split, as_float)
 
 
 def load_idx_dataset(name: str, data_home: str | os.PathLike | None = None, *, download: bool = True,
                      as_float: bool = True) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """``(X_train, y_train), (X_test, y_test)`` of an MNIST-layout dataset (see :func:`load_split`)."""
-    fetch(name, data_home, download=download)  # all four files present (or fetched) before any is read
-    return tuple(load_split(name, split, data_home, download=download, as_float=as_float)  # type: ignore[return-value]
-                 for split in ("train", "test"))
+    folder = fetch(name, data_home, download=download)  # all four files present (or fetched) before any is read
+    return _split_arrays(name, folder, "train", as_float), _split_arrays(name, folder, "test", as_float)
 
 
 def load_mnist(data_home: str | os.PathLike | None = None, *, download: bool = True, as_float: bool = True):

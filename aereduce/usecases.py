@@ -1367,11 +1367,11 @@ def export_dataset(name: str, split: str, data_home: str | None, rows: int | Non
 
 def fetch_dataset(name: str, data_home: str | None, progress: Callable[[str, int, int], None] | None = None) -> Path:
     """Download NAME's four files (checksummed) into the cache, verify them, and return the folder."""
-    from .datasets import CHECKSUMS, fetch, local_file, read_idx
+    from .datasets import FILES, fetch, read_verified
 
     folder = fetch(name, data_home, progress=progress)
-    for filename, digest in CHECKSUMS[name].items():
-        read_idx(local_file(folder, filename) or folder / filename, digest)
+    for filename in FILES:
+        read_verified(name, folder, filename)
     return folder
 
 
