@@ -564,6 +564,10 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
         return torch.from_numpy(self.scaler_.transform_float32(X)).to(self.device_)
 
+    # Set by an outlier detector on its members before fit, so that they all hold out the same
+    # validation rows, which then no member has trained on (see AutoencoderOutlierDetector.fit).
+    _shared_validation_seed: int | None = None
+
     def _split(self, X_all):
         """Training and validation rows (None without early stopping), by a permutation from the seed."""
         if not self.early_stopping_:
@@ -571,7 +575,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         from ._split import split_rows
 
         n = X_all.shape[0]
-        train, held = split_rows(n, self.validation_fraction, self._seed)
+        train, held = split_rows(n, self.validation_fraction,
+                                 self._seed if self._shared_validation_seed is None else self._shared_validation_seed)
         if len(held) < 1 or len(train) < 1:
             raise OptionError(f"early_stopping needs at least one training and one validation row: "
                               f"validation_fraction={self.validation_fraction} of {n} rows gives {len(held)} validation rows")

@@ -544,6 +544,7 @@ class DetectorReport:
     held_flagged: int
     output: str
     notes: list[str] = field(default_factory=list)
+    n_calibration: int = 0  # rows no member trained on, where the "auto" fence was set
 
     def epochs(self) -> str:
         """'5 epochs each', or each member's count when they differ ('13, 20 and 20 epochs'; a mean said
@@ -561,7 +562,12 @@ class DetectorReport:
 
     def summary(self) -> list[str]:
         """What was fitted and what its threshold flags: the lines the model file keeps (``fit_summary_``)."""
-        rule = "Tukey's fence" if self.contamination == "auto" else f"contamination {self.contamination:g}"
+        if self.contamination != "auto":
+            rule = f"contamination {self.contamination:g}"
+        elif self.n_calibration:
+            rule = f"Tukey's fence, set with {plural(self.n_calibration, 'row')} no member trained on"
+        else:
+            rule = "Tukey's fence on the training rows"
         flagged = f"{self.train_flagged} of {self.n_train} training rows ({self.train_flagged / self.n_train:.1%})"
         if self.n_held:
             flagged += f" and {self.held_flagged} of {self.n_held} held-out rows ({self.held_flagged / self.n_held:.1%})"
@@ -620,7 +626,7 @@ def fit_detector(data: str, output: str, *, method: str, dim: int | None, read: 
     report = DetectorReport(detector.n_estimators, detector.n_components_, len(train), train.shape[1], detector.fit_time_,
                             [epochs_trained(member) for member in detector.estimators_], -detector.offset_,
                             detector.contamination, int((detector.predict(train) == -1).sum()), len(held),
-                            n_held_flagged, output, notes=notes)
+                            n_held_flagged, output, notes=notes, n_calibration=detector.n_calibration_)
     detector.input_settings_ = input_settings(read, filled.missing, filled.table.X, table=filled.table)
     detector.fit_summary_ = report.summary()
     detector.save(output)

@@ -92,9 +92,13 @@ def run_class(name: str, c: int, method: str, data, seed: int) -> dict[str, Any]
     tic = time.perf_counter()
     scores = model.score_samples(X_test)
     score_s = time.perf_counter() - tic
-    return {"dataset": name, "class": int(c), "method": method, "auroc": auroc(scores, y_test == c),
-            "fit_s": round(fit_s, 3), "score_s": round(score_s, 3), "n_train": int(len(X_normal)),
-            "n_test": int(len(X_test))}
+    row = {"dataset": name, "class": int(c), "method": method, "auroc": auroc(scores, y_test == c),
+           "fit_s": round(fit_s, 3), "score_s": round(score_s, 3), "n_train": int(len(X_normal)),
+           "n_test": int(len(X_test))}
+    if hasattr(model, "predict"):  # PCA's error has no threshold
+        outlier = model.predict(X_test) == -1
+        row |= {"flagged_normal": float(outlier[y_test == c].mean()), "flagged_other": float(outlier[y_test != c].mean())}
+    return row
 
 
 # -- the report: pure functions of the results JSON ----------------------------------------------
@@ -136,16 +140,36 @@ def mean_table(result: dict[str, Any]) -> list[str]:
     return _table(["mean AUROC", *datasets], body)
 
 
+def mean_flagged(result: dict[str, Any], dataset: str, method: str, key: str) -> float | None:
+    values = [r[key] for r in _rows(result, dataset, method) if r.get(key) is not None]
+    return statistics.mean(values) if values else None
+
+
+def flagged_table(result: dict[str, Any]) -> list[str]:
+    """The share of test images each method's own threshold (``predict``) flags, mean over the
+    classes: of the normal class, and of the other classes; methods without a threshold left out."""
+    datasets, methods = _names(result)
+    body = []
+    for m in methods:
+        cells = [(mean_flagged(result, d, m, "flagged_normal"), mean_flagged(result, d, m, "flagged_other"))
+                 for d in datasets]
+        if any(normal is not None for normal, _ in cells):
+            body.append([m, *(f"{_percent(normal)} / {_percent(other)}" for normal, other in cells)])
+    return _table(["flagged: normal / others", *datasets], body) if body else []
+
+
 def class_table(result: dict[str, Any], dataset: str, key: str) -> list[str]:
-    """One row per class, one column per method: AUROC (``key="auroc"``) or fit seconds (``"fit_s"``)."""
+    """One row per class, one column per method: a share (``key`` "auroc", "flagged_normal") or fit
+    seconds (``"fit_s"``)."""
     _, methods = _names(result)
     classes = sorted({r["class"] for r in result["rows"] if r["dataset"] == dataset})
     body = []
     for c in classes:
         cells = []
         for m in methods:
-            found = [r[key] for r in _rows(result, dataset, m) if r["class"] == c]
-            cells.append("-" if not found else _percent(found[0]) if key == "auroc" else f"{found[0]:.1f}")
+            found = [r.get(key) for r in _rows(result, dataset, m) if r["class"] == c]
+            cells.append("-" if not found or found[0] is None else f"{found[0]:.1f}" if key == "fit_s"
+                         else _percent(found[0]))
         body.append([str(c), *cells])
     return _table(["class", *methods], body)
 
@@ -160,6 +184,11 @@ def format_report(result: dict[str, Any]) -> str:
              f"Machine: {m.get('cpu')}, {m.get('cores')} cores, GPU: {m.get('gpu') or 'none'}; torch "
              f"{m.get('torch')}, scikit-learn {m.get('scikit-learn')}. Started {result.get('started')}.", "",
              f"Reproduce: `{result['command']}`", "", *mean_table(result), ""]
+    flagged = flagged_table(result)
+    if flagged:
+        lines += ["Share of the test images that each method's default threshold (`predict`) flags as outliers, "
+                  "mean over the classes: of the normal class (lower is better) and of the others (higher is "
+                  "better). `pca` has no threshold.", "", *flagged, ""]
     for dataset in datasets:
         for label, auroc_value in ANCHORS.get(dataset, []):
             lines.append(f"Published anchor on {dataset}: {label}, mean AUROC {100 * auroc_value:.1f}%.")
@@ -167,7 +196,11 @@ def format_report(result: dict[str, Any]) -> str:
               "reconstruction error at the detector's code dimension; `iforest` is `IsolationForest()`; `lof` is "
               f"`LocalOutlierFactor(novelty=True)`; `ocsvm` is `OneClassSVM(gamma='scale')` on PCA-{OCSVM_PCA_DIMS}.", ""]
     for dataset in datasets:
-        lines += [f"## {dataset}: AUROC per normal class", "", *class_table(result, dataset, "auroc"), "",
+        lines += [f"## {dataset}: AUROC per normal class", "", *class_table(result, dataset, "auroc"), ""]
+        if any(r.get("flagged_normal") is not None for r in result["rows"] if r["dataset"] == dataset):
+            lines += [f"## {dataset}: share of the normal class's test images flagged", "",
+                      *class_table(result, dataset, "flagged_normal"), ""]
+        lines += [
                   f"## {dataset}: fit seconds per class", "", *class_table(result, dataset, "fit_s"), ""]
     return "\n".join(lines)
 

@@ -43,6 +43,18 @@ def test_report_names_the_machine_command_and_anchor():
     assert "## fashion-mnist: fit seconds per class" in text
 
 
+def test_the_flagged_shares_are_reported_for_methods_with_a_threshold():
+    rows = [_row("mnist", 0, "aereduce", 0.99, 12.0) | {"flagged_normal": 0.02, "flagged_other": 0.7},
+            _row("mnist", 1, "aereduce", 0.95, 11.0) | {"flagged_normal": 0.04, "flagged_other": 0.5},
+            _row("mnist", 0, "pca", 0.97, 0.5), _row("mnist", 1, "pca", 0.98, 0.4)]
+    result = RESULT | {"rows": rows}
+    assert anomaly.flagged_table(result) == ["| flagged: normal / others | mnist |", "|---|---|",
+                                             "| aereduce | 3.0% / 60.0% |"]
+    assert anomaly.class_table(result, "mnist", "flagged_normal")[2:] == ["| 0 | 2.0% | - |", "| 1 | 4.0% | - |"]
+    assert "## mnist: share of the normal class's test images flagged" in anomaly.format_report(result)
+    assert anomaly.flagged_table(RESULT) == [] and "flagged" not in anomaly.format_report(RESULT)
+
+
 def test_auroc_takes_the_normal_class_as_positive():
     assert anomaly.auroc(np.array([0.9, 0.8, 0.1]), np.array([True, True, False])) == 1.0
 
