@@ -135,52 +135,111 @@ def _label_positions(points: np.ndarray, names: Sequence[str], span: np.ndarray)
     return positions
 
 
+# The map's view (trial 29): the 0.5-99.5 percentile range clamped two of iris's rows lying 0.01
+# outside it, and still let msleep's two elephants squeeze the other 81 rows into a third of the
+# picture. Rows are clamped only when far from the rest: beyond the 2.5-97.5 percentile range widened
+# by half its span, few on that side (more are a group, drawn in place), and only where clamping
+# them gains a fifth of the picture or more (quakes' two farthest rows, 0.55 of that span out, gained 3%).
+VIEW_PERCENTILE = 2.5
+VIEW_MARGIN = 0.5  # of the span between the percentiles, on each side
+VIEW_GAIN = 0.8  # a view keeping more of the rows' extent than this shows all of it
+NAMED_EDGE_ROWS = 3  # rows drawn on the edge that the note names
+
+
+def map_view(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The part of the map drawn in place, per axis (low, high): the rows' whole extent, but for
+    rows far from the rest (see VIEW_MARGIN), which :func:`plot_map` draws on the view's edge; the
+    view is then the extent of the other rows.
+
+    Parameters
+    ----------
+    xy : ndarray of shape (n_rows, 2)
+        The map's points, :func:`map_2d`.
+
+    Returns
+    -------
+    low, high : ndarray of shape (2,)
+        The view's bounds; a row beyond them on an axis is far.
+    """
+    if not len(xy):  # an empty map: any view
+        return np.zeros(2), np.ones(2)
+    first, last = xy.min(axis=0), xy.max(axis=0)
+    low, high = np.percentile(xy, [VIEW_PERCENTILE, 100 - VIEW_PERCENTILE], axis=0)
+    margin = VIEW_MARGIN * (high - low)
+    view_low, view_high = np.maximum(low - margin, first), np.minimum(high + margin, last)
+    # A well-separated cluster at the edge (a digit's, on MNIST's map) is no outlier, however far: more
+    # rows than a few beyond a side (1 in 400: 50 of a 20,000-row sample) are drawn in place.
+    few = max(NAMED_EDGE_ROWS, len(xy) // 400)
+    for axis in range(2):
+        if np.sum(xy[:, axis] < view_low[axis]) > few:
+            view_low[axis] = first[axis]
+        if np.sum(xy[:, axis] > view_high[axis]) > few:
+            view_high[axis] = last[axis]
+        if high[axis] <= low[axis] or view_high[axis] - view_low[axis] >= VIEW_GAIN * (last[axis] - first[axis]):
+            view_low[axis], view_high[axis] = first[axis], last[axis]
+        else:  # no wider than the rows drawn in place: the far ones' triangles stand beside them
+            inside = xy[(xy[:, axis] >= view_low[axis]) & (xy[:, axis] <= view_high[axis]), axis]
+            view_low[axis], view_high[axis] = inside.min(), inside.max()
+    return view_low, view_high
+
+
 def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "",
              worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
-             label_name: str | None = None, code_names: Sequence[str] | None = None) -> None:
+             label_name: str | None = None, code_names: Sequence[str] | None = None,
+             row_names: Sequence[str] | None = None, sampled: tuple[int, int] | None = None) -> None:
     """Scatter the 2-D map of ``Z``, coloured by ``labels`` when given; ``label_name`` (the label
     column's name) titles the legend or the colour bar, so the picture says what the colours are;
     ``code_names`` name the axes of a 2-D code (:func:`map_axis_names`).
 
     ``worst`` indexes rows to ring in red and name (the worst reconstructed: the anomalies
-    ``score`` finds); rows beyond the view are drawn on its edge as triangles, never hidden.
+    ``score`` finds); rows far from the rest (:func:`map_view`) are drawn on its edge as triangles,
+    never hidden, and named by ``row_names`` (one per row of ``Z``) when they are few.
+    ``sampled``: (rows drawn, rows in the data) when the map draws a random sample, said on the map.
     """
     xy = map_2d(Z)
     size = float(np.clip(4000 / max(len(xy), 1), 2, 20))  # dots a few hundred rows can be seen by, specks for 10,000s
+    notes: list[tuple[str, str]] = []  # (text, colour) written in the map's lower left corner
+    low, high = map_view(xy)
+    span = np.where(high > low, high - low, 1.0)
+    lo, hi = low - 0.05 * span, high + 0.05 * span
+    outside = np.any((xy < low) | (xy > high), axis=1)
+    drawn = np.clip(xy, lo, hi)  # far rows on the edge, so that they stay visible, whole (not clipped)
     values = _continuous(labels)
     if labels is None:
         ax.scatter(xy[:, 0], xy[:, 1], s=size, alpha=0.6)
     elif values is not None:  # a measurement (a price, a mass): a colour scale, not 200 "classes"
-        points = ax.scatter(xy[:, 0], xy[:, 1], c=values, cmap="viridis", s=size, alpha=0.7)
+        # A NaN colour is not drawn: airquality's 37 rows with no Ozone vanished, leaving empty rings
+        # (trial 29). They are drawn in grey, beneath the coloured points, as text labels' "(no label)".
+        known = np.isfinite(values)
+        if not known.all():
+            ax.scatter(xy[~known, 0], xy[~known, 1], s=size, alpha=0.5, color="0.7")
+            notes.append((f"\u25cf grey: {plural(int((~known).sum()), 'row')} with no {label_name or 'label'}", "0.45"))
+        points = ax.scatter(xy[known, 0], xy[known, 1], c=values[known], cmap="viridis", s=size, alpha=0.7)
         bar = ax.figure.colorbar(points, ax=ax, fraction=0.046, pad=0.02)
         if label_name:
             bar.set_label(label_name, fontsize=8)
     else:
         _class_colours(ax, xy, labels, size, label_name)
-    notes: list[tuple[str, str]] = []  # (text, colour) written in the map's lower left corner
-    # A few far outliers (common in autoencoder codes) would otherwise squeeze the rest into a dot.
-    low, high = np.percentile(xy, [0.5, 99.5], axis=0)
-    pad = 0.05 * (high - low)
-    span = np.where(high > low, high - low, 1.0)
-    if np.all(high > low):
-        lo, hi = low - pad, high + pad
-        outside = np.any((xy < lo) | (xy > hi), axis=1)
-        if outside.any():  # clamp them onto the edge so that they stay visible, whole (not clipped)
-            edge = np.clip(xy[outside], lo, hi)
-            ax.scatter(edge[:, 0], edge[:, 1], marker="^", s=14, c="black", alpha=0.8, clip_on=False, zorder=3)
-            notes.append((f"\u25b2 {plural(int(outside.sum()), 'row')} beyond the view, drawn on its edge", "0.3"))
-        xy = np.clip(xy, lo, hi)
-        ax.set_xlim(lo[0], hi[0])
-        ax.set_ylim(lo[1], hi[1])
+    if sampled is not None and sampled[0] < sampled[1]:  # stderr said so, the picture did not (trial 29)
+        notes.append((f"a random {sampled[0]:,} of the {sampled[1]:,} rows drawn, and the ringed rows", "0.3"))
+    if outside.any():
+        ax.scatter(drawn[outside, 0], drawn[outside, 1], marker="^", s=14, c="black", alpha=0.8, clip_on=False,
+                   zorder=3)
+        note = f"\u25b2 {plural(int(outside.sum()), 'row')} beyond the view, drawn on its edge"
+        if row_names is not None and outside.sum() <= NAMED_EDGE_ROWS:  # as the rings' names are given
+            note += ": " + ", ".join(str(row_names[i]) for i in np.flatnonzero(outside))
+        notes.append((note, "0.3"))
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
     if worst is not None and len(worst):
-        ax.scatter(xy[worst, 0], xy[worst, 1], s=60, facecolors="none", edgecolors="red", linewidths=1.2,
+        ax.scatter(drawn[worst, 0], drawn[worst, 1], s=60, facecolors="none", edgecolors="red", linewidths=1.2,
                    clip_on=False)
         # say what the rings are, on the picture itself (trial 10 asked)
         notes.append((f"\u25cb the {plural(len(worst), 'row')} reconstructed worst (the most anomalous)", "red"))
         names = list(worst_names or [str(i) for i in worst])
-        for i, name, place in zip(worst, names, _label_positions(xy[worst], names, span)):
-            moved = place[1] < xy[i, 1]  # a name moved down from its point gets a line back to it
-            ax.annotate(name, xy[i], fontsize=6, color="red", xytext=place, textcoords="data", va="bottom",
+        for i, name, place in zip(worst, names, _label_positions(drawn[worst], names, span)):
+            moved = place[1] < drawn[i, 1]  # a name moved down from its point gets a line back to it
+            ax.annotate(name, drawn[i], fontsize=6, color="red", xytext=place, textcoords="data", va="bottom",
                         arrowprops={"arrowstyle": "-", "color": "red", "lw": 0.5, "alpha": 0.6} if moved else None)
     # One above the other from the lower left corner: side by side, the ring's note ran into the
     # edge note on a narrow map (trial 12).
@@ -191,8 +250,9 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
     ax.set_xticks([])
     ax.set_yticks([])
     x_name, y_name = map_axis_names(Z.shape[1], code_names)
-    ax.set_xlabel(x_name, fontsize=8)
-    ax.set_ylabel(y_name, fontsize=8)
+    # clear of the triangles on the edge, which ran into PCA's "pca0" (trial 29)
+    ax.set_xlabel(x_name, fontsize=8, labelpad=7)
+    ax.set_ylabel(y_name, fontsize=8, labelpad=7)
 
 
 def plot_image_rows(axes_grid, rows: Sequence[tuple[str, np.ndarray]], image_shape: Sequence[int],
@@ -282,6 +342,7 @@ def plot_loss_curve(ax, losses: Sequence[float] | None, validation: Sequence[flo
         ax.set_ylabel("loss" if validation else "training loss")
         if min(values) > 0:
             ax.set_yscale("log")
+            readable_log_axes(ax)
     ax.set_title(title)
 
 
@@ -289,6 +350,86 @@ def _integer_ticks() -> Any:
     from matplotlib.ticker import MaxNLocator
 
     return MaxNLocator(integer=True)
+
+
+# Labelled ticks of a log axis, per decade, sparsest first (trial 29: matplotlib labelled every minor
+# tick of an axis spanning about a decade, which ran "3×10⁻²4×10⁻²6×10⁻²" together on mtcars' error
+# histogram, and wrote 3.95 as "3.95×10⁰").
+LOG_TICK_STEPS = ((1.0,), (1.0, 3.0), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 5.0), (1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0))
+MOST_LOG_TICKS = 7
+END_GAP = 0.3  # of the axis, at most, between either end and the nearest labelled tick
+TICK_GAP = 0.08  # of the axis, at least, between two labelled ticks, so that their labels stay apart
+
+
+def log_ticks(low: float, high: float) -> list[float]:
+    """The labelled ticks of a log axis from ``low`` to ``high`` (both positive): decades, or 1-3,
+    1-2-5 or finer steps on a shorter axis, the sparsest with three ticks or more, none closer than
+    TICK_GAP, and one near each end (trial 29: some loss curves had none near their final loss,
+    which could not be read); an axis too short for those (a fraction of a decade) gets a few
+    evenly spaced round values, as a linear one does.
+
+    Parameters
+    ----------
+    low, high : float
+        The axis's view limits, ``0 < low < high``.
+
+    Returns
+    -------
+    list of float
+        The ticks, ascending, all within ``[low, high]``, at most MOST_LOG_TICKS of them.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    first, last = math.log10(low), math.log10(high)
+    span = last - first
+    decades = range(math.floor(first), math.ceil(last) + 1)
+    candidates = []
+    for steps in LOG_TICK_STEPS:
+        ticks = [step * 10.0 ** e for e in decades for step in steps]
+        if len(steps) == 1 and len(ticks) > MOST_LOG_TICKS:  # many decades: every second, third, ... one
+            ticks = ticks[::math.ceil(len(ticks) / MOST_LOG_TICKS)]
+        candidates.append(ticks)
+    for bins in range(4, 9):  # 3.95 to 4.37 (a map's embedding phase) is too short for the steps above
+        candidates.append(list(MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)))
+    readable = []
+    for ticks in candidates:
+        ticks = [float(f"{t:.12g}") for t in ticks]  # 3 * 10**-2 is 0.030000000000000002
+        ticks = [t for t in ticks if low <= t <= high]
+        places = np.log10(ticks)
+        if 3 <= len(ticks) <= MOST_LOG_TICKS and np.all(np.diff(places) >= TICK_GAP * span):
+            end_gap = max(places[0] - first, last - places[-1])
+            if end_gap <= END_GAP * span:
+                return ticks
+            readable.append((end_gap, ticks))
+    return min(readable)[1] if readable else [low, high]
+
+
+def tick_labels(ticks: Sequence[float]) -> list[str]:
+    """A log axis's ticks as plain decimals (0.03, 0.1, 0.3), or all as 1e-05 where one is below 1e-4
+    or from 1e6 on; evenly spaced ones (:func:`log_ticks` on a short axis) with as many decimals
+    each (4.0, 4.1, not 4, 4.1)."""
+    if not all(1e-4 <= t < 1e6 for t in ticks):  # all in one notation: not 100000 beside 1e+06
+        return [np.format_float_scientific(t, precision=6, trim="-", exp_digits=2) for t in ticks]
+    labels = [f"{t:.12g}" for t in ticks]  # log_ticks rounded them to 12 digits
+    if len(ticks) > 2 and np.allclose(np.diff(ticks), ticks[1] - ticks[0], rtol=1e-6, atol=0):
+        decimals = max(len(x.partition(".")[2]) for x in labels)
+        labels = [f"{t:.{decimals}f}" for t in ticks]
+    return labels
+
+
+def readable_log_axes(ax) -> None:
+    """Label the log-scaled axes of ``ax`` at :func:`log_ticks`, in plain decimals (:func:`tick_labels`),
+    the minor ticks unlabelled. Call it once the axes hold their data: the ticks are fixed to the view."""
+    from matplotlib.ticker import FixedFormatter, FixedLocator, NullFormatter
+
+    for axis, limits in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        low, high = sorted(limits)
+        if axis.get_scale() != "log" or not 0 < low < high:
+            continue
+        ticks = log_ticks(low, high)
+        axis.set_major_locator(FixedLocator(ticks))
+        axis.set_major_formatter(FixedFormatter(tick_labels(ticks)))
+        axis.set_minor_formatter(NullFormatter())
 
 
 def save_figure(fig, path: str | os.PathLike) -> None:
@@ -301,26 +442,36 @@ def save_figure(fig, path: str | os.PathLike) -> None:
 def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | None, losses: Sequence[LossPanel] = (),
                  X: np.ndarray | None = None, X_hat: np.ndarray | None = None, image_shape: Sequence[int] | None = None,
                  title: str = "", worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
-                 label_name: str | None = None, code_names: Sequence[str] | None = None) -> None:
-    """One figure: the map, the training curves (:func:`loss_panels`: with the validation loss and
-    the level of PCA's start when the fit kept it, one above the other for a map's two phases), and
-    (for images) originals against reconstructions."""
+                 label_name: str | None = None, code_names: Sequence[str] | None = None,
+                 row_names: Sequence[str] | None = None, sampled: tuple[int, int] | None = None) -> None:
+    """One figure: the map (:func:`plot_map`, with ``row_names`` and ``sampled``), the training
+    curves (:func:`loss_panels`: with the validation loss and the level of PCA's start when the fit
+    kept it, one above the other for a map's two phases), and (for images) originals against
+    reconstructions."""
     plt = _pyplot()
     with_images = image_shape is not None and X is not None and X_hat is not None
     # constrained layout keeps the loss panel's axis title clear of the map's colour bar
     # A model that trained no epoch (it kept PCA's solution) gets no empty loss panel.
     with_losses = bool(losses)
-    fig = plt.figure(figsize=(11 if with_losses else 6, 8 if with_images else 5), layout="constrained")
+    width = 11 if with_losses else 8 if with_images else 6
+    map_height = 5.5 if with_losses and with_images else 5
+    n = min(10, len(X)) if with_images else 0
+    # The images' band is as tall as their rows need: a fixed share of the figure left PCA's
+    # narrower one (no loss panel) tiny strips of images with a blank band between them (trial 29).
+    band = 0.0
+    if with_images:
+        height, across = image_shape[-2:]
+        band = min(4.0, 2 * (width / max(n, 1) * height / across + 0.2))  # two rows, each with its title
+    fig = plt.figure(figsize=(width, map_height + band), layout="constrained")
     top = fig.add_gridspec(2 if with_images else 1, 2 if with_losses else 1,
-                           height_ratios=[3, 1.3] if with_images else None)
+                           height_ratios=[map_height, band] if with_images else None)
     plot_map(fig.add_subplot(top[0, 0]), Z, labels, title or map_title(Z.shape[1]), worst, worst_names, label_name,
-             code_names)
+             code_names, row_names, sampled)
     if with_losses:
         column = top[0, 1].subgridspec(len(losses), 1)
         for i, panel in enumerate(losses):
             plot_loss_curve(fig.add_subplot(column[i, 0]), panel.losses, panel.validation, panel.title, kept=panel.kept)
     if with_images:
-        n = min(10, len(X))
         grid = top[1, :].subgridspec(2, n)
         axes = np.array([[fig.add_subplot(grid[r, c]) for c in range(n)] for r in range(2)])
         plot_reconstructions(axes, X[:n], X_hat[:n], image_shape)

@@ -263,3 +263,219 @@ def test_a_map_s_two_phases_are_drawn_one_above_the_other_on_whole_epochs(monkey
     assert [len(a.get_lines()) for a in axes[1:]] == [1, 2]  # the decoder's validation loss beside its own
     for a in axes[1:]:
         assert all(float(t).is_integer() for t in a.get_xticks())
+
+
+def _drawn(fig):
+    """A renderer of ``fig`` drawn (for text and axes extents), whether or not pyplot still holds it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def _notes(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+def test_rows_with_a_missing_numeric_label_are_drawn_in_grey_and_counted(ax):
+    """Trial 29: airquality's 37 rows with no Ozone got NaN colours and vanished from the map,
+    leaving red rings around nothing."""
+    from aereduce.plotting import plot_map
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(100, 2))
+    ozone = rng.uniform(1, 170, size=100)
+    ozone[:37] = np.nan
+    plot_map(ax, Z, ozone, worst=np.array([0, 50]), label_name="Ozone")
+    grey, coloured = ax.collections[:2]
+    assert len(grey.get_offsets()) == 37 and len(coloured.get_offsets()) == 63
+    assert np.isfinite(coloured.get_array()).all()
+    assert grey.get_zorder() <= coloured.get_zorder()  # beneath the coloured points
+    assert "\u25cf grey: 37 rows with no Ozone" in _notes(ax)
+
+
+def _iris_map():
+    from sklearn.datasets import load_iris
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    return PCA(2).fit_transform(StandardScaler().fit_transform(load_iris().data))
+
+
+@pytest.mark.parametrize("name, Z", [
+    ("iris", _iris_map()),  # trial 29: 2 of its rows 0.01 outside the 0.5-99.5 percentile view, clamped
+    ("normal", np.random.default_rng(1).normal(size=(150, 2))),
+    ("heavier tails", np.random.default_rng(2).standard_t(5, size=(344, 2))),
+])
+def test_ordinary_rows_are_never_drawn_on_the_edge(ax, name, Z):
+    from aereduce.plotting import plot_map
+
+    plot_map(ax, Z)
+    assert not any("beyond the view" in note for note in _notes(ax)), name
+    _assert_in_view(ax, Z)
+
+
+def _assert_in_view(ax, Z):
+    (left, right), (bottom, top) = ax.get_xlim(), ax.get_ylim()
+    assert left < Z[:, 0].min() and Z[:, 0].max() < right and bottom < Z[:, 1].min() and Z[:, 1].max() < top
+
+
+@pytest.mark.parametrize("share", [0.1, 0.02])
+def test_a_well_separated_cluster_at_the_edge_is_drawn_in_place(ax, share):
+    """A digit's cluster on MNIST's map, far from the others: a group, not outliers to clamp."""
+    from aereduce.plotting import plot_map
+
+    rng = np.random.default_rng(0)
+    n, k = 5000, int(5000 * share)
+    centres = rng.uniform(-10, 10, size=(9, 2))
+    Z = np.vstack([centres[rng.integers(0, 9, n - k)] + rng.normal(scale=0.7, size=(n - k, 2)),
+                   [100.0, 0.0] + rng.normal(scale=0.7, size=(k, 2))])
+    plot_map(ax, Z)
+    assert not any("beyond the view" in note for note in _notes(ax))
+    _assert_in_view(ax, Z)
+
+
+def test_a_few_far_rows_are_drawn_on_the_edge_and_named(ax):
+    """Trial 29: msleep's two elephants squeezed its other 81 rows into a third of the map."""
+    from aereduce.plotting import plot_map
+
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(83, 2))
+    Z[0] = [0.0, -40.0]  # far below the rest
+    names = [f"animal {i}" for i in range(83)]
+    plot_map(ax, Z, row_names=names)
+    assert "\u25b2 1 row beyond the view, drawn on its edge: animal 0" in _notes(ax)
+    low, high = ax.get_ylim()
+    assert np.ptp(Z[1:, 1]) > 0.8 * (high - low)  # the rest fill the view
+    many = rng.normal(size=(1000, 2))
+    many[:5] = [[60.0, 0.0], [0.0, 60.0], [-60.0, 0.0], [0.0, -60.0], [60.0, 60.0]]
+    ax.clear()
+    plot_map(ax, many, row_names=[f"r{i}" for i in range(1000)])
+    assert "\u25b2 5 rows beyond the view, drawn on its edge" in _notes(ax)  # too many to name
+
+
+def test_a_sampled_map_says_so_on_the_picture(ax):
+    """Trial 29: only stderr said that ``plot --max-rows 500`` drew 500 of 3,000 rows."""
+    from aereduce.plotting import plot_map
+
+    Z = np.random.default_rng(0).normal(size=(500, 2))
+    plot_map(ax, Z, sampled=(500, 3000))
+    assert "a random 500 of the 3,000 rows drawn, and the ringed rows" in _notes(ax)
+    ax.clear()
+    plot_map(ax, Z, sampled=(500, 500))
+    assert _notes(ax) == []
+
+
+@pytest.mark.parametrize("low, high, expected", [
+    (0.03, 0.45, ["0.03", "0.1", "0.3"]),  # mtcars' errors: "3×10⁻²4×10⁻²6×10⁻²" ran together (trial 29)
+    (3.95, 4.37, ["4.0", "4.1", "4.2", "4.3"]),  # a map's embedding phase: "3.95×10⁰", "4×10⁰"
+    (0.052, 0.33, ["0.06", "0.08", "0.1", "0.15", "0.2", "0.3"]),  # quakes: no label near its final 0.052
+    (1e-12, 1.0, ["1e-12", "1e-10", "1e-08", "1e-06", "1e-04", "1e-02", "1e+00"]),
+])
+def test_log_axes_get_a_few_plain_labels_one_near_each_end(low, high, expected):
+    from aereduce.plotting import END_GAP, MOST_LOG_TICKS, log_ticks, tick_labels
+
+    ticks = log_ticks(low, high)
+    assert tick_labels(ticks) == expected
+    places, span = np.log10(ticks), np.log10(high / low)
+    assert 3 <= len(ticks) <= MOST_LOG_TICKS
+    assert places[0] - np.log10(low) <= END_GAP * span and np.log10(high) - places[-1] <= END_GAP * span
+
+
+def _tick_texts(axis, renderer):
+    """The labels drawn on ``axis``, major and minor, with their boxes."""
+    ticks = [*axis.get_major_ticks(), *axis.get_minor_ticks()]
+    low, high = sorted(axis.get_view_interval())
+    labels = [t.label1 for t in ticks if t.label1.get_visible() and t.label1.get_text() and low <= t.get_loc() <= high]
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in labels]
+
+
+def test_the_report_s_error_figure_has_readable_log_axes(monkeypatch):
+    """Trial 29: mtcars' histogram of errors ran its tick labels together."""
+    from aereduce import report
+
+    kept = []
+    monkeypatch.setattr(report, "png_uri", lambda fig: kept.append(fig) or "")
+    rng = np.random.default_rng(0)
+    model = np.exp(rng.uniform(np.log(0.03), np.log(0.45), size=32))
+    report.error_figure(report.ErrorComparison(model, model * rng.uniform(0.9, 1.2, size=32), 2, "standard"), "ae")
+    fig = kept[0]
+    renderer = _drawn(fig)
+    for a in fig.axes:
+        for axis in [x for x in (a.xaxis, a.yaxis) if x.get_scale() == "log"]:
+            texts = _tick_texts(axis, renderer)
+            assert 3 <= len(texts) <= 7 and not any("10^" in t or "times" in t for t, _ in texts)
+            boxes = [box for _, box in texts]
+            assert not any(b.overlaps(c) for i, b in enumerate(boxes) for c in boxes[i + 1:])
+    _pyplot_close(fig)
+
+
+def _pyplot_close(fig):
+    from aereduce.plotting import _pyplot
+
+    _pyplot().close(fig)
+
+
+def test_a_loss_panel_labels_its_log_axis_in_plain_decimals(ax):
+    """Trial 29: "3.95×10⁰" on a map's embedding phase; no label near quakes' final loss."""
+    plot_loss_curve(ax, [4.37, 4.05, 3.96])
+    renderer = _drawn(ax.figure)
+    assert [t for t, _ in _tick_texts(ax.yaxis, renderer)] == ["4.0", "4.1", "4.2", "4.3"]
+    ax.clear()
+    plot_loss_curve(ax, list(np.geomspace(0.33, 0.052, 90)))
+    renderer = _drawn(ax.figure)
+    labels = [float(t) for t, _ in _tick_texts(ax.yaxis, renderer)]
+    low, high = ax.get_ylim()
+    assert np.log10(min(labels) / low) <= 0.3 * np.log10(high / low)  # the final loss can be read
+
+
+def test_an_image_plot_without_a_loss_panel_has_no_blank_band(monkeypatch, tmp_path):
+    """Trial 29: a PCA model's plot (no loss panel) drew tiny strips of images with a blank band
+    between the originals and the reconstructions."""
+    from aereduce import plotting
+
+    kept = []
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig))
+    X = np.random.default_rng(0).uniform(size=(20, 64))
+    for losses in ([], [plotting.LossPanel([1.0, 0.5, 0.3])]):
+        kept.clear()
+        plotting.model_report(tmp_path / "r.png", np.random.default_rng(0).normal(size=(20, 2)), None, losses, X, X,
+                              (8, 8))
+        fig = kept[0]
+        renderer = _drawn(fig)
+        boxes = [a.get_window_extent(renderer) for a in fig.axes if a.images]
+        originals, reconstructions = boxes[:10], boxes[10:]
+        side = originals[0].height
+        assert originals[0].y0 - reconstructions[0].y1 < side / 2  # a title's height apart, not a band
+        assert side / fig.dpi > 0.6  # not tiny strips
+
+
+def test_plot_names_a_far_row_and_says_it_drew_a_sample(monkeypatch, tmp_path):
+    """The callers pass the map the rows' names (ids, as the rings') and the sample's size."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from aereduce import plotting
+    from aereduce.cli import main
+    from aereduce.usecases import ReadOptions, plot_file
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    frame.insert(0, "name", [f"n{i}" for i in range(300)])
+    frame.loc[7, ["a", "b", "c"]] = [60.0, 60.0, 60.0]  # an elephant
+    data = tmp_path / "t.csv"
+    frame.to_csv(data, index=False)
+    model = tmp_path / "m.aer"
+    result = CliRunner().invoke(main, ["fit", str(data), "--dim", "2", "--method", "pca", "--id-column", "name",
+                                       "-o", str(model)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    kept = []
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig))
+    for max_rows in (200, 300):
+        plot_file(str(model), str(data), str(tmp_path / "m.png"), ReadOptions(id_column="name"), None, max_rows)
+        _pyplot_close(kept[-1])
+    sampled, whole = (_notes(fig.axes[0]) for fig in kept)
+    assert "a random 200 of the 300 rows drawn, and the ringed rows" in sampled
+    assert "\u25b2 1 row beyond the view, drawn on its edge: n7" in whole
+    assert not any(note.startswith("a random") for note in whole)
