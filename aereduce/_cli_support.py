@@ -63,7 +63,11 @@ def data_options(f: Callable | None = None, *, model: bool = False, saves: bool 
                      help="Comma-separated columns to leave out" + (" (none of the model's)." if model else ".")),
         click.option("--id-column", help=("Column carried through to outputs, never a feature" if writes
                                           else "Column of row names, never a feature") + kept),
-        click.option("--label-column", help=("Column used for colouring and evaluation, never a feature" if writes
+        # With a model, one of its input columns may colour the map and stay a feature, as the README
+        # says: "never a feature" contradicted it (trial 29).
+        click.option("--label-column", help=("Column used for colouring and evaluation" + (
+                                                 "; one of the model's input columns stays a feature" if model
+                                                 else ", never a feature") if writes
                                              else "Column of classes the codes' kNN accuracy is scored on, never "
                                                   "a feature") + kept),
         click.option("--nan", type=click.Choice(["error", "drop", "zero", "mean"]), default=None,

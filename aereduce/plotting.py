@@ -91,12 +91,18 @@ def natural_order(name: str) -> tuple:
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part)
 
 
-def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float, label_name: str | None = None) -> None:
+def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float, label_name: str | None = None) -> str | None:
     """One colour per class for up to NAMED_CLASSES classes; beyond that the largest
     NAMED_CLASSES - 1 are named and the rest drawn in grey as one entry. The legend is titled
-    ``label_name`` (the label column) when given."""
+    ``label_name`` (the label column) when given. Labels that are mostly one row each name rows
+    rather than group them: they are not coloured, and the note for the map says so (returned)."""
     names = np.asarray(["(no label)" if is_missing_label(v) else str(v) for v in labels])  # not "nan" or "None"
     classes, codes, counts = np.unique(names, return_inverse=True, return_counts=True)
+    if len(classes) > NAMED_CLASSES and len(classes) > len(names) / 2:
+        # Cars93's Model: 11 arbitrary models coloured and 82 grey, a legend that meant nothing (trial 29)
+        ax.scatter(xy[:, 0], xy[:, 1], s=size, alpha=0.6)
+        return (f"not coloured: {label_name or 'the label'} has {len(classes)} different values in "
+                f"{plural(len(names), 'row')}, names rather than classes")
     if len(classes) <= NAMED_CLASSES:
         shown = list(range(len(classes)))
     else:  # the largest classes, listed in the legend in name order
@@ -115,6 +121,7 @@ def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float, label_na
     order = [*range(1, len(handles)), 0] if rest.any() else range(len(handles))  # "other" last
     ax.legend([handles[i] for i in order], [names_shown[i] for i in order], fontsize=7, markerscale=5 / size ** 0.5,
               loc="best", frameon=False, title=label_name, title_fontsize=7)
+    return None
 
 
 def _label_positions(points: np.ndarray, names: Sequence[str], span: np.ndarray) -> list[tuple[float, float]]:
@@ -196,6 +203,8 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
     never hidden, and named by ``row_names`` (one per row of ``Z``) when they are few.
     ``sampled``: (rows drawn, rows in the data) when the map draws a random sample, said on the map.
     """
+    from matplotlib.patheffects import withStroke
+
     xy = map_2d(Z)
     size = float(np.clip(4000 / max(len(xy), 1), 2, 20))  # dots a few hundred rows can be seen by, specks for 10,000s
     notes: list[tuple[str, str]] = []  # (text, colour) written in the map's lower left corner
@@ -219,7 +228,9 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         if label_name:
             bar.set_label(label_name, fontsize=8)
     else:
-        _class_colours(ax, xy, labels, size, label_name)
+        names_note = _class_colours(ax, xy, labels, size, label_name)
+        if names_note:
+            notes.append((names_note, "0.3"))
     if sampled is not None and sampled[0] < sampled[1]:  # stderr said so, the picture did not (trial 29)
         notes.append((f"a random {sampled[0]:,} of the {sampled[1]:,} rows drawn, and the ringed rows", "0.3"))
     if outside.any():
@@ -239,8 +250,10 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         names = list(worst_names or [str(i) for i in worst])
         for i, name, place in zip(worst, names, _label_positions(drawn[worst], names, span)):
             moved = place[1] < drawn[i, 1]  # a name moved down from its point gets a line back to it
+            # a white halo: red names on red or orange classes could not be read (trial 29)
             ax.annotate(name, drawn[i], fontsize=6, color="red", xytext=place, textcoords="data", va="bottom",
-                        arrowprops={"arrowstyle": "-", "color": "red", "lw": 0.5, "alpha": 0.6} if moved else None)
+                        arrowprops={"arrowstyle": "-", "color": "red", "lw": 0.5, "alpha": 0.6} if moved else None,
+                        path_effects=[withStroke(linewidth=2, foreground="white")])
     # One above the other from the lower left corner: side by side, the ring's note ran into the
     # edge note on a narrow map (trial 12).
     for line, (text, colour) in enumerate(notes):

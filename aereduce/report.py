@@ -496,6 +496,15 @@ def row_names(table: Table, indices: np.ndarray) -> list[str]:
     return [f"row {table.row_numbers[i]}" if table.ids is None else str(table.ids[i]) for i in indices]
 
 
+def image_names(table: Table, indices: np.ndarray) -> list[str]:
+    """Captions of image rows: the row's name, and below it its label (trial 29 read the captions of
+    digits' first rows, their ids 0 to 9, as their classes, which were shown nowhere)."""
+    names = row_names(table, indices)
+    if table.labels is None:
+        return names
+    return [f"{name}\n{table.label_name} {table.labels[i]}" for name, i in zip(names, indices)]
+
+
 def images_section(model: Any, table: Table, drawn: np.ndarray, shape: tuple[int, ...], top_index: np.ndarray) -> str:
     first = drawn[:N_IMAGES]
     worst = top_index[top_index >= 0][:N_IMAGES]
@@ -506,10 +515,10 @@ def images_section(model: Any, table: Table, drawn: np.ndarray, shape: tuple[int
     channels = "" if shape[0] in (1, 3) else f" (the first of {shape[0]} channels shown)"
     body = (f"<p>Rows read as {'x'.join(map(str, shape))} images (channels x height x width){esc(channels)}: originals "
             "above their reconstructions, on one grey scale (the originals' range).</p>")
-    body += figure(images_figure(X[:len(first)], X_hat[:len(first)], shape, limits, row_names(table, first)),
+    body += figure(images_figure(X[:len(first)], X_hat[:len(first)], shape, limits, image_names(table, first)),
                    "first rows: originals and reconstructions", "The first rows of the data.")
     if len(worst):
-        body += figure(images_figure(X[len(first):], X_hat[len(first):], shape, limits, row_names(table, worst)),
+        body += figure(images_figure(X[len(first):], X_hat[len(first):], shape, limits, image_names(table, worst)),
                        "most anomalous rows: originals and reconstructions",
                        "The most anomalous rows (the table below), worst first.")
     return section("images", "Reconstructions", body)

@@ -139,6 +139,12 @@ class FilledTable:
             n_values = len(np.unique(self.X[label]))
             notes.append(f"column {label!r} holds {n_values} different whole numbers, as class labels do, "
                          f"and is used as a feature; if it labels the rows, pass --label-column {label}")
+        when = [name for name in time_part_columns(self.X) if name != label]
+        if when:
+            names = ", ".join(map(repr, when))
+            used = "column {} is used as a feature" if len(when) == 1 else "columns {} are used as features"
+            notes.append(used.format(names) + " like any other, so rows may group by when they were taken rather "
+                         f"than by what they are; if that is not wanted, --exclude {','.join(when)}")
         constant = constant_columns(self.X)
         if constant and len(constant) < self.X.shape[1]:  # used silently, and its zero error lowered the mean (trial 13)
             if shaped:  # --exclude would break the shape (trial 23 followed the advice into an error)
@@ -208,6 +214,23 @@ def label_like_column(frame: Any) -> str | None:
             if 2 <= len(values) <= 50 and np.array_equal(values, np.round(values)):
                 return str(name)
     return None
+
+
+# Columns named as a part of a date or time: whole numbers a fit uses like any measurement, which
+# split penguins' map into stripes by year and ordered airquality's by Day (trial 29).
+TIME_PART_NAMES = frozenset({"year", "yr", "month", "day", "week", "weekday", "dayofweek", "day_of_week", "hour",
+                             "minute", "second", "quarter"})
+
+
+def time_part_columns(frame: Any) -> list[str]:
+    """The features named as a date or time part (:data:`TIME_PART_NAMES`) that hold whole numbers."""
+    found = []
+    for name in frame.columns:
+        if str(name).strip().lower() in TIME_PART_NAMES:
+            values = frame[name].to_numpy(dtype=np.float64)
+            if np.array_equal(values, np.round(values)):
+                found.append(str(name))
+    return found
 
 
 def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
@@ -1126,6 +1149,7 @@ class _ScoredRow(NamedTuple):
     id: Any
     label: Any
     other_columns: tuple
+    filled: bool  # a missing value of the row was filled (--nan mean or zero)
 
 
 def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int, list[str]]:
@@ -1144,9 +1168,10 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
         values, names = computed_on(errors, model, _frame(X[encodable], table.feature_names))
         integer = integer_columns(values)
         score_dtype = values.dtypes.iloc[0] if hasattr(values, "dtypes") else values.dtype
+        gaps = np.isnan(np.asarray(table.X, dtype=np.float64)).any(axis=1)
         for row, i in zip(np.asarray(values, dtype=np.float64), np.flatnonzero(encodable)):
             item = _ScoredRow(float(row[0]), -int(table.row_numbers[i]), None if table.ids is None else table.ids[i],
-                              None if table.labels is None else table.labels[i], tuple(row[1:]))
+                              None if table.labels is None else table.labels[i], tuple(row[1:]), bool(gaps[i]))
             if len(best) < top:
                 heapq.heappush(best, item)
             else:
@@ -1170,6 +1195,12 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
     if exact:
         notes.append(f"{exact} of the {len(best)} rows listed {'is' if exact == 1 else 'are'} reconstructed exactly "
                      "(error 0 but for rounding): nothing sets them apart from the other rows")
+    filled = [-item.negative_row for item in best if item.filled]
+    if filled:  # airquality's three most anomalous rows were rows whose gaps were filled (trial 29)
+        what = "the training means" if missing.policy == "mean" else "zeros"
+        notes.append(f"{len(filled)} of the {len(best)} rows listed had missing values filled with {what} "
+                     f"(--nan {missing.policy}): {'row' if len(filled) == 1 else 'rows'} {shown_names([str(r) for r in filled])}; part of "
+                     f"{'its' if len(filled) == 1 else 'their'} score is the filling")
     return frame, n_rows, notes
 
 

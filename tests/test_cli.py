@@ -1873,3 +1873,51 @@ def test_a_missing_value_found_by_a_model_command_counts_only_the_rows_read(runn
     assert result.exit_code == 1 and result.stderr == (
         f"Error: {gaps}: row 2, column 'b' is missing (and 1 more missing values in rows 2-3, the part of the file "
         "read so far); fill it, or pass --nan drop, --nan zero or --nan mean\n")
+
+
+def test_the_label_column_help_says_a_models_input_column_stays_a_feature(runner):
+    """Trial 29: plot --help said the label column is "never a feature", where the README says one of
+    the model's input columns may colour the map and stays a feature."""
+    def label_help(command):
+        text = " ".join(invoke(runner, command, "--help").stdout.split())
+        return text.split("--label-column TEXT", 1)[1].split(" --", 1)[0]
+
+    for command in ("plot", "report", "transform"):
+        assert "one of the model's input columns stays a feature" in label_help(command), command
+    assert "never a feature" in label_help("fit") and "stays a feature" not in label_help("fit")
+
+
+def test_score_top_says_which_listed_rows_had_missing_values_filled(runner, tmp_path):
+    """Trial 29: airquality's three most anomalous rows were rows whose gaps --nan mean had filled,
+    and nothing said so."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=200)
+    frame = pd.DataFrame({"a": a, "b": 2 * a, "c": -a, "d": a + 0.01 * rng.normal(size=200)})
+    frame.loc[[10, 50], "b"] = np.nan  # filled with b's mean, far from 2 * a on these rows
+    frame.loc[[10, 50], "a"] = 3.0
+    frame.to_csv(tmp_path / "gaps.csv", index=False)
+    model = tmp_path / "m.aer"
+    assert invoke(runner, "fit", tmp_path / "gaps.csv", "--dim", "1", "--nan", "mean", "-o", model, *FAST).exit_code == 0
+    result = invoke(runner, "score", model, tmp_path / "gaps.csv", "--top", "3", "-o", "-")
+    assert result.exit_code == 0, result.output
+    listed = pd.read_csv(io.StringIO(result.stdout))["row"].tolist()
+    assert {12, 52} <= set(listed)  # file rows of 10 and 50: the header is line 1
+    assert ("2 of the 3 rows listed had missing values filled with the training means (--nan mean): rows 12, 52; "
+            "part of their score is the filling") in result.stderr.splitlines()
+
+
+def test_fit_notes_columns_named_as_a_date_or_time_part(runner, tmp_path):
+    """Trial 29: penguins' map split into stripes by `year`, and airquality's ran along `Day`, silently."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    frame["year"] = rng.choice([2007, 2008, 2009], size=60)
+    frame["Day"] = rng.integers(1, 31, size=60)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = invoke(runner, "fit", tmp_path / "t.csv", "--dim", "2", "-o", tmp_path / "m.aer", *FAST)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "columns 'year', 'Day' are used as features like any other, so rows may group by when they were taken "
+        "rather than by what they are; if that is not wanted, --exclude year,Day")
+    frame.assign(year=frame["year"] + 0.5).drop(columns="Day").to_csv(tmp_path / "u.csv", index=False)
+    result = invoke(runner, "fit", tmp_path / "u.csv", "--dim", "2", "-o", tmp_path / "m.aer", *FAST)
+    assert "taken" not in result.stderr  # not whole numbers: a measurement

@@ -480,3 +480,15 @@ def test_the_training_caption_says_what_keeping_pcas_start_is_based_on(lowest, d
     assert ("though the validation loss dips below it" in text) is dips
     assert ("an epoch replaces PCA's start only when its gain on the validation rows, row by row, averages more than "
             "twice its standard error, and none did.") in text
+
+
+def test_image_captions_give_the_label_below_the_rows_name():
+    """Trial 29 read the captions of digits' first rows, their ids 0 to 9, as their classes."""
+    from types import SimpleNamespace
+
+    from aereduce.report import image_names
+
+    table = SimpleNamespace(row_numbers=np.array([2, 3]), ids=np.array([0, 1]), labels=np.array([7, 3]),
+                            label_name="digit")
+    assert image_names(table, np.array([1, 0])) == ["1\ndigit 3", "0\ndigit 7"]
+    assert image_names(SimpleNamespace(**{**vars(table), "ids": None, "labels": None}), np.array([0])) == ["row 2"]

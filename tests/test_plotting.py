@@ -166,6 +166,17 @@ def test_many_classes_name_the_largest_and_group_the_rest(ax):
     assert len(set(colours)) == len(colours)  # no two entries share a colour
 
 
+def test_labels_that_name_the_rows_are_not_coloured_as_classes(ax):
+    """Trial 29: Cars93 coloured by Model (93 values in 93 rows) got 11 arbitrary models in colour."""
+    from aereduce.plotting import plot_map
+
+    labels = np.array([f"model {i}" for i in range(93)])
+    plot_map(ax, np.random.default_rng(0).normal(size=(93, 2)), labels, label_name="Model")
+    assert ax.get_legend() is None and len(ax.collections) == 1
+    assert "not coloured: Model has 93 different values in 93 rows, names rather than classes" in [
+        t.get_text() for t in ax.texts]
+
+
 def test_map_axes_say_what_they_are(ax):
     from aereduce.plotting import plot_map
 
@@ -181,6 +192,8 @@ def test_close_ringed_rows_get_labels_that_do_not_overlap(ax):
     plot_map(ax, Z, worst=np.array([0, 1, 2]), worst_names=["a", "b", "c"])
     places = [text.xyann for text in ax.texts if text.get_text() in "abc"]
     assert len({round(y, 6) for _, y in places}) == 3  # one line each, not written over one another
+    # each with a white halo, readable on a red or orange class (trial 29)
+    assert all(text.get_path_effects() for text in ax.texts if text.get_text() in "abc")
 
 
 def test_a_model_without_epochs_gets_no_empty_loss_panel(monkeypatch, tmp_path):
