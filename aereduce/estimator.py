@@ -565,7 +565,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         return torch.from_numpy(self.scaler_.transform_float32(X)).to(self.device_)
 
     # Set by an outlier detector on its members before fit, so that they all hold out the same
-    # validation rows, which then no member has trained on (see AutoencoderOutlierDetector.fit).
+    # validation rows, which then no member has trained on (see AutoencoderOutlierDetector.fit):
+    # nor is a kept PCA start refitted on them.
     _shared_validation_seed: int | None = None
 
     def _split(self, X_all):
@@ -715,8 +716,11 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
             # seen the validation rows, and the report's dashed "PCA's start, kept" line lay below the
             # start the epochs were measured against (trial 29, iris).
             scores, best = validation_scores(trainer, val_losses, X_val)
-            if trainer.kept_initial_weights:
-                init_from_pca(self.model_, X_all)  # PCA's solution, now from every row, validation rows too
+            if trainer.kept_initial_weights and self._shared_validation_seed is None:
+                # PCA's solution, now from every row, validation rows too; but a detector's members keep
+                # its calibration rows unseen (trial 30: one member that kept PCA's start left none, and
+                # the fence set on training rows flagged 33-42% of new digits)
+                init_from_pca(self.model_, X_all)
         self.model_.eval()
         if self.sparsity is not None:
             self._warn_on_a_constant_code(X_train)

@@ -227,8 +227,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     n_calibration_ : int
         Number of training rows that no member trained on, on which the ``"auto"`` threshold
         was set: the members' shared validation rows (``validation_fraction`` of the rows,
-        when early stopping is on: 50 to 20,000 rows by default). 0 when every row was trained
-        on by some member, and the threshold was set on the training rows.
+        when early stopping is on: 50 to 20,000 rows by default; a member that keeps PCA's
+        start keeps it from its training rows). 0 without early stopping, when the threshold is
+        set on the training rows.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -403,12 +404,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     def _unseen_rows(self, n_rows: int, validation_seed: int) -> np.ndarray:
         """Indices of the rows that no member trained on: their shared validation rows, or none
-        where they did not stop early (fewer than 50 or more than 20,000 rows, early_stopping=False)
-        or kept PCA's solution, which is then computed from every row."""
+        where they did not stop early (fewer than 50 or more than 20,000 rows, early_stopping=False)."""
         from ._split import split_rows
 
         members = self.estimators_
-        if not all(m.early_stopping_ and not m.kept_initial_weights_ for m in members):
+        if not all(m.early_stopping_ for m in members):
             return np.arange(0)
         return np.sort(split_rows(n_rows, members[0].validation_fraction, validation_seed)[1])
 

@@ -91,35 +91,44 @@ def natural_order(name: str) -> tuple:
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part)
 
 
+NO_LABEL = "(no label)"  # how a row with no value in the label column is named in the legend
+
+
 def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float, label_name: str | None = None) -> str | None:
     """One colour per class for up to NAMED_CLASSES classes; beyond that the largest
-    NAMED_CLASSES - 1 are named and the rest drawn in grey as one entry. The legend is titled
-    ``label_name`` (the label column) when given. Labels that are mostly one row each name rows
-    rather than group them: they are not coloured, and the note for the map says so (returned)."""
-    names = np.asarray(["(no label)" if is_missing_label(v) else str(v) for v in labels])  # not "nan" or "None"
+    NAMED_CLASSES - 1 are named and the rest drawn in grey as one entry. Rows with no label are
+    drawn as hollow grey circles, listed last as "(no label)" (trial 30: Prestige's 4 rows with no type
+    were the legend's first class, in blue). The legend is titled ``label_name`` (the label column)
+    when given. Labels that are mostly one row each name rows rather than group them: they are not
+    coloured, and the note for the map says so (returned)."""
+    names = np.asarray([NO_LABEL if is_missing_label(v) else str(v) for v in labels])  # not "nan" or "None"
     classes, codes, counts = np.unique(names, return_inverse=True, return_counts=True)
-    if len(classes) > NAMED_CLASSES and len(classes) > len(names) / 2:
+    unlabelled = names == NO_LABEL
+    labelled = [k for k in range(len(classes)) if classes[k] != NO_LABEL]
+    if len(labelled) > NAMED_CLASSES and len(labelled) > len(names) / 2:
         # Cars93's Model: 11 arbitrary models coloured and 82 grey, a legend that meant nothing (trial 29)
         ax.scatter(xy[:, 0], xy[:, 1], s=size, alpha=0.6)
-        return (f"not coloured: {label_name or 'the label'} has {len(classes)} different values in "
+        return (f"not coloured: {label_name or 'the label'} has {len(labelled)} different values in "
                 f"{plural(len(names), 'row')}, names rather than classes")
-    if len(classes) <= NAMED_CLASSES:
-        shown = list(range(len(classes)))
+    if len(labelled) <= NAMED_CLASSES:
+        shown = labelled
     else:  # the largest classes, listed in the legend in name order
-        shown = list(np.argsort(-counts, kind="stable")[: NAMED_CLASSES - 1])
+        shown = [k for k in np.argsort(-counts, kind="stable") if classes[k] != NO_LABEL][: NAMED_CLASSES - 1]
     shown = sorted(shown, key=lambda k: natural_order(classes[k]))
     palette = (_pyplot().get_cmap("tab10" if len(shown) <= 10 else "tab20")).colors
-    rest = np.isin(codes, shown, invert=True)
+    rest = np.isin(codes, shown, invert=True) & ~unlabelled
+    greys = []  # legend entries after the classes: the other classes, then the rows with no label
     if rest.any():
-        n_rest = len(classes) - len(shown)
-        ax.scatter(xy[rest, 0], xy[rest, 1], s=size, alpha=0.5, color="0.7",
-                   label=f"{n_rest} other classes ({plural(int(rest.sum()), 'row')})")
-    for colour, k in zip(palette, shown):
-        mine = codes == k
-        ax.scatter(xy[mine, 0], xy[mine, 1], s=size, alpha=0.7, color=colour, label=classes[k])
-    handles, names_shown = ax.get_legend_handles_labels()
-    order = [*range(1, len(handles)), 0] if rest.any() else range(len(handles))  # "other" last
-    ax.legend([handles[i] for i in order], [names_shown[i] for i in order], fontsize=7, markerscale=5 / size ** 0.5,
+        n_rest = len(labelled) - len(shown)
+        greys.append(ax.scatter(xy[rest, 0], xy[rest, 1], s=size, alpha=0.5, color="0.7",
+                                label=f"{n_rest} other classes ({plural(int(rest.sum()), 'row')})"))
+    if unlabelled.any():
+        greys.append(ax.scatter(xy[unlabelled, 0], xy[unlabelled, 1], s=size, facecolors="none", edgecolors="0.45",
+                                linewidths=0.8, label=NO_LABEL))  # hollow: a pale dot vanished on white
+    coloured = [ax.scatter(xy[codes == k, 0], xy[codes == k, 1], s=size, alpha=0.7, color=colour, label=classes[k])
+                for colour, k in zip(palette, shown)]
+    handles = coloured + greys
+    ax.legend(handles, [h.get_label() for h in handles], fontsize=7, markerscale=5 / size ** 0.5,
               loc="best", frameon=False, title=label_name, title_fontsize=7)
     return None
 
@@ -341,7 +350,9 @@ def plot_loss_curve(ax, losses: Sequence[float] | None, validation: Sequence[flo
         ax.plot(np.arange(first_epoch, first_epoch + len(validation)), validation, marker=marker,
                 label="validation loss")
     if level is not None:
-        ax.axhline(level, color="0.3", linestyle="--", linewidth=1, label="PCA's start, kept (validation loss)")
+        # a curve below the line with PCA kept read as a contradiction without "row by row" (trial 30)
+        ax.axhline(level, color="0.3", linestyle="--", linewidth=1,
+                   label="PCA's start (validation loss), kept: no epoch beat it clearly, row by row")
     if validation or level is not None:
         ax.legend(fontsize=8, frameon=False)
     values = [*(losses or []), *(validation or []), *([level] if level is not None else [])]

@@ -1016,6 +1016,11 @@ def test_a_dim_of_every_column_is_saved_with_a_note_not_failed(runner, tmp_path)
                             "nothing is reduced (PCA-4 is exact); choose --dim below 4, or for an overcomplete code "
                             "add --noise or --sparsity")
         assert "failed" not in result.stderr and lines[-1] == f"wrote {model}" and model.exists()
+    # PCA is not told to add the --noise it refuses (trial 30)
+    result = invoke(runner, "fit", path, "--dim", "4", "--method", "pca", "-o", tmp_path / "p.aer")
+    assert result.exit_code == 0 and result.stderr.splitlines()[0] == (
+        "--dim 4 is not below the 4 feature columns: the code can hold each row whole, so nothing is reduced (PCA-4 "
+        "is exact); choose --dim below 4")
     # an overcomplete autoencoder, asked for, is not told to add the noise it has
     for option in (["--noise", "mask"], ["--sparsity", "l1"], ["--contractive-weight", "0.1"], ["--variational"]):
         result = invoke(runner, "fit", path, "--dim", "6", *option, "-o", tmp_path / "o.aer", *FAST)

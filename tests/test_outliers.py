@@ -162,6 +162,19 @@ def test_the_auto_threshold_flags_few_new_normal_rows():
     assert (detector.predict(X[300:]) == -1).mean() < 0.12
 
 
+def test_members_that_keep_pcas_start_keep_the_calibration_rows_unseen():
+    """Trial 30: a member that kept PCA's start refitted it on every row, validation rows too, which
+    left no row unseen: the fence fell back to the training rows and flagged 38% of new eights."""
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    train, new = train_test_split(X[y == 8], test_size=0.3, random_state=0)
+    detector = AutoencoderOutlierDetector(random_state=0).fit(train)
+    assert any(member.kept_initial_weights_ for member in detector.estimators_)
+    assert detector.n_calibration_ == round(0.1 * len(train))
+    assert (detector.predict(new) == -1).mean() < 0.3
+
+
 def test_few_rows_set_the_auto_threshold_on_the_training_rows():
     X = np.random.default_rng(0).normal(size=(40, 6))  # under 50 rows: no early stopping, no held-out rows
     detector = fast(n_components=2, density_weight=0).fit(X)

@@ -127,7 +127,11 @@ def test_rows_without_a_label_are_named_so_in_the_legend(ax):
 
     Z = np.random.default_rng(0).uniform(size=(6, 2))
     plot_map(ax, Z, np.array(["a", "b", None, "a", float("nan"), "b"], dtype=object))
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["(no label)", "a", "b"]
+    # listed last, in grey, not as the first class in the first colour (trial 30)
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["a", "b", "(no label)"]
+    assert len(legend.legend_handles[-1].get_facecolor()) == 0  # hollow
+    assert tuple(legend.legend_handles[-1].get_edgecolor()[0][:3]) == (0.45, 0.45, 0.45)
 
 
 def test_the_report_figure_keeps_the_loss_panel_clear_of_the_maps_colour_bar(monkeypatch, tmp_path):
@@ -219,7 +223,7 @@ def test_a_fit_that_kept_pcas_start_draws_its_level_beside_the_epochs(ax):
     lines = ax.get_lines()
     assert len(lines) == 3 and list(lines[2].get_ydata()) == [0.4, 0.4]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "training loss", "validation loss", "PCA's start, kept (validation loss)"]
+        "training loss", "validation loss", "PCA's start (validation loss), kept: no epoch beat it clearly, row by row"]
 
 
 def test_the_kept_level_needs_epochs_to_stand_beside(ax):
