@@ -22,6 +22,7 @@ import contextlib
 import math
 import os
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -206,6 +207,10 @@ def main(data: str, output: str | None, holdout: float, backend: str, dim: int, 
     os._exit((2 if usage else 1) if n_failed else 0)
 
 
+# Seconds a process other than 0 waits before it exits on an error that process 0 says.
+SILENT_EXIT_DELAY = 10.0
+
+
 def _speaks() -> bool:
     """Whether this process reports: process 0 of a torchrun job, or a process run alone."""
     return os.environ.get("RANK", "0") == "0"
@@ -219,6 +224,11 @@ def run(args: list[str] | None = None) -> None:
     except click.ClickException as exc:
         if _speaks():
             exc.show()
+        else:
+            # Let process 0 say it first: a process that failed sooner made torchrun end process 0
+            # before it had, and the user saw no error at all (a run beside other tests; trial 30's CI).
+            # torchrun ends this one as soon as process 0 has exited.
+            time.sleep(SILENT_EXIT_DELAY)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         sys.exit(130)

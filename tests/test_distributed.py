@@ -235,14 +235,19 @@ def test_quiet_distributed_training_says_nothing_and_saves(tmp_path):
 
 
 def test_the_entry_point_leaves_click_s_errors_to_process_0(tmp_path, monkeypatch, capsys):
-    from aereduce.distributed_train import run
+    import aereduce.distributed_train as distributed_train
 
-    for rank, shown in (("1", 0), ("0", 1)):
+    slept = []
+    monkeypatch.setattr(distributed_train.time, "sleep", slept.append)
+    for rank, shown, waits in (("1", 0, [distributed_train.SILENT_EXIT_DELAY]), ("0", 1, [])):
         monkeypatch.setenv("RANK", rank)
+        slept.clear()
         with pytest.raises(SystemExit) as exited:
-            run([str(tmp_path / "d.csv"), "--chunk-rows", "10"])
+            distributed_train.run([str(tmp_path / "d.csv"), "--chunk-rows", "10"])
         assert exited.value.code == 2
         assert capsys.readouterr().err.count("Error: No such option '--chunk-rows'") == shown
+        # process 1 waits, so that torchrun does not end process 0 before it has said the error (CI, -n 2)
+        assert slept == waits
 
 
 def test_distributed_training_refuses_what_it_cannot_do(tmp_path, monkeypatch):
