@@ -366,7 +366,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         calibration = self._unseen_rows(X.shape[0], validation_seed)
         self.n_calibration_ = len(calibration)
         if not len(calibration):
-            calibration = np.arange(X.shape[0])  # every row was trained on by some member
+            calibration = np.arange(X.shape[0])  # no early stopping: every row was trained on
         errors = self._member_errors(X)
         self.error_centers_, self.error_scales_ = robust_location_scale(errors)
         if self.density_weight > 0:
@@ -396,6 +396,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     @staticmethod
     def _fitted_member(params: dict[str, Any], seed: int, validation_seed: int, X: np.ndarray,
                        callbacks: list | None) -> Any:
+        """One member fitted to X, holding out the validation rows of ``validation_seed``, as every member does."""
         from .estimator import AutoencoderTransformer
 
         member = AutoencoderTransformer(**params, random_state=seed)
