@@ -1452,9 +1452,22 @@ def _renamed_hint(expected: Sequence[str], names: Sequence[str]) -> str:
     model's, in order (trial 23's .npy, whose columns read as x0..x49, met a model of t0..t49 with
     no word of --columns)."""
     if any(name in names for name in expected) or len(names) != len(expected):
-        return ""
+        return _near_hint(expected, names)
     given = ",".join(names) if len(names) <= 8 else f"{names[0]},...,{names[-1]} written out"
     return f"; if the file's {len(names)} columns are the model's in its order, pass --columns {given}"
+
+
+def _near_hint(expected: Sequence[str], names: Sequence[str]) -> str:
+    """"did you mean" for the first of the model's columns missing from the file that one of the
+    file's other columns spells alike (trial 30: medv written MEDV was refused without a word of it)."""
+    import difflib
+
+    others = [n for n in names if n not in expected]
+    for name in (n for n in expected if n not in names):
+        near = [n for n in others if n.lower() == name.lower()] or difflib.get_close_matches(name, others, n=1)
+        if near:
+            return f"; did you mean {near[0]!r}? rename it {name!r} in the file"
+    return ""
 
 
 @dataclass

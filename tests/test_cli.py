@@ -447,6 +447,12 @@ def test_column_mismatch_at_transform(runner, data, tmp_path):
     result = runner.invoke(main, ["transform", str(model), str(other), "--id-column", "id", "--label-column", "kind", "-o", "-"])
     assert result.exit_code == 1
     assert result.stderr == f"Error: {other}: no column 'c', which the model was trained on; the model expects 5 columns\n"
+    # written in other case: named (trial 30 met MEDV for medv)
+    pd.read_csv(data).rename(columns={"c": "C"}).to_csv(other, index=False)
+    result = runner.invoke(main, ["transform", str(model), str(other), "--id-column", "id", "--label-column", "kind", "-o", "-"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {other}: no column 'c', which the model was trained on; the model expects 5 columns; "
+                             "did you mean 'C'? rename it 'c' in the file\n")
 
 
 def test_an_unnamed_array_of_the_models_width_is_told_of_columns(runner, data, tmp_path):
