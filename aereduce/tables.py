@@ -496,10 +496,16 @@ def shown_names(columns: Sequence[Any], limit: int = 8) -> str:
 def columns_hint(name: str, names: Sequence[str]) -> str:
     """The columns there are, after the likeliest one meant (the same but for case, or a near
     spelling), which a list cut at 8 names could hide."""
+    near = near_name(name, names)
+    return (f"did you mean {near!r}? " if near else "") + f"columns are {shown_names(names)}"
+
+
+def near_name(name: str, names: Sequence[str]) -> str | None:
+    """The one of ``names`` likeliest meant by ``name``: the same but for case, or a near spelling."""
     import difflib
 
     near = [n for n in names if n.lower() == name.lower()] or difflib.get_close_matches(name, names, n=1)
-    return (f"did you mean {near[0]!r}? " if near else "") + f"columns are {shown_names(names)}"
+    return near[0] if near else None
 
 
 def _quote_list(names: Sequence[str]) -> str:
@@ -1460,13 +1466,11 @@ def _renamed_hint(expected: Sequence[str], names: Sequence[str]) -> str:
 def _near_hint(expected: Sequence[str], names: Sequence[str]) -> str:
     """"did you mean" for the first of the model's columns missing from the file that one of the
     file's other columns spells alike (trial 30: medv written MEDV was refused without a word of it)."""
-    import difflib
-
     others = [n for n in names if n not in expected]
     for name in (n for n in expected if n not in names):
-        near = [n for n in others if n.lower() == name.lower()] or difflib.get_close_matches(name, others, n=1)
+        near = near_name(name, others)
         if near:
-            return f"; did you mean {near[0]!r}? rename it {name!r} in the file"
+            return f"; did you mean {near!r}? rename it {name!r} in the file"
     return ""
 
 

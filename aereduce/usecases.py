@@ -1280,7 +1280,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     named by file row), the loss curve, and reconstructions for image rows; returns notes for the user."""
     from ._persistence import describe_model
     from .plotting import loss_panels, map_title, model_report
-    from .report import image_shape_of
+    from .report import image_shape_of, row_names
 
     check_file_output(output, "an image", IMAGE_SUFFIXES, inputs=[data, model_path])
     model = load_reducer(model_path, "plot", data)
@@ -1288,14 +1288,13 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     rows = model_rows(model, data, read, max_rows, seed)
     table, worst = map_rows(rows, worst_rows(model, rows))
     X, labels = table.features(), label_values(table.labels)
-    names = [f"row {table.row_numbers[i]}" if table.ids is None else str(table.ids[i]) for i in worst]
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape
     Z = model.transform(X)
     model_report(output, Z, labels, loss_panels(model), X.to_numpy(), X_hat, shape,
-                 title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst, worst_names=names,
-                 label_name=table.label_name, code_names=code_names(model), sampled=(len(rows.drawn), len(rows.table.X)),
-                 row_names=[f"row {n}" for n in table.row_numbers] if table.ids is None else [str(i) for i in table.ids])
+                 title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst,
+                 worst_names=row_names(table, worst), label_name=table.label_name, code_names=code_names(model),
+                 sampled=(len(rows.drawn), len(rows.table.X)), row_names=row_names(table, np.arange(len(Z))))
     return rows.notes
 
 

@@ -114,9 +114,14 @@ def _names(result: dict[str, Any]) -> tuple[list[str], list[str]]:
     return datasets, methods
 
 
-def mean_auroc(result: dict[str, Any], dataset: str, method: str) -> float | None:
-    values = [r["auroc"] for r in _rows(result, dataset, method)]
+def mean_over_classes(result: dict[str, Any], dataset: str, method: str, key: str) -> float | None:
+    """The mean of ``key`` over the classes of a method on a dataset (rows without it left out)."""
+    values = [r[key] for r in _rows(result, dataset, method) if r.get(key) is not None]
     return statistics.mean(values) if values else None
+
+
+def mean_auroc(result: dict[str, Any], dataset: str, method: str) -> float | None:
+    return mean_over_classes(result, dataset, method, "auroc")
 
 
 def _percent(value: float | None, best: bool = False) -> str:
@@ -140,18 +145,13 @@ def mean_table(result: dict[str, Any]) -> list[str]:
     return _table(["mean AUROC", *datasets], body)
 
 
-def mean_flagged(result: dict[str, Any], dataset: str, method: str, key: str) -> float | None:
-    values = [r[key] for r in _rows(result, dataset, method) if r.get(key) is not None]
-    return statistics.mean(values) if values else None
-
-
 def flagged_table(result: dict[str, Any]) -> list[str]:
     """The share of test images each method's own threshold (``predict``) flags, mean over the
     classes: of the normal class, and of the other classes; methods without a threshold left out."""
     datasets, methods = _names(result)
     body = []
     for m in methods:
-        cells = [(mean_flagged(result, d, m, "flagged_normal"), mean_flagged(result, d, m, "flagged_other"))
+        cells = [(mean_over_classes(result, d, m, "flagged_normal"), mean_over_classes(result, d, m, "flagged_other"))
                  for d in datasets]
         if any(normal is not None for normal, _ in cells):
             body.append([m, *(f"{_percent(normal)} / {_percent(other)}" for normal, other in cells)])
