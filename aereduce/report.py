@@ -16,6 +16,7 @@ import base64
 import html
 import io
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ import numpy as np
 
 from ._files import atomic_output, check_file_output
 from ._resolve import NEGLIGIBLE_MSE
-from .errors import OptionError, plural
+from .errors import InputError, OptionError, plural
 from .plotting import is_missing_label, map_title
 from .tables import TEXT_FORMATS, UNNAMED_FIRST_COLUMN, Table, format_of, label_values
 from .usecases import (ModelRows, ReadOptions, code_names, load_reducer, map_rows, model_image_shape, model_rows, rows_ringed,
@@ -114,20 +115,21 @@ def held_out_line(model: Any) -> str | None:
     return next((line for line in getattr(model, "fit_summary_", None) or [] if line.startswith(HELD_OUT_LINE)), None)
 
 
-def fitted_on(model: Any, X: np.ndarray) -> bool:
-    """Whether the rows X (the file's encodable rows, filled) are those ``aereduce fit`` read: their
-    column means are the training means the model keeps, to rounding.
+def fitted_on(model: Any, column_means: np.ndarray, column_max_abs: np.ndarray) -> bool:
+    """Whether the rows of ``column_means`` (the file's encodable rows, filled; ``column_max_abs``
+    their largest magnitudes) are those ``aereduce fit`` read: their column means are the training
+    means the model keeps, to rounding.
 
     The means are of every row fit read, the ones it held out too, before missing values were filled;
     filling with those means keeps them. Rows left out (``--nan drop``) or filled with zeros change
     them, and the rows are then not recognised, which costs only the plainer words (trial 29: the
     report's figure on the rows a model was trained on read as one on new rows)."""
     means = (getattr(model, "input_settings_", None) or {}).get("means")
-    X = np.asarray(X, dtype=np.float64)
-    if not means or len(X) == 0 or X.ndim != 2 or len(means) != X.shape[1]:
+    column_means = np.asarray(column_means, dtype=np.float64)
+    if not means or column_means.ndim != 1 or len(means) != len(column_means):
         return False
-    gap = np.abs(X.mean(axis=0) - np.asarray(means, dtype=np.float64))
-    return bool(np.all(gap <= 1e-9 * np.maximum(np.max(np.abs(X), axis=0), 1e-300)))
+    gap = np.abs(column_means - np.asarray(means, dtype=np.float64))
+    return bool(np.all(gap <= 1e-9 * np.maximum(np.asarray(column_max_abs, dtype=np.float64), 1e-300)))
 
 
 def image_shape_of(model: Any, given: tuple[int, ...] | None) -> tuple[int, ...] | None:
@@ -477,7 +479,7 @@ def page(title: str, summary: str, sections: list[str], notes: list[str]) -> str
 def describe_rows(rows: ModelRows, data: str, ringed_too: bool = False) -> str:
     """Which rows the error (and, ``ringed_too``, the map, which adds the rows it rings to a sample)
     are computed on, in words (HTML)."""
-    n_encodable, n_drawn = len(rows.table.X), len(rows.drawn)
+    n_encodable, n_drawn = rows.n_encodable, len(rows.drawn)
     text = f"the {n_encodable} rows of <code>{esc(data)}</code>"
     if n_encodable < rows.n_read:
         text += f" that could be encoded (of {rows.n_read} read; the others have missing values)"
@@ -533,16 +535,20 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     """
     from ._persistence import describe_model
 
+    if data == "-" or (os.path.exists(data) and not (os.path.isfile(data) or os.path.isdir(data))):
+        # The page reads DATA twice, for the most anomalous rows and for the rest; a stream is read once,
+        # and the second reading said "stdin: the file is empty".
+        where = "stdin" if data == "-" else data
+        raise InputError(f"{where}: report reads its data twice, and a stream can be read once; save it to a file "
+                         "and give that")
     model = load_reducer(model_path, "report", data)
     shape = image_shape_of(model, image_shape)
-    rows = model_rows(model, data, read, max_rows, seed)
+    top, _, _ = top_scores(model_path, data, read, n_top)
+    rows = model_rows(model, data, read, max_rows, seed, keep_rows=top["row"])
     description = describe_model(model_path)
     kind = description["kind"]
-    drawn = rows.drawn_table()
-    X = drawn.features()
     which = describe_rows(rows, data)
-    comparison = compare_with_pca(model, X, kind)
-    top, _, _ = top_scores(model_path, data, read, n_top)
+    comparison = compare_with_pca(model, rows.drawn_table().features(), kind)
     top_index = top_rows_in(rows.table, top["row"].to_numpy())
     # As many rings as `aereduce plot` draws (10 of mtcars' 32 rows ringed a third of the map; trial 13
     # saw 3 there and 10 here); the table below still lists n_top. The map draws them beside the sample.
@@ -551,7 +557,8 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     Z = np.asarray(model.transform(mapped.features()))
     kept_pca = bool(getattr(model, "kept_initial_weights_", False))
     sections = [model_section(description), training_section(model),
-                error_section(comparison, kind, which, kept_pca, held_out_line(model), fitted_on(model, rows.table.X))]
+                error_section(comparison, kind, which, kept_pca, held_out_line(model),
+                              fitted_on(model, rows.column_means, rows.column_max_abs))]
     map_uri = map_figure(Z, label_values(mapped.labels), ringed, row_names(mapped, ringed), f"{kind}: {map_title(Z.shape[1])}",
                          mapped.label_name, code_names(model), row_names(mapped, np.arange(len(Z))))
     heading = "Map of the codes" if Z.shape[1] != 2 else "2-D map"  # a 1-D code is no 2-D map (trial 22)
@@ -561,7 +568,7 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     if shape is not None:
         sections.append(images_section(model, rows.table, rows.drawn, shape, top_index))
     labels = None if rows.table.labels is None else [rows.table.labels[i] if i >= 0 else "" for i in top_index]
-    sections.append(anomalies_section(top, rows.n_read, len(rows.table.X), labels, rows.table.label_name,
+    sections.append(anomalies_section(top, rows.n_read, rows.n_encodable, labels, rows.table.label_name,
                                       float(np.median(comparison.model)), text_file=format_of(data) in TEXT_FORMATS))
     summary = (f"<p>Model <code>{esc(model_path)}</code> ({esc(kind)}, {comparison.dim} dimensions, "
                f"{esc(description['n_features_in'])} input columns) on <code>{esc(data)}</code>: "

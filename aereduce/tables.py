@@ -183,6 +183,14 @@ class Table:
                        ids=None if self.ids is None else self.ids[rows],
                        labels=None if self.labels is None else self.labels[rows])
 
+    def followed_by(self, other: "Table") -> "Table":
+        """This table's rows, then ``other``'s (a later chunk of the same file), in one table."""
+        def joined(mine: np.ndarray | None, theirs: np.ndarray | None) -> np.ndarray | None:
+            return None if mine is None or theirs is None else np.concatenate([mine, theirs])
+
+        return replace(self, X=np.concatenate([self.X, other.X]), row_numbers=joined(self.row_numbers, other.row_numbers),
+                       ids=joined(self.ids, other.ids), labels=joined(self.labels, other.labels))
+
 
 # -- missing values ----------------------------------------------------------------------------
 

@@ -1209,44 +1209,93 @@ def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple
 @dataclass
 class ModelRows:
     """DATA's rows as a picture of a model shows them: the encodable ones, missing values handled as the
-    model says, and the ones drawn (all, or a seeded random sample of ``max_rows``)."""
+    model says; the ones drawn (all, or a seeded random sample of ``max_rows``) and the ones reconstructed
+    worst are kept, the rest only counted, so that a file larger than memory can be pictured."""
 
-    table: Table  # the encodable rows, filled
+    table: Table  # the rows kept (drawn, worst, or asked for), filled, in file order
     n_read: int  # rows in the file
+    n_encodable: int  # rows of the file that the model can encode
     drawn: np.ndarray  # indices into ``table`` of the rows drawn, in file order
+    worst: np.ndarray  # indices into ``table`` of the :func:`rows_ringed` worst-reconstructed rows, worst first
+    column_means: np.ndarray  # per column, over every encodable row, filled
+    column_max_abs: np.ndarray  # per column, the largest magnitude over them
     notes: list[str]
 
     def drawn_table(self) -> Table:
         return self.table.take(self.drawn)
 
 
-def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: int = 0) -> ModelRows:
-    """Read DATA whole for a picture of ``model``: see :class:`ModelRows`."""
-    table = next(model_tables(model, data, read, None))
-    n_read = table.n_rows
+def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: int = 0, *, n_worst: int = 0,
+               keep_rows: Any = ()) -> ModelRows:
+    """Read DATA in chunks for a picture of ``model``: see :class:`ModelRows`.
+
+    The sample is the ``max_rows`` encodable rows of least priority, the priorities drawn in file
+    order from ``numpy.random.default_rng(seed)`` (one ``random()`` per encodable row), so it does not
+    depend on the chunks. The ``n_worst`` rows of largest reconstruction error and the file rows
+    ``keep_rows`` are kept beside it. Memory holds those rows and one chunk, not the file (trial 26: a
+    900,000-row file took 1 GB).
+    """
     missing = model_missing_values(model, read.nan)
-    X_filled, encodable = missing.apply(table)
-    if n_read and not encodable.any():  # nothing to draw (the model refuses no rows)
+    wanted = np.asarray(list(keep_rows), dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    kept: Table | None = None
+    priority, error = np.empty(0), np.empty(0)
+    n_read, n_encodable, sums, max_abs = 0, 0, np.zeros(model.n_features_in_), np.zeros(model.n_features_in_)
+    for chunk in model_tables(model, data, read, CHUNK_ROWS):
+        X_filled, encodable = missing.apply(chunk)
+        n_read += chunk.n_rows
+        chunk = chunk.take(encodable)
+        chunk.X = X_filled[encodable]
+        if not chunk.n_rows:
+            continue
+        n_encodable += chunk.n_rows
+        sums += chunk.X.sum(axis=0)
+        max_abs = np.maximum(max_abs, np.abs(chunk.X).max(axis=0))
+        chunk_error = (np.asarray(model.reconstruction_error(chunk.features()), dtype=np.float64) if n_worst
+                       else np.zeros(chunk.n_rows))
+        kept = chunk if kept is None else kept.followed_by(chunk)
+        priority, error = np.concatenate([priority, rng.random(chunk.n_rows)]), np.concatenate([error, chunk_error])
+        keep = _sampled(priority, max_rows) | np.isin(kept.row_numbers, wanted)
+        keep[_worst_first(error, kept.row_numbers)[:n_worst]] = True
+        kept, priority, error = kept.take(keep), priority[keep], error[keep]
+    if n_read and not n_encodable:  # nothing to draw (the model refuses no rows)
         which = "its only row cannot be encoded: it has" if n_read == 1 else \
             f"none of its {n_read} rows can be encoded: each has"
         raise InputError(f"{data}: {which} a missing value, which the model's --nan {missing.policy} leaves out; "
                          "fill them, or pass --nan mean or --nan zero")
-    table = table.take(encodable)
-    table.X = X_filled[encodable]
     # plot left 142 of pbc's rows out under the model's --nan drop without a word (trial 8)
     notes = [note for note in [missing.summary("were left out, as they cannot be encoded")] if note]
-    drawn = np.arange(len(table.X))
-    if len(drawn) > max_rows:
-        drawn = np.sort(np.random.default_rng(seed).choice(len(drawn), max_rows, replace=False))
-        notes.append(f"plotted a random {max_rows} of {len(table.X)} rows (seed {seed}) and the rows reconstructed "
+    if n_encodable > max_rows:
+        notes.append(f"plotted a random {max_rows} of {n_encodable} rows (seed {seed}) and the rows reconstructed "
                      "worst; --max-rows changes it")
-    return ModelRows(table, n_read, drawn, notes)
+    assert kept is not None  # the file has rows: the table readers refuse an empty one
+    worst = _worst_first(error, kept.row_numbers)[:n_worst]
+    return ModelRows(kept, n_read, n_encodable, np.flatnonzero(_sampled(priority, max_rows)),
+                     rows_ringed(worst, error[worst], n_read), sums / n_encodable, max_abs, notes)
+
+
+def _sampled(priority: np.ndarray, max_rows: int) -> np.ndarray:
+    """Mask of the ``max_rows`` least priorities (all of them when there are no more)."""
+    if len(priority) <= max_rows:
+        return np.ones(len(priority), dtype=bool)
+    chosen = np.zeros(len(priority), dtype=bool)
+    chosen[np.argpartition(priority, max_rows - 1)[:max_rows]] = True
+    return chosen
+
+
+def _worst_first(errors: np.ndarray, row_numbers: np.ndarray) -> np.ndarray:
+    """Indices ordered by error, largest first, the earlier file row first among equals."""
+    return np.lexsort((row_numbers, -errors))
+
+
+# The most rows a map rings (rows_to_ring's ceiling): how many worst rows model_rows keeps for plot.
+MOST_RINGED = 10
 
 
 def rows_to_ring(n_rows: int) -> int:
     """How many of the worst-reconstructed rows a map rings: one in 20, from 3 to 10 (all 10 of
     mtcars' 32 rows ringed a third of the map)."""
-    return min(10, max(3, n_rows // 20), n_rows)
+    return min(MOST_RINGED, max(3, n_rows // 20), n_rows)
 
 
 def rows_ringed(ranked: np.ndarray, ranked_errors: np.ndarray, n_read: int) -> np.ndarray:
@@ -1255,15 +1304,6 @@ def rows_ringed(ranked: np.ndarray, ranked_errors: np.ndarray, n_read: int) -> n
     rang three rows of error 0). What ``plot`` and the report both ring."""
     first = ranked[:rows_to_ring(n_read)]
     return first[np.asarray(ranked_errors[:len(first)], dtype=np.float64) > NEGLIGIBLE_MSE]
-
-
-def worst_rows(model: Any, rows: ModelRows) -> np.ndarray:
-    """Indices into ``rows.table`` of the :func:`rows_ringed` worst-reconstructed of all DATA's
-    encodable rows, worst first: the rows ``score --top`` lists first (trial 16 saw a sample's own
-    worst ringed)."""
-    errors = np.asarray(model.reconstruction_error(rows.table.features()), dtype=np.float64)
-    worst = np.argsort(-errors, kind="stable")
-    return rows_ringed(worst, errors[worst], rows.n_read)
 
 
 def map_rows(rows: ModelRows, ringed: np.ndarray) -> tuple[Table, np.ndarray]:
@@ -1285,8 +1325,8 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     check_file_output(output, "an image", IMAGE_SUFFIXES, inputs=[data, model_path])
     model = load_reducer(model_path, "plot", data)
     image_shape = image_shape_of(model, image_shape)  # checked against the model's rows, as report does
-    rows = model_rows(model, data, read, max_rows, seed)
-    table, worst = map_rows(rows, worst_rows(model, rows))
+    rows = model_rows(model, data, read, max_rows, seed, n_worst=MOST_RINGED)
+    table, worst = map_rows(rows, rows.worst)
     X, labels = table.features(), label_values(table.labels)
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
     shape = image_shape[1:] if image_shape and image_shape[0] == 1 else image_shape
@@ -1294,7 +1334,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     model_report(output, Z, labels, loss_panels(model), X.to_numpy(), X_hat, shape,
                  title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst,
                  worst_names=row_names(table, worst), label_name=table.label_name, code_names=code_names(model),
-                 sampled=(len(rows.drawn), len(rows.table.X)), row_names=row_names(table, np.arange(len(Z))))
+                 sampled=(len(rows.drawn), rows.n_encodable), row_names=row_names(table, np.arange(len(Z))))
     return rows.notes
 
 

@@ -358,17 +358,10 @@ def test_inspect_and_the_report_show_what_fit_said(tmp_path):
 
 def test_rows_reconstructed_exactly_are_not_ringed_as_anomalies():
     """Trial 22: every row of Titanic's 1-D model had error 0, and three were ringed as the most anomalous."""
-    from types import SimpleNamespace
+    from aereduce.usecases import rows_ringed
 
-    from aereduce.usecases import worst_rows
-
-    def rows(n):
-        return SimpleNamespace(table=SimpleNamespace(features=lambda: np.zeros((n, 2))), n_read=n)
-
-    exact = SimpleNamespace(reconstruction_error=lambda X: np.zeros(len(X)))
-    assert worst_rows(exact, rows(40)).tolist() == []
-    some = SimpleNamespace(reconstruction_error=lambda X: np.r_[np.zeros(len(X) - 2), 0.5, 0.2])
-    assert worst_rows(some, rows(40)).tolist() == [38, 39]
+    assert rows_ringed(np.arange(5), np.zeros(5), 40).tolist() == []
+    assert rows_ringed(np.array([38, 39, 0, 1]), np.array([0.5, 0.2, 0.0, 0.0]), 40).tolist() == [38, 39]
 
 
 def test_the_report_rings_no_row_where_every_row_is_reconstructed_exactly(tmp_path):
@@ -445,9 +438,13 @@ def test_the_rows_fit_read_are_recognised_by_their_means(tmp_path):
 
     X = np.random.default_rng(0).normal(size=(200, 3)) * [1, 1e6, 1e-6] + [0, 5e6, 0]
     model = SimpleNamespace(input_settings_={"means": X.mean(axis=0).tolist()})
-    assert fitted_on(model, X) and fitted_on(model, X[::-1])
-    assert not fitted_on(model, X[:-1]) and not fitted_on(model, X[:150])
-    assert not fitted_on(SimpleNamespace(), X) and not fitted_on(SimpleNamespace(input_settings_={"means": [0.0]}), X)
+
+    def on(model, X):
+        return fitted_on(model, X.mean(axis=0), np.abs(X).max(axis=0))
+
+    assert on(model, X) and on(model, X[::-1])
+    assert not on(model, X[:-1]) and not on(model, X[:150])
+    assert not on(SimpleNamespace(), X) and not on(SimpleNamespace(input_settings_={"means": [0.0]}), X)
 
 
 def test_a_report_on_the_models_own_file_says_its_figure_is_on_the_training_rows(report, table, tmp_path):
@@ -492,3 +489,44 @@ def test_image_captions_give_the_label_below_the_rows_name():
                             label_name="digit")
     assert image_names(table, np.array([1, 0])) == ["1\ndigit 3", "0\ndigit 7"]
     assert image_names(SimpleNamespace(**{**vars(table), "ids": None, "labels": None}), np.array([0])) == ["row 2"]
+
+
+def test_plot_and_report_read_the_file_in_chunks_and_keep_only_the_rows_they_show(table, monkeypatch):
+    """Trial 26: plot and report read a 900,000-row file whole (1 GB). They now hold one chunk at a
+    time and keep only the sample, the worst rows and the rows asked for, the same as from one read."""
+    import aereduce.usecases as usecases
+
+    path, model = table
+    chunks: list[int] = []
+    read_in_chunks = usecases.model_tables
+
+    def counted(*args, **kwargs):
+        for chunk in read_in_chunks(*args, **kwargs):
+            chunks.append(chunk.n_rows)
+            yield chunk
+
+    monkeypatch.setattr(usecases, "model_tables", counted)
+    monkeypatch.setattr(usecases, "CHUNK_ROWS", 16)
+    reducer = usecases.load_reducer(str(model), "plot", str(path))
+    rows = usecases.model_rows(reducer, str(path), usecases.ReadOptions(), 20, seed=0, n_worst=10, keep_rows=[7])
+    assert max(chunks) == 16 and sum(chunks) == 90 == rows.n_read == rows.n_encodable
+    # The sample: the 20 rows of least priority, one draw per row in file order (file rows count the header).
+    sample = np.sort(np.argsort(np.random.default_rng(0).random(90))[:20]) + 2
+    assert rows.table.row_numbers[rows.drawn].tolist() == sample.tolist()
+    X = pd.read_csv(path).filter(regex=r"^p\d+$")
+    errors = np.asarray(reducer.reconstruction_error(X), dtype=np.float64)
+    worst = np.argsort(-errors, kind="stable")[:usecases.rows_to_ring(90)] + 2
+    assert rows.table.row_numbers[rows.worst].tolist() == worst.tolist() and worst[0] == 43
+    assert 7 in rows.table.row_numbers and len(rows.table.X) <= 20 + 10 + 1
+    np.testing.assert_allclose(rows.column_means, X.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(rows.column_max_abs, X.abs().max(axis=0))
+
+
+def test_report_on_stdin_says_it_needs_a_file(table, tmp_path):
+    """The page reads its data twice; from stdin the second reading said 'stdin: the file is empty'."""
+    path, model = table
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(main, ["report", str(model), "-", "-o", str(out)], input=path.read_text())
+    assert result.exit_code == 1 and not out.exists()
+    assert result.stderr == ("Error: stdin: report reads its data twice, and a stream can be read once; save it to "
+                             "a file and give that\n")
