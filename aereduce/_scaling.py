@@ -115,11 +115,16 @@ class Scaler:
         Subtracted from each column.
     scale : ndarray of shape (n_features,)
         Each column's divisor; always positive and finite.
+    minimum, maximum : ndarray of shape (n_features,) or None
+        Each column's smallest and largest training value (None in files saved before they were
+        kept), the range :meth:`clip` holds generated rows to.
     """
 
     kind: str
     offset: np.ndarray
     scale: np.ndarray
+    minimum: np.ndarray | None = None
+    maximum: np.ndarray | None = None
 
     @classmethod
     def fit(cls, X: np.ndarray, scaling: str = "auto") -> "Scaler":
@@ -154,7 +159,7 @@ class Scaler:
             kind = _auto_scaling(minimum, maximum, None if mean is None else np.asarray(mean, dtype=np.float64),
                                  None if std is None else np.asarray(std, dtype=np.float64))
         if kind == "none":
-            return cls(kind, np.zeros(n_features), np.ones(n_features))
+            return cls(kind, np.zeros(n_features), np.ones(n_features), minimum, maximum)
         if kind == "standard":
             offset, scale = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
         elif kind == "minmax":
@@ -171,7 +176,7 @@ class Scaler:
             raise OptionError(f"column {bad} spans more than float64 can hold ({minimum[bad]:.3g} to "
                               f"{maximum[bad]:.3g}); rescale or drop it")
         constant = (scale <= _CONSTANT_RELATIVE_SPREAD * np.abs(offset)) | (scale < np.finfo(np.float64).tiny)
-        return cls(kind, offset, np.where(constant, 1.0, scale))
+        return cls(kind, offset, np.where(constant, 1.0, scale), minimum, maximum)
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         return (np.asarray(X, dtype=np.float64) - self.offset) / self.scale
@@ -191,10 +196,18 @@ class Scaler:
     def inverse_transform(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(X, dtype=np.float64) * self.scale + self.offset
 
-    # -- persistence: two tensors in the model file ---------------------------------------------
+    def clip(self, X: np.ndarray) -> np.ndarray:
+        """``X`` held to each column's training range (unchanged where the range is not known)."""
+        if self.minimum is None or self.maximum is None:
+            return X
+        return np.clip(X, self.minimum.astype(X.dtype), self.maximum.astype(X.dtype))
+
+    # -- persistence: tensors in the model file ---------------------------------------------
     def tensors(self) -> dict[str, np.ndarray]:
-        return {"scaling.mean": np.asarray(self.offset, dtype=np.float64),
-                "scaling.scale": np.asarray(self.scale, dtype=np.float64)}
+        kept = {"scaling.mean": self.offset, "scaling.scale": self.scale}
+        if self.minimum is not None and self.maximum is not None:
+            kept.update({"scaling.minimum": self.minimum, "scaling.maximum": self.maximum})
+        return {name: np.asarray(values, dtype=np.float64) for name, values in kept.items()}
 
     @classmethod
     def from_tensors(cls, kind: str, tensors: dict[str, np.ndarray], n_features: int, source: str) -> "Scaler":
@@ -203,7 +216,12 @@ class Scaler:
             offset, scale = tensors["scaling.mean"], tensors["scaling.scale"]
         except KeyError as exc:
             raise ModelFileError(f"{source}: corrupt model: no tensor {exc.args[0]}") from None
-        for name, array in (("scaling.mean", offset), ("scaling.scale", scale)):
+        # The training range came later: a file saved before it has none, and its samples are not clipped.
+        minimum, maximum = tensors.get("scaling.minimum"), tensors.get("scaling.maximum")
+        ranged = [("scaling.minimum", minimum), ("scaling.maximum", maximum)] if minimum is not None or maximum is not None else []
+        for name, array in [("scaling.mean", offset), ("scaling.scale", scale)] + ranged:
+            if array is None:
+                raise ModelFileError(f"{source}: corrupt model: no tensor {name}")
             if array.shape != (n_features,):
                 raise ModelFileError(f"{source}: corrupt model: {name} has shape {tuple(array.shape)}, "
                                      f"expected ({n_features},) for {n_features} input columns")
@@ -211,4 +229,6 @@ class Scaler:
                 raise ModelFileError(f"{source}: corrupt model: {name} holds NaN or inf")
         if not np.all(scale > 0):
             raise ModelFileError(f"{source}: corrupt model: scaling.scale must be positive, holds {scale.min():g}")
-        return cls(kind, np.asarray(offset, dtype=np.float64), np.asarray(scale, dtype=np.float64))
+        return cls(kind, np.asarray(offset, dtype=np.float64), np.asarray(scale, dtype=np.float64),
+                   None if minimum is None else np.asarray(minimum, dtype=np.float64),
+                   None if maximum is None else np.asarray(maximum, dtype=np.float64))

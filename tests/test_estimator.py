@@ -102,7 +102,9 @@ def test_small_tabular_default_is_not_worse_than_pca():
     X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
     ae = AutoencoderTransformer(n_components=2, random_state=0).fit(X_train)
     pca = ScaledPCA(n_components=2).fit(X_train)
-    assert ae.score(X_test) >= pca.score(X_test)
+    # Where the model keeps PCA's solution its float32 weights give PCA's score to rounding (1e-8 of it
+    # on an AVX2 CPU): a tie, not a loss.
+    assert ae.score(X_test) >= pca.score(X_test) - 1e-6 * abs(pca.score(X_test))
 
 
 def test_fewer_than_50_rows_give_pcas_solution_untrained():
@@ -223,7 +225,8 @@ def test_variational_kl_pulls_the_codes_to_the_prior_and_samples_decode_its_draw
     samples = vae.sample(5, random_state=0)
     assert samples.shape == (5, X.shape[1]) and np.isfinite(samples).all()
     draws = np.random.RandomState(0).standard_normal((5, 4))
-    np.testing.assert_allclose(samples, vae.inverse_transform(draws), rtol=1e-5, atol=1e-6)
+    held = np.clip(vae.inverse_transform(draws), X.min(axis=0), X.max(axis=0))  # to the training range
+    np.testing.assert_allclose(samples, held, rtol=1e-5, atol=1e-6)
     assert np.array_equal(vae.transform(X[:3]), vae.transform(X[:3]))  # the mean, not a draw
     assert vae.sample(np.int64(2), random_state=0).shape == (2, X.shape[1])
     for bad in (0, -1, 2.5, True):

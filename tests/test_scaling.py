@@ -220,10 +220,15 @@ def test_inverse_transform_undoes_transform(kind):
 def test_tensors_round_trip():
     s = Scaler.fit(_X(), "standard")
     tensors = s.tensors()
-    assert sorted(tensors) == ["scaling.mean", "scaling.scale"]
+    assert sorted(tensors) == ["scaling.maximum", "scaling.mean", "scaling.minimum", "scaling.scale"]
     back = Scaler.from_tensors("standard", tensors, 4, "f.aer")
     assert back.kind == "standard"
     np.testing.assert_array_equal(back.offset, s.offset)
+    np.testing.assert_array_equal(back.minimum, _X().min(axis=0))
+    np.testing.assert_array_equal(back.maximum, _X().max(axis=0))
+    half = {k: v for k, v in tensors.items() if k != "scaling.maximum"}
+    with pytest.raises(ModelFileError, match="^f.aer: corrupt model: no tensor scaling.maximum$"):
+        Scaler.from_tensors("standard", half, 4, "f.aer")
     np.testing.assert_array_equal(back.scale, s.scale)
 
 
