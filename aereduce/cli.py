@@ -132,7 +132,9 @@ def _one_line_warning(message: Warning | str, category: type[Warning], filename:
     click.echo(f"warning ({library}): {text}" if library and library != "aereduce" else f"warning: {text}", err=True)
 
 
-LIBRARY_NAMES = {"umap": "umap-learn", "sklearn": "scikit-learn"}  # packages imported under another name
+# Packages imported under another name; and aereduce's own warnings point at the first caller outside
+# it (errors.warn_user), which under this command line is click's (trial 31 read "warning (click): ...").
+LIBRARY_NAMES = {"umap": "umap-learn", "sklearn": "scikit-learn", "click": "aereduce"}
 
 
 def _wrote(rows: int, output: str) -> str:

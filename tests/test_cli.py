@@ -1441,6 +1441,19 @@ def test_a_library_warning_is_one_line(capsys):
     assert capsys.readouterr().err == "warning (scikit-learn): RuntimeWarning\n"  # Debian's packages; no text
 
 
+def test_aereduce_s_own_warning_is_not_put_down_to_click(runner, data, tmp_path):
+    """warn_user points at the first caller outside aereduce, which under the command line is click's:
+    trial 31 read "warning (click): fitted on 5 rows, too few to set a threshold ..."."""
+    few = tmp_path / "few.csv"
+    few.write_text("".join(data.read_text().splitlines(keepends=True)[:6]))
+    result = invoke(runner, "fit", few, "--ensemble", "2", "--id-column", "id", "--label-column", "kind",
+                    "-o", tmp_path / "d.aer", "--epochs", "2")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "warning: fitted on 5 rows, too few to set a threshold for new rows: the members rebuild their own rows "
+        "far better than new ones, so most new rows would be flagged; fit on 20 or more")
+
+
 def test_options_that_contradict_each_other_are_usage_errors(runner, data, tmp_path):
     for args, message in [
         (["--id-column", "id", "--label-column", "id"], "'id' is both --id-column and --label-column; name different columns"),

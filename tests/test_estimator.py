@@ -368,6 +368,23 @@ def test_partial_fit_learns_from_chunks(digits):
     assert ae.score(X) > before
 
 
+def test_partial_fit_s_network_is_sized_for_the_stream_and_a_tiny_first_chunk_warns(digits):
+    """Trial 31: 32-row chunks made the network linear for good, and a 1-row first chunk left every column
+    unscaled (5x PCA's error), both silently."""
+    from aereduce._resolve import auto_hidden_layer_sizes
+
+    X, _ = digits
+    ae = AutoencoderTransformer(n_components=2, random_state=0)
+    with pytest.warns(UserWarning, match="^partial_fit learns the scaling from its first chunk, here 32 rows: too "
+                      "few to measure each column's spread; give the first call 50 rows or more, or use fit_stream$"):
+        ae.partial_fit(X[:32])
+    assert ae.hidden_layer_sizes_ == auto_hidden_layer_sizes(64, 2) != ()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ae.partial_fit(X[32:64])  # later chunks, of any size, say nothing
+        AutoencoderTransformer(n_components=2, random_state=0).partial_fit(X[:50])
+
+
 def test_in_pipeline_and_grid_search_beside_pca(digits):
     X, y = digits
     pipe = make_pipeline(fast(max_iter=5), KNeighborsClassifier())

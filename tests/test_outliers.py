@@ -182,6 +182,22 @@ def test_few_rows_set_the_auto_threshold_on_the_training_rows():
     assert detector.offset_ == pytest.approx(tukey_offset(detector.score_samples(X)))
 
 
+def test_a_detector_on_a_handful_of_rows_says_its_threshold_will_flag_new_rows():
+    """Trial 31: on 3 penguins every member warned 'lower learning_rate_init' (PCA-2 rebuilds 3 rows
+    exactly: no bar), and the detector flagged all new penguins; on 5 it flagged 57%, silently."""
+    X = np.random.default_rng(0).normal(size=(200, 4))
+    for n in (3, 5):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            AutoencoderOutlierDetector(random_state=0).fit(X[:n])
+        assert [str(w.message) for w in caught] == [
+            f"fitted on {n} rows, too few to set a threshold for new rows: the members rebuild their own rows far "
+            "better than new ones, so most new rows would be flagged; fit on 20 or more"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fast(n_components=2).fit(X[:20])
+
+
 def test_auto_threshold_is_tukeys_fence():
     scores = np.arange(101, dtype=float)  # quartiles 25 and 75
     assert tukey_offset(scores) == 25 - 1.5 * 50
