@@ -14,10 +14,12 @@ SCALINGS = AUTOENCODER_PARAMS["scaling"].options
 SCALED_COLUMNS = {"standard": "standardised columns", "global": "centred columns on one shared scale",
                   "minmax": "columns scaled to [0, 1]", "none": "the columns as given"}
 
-# A column whose spread is below this share of its magnitude is constant at float32's precision
-# (about 6e-8): its variation is rounding noise, and standardising it would blow that noise up to
-# unit variance. Such a column keeps scale 1, as PCA on the raw column would effectively do.
-_CONSTANT_RELATIVE_SPREAD = 1e-6
+# A column whose spread is below this share of its magnitude is constant at its rows' precision
+# (float32's is about 6e-8, float64's 1e-16): its variation is rounding noise, and standardising it
+# would blow that noise up to unit variance. Such a column keeps scale 1, as PCA on the raw column
+# would effectively do. Float64 rows are scaled in float64, so theirs is far lower: a count of
+# minutes plus 1e8 (spread 1.4e-7 of it) was left unscaled as "constant" under float32's bar (trial 31).
+_CONSTANT_RELATIVE_SPREAD = {np.dtype(np.float32): 1e-6, np.dtype(np.float64): 1e-10}
 
 
 # A column counts as already standardised when its mean is within this many standard deviations of
@@ -138,12 +140,13 @@ class Scaler:
         unit_range = X.size and _spans_unit_range(minimum, maximum)
         needs_moments = scaling in ("standard", "global") or (scaling == "auto" and not unit_range)
         mean, std = _safe_mean_std(X.astype(np.float64, copy=False)) if needs_moments else (None, None)
-        return cls.from_statistics(scaling, minimum, maximum, mean, std, n_rows=X.shape[0])
+        return cls.from_statistics(scaling, minimum, maximum, mean, std, n_rows=X.shape[0], dtype=X.dtype)
 
     @classmethod
     def from_statistics(cls, scaling: str, minimum: np.ndarray, maximum: np.ndarray, mean: np.ndarray | None,
-                        std: np.ndarray | None, *, n_rows: int) -> "Scaler":
-        """The scaling of data with these column statistics (``std`` is the population one, ddof=0).
+                        std: np.ndarray | None, *, n_rows: int, dtype: np.dtype | type = np.float64) -> "Scaler":
+        """The scaling of data with these column statistics (``std`` is the population one, ddof=0)
+        of rows of ``dtype`` (float32 or float64: the precision below which a column is constant).
 
         What :meth:`fit` learns from an array, and a streamed fit from running sums over chunks;
         ``mean`` and ``std`` are needed only for ``"standard"`` (or ``"auto"`` outside [0, 1]).
@@ -175,7 +178,8 @@ class Scaler:
             bad = int(np.flatnonzero(~(np.isfinite(offset) & np.isfinite(scale)))[0])
             raise OptionError(f"column {bad} spans more than float64 can hold ({minimum[bad]:.3g} to "
                               f"{maximum[bad]:.3g}); rescale or drop it")
-        constant = (scale <= _CONSTANT_RELATIVE_SPREAD * np.abs(offset)) | (scale < np.finfo(np.float64).tiny)
+        relative = _CONSTANT_RELATIVE_SPREAD.get(np.dtype(dtype), _CONSTANT_RELATIVE_SPREAD[np.dtype(np.float32)])
+        constant = (scale <= relative * np.abs(offset)) | (scale < np.finfo(np.float64).tiny)
         return cls(kind, offset, np.where(constant, 1.0, scale), minimum, maximum)
 
     def transform(self, X: np.ndarray) -> np.ndarray:

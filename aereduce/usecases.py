@@ -145,6 +145,9 @@ class FilledTable:
             used = "column {} is used as a feature" if len(when) == 1 else "columns {} are used as features"
             notes.append(used.format(names) + " like any other, so rows may group by when they were taken rather "
                          f"than by what they are; if that is not wanted, --exclude {','.join(when)}")
+        repeated = repeated_id(self.table)
+        if repeated:
+            notes.append(repeated)
         constant = constant_columns(self.X)
         if constant and len(constant) < self.X.shape[1]:  # used silently, and its zero error lowered the mean (trial 13)
             if shaped:  # --exclude would break the shape (trial 23 followed the advice into an error)
@@ -166,6 +169,25 @@ class FilledTable:
                              f"({shown_names(constant, limit=4)}): they carry nothing to reduce, and their zero "
                              f"error lowers the mean error{advice}")
         return notes
+
+
+def repeated_id(table: Table) -> str | None:
+    """A note when the id column names several rows alike: the outputs carry it to join on, and a
+    join on a repeated id matches each of those rows to every other (trial 30: accepted silently)."""
+    if table.ids is None or table.row_labels_as_ids:  # a written index names rows as pandas wrote them
+        return None
+    import pandas as pd
+
+    ids = pd.Series(table.ids)
+    repeats = ids.duplicated(keep=False) & ids.notna()
+    if not repeats.any():
+        return None
+    first = ids[repeats].iloc[0]
+    rows = table.row_numbers[np.flatnonzero((ids == first).to_numpy())[:2]]
+    n_values = int(ids[repeats].nunique())
+    return (f"the id column {table.id_name!r} names more than one row alike ({plural(n_values, 'value')} repeated; "
+            f"{str(first)!r} names rows {rows[0]} and {rows[1]}): outputs keep one line per input row, so a join on "
+            f"{table.id_name!r} would match them to each other; give a column with one value per row")
 
 
 def _unless_images(n_columns: int) -> str:

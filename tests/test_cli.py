@@ -1946,3 +1946,20 @@ def test_fit_notes_columns_named_as_a_date_or_time_part(runner, tmp_path):
     frame.assign(year=frame["year"] + 0.5).drop(columns="Day").to_csv(tmp_path / "u.csv", index=False)
     result = invoke(runner, "fit", tmp_path / "u.csv", "--dim", "2", "-o", tmp_path / "m.aer", *FAST)
     assert "taken" not in result.stderr  # not whole numbers: a measurement
+
+
+def test_fit_notes_an_id_column_that_names_rows_alike(runner, data, tmp_path):
+    """Trial 30: an id column with repeated values was accepted silently; a join on it would be ambiguous."""
+    frame = pd.read_csv(data)
+    frame["id"] = [f"r{i % 100}" for i in range(len(frame))]  # 120 rows: r0-r19 twice
+    repeated = tmp_path / "repeated.csv"
+    frame.to_csv(repeated, index=False)
+    result = invoke(runner, "fit", repeated, "--dim", "2", "--id-column", "id", "--label-column", "kind",
+                    "-o", tmp_path / "m.aer", *FAST)
+    assert result.exit_code == 0, result.output
+    assert ("the id column 'id' names more than one row alike (20 values repeated; 'r0' names rows 2 and 102): "
+            "outputs keep one line per input row, so a join on 'id' would match them to each other; give a column "
+            "with one value per row") in result.stderr.splitlines()
+    result = invoke(runner, "fit", data, "--dim", "2", "--id-column", "id", "--label-column", "kind",
+                    "-o", tmp_path / "m2.aer", *FAST)
+    assert "names more than one row alike" not in result.stderr

@@ -194,6 +194,18 @@ def test_near_constant_column_keeps_scale_one():
     assert np.abs(Z[:, 0]).max() < 1e-8  # the rounding noise is not blown up to unit variance
 
 
+def test_a_float64_column_far_from_zero_is_standardised_as_its_precision_allows():
+    """Trial 31: faithful's waiting times plus 1e8 (spread 1.4e-7 of the mean) kept scale 1 as if
+    constant, a bar set by float32's precision, though float64 rows are scaled in float64."""
+    waiting = np.random.default_rng(0).normal(70.9, 13.6, size=272)
+    X = np.column_stack([waiting / 20, waiting + 1e8])
+    s = Scaler.fit(X, "standard")
+    assert s.scale[1] == pytest.approx(X[:, 1].std(), rel=1e-6)
+    assert s.transform(X)[:, 1].std() == pytest.approx(1.0, rel=1e-6)
+    # In float32 the same column's digits are gone (1e8's float32 spacing is 8): constant, scale 1.
+    assert Scaler.fit(X.astype(np.float32), "standard").scale[1] == 1.0
+
+
 @pytest.mark.parametrize("kind", ["standard", "minmax"])
 @pytest.mark.parametrize("value", [0.0, 7.5, -2e6])
 def test_constant_column_scale_one(kind, value):
