@@ -250,9 +250,22 @@ _signal_depth = 0
 _saved_handlers: dict[int, Any] = {}
 
 
+# The last termination signal _raise_exit turned into an exception, for interruption().
+_last_signal: int | None = None
+
+
 def _raise_exit(signum: int, frame: Any) -> None:
+    global _last_signal
+    _last_signal = signum
     # 128 + signal number is the shell's exit status for a process killed by that signal.
     raise SystemExit(128 + signum)
+
+
+def interruption() -> BaseException:
+    """The exception a signal raised where a caller lost it (pandas' C parser reports an exception
+    raised as its read() call returns as its own error, keeping no trace of it): the SystemExit of
+    the last termination signal taken over here, else Ctrl-C's KeyboardInterrupt."""
+    return KeyboardInterrupt() if _last_signal is None else SystemExit(128 + _last_signal)
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import heapq
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -134,6 +135,10 @@ class FilledTable:
         if counter is not None:  # a written id column was a feature, silently (trial 12)
             notes.append(f"column {counter!r} counts the rows (0 or 1, then up by 1) and is used as a feature; "
                          f"if it numbers the rows, pass --id-column {counter}")
+        code = id_like_column(self.X) if counter is None else None
+        if code is not None:  # Caschool's distcod and midwest's PID were features, silently (trial 32)
+            notes.append(f"column {code!r} is named as an id and holds a different whole number in every row, yet is "
+                         f"used as a feature; if it names the rows, pass --id-column {code}")
         label = label_like_column(self.X)
         if label is not None:
             n_values = len(np.unique(self.X[label]))
@@ -221,6 +226,24 @@ def row_counter_column(frame: Any) -> str | None:
     return None
 
 
+# A name that ends as an identifier's does (distcod, PID, zip_code, case_no).
+ID_NAME = re.compile(r"(?:id|code|cod|key|num|number|nr|no)$", re.IGNORECASE)
+
+
+def id_like_column(frame: Any) -> str | None:
+    """The first feature, on 20 rows or more, named as an id (:data:`ID_NAME`) that holds a different
+    whole number in every row: a code that names each row, which a fit would take for a measurement.
+    Counts are whole and can all differ too (midwest's populations), so the name must say it."""
+    if frame.shape[0] < 20 or frame.shape[1] < 2:
+        return None
+    for name in frame.columns:
+        if ID_NAME.search(str(name).strip()):
+            column = frame[name].to_numpy()
+            if np.array_equal(column, np.round(column)) and len(np.unique(column)) == len(column):
+                return str(name)
+    return None
+
+
 LABEL_NAMES = {"label", "labels", "class", "classes", "target", "y", "species", "digit", "category"}
 
 
@@ -300,6 +323,13 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         comma = table.decimal_comma_columns
         hint = (f"; {', '.join(comma)} {'hold' if len(comma) > 1 else 'holds'} numbers written with a decimal comma "
                 "(80,2): pass --decimal , to read them" if comma else "")
+        two = table.two_valued_columns
+        if two:  # Schooling's 16 yes/no columns could only be ids or labels, by the advice (trial 32)
+            first, (one, other) = next(iter(two.items()))
+            each = (f"{shown_names(list(two))} hold two values each ({first}: " if len(two) > 1 else
+                    f"{first} holds two values (")
+            use = "them as features" if len(two) > 1 else "it as a feature"
+            hint += f"; {each}{one!r} and {other!r}): to use {use}, write the values as 0 and 1"
         them = "them" if len(table.skipped_columns) > 1 else "it"
         notes.append(f"skipped {plural(len(table.skipped_columns), 'non-numeric column')}: "
                      f"{', '.join(table.skipped_columns)} (use {them} with --id-column or --label-column){hint}")

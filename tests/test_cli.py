@@ -454,6 +454,18 @@ def test_column_mismatch_at_transform(runner, data, tmp_path):
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {other}: no column 'c', which the model was trained on; the model expects 5 columns; "
                              "did you mean 'C'? rename it 'c' in the file\n")
+    # Trial 32: every missing column named, each hint for its own column, and never the id column or a far
+    # spelling ('ads' for 'readscr'); 'teacher' for 'teachers' is near.
+    pd.read_csv(data).rename(columns={"a": "aa_teacher", "b": "B", "c": "kind_of", "d": "dd"}).to_csv(other, index=False)
+    result = runner.invoke(main, ["transform", str(model), str(other), "--id-column", "id", "--label-column", "kind", "-o", "-"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {other}: no columns 'a', 'b', 'c', 'd' (4 of the 5 the model was trained on); "
+                             "did you mean 'B'? rename it 'b' in the file\n")
+    frame = pd.read_csv(data).rename(columns={"a": "A", "b": "B"})
+    frame.to_csv(other, index=False)
+    result = runner.invoke(main, ["transform", str(model), str(other), "--id-column", "id", "--label-column", "kind", "-o", "-"])
+    assert result.stderr == (f"Error: {other}: no columns 'a', 'b' (2 of the 5 the model was trained on); did you mean "
+                             "'A' for 'a', 'B' for 'b'? rename them in the file\n")
 
 
 def test_an_unnamed_array_of_the_models_width_is_told_of_columns(runner, data, tmp_path):
@@ -463,8 +475,8 @@ def test_an_unnamed_array_of_the_models_width_is_told_of_columns(runner, data, t
     np.save(values, pd.read_csv(data)[["a", "b", "c", "d", "e"]].to_numpy())
     result = runner.invoke(main, ["transform", str(model), str(values), "-o", "-"])
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {values}: no column 'a', which the model was trained on; the model expects 5 "
-                             "columns; if the file's 5 columns are the model's in its order, pass --columns x0,x1,x2,x3,x4\n")
+    assert result.stderr == (f"Error: {values}: none of the 5 columns the model was trained on ('a', 'b', 'c', 'd', "
+                             "'e'); if the file's 5 columns are the model's in its order, pass --columns x0,x1,x2,x3,x4\n")
     result = runner.invoke(main, ["transform", str(model), str(values), "--columns", "x0,x1,x2,x3,x4", "-o", "-"])
     assert result.exit_code == 0, result.output
 
@@ -1318,6 +1330,23 @@ def test_progress_of_short_epochs_is_said_at_an_epochs_end(capsys):
     assert said and all(re.fullmatch(r"training: epoch \d+ of at most 200, \d+ s", line) for line in said), said
 
 
+def test_skipped_yes_no_columns_are_told_how_to_become_features(runner, tmp_path):
+    """Trial 32: Schooling's 16 yes/no columns were skipped with advice to use them as ids or labels."""
+    path = tmp_path / "in.csv"
+    path.write_text("a,b,name,smsa,south\n" + "".join(f"{2 * i},{i % 7},n{i},{'yes' if i % 3 else 'no'},"
+                                                      f"{'no' if i % 2 else 'yes'}\n" for i in range(40)))
+    result = invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "skipped 3 non-numeric columns: name, smsa, south (use them with --id-column or --label-column); smsa, south "
+        "hold two values each (smsa: 'no' and 'yes'): to use them as features, write the values as 0 and 1")
+    path.write_text("a,b,smsa\n" + "".join(f"{2 * i},{i % 7},{'yes' if i % 3 else 'no'}\n" for i in range(40)))
+    result = invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m2.aer")
+    assert result.stderr.splitlines()[0] == (
+        "skipped 1 non-numeric column: smsa (use it with --id-column or --label-column); smsa holds two values "
+        "('no' and 'yes'): to use it as a feature, write the values as 0 and 1")
+
+
 def test_notes_on_the_file_come_before_training(tmp_path):
     from aereduce.usecases import ReadOptions, fit_model
 
@@ -1558,6 +1587,24 @@ def test_fit_notes_a_column_that_numbers_the_rows(runner, tmp_path):
     frame["id"] = np.arange(3, 43)  # not a count from 0 or 1: a measurement that happens to rise
     frame.to_csv(path, index=False)
     assert "counts the rows" not in invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m3.aer").stderr
+
+
+def test_fit_notes_a_column_named_as_an_id_that_codes_each_row(runner, tmp_path):
+    """Trial 32: Caschool's distcod (a district code, different in every row) was a feature without a word."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 3)), columns=["a", "b", "c"])
+    frame.insert(0, "distcod", rng.permutation(np.arange(75000, 75040)))
+    frame["population"] = rng.permutation(np.arange(1000, 1040))  # whole and all different, but a count
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    result = invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if "named as an id" in line]
+    assert notes == ["column 'distcod' is named as an id and holds a different whole number in every row, yet is used "
+                     "as a feature; if it names the rows, pass --id-column distcod"]
+    frame["distcod"] = frame["distcod"] % 30  # repeats: a group's code, no row's name
+    frame.to_csv(path, index=False)
+    assert "named as an id" not in invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m2.aer").stderr
 
 
 def test_compare_says_when_few_rows_are_held_out(runner, tmp_path):

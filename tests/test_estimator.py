@@ -103,7 +103,7 @@ def test_small_tabular_default_is_not_worse_than_pca():
     ae = AutoencoderTransformer(n_components=2, random_state=0).fit(X_train)
     pca = ScaledPCA(n_components=2).fit(X_train)
     # Where the model keeps PCA's solution its float32 weights give PCA's score to rounding (1e-8 of it
-    # on an AVX2 CPU): a tie, not a loss.
+    # on an Intel CPU with AMX): a tie, not a loss.
     assert ae.score(X_test) >= pca.score(X_test) - 1e-6 * abs(pca.score(X_test))
 
 

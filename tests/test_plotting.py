@@ -142,7 +142,8 @@ def test_the_report_figure_keeps_the_loss_panel_clear_of_the_maps_colour_bar(mon
     rng = np.random.default_rng(0)
     prices = rng.uniform(1e4, 5e5, size=300)  # a measurement: the map gets a colour bar, tick labels and all
     plotting.model_report(tmp_path / "r.png", rng.normal(size=(300, 2)), prices,
-                          [plotting.LossPanel(list(np.geomspace(10, 0.1, 30)), list(np.geomspace(12, 0.2, 30)))])
+                          [plotting.LossPanel(list(np.geomspace(10, 0.1, 30)), list(np.geomspace(12, 0.2, 30)))],
+                          label_name="mealpct")  # trial 32: the bar's name ran into the panel's "loss"
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     fig = kept[0]
@@ -156,6 +157,8 @@ def test_the_report_figure_keeps_the_loss_panel_clear_of_the_maps_colour_bar(mon
     loss_ticks = loss_ax.yaxis.get_tightbbox(renderer)
     for box in (colour_bar.get_tightbbox(renderer), map_ax.get_tightbbox(renderer)):
         assert not loss_label.overlaps(box) and not loss_ticks.overlaps(box)
+    # a gap the eye sees between the bar's name and the panel's axis title: a fifth of an inch (it was a tenth)
+    assert min(loss_label.x0, loss_ticks.x0) - colour_bar.get_tightbbox(renderer).x1 >= fig.dpi / 5
 
 
 def test_many_classes_name_the_largest_and_group_the_rest(ax):
@@ -223,7 +226,8 @@ def test_a_fit_that_kept_pcas_start_draws_its_level_beside_the_epochs(ax):
     lines = ax.get_lines()
     assert len(lines) == 3 and list(lines[2].get_ydata()) == [0.4, 0.4]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "training loss", "validation loss", "PCA's start (validation loss), kept: no epoch beat it clearly, row by row"]
+        "training loss", "validation loss", "PCA's start (validation loss), kept: no epoch's\n"
+        "gain on it, row by row, passed twice its standard error"]
 
 
 def test_the_kept_level_needs_epochs_to_stand_beside(ax):
@@ -496,3 +500,17 @@ def test_plot_names_a_far_row_and_says_it_drew_a_sample(monkeypatch, tmp_path):
     assert "a random 200 of the 300 rows drawn, and the ringed rows" in sampled
     assert "\u25b2 1 row beyond the view, drawn on its edge: n7" in whole
     assert not any(note.startswith("a random") for note in whole)
+
+
+def test_ring_names_keep_clear_of_the_map_s_notes_and_inside_the_view():
+    """Trial 32: two far rows drawn on the lower left edge had their names written over the notes there."""
+    from aereduce.plotting import _label_positions
+
+    span, line = np.array([1.0, 1.0]), 0.035
+    (free,) = _label_positions(np.array([[0.0, 0.0]]), ["r000028"], span)
+    (moved,) = _label_positions(np.array([[0.0, 0.0]]), ["r000028"], span, taken=[(0.0, 0.0, 0.5), (0.0, 0.03, 0.5)],
+                                floor=-0.05)
+    assert free[1] == pytest.approx(0.008)  # up and right of the point, as before
+    assert moved[1] >= 0.03 + line and moved[1] - 0.008 == pytest.approx(round((moved[1] - 0.008) / line) * line)
+    (beside,) = _label_positions(np.array([[0.9, 0.0]]), ["r000028"], span, taken=[(0.0, 0.0, 0.5)], floor=-0.05)
+    assert beside == pytest.approx((0.908, 0.008))  # a note to the left covers nothing of it
