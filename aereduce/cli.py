@@ -39,10 +39,22 @@ class AereduceGroup(click.Group):
     """Turns the project's errors and I/O errors into one line; anything else is a bug and says so."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import signal
+
+        from ._files import _signals_raise
+
         try:
-            return super().invoke(ctx)
+            # SIGTERM (kill, a scheduler's time limit) and SIGHUP end a command with a line saying so, as
+            # Ctrl-C does, not silently (trial 30), after the cleanup of what it was writing.
+            with _signals_raise():
+                return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except SystemExit as exc:
+            names = {128 + getattr(signal, name): name for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)}
+            if exc.code not in names or (ctx.obj or {}).get("debug"):
+                raise
+            raise UserError(f"terminated ({names[exc.code]})", int(exc.code)) from None
         except KeyboardInterrupt:
             # Ctrl-C: the shell's status for SIGINT (click's own would be 1); outputs are written
             # atomically, so nothing half-written is left.

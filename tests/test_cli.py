@@ -2010,3 +2010,35 @@ def test_fit_notes_an_id_column_that_names_rows_alike(runner, data, tmp_path):
     result = invoke(runner, "fit", data, "--dim", "2", "--id-column", "id", "--label-column", "kind",
                     "-o", tmp_path / "m2.aer", *FAST)
     assert "names more than one row alike" not in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGTERM") or __import__("os").name != "posix",
+                    reason="POSIX signals")
+def test_sigterm_ends_a_command_with_a_line_saying_so_and_nothing_written(tmp_path):
+    """Trial 30: SIGTERM (kill, a scheduler's limit) ended a fit silently, where Ctrl-C says 'interrupted'."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(2000, 6)), columns=list("abcdef"))
+    frame["name"] = [f"n{i}" for i in range(2000)]  # a note on stderr once the file is read, before training
+    data = tmp_path / "d.csv"
+    frame.to_csv(data, index=False)
+    out = tmp_path / "m.aer"
+
+    def default_signals():  # as from a terminal: a background job inherits SIGINT ignored
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+    child = subprocess.Popen([sys.executable, "-c", "from aereduce.cli import main; main()", "fit", str(data), "--dim",
+                              "2", "--epochs", "100000", "--neighbour-weight", "0", "-o", str(out)],
+                             stderr=subprocess.PIPE, text=True, preexec_fn=default_signals,
+                             env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    first = child.stderr.readline()
+    assert first.startswith("skipped 1 non-numeric column: name"), first
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(60) == 143
+    assert child.stderr.read().splitlines()[-1] == "Error: terminated (SIGTERM)"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]
