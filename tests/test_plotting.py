@@ -367,6 +367,14 @@ def test_a_few_far_rows_are_drawn_on_the_edge_and_named(ax):
     names = [f"animal {i}" for i in range(83)]
     plot_map(ax, Z, row_names=names)
     assert "\u25b2 1 row beyond the view, drawn on its edge: animal 0" in _notes(ax)
+    # Trial 32: a far row left unringed read as a contradiction of the rings; ringed, nothing to add.
+    ax.clear()
+    plot_map(ax, Z, row_names=names, worst=np.array([5, 6, 7]))
+    assert ("\u25b2 1 row beyond the view, drawn on its edge: animal 0 (far in the code, not ringed: reconstructed "
+            "well)") in _notes(ax)
+    ax.clear()
+    plot_map(ax, Z, row_names=names, worst=np.array([0, 6, 7]))
+    assert "\u25b2 1 row beyond the view, drawn on its edge: animal 0" in _notes(ax)
     low, high = ax.get_ylim()
     assert np.ptp(Z[1:, 1]) > 0.8 * (high - low)  # the rest fill the view
     many = rng.normal(size=(1000, 2))
@@ -498,7 +506,7 @@ def test_plot_names_a_far_row_and_says_it_drew_a_sample(monkeypatch, tmp_path):
         _pyplot_close(kept[-1])
     sampled, whole = (_notes(fig.axes[0]) for fig in kept)
     assert "a random 200 of the 300 rows drawn, and the ringed rows" in sampled
-    assert "\u25b2 1 row beyond the view, drawn on its edge: n7" in whole
+    assert "\u25b2 1 row beyond the view, drawn on its edge: n7 (far in the code, not ringed: reconstructed well)" in whole
     assert not any(note.startswith("a random") for note in whole)
 
 
