@@ -170,8 +170,9 @@ def _where(output: str) -> str:
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Rows per chunk when streaming.")
 @click.option("--ensemble", type=int, help="Fit an outlier detector of N autoencoders instead (more members, steadier scores).")
-@click.option("--contamination", help="Expected share of outliers, in (0, 0.5], setting the detector's "
-              "threshold (default: auto, Tukey's fence).")
+@click.option("--contamination", help="Share of the training rows to flag, in (0, 0.5], as scikit-learn's "
+              "contamination: new rows, rebuilt less well, are flagged more often (default: auto, Tukey's fence on "
+              "rows no member trained on).")
 @global_options
 def fit(data: str, output: str | None, holdout: float, stream: bool | None, chunk_rows: int, dim: int | None,
         method: str, seed: int, ensemble: int | None, contamination: str | None, **kwargs: Any) -> None:

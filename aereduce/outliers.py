@@ -165,6 +165,8 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
     contamination : "auto" or float, default="auto"
         Expected share of outliers in the training data, in (0, 0.5]: the threshold
         ``offset_`` is then that percentile of the training rows' scores, as in scikit-learn.
+        New rows are flagged more often than that (``0.01`` on MNIST threes flagged 12% of the
+        test threes, where ``"auto"`` flagged 6%).
         ``"auto"`` uses Tukey's boxplot rule instead, on rows no member trained on: a row is
         an outlier when its anomaly score (minus ``score_samples``) is more than 1.5
         interquartile ranges above the upper quartile of the anomaly scores of the members'

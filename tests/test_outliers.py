@@ -287,6 +287,24 @@ def test_a_file_with_mismatched_members_is_refused(digits, detector, tmp_path):
         load(tmp_path / "stray.aer")
 
 
+def test_a_contamination_far_below_the_held_out_share_flagged_is_told_of_the_default_fence():
+    """Trial 33: --contamination 0.01 on MNIST threes flagged 18.4% of the held-out threes (12% of the test
+    threes; the default fence 6%), and the summary let that pass."""
+    from aereduce.usecases import DetectorReport
+
+    def summary(contamination, held_flagged, n_held=103):
+        return DetectorReport(3, 16, 929, 784, 1.0, [20] * 3, 4.6, contamination, 10, n_held, held_flagged,
+                              "d.aer").summary()
+
+    assert summary(0.01, 19)[2:] == [
+        "--contamination 0.01 is the share of the training rows flagged, as in scikit-learn; new rows are rebuilt "
+        "less well, and 18.4% of the held-out rows were flagged: leave --contamination out for a threshold set on "
+        "rows no member trained on"]
+    assert len(summary(0.01, 3)) == 2  # 2.9%, within 3x of the share asked for
+    assert len(summary(0.01, 5, n_held=19)) == 2  # too few held-out rows to tell
+    assert len(summary("auto", 19)) == 2
+
+
 def test_the_ensemble_summary_gives_each_members_epochs_when_they_differ():
     from aereduce.usecases import DetectorReport
 
