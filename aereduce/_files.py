@@ -278,7 +278,7 @@ def _signals_raise() -> Iterator[None]:
     taken over only where someone reset it to the default. Python only lets the main thread set
     handlers, so elsewhere this does nothing.
     """
-    global _signal_depth
+    global _signal_depth, _last_signal
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -297,6 +297,7 @@ def _signals_raise() -> Iterator[None]:
                 for signum, previous in _saved_handlers.items():
                     signal.signal(signum, previous)
                 _saved_handlers.clear()
+                _last_signal = None  # a later Ctrl-C in a long-lived process is Ctrl-C's, not this signal's
 
 
 def _current_umask() -> int:

@@ -200,6 +200,13 @@ class Scaler:
     def inverse_transform(self, X: np.ndarray) -> np.ndarray:
         return np.asarray(X, dtype=np.float64) * self.scale + self.offset
 
+    def widen(self, X: np.ndarray) -> None:
+        """Stretch the kept training range over the rows ``X`` too (``partial_fit``'s later chunks,
+        which leave the scaling itself as the first chunk set it)."""
+        if self.minimum is not None and self.maximum is not None and len(X):
+            self.minimum = np.minimum(self.minimum, np.asarray(X).min(axis=0))
+            self.maximum = np.maximum(self.maximum, np.asarray(X).max(axis=0))
+
     def clip(self, X: np.ndarray) -> np.ndarray:
         """``X`` held to each column's training range (unchanged where the range is not known)."""
         if self.minimum is None or self.maximum is None:

@@ -6,6 +6,14 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 
+def least(keys: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` smallest ``keys`` (all of them when there are no more), in no order: a
+    sample of ``k`` rows by random keys, the same whichever chunks the keys came in."""
+    if len(keys) <= k:
+        return np.arange(len(keys))
+    return np.argpartition(keys, k - 1)[:k]
+
+
 def split_rows(n_rows: int, held_fraction: float, seed: int, labels: np.ndarray | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, held_out)``: ``round(held_fraction * n_rows)`` rows held out, chosen by ``seed``.

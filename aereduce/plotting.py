@@ -134,21 +134,21 @@ def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float, label_na
 
 
 def _label_positions(points: np.ndarray, names: Sequence[str], span: np.ndarray,
-                     taken: Sequence[tuple[float, float, float]] = (), floor: float = -math.inf
-                     ) -> list[tuple[float, float]]:
+                     taken: Sequence[tuple[float, float, float]] = (), floor: float = -math.inf,
+                     ceiling: float = math.inf) -> list[tuple[float, float]]:
     """Where to write each name beside its point (data units): up and right of it, moved down a
     line at a time while its box would cover a name already placed or a ``taken`` box (x, y, width:
-    the map's notes), never below ``floor`` (the view's bottom), and up instead where the dozen
-    lines down are covered, so close rows stay legible. A name's box is estimated from its length
+    the map's notes), never below ``floor`` nor above ``ceiling`` (the view's bottom, and a line
+    under its top), and up instead where the dozen lines down are covered, so close rows stay legible. A name's box is estimated from its length
     (6-point text on a map about 500 points wide)."""
     line, char = 0.035 * span[1], 0.011 * span[0]
     placed: list[tuple[float, float, float]] = list(taken)  # (x, y, width) of what is written so far
     positions = []
     for (x, y), name in zip(points, names):
         px, start, width = x + 0.008 * span[0], y + 0.008 * span[1], char * len(name)
-        py = start - 11 * line  # where the old search ended when every line was covered
+        py = min(max(start - 11 * line, floor), ceiling)  # every line covered: as far down as the view allows
         for step in (*range(0, -12, -1), *range(1, 12)):
-            if start + step * line >= floor and not any(
+            if floor <= start + step * line <= ceiling and not any(
                     px < qx + w and qx < px + width and abs(start + step * line - qy) < line for qx, qy, w in placed):
                 py = start + step * line
                 break
@@ -258,9 +258,9 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         note = f"\u25b2 {plural(int(outside.sum()), 'row')} beyond the view, drawn on its edge"
         if row_names is not None and outside.sum() <= NAMED_EDGE_ROWS:  # as the rings' names are given
             note += ": " + ", ".join(str(row_names[i]) for i in np.flatnonzero(outside))
-        if worst is not None and not np.isin(np.flatnonzero(outside), worst).all():
+        if worst is not None and len(worst) and not np.isin(np.flatnonzero(outside), worst).all():
             # trial 32 read far rows left unringed as a contradiction: far in the code is not badly rebuilt
-            note += " (far in the code, not ringed: reconstructed well)"
+            note += f" (far in the code, not among the {len(worst)} reconstructed worst)"
         notes.append((note, "0.3"))
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
@@ -274,7 +274,8 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         # (trial 32: the two far rows' names were written over them).
         height, char = (hi[1] - lo[1]) / MAP_HEIGHT_POINTS, 0.011 * span[0]
         taken = [(lo[0], lo[1] + (3 + 8 * k) * height, char * len(text)) for k, (text, _) in enumerate(notes)]
-        for i, name, place in zip(worst, names, _label_positions(drawn[worst], names, span, taken, lo[1])):
+        for i, name, place in zip(worst, names, _label_positions(drawn[worst], names, span, taken, lo[1],
+                                                                  hi[1] - 0.035 * span[1])):
             moved = place[1] < drawn[i, 1]  # a name moved down from its point gets a line back to it
             # a white halo: red names on red or orange classes could not be read (trial 29)
             ax.annotate(name, drawn[i], fontsize=6, color="red", xytext=place, textcoords="data", va="bottom",

@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ._split import least
 from .errors import InputError, OptionError
 from .tables import LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, format_of, iter_tables, parquet_files
 
@@ -132,7 +133,7 @@ class RowSample:
         all_rows = np.concatenate([self.rows, rows])
         all_X = X if self.X is None else np.concatenate([self.X, X])
         if len(keys) > self.cap:
-            keep = np.argpartition(keys, self.cap - 1)[: self.cap]
+            keep = least(keys, self.cap)
             keys, all_rows, all_X = keys[keep], all_rows[keep], all_X[keep]
         self.keys, self.rows, self.X = keys, all_rows, all_X
 

@@ -186,7 +186,8 @@ class Table:
                        labels=None if self.labels is None else self.labels[rows])
 
     def followed_by(self, other: "Table") -> "Table":
-        """This table's rows, then ``other``'s (a later chunk of the same file), in one table."""
+        """This table's rows, then ``other``'s (a later chunk of the same file), in one table: values,
+        row numbers, ids and labels; what was noted of reading them is this table's."""
         def joined(mine: np.ndarray | None, theirs: np.ndarray | None) -> np.ndarray | None:
             return None if mine is None or theirs is None else np.concatenate([mine, theirs])
 
@@ -1483,6 +1484,7 @@ def _renamed_hint(expected: Sequence[str], names: Sequence[str], roles: Sequence
     """For a file with none of the model's column names but as many columns: how to read them as the
     model's, in order (trial 23's .npy, whose columns read as x0..x49, met a model of t0..t49 with
     no word of --columns)."""
+    names = [n for n in names if n not in roles]  # the id and label columns keep their roles
     if any(name in names for name in expected) or len(names) != len(expected):
         return _near_hint(expected, names, roles)
     given = ",".join(names) if len(names) <= 8 else f"{names[0]},...,{names[-1]} written out"
@@ -1501,6 +1503,8 @@ def _near_hint(expected: Sequence[str], names: Sequence[str], roles: Sequence[st
     others = [n for n in names if n not in expected and n not in roles]
     pairs = [(name, near) for name in expected if name not in names
              for near in [near_name(name, others, RENAMED_COLUMN_CUTOFF)] if near]
+    nears = [near for _, near in pairs]
+    pairs = [(name, near) for name, near in pairs if nears.count(near) == 1]  # score for score1 and score2: neither
     if len(pairs) == 1:
         return f"; did you mean {pairs[0][1]!r}? rename it {pairs[0][0]!r} in the file"
     if pairs:

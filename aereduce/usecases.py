@@ -226,18 +226,33 @@ def row_counter_column(frame: Any) -> str | None:
     return None
 
 
-# A name that ends as an identifier's does (distcod, PID, zip_code, case_no).
-ID_NAME = re.compile(r"(?:id|code|cod|key|num|number|nr|no)$", re.IGNORECASE)
+# A name that ends as an identifier's does: a code (distcod, zipcode), a short capital name in ID (PID), or
+# a word id, key, no, nr, num or number after a separator or a capital (case_no, countyID, caseNo),
+# so that acid, paid, casino, turkey and aluminum are not ids.
+ID_SUFFIX = re.compile(r"(id|key|no|nr|num|number)$", re.IGNORECASE)
+
+
+def named_as_id(name: str) -> bool:
+    """Whether a column's name says it identifies rows (see :data:`ID_SUFFIX`)."""
+    name = name.strip()
+    low = name.lower()
+    if low.endswith(("code", "cod")) or low == "id" or re.fullmatch(r"[A-Z]{1,2}ID", name):
+        return True
+    word = ID_SUFFIX.search(name)
+    if word is None:
+        return False
+    start = word.start()
+    return start == 0 or not name[start - 1].isalnum() or (name[start - 1].islower() and name[start].isupper())
 
 
 def id_like_column(frame: Any) -> str | None:
-    """The first feature, on 20 rows or more, named as an id (:data:`ID_NAME`) that holds a different
+    """The first feature, on 20 rows or more, named as an id (:func:`named_as_id`) that holds a different
     whole number in every row: a code that names each row, which a fit would take for a measurement.
     Counts are whole and can all differ too (midwest's populations), so the name must say it."""
     if frame.shape[0] < 20 or frame.shape[1] < 2:
         return None
     for name in frame.columns:
-        if ID_NAME.search(str(name).strip()):
+        if named_as_id(str(name)):
             column = frame[name].to_numpy()
             if np.array_equal(column, np.round(column)) and len(np.unique(column)) == len(column):
                 return str(name)
@@ -1343,10 +1358,10 @@ def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: in
 
 def _sampled(priority: np.ndarray, max_rows: int) -> np.ndarray:
     """Mask of the ``max_rows`` least priorities (all of them when there are no more)."""
-    if len(priority) <= max_rows:
-        return np.ones(len(priority), dtype=bool)
+    from ._split import least
+
     chosen = np.zeros(len(priority), dtype=bool)
-    chosen[np.argpartition(priority, max_rows - 1)[:max_rows]] = True
+    chosen[least(priority, max_rows)] = True
     return chosen
 
 
@@ -1460,7 +1475,8 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     if "ae" in methods and trains_a_map(params, dim, len(train)):
         notes.append(f"ae at {dim}-D is the map that `aereduce fit --dim {dim}` gives: its codes keep each row's "
                      "neighbours, so its reconstruction error can be above PCA's")
-    if "ae" in methods and len(train) < MIN_ROWS_FOR_DEEP and (params or {}).get("hidden_layer_sizes", "auto") == "auto":
+    if "ae" in methods and len(train) < MIN_ROWS_FOR_DEEP and all(
+            (params or {}).get(name, "auto") == "auto" for name in ("hidden_layer_sizes", "max_iter")):
         # trial 33 met ae and pca with the same figures on 41 rows, and no word of why
         notes.append(f"ae on fewer than {MIN_ROWS_FOR_DEEP} training rows is PCA's solution (a network could only fit "
                      "noise beyond it), so its figures are PCA's")

@@ -260,3 +260,21 @@ def test_samples_stay_in_each_column_s_training_range(tmp_path):
     # A file saved before the range was kept holds its samples nowhere.
     old = {k: v for k, v in model.scaler_.tensors().items() if k in ("scaling.mean", "scaling.scale")}
     assert Scaler.from_tensors("global", old, 64, "old.aer").clip(decoded) is decoded
+
+
+def test_partial_fit_s_samples_are_held_to_every_chunk_s_range():
+    """Review: partial_fit learnt the range from its first chunk, so later chunks' larger values were clipped."""
+    import warnings
+
+    from aereduce import AutoencoderTransformer
+
+    rng = np.random.default_rng(0)
+    model = AutoencoderTransformer(n_components=2, variational=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.partial_fit(rng.uniform(0, 1, (100, 3)))
+        chunks = [rng.uniform(0, 100, (100, 3)) for _ in range(5)]
+        for chunk in chunks:
+            model.partial_fit(chunk)
+    np.testing.assert_array_equal(model.scaler_.maximum, np.max(chunks, axis=(0, 1)))
+    assert model.sample(1000, random_state=0).max() > 1.5  # not held to the first chunk's [0, 1]

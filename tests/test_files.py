@@ -434,3 +434,15 @@ def test_the_command_line_names_stdin_and_stdout_not_a_dash():
     assert command_line_message(InputError("data-1.csv: no column 'x'")) == "data-1.csv: no column 'x'"
     # an output's error is never taken for stdin's
     assert command_line_message(OutputPathError("-: odd")).startswith("-: ")
+
+
+def test_a_signal_taken_over_is_forgotten_once_the_handlers_are_restored():
+    """Review: after one SIGTERM was caught in a long-lived process, a later Ctrl-C lost by pandas came back
+    as SIGTERM's exit."""
+    from aereduce import _files
+
+    with _files._signals_raise():
+        with pytest.raises(SystemExit):
+            _files._raise_exit(signal.SIGTERM, None)
+        assert isinstance(_files.interruption(), SystemExit)
+    assert isinstance(_files.interruption(), KeyboardInterrupt)

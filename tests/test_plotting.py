@@ -370,8 +370,8 @@ def test_a_few_far_rows_are_drawn_on_the_edge_and_named(ax):
     # Trial 32: a far row left unringed read as a contradiction of the rings; ringed, nothing to add.
     ax.clear()
     plot_map(ax, Z, row_names=names, worst=np.array([5, 6, 7]))
-    assert ("\u25b2 1 row beyond the view, drawn on its edge: animal 0 (far in the code, not ringed: reconstructed "
-            "well)") in _notes(ax)
+    assert ("\u25b2 1 row beyond the view, drawn on its edge: animal 0 (far in the code, not among the 3 "
+            "reconstructed worst)") in _notes(ax)
     ax.clear()
     plot_map(ax, Z, row_names=names, worst=np.array([0, 6, 7]))
     assert "\u25b2 1 row beyond the view, drawn on its edge: animal 0" in _notes(ax)
@@ -506,7 +506,7 @@ def test_plot_names_a_far_row_and_says_it_drew_a_sample(monkeypatch, tmp_path):
         _pyplot_close(kept[-1])
     sampled, whole = (_notes(fig.axes[0]) for fig in kept)
     assert "a random 200 of the 300 rows drawn, and the ringed rows" in sampled
-    assert "\u25b2 1 row beyond the view, drawn on its edge: n7 (far in the code, not ringed: reconstructed well)" in whole
+    assert "\u25b2 1 row beyond the view, drawn on its edge: n7 (far in the code, not among the 10 reconstructed worst)" in whole
     assert not any(note.startswith("a random") for note in whole)
 
 
@@ -522,3 +522,9 @@ def test_ring_names_keep_clear_of_the_map_s_notes_and_inside_the_view():
     assert moved[1] >= 0.03 + line and moved[1] - 0.008 == pytest.approx(round((moved[1] - 0.008) / line) * line)
     (beside,) = _label_positions(np.array([[0.9, 0.0]]), ["r000028"], span, taken=[(0.0, 0.0, 0.5)], floor=-0.05)
     assert beside == pytest.approx((0.908, 0.008))  # a note to the left covers nothing of it
+    # Review: the names stay under the view's top, and where every line is covered, on its floor.
+    (high,) = _label_positions(np.array([[0.0, 0.98]]), ["r1"], span, ceiling=0.965)
+    assert high[1] <= 0.965
+    covered = [(0.0, y, 1.0) for y in np.arange(-1.0, 1.0, 0.01)]
+    (last,) = _label_positions(np.array([[0.0, 0.0]]), ["r1"], span, taken=covered, floor=-0.05, ceiling=0.9)
+    assert last[1] == pytest.approx(-0.05)

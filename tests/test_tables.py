@@ -1276,3 +1276,14 @@ def test_a_gzip_output_names_itself_not_its_temporary_file(tmp_path):
     name = raw[10 : raw.index(b"\0", 10)]
     assert name == b"codes.csv"
     assert gzip_module.decompress(raw).decode() == "a\n1\n2\n"
+
+
+def test_near_name_hints_never_offer_one_column_twice_nor_the_id_or_label_for_columns():
+    """Review: 'score' was offered for both score1 and score2; --columns was told to list the label column."""
+    from aereduce.tables import _near_hint, _renamed_hint
+
+    assert _near_hint(["score1", "score2", "x"], ["score", "x"]) == ""
+    assert _near_hint(["score1", "y", "x"], ["score", "x"]) == "; did you mean 'score'? rename it 'score1' in the file"
+    assert _renamed_hint(["a", "b", "c"], ["lab", "p", "q"], (None, "lab")) == ""
+    assert _renamed_hint(["a", "b", "c"], ["lab", "p", "q", "r"], (None, "lab")) == (
+        "; if the file's 3 columns are the model's in its order, pass --columns p,q,r")
