@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils import check_random_state
 
 
 def least(keys: np.ndarray, k: int) -> np.ndarray:
@@ -34,5 +33,7 @@ def split_rows(n_rows: int, held_fraction: float, seed: int, labels: np.ndarray 
             train, held = train_test_split(np.arange(n_rows), test_size=n_held, random_state=seed,
                                            stratify=np.asarray(labels).astype(str))
             return np.asarray(train), np.asarray(held)
+    from sklearn.utils import check_random_state  # here: _split.least serves modules that load no sklearn
+
     order = check_random_state(seed).permutation(n_rows)
     return order[n_held:], order[:n_held]
