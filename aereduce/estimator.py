@@ -853,7 +853,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
                 warn_user(f"partial_fit learns the scaling from its first chunk, here {plural(X.shape[0], 'row')}: "
                           f"too few to measure each column's spread; give the first call {MIN_ROWS_FOR_DEEP} rows "
                           "or more, or use fit_stream")
-        if not first_call:  # sample() holds rows to the training range: every chunk's (review of trial 31's fix)
+        else:  # sample() holds rows to the training range: every chunk's (review of trial 31's fix)
             self.scaler_.widen(X)
         X_chunk = self._to_tensor(X)
         if first_call and self.linear_skip_:  # as fit does: start at PCA's solution, here the first chunk's

@@ -133,15 +133,20 @@ def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float, label_na
     return None
 
 
+# A ring name's line height and character width, as shares of the view's span (6-point text on a map
+# about 500 points wide); the map's notes in its corner are measured in them too.
+NAME_LINE, NAME_CHAR = 0.035, 0.011
+
+
 def _label_positions(points: np.ndarray, names: Sequence[str], span: np.ndarray,
                      taken: Sequence[tuple[float, float, float]] = (), floor: float = -math.inf,
                      ceiling: float = math.inf) -> list[tuple[float, float]]:
     """Where to write each name beside its point (data units): up and right of it, moved down a
     line at a time while its box would cover a name already placed or a ``taken`` box (x, y, width:
     the map's notes), never below ``floor`` nor above ``ceiling`` (the view's bottom, and a line
-    under its top), and up instead where the dozen lines down are covered, so close rows stay legible. A name's box is estimated from its length
-    (6-point text on a map about 500 points wide)."""
-    line, char = 0.035 * span[1], 0.011 * span[0]
+    under its top), and up instead where the dozen lines down are covered, so close rows stay
+    legible. A name's box is estimated from its length (:data:`NAME_CHAR`)."""
+    line, char = NAME_LINE * span[1], NAME_CHAR * span[0]
     placed: list[tuple[float, float, float]] = list(taken)  # (x, y, width) of what is written so far
     positions = []
     for (x, y), name in zip(points, names):
@@ -272,10 +277,10 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         names = list(worst_names or [str(i) for i in worst])
         # The notes below, one above the other from the lower left corner, are no place for a name
         # (trial 32: the two far rows' names were written over them).
-        height, char = (hi[1] - lo[1]) / MAP_HEIGHT_POINTS, 0.011 * span[0]
+        height, char = (hi[1] - lo[1]) / MAP_HEIGHT_POINTS, NAME_CHAR * span[0]
         taken = [(lo[0], lo[1] + (3 + 8 * k) * height, char * len(text)) for k, (text, _) in enumerate(notes)]
         for i, name, place in zip(worst, names, _label_positions(drawn[worst], names, span, taken, lo[1],
-                                                                  hi[1] - 0.035 * span[1])):
+                                                                  hi[1] - NAME_LINE * span[1])):
             moved = place[1] < drawn[i, 1]  # a name moved down from its point gets a line back to it
             # a white halo: red names on red or orange classes could not be read (trial 29)
             ax.annotate(name, drawn[i], fontsize=6, color="red", xytext=place, textcoords="data", va="bottom",

@@ -1486,7 +1486,7 @@ def _renamed_hint(expected: Sequence[str], names: Sequence[str], roles: Sequence
     no word of --columns)."""
     names = [n for n in names if n not in roles]  # the id and label columns keep their roles
     if any(name in names for name in expected) or len(names) != len(expected):
-        return _near_hint(expected, names, roles)
+        return _near_hint(expected, names)
     given = ",".join(names) if len(names) <= 8 else f"{names[0]},...,{names[-1]} written out"
     return f"; if the file's {len(names)} columns are the model's in its order, pass --columns {given}"
 
@@ -1496,11 +1496,11 @@ def _renamed_hint(expected: Sequence[str], names: Sequence[str], roles: Sequence
 RENAMED_COLUMN_CUTOFF = 0.8
 
 
-def _near_hint(expected: Sequence[str], names: Sequence[str], roles: Sequence[str | None] = ()) -> str:
+def _near_hint(expected: Sequence[str], names: Sequence[str]) -> str:
     """"did you mean" for the model's columns missing from the file that one of the file's other
-    columns spells alike (trial 30: medv written MEDV was refused without a word of it); the id and
-    label columns have their roles and are no candidates (trial 32 was told to rename its id)."""
-    others = [n for n in names if n not in expected and n not in roles]
+    ``names`` spells alike (trial 30: medv written MEDV was refused without a word of it); the caller
+    leaves out the id and label columns, which have their roles (trial 32 was told to rename its id)."""
+    others = [n for n in names if n not in expected]
     pairs = [(name, near) for name in expected if name not in names
              for near in [near_name(name, others, RENAMED_COLUMN_CUTOFF)] if near]
     nears = [near for _, near in pairs]
