@@ -87,7 +87,8 @@ def data_options(f: Callable | None = None, *, model: bool = False, saves: bool 
 def output_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """``-o ''`` (an unset shell variable, say) is refused: taken as no -o, it wrote the default file."""
     if value == "":
-        raise click.BadParameter("is empty; give a file name, or leave -o out for the default")
+        leave_out = "-o out for the default" if "-o" in param.opts else f"{param.opts[0]} out"
+        raise click.BadParameter(f"is empty; give a file name, or leave {leave_out}")
     return value
 
 

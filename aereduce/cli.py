@@ -386,9 +386,11 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
 @click.option("--epochs", "max_iter", type=click_type("max_iter"), help="Autoencoder epochs (default: auto).")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed of the split and of each method.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--plot", callback=output_name, help="Also draw each method's map of every row, side by side, in this "
+              "image file (.png, .svg, .pdf).")
 @global_options
 def compare(data: str, dim: int, methods: list[str] | None, test_size: float, max_iter: int | None, seed: int,
-            as_json: bool, **kwargs: Any) -> None:
+            as_json: bool, plot: str | None, **kwargs: Any) -> None:
     """Compare the autoencoder with PCA and UMAP on a held-out split of DATA.
 
     Reports reconstruction MSE (scaled units), kNN accuracy (k=7) when labels are
@@ -396,7 +398,7 @@ def compare(data: str, dim: int, methods: list[str] | None, test_size: float, ma
 
     \b
     Example:
-      aereduce compare data.csv --dim 2 --label-column species
+      aereduce compare data.csv --dim 2 --label-column species --plot maps.png
     """
     from .usecases import compare_file, format_comparison
 
@@ -416,8 +418,10 @@ def compare(data: str, dim: int, methods: list[str] | None, test_size: float, ma
     show = shows_bars()
     rows, _ = compare_file(data, dim, methods, read_options(kwargs), test_size=test_size, seed=seed,
                                params={"max_iter": max_iter} if max_iter else {},
-                               progress=(lambda m: info(f"fitting {m}...")) if show else None, notify=info)
+                               progress=(lambda m: info(f"fitting {m}...")) if show else None, notify=info, plot=plot)
     click.echo(json.dumps(rows, indent=2) if as_json else format_comparison(rows))
+    if plot is not None:
+        info(f"wrote {plot}")
 
 
 @main.group()

@@ -530,6 +530,22 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
     plt.close(fig)
 
 
+def maps_side_by_side(path: str | os.PathLike, maps: Sequence[tuple[str, np.ndarray]], labels: np.ndarray | None = None,
+                       label_name: str | None = None, title: str = "") -> None:
+    """One :func:`plot_map` per ``(title, codes)`` pair, in a row, all coloured by the same ``labels``
+    (one per row, the same rows in every map): methods compared on the same rows, as the benchmarks'
+    and ``compare --plot``'s pictures show them; ``title`` heads the figure."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(maps), figsize=(5 * len(maps), 5.2 if title else 5), squeeze=False,
+                             layout="constrained")
+    for ax, (map_name, Z) in zip(axes[0], maps):
+        plot_map(ax, Z, labels, map_name, label_name=label_name)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    save_figure(fig, path)
+    plt.close(fig)
+
+
 def image_mosaic(images: np.ndarray, image_shape: Sequence[int], pad: int = 1) -> np.ndarray:
     """Images (one per row of ``images``, of ``(height, width)`` or ``(channels, height, width)``)
     tiled in a near-square grid, scaled together to [0, 1], with white gaps: (H, W) or (H, W, C)."""

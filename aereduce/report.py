@@ -16,7 +16,6 @@ import base64
 import html
 import io
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from .errors import InputError, OptionError, plural
 from .plotting import is_missing_label, map_title
 from .tables import TEXT_FORMATS, UNNAMED_FIRST_COLUMN, Table, format_of, label_values
 from .usecases import (ModelRows, ReadOptions, code_names, load_reducer, map_rows, model_image_shape, model_rows, rows_ringed,
-                       shape_text, top_scores)
+                       shape_text)
 
 N_IMAGES = 10  # images per row of the reconstruction grids
 N_COLUMNS_SHOWN = 40  # input column names listed before "... (N in all)"
@@ -535,19 +534,14 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     """
     from ._persistence import describe_model
 
-    if data == "-" or (os.path.exists(data) and not (os.path.isfile(data) or os.path.isdir(data))):
-        # The page reads DATA twice, for the most anomalous rows and for the rest; a stream is read once,
-        # and the second reading said "stdin: the file is empty".
-        where = "stdin" if data == "-" else data
-        raise InputError(f"{where}: report reads its data twice, and a stream can be read once; save it to a file "
-                         "and give that")
     model = load_reducer(model_path, "report", data)
+    shown = "stdin" if data == "-" else data  # a stream read once serves the whole page
     shape = image_shape_of(model, image_shape)
-    top, _, _ = top_scores(model_path, data, read, n_top)
-    rows = model_rows(model, data, read, max_rows, seed, keep_rows=top["row"])
+    rows, scores = model_rows(model, data, read, max_rows, seed, top=n_top)
+    top, _, _ = scores.result()
     description = describe_model(model_path)
     kind = description["kind"]
-    which = describe_rows(rows, data)
+    which = describe_rows(rows, shown)
     comparison = compare_with_pca(model, rows.drawn_table().features(), kind)
     top_index = top_rows_in(rows.table, top["row"].to_numpy())
     # As many rings as `aereduce plot` draws (10 of mtcars' 32 rows ringed a third of the map; trial 13
@@ -563,7 +557,7 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
                          mapped.label_name, code_names(model), row_names(mapped, np.arange(len(Z))))
     heading = "Map of the codes" if Z.shape[1] != 2 else "2-D map"  # a 1-D code is no 2-D map (trial 22)
     sections.append(section("map", heading, figure(map_uri, f"{heading} of the codes" if Z.shape[1] == 2 else heading,
-                                                     map_caption(Z.shape[1], mapped.label_name, describe_rows(rows, data, ringed_too=True),
+                                                     map_caption(Z.shape[1], mapped.label_name, describe_rows(rows, shown, ringed_too=True),
                                                                  len(ringed)))))
     if shape is not None:
         sections.append(images_section(model, rows.table, rows.drawn, shape, top_index))
@@ -571,9 +565,9 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     sections.append(anomalies_section(top, rows.n_read, rows.n_encodable, labels, rows.table.label_name,
                                       float(np.median(comparison.model)), text_file=format_of(data) in TEXT_FORMATS))
     summary = (f"<p>Model <code>{esc(model_path)}</code> ({esc(kind)}, {comparison.dim} dimensions, "
-               f"{esc(description['n_features_in'])} input columns) on <code>{esc(data)}</code>: "
+               f"{esc(description['n_features_in'])} input columns) on <code>{esc(shown)}</code>: "
                f"{rows.n_read} rows read.</p>")
-    title = f"aereduce report: {Path(model_path).name} on {Path(data).name}"
+    title = f"aereduce report: {Path(model_path).name} on {Path(shown).name}"
     return page(title, summary, sections, rows.notes), rows.notes
 
 

@@ -1236,56 +1236,78 @@ class _ScoredRow(NamedTuple):
     filled: bool  # a missing value of the row was filled (--nan mean or zero)
 
 
-def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int, list[str]]:
-    """The ``top`` rows with the largest anomaly score (:func:`errors`' columns), largest first, by file
-    row number (1-based, header line counted, as editors number lines), the number of rows read, and
-    the notes on how they were read (rows left unscored, say)."""
-    import pandas as pd
+class TopScores:
+    """The ``top`` rows with the largest anomaly score (:func:`errors`' columns) among the chunks it is
+    shown (:meth:`see`), in memory O(``top``): a heap ordered by score, then by the earlier row."""
 
-    model = load_model(model_path, data, "score")
-    missing = model_missing_values(model, read.nan)
-    # A heap of the K largest scores (memory O(K)), ordered by score, then by earlier row.
-    best: list[_ScoredRow] = []
-    n_rows, id_name, label_name, names, integer, score_dtype, table = 0, None, None, [""], [], np.float64, None
-    for table in model_tables(model, data, read, CHUNK_ROWS):
-        X, encodable = missing.apply(table)
-        values, names = computed_on(errors, model, _frame(X[encodable], table.feature_names))
-        integer = integer_columns(values)
-        score_dtype = values.dtypes.iloc[0] if hasattr(values, "dtypes") else values.dtype
+    def __init__(self, model: Any, missing: Any, top: int):
+        self.model, self.missing, self.top = model, missing, top
+        self.best: list[_ScoredRow] = []
+        self.n_rows, self.id_name, self.label_name, self.table = 0, None, None, None
+        self.names, self.integer, self.score_dtype = [""], [], np.float64
+
+    def see(self, table: Table, X: np.ndarray, encodable: np.ndarray) -> None:
+        """Score a chunk: ``table`` as read, ``X`` its rows with gaps handled by ``missing``, of which the
+        ``encodable`` ones are scored."""
+        values, self.names = computed_on(errors, self.model, _frame(X[encodable], table.feature_names))
+        self.integer = integer_columns(values)
+        self.score_dtype = values.dtypes.iloc[0] if hasattr(values, "dtypes") else values.dtype
         gaps = np.isnan(np.asarray(table.X, dtype=np.float64)).any(axis=1)
         for row, i in zip(np.asarray(values, dtype=np.float64), np.flatnonzero(encodable)):
             item = _ScoredRow(float(row[0]), -int(table.row_numbers[i]), None if table.ids is None else table.ids[i],
                               None if table.labels is None else table.labels[i], tuple(row[1:]), bool(gaps[i]))
-            if len(best) < top:
-                heapq.heappush(best, item)
+            if len(self.best) < self.top:
+                heapq.heappush(self.best, item)
             else:
-                heapq.heappushpop(best, item)
-        n_rows, id_name, label_name = n_rows + table.n_rows, table.id_name, table.label_name
-    best.sort(reverse=True)
-    # The scores in the precision they were computed in, as score without --top writes them.
-    frame = pd.DataFrame({"row": [-item.negative_row for item in best],
-                          names[0]: np.array([item.score for item in best], dtype=score_dtype)})
-    for j, name in enumerate(names[1:]):
-        frame[name] = [item.other_columns[j] for item in best]
-    keep_integer_columns(frame, integer)
-    if id_name:
-        frame.insert(0, id_name, [item.id for item in best])
-    if label_name:
-        frame[label_name] = [item.label for item in best]
-    notes = [] if table is None else table_notes(table, missing, "were not scored")
-    # A model that rebuilds rows exactly (one column, a code as wide as the data) ranks them by
-    # rounding: say that the rows listed are not anomalies (trial 27 saw 5 rows of error 0 ranked).
-    exact = int(sum(item.score <= NEGLIGIBLE_MSE for item in best)) if not is_detector(model) else 0
-    if exact:
-        notes.append(f"{exact} of the {len(best)} rows listed {'is' if exact == 1 else 'are'} reconstructed exactly "
-                     "(error 0 but for rounding): nothing sets them apart from the other rows")
-    filled = [-item.negative_row for item in best if item.filled]
-    if filled:  # airquality's three most anomalous rows were rows whose gaps were filled (trial 29)
-        what = "the training means" if missing.policy == "mean" else "zeros"
-        notes.append(f"{len(filled)} of the {len(best)} rows listed had missing values filled with {what} "
-                     f"(--nan {missing.policy}): {'row' if len(filled) == 1 else 'rows'} {shown_names([str(r) for r in filled])}; part of "
-                     f"{'its' if len(filled) == 1 else 'their'} score is the filling")
-    return frame, n_rows, notes
+                heapq.heappushpop(self.best, item)
+        self.n_rows, self.id_name, self.label_name, self.table = (self.n_rows + table.n_rows, table.id_name,
+                                                                  table.label_name, table)
+
+    def rows(self) -> np.ndarray:
+        """The file row numbers of the rows held now: a row among the final top is held from its chunk on,
+        since a row once pushed out never comes back."""
+        return np.array([-item.negative_row for item in self.best], dtype=np.int64)
+
+    def result(self) -> tuple[Any, int, list[str]]:
+        """:func:`top_scores`' table, rows read and notes."""
+        import pandas as pd
+
+        best, missing = sorted(self.best, reverse=True), self.missing
+        # The scores in the precision they were computed in, as score without --top writes them.
+        frame = pd.DataFrame({"row": [-item.negative_row for item in best],
+                              self.names[0]: np.array([item.score for item in best], dtype=self.score_dtype)})
+        for j, name in enumerate(self.names[1:]):
+            frame[name] = [item.other_columns[j] for item in best]
+        keep_integer_columns(frame, self.integer)
+        if self.id_name:
+            frame.insert(0, self.id_name, [item.id for item in best])
+        if self.label_name:
+            frame[self.label_name] = [item.label for item in best]
+        notes = [] if self.table is None else table_notes(self.table, missing, "were not scored")
+        # A model that rebuilds rows exactly (one column, a code as wide as the data) ranks them by
+        # rounding: say that the rows listed are not anomalies (trial 27 saw 5 rows of error 0 ranked).
+        exact = int(sum(item.score <= NEGLIGIBLE_MSE for item in best)) if not is_detector(self.model) else 0
+        if exact:
+            notes.append(f"{exact} of the {len(best)} rows listed {'is' if exact == 1 else 'are'} reconstructed exactly "
+                         "(error 0 but for rounding): nothing sets them apart from the other rows")
+        filled = [-item.negative_row for item in best if item.filled]
+        if filled:  # airquality's three most anomalous rows were rows whose gaps were filled (trial 29)
+            what = "the training means" if missing.policy == "mean" else "zeros"
+            notes.append(f"{len(filled)} of the {len(best)} rows listed had missing values filled with {what} "
+                         f"(--nan {missing.policy}): {'row' if len(filled) == 1 else 'rows'} {shown_names([str(r) for r in filled])}; part of "
+                         f"{'its' if len(filled) == 1 else 'their'} score is the filling")
+        return frame, self.n_rows, notes
+
+
+def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int, list[str]]:
+    """The ``top`` rows with the largest anomaly score (:func:`errors`' columns), largest first, by file
+    row number (1-based, header line counted, as editors number lines), the number of rows read, and
+    the notes on how they were read (rows left unscored, say)."""
+    model = load_model(model_path, data, "score")
+    best = TopScores(model, model_missing_values(model, read.nan), top)
+    for table in model_tables(model, data, read, CHUNK_ROWS):
+        best.see(table, *best.missing.apply(table))
+    return best.result()
 
 
 @dataclass
@@ -1308,23 +1330,26 @@ class ModelRows:
 
 
 def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: int = 0, *, n_worst: int = 0,
-               keep_rows: Any = ()) -> ModelRows:
-    """Read DATA in chunks for a picture of ``model``: see :class:`ModelRows`.
+               top: int = 0) -> tuple[ModelRows, TopScores]:
+    """Read DATA in chunks for a picture of ``model``: see :class:`ModelRows`; and the ``top`` rows of
+    largest anomaly score, from the same reading (:class:`TopScores`).
 
     The sample is the ``max_rows`` encodable rows of least priority, the priorities drawn in file
     order from ``numpy.random.default_rng(seed)`` (one ``random()`` per encodable row), so it does not
-    depend on the chunks. The ``n_worst`` rows of largest reconstruction error and the file rows
-    ``keep_rows`` are kept beside it. Memory holds those rows and one chunk, not the file (trial 26: a
-    900,000-row file took 1 GB).
+    depend on the chunks. The ``n_worst`` rows of largest reconstruction error and the ``top`` rows
+    are kept beside it. Memory holds those rows and one chunk, not the file (trial 26: a 900,000-row
+    file took 1 GB). One reading serves it all, so DATA may be a stream.
     """
     missing = model_missing_values(model, read.nan)
-    wanted = np.asarray(list(keep_rows), dtype=np.int64)
+    scores = TopScores(model, missing, top)
     rng = np.random.default_rng(seed)
     kept: Table | None = None
     priority, error = np.empty(0), np.empty(0)
     n_read, n_encodable, sums, max_abs = 0, 0, np.zeros(model.n_features_in_), np.zeros(model.n_features_in_)
     for chunk in model_tables(model, data, read, CHUNK_ROWS):
         X_filled, encodable = missing.apply(chunk)
+        if top:
+            scores.see(chunk, X_filled, encodable)
         n_read += chunk.n_rows
         chunk = chunk.take(encodable)
         chunk.X = X_filled[encodable]
@@ -1337,7 +1362,7 @@ def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: in
                        else np.zeros(chunk.n_rows))
         kept = chunk if kept is None else kept.followed_by(chunk)
         priority, error = np.concatenate([priority, rng.random(chunk.n_rows)]), np.concatenate([error, chunk_error])
-        keep = _sampled(priority, max_rows) | np.isin(kept.row_numbers, wanted)
+        keep = _sampled(priority, max_rows) | np.isin(kept.row_numbers, scores.rows())
         keep[_worst_first(error, kept.row_numbers)[:n_worst]] = True
         kept, priority, error = kept.take(keep), priority[keep], error[keep]
     if n_read and not n_encodable:  # nothing to draw (the model refuses no rows)
@@ -1353,7 +1378,7 @@ def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: in
     assert kept is not None  # the file has rows: the table readers refuse an empty one
     worst = _worst_first(error, kept.row_numbers)[:n_worst]
     return ModelRows(kept, n_read, n_encodable, np.flatnonzero(_sampled(priority, max_rows)),
-                     rows_ringed(worst, error[worst], n_read), sums / n_encodable, max_abs, notes)
+                     rows_ringed(worst, error[worst], n_read), sums / n_encodable, max_abs, notes), scores
 
 
 def _sampled(priority: np.ndarray, max_rows: int) -> np.ndarray:
@@ -1407,7 +1432,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     check_file_output(output, "an image", IMAGE_SUFFIXES, inputs=[data, model_path])
     model = load_reducer(model_path, "plot", data)
     image_shape = image_shape_of(model, image_shape)  # checked against the model's rows, as report does
-    rows = model_rows(model, data, read, max_rows, seed, n_worst=MOST_RINGED)
+    rows, _ = model_rows(model, data, read, max_rows, seed, n_worst=MOST_RINGED)
     table, worst = map_rows(rows, rows.worst)
     X, labels = table.features(), label_values(table.labels)
     X_hat = model.inverse_transform(model.transform(X.iloc[:10])) if image_shape else None
@@ -1429,17 +1454,21 @@ FEW_KNN_TEST_ROWS = 30
 def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, test_size: float = 0.2,
                  seed: int = 0, params: dict[str, Any] | None = None,
                  progress: Callable[[str], None] | None = None,
-                 notify: NoteFn | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+                 notify: NoteFn | None = None, plot: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """:func:`compare_methods` on a data file; returns its rows and notes for the user (sent to
     ``notify`` before fitting instead when it is given).
 
-    Rows without a label are left out of the comparison when there is a label column.
+    Rows without a label are left out of the comparison when there is a label column. ``plot``: an
+    image file to draw each method's map of every row in, side by side (:func:`draw_compared_maps`).
     """
     for name in methods:
         get_method(name)
+    if plot is not None:  # before the fits: a bad name fails at once
+        check_file_output(plot, "an image", IMAGE_SUFFIXES, inputs=[data])
     filled = read_for_fit(data, read)
     X, y, notes = filled.X.to_numpy(), label_values(filled.labels), filled.notes("were left out of the comparison",
                                                                   row_labels="left out of the comparison")
+    labelled = np.ones(len(X), dtype=bool)
     if y is not None:
         import pandas as pd
 
@@ -1462,6 +1491,8 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
             notes.append(f"not scoring kNN accuracy: the label column {filled.table.label_name!r} {what}; give a "
                          "column of classes, or leave --label-column out")
             y = None
+    # The maps are coloured by the label column whatever kNN makes of it: a measurement gets a colour scale.
+    colours = None if filled.labels is None else label_values(filled.labels)[labelled]
     from ._split import split_rows
 
     train, test = split_rows(len(X), test_size, seed, labels=y)
@@ -1491,8 +1522,38 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     notes.append(f"each method is fitted on {plural(len(train), 'row')} and scored on the {plural(len(test), 'row')} "
                  f"held out (--test-size {test_size:g})")
     notes = send_notes(notes, notify)
-    rows = compare_methods(X, y, dim, methods, train, test, seed=seed, params=params, progress=progress)
+    codes: dict[str, np.ndarray] = {}
+
+    def keep_codes(name: str, Z_train: np.ndarray, Z_test: np.ndarray) -> None:
+        Z = np.empty((len(X), Z_train.shape[1]))
+        Z[train], Z[test] = Z_train, Z_test
+        codes[name] = Z
+
+    rows = compare_methods(X, y, dim, methods, train, test, seed=seed, params=params, progress=progress,
+                           on_codes=keep_codes if plot is not None else None)
+    if plot is not None:
+        draw_compared_maps(plot, rows, codes, colours, filled.table.label_name, data, len(train), len(test))
     return rows, notes
+
+
+def compared_map_title(row: dict[str, Any]) -> str:
+    """A panel's title in ``compare --plot``: the method and its held-out figures, as the table gives them."""
+    figures = [f"kNN {row['knn_acc']:.1%}" if row.get("knn_acc") is not None else "",
+               f"MSE {row['recon_mse']:.4g}" if row.get("recon_mse") is not None else ""]
+    held_out = ", ".join(figure for figure in figures if figure)
+    return f"{row['method']} ({held_out} held out)" if held_out else str(row["method"])
+
+
+def draw_compared_maps(path: str, rows: list[dict[str, Any]], codes: dict[str, np.ndarray], labels: np.ndarray | None,
+                       label_name: str | None, data: str, n_train: int, n_test: int) -> None:
+    """Each method's map of every row (its codes of the rows it was fitted on, and of the held-out rows
+    it transformed), side by side: what ``compare --plot`` draws."""
+    from .plotting import map_title, maps_side_by_side
+
+    dim = next(iter(codes.values())).shape[1]
+    title = (f"{Path(data).name}: {map_title(dim)}; {plural(n_train + n_test, 'row')}, "
+             f"{n_train} fitted on and {n_test} held out")
+    maps_side_by_side(path, [(compared_map_title(row), codes[row["method"]]) for row in rows], labels, label_name, title)
 
 
 def knn_accuracy(Z_train: np.ndarray, y_train: np.ndarray, Z_test: np.ndarray, y_test: np.ndarray, k: int = 7) -> float:
@@ -1504,12 +1565,14 @@ def knn_accuracy(Z_train: np.ndarray, y_train: np.ndarray, Z_test: np.ndarray, y
 
 def compare_methods(X: np.ndarray, y: np.ndarray | None, dim: int, methods: list[str], train: np.ndarray,
                     test: np.ndarray, *, seed: int = 0, params: dict[str, Any] | None = None,
-                    progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+                    progress: Callable[[str], None] | None = None,
+                    on_codes: Callable[[str, np.ndarray, np.ndarray], None] | None = None) -> list[dict[str, Any]]:
     """Fit each method on the same training rows and measure it on the same held-out rows
     (``train`` and ``test``, indices into X; :func:`aereduce._split.split_rows` makes them).
 
     Returns one dict per method: reconstruction MSE in the scaled space (None for a method
     without an inverse), kNN accuracy (k=7) when labels are given, and fit and transform seconds.
+    ``on_codes(method, train_codes, test_codes)`` is given each method's codes.
     """
     rows = []
     for name in methods:
@@ -1531,6 +1594,8 @@ def compare_methods(X: np.ndarray, y: np.ndarray | None, dim: int, methods: list
             row["recon_mse"] = float(np.mean(reducer.reconstruction_error(X[test])))
         if y is not None:
             row["knn_acc"] = knn_accuracy(Z_train, y[train], Z_test, y[test])
+        if on_codes is not None:
+            on_codes(name, np.asarray(Z_train), np.asarray(Z_test))
         rows.append(row)
     return rows
 

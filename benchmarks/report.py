@@ -163,7 +163,7 @@ def _dataset_figure_lines(plt: Any, dataset: str, results: Path, out: Path) -> l
     with np.load(arrays_path) as npz:
         arrays = dict(npz)
     lines: list[str] = []
-    maps = _maps_figure(plt, dataset, arrays, out.parent / f"maps_{dataset}.png")
+    maps = _maps_figure(dataset, arrays, out.parent / f"maps_{dataset}.png")
     if maps:
         lines += [f"2-D maps of the {dataset} test set (the 2-D rows above):", "", f"![2-D maps]({maps.name})", ""]
     recon = _reconstructions_figure(plt, dataset, arrays, out.parent / f"reconstructions_{dataset}.png")
@@ -268,17 +268,14 @@ def _plot(plt, groups, path: Path) -> None:
     plt.close(fig)
 
 
-def _maps_figure(plt, dataset: str, arrays: dict[str, np.ndarray], path: Path) -> Path | None:
-    from aereduce.plotting import plot_map, save_figure
+def _maps_figure(dataset: str, arrays: dict[str, np.ndarray], path: Path) -> Path | None:
+    from aereduce.plotting import maps_side_by_side
 
-    maps = [(key.split("/")[1], arrays[key]) for key in arrays if key.startswith("map/") and key.endswith("/2")]
+    maps = [(f"{dataset}: {key.split('/')[1]} 2-D", arrays[key]) for key in arrays
+            if key.startswith("map/") and key.endswith("/2")]
     if not maps:
         return None
-    fig, axes = plt.subplots(1, len(maps), figsize=(5 * len(maps), 5), squeeze=False)
-    for ax, (method, Z) in zip(axes[0], maps):
-        plot_map(ax, Z, arrays["labels"], f"{dataset}: {method} 2-D")
-    save_figure(fig, path)
-    plt.close(fig)
+    maps_side_by_side(path, maps, arrays["labels"])
     return path
 
 

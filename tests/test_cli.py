@@ -2068,3 +2068,40 @@ def test_compare_says_why_ae_is_pca_on_few_rows_and_how_much_a_row_moves_knn(run
     # Review: epochs given train the linear model off PCA's solution, and the note would be wrong.
     result = invoke(runner, "compare", path, "--dim", "2", "--label-column", "kind", "--methods", "ae,pca", "--epochs", "50")
     assert "is PCA's solution" not in result.stderr
+
+
+def test_compare_plot_draws_each_methods_map_of_every_row_titled_by_its_figures(runner, data, tmp_path):
+    """Every row's codes (the fitted rows' and the held-out rows'), in file order, coloured by the label."""
+    with patch("aereduce.plotting.maps_side_by_side") as draw:
+        result = invoke(runner, "compare", data, "--dim", "2", "--methods", "pca", "--id-column", "id",
+                        "--label-column", "kind", "--json", "--plot", tmp_path / "maps.png")
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.stdout)[0]
+    path, maps, labels, label_name, title = draw.call_args.args
+    assert path == str(tmp_path / "maps.png") and label_name == "kind"
+    assert title == "data.csv: 2-D map of the code; 120 rows, 96 fitted on and 24 held out"
+    assert [name for name, _ in maps] == [f"pca (kNN {row['knn_acc']:.1%}, MSE {row['recon_mse']:.4g} held out)"]
+    frame = pd.read_csv(data)
+    assert list(labels) == list(frame["kind"])
+    # PCA's codes of fitted and held-out rows are one affine map of the columns: each row in its place
+    X = np.column_stack([frame[list("abcde")].to_numpy(), np.ones(len(frame))])
+    Z = maps[0][1]
+    assert Z.shape == (120, 2)
+    assert np.abs(X @ np.linalg.lstsq(X, Z, rcond=None)[0] - Z).max() < 1e-4
+    assert "wrote " + str(tmp_path / "maps.png") in result.stderr.splitlines()
+
+
+def test_compare_plot_writes_the_picture_and_refuses_a_bad_name_before_fitting(runner, data, tmp_path):
+    result = invoke(runner, "compare", data, "--dim", "1", "--methods", "pca", "--label-column", "kind",
+                    "--id-column", "id", "--plot", tmp_path / "maps.png")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "maps.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with patch("aereduce.usecases.compare_methods") as compare_methods:
+        result = runner.invoke(main, ["compare", str(data), "--dim", "1", "--methods", "pca", "--plot",
+                                      str(tmp_path / "maps.txt")])
+        assert result.exit_code != 0 and not compare_methods.called and not (tmp_path / "maps.txt").exists()
+        assert len(result.stderr.splitlines()) == 1 and ".png, .svg" in result.stderr, result.stderr
+        result = runner.invoke(main, ["compare", str(data), "--dim", "1", "--plot", ""])
+        assert result.exit_code == 2 and not compare_methods.called
+        assert result.stderr.splitlines()[-1] == ("Error: Invalid value for '--plot': is empty; give a file name, "
+                                                 "or leave --plot out")

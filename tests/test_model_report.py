@@ -508,7 +508,7 @@ def test_plot_and_report_read_the_file_in_chunks_and_keep_only_the_rows_they_sho
     monkeypatch.setattr(usecases, "model_tables", counted)
     monkeypatch.setattr(usecases, "CHUNK_ROWS", 16)
     reducer = usecases.load_reducer(str(model), "plot", str(path))
-    rows = usecases.model_rows(reducer, str(path), usecases.ReadOptions(), 20, seed=0, n_worst=10, keep_rows=[7])
+    rows, scores = usecases.model_rows(reducer, str(path), usecases.ReadOptions(), 20, seed=0, n_worst=10, top=3)
     assert max(chunks) == 16 and sum(chunks) == 90 == rows.n_read == rows.n_encodable
     # The sample: the 20 rows of least priority, one draw per row in file order (file rows count the header).
     sample = np.sort(np.argsort(np.random.default_rng(0).random(90))[:20]) + 2
@@ -517,16 +517,23 @@ def test_plot_and_report_read_the_file_in_chunks_and_keep_only_the_rows_they_sho
     errors = np.asarray(reducer.reconstruction_error(X), dtype=np.float64)
     worst = np.argsort(-errors, kind="stable")[:usecases.rows_to_ring(90)] + 2
     assert rows.table.row_numbers[rows.worst].tolist() == worst.tolist() and worst[0] == 43
-    assert 7 in rows.table.row_numbers and len(rows.table.X) <= 20 + 10 + 1
+    # The top scores from the same reading, as score --top finds them, and their rows kept
+    chunks.clear()
+    top, n_read, _ = usecases.top_scores(str(model), str(path), usecases.ReadOptions(), 3)
+    pd.testing.assert_frame_equal(scores.result()[0], top)
+    assert n_read == 90 and set(top["row"]) <= set(rows.table.row_numbers) and len(rows.table.X) <= 20 + 10 + 3
     np.testing.assert_allclose(rows.column_means, X.mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(rows.column_max_abs, X.abs().max(axis=0))
 
 
-def test_report_on_stdin_says_it_needs_a_file(table, tmp_path):
-    """The page reads its data twice; from stdin the second reading said 'stdin: the file is empty'."""
+def test_report_on_stdin_reads_it_once_and_gives_the_file_s_page(table, tmp_path):
+    """The page read its data twice, and from stdin the second reading said 'stdin: the file is empty'
+    (then stdin was refused); one reading now serves the page."""
     path, model = table
-    out = tmp_path / "r.html"
-    result = CliRunner().invoke(main, ["report", str(model), "-", "-o", str(out)], input=path.read_text())
-    assert result.exit_code == 1 and not out.exists()
-    assert result.stderr == ("Error: stdin: report reads its data twice, and a stream can be read once; save it to "
-                             "a file and give that\n")
+    result = CliRunner().invoke(main, ["report", str(model), "-", "-o", str(tmp_path / "in.html")], input=path.read_text())
+    assert result.exit_code == 0, result.output
+    assert CliRunner().invoke(main, ["report", str(model), str(path), "-o", str(tmp_path / "file.html")]).exit_code == 0
+    from_stdin, from_file = ((tmp_path / name).read_text() for name in ("in.html", "file.html"))
+    assert "on <code>stdin</code>: 90 rows read" in from_stdin
+    named = from_stdin.replace("m.aer on stdin", f"m.aer on {path.name}").replace("stdin", str(path))
+    assert named == from_file

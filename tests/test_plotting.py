@@ -528,3 +528,21 @@ def test_ring_names_keep_clear_of_the_map_s_notes_and_inside_the_view():
     covered = [(0.0, y, 1.0) for y in np.arange(-1.0, 1.0, 0.01)]
     (last,) = _label_positions(np.array([[0.0, 0.0]]), ["r1"], span, taken=covered, floor=-0.05, ceiling=0.9)
     assert last[1] == pytest.approx(-0.05)
+
+
+def test_maps_side_by_side_colour_each_class_alike_in_every_panel(monkeypatch, tmp_path):
+    from matplotlib.colors import to_hex
+
+    from aereduce import plotting
+
+    kept = []
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig))
+    rng = np.random.default_rng(0)
+    labels = np.array(["b", "a", "c"] * 40)
+    maps = [("pca", rng.normal(size=(120, 2))), ("ae", rng.normal(size=(120, 2)))]
+    plotting.maps_side_by_side(tmp_path / "m.png", maps, labels, "kind", "wine.csv: 2-D map of the code")
+    (fig,) = kept
+    assert [ax.get_title() for ax in fig.axes] == ["pca", "ae"] and fig._suptitle.get_text() == "wine.csv: 2-D map of the code"
+    legends = [{text.get_text(): to_hex(handle.get_facecolor()[0]) for text, handle in
+                zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles)} for ax in fig.axes]
+    assert sorted(legends[0]) == ["a", "b", "c"] and legends[0] == legends[1]
