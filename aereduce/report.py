@@ -351,7 +351,7 @@ def error_section(comparison: ErrorComparison, kind: str, which_rows: str, kept_
     leads, and the figure here is told apart from it; ``own_rows``: the rows are those the model was
     fitted on (:func:`fitted_on`).
     """
-    from ._training import paired_noise
+    from ._training import within_noise
 
     model, pca, dim = comparison.model, comparison.pca, comparison.dim
     stats = [("mean", np.mean), ("median", np.median), ("90th percentile", lambda e: np.percentile(e, 90)),
@@ -374,10 +374,9 @@ def error_section(comparison: ErrorComparison, kind: str, which_rows: str, kept_
         tie = NEGLIGIBLE_MSE
         # A gap within the noise of the rows' paired differences is no win either way, as fit says of its
         # held-out rows (trial 29: 0.1179 against 0.1197 on 3,000 diamonds was "1.02x lower" in bold).
-        noise = paired_noise(model, pca)
         if max(mean_model, mean_pca) <= tie:
             verdict = "equal to PCA's: both reconstruct these rows exactly"
-        elif noise is not None and abs(mean_model - mean_pca) <= noise:
+        elif within_noise(model, pca):
             direction = "lower" if mean_model < mean_pca else "higher"
             verdict = f"{direction} than PCA's, but not clearly on these {len(model)} rows"
         elif mean_model <= mean_pca:

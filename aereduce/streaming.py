@@ -698,7 +698,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     notes on how DATA was read go, once the first pass has read it and before training (else
     into the report)."""
     from .methods import make_reducer
-    from ._training import paired_noise
+    from ._training import within_noise
     from ._resolve import NEIGHBOUR_MIN_ROWS, default_epochs
     from .usecases import (REMEMBERED_ID, FitReport, check_model_output, check_not_failed, dimension_notes,
                            epochs_trained, has_pca_bar, input_settings, send_notes, table_notes)
@@ -752,7 +752,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                        n_epochs=epochs_trained(reducer),
                        pca_error=pca_error if has_pca_bar("ae", dim, fit.scan.n_features, fit.scan.n_rows) else None,
                        kept_pca=reducer.kept_initial_weights_, notes=notes, n_evaluated=len(row_errors),
-                       difference_noise=paired_noise(row_errors, pca_rows),
+                       within_noise=within_noise(row_errors, pca_rows),
                        params=dict(params or {}), batch_size=reducer.batch_size_, scaling=reducer.scaling_,
                        default_epochs=default_epochs(reducer))
     check_not_failed(report)

@@ -382,7 +382,7 @@ class FitReport:
     mean_row_error: float | None = None  # a denoiser's failure bar, instead of PCA's (fit_failed)
     kept_pca: bool | None = None
     n_evaluated: int = 0  # the rows the two errors are means over
-    difference_noise: float | None = None  # twice the standard error of the difference (paired_noise)
+    within_noise: bool = False  # the error and PCA's too close to name a winner (_training.within_noise)
     notes: list[str] = field(default_factory=list)
     is_map: bool = False  # the neighbour term trained the codes (a 2-3-D map of 1,000+ rows, by default)
     params: dict[str, Any] = field(default_factory=dict)  # the autoencoder options given: what the model is
@@ -445,7 +445,7 @@ class FitReport:
             lines.append(self.measured)
         else:
             ratio = self.pca_error / self.error if self.error > 0 else float("inf")
-            if self.difference_noise is not None and abs(self.pca_error - self.error) <= self.difference_noise:
+            if self.within_noise:
                 # A few held-out rows cannot tell a few per cent apart (nor a gap that one or two rows
                 # carry): say which way it went, and that it is not clear, rather than name a winner.
                 direction = "lower" if self.error < self.pca_error else "higher"
@@ -787,13 +787,13 @@ def has_pca_bar(method: str, dim: int, n_columns: int, n_rows: int) -> bool:
 def measure_against_pca(report: FitReport, reducer: Any, row_errors: np.ndarray, train: Any, evaluation: Any) -> None:
     """Set ``report``'s PCA error at its dimension: PCA in the reducer's scaling, fitted on
     ``train`` and scored on ``evaluation`` (the rows ``row_errors``, the reducer's, are of)."""
-    from ._training import paired_noise
+    from ._training import within_noise
     from .pca import ScaledPCA
 
     pca = ScaledPCA(n_components=report.dim, scaling=reducer.scaling_).fit(train)
     pca_rows = pca.reconstruction_error(evaluation)
     report.pca_error, report.n_evaluated = float(np.mean(pca_rows)), len(pca_rows)
-    report.difference_noise = paired_noise(row_errors, pca_rows)
+    report.within_noise = within_noise(row_errors, pca_rows)
     if report.params.get("noise"):  # a denoiser's failure bar (fit_failed)
         report.mean_row_error = mean_row_error(pca.scaler_.transform(np.asarray(evaluation, dtype=np.float64)),
                                                pca.pca_.mean_)
