@@ -327,8 +327,10 @@ def test_auto_is_on_for_maps_of_1000_rows_by_the_plain_mlp():
 def test_auto_budget_follows_the_rows_and_the_device():
     assert auto_neighbour_epochs(60_000) == 25 and auto_neighbour_epochs(1_000_000) == 25
     assert auto_neighbour_epochs(60_000, accelerated=True) == 40
-    assert auto_neighbour_epochs(1797) == 3 and auto_neighbour_epochs(20_000) == 8
-    assert auto_neighbour_epochs(30_000, accelerated=True) == 20
+    # by the square root of the share of 60,000 rows, at least 8
+    assert auto_neighbour_epochs(15_000) == round(25 * 0.5) and auto_neighbour_epochs(30_000, accelerated=True) == 28
+    assert auto_neighbour_epochs(1797) == auto_neighbour_epochs(0) == 8
+    assert auto_neighbour_epochs(54_000) == 24
 
 
 def test_files_without_the_new_fields_resolve_the_term_off():

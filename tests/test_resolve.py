@@ -29,9 +29,12 @@ def test_epochs_aim_at_about_5000_steps_between_20_and_1000():
         assert 4_500 <= steps <= 5_500, (n, steps)
 
 
-def test_the_decoder_after_the_map_gets_about_40_steps_an_embedding_epoch():
+def test_the_decoder_after_the_map_gets_about_40_steps_an_embedding_epoch_and_at_least_1000():
     assert decoder_iter(25, 60_000, 512) == round(40 * 25 / math.ceil(60_000 / 512))  # 8 epochs on MNIST
-    assert decoder_iter(3, 100_000, 512) == 1  # at least one pass over the rows
+    assert decoder_iter(40, 60_000, 512) == round(40 * 40 / math.ceil(60_000 / 512))  # 14: a GPU's budget
+    assert decoder_iter(8, 8_000, 512) == round(1000 / math.ceil(8_000 / 512))  # 62 epochs, not 20
+    assert decoder_iter(8, 1_000, 100) == 100  # 10 steps an epoch
+    assert decoder_iter(3, 10**7, 512) == 1  # at least one pass over the rows
 
 
 def test_a_failed_fit_is_far_worse_than_pca_and_above_rounding():
