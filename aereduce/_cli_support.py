@@ -236,21 +236,27 @@ def model_options(f: Callable | None = None, *, detector_default: bool = False) 
     options.append(click.option("--recurrent", "sequence_shape", callback=parse_sequence_shape,
                                 help="Recurrent (GRU) model for sequence rows, time-major, e.g. 50x1 "
                                      "(time steps x features)."))
-    for flag, name, help_text, extra in AE_OPTIONS:
-        default = AUTOENCODER_PARAMS[name].default
-        settings = {"type": click_type(name), "help": help_text or AUTOENCODER_PARAMS[name].help,
-                    "show_default": str(default if default is not None else "off")} | extra
-        declaration = flag
-        if "off_flag" in settings:  # on, off, or (None, left out) the estimator's "auto"
-            declaration = f"{flag}/{settings.pop('off_flag')}"
-            settings |= {"is_flag": True, "default": None}
-        if settings.get("is_flag"):
-            settings.pop("type")
-            settings["show_default"] = False
-        options.append(click.option(declaration, name, **settings))
+    options += [ae_option(flag) for flag, _, _, _ in AE_OPTIONS]
     for option in reversed(options):
         f = option(f)
     return f
+
+
+def ae_option(flag: str, help_text: str | None = None) -> Callable:
+    """The click option of an autoencoder parameter in AE_OPTIONS, by its flag (``help_text`` for a
+    command that words it otherwise, as compare, where only the autoencoder takes it)."""
+    _, name, own_help, extra = next(option for option in AE_OPTIONS if option[0] == flag)
+    default = AUTOENCODER_PARAMS[name].default
+    settings = {"type": click_type(name), "help": help_text or own_help or AUTOENCODER_PARAMS[name].help,
+                "show_default": str(default if default is not None else "off")} | extra
+    declaration = flag
+    if "off_flag" in settings:  # on, off, or (None, left out) the estimator's "auto"
+        declaration = f"{flag}/{settings.pop('off_flag')}"
+        settings |= {"is_flag": True, "default": None}
+    if settings.get("is_flag"):
+        settings.pop("type")
+        settings["show_default"] = False
+    return click.option(declaration, name, **settings)
 
 
 # An estimator parameter as Python spells it in a message: loss='bce', neighbour_weight=0, tied_weights=True.
@@ -289,10 +295,10 @@ _SHAPE_MISMATCH = re.compile(r"input_shape=\(([\d, ]+)\) must be \((channels|tim
 
 
 def require_dim(dim: int | None) -> None:
-    """Click's own error for a missing ``--dim``, where only an outlier detector may leave it out."""
+    """Click's own words for a missing ``--dim``, with the fix, where only an outlier detector may leave it out."""
     if dim is None:
-        ctx = click.get_current_context()
-        raise click.MissingParameter(ctx=ctx, param=next(p for p in ctx.command.params if p.name == "dim"))
+        raise click.UsageError("Missing option '--dim' / '-d'; give the code's dimension, e.g. --dim 2, or --ensemble N "
+                               "for an outlier detector, which has its own")
 
 
 def ae_params(kwargs: dict[str, Any], method: str = "ae") -> dict[str, Any]:
@@ -347,14 +353,16 @@ def shows_bars() -> bool:
 
 
 @contextlib.contextmanager
-def progress_bar(label: str = "training", epochs: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+def progress_bar(label: str | None = None, epochs: bool = True) -> Iterator[Callable[[int, int], None] | None]:
     """While the block runs, a ``progress(done, total)`` drawing a bar on a terminal's stderr; where
-    stderr is a log, :class:`ProgressLines` (``epochs``: whether the work counts any); None with --quiet."""
+    stderr is a log, :class:`ProgressLines` (``epochs``: whether the work counts any); None with --quiet.
+    ``label``: what the lines call the work (default: training, or fitting for work without epochs)."""
+    label = label or ("training" if epochs else "fitting")
     if click.get_current_context().find_root().obj.get("quiet"):
         yield None
         return
     if not sys.stderr.isatty():
-        with ProgressLines(label if epochs else "fitting", epochs=epochs) as lines:
+        with ProgressLines(label, epochs=epochs) as lines:
             yield lines
         return
     state: dict[str, Any] = {"part": 1}

@@ -8,16 +8,17 @@ and matplotlib are imported only by the work that needs them, so usage errors ar
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
-from ._cli_support import (METHOD_NAMES, SEED, ae_params, click_type, data_options, file_beside, fit_output_options,
+from ._cli_support import (METHOD_NAMES, SEED, ae_option, ae_params, click_type, data_options, file_beside, fit_output_options,
                            in_command_line_words, info, model_options, output_name, parse_shape, picture_options,
                            progress_bar, read_options, require_dim, shows_bars, split_names)
 from ._version import __version__
@@ -35,8 +36,42 @@ class UserError(click.ClickException):
         click.echo(f"Error: {self.format_message()}", err=True)
 
 
-class AereduceGroup(click.Group):
+def one_line_usage(exc: click.UsageError, point_to_help: bool) -> click.ClickException:
+    """Click's usage error as the one line every other error is (click's own took four: the usage, a
+    hint, a blank line and the error; trial 34); ``point_to_help``: for errors in parsing the command
+    line, where to read the options, unless the message names its fix (after a semicolon, as the
+    options' own checks do). `aereduce` alone still shows the help."""
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc
+    # "No such option '--dimm'. (Did you mean one of: '--decimal', '--dim'?)" and "No such command
+    # 'fitt'. Did you mean 'fit'?" as one clause each
+    message = re.sub(r"\.\s*\(?Did you mean (.*?)\??\)?$", r" (did you mean \1?)", exc.format_message()).rstrip(".")
+    if point_to_help and ";" not in message:
+        message += f"; see '{exc.ctx.command_path if exc.ctx is not None else 'aereduce'} --help'"
+    return UserError(message, exc.exit_code)
+
+
+class AereduceCommand(click.Command):
+    """A command whose errors in parsing its arguments are one line (:func:`one_line_usage`)."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise one_line_usage(exc, point_to_help=True) from None
+
+
+class AereduceGroup(AereduceCommand, click.Group):
     """Turns the project's errors and I/O errors into one line; anything else is a bug and says so."""
+
+    command_class = AereduceCommand
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:  # no such command
+            raise one_line_usage(exc, point_to_help=True) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         import signal
@@ -48,6 +83,8 @@ class AereduceGroup(click.Group):
             # Ctrl-C does, not silently (trial 30), after the cleanup of what it was writing.
             with _signals_raise():
                 return super().invoke(ctx)
+        except click.UsageError as exc:  # options that do not work together, found by the command itself
+            raise one_line_usage(exc, point_to_help=False) from None
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except SystemExit as exc:
@@ -383,14 +420,16 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
 @click.option("--methods", callback=split_names, show_default=f"{','.join(METHOD_NAMES)} (umap when installed)",
               help="Comma-separated methods to compare.")
 @click.option("--test-size", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True, help="Held-out share of rows.")
-@click.option("--epochs", "max_iter", type=click_type("max_iter"), help="Autoencoder epochs (default: auto).")
+@ae_option("--epochs", "Autoencoder epochs.")
+@ae_option("--neighbour-weight", "The autoencoder's neighbour-preserving term, the 2-D map's (0 turns it off; default: "
+           "on for 2 or 3 dims on 1,000+ training rows).")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed of the split and of each method.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--plot", callback=output_name, help="Also draw each method's map of every row, side by side, in this "
               "image file (.png, .svg, .pdf).")
 @global_options
-def compare(data: str, dim: int, methods: list[str] | None, test_size: float, max_iter: int | None, seed: int,
-            as_json: bool, plot: str | None, **kwargs: Any) -> None:
+def compare(data: str, dim: int, methods: list[str] | None, test_size: float, max_iter: Any, neighbour_weight: Any,
+            seed: int, as_json: bool, plot: str | None, **kwargs: Any) -> None:
     """Compare the autoencoder with PCA and UMAP on a held-out split of DATA.
 
     Reports reconstruction MSE (scaled units), kNN accuracy (k=7) when labels are
@@ -415,10 +454,23 @@ def compare(data: str, dim: int, methods: list[str] | None, test_size: float, ma
     twice = [m for i, m in enumerate(methods) if m in methods[:i]]
     if twice:  # pca,pca printed two identical rows (trial 24)
         raise click.BadParameter(f"names {twice[0]!r} twice; name each method once", param_hint="--methods")
+    from .methods import get_method
+
     show = shows_bars()
-    rows, _ = compare_file(data, dim, methods, read_options(kwargs), test_size=test_size, seed=seed,
-                               params={"max_iter": max_iter} if max_iter else {},
-                               progress=(lambda m: info(f"fitting {m}...")) if show else None, notify=info, plot=plot)
+
+    @contextlib.contextmanager
+    def fitting(name: str) -> Iterator[Callable[[int, int], None] | None]:
+        if show:
+            info(f"fitting {name}...")
+        # Each method's progress as fit shows it: epochs on a terminal, a line every half minute in a
+        # log (compare said nothing through a minute's fit: trial 34).
+        with progress_bar(f"fitting {name}", epochs=get_method(name).trains_in_epochs) as progress:
+            yield progress
+
+    params = {name: value for name, value in (("max_iter", max_iter), ("neighbour_weight", neighbour_weight))
+              if value is not None}
+    rows, _ = compare_file(data, dim, methods, read_options(kwargs), test_size=test_size, seed=seed, params=params,
+                           progress=fitting, notify=info, plot=plot)
     click.echo(json.dumps(rows, indent=2) if as_json else format_comparison(rows))
     if plot is not None:
         info(f"wrote {plot}")
@@ -479,7 +531,8 @@ def datasets_export(name: str, split: str, data_home: str | None, rows: int | No
 @main.command()
 @model_on_data
 def denoise(model: str, data: str, output: str | None, **kwargs: Any) -> None:
-    """Clean the rows of DATA: each row decoded from its code, in DATA's columns and units.
+    """Clean the rows of DATA: each row decoded from its code, in the model's input columns (with
+    DATA's id and label) and DATA's units.
 
     Best with a model fitted with --noise (a denoising autoencoder); PCA models work too.
 

@@ -128,26 +128,31 @@ def _class_colours(ax, xy: np.ndarray, labels: np.ndarray, size: float, label_na
     coloured = [ax.scatter(xy[codes == k, 0], xy[codes == k, 1], s=size, alpha=0.7, color=colour, label=classes[k])
                 for colour, k in zip(palette, shown)]
     handles = coloured + greys
+    # beside the map, not on it: "best" still covered penguins' points, having no free corner
     ax.legend(handles, [h.get_label() for h in handles], fontsize=7, markerscale=5 / size ** 0.5,
-              loc="best", frameon=False, title=label_name, title_fontsize=7)
+              loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, frameon=False, title=label_name,
+              title_fontsize=7)
     return None
 
 
 # A ring name's line height and character width, as shares of the view's span (6-point text on a map
-# about 500 points wide); the map's notes in its corner are measured in them too.
+# about 500 points wide).
 NAME_LINE, NAME_CHAR = 0.035, 0.011
 
 
-def _label_positions(points: np.ndarray, names: Sequence[str], span: np.ndarray,
-                     taken: Sequence[tuple[float, float, float]] = (), floor: float = -math.inf,
+# Points from the map's lower edge to its first note: under the axis name (8-point, 7 points below).
+NOTES_BELOW = 20
+
+
+def _label_positions(points: np.ndarray, names: Sequence[str], span: np.ndarray, floor: float = -math.inf,
                      ceiling: float = math.inf) -> list[tuple[float, float]]:
     """Where to write each name beside its point (data units): up and right of it, moved down a
-    line at a time while its box would cover a name already placed or a ``taken`` box (x, y, width:
-    the map's notes), never below ``floor`` nor above ``ceiling`` (the view's bottom, and a line
-    under its top), and up instead where the dozen lines down are covered, so close rows stay
-    legible. A name's box is estimated from its length (:data:`NAME_CHAR`)."""
+    line at a time while its box would cover a name already placed, never below ``floor`` nor above
+    ``ceiling`` (the view's bottom, and a line under its top), and up instead where the dozen lines
+    down are covered, so close rows stay legible. A name's box is estimated from its length
+    (:data:`NAME_CHAR`)."""
     line, char = NAME_LINE * span[1], NAME_CHAR * span[0]
-    placed: list[tuple[float, float, float]] = list(taken)  # (x, y, width) of what is written so far
+    placed: list[tuple[float, float, float]] = []  # (x, y, width) of what is written so far
     positions = []
     for (x, y), name in zip(points, names):
         px, start, width = x + 0.008 * span[0], y + 0.008 * span[1], char * len(name)
@@ -160,10 +165,6 @@ def _label_positions(points: np.ndarray, names: Sequence[str], span: np.ndarray,
         placed.append((px, py, width))
         positions.append((px, py))
     return positions
-
-
-# The map's height in points, near enough to place its notes in data units (a 5-inch figure).
-MAP_HEIGHT_POINTS = 330
 
 
 # The map's view (trial 29): the 0.5-99.5 percentile range clamped two of iris's rows lying 0.01
@@ -231,7 +232,7 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
 
     xy = map_2d(Z)
     size = float(np.clip(4000 / max(len(xy), 1), 2, 20))  # dots a few hundred rows can be seen by, specks for 10,000s
-    notes: list[tuple[str, str]] = []  # (text, colour) written in the map's lower left corner
+    notes: list[tuple[str, str]] = []  # (text, colour) written under the map
     low, high = map_view(xy)
     span = np.where(high > low, high - low, 1.0)
     lo, hi = low - 0.05 * span, high + 0.05 * span
@@ -275,22 +276,19 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         # say what the rings are, on the picture itself (trial 10 asked)
         notes.append((f"\u25cb the {plural(len(worst), 'row')} reconstructed worst (the most anomalous)", "red"))
         names = list(worst_names or [str(i) for i in worst])
-        # The notes below, one above the other from the lower left corner, are no place for a name
-        # (trial 32: the two far rows' names were written over them).
-        height, char = (hi[1] - lo[1]) / MAP_HEIGHT_POINTS, NAME_CHAR * span[0]
-        taken = [(lo[0], lo[1] + (3 + 8 * k) * height, char * len(text)) for k, (text, _) in enumerate(notes)]
-        for i, name, place in zip(worst, names, _label_positions(drawn[worst], names, span, taken, lo[1],
+        for i, name, place in zip(worst, names, _label_positions(drawn[worst], names, span, lo[1],
                                                                   hi[1] - NAME_LINE * span[1])):
             moved = place[1] < drawn[i, 1]  # a name moved down from its point gets a line back to it
             # a white halo: red names on red or orange classes could not be read (trial 29)
             ax.annotate(name, drawn[i], fontsize=6, color="red", xytext=place, textcoords="data", va="bottom",
                         arrowprops={"arrowstyle": "-", "color": "red", "lw": 0.5, "alpha": 0.6} if moved else None,
                         path_effects=[withStroke(linewidth=2, foreground="white")])
-    # One above the other from the lower left corner: side by side, the ring's note ran into the
-    # edge note on a narrow map (trial 12).
+    # One under the other (side by side, the ring's note ran into the edge note on a narrow map, trial 12),
+    # under the axis name: in the map's corner they could cover a ringed row, and names were written over
+    # them (trial 32).
     for line, (text, colour) in enumerate(notes):
-        ax.annotate(text, (0, 0), xycoords="axes fraction", xytext=(3, 3 + 8 * line), textcoords="offset points",
-                    fontsize=6, color=colour)
+        ax.annotate(text, (0, 0), xycoords="axes fraction", xytext=(0, -NOTES_BELOW - 8 * line),
+                    textcoords="offset points", fontsize=6, color=colour, va="top")
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])

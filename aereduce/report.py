@@ -184,7 +184,8 @@ def error_figure(comparison: ErrorComparison, kind: str) -> str:
 
     plt = _plt()
     both = comparison.pca is not None
-    fig, axes = plt.subplots(1, 2 if both else 1, figsize=(10 if both else 5.5, 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, 2 if both else 1, figsize=(10 if both else 5.5, 3.4), squeeze=False,
+                             layout="constrained")
     values = np.concatenate([comparison.model] + ([comparison.pca] if both else []))
     positive = values[values > 0]
     low, high = (positive.min(), positive.max()) if len(positive) else (1e-12, 1.0)
@@ -207,7 +208,7 @@ def error_figure(comparison: ErrorComparison, kind: str) -> str:
         ax.set_yscale("log")
         ax.set_xlabel(f"PCA-{comparison.dim} error")
         ax.set_ylabel(f"{kind} error")
-        ax.set_title(f"each row: below the line, the {kind} does better")
+        ax.set_title(f"each row: below the line,\nthe {kind} does better")  # on one line, it ran into the histogram's
     for ax in axes.flat:  # trial 29: "3×10⁻²4×10⁻²6×10⁻²" ran together under mtcars' histogram
         readable_log_axes(ax)
     return png_uri(fig)
@@ -492,15 +493,25 @@ def top_rows_in(table: Table, top_rows: np.ndarray) -> np.ndarray:
     return np.array([where.get(int(r), -1) for r in top_rows], dtype=np.int64)
 
 
+def labels_name_rows(table: Table) -> bool:
+    """Whether, with no id column, the labels are text naming each row: the model's id column given as
+    --label-column is read as the label alone, and the map named its rows "row 12" (mtcars' models)."""
+    labels = table.labels
+    return (table.ids is None and labels is not None and all(isinstance(v, str) for v in labels)
+            and len(set(labels)) == len(labels))
+
+
 def row_names(table: Table, indices: np.ndarray) -> list[str]:
-    return [f"row {table.row_numbers[i]}" if table.ids is None else str(table.ids[i]) for i in indices]
+    """The rows' names on a map: their ids, else labels that name them (:func:`labels_name_rows`), else file rows."""
+    names = table.ids if table.ids is not None else table.labels if labels_name_rows(table) else None
+    return [f"row {table.row_numbers[i]}" if names is None else str(names[i]) for i in indices]
 
 
 def image_names(table: Table, indices: np.ndarray) -> list[str]:
     """Captions of image rows: the row's name, and below it its label (trial 29 read the captions of
     digits' first rows, their ids 0 to 9, as their classes, which were shown nowhere)."""
     names = row_names(table, indices)
-    if table.labels is None:
+    if table.labels is None or labels_name_rows(table):  # not the name twice
         return names
     return [f"{name}\n{table.label_name} {table.labels[i]}" for name, i in zip(names, indices)]
 

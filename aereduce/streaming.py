@@ -420,7 +420,7 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
     if moments is None:
         raise InputError(f"{source.name}: it has no rows, so no row is left to fit on")
     names = source.feature_names or [f"x{i}" for i in range(len(moments.count))]
-    if source.policy != "zero" and n_seen and (counts == n_seen).any():  # as the whole-table read refuses them
+    if n_seen and (counts == n_seen).any():  # as the whole-table read refuses them, under every policy
         raise empty_columns_error([names[j] for j in np.flatnonzero(counts == n_seen)], source.name, source.policy)
     if n_rows == 0:
         raise InputError(f"{source.name}: every row has a missing value, so no row is left to fit on")

@@ -55,7 +55,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ._files import atomic_output, interruption
-from .errors import InputError, ModelFileError, OptionError
+from .errors import InputError, ModelFileError, OptionError, plural
 
 __all__ = [
     "FORMATS", "NAN_POLICIES", "InputError", "MissingValues", "Table", "TableWriter", "default_output",
@@ -86,6 +86,9 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _PARQUET_MAGIC = b"PAR1"
 _HEAD_LINES = 100
 _HEAD_BYTES = 1 << 20
+# A NUL byte this near the start of a text file marks it as binary: git's test (its first 8,000 bytes).
+_BINARY_TEST_BYTES = 8000
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Rows whose cells decide whether a column is numeric or text: the first chunk when reading in
 # chunks, and no more than this many otherwise, so that read_table (fit) and iter_tables in
 # the CLI's 10,000-row chunks (transform) choose the same columns.
@@ -206,7 +209,8 @@ class MissingValues:
         ``"error"`` raises an :class:`InputError` naming the row and column of the first
         missing value; ``"drop"`` marks rows with any missing value as not encodable (their
         output rows stay empty); ``"zero"`` fills 0; ``"mean"`` fills each column's mean
-        over the data given to :meth:`fit`.
+        over the data given to :meth:`fit`. Under every policy :meth:`fit` refuses a column
+        with no value at all, naming ``--exclude`` for it.
 
     Attributes
     ----------
@@ -257,11 +261,17 @@ class MissingValues:
         -------
         MissingValues
             ``self``.
+
+        Raises
+        ------
+        InputError
+            A column has no value at all (under every policy), or under ``"error"`` a value is missing.
         """
         values, names, rows, source = _unpack(X, feature_names)
         self.feature_names_ = names
-        if self.policy != "zero":  # zeros fill an empty column; no other policy can
-            _raise_empty_columns(values, names, source, self.policy)
+        # A column with no value is refused under every policy: zeros would fill it with a constant
+        # that carries nothing to reduce (and numpy warned of its empty mean).
+        _raise_empty_columns(values, names, source, self.policy)
         if self.policy == "error":
             _raise_first_missing(values, names, rows, source)
         if self.policy == "mean":
@@ -291,7 +301,7 @@ class MissingValues:
             raise RuntimeError("MissingValues.apply called before fit")
         values, names, rows, source = _unpack(X, None if isinstance(X, Table) else self.feature_names_)
         if len(names) != len(self.feature_names_):
-            raise InputError(f"{source}: has {len(names)} feature columns; the missing-value settings were "
+            raise InputError(f"{source}: has {plural(len(names), 'feature column')}; the missing-value settings were "
                              f"learnt on {len(self.feature_names_)}")
         if isinstance(X, Table) and names != self.feature_names_:
             wrong = next(n for n, m in zip(names, self.feature_names_) if n != m)
@@ -346,7 +356,7 @@ class MissingValues:
             return line
         how = "the training means" if self.policy == "mean" else "0"
         within = f" in the {self.n_rows_} {counted}" if counted else ""
-        return f"filled {total} missing values{within} with {how} ({detail})"
+        return f"filled {plural(total, 'missing value')}{within} with {how} ({detail})"
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted settings as plain JSON-safe data (for a model file)."""
@@ -387,7 +397,7 @@ def _unpack(X: Table | np.ndarray, feature_names: Sequence[str] | None) -> tuple
     if values.ndim != 2:
         raise InputError(f"data: expected a 2-D array (rows x features), got shape {values.shape}")
     if feature_names is not None and len(feature_names) != values.shape[1]:
-        raise InputError(f"data: has {values.shape[1]} feature columns; the missing-value settings were "
+        raise InputError(f"data: has {plural(values.shape[1], 'feature column')}; the missing-value settings were "
                          f"learnt on {len(feature_names)}")
     names = [str(n) for n in feature_names] if feature_names is not None else [f"x{i}" for i in range(values.shape[1])]
     return values, names, np.arange(1, len(values) + 1), "data"
@@ -433,7 +443,7 @@ def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, 
         more = int(missing.sum()) - 1
         where = f" in rows {rows[0]}-{rows[-1]}, the part of the file read so far" if part else ""
         raise InputError(f"{source}: row {rows[r]}, column {names[c]!r} is missing"
-                         + (f" (and {more} more missing values{where})" if more else "")
+                         + (f" (and {plural(more, 'more missing value')}{where})" if more else "")
                          + "; fill it, or pass nan='drop', nan='zero' or nan='mean'")  # --nan on the command line
 
 
@@ -547,6 +557,14 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+def _writes_nul(codec_name: str) -> bool:
+    """Whether the encoding writes NUL bytes in ordinary text (UTF-16 and UTF-32 do)."""
+    try:
+        return b"\x00" in "\n".encode(codec_name)
+    except (LookupError, UnicodeError):  # not a text encoding (rot13): the decoder says what it can
+        return False
+
+
 # pandas' C parser's words for any exception its call of a source's read() raised.
 _READ_FAILED = "Calling read(nbytes) on source failed"
 
@@ -574,6 +592,9 @@ class _TextSource(io.TextIOBase):
         self._buf = ""
         self._eof = False
         self._fresh = True
+        # The file's first bytes, looked at for NULs (:meth:`_refuse_binary`), unless the encoding writes them
+        # itself (UTF-16, UTF-32): then None.
+        self._start: bytes | None = None if _writes_nul(codec.name) else b""
         self._cr_only: bool | None = None
         self.line = 1  # file line number of the start of ``_buf``
         self.base_line = 1  # file line of the first line handed to pandas
@@ -606,6 +627,11 @@ class _TextSource(io.TextIOBase):
 
     def _fill(self) -> None:
         raw = self._stream.read(1 << 16)
+        if self._fresh and raw[:2] in _UTF16_BOMS:
+            self._start = None  # UTF-16 text: the decoder below names its byte-order mark
+        if self._start is not None and len(self._start) < _BINARY_TEST_BYTES:
+            self._start += raw[: _BINARY_TEST_BYTES - len(self._start)]
+            self._refuse_binary(self._start)
         try:
             text = self._decoder.decode(raw, final=not raw)
         except UnicodeDecodeError as exc:
@@ -628,6 +654,21 @@ class _TextSource(io.TextIOBase):
         if self._cr_only:
             text = text.replace("\r", "\n")
         self._buf += text
+
+    def _refuse_binary(self, start: bytes) -> None:
+        """Refuse a file whose first bytes ``start`` hold a NUL, which no text in this encoding does: a
+        binary file (a PNG named data.csv was told to try --encoding latin-1), or UTF-16 text without a
+        byte-order mark (a NUL beside each ASCII character), which is named so."""
+        if b"\x00" not in start:
+            return
+        even, odd = start[0::2], start[1::2]
+        for nuls, chars, order in ((odd, even, "le"), (even, odd, "be")):
+            if 2 * nuls.count(0) > len(nuls) and 10 * chars.count(0) < len(chars):
+                raise InputError(f"{self._path}: is not {self.encoding_name} text: it looks like UTF-16 without a "
+                                 f"byte-order mark (a NUL byte beside each character); pass --encoding utf-16-{order} "
+                                 f"(encoding='utf-16-{order}' in Python)")
+        raise InputError(f"{self._path}: is not a text file (it holds NUL bytes); give a CSV or TSV table (from a "
+                         "spreadsheet, save it as CSV), or a Parquet or NumPy file named .parquet, .npy or .npz")
 
     def head(self) -> tuple[str, bool]:
         """The first lines of the text, without consuming them, and whether that is all of it."""
@@ -1488,7 +1529,8 @@ def _renamed_hint(expected: Sequence[str], names: Sequence[str], roles: Sequence
     if any(name in names for name in expected) or len(names) != len(expected):
         return _near_hint(expected, names)
     given = ",".join(names) if len(names) <= 8 else f"{names[0]},...,{names[-1]} written out"
-    return f"; if the file's {len(names)} columns are the model's in its order, pass --columns {given}"
+    what = "one column is the model's" if len(names) == 1 else f"{len(names)} columns are the model's in its order"
+    return f"; if the file's {what}, pass --columns {given}"
 
 
 # How alike a file's column must be spelt to a missing model column to be named as meant for it: difflib's
@@ -1545,7 +1587,7 @@ class _Schema:
                 listed = f"{_quote_list(unknown[:6])}{', ...' if len(unknown) > 6 else ''}"
                 # every missing column named: trial 32 was told of 'distcod' alone, and hinted at another
                 lacks = (f"no column {unknown[0]!r}, which the model was trained on; the model expects "
-                         f"{len(columns)} columns" if len(unknown) == 1 else
+                         f"{plural(len(columns), 'column')}" if len(unknown) == 1 else
                          f"none of the {len(columns)} columns the model was trained on ({listed})"
                          if len(unknown) == len(columns) else
                          f"no columns {listed} ({len(unknown)} of the {len(columns)} the model was trained on)")

@@ -9,6 +9,7 @@ reports, and take a ``progress`` callable where work is long.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import heapq
 import math
 import re
@@ -21,8 +22,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._files import check_file_output, check_output
-from ._resolve import (FAILED_FIT_RATIO, MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, POOR_FIT_CHECK_ROWS, default_epochs, failed_fit_fix,
-                       fit_failed, mean_row_error, model_variant, regularises_the_code, short_training_fix)
+from ._resolve import (FAILED_FIT_RATIO, MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, NEIGHBOUR_STEPS_PER_EPOCH,
+                       POOR_FIT_CHECK_ROWS, default_epochs, failed_fit_fix, fit_failed, mean_row_error, model_variant,
+                       regularises_the_code, short_training_fix)
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
@@ -34,6 +36,8 @@ CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
 
 ProgressFn = Callable[[int, int], None]  # progress(done, total)
+# compare's progress(method): the block where that method fits, giving a ProgressFn for its epochs, or None
+MethodProgress = Callable[[str], contextlib.AbstractContextManager[ProgressFn | None]]
 NoteFn = Callable[[str], None]  # notify(line): a note for the user, shown at once
 
 
@@ -599,7 +603,9 @@ def fitted_line(method: str, params: dict[str, Any] | None, dim: int, shape: tup
     head = f"fitted {fitted_kind(method, params)} ({plural(dim, 'dim')}) on {shape[0]} rows x " \
            f"{plural(shape[1], 'column')}"
     if n_epochs and decoder_epochs:  # trial 20 read "3 epochs" where the plot drew 3 and then 13
-        head += f", {n_epochs} + {plural(decoder_epochs, 'epoch')} (the map, then its decoder)"
+        # and trial 34 took the map's epochs for passes over the rows, which they are not
+        head += (f", {plural(n_epochs, 'epoch')} of the map ({NEIGHBOUR_STEPS_PER_EPOCH} steps each) and "
+                 f"{decoder_epochs} of its decoder")
     elif n_epochs:
         head += f", {plural(n_epochs, 'epoch')}"
     elif n_epochs == 0:  # "0 epochs" read as a failure (trial 13); the next line says why none
@@ -1050,6 +1056,13 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     settings = getattr(model, "input_settings_", None) or {}
     # (role, name) of each column left out; the model's remembered ones are not read at all.
     left_out = [("id", settings.get("id_column")), ("label", settings.get("label_column"))] if numbers_only else []
+    # Rows unlike the training rows encode far outside their codes (trial 34 saw no word of it).
+    check = CodeRangeCheck(getattr(model, "code_range_", None), code_names(model)) if compute is codes else None
+    if check is not None:
+        def compute(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
+            Z, names = codes(model, X)
+            check.add(np.asarray(Z))
+            return Z, names
     with TableWriter(output) as writer:
         # Every output keeps the label column: codes for a map coloured in the user's own tool (as
         # fit-transform's do), scores to be read against it (are the outliers one class?), denoised
@@ -1069,6 +1082,10 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     for role, name in dict.fromkeys((role, name) for role, name in left_out if name and name != UNNAMED_FIRST_COLUMN):
         notes.append(f"left out the {role} column {name!r}: a .npy file holds numbers only; write .npz, .csv or "
                      ".parquet to keep it")
+    if check is not None:
+        notes += [note for note in [check.note("so they are unlike the rows the model was fitted on and their codes "
+                                               "are extrapolations (`aereduce score` rates how well it rebuilds them)",
+                                               "check that DATA holds the kind of rows the model was fitted on")] if note]
     return rows, notes
 
 
@@ -1098,16 +1115,19 @@ class CodeRangeCheck:
         self.n_outside += int(outside.any(axis=1).sum())
         self.outside_units.update(int(u) for u in np.flatnonzero(outside.any(axis=0)))
 
-    def note(self) -> str | None:
+    def note(self, meaning: str = "so their decoded rows are extrapolations",
+             when_most: str = "check that the codes come from this model's transform") -> str | None:
+        """The note, if any row was outside: what that means (``meaning``), and what to check when
+        most rows are (``when_most``). The defaults are inverse-transform's, of codes it decodes."""
         if not self.n_outside:
             return None
         units = sorted(self.outside_units)
         ranges = ", ".join(f"{self.names[u]} {self.code_range[0, u]:.3g} to {self.code_range[1, u]:.3g}"
                            for u in units[:3]) + (", ..." if len(units) > 3 else "")
         text = (f"{self.n_outside} of {plural(self.n_rows, 'row')} have codes well outside those of the training "
-                f"rows ({ranges}), so their decoded rows are extrapolations")
+                f"rows ({ranges}), {meaning}")
         if 2 * self.n_outside > self.n_rows:
-            text += "; as most rows do, check that the codes come from this model's transform"
+            text += f"; as most rows do, {when_most}"
         return text
 
 
@@ -1451,9 +1471,14 @@ FEW_TEST_ROWS = 10
 FEW_KNN_TEST_ROWS = 30
 
 
+# More whole-number labels than this (digits' ten are classes) may be a measurement: compare says how
+# kNN accuracy reads them.
+MANY_NUMBERED_CLASSES = 12
+
+
 def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, test_size: float = 0.2,
                  seed: int = 0, params: dict[str, Any] | None = None,
-                 progress: Callable[[str], None] | None = None,
+                 progress: MethodProgress | None = None,
                  notify: NoteFn | None = None, plot: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """:func:`compare_methods` on a data file; returns its rows and notes for the user (sent to
     ``notify`` before fitting instead when it is given).
@@ -1491,6 +1516,11 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
             notes.append(f"not scoring kNN accuracy: the label column {filled.table.label_name!r} {what}; give a "
                          "column of classes, or leave --label-column out")
             y = None
+        elif numbers.notna().all() and n_classes > MANY_NUMBERED_CLASSES:
+            # trial 34 met hwy's 27 mileages scored as classes, without a word
+            notes.append(f"kNN accuracy takes the {n_classes} whole numbers in {filled.table.label_name!r} as classes: "
+                         "a neighbour's value counts only if it is the same; if the column is a measurement, leave "
+                         "--label-column out")
     # The maps are coloured by the label column whatever kNN makes of it: a measurement gets a colour scale.
     colours = None if filled.labels is None else label_values(filled.labels)[labelled]
     from ._split import split_rows
@@ -1565,23 +1595,23 @@ def knn_accuracy(Z_train: np.ndarray, y_train: np.ndarray, Z_test: np.ndarray, y
 
 def compare_methods(X: np.ndarray, y: np.ndarray | None, dim: int, methods: list[str], train: np.ndarray,
                     test: np.ndarray, *, seed: int = 0, params: dict[str, Any] | None = None,
-                    progress: Callable[[str], None] | None = None,
+                    progress: MethodProgress | None = None,
                     on_codes: Callable[[str, np.ndarray, np.ndarray], None] | None = None) -> list[dict[str, Any]]:
     """Fit each method on the same training rows and measure it on the same held-out rows
     (``train`` and ``test``, indices into X; :func:`aereduce._split.split_rows` makes them).
 
     Returns one dict per method: reconstruction MSE in the scaled space (None for a method
     without an inverse), kNN accuracy (k=7) when labels are given, and fit and transform seconds.
-    ``on_codes(method, train_codes, test_codes)`` is given each method's codes.
+    ``on_codes(method, train_codes, test_codes)`` is given each method's codes; ``progress(method)``
+    is the block each method fits in, and gives the callable its epochs are reported to.
     """
     rows = []
     for name in methods:
-        if progress is not None:
-            progress(name)
         reducer = make_reducer(name, dim, seed, **((params or {}) if name == "ae" else {}))
-        tic = time.perf_counter()
-        Z_train = fit_embed(name, reducer, X[train])
-        fit_s = time.perf_counter() - tic
+        with (progress or (lambda _: contextlib.nullcontext()))(name) as epochs:
+            tic = time.perf_counter()
+            Z_train = fit_embed(name, reducer, X[train], epochs)
+            fit_s = time.perf_counter() - tic
         # An untimed transform first: UMAP's first one compiles numba's code (seconds), which a
         # user's later transforms do not pay; every method gets the same warm-up.
         reducer.transform(X[test][:8])

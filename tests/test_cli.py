@@ -189,6 +189,27 @@ def test_inverse_transform_says_when_the_codes_are_not_this_model_s(runner, data
         "check that the codes come from this model")
 
 
+def test_transform_says_when_rows_encode_far_outside_the_training_rows_codes(runner, data, tmp_path):
+    """Trial 34: rows unlike any the model was fitted on were encoded without a word, where
+    inverse-transform says the same of codes it decodes."""
+    model, _ = fit_model(runner, data, tmp_path)
+    result = invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", tmp_path / "c.csv")
+    assert result.stderr == f"wrote 120 rows to {tmp_path / 'c.csv'}\n"  # its own rows: nothing to say
+    frame = pd.read_csv(data)
+    for rows, most in ((slice(0, 9), ""), (slice(None), "; as most rows do, check that DATA holds the kind of rows "
+                                                        "the model was fitted on")):
+        odd = frame.copy()
+        odd.loc[rows, list("abcde")] += 50 * frame[list("abcde")].std()  # ten rows, then all, far off the training rows
+        odd.to_csv(tmp_path / "odd.csv", index=False)
+        result = invoke(runner, "transform", model, tmp_path / "odd.csv", "--id-column", "id", "--label-column", "kind",
+                        "-o", tmp_path / "odd_codes.csv")
+        note = result.stderr.splitlines()[0]
+        assert result.exit_code == 0
+        assert note.startswith(f"{10 if most == '' else 120} of 120 rows have codes well outside those of the training rows (ae")
+        assert note.endswith("so they are unlike the rows the model was fitted on and their codes are extrapolations "
+                             f"(`aereduce score` rates how well it rebuilds them){most}")
+
+
 def test_score_top_k_is_sorted_and_limited(runner, data, tmp_path):
     model, _ = fit_model(runner, data, tmp_path)
     result = invoke(runner, "score", model, data, "--id-column", "id", "--label-column", "kind", "--top", "3", "-o", "-")
@@ -343,6 +364,22 @@ def test_compare_does_not_score_knn_on_a_measurement_given_as_labels(runner, dat
         "not scoring kNN accuracy: the label column 'e' holds continuous numbers (120 different values in 120 rows); "
         "give a column of classes, or leave --label-column out")
     assert json.loads(result.stdout)[0]["knn_acc"] is None
+
+
+def test_compare_says_how_it_scores_many_whole_numbers_given_as_labels(runner, tmp_path):
+    """Trial 34: mpg's hwy (27 whole numbers) was scored as classes without a word; ten digits are classes."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(120, 3)), columns=list("abc"))
+    for name, values in (("mileage", 13), ("digit", 10)):
+        frame["y"] = np.arange(120) % values
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+        result = invoke(runner, "compare", tmp_path / f"{name}.csv", "--dim", "2", "--label-column", "y",
+                        "--methods", "pca", "--json")
+        assert result.exit_code == 0, result.output
+        note = ("kNN accuracy takes the 13 whole numbers in 'y' as classes: a neighbour's value counts only if it is "
+                "the same; if the column is a measurement, leave --label-column out")
+        assert (note in result.stderr.splitlines()) == (name == "mileage")
+        assert json.loads(result.stdout)[0]["knn_acc"] is not None
 
 
 @pytest.mark.parametrize("case, content, args, message", [
@@ -678,7 +715,10 @@ def test_a_detector_needs_no_dim_where_a_single_model_does(runner, data, tmp_pat
     assert result.stderr.startswith("fitted an outlier detector of 2 autoencoders (2 dims, 5 epochs each)")
     for command in ("fit", "fit-transform"):
         result = runner.invoke(main, [command, str(data), "-o", str(tmp_path / "x")])
-        assert result.exit_code == 2 and result.stderr.endswith("Error: Missing option '--dim' / '-d'.\n")
+        assert result.exit_code == 2 and result.stderr == (
+            "Error: Missing option '--dim' / '-d'; give the code's dimension, e.g. --dim 2, or --ensemble N for an "
+            "outlier detector, which has its own\n" if command == "fit" else
+            "Error: Missing option '--dim' / '-d'; see 'main fit-transform --help'\n")
         assert not (tmp_path / "x").exists()
 
 
@@ -893,7 +933,8 @@ def test_the_fit_summary_names_the_member_of_the_family():
     one = FitReport("ae", 1, 29, 1, 1.0, 0.17, "held-out", "m.aer", n_epochs=1)
     assert one.lines()[0] == "fitted ae (1 dim) on 29 rows x 1 column, 1 epoch in 1.0 s"
     mapped = FitReport("ae", 2, 1200, 64, 1.0, 0.17, "held-out", "m.aer", n_epochs=3, decoder_epochs=13)
-    assert mapped.lines()[0] == "fitted ae (2 dims) on 1200 rows x 64 columns, 3 + 13 epochs (the map, then its decoder) in 1.0 s"
+    assert mapped.lines()[0] == ("fitted ae (2 dims) on 1200 rows x 64 columns, 3 epochs of the map (100 steps each) "
+                                 "and 13 of its decoder in 1.0 s")
 
 
 def test_the_fit_summary_says_which_columns_its_error_is_measured_on(runner, tmp_path):
@@ -1723,6 +1764,50 @@ def test_compare_notes_a_code_as_wide_as_the_data_and_the_map(runner, tmp_path):
                                              "each row's neighbours, so its reconstruction error can be above PCA's")
     result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "2", "--methods", "pca")
     assert "map" not in result.stderr
+    # trial 34: compare had no --neighbour-weight to compare the 2-D code that rebuilds rows
+    with patch("aereduce.usecases.compare_methods", return_value=[]) as compared:
+        result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "2", "--methods", "ae,pca",
+                        "--neighbour-weight", "0", "--epochs", "3")
+    assert "map" not in result.stderr
+    assert compared.call_args.kwargs["params"] == {"max_iter": 3, "neighbour_weight": 0.0}
+
+
+@pytest.mark.parametrize("args, line", [
+    (["fit", "d.csv", "--dimm", "2"], "No such option '--dimm' (did you mean one of: '--decimal', '--dim'?); "
+                                      "see 'main fit --help'"),
+    (["fitt"], "No such command 'fitt' (did you mean 'fit'?); see 'main --help'"),
+    (["--bogus"], "No such option '--bogus'; see 'main --help'"),
+    (["transform"], "Missing argument 'MODEL'; see 'main transform --help'"),
+    (["fit", "d.csv", "--dim", "0"], "Invalid value for '--dim' / '-d': 0 is not in the range x>=1; see 'main fit --help'"),
+    # the command's own usage errors name their fix, and no help
+    (["fit", "d.csv", "--dim", "2", "--noise-level", "0.1"],
+     "--noise-level tunes what --noise adds, which is not given; add --noise gaussian or --noise mask, or leave "
+     "--noise-level out"),
+])
+def test_usage_errors_are_one_line(runner, tmp_path, args, line):
+    """Trial 34: click's usage errors took four lines (the usage, a hint, a blank line, the error)."""
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2 and result.stderr == f"Error: {line}\n"
+
+
+def test_aereduce_alone_still_shows_the_help(runner):
+    result = runner.invoke(main, [])
+    assert result.exit_code == 2 and "Commands:" in result.output and "Error" not in result.output
+
+
+def test_compare_shows_each_methods_progress_in_a_log(runner, data, monkeypatch):
+    """Trial 34: compare said nothing through a fit of a minute, where fit shows its epochs."""
+    import functools
+
+    from aereduce import _cli_support
+
+    monkeypatch.setattr(_cli_support, "ProgressLines", functools.partial(_cli_support.ProgressLines, every=0))
+    result = invoke(runner, "compare", data, "--dim", "2", "--methods", "ae,pca", "--epochs", "5",
+                    "--id-column", "id", "--label-column", "kind")
+    assert result.exit_code == 0, result.output
+    epochs = [line for line in result.stderr.splitlines() if line.startswith("fitting ae: epoch ")]
+    assert epochs and all(re.fullmatch(r"fitting ae: epoch [1-4] of at most 5, \d+ s", line) for line in epochs)
+    assert not [line for line in result.stderr.splitlines() if line.startswith("fitting pca: ") and "epoch" in line]
 
 
 @pytest.mark.parametrize("command", ["transform", "inverse-transform"])
@@ -1966,7 +2051,7 @@ def test_a_missing_value_found_by_a_model_command_counts_only_the_rows_read(runn
     monkeypatch.setattr(aereduce.usecases, "CHUNK_ROWS", 2)
     result = invoke(runner, "transform", model, gaps, "-o", tmp_path / "codes.csv")
     assert result.exit_code == 1 and result.stderr == (
-        f"Error: {gaps}: row 2, column 'b' is missing (and 1 more missing values in rows 2-3, the part of the file "
+        f"Error: {gaps}: row 2, column 'b' is missing (and 1 more missing value in rows 2-3, the part of the file "
         "read so far); fill it, or pass --nan drop, --nan zero or --nan mean\n")
 
 

@@ -548,3 +548,49 @@ def test_report_on_stdin_reads_it_once_and_gives_the_file_s_page(table, tmp_path
     assert "on <code>stdin</code>: 90 rows read" in from_stdin
     named = from_stdin.replace("m.aer on stdin", f"m.aer on {path.name}").replace("stdin", str(path))
     assert named == from_file
+
+
+def test_rows_are_named_by_the_id_column_given_as_the_label_column(tmp_path, monkeypatch):
+    """A new user's mtcars: the model's id column (the car's model) given to plot and report as the label
+    column was read as the label alone, and the ringed rows were named "row 12" instead of their models."""
+    from aereduce import plotting, report
+    from aereduce.usecases import ReadOptions, plot_file
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(40, 4)), columns=["a", "b", "c", "d"])
+    frame.insert(0, "model", [f"car {i}" for i in range(40)])
+    data, model = tmp_path / "cars.csv", tmp_path / "m.aer"
+    frame.to_csv(data, index=False)
+    assert invoke("fit", data, "--dim", "2", "--method", "pca", "--id-column", "model", "-o", model).exit_code == 0
+    figures, names = [], []
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: figures.append(fig))
+    plot_file(str(model), str(data), str(tmp_path / "m.png"), ReadOptions(label_column="model"), None, 20_000)
+    rings = [t.get_text() for t in figures[0].axes[0].texts if t.get_color() == "red" and t.get_text()[0] != "\u25cb"]
+    plotting._pyplot().close(figures[0])
+    monkeypatch.setattr(report, "map_figure", lambda Z, labels, worst, worst_names, *args: names.append(worst_names) or "")
+    report.render_report(str(model), str(data), ReadOptions(label_column="model"))
+    for ring_names in (rings, names[0]):
+        assert len(ring_names) == 3 and all(name.startswith("car ") for name in ring_names), ring_names
+
+
+def test_the_error_figure_s_scatter_title_stays_over_its_own_panel(monkeypatch):
+    """A new user's penguins report: "each row: below the line, the autoencoder does better" ran into
+    the histogram's panel beside it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from aereduce import report
+
+    kept = []
+    monkeypatch.setattr(report, "png_uri", lambda fig: kept.append(fig) or "")
+    rng = np.random.default_rng(0)
+    errors = np.exp(rng.normal(size=300))
+    report.error_figure(report.ErrorComparison(errors, errors * rng.uniform(0.5, 2, size=300), 2, "standard"),
+                        "autoencoder")
+    canvas = FigureCanvasAgg(kept[0])
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    histogram, scatter = kept[0].axes
+    title, panel = scatter.title.get_window_extent(renderer), scatter.get_window_extent(renderer)
+    assert panel.x0 <= title.x0 and title.x1 <= panel.x1
+    assert not title.overlaps(histogram.get_tightbbox(renderer))
+    report._plt().close(kept[0])

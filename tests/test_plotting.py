@@ -510,24 +510,22 @@ def test_plot_names_a_far_row_and_says_it_drew_a_sample(monkeypatch, tmp_path):
     assert not any(note.startswith("a random") for note in whole)
 
 
-def test_ring_names_keep_clear_of_the_map_s_notes_and_inside_the_view():
-    """Trial 32: two far rows drawn on the lower left edge had their names written over the notes there."""
-    from aereduce.plotting import _label_positions
+def test_ring_names_keep_clear_of_one_another_and_inside_the_view():
+    """Names of close rows move a line at a time, clear of the names before them, and stay inside the view."""
+    from aereduce.plotting import NAME_LINE, _label_positions
 
-    span, line = np.array([1.0, 1.0]), 0.035
+    span, line = np.array([1.0, 1.0]), NAME_LINE
     (free,) = _label_positions(np.array([[0.0, 0.0]]), ["r000028"], span)
-    (moved,) = _label_positions(np.array([[0.0, 0.0]]), ["r000028"], span, taken=[(0.0, 0.0, 0.5), (0.0, 0.03, 0.5)],
-                                floor=-0.05)
     assert free[1] == pytest.approx(0.008)  # up and right of the point, as before
-    assert moved[1] >= 0.03 + line and moved[1] - 0.008 == pytest.approx(round((moved[1] - 0.008) / line) * line)
-    (beside,) = _label_positions(np.array([[0.9, 0.0]]), ["r000028"], span, taken=[(0.0, 0.0, 0.5)], floor=-0.05)
-    assert beside == pytest.approx((0.908, 0.008))  # a note to the left covers nothing of it
+    moved = _label_positions(np.zeros((3, 2)), ["r000028"] * 3, span, floor=-1.0)
+    assert [y for _, y in moved] == pytest.approx([0.008, 0.008 - line, 0.008 - 2 * line])
+    beside = _label_positions(np.array([[0.0, 0.0], [0.9, 0.0]]), ["r000028"] * 2, span, floor=-0.05)
+    assert beside[1] == pytest.approx((0.908, 0.008))  # a name to the left covers nothing of it
     # Review: the names stay under the view's top, and where every line is covered, on its floor.
     (high,) = _label_positions(np.array([[0.0, 0.98]]), ["r1"], span, ceiling=0.965)
     assert high[1] <= 0.965
-    covered = [(0.0, y, 1.0) for y in np.arange(-1.0, 1.0, 0.01)]
-    (last,) = _label_positions(np.array([[0.0, 0.0]]), ["r1"], span, taken=covered, floor=-0.05, ceiling=0.9)
-    assert last[1] == pytest.approx(-0.05)
+    crowded = _label_positions(np.zeros((30, 2)), ["r1"] * 30, span, floor=-0.05, ceiling=0.9)
+    assert crowded[-1][1] == pytest.approx(-0.05) and all(-0.05 <= y <= 0.9 for _, y in crowded)
 
 
 def test_maps_side_by_side_colour_each_class_alike_in_every_panel(monkeypatch, tmp_path):
@@ -546,3 +544,33 @@ def test_maps_side_by_side_colour_each_class_alike_in_every_panel(monkeypatch, t
     legends = [{text.get_text(): to_hex(handle.get_facecolor()[0]) for text, handle in
                 zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles)} for ax in fig.axes]
     assert sorted(legends[0]) == ["a", "b", "c"] and legends[0] == legends[1]
+
+
+@pytest.mark.parametrize("n_classes", [2, 20])
+def test_the_legend_and_the_notes_stand_beside_the_map_not_on_it(n_classes):
+    """A new user's penguins map: the legend covered points, and the notes in the corner could cover
+    a ringed row; both now stand outside the axes, the legend readable from 2 to 20 classes."""
+    import matplotlib.pyplot as plt
+
+    from aereduce.plotting import plot_map
+
+    rng = np.random.default_rng(0)
+    Z = rng.uniform(size=(2000, 2))  # points in every corner: no free place for a legend inside
+    Z[0] = [1e3, 1e3]  # a far row, which adds a note
+    Z[1] = [0.0, 0.0]  # a ringed row in the lower left corner, where the notes were written
+    labels = np.array([f"class {i}" for i in range(n_classes)])[rng.integers(0, n_classes, size=2000)]
+    fig, ax = plt.subplots(figsize=(6, 5), layout="constrained")
+    plot_map(ax, Z, labels, "map", worst=np.array([1, 2, 3]), worst_names=["a", "b", "c"], label_name="kind")
+    renderer = _drawn(fig)
+    area = ax.get_window_extent(renderer)  # the axes' data area
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert not legend.overlaps(area) and fig.bbox.contains(legend.x0, legend.y0) and fig.bbox.contains(legend.x1,
+                                                                                                         legend.y1)
+    entries = [t.get_window_extent(renderer) for t in ax.get_legend().get_texts()]
+    assert not any(b.overlaps(c) for i, b in enumerate(entries) for c in entries[i + 1:])
+    notes = [t for t in ax.texts if t.get_text()[0] in "\u25b2\u25cb"]
+    assert len(notes) == 2
+    boxes = [t.get_window_extent(renderer) for t in notes]
+    assert all(box.y1 <= area.y0 and not box.overlaps(ax.xaxis.label.get_window_extent(renderer)) for box in boxes)
+    assert not boxes[0].overlaps(boxes[1])
+    plt.close(fig)

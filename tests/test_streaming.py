@@ -196,7 +196,7 @@ def test_streaming_turns_the_neighbour_term_off_or_refuses_it(rows):
         model(pretrain=True).fit_stream(chunks)
 
 
-@pytest.mark.parametrize("policy, why", [("drop", ""), ("mean", ", so it has no mean to fill with")])
+@pytest.mark.parametrize("policy, why", [("drop", ""), ("zero", ""), ("mean", ", so it has no mean to fill with")])
 def test_a_streamed_fit_names_an_empty_column_as_the_whole_table_read_does(tmp_path, rows, policy, why):
     """Trial 12: under --nan drop the streamed fit said every row had a missing value."""
     table = frame(rows[0][:300])

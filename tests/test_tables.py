@@ -153,7 +153,7 @@ def test_cars93_rotary_is_missing_under_mean(tmp_path):
     missing = MissingValues("mean")
     X, encodable = missing.fit_apply(table)
     assert X[1, 0] == 5.0 and encodable.all()
-    assert missing.summary() == "filled 1 missing values with the training means (Cylinders: 1)"
+    assert missing.summary() == "filled 1 missing value with the training means (Cylinders: 1)"
 
 
 def test_every_bad_column_is_listed_in_one_error(tmp_path):
@@ -240,13 +240,30 @@ def test_an_all_empty_column_stays_numeric(tmp_path):
            MissingValues("mean").fit, table)
     # dropping rows cannot help either: --exclude is named at once, not after "no row is left" (trial 12)
     raises(f"{path}: column 'b' has no values; leave it out with --exclude b", MissingValues("drop").fit, table)
-    assert MissingValues("zero").fit(table).fill_values_.tolist() == [0.0, 0.0]
+    # zeros too: a constant column carries nothing to reduce (and numpy warned of its empty mean)
+    raises(f"{path}: column 'b' has no values; leave it out with --exclude b", MissingValues("zero").fit, table)
     # read under the default policy: the empty column, not its first cell, whose advice (--nan drop) failed next
     raises(f"{path}: column 'b' has no values; leave it out with --exclude b", read_table, path)
     # every column empty: not "--exclude" of them all (trial 22)
     empty = write(tmp_path, "e.csv", "a,b\n,\n,\n")
     raises(f"{empty}: every feature column (a, b) is empty: there are no numbers to fit on; check that the file "
            "holds them, and the delimiter (--sep) and decimal mark (--decimal)", read_table, empty)
+
+
+@pytest.mark.parametrize("policy, why", [("error", ""), ("drop", ""), ("zero", ""),
+                                         ("mean", ", so it has no mean to fill with")])
+def test_a_column_with_no_values_is_refused_under_every_policy(tmp_path, policy, why):
+    """A trial's fit --nan zero took an empty column, and numpy's 'Mean of empty slice' reached the user."""
+    path = write(tmp_path, "d.csv", "a,allnan,b\n1,,2\n3,,5\n4,,4\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # quietly: no numpy warning on the way
+        expected = f"{path}: column 'allnan' has no values{why}; leave it out with --exclude allnan"
+        assert raises("", MissingValues(policy).fit, read_table(path, missing="drop")) == expected
+        if policy == "error":  # the reader refuses it first under "error", in the same words
+            assert raises("", read_table, path) == expected
+    # one that is empty in the training rows only is no such column: zeros and means fill it on new data
+    missing = MissingValues("zero").fit(read_table(write(tmp_path, "t.csv", "a,b\n1,2\n3,4\n")))
+    assert missing.apply(np.array([[np.nan, 1.0]]))[0].tolist() == [[0.0, 1.0]]
 
 
 def test_id_column_is_read_as_text(tmp_path):
@@ -294,8 +311,8 @@ def test_missing_values_mean_uses_training_means_on_new_data():
 
 
 def test_missing_values_zero():
-    X, encodable = MissingValues("zero").fit_apply(np.array([[np.nan, 2.0]]))
-    assert X.tolist() == [[0.0, 2.0]] and encodable.tolist() == [True]
+    X, encodable = MissingValues("zero").fit_apply(np.array([[np.nan, 2.0], [1.0, 3.0]]))
+    assert X.tolist() == [[0.0, 2.0], [1.0, 3.0]] and encodable.tolist() == [True, True]
 
 
 def test_missing_values_drop_marks_rows_and_keeps_them():
@@ -323,7 +340,7 @@ def test_a_missing_value_in_a_chunk_counts_the_others_of_the_rows_read_so_far(tm
 
     path = write(tmp_path, "gaps.csv", "a,b\n" + "".join(f"{i},{'' if i % 2 else i}\n" for i in range(10)))
     message = raises(path, lambda p: list(iter_tables(p, 4)), path)
-    assert message == (f"{path}: row 3, column 'b' is missing (and 1 more missing values in rows 2-5, the part of the "
+    assert message == (f"{path}: row 3, column 'b' is missing (and 1 more missing value in rows 2-5, the part of the "
                        "file read so far); fill it, or pass nan='drop', nan='zero' or nan='mean'")
     assert raises(path, read_table, path) == (f"{path}: row 3, column 'b' is missing (and 4 more missing values); "
                                               "fill it, or pass nan='drop', nan='zero' or nan='mean'")
@@ -376,6 +393,22 @@ def test_missing_values_checks_the_columns_of_new_tables(tmp_path):
     raises(f"{other.source}: column 'b' is not where the missing-value settings expect it; give the columns a, b in that order",
            missing.apply, other)
     raises("data: has 3 feature columns; the missing-value settings were learnt on 2", missing.apply, np.zeros((1, 3)))
+
+
+def test_counts_of_one_are_singular(tmp_path):
+    """A trial's note read 'filled 1 missing values'."""
+    for policy, how in (("zero", "0"), ("mean", "the training means")):
+        missing = MissingValues(policy)
+        missing.fit_apply(np.array([[1.0, np.nan], [3.0, 4.0], [5.0, 6.0]]), ["a", "b"])
+        assert missing.summary() == f"filled 1 missing value with {how} (b: 1)"
+        missing.apply(np.array([[np.nan, np.nan]]))
+        assert missing.summary() == f"filled 3 missing values with {how} (b: 2, a: 1)"
+    one = MissingValues("zero").fit(np.zeros((1, 2)), ["a", "b"])
+    raises("data: has 1 feature column; the missing-value settings were learnt on 2", one.apply, np.zeros((1, 1)))
+    path = write(tmp_path, "b.csv", "b\n1\n2\n")
+    assert raises("", read_table, path, columns=["a"], columns_from="the model's columns") == (
+        f"{path}: no column 'a', which the model was trained on; the model expects 1 column; if the file's one column "
+        "is the model's, pass --columns b")
 
 
 def test_unknown_missing_value_policy():
@@ -796,6 +829,9 @@ def test_a_line_of_tabs_in_a_tsv_is_a_row_of_missing_values(tmp_path):
 def test_empty_files(tmp_path, text, message):
     path = write(tmp_path, "d.csv", text)
     assert raises("", read_table, path) == message.format(path=path)
+    # read in chunks, as transform reads it (with a model's columns): the same one line, not an empty output
+    assert raises("", lambda: list(iter_tables(path, 2, columns=["a", "b"], columns_from="the model's columns"))) == (
+        message.format(path=path))
 
 
 # -- encodings and compression -----------------------------------------------------------------
@@ -819,6 +855,48 @@ def test_utf16_is_recognised_by_its_byte_order_mark(tmp_path):
     assert raises("", read_table, path) == (f"{path}: is not utf-8 text: it starts with a UTF-16 byte-order mark; "
                                             "pass --encoding utf-16 (encoding='utf-16' in Python)")
     assert read_table(path, encoding="utf-16").X.tolist() == [[1.0]]
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4
+NOT_TEXT = ("is not a text file (it holds NUL bytes); give a CSV or TSV table (from a spreadsheet, save it as CSV), "
+            "or a Parquet or NumPy file named .parquet, .npy or .npz")
+
+
+@pytest.mark.parametrize("name, content, encoding", [
+    ("data.csv", PNG, "utf-8"),
+    ("data.csv", PNG, "latin-1"),  # which reads any byte: the advice the trial was given
+    ("data.tsv", PNG, "utf-8"),
+    ("data.csv.gz", gzip.compress(PNG), "utf-8"),
+    ("book.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00" + b"[Content_Types].xml" + b"\x00" * 40, "utf-8"),  # an .xlsx
+], ids=["png", "png-latin-1", "png-tsv", "png-gzip", "xlsx"])
+def test_a_binary_file_is_not_a_text_table(tmp_path, name, content, encoding):
+    """A trial's PNG named data.csv was told to try --encoding latin-1."""
+    path = write(tmp_path, name, content)
+    assert raises("", read_table, path, encoding=encoding) == f"{path}: {NOT_TEXT}"
+    assert raises("", lambda: list(iter_tables(path, 2, encoding=encoding))) == f"{path}: {NOT_TEXT}"
+
+
+def test_a_binary_file_on_stdin_is_not_a_text_table(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(PNG)))
+    assert raises("", read_table, "-") == f"-: {NOT_TEXT}"
+
+
+@pytest.mark.parametrize("order", ["le", "be"])
+def test_utf16_without_a_byte_order_mark_is_named(tmp_path, order):
+    path = write(tmp_path, "d.csv", "name,a\nZoë,1\n".encode(f"utf-16-{order}"))
+    assert raises("", read_table, path) == (
+        f"{path}: is not utf-8 text: it looks like UTF-16 without a byte-order mark (a NUL byte beside each "
+        f"character); pass --encoding utf-16-{order} (encoding='utf-16-{order}' in Python)")
+    assert read_table(path, encoding=f"utf-16-{order}", id_column="name").X.tolist() == [[1.0]]
+
+
+def test_binary_formats_named_by_their_suffix_are_still_read(tmp_path):
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
+    frame.to_parquet(tmp_path / "d.parquet")
+    np.save(tmp_path / "d.npy", frame.to_numpy())
+    np.savez(tmp_path / "d.npz", X=frame.to_numpy(), columns=np.asarray(["a", "b"]))
+    for name in ("d.parquet", "d.npy", "d.npz"):
+        assert read_table(str(tmp_path / name)).X.tolist() == [[1.0, 3.0], [2.0, 4.0]], name
 
 
 def test_old_mac_line_endings(tmp_path):
