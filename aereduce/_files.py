@@ -39,15 +39,20 @@ _RANDOM_PART = r"[a-z0-9_]+"
 _MAX_NAME_BYTES = 200
 
 
-def check_file_output(path: PathArg, what: str, suffixes: Sequence[str], *, inputs: Sequence[PathArg] = ()) -> None:
+def check_file_output(path: PathArg, what: str, suffixes: Sequence[str], *, inputs: Sequence[PathArg] = (),
+                      option: str = "-o") -> None:
     """:func:`check_output` for a command that writes one kind of file (an image, a page), which
-    stdout cannot stand in for: ``path`` must be a file name ending in one of ``suffixes``."""
+    stdout cannot stand in for: ``path`` must be a file name ending in one of ``suffixes``.
+    ``option``: the command line's name for the output (trial 35: `compare --plot x.jpg` was told of -o)."""
     name = os.fspath(path)
-    if name == "-" or os.path.splitext(name)[1].lower() not in suffixes:
-        where = "not stdout" if name == "-" else name  # "-: ..." would read as stdin's
-        raise OutputPathError(f"{where}: the output is {what}; give {{-o}} a file name ending in "
-                              f"{', '.join(suffixes[:-1])}{' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
-    check_output(path, inputs=inputs)
+    try:
+        if name == "-" or os.path.splitext(name)[1].lower() not in suffixes:
+            where = "not stdout" if name == "-" else name  # "-: ..." would read as stdin's
+            raise OutputPathError(f"{where}: the output is {what}; give {{-o}} a file name ending in "
+                                  f"{', '.join(suffixes[:-1])}{' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
+        check_output(path, inputs=inputs)
+    except OutputPathError as exc:
+        raise exc.naming(option) from None
 
 
 def check_output(path: PathArg, *, inputs: Sequence[PathArg] = ()) -> None:

@@ -102,7 +102,10 @@ def set_input(estimator: Any, fitted: dict[str, Any]) -> None:
         estimator.feature_names_in_ = np.asarray(fitted["feature_names_in_"], dtype=object)
     settings = fitted.get("input_settings_")
     if settings is not None:
-        if not isinstance(settings, dict) or len(settings.get("means") or []) not in (0, estimator.n_features_in_):
+        whole = settings.get("whole_columns", []) if isinstance(settings, dict) else None
+        if (not isinstance(settings, dict) or len(settings.get("means") or []) not in (0, estimator.n_features_in_)
+                or not isinstance(whole, list)
+                or not all(isinstance(j, int) and 0 <= j < estimator.n_features_in_ for j in whole)):
             raise ModelFileError("input_settings_ does not match the model's input columns")
         estimator.input_settings_ = settings
     summary = fitted.get("fit_summary_")
@@ -165,7 +168,8 @@ def describe_model(path: str) -> dict[str, Any]:
         "params": meta.get("params", {}),
         "n_features_in": fitted.get("n_features_in_"),
         "input_columns": fitted.get("feature_names_in_"),
-        "input_settings": {k: v for k, v in (fitted.get("input_settings_") or {}).items() if k != "means"},
+        "input_settings": {k: v for k, v in (fitted.get("input_settings_") or {}).items()
+                           if k not in ("means", "whole_columns")},  # a number per column: too long to show
         "fit_summary": fitted.get("fit_summary_"),  # what aereduce fit said, held-out error against PCA's included
         "training": training,
         # an outlier detector holds its members' weights as members.<i>.model.*; PCA's are its axes

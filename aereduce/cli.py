@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from ._cli_support import (METHOD_NAMES, SEED, ae_option, ae_params, click_type, data_options, file_beside, fit_output_options,
+from ._cli_support import (METHOD_NAMES, SEED, ae_option, ae_params, data_options, file_beside, fit_output_options,
                            in_command_line_words, info, model_options, output_name, parse_shape, picture_options,
                            progress_bar, read_options, require_dim, shows_bars, split_names)
 from ._version import __version__
@@ -60,6 +60,14 @@ class AereduceCommand(click.Command):
             return super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
             raise one_line_usage(exc, point_to_help=True) from None
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # `-dim 2` parsed as -d with the value "im" ("'im' is not a valid integer range": trial 35)
+        long_names = {name for param in self.params for name in getattr(param, "opts", []) if name.startswith("--")}
+        for arg in args[:args.index("--") if "--" in args else len(args)]:
+            if arg.startswith("-") and not arg.startswith("--") and f"-{arg.split('=')[0]}" in long_names:
+                raise click.UsageError(f"{arg.split('=')[0]} is not an option; did you mean -{arg.split('=')[0]}?", ctx)
+        return super().parse_args(ctx, args)
 
 
 class AereduceGroup(AereduceCommand, click.Group):
@@ -554,7 +562,8 @@ def denoise(model: str, data: str, output: str | None, **kwargs: Any) -> None:
               help="Table in the model's columns (the format follows the suffix), or a picture.")
 @global_options
 def sample(model: str, n_samples: int, seed: int, image_shape, output: str) -> None:
-    """Generate rows from a variational MODEL (fitted with --variational).
+    """Generate rows from a variational MODEL (fitted with --variational): each value within its
+    column's training range, and a whole number where the column held whole numbers at fit.
 
     \b
     Example:

@@ -38,9 +38,13 @@ class OutputPathError(InputError):
 
     OPTION = "{-o}"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, option: str = "-o"):
         super().__init__(message.replace(f" ({self.OPTION})", "").replace(self.OPTION, "the output"))
-        self.cli_message = message.replace(self.OPTION, "-o")
+        self.template, self.cli_message = message, message.replace(self.OPTION, option)
+
+    def naming(self, option: str) -> "OutputPathError":
+        """The same error for an output given by another option (``compare --plot``)."""
+        return OutputPathError(self.template, option)
 
 
 class ModelFileError(AereduceError, ValueError):

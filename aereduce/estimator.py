@@ -121,7 +121,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         whatever the number of rows (``"auto"``: 25, that is 2,500 steps, from 60,000 rows,
         40 on a GPU, fewer below by the square root of the share of rows, at least 8); the
         decoder phase then runs ``decoder_iter_`` epochs, about 40 steps for each of these and
-        at least 1,000 steps.
+        at least 1,000 steps (3,000 for rows of up to 256 values, whose steps are cheaper).
     early_stopping : "auto" or bool, default="auto"
         Hold out ``validation_fraction`` of the rows, stop when the validation loss
         has not improved by ``tol`` for ``n_iter_no_change`` epochs, and keep the

@@ -1591,7 +1591,10 @@ class _Schema:
                          f"none of the {len(columns)} columns the model was trained on ({listed})"
                          if len(unknown) == len(columns) else
                          f"no columns {listed} ({len(unknown)} of the {len(columns)} the model was trained on)")
-                raise InputError(f"{path}: {lacks}{_renamed_hint(columns, names, (id_column, label_column))}")
+                hint = _renamed_hint(columns, names, (id_column, label_column))
+                if not hint and len(unknown) == len(columns):  # trial 35: Boston's model given penguins, and no fix
+                    hint = "; check that the model is the one for this file (`aereduce inspect MODEL` lists its columns)"
+                raise InputError(f"{path}: {lacks}{hint}")
             if unknown:
                 raise InputError(f"{path}: no column {unknown[0]!r} (from {option}); {columns_hint(unknown[0], names)}")
         both = [c for c in columns or () if c in (exclude or ())]

@@ -82,7 +82,8 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
     The training means (of X's present values, before any were filled or rows dropped; or ``means``
     from a streamed fit) are kept whatever the policy, so ``--nan mean`` works later too; the text encoding when one other than UTF-8 was given, and
     the decimal mark and --header/--no-header when given (so later commands read such files without them); the id column, given or (in ``table``) an unnamed
-    first column read as row labels, as the fit's note says.
+    first column read as row labels, as the fit's note says; with X, the columns that hold whole numbers
+    in every row (``whole_columns``, indices), which ``sample`` writes as whole numbers.
     """
     if means is None:
         with np.errstate(invalid="ignore"):
@@ -90,6 +91,8 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
     row_labels = table.id_name if table is not None and table.row_labels_as_ids else None
     settings = {"id_column": read.id_column or row_labels, "label_column": read.label_column, "nan": missing.policy,
                 "means": [float(m) if np.isfinite(m) else 0.0 for m in means]}
+    if X is not None and len(X):
+        settings["whole_columns"] = whole_number_columns(np.asarray(X, dtype=np.float64))
     remembered_encoding = read.encoding and codecs.lookup(read.encoding).name != "utf-8"
     # A decimal mark given (not sniffed): the files the model reads later are written alike (trial 18's
     # transform without --decimal , refused the column it was fitted on).
@@ -97,6 +100,13 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
     # read as data by transform, which then found no column '1990').
     return settings | ({"encoding": read.encoding} if remembered_encoding else {}) | (
         {"decimal": read.decimal} if read.decimal else {}) | ({"header": read.header} if read.header is not None else {})
+
+
+def whole_number_columns(X: np.ndarray) -> list[int]:
+    """The columns of X whose present values are all whole numbers (a year, a count, 0-255 pixels)."""
+    present = np.isfinite(X)
+    whole = np.where(present, np.mod(np.where(present, X, 0.0), 1.0) == 0, True).all(axis=0) & present.any(axis=0)
+    return [int(j) for j in np.flatnonzero(whole)]
 
 
 def model_missing_values(model: Any, policy: str | None) -> MissingValues:
@@ -1124,7 +1134,8 @@ class CodeRangeCheck:
         units = sorted(self.outside_units)
         ranges = ", ".join(f"{self.names[u]} {self.code_range[0, u]:.3g} to {self.code_range[1, u]:.3g}"
                            for u in units[:3]) + (", ..." if len(units) > 3 else "")
-        text = (f"{self.n_outside} of {plural(self.n_rows, 'row')} have codes well outside those of the training "
+        text = (f"{self.n_outside} of {plural(self.n_rows, 'row')} {'has' if self.n_outside == 1 else 'have'} codes well "
+                "outside those of the training "
                 f"rows ({ranges}), {meaning}")
         if 2 * self.n_outside > self.n_rows:
             text += f"; as most rows do, {when_most}"
@@ -1489,7 +1500,7 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     for name in methods:
         get_method(name)
     if plot is not None:  # before the fits: a bad name fails at once
-        check_file_output(plot, "an image", IMAGE_SUFFIXES, inputs=[data])
+        check_file_output(plot, "an image", IMAGE_SUFFIXES, inputs=[data], option="--plot")
     filled = read_for_fit(data, read)
     X, y, notes = filled.X.to_numpy(), label_values(filled.labels), filled.notes("were left out of the comparison",
                                                                   row_labels="left out of the comparison")
@@ -1675,7 +1686,8 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
                 image_shape: tuple[int, ...] | None = None) -> None:
     """Write ``n_samples`` rows that a variational model generates (decoded draws from its prior) to
     ``output``: a table in the model's input columns, or, for a .png, .svg or .pdf, a grid of images of
-    ``image_shape`` (default: a convolutional model's own). The same ``seed`` gives the same rows."""
+    ``image_shape`` (default: a convolutional model's own). The same ``seed`` gives the same rows; a column
+    of whole numbers at fit (``input_settings_["whole_columns"]``) is sampled in whole numbers."""
     check_output(output, inputs=[model_path])
     model = load_model(model_path, None, "sample")
     if not getattr(model, "variational", False):
@@ -1696,12 +1708,16 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
             raise OptionError(f"--image-shape {shape_text(image_shape)} does not fit the model's rows of "
                               f"{model.n_features_in_} values as 1 (grey) or 3 (colour) channels")
     X = model.sample(n_samples, random_state=seed)
+    whole = (getattr(model, "input_settings_", None) or {}).get("whole_columns") or []
+    # a column of years or counts is sampled as such (trial 34 met penguins sampled in the year 2007.3)
+    X[:, whole] = np.round(X[:, whole])
     if picture:
         from .plotting import image_grid
 
         image_grid(output, X, image_shape)
     else:
-        write_table(output, output_frame(as_computed(model, X), model_feature_names(model)))
+        frame = output_frame(as_computed(model, X), model_feature_names(model))
+        write_table(output, frame.astype({frame.columns[j]: np.int64 for j in whole}))
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 
 def run(main: Callable[[], int]) -> int:
@@ -16,3 +19,16 @@ def run(main: Callable[[], int]) -> int:
     except AereduceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def write_results(results: dict[str, Any], out: str, report: str, text: str) -> None:
+    """Write a run's ``results`` as JSON to ``out`` and its Markdown ``text`` to ``report``, each
+    atomically (an interrupted run leaves the last complete files), and print the Markdown."""
+    from aereduce._files import atomic_output
+
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(out) as tmp:
+        Path(tmp).write_text(json.dumps(results, indent=2))
+    with atomic_output(report) as tmp:
+        Path(tmp).write_text(text)
+    print(text)

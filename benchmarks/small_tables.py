@@ -12,7 +12,6 @@ palmerpenguins``); they are read the way ``aereduce fit --nan mean`` reads a CSV
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from aereduce._files import atomic_output
+from benchmarks import write_results
 
 HERE = Path(__file__).resolve().parent
 
@@ -154,12 +153,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name} dim={dim} ...", file=sys.stderr, flush=True)
             rows.append({"table": name, **score_table(X, y, dim, minmax=args.minmax)})
     machine = f"{platform.processor() or platform.machine()}, {__import__('os').cpu_count()} cores, {platform.python_version()}"
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(args.out) as tmp:
-        Path(tmp).write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
-    with atomic_output(args.report) as tmp:
-        Path(tmp).write_text(markdown(rows, machine, args.minmax))
-    print(markdown(rows, machine, args.minmax))
+    write_results({"machine": machine, "rows": rows}, args.out, args.report, markdown(rows, machine, args.minmax))
     return 0
 
 

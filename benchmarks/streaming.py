@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from aereduce._files import atomic_output
+from benchmarks import write_results
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -358,12 +359,7 @@ def main(argv: list[str] | None = None) -> int:
     args.report = args.report or str(HERE / "results" / "quick" / "streaming.md" if args.quick else HERE / "STREAMING.md")
     args.command = "python -m benchmarks.streaming" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
     result = measure(args)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(args.out) as tmp:
-        Path(tmp).write_text(json.dumps(result, indent=2))
-    with atomic_output(args.report) as tmp:
-        Path(tmp).write_text(markdown(result))
-    print(markdown(result))
+    write_results(result, args.out, args.report, markdown(result))
     return 0
 
 

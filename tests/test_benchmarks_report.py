@@ -248,3 +248,21 @@ def test_a_subsample_run_judges_no_target(tmp_path, no_plots):
     assert "**no**" not in text and "| yes |" not in text
     assert _table_row(text, "MNIST 8-D kNN accuracy") == ["MNIST 8-D kNN accuracy", ">= 0.97", "0.98", "n/a"]
     assert "The targets are for the full 60,000 training rows; this run used fewer, so none is judged" in text
+
+
+def test_the_mid_maps_benchmark_scores_each_method_on_the_same_held_out_rows():
+    """benchmarks.mid_maps: PCA against itself is 1.000 of PCA's error; the table names each seed's accuracy."""
+    from sklearn.datasets import load_digits
+
+    from benchmarks.mid_maps import markdown, score_map
+
+    X, y = load_digits(return_X_y=True)
+    rows = [score_map(X[:500], y[:500], "pca", None, seed) for seed in (0, 1)]
+    assert [r["method"] for r in rows] == ["pca", "pca"] and all(0.3 < r["knn_acc"] < 1 for r in rows)
+    assert rows[0]["mse"] != rows[1]["mse"]  # each seed holds out other rows
+    text = markdown({"machine": "test machine", "seeds": [0, 1], "command": "python -m benchmarks.mid_maps",
+                     "tables": {"digits": {"shape": [500, 64], "rows": rows}}})
+    mse = (rows[0]["mse"] + rows[1]["mse"]) / 2
+    assert text.splitlines()[-1] == (f"| digits | 500 x 64 | pca | {100 * rows[0]['knn_acc']:.2f}% / "
+                                     f"{100 * rows[1]['knn_acc']:.2f}% | {mse:.4g} | 1.000 | "
+                                     f"{(rows[0]['fit_s'] + rows[1]['fit_s']) / 2:.1f} |")

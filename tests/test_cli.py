@@ -196,16 +196,18 @@ def test_transform_says_when_rows_encode_far_outside_the_training_rows_codes(run
     result = invoke(runner, "transform", model, data, "--id-column", "id", "--label-column", "kind", "-o", tmp_path / "c.csv")
     assert result.stderr == f"wrote 120 rows to {tmp_path / 'c.csv'}\n"  # its own rows: nothing to say
     frame = pd.read_csv(data)
-    for rows, most in ((slice(0, 9), ""), (slice(None), "; as most rows do, check that DATA holds the kind of rows "
-                                                        "the model was fitted on")):
+    for rows, most in ((slice(0, 0), ""), (slice(0, 9), ""),
+                       (slice(None), "; as most rows do, check that DATA holds the kind of rows the model was fitted on")):
         odd = frame.copy()
-        odd.loc[rows, list("abcde")] += 50 * frame[list("abcde")].std()  # ten rows, then all, far off the training rows
+        odd.loc[rows, list("abcde")] += 50 * frame[list("abcde")].std()  # one row, ten, then all, far off the training rows
         odd.to_csv(tmp_path / "odd.csv", index=False)
         result = invoke(runner, "transform", model, tmp_path / "odd.csv", "--id-column", "id", "--label-column", "kind",
                         "-o", tmp_path / "odd_codes.csv")
         note = result.stderr.splitlines()[0]
         assert result.exit_code == 0
-        assert note.startswith(f"{10 if most == '' else 120} of 120 rows have codes well outside those of the training rows (ae")
+        n_outside = rows.stop + 1 if rows.stop is not None else 120
+        verb = "has" if n_outside == 1 else "have"  # "1 of 342 rows have" (trial 35)
+        assert note.startswith(f"{n_outside} of 120 rows {verb} codes well outside those of the training rows (ae")
         assert note.endswith("so they are unlike the rows the model was fitted on and their codes are extrapolations "
                              f"(`aereduce score` rates how well it rebuilds them){most}")
 
@@ -516,6 +518,11 @@ def test_an_unnamed_array_of_the_models_width_is_told_of_columns(runner, data, t
                              "'e'); if the file's 5 columns are the model's in its order, pass --columns x0,x1,x2,x3,x4\n")
     result = runner.invoke(main, ["transform", str(model), str(values), "--columns", "x0,x1,x2,x3,x4", "-o", "-"])
     assert result.exit_code == 0, result.output
+    other = tmp_path / "other.csv"  # another table altogether: no renaming to suggest (trial 35 got no fix)
+    pd.DataFrame({"mass": [1.0, 2.0], "length": [3.0, 4.0]}).to_csv(other, index=False)
+    result = runner.invoke(main, ["transform", str(model), str(other), "-o", "-"])
+    assert result.stderr == (f"Error: {other}: none of the 5 columns the model was trained on ('a', 'b', 'c', 'd', 'e'); "
+                             "check that the model is the one for this file (`aereduce inspect MODEL` lists its columns)\n")
 
 
 def test_corrupt_model_file(runner, data, tmp_path):
@@ -1778,6 +1785,8 @@ def test_compare_notes_a_code_as_wide_as_the_data_and_the_map(runner, tmp_path):
     (["fitt"], "No such command 'fitt' (did you mean 'fit'?); see 'main --help'"),
     (["--bogus"], "No such option '--bogus'; see 'main --help'"),
     (["transform"], "Missing argument 'MODEL'; see 'main transform --help'"),
+    (["fit", "d.csv", "-dim", "2"], "-dim is not an option; did you mean --dim?"),  # trial 35: "'im' is not a valid..."
+    (["compare", "d.csv", "-dim=2"], "-dim is not an option; did you mean --dim?"),
     (["fit", "d.csv", "--dim", "0"], "Invalid value for '--dim' / '-d': 0 is not in the range x>=1; see 'main fit --help'"),
     # the command's own usage errors name their fix, and no help
     (["fit", "d.csv", "--dim", "2", "--noise-level", "0.1"],
@@ -2203,7 +2212,11 @@ def test_compare_plot_writes_the_picture_and_refuses_a_bad_name_before_fitting(r
         result = runner.invoke(main, ["compare", str(data), "--dim", "1", "--methods", "pca", "--plot",
                                       str(tmp_path / "maps.txt")])
         assert result.exit_code != 0 and not compare_methods.called and not (tmp_path / "maps.txt").exists()
-        assert len(result.stderr.splitlines()) == 1 and ".png, .svg" in result.stderr, result.stderr
+        assert result.stderr == (f"Error: {tmp_path / 'maps.txt'}: the output is an image; give --plot a file name "
+                                 "ending in .png, .svg or .pdf\n")  # trial 35 was told of -o
+        result = runner.invoke(main, ["compare", str(data), "--dim", "1", "--methods", "pca", "--plot",
+                                      str(tmp_path / "nowhere" / "maps.png")])
+        assert result.stderr.endswith("does not exist; create it or choose another output (--plot)\n")
         result = runner.invoke(main, ["compare", str(data), "--dim", "1", "--plot", ""])
         assert result.exit_code == 2 and not compare_methods.called
         assert result.stderr.splitlines()[-1] == ("Error: Invalid value for '--plot': is empty; give a file name, "

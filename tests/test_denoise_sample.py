@@ -2,6 +2,8 @@
 rows, and what each is for (a denoising model brings noisy rows nearer the clean ones; the same
 seed gives the same samples)."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -157,6 +159,23 @@ def vae(runner, tmp_path):
     assert invoke(runner, "fit", data, "--dim", "2", "--variational", "-o", model, "--epochs", "20",
                   "--seed", "0").exit_code == 0
     return model
+
+
+def test_sample_writes_columns_of_whole_numbers_as_whole_numbers(runner, tmp_path):
+    """Trial 34: penguins were sampled in the year 2007.3 and with 3650.7 g of body mass."""
+    frame = pd.DataFrame(clean_rows(200, 0), columns=[f"x{i}" for i in range(12)])
+    frame["count"] = np.round(100 * (frame["x0"] + frame["x1"])).astype(int)  # a count, rebuilt from the code
+    frame.loc[3, "x5"] = np.nan  # a missing value does not make x5's column whole
+    frame.to_csv(tmp_path / "counts.csv", index=False)
+    assert invoke(runner, "fit", tmp_path / "counts.csv", "--dim", "2", "--variational", "--nan", "mean", "--epochs", "20",
+                  "-o", tmp_path / "v.aer").exit_code == 0
+    assert load(tmp_path / "v.aer").input_settings_["whole_columns"] == [12]
+    result = invoke(runner, "sample", tmp_path / "v.aer", "-n", 20, "-o", "-")
+    lines = result.stdout.splitlines()
+    assert lines[0] == ",".join(frame.columns)
+    counts = [line.split(",")[-1] for line in lines[1:]]
+    assert len(counts) == 20 and all(re.fullmatch(r"-?\d+", count) for count in counts)
+    assert not all(float(cell).is_integer() for line in lines[1:] for cell in line.split(",")[:-1])
 
 
 def test_sample_writes_the_model_columns_and_the_seed_repeats(runner, tmp_path, vae):

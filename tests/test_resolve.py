@@ -35,6 +35,9 @@ def test_the_decoder_after_the_map_gets_about_40_steps_an_embedding_epoch_and_at
     assert decoder_iter(8, 8_000, 512) == round(1000 / math.ceil(8_000 / 512))  # 62 epochs, not 20
     assert decoder_iter(8, 1_000, 100) == 100  # 10 steps an epoch
     assert decoder_iter(3, 10**7, 512) == 1  # at least one pass over the rows
+    # rows no wider than the hidden layers: three times the steps, which cost a sixth as much
+    assert decoder_iter(25, 60_000, 512, n_features=256) == round(3000 / math.ceil(60_000 / 512))
+    assert decoder_iter(25, 60_000, 512, n_features=784) == decoder_iter(25, 60_000, 512)
 
 
 def test_a_failed_fit_is_far_worse_than_pca_and_above_rounding():
