@@ -905,6 +905,16 @@ def _ends_inside_quotes(lines: Sequence[str], sep: str) -> bool:
     return False
 
 
+def _refuse_a_sep_that_splits_nothing(path: str, sep: str, lines: Sequence[str], fmt: str) -> None:
+    """Refuse a --sep under which the first line is one field where another delimiter splits the
+    lines: trial 35's `--sep ';'` on a comma-separated file was told of no numeric columns, the
+    header read as one text column."""
+    other = _sniff_delimiter(lines, "\t" if fmt == "tsv" else ",")
+    if other != sep and len(next(iter(_records(lines[:1], other, complete=False)), (0, 0, []))[2]) > 1:
+        raise OptionError(f"{path}: --sep {sep!r} leaves each line one field, but the lines are separated by "
+                          f"{other!r}; leave --sep out (it is sniffed), or give --sep {other!r}")
+
+
 def _sniff_delimiter(lines: Sequence[str], default: str) -> str:
     """The delimiter that splits the head into the most consistent rows of more than one field.
 
@@ -1082,6 +1092,7 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     """
     lines, complete, eof = _head_lines(source, path)
     excel = _EXCEL_SEP.fullmatch(complete[0]) if complete else None
+    given_sep = sep
     skipped = 0
     if excel:
         # Excel's "sep=;" first line names the delimiter; it is not part of the table.
@@ -1097,6 +1108,8 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     if header is None:
         header = _has_header(fields, decimal)
     first_line, first_span, first = records[0]
+    if given_sep is not None and len(first) == 1:
+        _refuse_a_sep_that_splits_nothing(path, given_sep, complete, fmt)
     body = records[1:] if header else records
     width = _table_width(first, body, header)
     if header:

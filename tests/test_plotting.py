@@ -169,8 +169,33 @@ def test_many_classes_name_the_largest_and_group_the_rest(ax):
     names = [t.get_text() for t in ax.get_legend().get_texts()]
     assert len(names) == NAMED_CLASSES and names[-1] == f"{45 - NAMED_CLASSES + 1} other classes ({2 * (45 - 11)} rows)"
     assert "s07" in names and "s30" in names  # the two largest are named
-    colours = [tuple(c.get_facecolor()[0]) for c in ax.collections]
+    colours = [tuple(handle.get_facecolor()[0]) for handle in ax.get_legend().legend_handles]
     assert len(set(colours)) == len(colours)  # no two entries share a colour
+
+
+def test_the_classes_points_are_drawn_mixed_so_no_class_covers_the_others(ax):
+    """Trial 35: classes drawn one after another left the last on top wherever they overlap
+    (diamonds' "Very Good" hid Ideal and Premium); the same map is drawn the same way twice."""
+    from matplotlib.colors import to_hex
+
+    from aereduce.plotting import plot_map
+
+    labels = np.repeat(["a", "b", "c"], 100)
+    Z = np.random.default_rng(0).normal(size=(300, 2))
+    plot_map(ax, Z, labels)
+    (points,) = [c for c in ax.collections if len(c.get_offsets()) == 300]
+    legend = {text.get_text(): to_hex(handle.get_facecolor()[0])
+              for text, handle in zip(ax.get_legend().get_texts(), ax.get_legend().legend_handles)}
+    drawn = [to_hex(colour) for colour in points.get_facecolors()]
+    by_point = {tuple(xy): colour for xy, colour in zip(points.get_offsets(), drawn)}
+    assert all(by_point[tuple(Z[i])] == legend[labels[i]] for i in range(300))  # each point in its class's colour
+    assert len(set(drawn[-50:])) == 3  # the last drawn are of every class, not all of "c"
+    import matplotlib.pyplot as plt
+
+    again = plt.figure().add_subplot()
+    plot_map(again, Z, labels)
+    assert [to_hex(c) for c in [c for c in again.collections if len(c.get_offsets()) == 300][0].get_facecolors()] == drawn
+    plt.close(again.figure)
 
 
 def test_labels_that_name_the_rows_are_not_coloured_as_classes(ax):

@@ -569,6 +569,18 @@ def test_explicit_sep_and_decimal_override_the_sniffer(tmp_path):
     raises(f"{path}: the delimiter must be one character, not '||'", read_table, path, sep="||")
 
 
+def test_a_sep_that_leaves_the_lines_whole_is_refused_naming_their_delimiter(tmp_path):
+    """Trial 35: `--sep ';'` on a comma-separated file read its header as one text column, and the
+    error spoke of no numeric columns."""
+    path = write(tmp_path, "d.csv", "species,mass,length\nAdelie,3750,39.1\nGentoo,5000,46.5\n")
+    with pytest.raises(OptionError) as info:
+        read_table(path, sep=";")
+    assert str(info.value) == (f"{path}: --sep ';' leaves each line one field, but the lines are separated by ','; "
+                               "leave --sep out (it is sniffed), or give --sep ','")
+    one = write(tmp_path, "one.csv", "mass\n3750\n5000\n")  # one column: any --sep leaves it whole, rightly
+    assert read_table(one, sep=";").X.tolist() == [[3750.0], [5000.0]]
+
+
 def test_tsv_suffix_prefers_tabs(tmp_path):
     path = write(tmp_path, "d.tsv", "a\tb,c\n1\t2\n")  # a comma inside a name does not make it a CSV
     assert read_table(path).feature_names == ["a", "b,c"]
