@@ -540,7 +540,7 @@ def datasets_export(name: str, split: str, data_home: str | None, rows: int | No
 @model_on_data
 def denoise(model: str, data: str, output: str | None, **kwargs: Any) -> None:
     """Clean the rows of DATA: each row decoded from its code, in the model's input columns (with
-    DATA's id and label) and DATA's units.
+    DATA's id and label) and DATA's units, each value within its column's training range.
 
     Best with a model fitted with --noise (a denoising autoencoder); PCA models work too.
 

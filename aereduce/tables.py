@@ -154,6 +154,8 @@ class Table:
     # The first cell of each numeric column that held text, as (column, row number, text).
     non_numeric_cells: list[tuple[str, int, str]] = field(default_factory=list)
     decimal_comma_columns: list[str] = field(default_factory=list)  # skipped columns of numbers like 80,2
+    # numeric columns under a decimal comma whose numbers like 3.750 were read as 3.75 (:func:`_ungrouped`)
+    point_read_columns: list[str] = field(default_factory=list)
     # skipped text columns of two values (yes/no), each with them, that 0 and 1 would make features
     two_valued_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
     source: str = "data"
@@ -1697,6 +1699,8 @@ class _Schema:
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
                       non_numeric_counts=counts, non_numeric_cells=bad_cells, source=self.path,
                       decimal_comma_columns=list(self.decimal_comma_columns), names_made_up=self.names_made_up,
+                      point_read_columns=[name for name in self.features if self.decimal == "," and
+                                          getattr(self.grouping.get(name), "decided", None) is False],
                       two_valued_columns=dict(self.two_valued_columns),
                       row_labels_left_out=self.row_labels_left_out)
         if self.id_column is not None:

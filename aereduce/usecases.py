@@ -348,6 +348,12 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     if table.row_labels_left_out:
         notes.append(f"the first column has no name in the header: read it as row labels (a written index) and left "
                      f"it out, as --id-column {table.id_name} names the rows; name it to use it as a feature")
+    if table.point_read_columns:
+        # trial 35: a German export's 3.750 g (3750) read as 3.75, silently; the cells alone cannot tell
+        names = table.point_read_columns
+        notes.append(f"{shown_names(names)} {'hold' if len(names) > 1 else 'holds'} numbers like 3.750 in a file of "
+                     "decimal commas, read with '.' as a decimal point (3.75) as nothing in the column shows thousands "
+                     "grouped; if '.' groups thousands there (3750), write the file without thousands separators")
     if table.skipped_columns:
         comma = table.decimal_comma_columns
         hint = (f"; {', '.join(comma)} {'hold' if len(comma) > 1 else 'holds'} numbers written with a decimal comma "
@@ -1041,9 +1047,10 @@ def errors(model: Any, X: Any) -> tuple[Any, list[str]]:
 
 
 def reconstructions(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
-    """Each row decoded from its code, in the data's columns and units: a denoising autoencoder's
-    clean rows (a ``compute`` for :func:`stream_file`)."""
-    return as_computed(model, model.inverse_transform(model.transform(X))), model_feature_names(model)
+    """Each row decoded from its code, in the data's columns and units, each value held to its
+    column's training range as ``sample`` holds it (trial 35: Boston's 0/1 ``chas`` came back as
+    -0.019): a denoising autoencoder's clean rows (a ``compute`` for :func:`stream_file`)."""
+    return as_computed(model, model.scaler_.clip(model.inverse_transform(model.transform(X)))), model_feature_names(model)
 
 
 # What becomes of an unnamed first column (row labels) in a .npy output (table_notes).

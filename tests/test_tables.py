@@ -500,6 +500,23 @@ def test_an_empty_folder_named_as_parquet_is_refused_by_name(tmp_path):
 
 # -- delimiters, decimals, headers -------------------------------------------------------------
 
+def test_a_column_of_lone_groups_under_decimal_commas_is_read_as_decimals_and_said(tmp_path):
+    """Trial 35: a German export's body mass, 3.750 (3750 g) in every row, was read as 3.75 without a
+    word; the cells cannot tell, so the reading stands and a note names the column."""
+    from aereduce.usecases import table_notes
+
+    lone = write(tmp_path, "de.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;5.000\nChinstrap;49,0;3.800\n")
+    table = read_table(lone, decimal=",", label_column="species")
+    assert table.X[:, 1].tolist() == [3.75, 5.0, 3.8] and table.point_read_columns == ["mass"]
+    assert table_notes(table, MissingValues("error").fit(table))[0] == (
+        "mass holds numbers like 3.750 in a file of decimal commas, read with '.' as a decimal point (3.75) as nothing "
+        "in the column shows thousands grouped; if '.' groups thousands there (3750), write the file without "
+        "thousands separators")
+    grouped = write(tmp_path, "grouped.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;950\n")
+    table = read_table(grouped, decimal=",", label_column="species")  # 950 beside it: an export grouping thousands
+    assert table.X[:, 1].tolist() == [3750.0, 950.0] and table.point_read_columns == []
+
+
 def test_numbers_with_thousands_separators_are_read_as_numbers(tmp_path):
     """Trial 13: a spreadsheet's export ('591.417,43' under decimal commas) lost the column as text."""
     european = write(tmp_path, "e.csv", "\ufeffname;price;depth\nh0;\"591.417,43\";102,8\nh1;\"1.234.017,5\";99,1\n"
