@@ -105,7 +105,7 @@ def set_input(estimator: Any, fitted: dict[str, Any]) -> None:
         whole = settings.get("whole_columns", []) if isinstance(settings, dict) else None
         if (not isinstance(settings, dict) or len(settings.get("means") or []) not in (0, estimator.n_features_in_)
                 or not isinstance(whole, list)
-                or not all(isinstance(j, int) and 0 <= j < estimator.n_features_in_ for j in whole)):
+                or not all(type(j) is int and 0 <= j < estimator.n_features_in_ for j in whole)):
             raise ModelFileError("input_settings_ does not match the model's input columns")
         estimator.input_settings_ = settings
     summary = fitted.get("fit_summary_")

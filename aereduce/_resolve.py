@@ -459,7 +459,8 @@ def auto_neighbour_epochs(n_samples: int, accelerated: bool = False) -> int:
 def decoder_iter(max_iter: int, n_samples: int, batch_size: int, n_features: int = NARROW_ROWS + 1) -> int:
     """Epochs of the decoder fitted after the neighbour term: about DECODER_STEPS_PER_EPOCH steps
     for each of the ``max_iter`` epochs of the embedding, at least DECODER_MIN_STEPS (three times
-    as many for rows of up to NARROW_ROWS values), and at least one pass over the rows.
+    as many for rows of up to NARROW_ROWS values), at least one pass over the rows, and at most
+    1,000 epochs (which caps the floor where an epoch is a single step).
 
     The floor is for fewer rows than MNIST's, whose few embedding epochs left the decoder far from
     trained: held-out error of the 2-D map over PCA-2's (20% held out, seed 0), from about 100

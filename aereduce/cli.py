@@ -63,10 +63,18 @@ class AereduceCommand(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # `-dim 2` parsed as -d with the value "im" ("'im' is not a valid integer range": trial 35)
-        long_names = {name for param in self.params for name in getattr(param, "opts", []) if name.startswith("--")}
-        for arg in args[:args.index("--") if "--" in args else len(args)]:
-            if arg.startswith("-") and not arg.startswith("--") and f"-{arg.split('=')[0]}" in long_names:
-                raise click.UsageError(f"{arg.split('=')[0]} is not an option; did you mean -{arg.split('=')[0]}?", ctx)
+        options = [param for param in self.params if isinstance(param, click.Option)]
+        long_names = {name for option in options for name in option.opts + option.secondary_opts if name.startswith("--")}
+        takes_value = {name for option in options if not option.is_flag and not option.count
+                       for name in option.opts + option.secondary_opts}
+        value_next = False
+        for arg in args:
+            if arg == "--" or (isinstance(self, click.Group) and not arg.startswith("-") and not value_next):
+                break  # the rest is the subcommand's, or not options at all
+            word = arg.split("=")[0]
+            if not value_next and arg.startswith("-") and not arg.startswith("--") and f"-{word}" in long_names:
+                raise click.UsageError(f"{word} is not an option; did you mean -{word}?", ctx)
+            value_next = not value_next and arg in takes_value  # `-o -seed` names a file
         return super().parse_args(ctx, args)
 
 
@@ -468,7 +476,7 @@ def compare(data: str, dim: int, methods: list[str] | None, test_size: float, ma
 
     @contextlib.contextmanager
     def fitting(name: str) -> Iterator[Callable[[int, int], None] | None]:
-        if show:
+        if show and not get_method(name).trains_in_epochs:  # a bar names the others
             info(f"fitting {name}...")
         # Each method's progress as fit shows it: epochs on a terminal, a line every half minute in a
         # log (compare said nothing through a minute's fit: trial 34).

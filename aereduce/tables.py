@@ -907,12 +907,16 @@ def _ends_inside_quotes(lines: Sequence[str], sep: str) -> bool:
     return False
 
 
-def _refuse_a_sep_that_splits_nothing(path: str, sep: str, lines: Sequence[str], fmt: str) -> None:
-    """Refuse a --sep under which the first line is one field where another delimiter splits the
-    lines: trial 35's `--sep ';'` on a comma-separated file was told of no numeric columns, the
-    header read as one text column."""
+def _refuse_a_sep_that_splits_nothing(path: str, sep: str, lines: Sequence[str], fmt: str, decimal: str | None) -> None:
+    """Refuse a --sep under which the first line is one field where another delimiter (not the
+    decimal mark) splits the head's lines alike into several: trial 35's `--sep ';'` on a
+    comma-separated file was told of no numeric columns, the header read as one text column."""
     other = _sniff_delimiter(lines, "\t" if fmt == "tsv" else ",")
-    if other != sep and len(next(iter(_records(lines[:1], other, complete=False)), (0, 0, []))[2]) > 1:
+    if other in (sep, decimal):
+        return
+    counts = [len(fields) for _, _, fields in _records(lines[:_HEAD_LINES], other, complete=False)]
+    # most lines, not the first alone: a one-column file's header may hold a comma ("weight, g")
+    if counts and counts[0] > 1 and sum(count == counts[0] for count in counts) >= 0.9 * len(counts):
         raise OptionError(f"{path}: --sep {sep!r} leaves each line one field, but the lines are separated by "
                           f"{other!r}; leave --sep out (it is sniffed), or give --sep {other!r}")
 
@@ -1111,7 +1115,7 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
         header = _has_header(fields, decimal)
     first_line, first_span, first = records[0]
     if given_sep is not None and len(first) == 1:
-        _refuse_a_sep_that_splits_nothing(path, given_sep, complete, fmt)
+        _refuse_a_sep_that_splits_nothing(path, given_sep, complete, fmt, decimal)
     body = records[1:] if header else records
     width = _table_width(first, body, header)
     if header:
@@ -1672,6 +1676,12 @@ class _Schema:
         return cls(path=path, features=numeric, skipped=text, id_column=id_column, label_column=label_column,
                    missing=missing, decimal=decimal, decimal_comma_columns=comma, two_valued_columns=two)
 
+    def _read_lone_groups_as_decimals(self, name: str) -> bool:
+        """Whether column ``name``'s lone groups (3.750) were read as decimals with nothing to say which
+        they are: neither grouping (950 beside them) nor the other mark as a decimal one (1.5)."""
+        grouping = self.grouping.get(name)
+        return grouping is not None and grouping.decided is False and not grouping.other_decimal
+
     def table(self, frame: Any, rows: np.ndarray, part: bool = False) -> Table:
         """The Table of one chunk of the file (``part``), or of all of it."""
         n = len(frame)
@@ -1700,7 +1710,7 @@ class _Schema:
                       non_numeric_counts=counts, non_numeric_cells=bad_cells, source=self.path,
                       decimal_comma_columns=list(self.decimal_comma_columns), names_made_up=self.names_made_up,
                       point_read_columns=[name for name in self.features if self.decimal == "," and
-                                          getattr(self.grouping.get(name), "decided", None) is False],
+                                          self._read_lone_groups_as_decimals(name)],
                       two_valued_columns=dict(self.two_valued_columns),
                       row_labels_left_out=self.row_labels_left_out)
         if self.id_column is not None:

@@ -1075,16 +1075,12 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     left_out = [("id", settings.get("id_column")), ("label", settings.get("label_column"))] if numbers_only else []
     # Rows unlike the training rows encode far outside their codes (trial 34 saw no word of it).
     check = CodeRangeCheck(getattr(model, "code_range_", None), code_names(model)) if compute is codes else None
-    if check is not None:
-        def compute(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
-            Z, names = codes(model, X)
-            check.add(np.asarray(Z))
-            return Z, names
     with TableWriter(output) as writer:
         # Every output keeps the label column: codes for a map coloured in the user's own tool (as
         # fit-transform's do), scores to be read against it (are the outliers one class?), denoised
         # rows to stand in for the rows they clean (denoise dropped it: trial 7).
-        for frame in encoded_frames(model, data, read, compute, notes=notes, remembered=not numbers_only,
+        for frame in encoded_frames(model, data, read, compute if check is None else check.codes, notes=notes,
+                                    remembered=not numbers_only,
                                     dropped=NOT_SCORED if compute is errors else
                                     NOT_DENOISED if command == "denoise" else NOT_ENCODED,
                                     row_labels=NOT_IN_NPY if numbers_only else None):
@@ -1101,7 +1097,8 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
                      ".parquet to keep it")
     if check is not None:
         notes += [note for note in [check.note("so they are unlike the rows the model was fitted on and their codes "
-                                               "are extrapolations (`aereduce score` rates how well it rebuilds them)",
+                                               "are extrapolations (`aereduce score` rates how well the model "
+                                               "rebuilds them)",
                                                "check that DATA holds the kind of rows the model was fitted on")] if note]
     return rows, notes
 
@@ -1123,6 +1120,12 @@ class CodeRangeCheck:
         self.code_range = code_range
         self.n_rows = self.n_outside = 0
         self.outside_units: set[int] = set()
+
+    def codes(self, model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
+        """:func:`codes`, counting the rows whose codes are outside (a ``compute`` for :func:`stream_file`)."""
+        Z, names = codes(model, X)
+        self.add(np.asarray(Z))
+        return Z, names
 
     def add(self, Z: np.ndarray) -> None:
         if self.code_range is None or not len(Z):
@@ -1694,7 +1697,8 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
     """Write ``n_samples`` rows that a variational model generates (decoded draws from its prior) to
     ``output``: a table in the model's input columns, or, for a .png, .svg or .pdf, a grid of images of
     ``image_shape`` (default: a convolutional model's own). The same ``seed`` gives the same rows; a column
-    of whole numbers at fit (``input_settings_["whole_columns"]``) is sampled in whole numbers."""
+    of whole numbers at fit (``input_settings_["whole_columns"]``; a streamed fit records none) is sampled
+    in whole numbers."""
     check_output(output, inputs=[model_path])
     model = load_model(model_path, None, "sample")
     if not getattr(model, "variational", False):

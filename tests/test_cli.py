@@ -209,7 +209,7 @@ def test_transform_says_when_rows_encode_far_outside_the_training_rows_codes(run
         verb = "has" if n_outside == 1 else "have"  # "1 of 342 rows have" (trial 35)
         assert note.startswith(f"{n_outside} of 120 rows {verb} codes well outside those of the training rows (ae")
         assert note.endswith("so they are unlike the rows the model was fitted on and their codes are extrapolations "
-                             f"(`aereduce score` rates how well it rebuilds them){most}")
+                             f"(`aereduce score` rates how well the model rebuilds them){most}")
 
 
 def test_score_top_k_is_sorted_and_limited(runner, data, tmp_path):
@@ -1797,6 +1797,13 @@ def test_usage_errors_are_one_line(runner, tmp_path, args, line):
     """Trial 34: click's usage errors took four lines (the usage, a hint, a blank line, the error)."""
     result = runner.invoke(main, args)
     assert result.exit_code == 2 and result.stderr == f"Error: {line}\n"
+
+
+def test_an_option_value_that_looks_like_a_misspelt_option_is_a_value(runner, tmp_path):
+    """Review: `-o -seed` (a file name) and `--label-column -version` were refused as "-seed is not an option"."""
+    result = runner.invoke(main, ["fit", str(tmp_path / "nope.csv"), "--dim", "2", "-o", "-seed",
+                                  "--label-column", "-version"])
+    assert result.exit_code == 1 and result.stderr == f"Error: {tmp_path / 'nope.csv'}: no such file\n"
 
 
 def test_aereduce_alone_still_shows_the_help(runner):

@@ -515,6 +515,9 @@ def test_a_column_of_lone_groups_under_decimal_commas_is_read_as_decimals_and_sa
     grouped = write(tmp_path, "grouped.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;950\n")
     table = read_table(grouped, decimal=",", label_column="species")  # 950 beside it: an export grouping thousands
     assert table.X[:, 1].tolist() == [3750.0, 950.0] and table.point_read_columns == []
+    points = write(tmp_path, "points.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;1.5\n")
+    table = read_table(points, decimal=",", label_column="species")  # 1.5: '.' is a decimal point here, no doubt
+    assert table.X[:, 1].tolist() == [3.75, 1.5] and table.point_read_columns == []
 
 
 def test_numbers_with_thousands_separators_are_read_as_numbers(tmp_path):
@@ -596,6 +599,11 @@ def test_a_sep_that_leaves_the_lines_whole_is_refused_naming_their_delimiter(tmp
                                "leave --sep out (it is sniffed), or give --sep ','")
     one = write(tmp_path, "one.csv", "mass\n3750\n5000\n")  # one column: any --sep leaves it whole, rightly
     assert read_table(one, sep=";").X.tolist() == [[3750.0], [5000.0]]
+    # nor is a comma in one column's header a delimiter, nor a decimal comma (review)
+    named = write(tmp_path, "named.csv", "weight, g\n3750\n5000\n4100\n")
+    assert read_table(named, sep=";").X.tolist() == [[3750.0], [5000.0], [4100.0]]
+    decimals = write(tmp_path, "decimals.csv", "3,5\n4,25\n5,0\n")
+    assert read_table(decimals, sep=";", decimal=",", header=False).X.tolist() == [[3.5], [4.25], [5.0]]
 
 
 def test_tsv_suffix_prefers_tabs(tmp_path):
