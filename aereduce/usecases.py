@@ -341,13 +341,16 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     if table.names_made_up:
         notes.append("the first line holds only numbers, so it was read as data and the columns named x0, x1, ...; "
                      "pass --header if it names the columns")
+    # a Parquet file's column of pandas' "Unnamed: 0" has a name, but no header (trial 35)
+    unnamed = ("the first column has no name in the header" if format_of(table.source) in ("csv", "tsv") else
+               f"the first column has no name of its own ({UNNAMED_FIRST_COLUMN!r} is pandas' name for an unnamed one)")
     if table.row_labels_as_ids:
         kept = row_labels or "carried to the output as its first column"
-        notes.append(f"the first column has no name in the header: read it as row labels (a written index), "
-                     f"{kept} rather than used as a feature; name it to use it as one")
+        notes.append(f"{unnamed}: read it as row labels (a written index), {kept} rather than used as a feature; "
+                     "name it to use it as one")
     if table.row_labels_left_out:
-        notes.append(f"the first column has no name in the header: read it as row labels (a written index) and left "
-                     f"it out, as --id-column {table.id_name} names the rows; name it to use it as a feature")
+        notes.append(f"{unnamed}: read it as row labels (a written index) and left it out, as --id-column "
+                     f"{table.id_name} names the rows; name it to use it as a feature")
     if table.point_read_columns:
         # trial 35: a German export's 3.750 g (3750) read as 3.75, silently; the cells alone cannot tell
         names = table.point_read_columns

@@ -1193,6 +1193,13 @@ def test_an_unnamed_first_column_stays_out_of_the_features_when_another_column_i
     assert list(pd.read_csv(codes).columns) == ["name", "ae0", "ae1"]
     result = invoke(runner, "compare", path, "--dim", "2", "--id-column", "name", "--methods", "pca", "--json")
     assert result.exit_code == 0 and result.stderr.startswith("the first column has no name in the header")
+    # the same table through pandas into Parquet: its column is named 'Unnamed: 0', and it has no header (trial 35)
+    parquet = tmp_path / "indexed.parquet"
+    pd.read_csv(path).to_parquet(parquet)
+    result = invoke(runner, "fit", parquet, "--dim", "2", "--id-column", "name", "-o", tmp_path / "p.aer", *FAST)
+    assert result.stderr.splitlines()[0] == (
+        "the first column has no name of its own ('Unnamed: 0' is pandas' name for an unnamed one): read it as row "
+        "labels (a written index) and left it out, as --id-column name names the rows; name it to use it as a feature")
 
 
 def test_inverse_transform_leaves_empty_code_rows_empty(runner, data, tmp_path):
