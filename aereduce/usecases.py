@@ -1147,8 +1147,8 @@ class CodeRangeCheck:
         units = sorted(self.outside_units)
         ranges = ", ".join(f"{self.names[u]} {self.code_range[0, u]:.3g} to {self.code_range[1, u]:.3g}"
                            for u in units[:3]) + (", ..." if len(units) > 3 else "")
-        text = (f"{self.n_outside} of {plural(self.n_rows, 'row')} {'has' if self.n_outside == 1 else 'have'} codes well "
-                "outside those of the training "
+        verb = "has" if self.n_outside == 1 else "have"
+        text = (f"{self.n_outside} of {plural(self.n_rows, 'row')} {verb} codes well outside those of the training "
                 f"rows ({ranges}), {meaning}")
         if 2 * self.n_outside > self.n_rows:
             text += f"; as most rows do, {when_most}"
@@ -1731,7 +1731,7 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
         image_grid(output, X, image_shape)
     else:
         frame = output_frame(as_computed(model, X), model_feature_names(model))
-        write_table(output, frame.astype({frame.columns[j]: np.int64 for j in whole}))
+        write_table(output, keep_integer_columns(frame, [frame.columns[j] for j in whole]))
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
