@@ -75,6 +75,9 @@ def data_options(f: Callable | None = None, *, model: bool = False, saves: bool 
                      help="Missing values: stop, leave those rows' outputs empty, fill 0, or fill the training means."),
         click.option("--sep", help="Delimiter of a text file (default: sniffed among , ; tab |)."),
         click.option("--decimal", help="Decimal mark (default: sniffed; ',' for 1,5)."),
+        click.option("--thousands", help="Thousands separator, read as one wherever it groups digits: '.' reads "
+                                         "3.750 as 3750 (default: only where grouping is beyond doubt, as in "
+                                         "1.234.567)" + kept),
         click.option("--encoding", default=None, show_default=f"utf-8{remembered}",
                      help="Text encoding of the file" + kept),
         click.option("--header/--no-header", default=None, help="Whether the first line names the columns (default: sniffed)."),
@@ -99,7 +102,7 @@ def fit_output_options(f: Callable) -> Callable:
     return click.option("-o", "--output", callback=output_name, help="Model file to write (default: DATA's name with .aer).")(f)
 
 
-READ_FIELDS = ("columns", "exclude", "id_column", "label_column", "nan", "sep", "decimal", "encoding", "header")
+READ_FIELDS = ("columns", "exclude", "id_column", "label_column", "nan", "sep", "decimal", "thousands", "encoding", "header")
 
 
 def read_options(kwargs: dict[str, Any]):

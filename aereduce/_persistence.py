@@ -191,7 +191,7 @@ def format_description(info: dict[str, Any]) -> str:
         more = f", ... ({len(columns)} in all)" if len(columns) > 12 else ""
         lines.append("columns: " + ", ".join(columns[:12]) + more)
     # What later commands read without being told: the id and label columns, the missing-value policy,
-    # the text encoding and decimal mark.
+    # the text encoding, decimal and thousands marks.
     settings = info.get("input_settings") or {}
     from .tables import described_column
 
@@ -202,8 +202,9 @@ def format_description(info: dict[str, Any]) -> str:
         remembered.append(f"--nan {settings['nan']}")
     if settings.get("encoding"):
         remembered.append(f"--encoding {settings['encoding']}")
-    if settings.get("decimal"):
-        remembered.append(f"--decimal {settings['decimal']}")
+    for option in ("decimal", "thousands"):
+        if settings.get(option):
+            remembered.append(f"--{option} {settings[option]}")
     if settings.get("header") is not None:
         remembered.append("--header" if settings["header"] else "--no-header")
     if remembered:

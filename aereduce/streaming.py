@@ -30,14 +30,15 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ._split import least
 from .errors import InputError, OptionError
-from .tables import LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, format_of, iter_tables, parquet_files
+from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, format_of, iter_tables, parquet_files,
+                     whole_valued)
 
 # The command line streams a fit by itself when the data is larger than this on disk: in memory,
 # a table costs several times its file's size (float64 values, a DataFrame and a tensor of them).
@@ -371,6 +372,7 @@ class Scan:
     n_validation: int  # encodable rows in the validation subset
     validation: RowSample  # a sample of them, raw
     n_chunks: int = 0
+    whole_columns: list[int] = field(default_factory=list)  # columns of whole numbers in every row (for sample)
 
 
 def _check_chunk(chunk: Chunk, source: ChunkSource, n_features: int | None) -> None:
@@ -389,6 +391,7 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
     n_rows = n_validation = n_chunks = 0
     counts: np.ndarray | None = None  # missing cells per column
     present_sums: np.ndarray | None = None  # per column, over every row read (before --nan drop)
+    whole: np.ndarray | None = None  # per column: every present value so far a whole number
     n_seen = n_dropped = 0
     for chunk in source.chunks():
         n_chunks += 1
@@ -398,9 +401,11 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
             moments = Moments.empty(X.shape[1])
             counts = np.zeros(X.shape[1], dtype=np.int64)
             present_sums = np.zeros(X.shape[1])
+            whole = np.ones(X.shape[1], dtype=bool)
         missing = np.isnan(X)
         n_seen += len(X)
         present_sums += np.where(missing, 0.0, X).sum(axis=0)
+        whole &= whole_valued(X)
         if missing.any():
             if source.policy == "error":
                 r, c = np.argwhere(missing)[0]
@@ -435,7 +440,7 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
     missing_values.counts_ = {name: int(n) for name, n in zip(names, counts) if n}
     missing_values.n_rows_, missing_values.n_not_encodable_ = n_seen, n_dropped
     return Scan(n_rows, len(names), source.feature_names, moments.filled(n_rows, fill), missing_values, present_means,
-                n_validation, sample, n_chunks)
+                n_validation, sample, n_chunks, [int(j) for j in np.flatnonzero(whole & (present > 0))])
 
 
 # -- the training rows as the model sees them ---------------------------------------------------
@@ -757,7 +762,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                        default_epochs=default_epochs(reducer))
     check_not_failed(report)
     reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means,
-                                             table=_notes_table(source, fit.scan))
+                                             whole_columns=fit.scan.whole_columns, table=_notes_table(source, fit.scan))
     reducer.fit_summary_ = report.summary()
     reducer.save(output)
     return report

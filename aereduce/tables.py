@@ -153,6 +153,7 @@ class Table:
     non_numeric_counts: dict[str, int] = field(default_factory=dict)
     # The first cell of each numeric column that held text, as (column, row number, text).
     non_numeric_cells: list[tuple[str, int, str]] = field(default_factory=list)
+    thousands: str | None = None  # the --thousands mark the cells were read with, for messages
     decimal_comma_columns: list[str] = field(default_factory=list)  # skipped columns of numbers like 80,2
     # numeric columns under a decimal comma whose numbers like 3.750 were read as 3.75 (:func:`_ungrouped`)
     point_read_columns: list[str] = field(default_factory=list)
@@ -312,7 +313,7 @@ class MissingValues:
         missing = np.isnan(values)
         if self.policy == "error" and isinstance(X, Table) and X.non_numeric_cells:
             # Text read as missing by a model's reader: say so, not that the cell is empty.
-            raise InputError(f"{source}: non-numeric values in numeric columns: {_cells(X.non_numeric_cells)}; fix "
+            raise InputError(f"{source}: non-numeric values in numeric columns: {_cells(X.non_numeric_cells, X.thousands)}; fix "
                              "them, or read them as missing with --nan mean (or drop, zero)")
         if self.policy == "error":  # a model's commands read a file in chunks: count the chunk's, as such (trial 22)
             _raise_first_missing(values, names, rows, source, part=isinstance(X, Table))
@@ -405,9 +406,13 @@ def _unpack(X: Table | np.ndarray, feature_names: Sequence[str] | None) -> tuple
     return values, names, np.arange(1, len(values) + 1), "data"
 
 
-def _cells(cells: Sequence[tuple[str, int, str]]) -> str:
-    """Non-numeric cells for a message: ``'b' (row 22: 'x')``, one per column."""
-    return ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in cells)
+def _cells(cells: Sequence[tuple[str, int, str]], thousands: str | None = None) -> str:
+    """Non-numeric cells for a message: ``'b' (row 22: 'x')``, one per column; with why a cell
+    holding the ``--thousands`` mark is one (``4.1`` under ``--thousands .``)."""
+    listed = ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in cells)
+    if thousands is not None and any(thousands in value for _, _, value in cells):
+        listed += f", as --thousands {thousands} reads {thousands!r} only between groups of three digits (3{thousands}750)"
+    return listed
 
 
 def empty_columns_error(empty: Sequence[str], source: str, policy: str) -> InputError:
@@ -1478,12 +1483,25 @@ def _ungrouped(text: Any, decimal: str, grouping: _Grouping | None = None) -> An
     return digits.str.replace(",", ".", regex=False) if decimal == "," else digits
 
 
-def _to_float(column: Any, decimal: str, grouping: _Grouping | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _explicitly_grouped(text: Any, decimal: str, thousands: str) -> Any:
+    """Cells under a thousands mark the user named (``--thousands .``), as plain numbers with the
+    decimal mark: the mark is dropped where it groups threes after a first group of one to three
+    digits (``3.750``, ``1.234.567,5``); a cell holding it anywhere else (``1.5``) is made
+    unreadable, so it is counted as not a number rather than read as 15 or 1.5."""
+    t, d = re.escape(thousands), re.escape(decimal)
+    marked = text.str.contains(thousands, regex=False).fillna(False)
+    grouped = text.str.fullmatch(rf"[+-]?[1-9]\d{{0,2}}(?:{t}\d{{3}})+(?:{d}\d+)?").fillna(False)
+    return text.mask(marked & grouped, text.str.replace(thousands, "", regex=False)).mask(marked & ~grouped, "?")
+
+
+def _to_float(column: Any, decimal: str, grouping: _Grouping | None = None,
+              thousands: str | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A column as float64, and which cells held something that is not a number.
 
     Booleans are 1/0; ``TRUE``/``false`` text too, as pandas reads a column of them. Numbers
     with thousands separators (``591.417,43`` under a decimal comma, ``1,234.5``) are read too:
-    a spreadsheet's export lost such a column as text (trial 13).
+    a spreadsheet's export lost such a column as text (trial 13). A mark named by ``thousands``
+    is read as one wherever it groups digits (:func:`_explicitly_grouped`), and only it.
     """
     pd = _pandas()
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
@@ -1495,7 +1513,9 @@ def _to_float(column: Any, decimal: str, grouping: _Grouping | None = None) -> t
     text = column.astype("str").str.strip()
     lower = text.str.lower()
     text = text.mask(lower == "true", "1").mask(lower == "false", "0")
-    ungrouped = _ungrouped(text, decimal, grouping) if decimal in _GROUPED else None
+    if thousands is not None:
+        text = _explicitly_grouped(text, decimal, thousands)
+    ungrouped = _ungrouped(text, decimal, grouping) if decimal in _GROUPED and thousands is None else None
     if decimal != ".":
         text = text.str.replace(decimal, ".", regex=False)
     if ungrouped is not None:
@@ -1585,6 +1605,7 @@ class _Schema:
     label_column: str | None
     missing: str
     decimal: str
+    thousands: str | None = None  # --thousands: the mark read as grouping wherever it groups digits
     row_labels_as_ids: bool = False
     row_labels_left_out: bool = False
     names_made_up: bool = False
@@ -1595,7 +1616,7 @@ class _Schema:
     @classmethod
     def choose(cls, frame: Any, rows: np.ndarray, path: str, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
                id_column: str | None, label_column: str | None, missing: str, decimal: str,
-               columns_from: str = "--columns") -> "_Schema":
+               thousands: str | None = None, columns_from: str = "--columns") -> "_Schema":
         names = [str(c) for c in frame.columns]
         for option, name in (("--id-column", id_column), ("--label-column", label_column)):
             if name is not None and name not in names:
@@ -1646,7 +1667,7 @@ class _Schema:
         sample = frame.iloc[:_CLASSIFY_ROWS]
         model_columns = columns is not None and columns_from != "--columns"
         for name in candidates:
-            values, bad = _to_float(sample[name], decimal)
+            values, bad = _to_float(sample[name], decimal, thousands=thousands)
             # A column is text unless most of its cells are numbers: Cars93's Model holds
             # '90' and '100' among names, its Cylinders 'rotary' among numbers. An all-empty
             # column stays numeric (pandas reads it as float), so it does not come and go
@@ -1656,7 +1677,7 @@ class _Schema:
             is_text = int(bad.sum()) >= n_numbers and bad.any()
             (text if is_text and not (model_columns and missing != "error" and n_numbers) else numeric).append(name)
         if columns and text:
-            i = int(np.flatnonzero(_to_float(sample[text[0]], decimal)[1])[0])
+            i = int(np.flatnonzero(_to_float(sample[text[0]], decimal, thousands=thousands)[1])[0])
             value = str(sample[text[0]].to_numpy()[i])[:40]
             many = len(text) > 1
             where = "from --columns" if columns_from == "--columns" else f"of {columns_from}"
@@ -1674,13 +1695,15 @@ class _Schema:
         two = {name: values for name in text if name not in comma  # 1,5 and 2,5 are numbers, not yes and no
                for values in [_two_values(sample[name])] if values is not None}
         return cls(path=path, features=numeric, skipped=text, id_column=id_column, label_column=label_column,
-                   missing=missing, decimal=decimal, decimal_comma_columns=comma, two_valued_columns=two)
+                   missing=missing, decimal=decimal, thousands=thousands, decimal_comma_columns=comma,
+                   two_valued_columns=two)
 
     def _read_lone_groups_as_decimals(self, name: str) -> bool:
         """Whether column ``name``'s lone groups (3.750) were read as decimals with nothing to say which
         they are: neither grouping (950 beside them) nor the other mark as a decimal one (1.5)."""
         grouping = self.grouping.get(name)
-        return grouping is not None and grouping.decided is False and not grouping.other_decimal
+        return (self.thousands is None and grouping is not None and grouping.decided is False
+                and not grouping.other_decimal)
 
     def table(self, frame: Any, rows: np.ndarray, part: bool = False) -> Table:
         """The Table of one chunk of the file (``part``), or of all of it."""
@@ -1689,13 +1712,14 @@ class _Schema:
         bad_cells: list[tuple[str, int, str]] = []
         counts: dict[str, int] = {}
         for j, name in enumerate(self.features):
-            X[:, j], bad = _to_float(frame[name], self.decimal, self.grouping.setdefault(name, _Grouping()))
+            X[:, j], bad = _to_float(frame[name], self.decimal, self.grouping.setdefault(name, _Grouping()),
+                                     self.thousands)
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 bad_cells.append((name, int(rows[i]), str(frame[name].to_numpy()[i])[:40]))
                 counts[name] = int(bad.sum())
         if bad_cells and self.missing == "error":
-            raise InputError(f"{self.path}: non-numeric values in numeric columns: {_cells(bad_cells)}; read them as missing "
+            raise InputError(f"{self.path}: non-numeric values in numeric columns: {_cells(bad_cells, self.thousands)}; read them as missing "
                              f"with --nan mean (or drop, zero), or leave the columns out with --exclude "
                              f"{','.join(_show(name) for name, _, _ in bad_cells)}")
         infinite = np.isinf(X)
@@ -1707,7 +1731,8 @@ class _Schema:
                 _raise_empty_columns(X, self.features, self.path, self.missing)
             _raise_first_missing(X, self.features, rows, self.path, part)
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
-                      non_numeric_counts=counts, non_numeric_cells=bad_cells, source=self.path,
+                      non_numeric_counts=counts, non_numeric_cells=bad_cells, thousands=self.thousands,
+                      source=self.path,
                       decimal_comma_columns=list(self.decimal_comma_columns), names_made_up=self.names_made_up,
                       point_read_columns=[name for name in self.features if self.decimal == "," and
                                           self._read_lone_groups_as_decimals(name)],
@@ -1723,8 +1748,9 @@ class _Schema:
 
 def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequence[str] | None = None,
                id_column: str | None = None, label_column: str | None = None, missing: str = "error",
-               sep: str | None = None, decimal: str | None = None, encoding: str = "utf-8",
-               header: bool | None = None, carried_optional: bool = False, columns_from: str = "--columns") -> Table:
+               sep: str | None = None, decimal: str | None = None, thousands: str | None = None,
+               encoding: str = "utf-8", header: bool | None = None, carried_optional: bool = False,
+               columns_from: str = "--columns") -> Table:
     """Read a whole data file into a :class:`Table`.
 
     Parameters
@@ -1747,7 +1773,13 @@ def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequ
     sep : str, optional
         Delimiter of a text file (default: sniffed among ``,`` ``;`` tab and ``|``).
     decimal : str, optional
-        Decimal mark (default: sniffed; ``,`` for ``1,5`` in files not delimited by commas).
+        Decimal mark (default: sniffed; ``,`` for ``1,5`` in files not delimited by commas;
+        with ``thousands`` of ``.`` or ``,``, the other one).
+    thousands : str, optional
+        The mark that groups thousands (``.`` for ``3.750`` meaning 3750). It is read as grouping
+        wherever it groups three digits, and a cell holding it elsewhere (``1.5``) is not a
+        number. By default grouping is recognised where it is beyond doubt (``1.234.567``,
+        ``591.417,43``, ``1 234``) and a lone group (``3.750``) only in a column that shows it.
     encoding : str
         Text encoding (default UTF-8; a byte-order mark is dropped).
     header : bool, optional
@@ -1769,7 +1801,7 @@ def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequ
         For anything wrong with the file or the options, in one line naming the file.
     """
     tables = iter_tables(path, None, columns=columns, exclude=exclude, id_column=id_column, label_column=label_column,
-                         missing=missing, sep=sep, decimal=decimal, encoding=encoding, header=header,
+                         missing=missing, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding, header=header,
                          carried_optional=carried_optional, columns_from=columns_from)
     with contextlib.closing(tables):  # type: ignore[arg-type]
         return next(tables)
@@ -1777,8 +1809,9 @@ def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequ
 
 def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None = None,
                 exclude: Sequence[str] | None = None, id_column: str | None = None, label_column: str | None = None,
-                missing: str = "error", sep: str | None = None, decimal: str | None = None, encoding: str = "utf-8",
-                header: bool | None = None, carried_optional: bool = False,
+                missing: str = "error", sep: str | None = None, decimal: str | None = None,
+                thousands: str | None = None, encoding: str = "utf-8", header: bool | None = None,
+                carried_optional: bool = False,
                 columns_from: str = "--columns", row_group_seed: int | None = None) -> Iterator[Table]:
     """Read a data file as successive :class:`Table` chunks of ``chunksize`` rows, so memory stays flat.
 
@@ -1797,8 +1830,17 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
         raise InputError(f"{path}: the delimiter must be one character, not {sep!r}")
     if decimal is not None and len(decimal) != 1:
         raise InputError(f"{path}: the decimal mark must be one character, not {decimal!r}")
+    if thousands is not None:
+        if len(thousands) != 1 or thousands.isalnum() or thousands in "+-":
+            raise OptionError(f"{path}: --thousands must be one mark that groups digits (. , ' or a space), "
+                              f"not {thousands!r}")
+        if thousands == decimal:
+            raise OptionError(f"{path}: --thousands {thousands} is also the decimal mark (--decimal); "
+                              "the two must differ")
+        # A point that groups thousands leaves the comma as the decimal mark, and the other way round.
+        decimal = decimal or {".": ",", ",": "."}.get(thousands)
     return _tables(path, chunksize, columns=columns, exclude=exclude, id_column=id_column, label_column=label_column,
-                   missing=missing, sep=sep, decimal=decimal, encoding=encoding, header=header,
+                   missing=missing, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding, header=header,
                    carried_optional=carried_optional, columns_from=columns_from, row_group_seed=row_group_seed)
 
 
@@ -1816,7 +1858,7 @@ def _unnamed_first_column(names: Sequence[str], columns: Sequence[str] | None, e
 
 def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
             id_column: str | None, label_column: str | None, missing: str, sep: str | None, decimal: str | None,
-            encoding: str, header: bool | None, carried_optional: bool, columns_from: str,
+            thousands: str | None, encoding: str, header: bool | None, carried_optional: bool, columns_from: str,
             row_group_seed: int | None) -> Iterator[Table]:
     layout: dict[str, Any] = {}
     frames = _frames(path, chunksize, sep=sep, decimal=decimal, encoding=encoding, header=header,
@@ -1841,7 +1883,8 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
                     exclude = [*(exclude or ()), names[0]]
                 schema = _Schema.choose(frame, rows, path, columns=columns, exclude=exclude, id_column=id_column,
                                         label_column=label_column, missing=missing,
-                                        decimal=layout.get("decimal", decimal or "."), columns_from=columns_from)
+                                        decimal=layout.get("decimal", decimal or "."), thousands=thousands,
+                                        columns_from=columns_from)
                 schema.row_labels_as_ids = row_labels
                 schema.row_labels_left_out = left_out
                 schema.names_made_up = bool(layout.get("names_made_up"))
@@ -1862,6 +1905,12 @@ def integer_columns(values: Any) -> list[str]:
     if not isinstance(values, pd.DataFrame):
         return []
     return [str(c) for c in values.columns if pd.api.types.is_integer_dtype(values[c])]
+
+
+def whole_valued(X: np.ndarray) -> np.ndarray:
+    """Per column of X: whether every present value is a whole number (so, too, a column with none)."""
+    present = np.isfinite(X)
+    return np.where(present, np.mod(np.where(present, X, 0.0), 1.0) == 0, True).all(axis=0)
 
 
 def keep_integer_columns(frame: Any, names: Sequence[str]) -> Any:

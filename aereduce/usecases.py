@@ -30,7 +30,7 @@ from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_r
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
-                     columns_hint, output_frame, read_table, shown_names, write_table)
+                     columns_hint, output_frame, read_table, shown_names, whole_valued, write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
@@ -64,6 +64,7 @@ class ReadOptions:
     nan: str | None = None
     sep: str | None = None
     decimal: str | None = None
+    thousands: str | None = None
     encoding: str | None = None
     header: bool | None = None
 
@@ -71,19 +72,22 @@ class ReadOptions:
         """Keyword arguments of :func:`aereduce.tables.read_table`."""
         kwargs = {"columns": self.columns, "exclude": self.exclude, "id_column": self.id_column,
                   "label_column": self.label_column, "missing": self.nan or "error", "sep": self.sep,
-                  "decimal": self.decimal, "encoding": self.encoding or "utf-8", "header": self.header}
+                  "decimal": self.decimal, "thousands": self.thousands, "encoding": self.encoding or "utf-8",
+                  "header": self.header}
         return kwargs | overrides
 
 
 def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | None = None, *,
-                   means: np.ndarray | None = None, table: Table | None = None) -> dict[str, Any]:
+                   means: np.ndarray | None = None, whole_columns: list[int] | None = None,
+                   table: Table | None = None) -> dict[str, Any]:
     """What a saved model remembers of how its data was read, so later commands need no repeated options.
 
     The training means (of X's present values, before any were filled or rows dropped; or ``means``
     from a streamed fit) are kept whatever the policy, so ``--nan mean`` works later too; the text encoding when one other than UTF-8 was given, and
-    the decimal mark and --header/--no-header when given (so later commands read such files without them); the id column, given or (in ``table``) an unnamed
-    first column read as row labels, as the fit's note says; with X, the columns that hold whole numbers
-    in every row (``whole_columns``, indices), which ``sample`` writes as whole numbers.
+    the decimal and thousands marks and --header/--no-header when given (so later commands read such files without them); the id column, given or (in ``table``) an unnamed
+    first column read as row labels, as the fit's note says; the columns that hold whole numbers
+    in every row (``whole_columns``, indices: given by a streamed fit, else found in X), which ``sample``
+    writes as whole numbers.
     """
     if means is None:
         with np.errstate(invalid="ignore"):
@@ -91,22 +95,23 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
     row_labels = table.id_name if table is not None and table.row_labels_as_ids else None
     settings = {"id_column": read.id_column or row_labels, "label_column": read.label_column, "nan": missing.policy,
                 "means": [float(m) if np.isfinite(m) else 0.0 for m in means]}
-    if X is not None and len(X):
-        settings["whole_columns"] = whole_number_columns(np.asarray(X, dtype=np.float64))
+    if whole_columns is None and X is not None and len(X):
+        whole_columns = whole_number_columns(np.asarray(X, dtype=np.float64))
+    if whole_columns is not None:
+        settings["whole_columns"] = whole_columns
     remembered_encoding = read.encoding and codecs.lookup(read.encoding).name != "utf-8"
     # A decimal mark given (not sniffed): the files the model reads later are written alike (trial 18's
     # transform without --decimal , refused the column it was fitted on).
     # So is --header/--no-header (trial 21: a header of years, 1990..1994, read with --header at fit was
     # read as data by transform, which then found no column '1990').
     return settings | ({"encoding": read.encoding} if remembered_encoding else {}) | (
-        {"decimal": read.decimal} if read.decimal else {}) | ({"header": read.header} if read.header is not None else {})
+        {"decimal": read.decimal} if read.decimal else {}) | ({"thousands": read.thousands} if read.thousands else {}) | (
+        {"header": read.header} if read.header is not None else {})
 
 
 def whole_number_columns(X: np.ndarray) -> list[int]:
     """The columns of X whose present values are all whole numbers (a year, a count, 0-255 pixels)."""
-    present = np.isfinite(X)
-    whole = np.where(present, np.mod(np.where(present, X, 0.0), 1.0) == 0, True).all(axis=0) & present.any(axis=0)
-    return [int(j) for j in np.flatnonzero(whole)]
+    return [int(j) for j in np.flatnonzero(whole_valued(X) & np.isfinite(X).any(axis=0))]
 
 
 def model_missing_values(model: Any, policy: str | None) -> MissingValues:
@@ -356,7 +361,7 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         names = table.point_read_columns
         notes.append(f"{shown_names(names)} {'hold' if len(names) > 1 else 'holds'} numbers like 3.750 in a file of "
                      "decimal commas, read with '.' as a decimal point (3.75) as nothing in the column shows thousands "
-                     "grouped; if '.' groups thousands there (3750), write the file without thousands separators")
+                     "grouped; if '.' groups thousands there (3750), pass --thousands .")
     if table.skipped_columns:
         comma = table.decimal_comma_columns
         hint = (f"; {', '.join(comma)} {'hold' if len(comma) > 1 else 'holds'} numbers written with a decimal comma "
@@ -905,6 +910,7 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
                                  "carried_optional": not (read.id_column or read.label_column), "missing": "drop",
                                  "encoding": read.encoding or kept.get("encoding") or "utf-8",
                                  "decimal": read.decimal or kept.get("decimal"),
+                                 "thousands": read.thousands or kept.get("thousands"),
                                  "header": read.header if read.header is not None else kept.get("header")}
     expected = model_feature_names(model)
     if getattr(model, "feature_names_in_", None) is not None:
@@ -1700,7 +1706,7 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
     """Write ``n_samples`` rows that a variational model generates (decoded draws from its prior) to
     ``output``: a table in the model's input columns, or, for a .png, .svg or .pdf, a grid of images of
     ``image_shape`` (default: a convolutional model's own). The same ``seed`` gives the same rows; a column
-    of whole numbers at fit (``input_settings_["whole_columns"]``; a streamed fit records none) is sampled
+    of whole numbers at fit (``input_settings_["whole_columns"]``) is sampled
     in whole numbers."""
     check_output(output, inputs=[model_path])
     model = load_model(model_path, None, "sample")

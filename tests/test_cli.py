@@ -2039,6 +2039,24 @@ def test_a_model_remembers_a_decimal_mark_given_to_fit(runner, tmp_path):
     assert result.stdout == again.stdout and len(result.stdout.splitlines()) == 61
 
 
+def test_a_model_remembers_a_thousands_mark_given_to_fit(runner, tmp_path):
+    """Trial 35's German body masses, 3.750 meaning 3750 g: fit reads them with --thousands . and the
+    model's transform reads the next file alike, untold (as 3.75 the codes would differ)."""
+    rng = np.random.default_rng(0)
+    mass, length = rng.integers(2700, 6300, size=60), rng.normal(45, 5, size=60)
+    path = tmp_path / "de.csv"
+    path.write_text("id;mass;length\n" + "".join(f"r{i};{m // 1000}.{m % 1000:03d};{f'{x:.1f}'.replace('.', ',')}\n"
+                                                   for i, (m, x) in enumerate(zip(mass, length))))
+    model = tmp_path / "m.aer"
+    assert invoke(runner, "fit", path, "--dim", "1", "--id-column", "id", "--thousands", ".", *FAST,
+                  "-o", model).exit_code == 0
+    assert invoke(runner, "inspect", model).stdout.splitlines()[2] == "remembers: id column 'id', --nan error, --thousands ."
+    result = invoke(runner, "transform", model, path, "-o", "-")
+    assert result.exit_code == 0, result.output
+    again = invoke(runner, "transform", model, path, "--thousands", ".", "-o", "-")
+    assert result.stdout == again.stdout and len(result.stdout.splitlines()) == 61
+
+
 def test_a_model_remembers_header_or_no_header_given_to_fit(runner, tmp_path):
     """Trial 21: a header of years read with --header at fit was read as data by transform, which then
     found no column '1990' in a file whose header names it."""

@@ -510,14 +510,44 @@ def test_a_column_of_lone_groups_under_decimal_commas_is_read_as_decimals_and_sa
     assert table.X[:, 1].tolist() == [3.75, 5.0, 3.8] and table.point_read_columns == ["mass"]
     assert table_notes(table, MissingValues("error").fit(table))[0] == (
         "mass holds numbers like 3.750 in a file of decimal commas, read with '.' as a decimal point (3.75) as nothing "
-        "in the column shows thousands grouped; if '.' groups thousands there (3750), write the file without "
-        "thousands separators")
+        "in the column shows thousands grouped; if '.' groups thousands there (3750), pass --thousands .")
     grouped = write(tmp_path, "grouped.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;950\n")
     table = read_table(grouped, decimal=",", label_column="species")  # 950 beside it: an export grouping thousands
     assert table.X[:, 1].tolist() == [3750.0, 950.0] and table.point_read_columns == []
     points = write(tmp_path, "points.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;1.5\n")
     table = read_table(points, decimal=",", label_column="species")  # 1.5: '.' is a decimal point here, no doubt
     assert table.X[:, 1].tolist() == [3.75, 1.5] and table.point_read_columns == []
+
+
+def test_thousands_reads_its_mark_as_grouping_wherever_it_groups_digits(tmp_path):
+    """The note's advice for 3.750 (3750 g) under decimal commas: --thousands . reads lone groups as
+    thousands, implies the decimal comma, and refuses a cell where the mark does not group threes."""
+    lone = write(tmp_path, "de.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;5.000\n"
+                                     "Chinstrap;49,0;1.234.567,5\n")
+    table = read_table(lone, thousands=".", label_column="species")
+    assert table.X.tolist() == [[39.1, 3750.0], [46.5, 5000.0], [49.0, 1234567.5]]
+    assert table.point_read_columns == []
+    points = write(tmp_path, "points.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;4.1\n"
+                                          "Chinstrap;49,0;3.800\n")
+    raises(f"{points}: non-numeric values in numeric columns: 'mass' (row 3: '4.1'), as --thousands . reads '.' only "
+           "between groups of three digits (3.750); read them as missing with --nan mean (or drop, zero), or leave the "
+           "columns out with --exclude mass", read_table, points, thousands=".", label_column="species")
+    english = write(tmp_path, "en.csv", "a,b\n\"1,250\",0.5\n\"12,000.5\",1.5\n7,2.5\n")
+    assert read_table(english, thousands=",").X.tolist() == [[1250.0, 0.5], [12000.5, 1.5], [7.0, 2.5]]
+    swiss = write(tmp_path, "ch.csv", "a;b\n1'250.5;2\n3;4\n")
+    assert read_table(swiss, thousands="'").X.tolist() == [[1250.5, 2.0], [3.0, 4.0]]
+
+
+@pytest.mark.parametrize("thousands, decimal, message", [
+    ("x", None, "--thousands must be one mark that groups digits (. , ' or a space), not 'x'"),
+    ("..", None, "--thousands must be one mark that groups digits (. , ' or a space), not '..'"),
+    (",", ",", "--thousands , is also the decimal mark (--decimal); the two must differ"),
+])
+def test_thousands_that_cannot_group_digits_is_refused(tmp_path, thousands, decimal, message):
+    path = write(tmp_path, "t.csv", "a;b\n1;2\n")
+    with pytest.raises(OptionError) as caught:
+        read_table(path, thousands=thousands, decimal=decimal)
+    assert str(caught.value) == f"{path}: {message}"
 
 
 def test_numbers_with_thousands_separators_are_read_as_numbers(tmp_path):
