@@ -35,7 +35,8 @@ def split_names(ctx, param, value: str | None) -> list[str] | None:
     (``--methods ""``) is a usage error: it had meant the default, silently (trial 24)."""
     if value is None:
         return None
-    names = [v.strip() for v in value.split(",") if v.strip()]
+    # A name that holds a comma writes it as \, ("Gewicht\, g"; trial 36 could not name such a column).
+    names = [v.strip().replace("\\,", ",") for v in re.split(r"(?<!\\),", value) if v.strip()]
     if not names:
         # '' is how a user names the unnamed first column (trial 24): say how it is named here.
         unnamed = "; the unnamed first column is 'Unnamed: 0'" if param is not None and param.name in ("columns", "exclude") else ""

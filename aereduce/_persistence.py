@@ -103,9 +103,11 @@ def set_input(estimator: Any, fitted: dict[str, Any]) -> None:
     settings = fitted.get("input_settings_")
     if settings is not None:
         whole = settings.get("whole_columns", []) if isinstance(settings, dict) else None
+        lone = settings.get("lone_groups", {}) if isinstance(settings, dict) else None
         if (not isinstance(settings, dict) or len(settings.get("means") or []) not in (0, estimator.n_features_in_)
                 or not isinstance(whole, list)
-                or not all(type(j) is int and 0 <= j < estimator.n_features_in_ for j in whole)):
+                or not all(type(j) is int and 0 <= j < estimator.n_features_in_ for j in whole)
+                or not isinstance(lone, dict) or not all(type(v) is bool for v in lone.values())):
             raise ModelFileError("input_settings_ does not match the model's input columns")
         estimator.input_settings_ = settings
     summary = fitted.get("fit_summary_")
@@ -169,7 +171,7 @@ def describe_model(path: str) -> dict[str, Any]:
         "n_features_in": fitted.get("n_features_in_"),
         "input_columns": fitted.get("feature_names_in_"),
         "input_settings": {k: v for k, v in (fitted.get("input_settings_") or {}).items()
-                           if k not in ("means", "whole_columns")},  # a number per column: too long to show
+                           if k not in ("means", "whole_columns", "lone_groups")},  # per column: too long to show
         "fit_summary": fitted.get("fit_summary_"),  # what aereduce fit said, held-out error against PCA's included
         "training": training,
         # an outlier detector holds its members' weights as members.<i>.model.*; PCA's are its axes

@@ -271,28 +271,6 @@ class ProjectedEncoderStage(torch.nn.Module):
         raise TypeError("the encoder phase trains no decoder")
 
 
-class DecoderStage(torch.nn.Module):
-    """The decoder phase of a two-phase fit: the model with its encoder frozen.
-
-    Codes are computed without gradients, so a trainer of the decoder's parameters spends
-    nothing on the encoder's backward pass.
-    """
-
-    def __init__(self, model: Autoencoder):
-        super().__init__()
-        self.model = model
-
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        with torch.no_grad():
-            return self.model.encode(x)
-
-    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        return self.model.decode_logits(z)
-
-    def output(self, logits: torch.Tensor) -> torch.Tensor:
-        return self.model.output(logits)
-
-
 class ComponentSpaceStage(torch.nn.Module):
     """The model trained on principal components (``pca_components``): the encoder reads rows
     already through its fixed projection, and the decoder's hidden layers feed ``head``, a

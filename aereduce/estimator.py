@@ -635,9 +635,9 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         """
         import torch
 
-        from ._training import (DecoderStage, ProjectedEncoderStage, code_range, encode_rows, init_code_standardisation,
+        from ._training import (ProjectedEncoderStage, code_range, encode_rows, init_code_standardisation,
                                 init_input_projection, validation_scores)
-        from .objective import Objective, Reconstruction
+        from .objective import GivenCodes, Reconstruction
 
         objective = self._objective()
         init_input_projection(self.model_, X_train)
@@ -653,12 +653,16 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         # the encoder is trained: the range of the codes of every row given to fit, validation rows too
         held_codes = encode_rows(self.model_, X_val) if X_val is not None else train_codes[:0]
         self.code_range_ = code_range(torch.cat([train_codes, held_codes]))
+        # The decoder learns from the frozen codes, each beside its row (GivenCodes): computed once here,
+        # not again at every step.
+        train_pairs = torch.cat([train_codes, X_train], dim=1)
+        val_pairs = torch.cat([held_codes, X_val], dim=1) if X_val is not None else None
         del train_codes, held_codes
-        decoder = self._make_trainer(callbacks, X_val, model=DecoderStage(self.model_),
-                                     objective=Objective(Reconstruction(self.loss_), []),
+        decoder = self._make_trainer(callbacks, val_pairs, model=self.model_,
+                                     objective=GivenCodes(Reconstruction(self.loss_), [], n_codes=self.n_components),
                                      parameters=self.model_.decoder.parameters(), prefix="decoder ")
-        decoder_losses, val_losses = decoder.fit(X_train, self.decoder_iter_, X_val=X_val)
-        scores, best = validation_scores(decoder, val_losses, X_val)
+        decoder_losses, val_losses = decoder.fit(train_pairs, self.decoder_iter_, X_val=val_pairs)
+        scores, best = validation_scores(decoder, val_losses, val_pairs)
         return dict(n_iter_=len(losses), loss_curve_=losses, validation_scores_=scores, best_validation_score_=best,
                     decoder_loss_curve_=decoder_losses)
 

@@ -616,3 +616,32 @@ class Objective:
         """Per-row reconstruction loss of clean rows, without noise or sampling."""
         code, _ = model.encode(x)
         return reconstruction_loss(model, model.decode_logits(code), x, self.reconstruction.loss)
+
+
+@dataclass
+class GivenCodes(Objective):
+    """The reconstruction of rows from codes given beside them: each row of a batch is its frozen
+    code followed by the row itself (``[code | row]``, ``n_codes`` values first), so a step decodes
+    the code instead of encoding the row again. The decoder phase of a fit with the neighbour term
+    trains so; the encoder's forward pass was a quarter of each of its steps on MNIST's rows.
+    """
+
+    n_codes: int = 0
+
+    def split(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """A batch's codes and rows."""
+        return x[:, : self.n_codes], x[:, self.n_codes :]
+
+    def terms(self, model: Autoencoder, x: torch.Tensor, generator: torch.Generator,
+              autocast: Any = None) -> dict[str, torch.Tensor]:
+        import contextlib
+
+        codes, rows = self.split(x)
+        with (autocast or contextlib.nullcontext)():
+            logits = model.decode_logits(codes).float()
+        return {self.reconstruction.name: self.reconstruction(Step(x=rows, x_in=rows, code=codes, log_var=None,
+                                                                    logits=logits, model=model, generator=generator))}
+
+    def evaluate(self, model: Autoencoder, x: torch.Tensor) -> torch.Tensor:
+        codes, rows = self.split(x)
+        return reconstruction_loss(model, model.decode_logits(codes), rows, self.reconstruction.loss)

@@ -30,7 +30,7 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -182,6 +182,11 @@ class ChunkSource:
         """One pass over the rows; ``order_seed`` may shuffle the order of blocks of rows (Parquet row groups)."""
         raise NotImplementedError
 
+    def settle(self) -> bool:
+        """After the first pass: fix how every later pass reads the rows. True when that reading differs
+        from the first pass's, which must then be read again."""
+        return False
+
 
 class FileSource(ChunkSource):
     """A data file read by :func:`aereduce.tables.iter_tables`: CSV/TSV (in the file's order),
@@ -214,10 +219,17 @@ class FileSource(ChunkSource):
         self.policy, self.name = self.read.nan or "error", self.path
         self.skipped_columns: list[str] = []
         self.decimal_comma_columns: list[str] = []  # of the skipped ones: numbers under --decimal ,
+        self.comma_grouped_columns: list[str] = []  # of those, all like 42,000
         self.non_numeric_counts: dict[str, int] = {}
         # An unnamed first column read as row labels (pandas' to_csv index): noted and remembered as the
         # model's id, as an in-memory fit does (trial 26's streamed diamonds said nothing of it).
         self.row_labels: str | None = None
+        # How numbers like 3.750 read, by column (tables.Table.lone_groups), and where a chunk's
+        # evidence overturned an earlier chunk's decision (trial 36: prices sorted from the top, read
+        # as 18.804 until chunks with prices under 1,000 showed the grouping).
+        self.lone_groups: dict[str, bool] = {}
+        self.regrouped: list[str] = []
+        self.point_read_columns: list[str] = []
 
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
         tables = iter_tables(self.path, self.chunk_rows, **self.read.as_kwargs(), row_group_seed=order_seed)
@@ -228,13 +240,21 @@ class FileSource(ChunkSource):
         start = 0
         for table in tables:
             self.feature_names, self.skipped_columns = table.feature_names, table.skipped_columns
-            self.decimal_comma_columns = table.decimal_comma_columns
+            self.decimal_comma_columns, self.comma_grouped_columns = table.decimal_comma_columns, table.comma_grouped_columns
+            self.lone_groups, self.regrouped = table.lone_groups, table.regrouped
+            self.point_read_columns = table.point_read_columns
             self.row_labels = table.id_name if table.row_labels_as_ids else None
             for name, count in table.non_numeric_counts.items():
                 self.non_numeric_counts[name] = self.non_numeric_counts.get(name, 0) + count
             index = table.row_numbers - 1 if by_place else np.arange(start, start + len(table.X), dtype=np.int64)
             start += len(table.X)
             yield Chunk(table.X, table.row_numbers, index)
+
+    def settle(self) -> bool:
+        """Every later pass reads each column's lone groups as the whole first pass showed them."""
+        regrouped = bool(self.regrouped)
+        self.read = replace(self.read, lone_groups=dict(self.lone_groups))
+        return regrouped
 
 
 class IterableSource(ChunkSource):
@@ -300,6 +320,12 @@ class HeldOutSource(ChunkSource):
                 self.sample.add(chunk.X[held], chunk.index[held])
             yield chunk.take(~held)
         self._sampled = True
+
+    def settle(self) -> bool:
+        again = self.source.settle()
+        if again:  # the held-out rows sampled in the pass were read otherwise: sample them anew
+            self.sample, self._sampled = RowSample(self.held), False
+        return again
 
 
 # -- pass 1: statistics -------------------------------------------------------------------------
@@ -384,8 +410,9 @@ def _check_chunk(chunk: Chunk, source: ChunkSource, n_features: int | None) -> N
         raise InputError(f"{source.name}: row {chunk.rows[r]}, column {c} is infinite; fix or remove that value")
 
 
-def scan(source: ChunkSource, validation: HashedRows) -> Scan:
-    """Pass 1: moments, missing-value settings and a sample of the validation rows."""
+def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> Scan:
+    """Pass 1: moments, missing-value settings and a sample of the validation rows; read a second time
+    when the source's reading settles otherwise than the pass read (:meth:`ChunkSource.settle`)."""
     moments: Moments | None = None
     sample = RowSample(validation)
     n_rows = n_validation = n_chunks = 0
@@ -429,6 +456,8 @@ def scan(source: ChunkSource, validation: HashedRows) -> Scan:
         raise empty_columns_error([names[j] for j in np.flatnonzero(counts == n_seen)], source.name, source.policy)
     if n_rows == 0:
         raise InputError(f"{source.name}: every row has a missing value, so no row is left to fit on")
+    if source.settle() and again:
+        return scan(source, validation, again=False)
     # Each column's mean over its present values in every row read, as the whole-table fit keeps
     # them for a later --nan mean (not over the rows --nan drop kept); under --nan mean no row is
     # dropped, so it is also this fit's fill.
@@ -798,8 +827,10 @@ def _notes_table(source: FileSource, found: Scan) -> Any:
 
     return Table(X=np.empty((0, found.n_features)), feature_names=list(found.feature_names or []),
                  skipped_columns=source.skipped_columns, decimal_comma_columns=source.decimal_comma_columns,
+                 comma_grouped_columns=source.comma_grouped_columns,
                  non_numeric_counts=source.non_numeric_counts, id_name=source.row_labels,
-                 row_labels_as_ids=source.row_labels is not None)
+                 row_labels_as_ids=source.row_labels is not None, point_read_columns=source.point_read_columns,
+                 lone_groups=source.lone_groups)
 
 
 __all__ = ["CHUNK_ROWS", "ChunkSource", "FileSource", "IterableSource", "STREAM_ABOVE_BYTES", "fit_stream",

@@ -47,7 +47,7 @@ import stat
 import sys
 import warnings
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -155,8 +155,16 @@ class Table:
     non_numeric_cells: list[tuple[str, int, str]] = field(default_factory=list)
     thousands: str | None = None  # the --thousands mark the cells were read with, for messages
     decimal_comma_columns: list[str] = field(default_factory=list)  # skipped columns of numbers like 80,2
-    # numeric columns under a decimal comma whose numbers like 3.750 were read as 3.75 (:func:`_ungrouped`)
+    # of those, columns whose numbers all look like thousands (42,000): a comma that groups or a decimal one
+    comma_grouped_columns: list[str] = field(default_factory=list)
+    # numeric columns whose numbers like 3.750 were read as 3.75: under a decimal comma (:func:`_ungrouped`),
+    # or in a ';'-delimited file of decimal points (:func:`_points_like_groups`)
     point_read_columns: list[str] = field(default_factory=list)
+    # By feature column, what the file so far says of lone groups (3.750): read as thousands (True) or
+    # as decimals (False); a model remembers it, so its commands read every file and chunk as fit did.
+    lone_groups: dict[str, bool] = field(default_factory=dict)
+    # columns whose lone groups an earlier chunk decided one way and the chunks since show the other
+    regrouped: list[str] = field(default_factory=list)
     # skipped text columns of two values (yes/no), each with them, that 0 and 1 would make features
     two_valued_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
     source: str = "data"
@@ -525,7 +533,10 @@ def columns_hint(name: str, names: Sequence[str]) -> str:
     """The columns there are, after the likeliest one meant (the same but for case, or a near
     spelling), which a list cut at 8 names could hide."""
     near = near_name(name, names)
-    return (f"did you mean {near!r}? " if near else "") + f"columns are {shown_names(names)}"
+    # an option's names are comma-separated: one with a comma in it is written with \, there
+    escaped = (near or "").replace(",", "\\,")
+    written = f" (written '{escaped}' in a list of names)" if near and "," in near else ""
+    return (f"did you mean {near!r}{written}? " if near else "") + f"columns are {shown_names(names)}"
 
 
 def near_name(name: str, names: Sequence[str], cutoff: float = 0.6) -> str | None:
@@ -1011,6 +1022,21 @@ class _TextLayout:
     names: list[str]
     header: bool
     trailing_ok: bool = False  # written with a delimiter at the end of every row: one more, empty field
+    points_like_groups: list[str] = field(default_factory=list)  # see _points_like_groups
+
+
+def _points_like_groups(names: Sequence[str], body: Sequence[list[str]]) -> list[str]:
+    """Columns of a ';'-delimited file sniffed as written with decimal points whose head cells with a
+    point are all like 64.844, as a German export writes 64844 (trial 36's house prices, read as
+    64.844 without a word): the cells cannot tell, so the fit's note names them."""
+    lone = _LONE_GROUP[","]
+    found = []
+    for j, name in enumerate(names):
+        cells = [fields[j].strip() for fields in body if j < len(fields)]
+        pointed = [cell for cell in cells if "." in cell]
+        if pointed and all(lone.fullmatch(cell) for cell in pointed):
+            found.append(name)
+    return found
 
 
 def _width_source(header: bool) -> str:
@@ -1114,6 +1140,7 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     source.set_delimiter(sep)
     records = _head_records(complete, sep, eof, path, fmt)
     fields = [r[2] for r in records]
+    sniffed = decimal is None
     if decimal is None:
         decimal = _sniff_decimal(fields, sep)
     if header is None:
@@ -1136,7 +1163,9 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     ending_empty = sum(len(f) == width + 1 and not f[-1].strip() for _, _, f in body)
     trailing_ok = width < len(first) or 2 * ending_empty > len(body)
     _check_row_widths(path, body, width, header, skipped, trailing_ok)
-    return _TextLayout(sep=sep, decimal=decimal, names=names, header=header, trailing_ok=trailing_ok)
+    points = _points_like_groups(names, [f for _, _, f in body]) if sep == ";" and decimal == "." and sniffed else []
+    return _TextLayout(sep=sep, decimal=decimal, names=names, header=header, trailing_ok=trailing_ok,
+                       points_like_groups=points)
 
 
 _QUOTED_FIELD = re.compile(r'"[^"]*"')
@@ -1182,6 +1211,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
         try:
             layout = _read_layout(source, path, fmt, sep, decimal, header)
             layout_out["decimal"] = layout.decimal
+            layout_out["points_like_groups"] = layout.points_like_groups
             layout_out["names_made_up"] = header is None and not layout.header  # sniffed: no header line
             width = len(layout.names)
             source.expect_fields(width, layout.trailing_ok)
@@ -1451,7 +1481,17 @@ class _Grouping:
 
     grouped: bool = False  # plain integers or cells grouped beyond doubt: an export that groups thousands
     other_decimal: bool = False  # the grouping mark used as a decimal one (1.5 under decimal commas)
-    decided: bool | None = None  # lone groups are thousands: fixed at the first chunk that holds one
+    decided: bool | None = None  # lone groups are thousands: fixed at the first chunk that holds one, or given
+
+    @property
+    def shown(self) -> bool:
+        """Whether the cells read so far show either way (grouping, or the other mark as a decimal one)."""
+        return self.grouped or self.other_decimal
+
+    def implied(self) -> bool | None:
+        """Whether lone groups are thousands by every cell read so far, those after the decision too;
+        where they show neither way, the decision (None before any)."""
+        return self.grouped and not self.other_decimal if self.shown else self.decided
 
 
 def _ungrouped(text: Any, decimal: str, grouping: _Grouping | None = None) -> Any:
@@ -1462,18 +1502,18 @@ def _ungrouped(text: Any, decimal: str, grouping: _Grouping | None = None) -> An
     column shows grouping: plain integers (diamonds' ``326`` over ``3,260``; an export groups only
     from 1,000) or cells grouped beyond doubt (``591.417,43``), and never the other mark used as
     a decimal one (``1.5``). Trial 18 had both read as decimals, 1,000 times too small.
-    ``grouping`` carries what earlier chunks of the file showed, and the decision once made, so
-    that every chunk reads the column alike.
+    ``grouping`` carries what earlier chunks of the file showed, and the decision once made (or
+    given: a model's, :attr:`Table.lone_groups`), so that every chunk reads the column alike; it
+    keeps gathering what later chunks show, which may contradict the decision (:attr:`Table.regrouped`).
     """
     grouping = grouping if grouping is not None else _Grouping()
     grouped = text.str.fullmatch(_GROUPED[decimal]).fillna(False)
     lone = text.str.fullmatch(_LONE_GROUP[decimal]).fillna(False)
-    if grouping.decided is None:
-        grouping.grouped |= bool(grouped.any() or text.str.fullmatch(_PLAIN_INTEGER).fillna(False).any())
-        grouping.other_decimal |= bool((text.str.contains(_OTHER_MARK_AS_DECIMAL[decimal]).fillna(False)
-                                        & ~grouped & ~lone).any())
-        if lone.any():
-            grouping.decided = grouping.grouped and not grouping.other_decimal
+    grouping.grouped |= bool(grouped.any() or text.str.fullmatch(_PLAIN_INTEGER).fillna(False).any())
+    grouping.other_decimal |= bool((text.str.contains(_OTHER_MARK_AS_DECIMAL[decimal]).fillna(False)
+                                    & ~grouped & ~lone).any())
+    if grouping.decided is None and lone.any():
+        grouping.decided = grouping.grouped and not grouping.other_decimal
     if grouping.decided:
         grouped |= lone
     if not grouped.any():
@@ -1506,7 +1546,7 @@ def _to_float(column: Any, decimal: str, grouping: _Grouping | None = None,
     pd = _pandas()
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        if grouping is not None and grouping.decided is None and pd.api.types.is_integer_dtype(column) and len(column):
+        if grouping is not None and pd.api.types.is_integer_dtype(column) and len(column):
             grouping.grouped = True  # plain integers (a chunk of prices under 1,000): see _ungrouped
         return values, np.zeros(len(column), dtype=bool)
     present = column.notna().to_numpy()
@@ -1553,11 +1593,13 @@ def _two_values(column: Any) -> tuple[str, str] | None:
 _DECIMAL_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+")
 
 
-def _written_with_decimal_commas(column: Any) -> bool:
+def _written_with_decimal_commas(column: Any, grouped: bool = False) -> bool:
     """Whether nine in ten of a text column's cells are numbers with a decimal comma (``80,2``),
-    which ``--decimal ,`` would read (a file whose mark was given, or sniffed, as ``.``)."""
+    which ``--decimal ,`` would read (a file whose mark was given, or sniffed, as ``.``); with
+    ``grouped``, numbers that a comma may also group (``42,000``: :data:`_LONE_GROUP`)."""
     cells = column.dropna().astype("str").str.strip()
-    return bool(len(cells)) and float(cells.str.fullmatch(_DECIMAL_COMMA_NUMBER).mean()) >= 0.9
+    number = _LONE_GROUP["."] if grouped else _DECIMAL_COMMA_NUMBER
+    return bool(len(cells)) and float(cells.str.fullmatch(number).mean()) >= 0.9
 
 
 def _renamed_hint(expected: Sequence[str], names: Sequence[str], roles: Sequence[str | None]) -> str:
@@ -1610,13 +1652,21 @@ class _Schema:
     row_labels_left_out: bool = False
     names_made_up: bool = False
     decimal_comma_columns: list[str] = field(default_factory=list)  # skipped, but numbers under --decimal ,
+    comma_grouped_columns: list[str] = field(default_factory=list)  # of those, all like 42,000 (Table's)
     two_valued_columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # skipped, two values (yes/no)
     grouping: dict[str, _Grouping] = field(default_factory=dict)  # by column, across chunks (_ungrouped)
+    points_like_groups: list[str] = field(default_factory=list)  # the text layout's (_points_like_groups)
+
+    def lone_groups(self) -> dict[str, bool]:
+        """:attr:`Table.lone_groups` of the chunks read so far."""
+        implied = {name: self.grouping[name].implied() for name in self.features if name in self.grouping}
+        return {name: value for name, value in implied.items() if value is not None}
 
     @classmethod
     def choose(cls, frame: Any, rows: np.ndarray, path: str, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
                id_column: str | None, label_column: str | None, missing: str, decimal: str,
-               thousands: str | None = None, columns_from: str = "--columns") -> "_Schema":
+               thousands: str | None = None, lone_groups: Mapping[str, bool] | None = None,
+               columns_from: str = "--columns") -> "_Schema":
         names = [str(c) for c in frame.columns]
         for option, name in (("--id-column", id_column), ("--label-column", label_column)):
             if name is not None and name not in names:
@@ -1696,7 +1746,9 @@ class _Schema:
                for values in [_two_values(sample[name])] if values is not None}
         return cls(path=path, features=numeric, skipped=text, id_column=id_column, label_column=label_column,
                    missing=missing, decimal=decimal, thousands=thousands, decimal_comma_columns=comma,
-                   two_valued_columns=two)
+                   comma_grouped_columns=[name for name in comma if _written_with_decimal_commas(sample[name], grouped=True)],
+                   two_valued_columns=two,
+                   grouping={name: _Grouping(decided=bool(value)) for name, value in (lone_groups or {}).items()})
 
     def _read_lone_groups_as_decimals(self, name: str) -> bool:
         """Whether column ``name``'s lone groups (3.750) were read as decimals with nothing to say which
@@ -1719,8 +1771,12 @@ class _Schema:
                 bad_cells.append((name, int(rows[i]), str(frame[name].to_numpy()[i])[:40]))
                 counts[name] = int(bad.sum())
         if bad_cells and self.missing == "error":
-            raise InputError(f"{self.path}: non-numeric values in numeric columns: {_cells(bad_cells, self.thousands)}; read them as missing "
-                             f"with --nan mean (or drop, zero), or leave the columns out with --exclude "
+            # trial 36: decimal commas from row 12,002 on, past the head the mark was sniffed from; --nan
+            # mean, as advised, then replaced a fifth of the column by its mean
+            comma = self.decimal == "." and any(_DECIMAL_COMMA_NUMBER.fullmatch(v.strip()) for _, _, v in bad_cells)
+            raise InputError(f"{self.path}: non-numeric values in numeric columns: {_cells(bad_cells, self.thousands)}; "
+                             f"{'pass --decimal , if the comma is their decimal mark, ' if comma else ''}read them as "
+                             f"missing with --nan mean (or drop, zero), or leave the columns out with --exclude "
                              f"{','.join(_show(name) for name, _, _ in bad_cells)}")
         infinite = np.isinf(X)
         if infinite.any():
@@ -1733,9 +1789,14 @@ class _Schema:
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
                       non_numeric_counts=counts, non_numeric_cells=bad_cells, thousands=self.thousands,
                       source=self.path,
-                      decimal_comma_columns=list(self.decimal_comma_columns), names_made_up=self.names_made_up,
+                      decimal_comma_columns=list(self.decimal_comma_columns),
+                      comma_grouped_columns=list(self.comma_grouped_columns), names_made_up=self.names_made_up,
                       point_read_columns=[name for name in self.features if self.decimal == "," and
-                                          self._read_lone_groups_as_decimals(name)],
+                                          self._read_lone_groups_as_decimals(name) or self.thousands is None
+                                          and name in self.points_like_groups],
+                      lone_groups=self.lone_groups(),
+                      regrouped=[name for name in self.features for g in [self.grouping.get(name)]
+                                 if g is not None and g.decided is not None and g.shown and g.decided != g.implied()],
                       two_valued_columns=dict(self.two_valued_columns),
                       row_labels_left_out=self.row_labels_left_out)
         if self.id_column is not None:
@@ -1750,7 +1811,7 @@ def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequ
                id_column: str | None = None, label_column: str | None = None, missing: str = "error",
                sep: str | None = None, decimal: str | None = None, thousands: str | None = None,
                encoding: str = "utf-8", header: bool | None = None, carried_optional: bool = False,
-               columns_from: str = "--columns") -> Table:
+               columns_from: str = "--columns", lone_groups: Mapping[str, bool] | None = None) -> Table:
     """Read a whole data file into a :class:`Table`.
 
     Parameters
@@ -1790,6 +1851,9 @@ def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequ
         being an error (the defaults a saved model remembers).
     columns_from : str
         Where ``columns`` came from, for messages (``"--columns"``, or the model).
+    lone_groups : mapping of str to bool, optional
+        By column, whether lone groups (``3.750``) are thousands, as a model's fit read them
+        (:attr:`Table.lone_groups`); other columns decide from their cells.
 
     Returns
     -------
@@ -1802,7 +1866,7 @@ def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequ
     """
     tables = iter_tables(path, None, columns=columns, exclude=exclude, id_column=id_column, label_column=label_column,
                          missing=missing, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding, header=header,
-                         carried_optional=carried_optional, columns_from=columns_from)
+                         carried_optional=carried_optional, columns_from=columns_from, lone_groups=lone_groups)
     with contextlib.closing(tables):  # type: ignore[arg-type]
         return next(tables)
 
@@ -1811,8 +1875,8 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
                 exclude: Sequence[str] | None = None, id_column: str | None = None, label_column: str | None = None,
                 missing: str = "error", sep: str | None = None, decimal: str | None = None,
                 thousands: str | None = None, encoding: str = "utf-8", header: bool | None = None,
-                carried_optional: bool = False,
-                columns_from: str = "--columns", row_group_seed: int | None = None) -> Iterator[Table]:
+                carried_optional: bool = False, columns_from: str = "--columns", row_group_seed: int | None = None,
+                lone_groups: Mapping[str, bool] | None = None) -> Iterator[Table]:
     """Read a data file as successive :class:`Table` chunks of ``chunksize`` rows, so memory stays flat.
 
     The file is opened once and read as a stream (pipes and stdin work). The feature columns
@@ -1841,7 +1905,8 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
         decimal = decimal or {".": ",", ",": "."}.get(thousands)
     return _tables(path, chunksize, columns=columns, exclude=exclude, id_column=id_column, label_column=label_column,
                    missing=missing, sep=sep, decimal=decimal, thousands=thousands, encoding=encoding, header=header,
-                   carried_optional=carried_optional, columns_from=columns_from, row_group_seed=row_group_seed)
+                   carried_optional=carried_optional, columns_from=columns_from, row_group_seed=row_group_seed,
+                   lone_groups=lone_groups)
 
 
 UNNAMED_FIRST_COLUMN = "Unnamed: 0"  # the name a header with an empty first cell gives its column
@@ -1859,7 +1924,7 @@ def _unnamed_first_column(names: Sequence[str], columns: Sequence[str] | None, e
 def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
             id_column: str | None, label_column: str | None, missing: str, sep: str | None, decimal: str | None,
             thousands: str | None, encoding: str, header: bool | None, carried_optional: bool, columns_from: str,
-            row_group_seed: int | None) -> Iterator[Table]:
+            row_group_seed: int | None, lone_groups: Mapping[str, bool] | None) -> Iterator[Table]:
     layout: dict[str, Any] = {}
     frames = _frames(path, chunksize, sep=sep, decimal=decimal, encoding=encoding, header=header,
                      verbatim_columns=[c for c in (id_column, label_column) if c is not None], layout=layout,
@@ -1884,10 +1949,11 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
                 schema = _Schema.choose(frame, rows, path, columns=columns, exclude=exclude, id_column=id_column,
                                         label_column=label_column, missing=missing,
                                         decimal=layout.get("decimal", decimal or "."), thousands=thousands,
-                                        columns_from=columns_from)
+                                        lone_groups=lone_groups, columns_from=columns_from)
                 schema.row_labels_as_ids = row_labels
                 schema.row_labels_left_out = left_out
                 schema.names_made_up = bool(layout.get("names_made_up"))
+                schema.points_like_groups = list(layout.get("points_like_groups") or [])
             yield schema.table(frame, rows, part=chunksize is not None)
 
 

@@ -67,13 +67,16 @@ class ReadOptions:
     thousands: str | None = None
     encoding: str | None = None
     header: bool | None = None
+    # By column, whether lone groups (3.750) are thousands: a model's fit's reading, or a streamed
+    # fit's after its first pass (tables.Table.lone_groups); not an option of its own
+    lone_groups: dict[str, bool] | None = None
 
     def as_kwargs(self, **overrides: Any) -> dict[str, Any]:
         """Keyword arguments of :func:`aereduce.tables.read_table`."""
         kwargs = {"columns": self.columns, "exclude": self.exclude, "id_column": self.id_column,
                   "label_column": self.label_column, "missing": self.nan or "error", "sep": self.sep,
                   "decimal": self.decimal, "thousands": self.thousands, "encoding": self.encoding or "utf-8",
-                  "header": self.header}
+                  "header": self.header, "lone_groups": self.lone_groups}
         return kwargs | overrides
 
 
@@ -87,7 +90,7 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
     the decimal and thousands marks and --header/--no-header when given (so later commands read such files without them); the id column, given or (in ``table``) an unnamed
     first column read as row labels, as the fit's note says; the columns that hold whole numbers
     in every row (``whole_columns``, indices: given by a streamed fit, else found in X), which ``sample``
-    writes as whole numbers.
+    writes as whole numbers; and how each column's numbers like 3.750 were read (``lone_groups``, from ``table``).
     """
     if means is None:
         with np.errstate(invalid="ignore"):
@@ -99,6 +102,9 @@ def input_settings(read: ReadOptions, missing: MissingValues, X: np.ndarray | No
         whole_columns = whole_number_columns(np.asarray(X, dtype=np.float64))
     if whole_columns is not None:
         settings["whole_columns"] = whole_columns
+    if table is not None and table.lone_groups:
+        # how fit read numbers like 3.750 in each column, so that every later file and chunk reads them alike
+        settings["lone_groups"] = dict(table.lone_groups)
     remembered_encoding = read.encoding and codecs.lookup(read.encoding).name != "utf-8"
     # A decimal mark given (not sniffed): the files the model reads later are written alike (trial 18's
     # transform without --decimal , refused the column it was fitted on).
@@ -156,8 +162,9 @@ class FilledTable:
                          f"if it numbers the rows, pass --id-column {counter}")
         code = id_like_column(self.X) if counter is None else None
         if code is not None:  # Caschool's distcod and midwest's PID were features, silently (trial 32)
-            notes.append(f"column {code!r} is named as an id and holds a different whole number in every row, yet is "
-                         f"used as a feature; if it names the rows, pass --id-column {code}")
+            every = "every" if len(np.unique(self.X[code])) == len(self.X) else "nearly every"
+            notes.append(f"column {code!r} is named as an id and holds a different whole number in {every} row, yet "
+                         f"is used as a feature; if it names the rows, pass --id-column {code}")
         label = label_like_column(self.X)
         if label is not None:
             n_values = len(np.unique(self.X[label]))
@@ -264,16 +271,22 @@ def named_as_id(name: str) -> bool:
     return start == 0 or not name[start - 1].isalnum() or (name[start - 1].islower() and name[start].isupper())
 
 
+# The share of rows with an id of their own that still reads as an id column: biopsy's patient IDs
+# repeat for a patient's later samples (645 ids in 699 rows), and the fit trained on them (trial 36).
+ID_DISTINCT_SHARE = 0.9
+
+
 def id_like_column(frame: Any) -> str | None:
     """The first feature, on 20 rows or more, named as an id (:func:`named_as_id`) that holds a different
-    whole number in every row: a code that names each row, which a fit would take for a measurement.
-    Counts are whole and can all differ too (midwest's populations), so the name must say it."""
+    whole number in (nearly, :data:`ID_DISTINCT_SHARE`) every row: a code that names each row, which a
+    fit would take for a measurement. Counts are whole and can all differ too (midwest's populations),
+    so the name must say it."""
     if frame.shape[0] < 20 or frame.shape[1] < 2:
         return None
     for name in frame.columns:
         if named_as_id(str(name)):
             column = frame[name].to_numpy()
-            if np.array_equal(column, np.round(column)) and len(np.unique(column)) == len(column):
+            if np.array_equal(column, np.round(column)) and len(np.unique(column)) >= ID_DISTINCT_SHARE * len(column):
                 return str(name)
     return None
 
@@ -359,13 +372,19 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     if table.point_read_columns:
         # trial 35: a German export's 3.750 g (3750) read as 3.75, silently; the cells alone cannot tell
         names = table.point_read_columns
-        notes.append(f"{shown_names(names)} {'hold' if len(names) > 1 else 'holds'} numbers like 3.750 in a file of "
-                     "decimal commas, read with '.' as a decimal point (3.75) as nothing in the column shows thousands "
-                     "grouped; if '.' groups thousands there (3750), pass --thousands .")
+        notes.append(f"{shown_names(names)} {'hold' if len(names) > 1 else 'holds'} numbers like 3.750, read with "
+                     "'.' as a decimal point (3.75) as nothing in the column shows thousands grouped; if '.' groups "
+                     "thousands there (3750), pass --thousands .")
     if table.skipped_columns:
-        comma = table.decimal_comma_columns
+        # trial 36: "42,000" prices (every one over 1,000) were told to take --decimal , and read as 42.0
+        grouped = [name for name in table.decimal_comma_columns if name in table.comma_grouped_columns]
+        comma = [name for name in table.decimal_comma_columns if name not in grouped]
         hint = (f"; {', '.join(comma)} {'hold' if len(comma) > 1 else 'holds'} numbers written with a decimal comma "
                 "(80,2): pass --decimal , to read them" if comma else "")
+        if grouped:
+            hint += (f"; {', '.join(grouped)} {'hold' if len(grouped) > 1 else 'holds'} numbers like 42,000: pass "
+                     "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal "
+                     "mark (42.0)")
         two = table.two_valued_columns
         if two:  # Schooling's 16 yes/no columns could only be ids or labels, by the advice (trial 32)
             first, (one, other) = next(iter(two.items()))
@@ -911,6 +930,7 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
                                  "encoding": read.encoding or kept.get("encoding") or "utf-8",
                                  "decimal": read.decimal or kept.get("decimal"),
                                  "thousands": read.thousands or kept.get("thousands"),
+                                 "lone_groups": kept.get("lone_groups"),
                                  "header": read.header if read.header is not None else kept.get("header")}
     expected = model_feature_names(model)
     if getattr(model, "feature_names_in_", None) is not None:
@@ -1055,11 +1075,20 @@ def errors(model: Any, X: Any) -> tuple[Any, list[str]]:
     return as_computed(model, model.reconstruction_error(X))[:, None], ["reconstruction_error"]
 
 
+def whole_columns(model: Any) -> list[int]:
+    """The columns that held whole numbers in every row at fit (``input_settings_["whole_columns"]``)."""
+    return (getattr(model, "input_settings_", None) or {}).get("whole_columns") or []
+
+
 def reconstructions(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
     """Each row decoded from its code, in the data's columns and units, each value held to its
-    column's training range as ``sample`` holds it (trial 35: Boston's 0/1 ``chas`` came back as
-    -0.019): a denoising autoencoder's clean rows (a ``compute`` for :func:`stream_file`)."""
-    return as_computed(model, model.scaler_.clip(model.inverse_transform(model.transform(X)))), model_feature_names(model)
+    column's training range and a whole number where the column held whole numbers at fit, as
+    ``sample`` writes them (trial 35: Boston's 0/1 ``chas`` came back as -0.019; trial 36: its ``rad``
+    as 5.079): a denoising autoencoder's clean rows (a ``compute`` for :func:`stream_file`)."""
+    clean = model.scaler_.clip(model.inverse_transform(model.transform(X)))
+    whole = whole_columns(model)
+    clean[:, whole] = np.round(clean[:, whole])
+    return as_computed(model, clean), model_feature_names(model)
 
 
 # What becomes of an unnamed first column (row labels) in a .npy output (table_notes).
@@ -1728,7 +1757,7 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
             raise OptionError(f"--image-shape {shape_text(image_shape)} does not fit the model's rows of "
                               f"{model.n_features_in_} values as 1 (grey) or 3 (colour) channels")
     X = model.sample(n_samples, random_state=seed)
-    whole = (getattr(model, "input_settings_", None) or {}).get("whole_columns") or []
+    whole = whole_columns(model)
     # a column of years or counts is sampled as such (trial 34 met penguins sampled in the year 2007.3)
     X[:, whole] = np.round(X[:, whole])
     if picture:

@@ -1662,6 +1662,19 @@ def test_fit_notes_a_column_that_numbers_the_rows(runner, tmp_path):
     assert "counts the rows" not in invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m3.aer").stderr
 
 
+def test_a_column_name_with_a_comma_is_named_with_a_backslash_in_a_list(runner, tmp_path):
+    """Trial 36: penguins' 'Gewicht, g' could be named by no --exclude, and the error suggested the name as is."""
+    path = tmp_path / "gw.csv"
+    pd.DataFrame(np.random.default_rng(0).normal(size=(30, 3)), columns=["a", "Gewicht, g", "c"]).to_csv(path, index=False)
+    wrong = invoke(runner, "fit", path, "--dim", "1", "--exclude", "Gewicht, g", *FAST, "-o", tmp_path / "m.aer")
+    assert wrong.exit_code == 1 and wrong.stderr == (
+        f"Error: {path}: no column 'Gewicht' (from --exclude); did you mean 'Gewicht, g' (written 'Gewicht\\, g' in "
+        "a list of names)? columns are a, Gewicht, g, c\n")
+    result = invoke(runner, "fit", path, "--dim", "1", "--exclude", "Gewicht\\, g", *FAST, "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    assert "fitted ae (1 dim) on 27 rows x 2 columns" in result.stderr  # 3 held out
+
+
 def test_fit_notes_a_column_named_as_an_id_that_codes_each_row(runner, tmp_path):
     """Trial 32: Caschool's distcod (a district code, different in every row) was a feature without a word."""
     rng = np.random.default_rng(0)
@@ -1683,6 +1696,12 @@ def test_fit_notes_a_column_named_as_an_id_that_codes_each_row(runner, tmp_path)
     frame["distcod"] = frame["distcod"] % 30  # repeats: a group's code, no row's name
     frame.to_csv(path, index=False)
     assert "named as an id" not in invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m2.aer").stderr
+    frame["distcod"] = np.r_[np.arange(75000, 75037), 75000, 75001, 75002]  # trial 36: biopsy's ID repeats for a patient
+    frame.to_csv(path, index=False)
+    assert [line for line in invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m3.aer").stderr
+            .splitlines() if "named as an id" in line] == [
+        "column 'distcod' is named as an id and holds a different whole number in nearly every row, yet is used as a "
+        "feature; if it names the rows, pass --id-column distcod"]
 
 
 def test_compare_says_when_few_rows_are_held_out(runner, tmp_path):
@@ -2055,6 +2074,32 @@ def test_a_model_remembers_a_thousands_mark_given_to_fit(runner, tmp_path):
     assert result.exit_code == 0, result.output
     again = invoke(runner, "transform", model, path, "--thousands", ".", "-o", "-")
     assert result.stdout == again.stdout and len(result.stdout.splitlines()) == 61
+
+
+def test_a_models_commands_and_a_streamed_fit_read_lone_groups_as_the_whole_file_shows(runner, tmp_path, monkeypatch):
+    """Trial 36: German diamonds sorted by price from the top. fit read 18.804 as 18804 (the file's
+    prices under 1,000 show the grouping), transform's first 10,000-row chunk as 18.804, and codes
+    came out wrong; a streamed fit trained on both readings. The model now remembers each column's
+    reading, and a streamed fit settles it over its first pass before training."""
+    from aereduce import load, usecases
+
+    from test_tables import sorted_prices
+
+    path = sorted_prices(tmp_path)
+    model = tmp_path / "m.aer"
+    assert invoke(runner, "fit", path, "--dim", "1", "--id-column", "id", *FAST, "-o", model).exit_code == 0
+    assert load(model).input_settings_["lone_groups"] == {"price": True}
+    whole = invoke(runner, "transform", model, path, "-o", "-").stdout
+    monkeypatch.setattr(usecases, "CHUNK_ROWS", 25)
+    assert invoke(runner, "transform", model, path, "-o", "-").stdout == whole
+    streamed = tmp_path / "s.aer"
+    fit = invoke(runner, "fit", path, "--dim", "1", "--id-column", "id", *FAST, "--stream", "--chunk-rows", "25",
+                 "-o", streamed)
+    assert fit.exit_code == 0, fit.output
+    settings = load(streamed).input_settings_
+    assert settings["lone_groups"] == {"price": True}
+    # the training rows' mean (the held-out tenth aside): read in two units, it was 55
+    assert settings["means"][0] == pytest.approx(np.mean([*range(60804, 1000, -1000), 950, 400]), rel=0.1)
 
 
 def test_a_model_remembers_header_or_no_header_given_to_fit(runner, tmp_path):

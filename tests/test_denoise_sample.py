@@ -2,6 +2,7 @@
 rows, and what each is for (a denoising model brings noisy rows nearer the clean ones; the same
 seed gives the same samples)."""
 
+import io
 import re
 
 import numpy as np
@@ -70,6 +71,21 @@ def test_denoise_keeps_ids_and_rows_and_matches_the_library(runner, tmp_path, fi
     assert ((decoded < low) | (decoded > high)).any()  # some rows decode past the training range...
     # ...and denoise holds each value to it, as sample does (trial 35: a 0/1 column came back as -0.019)
     np.testing.assert_allclose(frame.iloc[:, 1:].to_numpy(), np.clip(decoded, low, high), rtol=1e-6, atol=1e-9)
+
+
+def test_denoise_writes_columns_of_whole_numbers_as_whole_numbers(runner, tmp_path):
+    """Trial 36: Boston's rad (whole numbers 1-24) came back from denoise as 5.079, where sample writes 5."""
+    frame = pd.DataFrame(clean_rows(200, 0), columns=[f"x{i}" for i in range(12)])
+    frame["count"] = np.round(100 * (frame["x0"] + frame["x1"]))
+    frame.to_csv(tmp_path / "counts.csv", index=False)
+    model = tmp_path / "d.aer"
+    assert invoke(runner, "fit", tmp_path / "counts.csv", "--dim", "2", "--noise", "gaussian", "--epochs", "20",
+                  "--seed", "0", "-o", model).exit_code == 0
+    clean = pd.read_csv(io.StringIO(invoke(runner, "denoise", model, tmp_path / "counts.csv", "-o", "-").stdout))
+    assert len(clean) == 200 and (clean["count"] == np.round(clean["count"])).all()
+    assert not (clean["x0"] == np.round(clean["x0"])).all()
+    raw = load(model).scaler_.clip(load(model).inverse_transform(load(model).transform(frame)))[:, -1]
+    assert not np.array_equal(raw, np.round(raw))  # the decoder alone does not give whole numbers
 
 
 def test_denoise_keeps_the_label_column_as_written(runner, tmp_path, fitted):

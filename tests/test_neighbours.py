@@ -17,7 +17,6 @@ from aereduce._params import AUTOENCODER_PARAMS
 from aereduce._persistence import fitted_from_json
 from aereduce._resolve import ResolvedOptions, auto_neighbour_epochs, neighbour_weight
 from aereduce._training import (
-    DecoderStage,
     FitHistory,
     ProjectedEncoderStage,
     Trainer,
@@ -29,6 +28,7 @@ from aereduce._training import (
 )
 from aereduce.errors import OptionError
 from aereduce.objective import (
+    GivenCodes,
     NeighbourEmbedding,
     Objective,
     Penalty,
@@ -256,7 +256,7 @@ def test_trainer_takes_a_penalty_s_batches_and_moves_only_the_given_parameters()
     assert all(torch.equal(v, decoder_before[k]) for k, v in model.decoder.state_dict().items())
 
 
-def test_decoder_stage_trains_the_decoder_on_frozen_codes():
+def test_the_decoder_phase_trains_the_decoder_on_codes_given_beside_the_rows():
     torch.manual_seed(0)
     cfg = AutoencoderConfig(n_features=6, n_components=2, hidden_layer_sizes=(16,), input_projection=3,
                             decoder_standardises_code=True)
@@ -265,11 +265,19 @@ def test_decoder_stage_trains_the_decoder_on_frozen_codes():
     init_input_projection(model, X)
     init_code_standardisation(model, encode_rows(model, X))
     encoder_before = {k: v.clone() for k, v in model.encoder.state_dict().items()}
-    trainer = Trainer(DecoderStage(model), Objective(Reconstruction("mse"), []), learning_rate=1e-2, batch_size=16,
+    codes = encode_rows(model, X)
+    objective = GivenCodes(Reconstruction("mse"), [], n_codes=2)
+    trainer = Trainer(model, objective, learning_rate=1e-2, batch_size=16,
                       generator=make_generator(0, CPU), parameters=model.decoder.parameters())
-    losses, _ = trainer.fit(X, 20)
+    losses, _ = trainer.fit(torch.cat([codes, X], dim=1), 20)
     assert losses[-1] < losses[0]
     assert all(torch.equal(v, encoder_before[k]) for k, v in model.encoder.state_dict().items())
+    # the loss is the rows' reconstruction from the given codes, as the model itself decodes them
+    pairs = torch.cat([codes, X], dim=1)
+    with torch.no_grad():
+        expected = (model.output(model.decode_logits(model.encode(X)[0])) - X).pow(2).mean(dim=1)
+        torch.testing.assert_close(objective.evaluate(model, pairs), expected)
+        torch.testing.assert_close(trainer.evaluate(pairs), float(expected.mean()), rtol=1e-5, atol=0)
 
 
 # -- the model's fixed parts ---------------------------------------------------------------------

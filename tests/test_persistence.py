@@ -120,10 +120,12 @@ def test_input_settings_are_saved_and_checked(tmp_path):
     with pytest.raises(ModelFileError) as error:
         load(tmp_path / "bad.aer")
     assert str(error.value) == f"{tmp_path / 'bad.aer'}: input_settings_ does not match the model's input columns"
-    model.input_settings_ = {"nan": "mean", "means": [1.0] * X.shape[1], "whole_columns": [0, 13]}  # past 13 columns
-    model.save(tmp_path / "bad.aer")
-    with pytest.raises(ModelFileError, match="input_settings_ does not match the model's input columns"):
-        load(tmp_path / "bad.aer")
+    for bad in ({"whole_columns": [0, 13]},  # past 13 columns
+                {"lone_groups": {"a": "yes"}}, {"lone_groups": ["a"]}):  # each column's reading is True or False
+        model.input_settings_ = {"nan": "mean", "means": [1.0] * X.shape[1], **bad}
+        model.save(tmp_path / "bad.aer")
+        with pytest.raises(ModelFileError, match="input_settings_ does not match the model's input columns"):
+            load(tmp_path / "bad.aer")
 
 
 def test_set_output_is_saved_with_the_model(tmp_path):

@@ -509,8 +509,8 @@ def test_a_column_of_lone_groups_under_decimal_commas_is_read_as_decimals_and_sa
     table = read_table(lone, decimal=",", label_column="species")
     assert table.X[:, 1].tolist() == [3.75, 5.0, 3.8] and table.point_read_columns == ["mass"]
     assert table_notes(table, MissingValues("error").fit(table))[0] == (
-        "mass holds numbers like 3.750 in a file of decimal commas, read with '.' as a decimal point (3.75) as nothing "
-        "in the column shows thousands grouped; if '.' groups thousands there (3750), pass --thousands .")
+        "mass holds numbers like 3.750, read with '.' as a decimal point (3.75) as nothing in the column shows "
+        "thousands grouped; if '.' groups thousands there (3750), pass --thousands .")
     grouped = write(tmp_path, "grouped.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;950\n")
     table = read_table(grouped, decimal=",", label_column="species")  # 950 beside it: an export grouping thousands
     assert table.X[:, 1].tolist() == [3750.0, 950.0] and table.point_read_columns == []
@@ -536,6 +536,56 @@ def test_thousands_reads_its_mark_as_grouping_wherever_it_groups_digits(tmp_path
     assert read_table(english, thousands=",").X.tolist() == [[1250.0, 0.5], [12000.5, 1.5], [7.0, 2.5]]
     swiss = write(tmp_path, "ch.csv", "a;b\n1'250.5;2\n3;4\n")
     assert read_table(swiss, thousands="'").X.tolist() == [[1250.5, 2.0], [3.0, 4.0]]
+
+
+def sorted_prices(tmp_path) -> str:
+    """Trial 36's German diamonds sorted by price from the top: 60 prices like 60.804 (lone groups) and,
+    only at the end, two under 1,000 whose plain integers show that '.' groups thousands."""
+    prices = [*range(60804, 1000, -1000), 950, 400]
+    return write(tmp_path, "sorted.csv", "id;price;carat\n" + "".join(
+        f"r{i};{p // 1000}.{p % 1000:03d};{i % 3},5\n" if p >= 1000 else f"r{i};{p};{i % 3},5\n"
+        for i, p in enumerate(prices)))
+
+
+def test_chunks_read_lone_groups_as_the_whole_file_or_a_model_says(tmp_path):
+    """Trial 36: read in chunks, the first chunk's lone groups alone were read as decimals (60.804),
+    while the whole file (as fit reads it) shows thousands. The chunk whose integers overturn the
+    decision says so (regrouped), and lone_groups given (a model's, a settled stream's) read every
+    chunk as the whole file reads."""
+    path = sorted_prices(tmp_path)
+    whole = read_table(path, id_column="id")
+    assert whole.X[[0, -1], 0].tolist() == [60804.0, 400.0] and whole.lone_groups == {"price": True}
+    chunks = list(iter_tables(path, 25, id_column="id"))
+    assert chunks[0].X[0, 0] == 60.804 and chunks[0].regrouped == [] and chunks[0].lone_groups == {"price": False}
+    assert chunks[-1].regrouped == ["price"] and chunks[-1].lone_groups == {"price": True}
+    fixed = list(iter_tables(path, 25, id_column="id", lone_groups=whole.lone_groups))
+    assert np.array_equal(np.concatenate([t.X for t in fixed]), whole.X)
+    assert all(t.regrouped == [] and t.point_read_columns == [] for t in fixed)
+
+
+def test_numbers_that_may_group_thousands_are_named_with_the_options_that_read_them(tmp_path):
+    """Trial 36: a German export of whole prices (42.000) in a ';' file of no decimal commas read as 42
+    without a word; an American one ("42,000", all over 1,000) was told to pass --decimal , and read as
+    42.0; decimal commas past the sniffed head were told to take --nan mean."""
+    from aereduce.usecases import table_notes
+
+    german = write(tmp_path, "de.csv", "price;rooms\n42.000;3\n38.500;2\n60.250;4\n")
+    table = read_table(german)
+    assert table.X[:, 0].tolist() == [42.0, 38.5, 60.25] and table.point_read_columns == ["price"]
+    assert table_notes(table, MissingValues("error").fit(table))[0].startswith(
+        "price holds numbers like 3.750, read with '.' as a decimal point (3.75)")
+    assert read_table(german, thousands=".").point_read_columns == []
+    american = write(tmp_path, "us.csv", 'price,rooms,area\n"42,000",3,"1,5"\n"38,500",2,"2,5"\n"60,250",4,"3,5"\n')
+    table = read_table(american)
+    assert table.comma_grouped_columns == ["price"] and table.decimal_comma_columns == ["price", "area"]
+    assert table_notes(table, MissingValues("error").fit(table))[0] == (
+        "skipped 2 non-numeric columns: price, area (use them with --id-column or --label-column); area holds numbers "
+        "written with a decimal comma (80,2): pass --decimal , to read them; price holds numbers like 42,000: pass "
+        "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal mark (42.0)")
+    late = write(tmp_path, "late.csv", "id;a;b\n" + "".join(f"r{i};1;2\n" for i in range(10_100)) + "x;-1,67;3\n")
+    raises(f"{late}: non-numeric values in numeric columns: 'a' (row 10102: '-1,67'); pass --decimal , if the comma is "
+           "their decimal mark, read them as missing with --nan mean (or drop, zero), or leave the columns out with "
+           "--exclude a", read_table, late, id_column="id")
 
 
 @pytest.mark.parametrize("thousands, decimal, message", [
