@@ -77,8 +77,8 @@ def data_options(f: Callable | None = None, *, model: bool = False, saves: bool 
         click.option("--sep", help="Delimiter of a text file (default: sniffed among , ; tab |)."),
         click.option("--decimal", help="Decimal mark (default: sniffed; ',' for 1,5)."),
         click.option("--thousands", help="Thousands separator, read as one wherever it groups digits: '.' reads "
-                                         "3.750 as 3750 (default: only where grouping is beyond doubt, as in "
-                                         "1.234.567)" + kept),
+                                         "3.750 as 3750. Without it, grouping is read where a column shows it "
+                                         "(1.234.567, or 3.750 beside plain integers)" + kept),
         click.option("--encoding", default=None, show_default=f"utf-8{remembered}",
                      help="Text encoding of the file" + kept),
         click.option("--header/--no-header", default=None, help="Whether the first line names the columns (default: sniffed)."),

@@ -204,9 +204,11 @@ def format_description(info: dict[str, Any]) -> str:
         remembered.append(f"--nan {settings['nan']}")
     if settings.get("encoding"):
         remembered.append(f"--encoding {settings['encoding']}")
+    from .tables import shown_mark
+
     for option in ("decimal", "thousands"):
         if settings.get(option):
-            remembered.append(f"--{option} {settings[option]}")
+            remembered.append(f"--{option} {shown_mark(settings[option])}")
     if settings.get("header") is not None:
         remembered.append("--header" if settings["header"] else "--no-header")
     if remembered:

@@ -659,7 +659,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         val_pairs = torch.cat([held_codes, X_val], dim=1) if X_val is not None else None
         del train_codes, held_codes
         decoder = self._make_trainer(callbacks, val_pairs, model=self.model_,
-                                     objective=GivenCodes(Reconstruction(self.loss_), [], n_codes=self.n_components),
+                                     objective=GivenCodes(Reconstruction(self.loss_), [], n_codes=self.n_components_),
                                      parameters=self.model_.decoder.parameters(), prefix="decoder ")
         decoder_losses, val_losses = decoder.fit(train_pairs, self.decoder_iter_, X_val=val_pairs)
         scores, best = validation_scores(decoder, val_losses, val_pairs)

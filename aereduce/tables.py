@@ -362,7 +362,7 @@ class MissingValues:
                     f"and {dropped}")
             if 2 * self.n_not_encodable_ > self.n_rows_:
                 name, n = worst[0]
-                line += (f"; that is most rows: --nan mean fills the gaps instead, or --exclude {_show(name)} "
+                line += (f"; that is most rows: --nan mean fills the gaps instead, or --exclude {option_names([name])} "
                          f"leaves out the column with most of them ({n})")
             return line
         how = "the training means" if self.policy == "mean" else "0"
@@ -414,12 +414,19 @@ def _unpack(X: Table | np.ndarray, feature_names: Sequence[str] | None) -> tuple
     return values, names, np.arange(1, len(values) + 1), "data"
 
 
+def shown_mark(mark: str) -> str:
+    """A mark as an option's value in a message: a space quoted, so that it shows."""
+    return repr(mark) if mark.isspace() else mark
+
+
 def _cells(cells: Sequence[tuple[str, int, str]], thousands: str | None = None) -> str:
     """Non-numeric cells for a message: ``'b' (row 22: 'x')``, one per column; with why a cell
     holding the ``--thousands`` mark is one (``4.1`` under ``--thousands .``)."""
     listed = ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in cells)
-    if thousands is not None and any(thousands in value for _, _, value in cells):
-        listed += f", as --thousands {thousands} reads {thousands!r} only between groups of three digits (3{thousands}750)"
+    # only for cells of digits and the mark ('4.1'), not for text that holds it ('n.a.')
+    if thousands is not None and any(thousands in value and re.fullmatch(r"[\d\s.,'+-]+", value) for _, _, value in cells):
+        listed += (f", as --thousands {shown_mark(thousands)} reads {thousands!r} only between groups of three digits "
+                   f"(3{thousands}750)")
     return listed
 
 
@@ -429,7 +436,7 @@ def empty_columns_error(empty: Sequence[str], source: str, policy: str) -> Input
     then under --nan mean the empty column) before reaching it (trial 12)."""
     why = ", so it has no mean to fill with" if policy == "mean" else ""
     return InputError(f"{source}: column {empty[0]!r} has no values{why}; "
-                      f"leave it out with --exclude {','.join(map(_show, empty))}")
+                      f"leave it out with --exclude {option_names(empty)}")
 
 
 def _raise_empty_columns(X: np.ndarray, names: Sequence[str], source: str, policy: str) -> None:
@@ -510,6 +517,12 @@ def _show(name: Any) -> str:
     pandas' name for an unnamed first column said to be that (it is what an option must give it)."""
     text = str(name)
     return (text if text.isprintable() else repr(text)[1:-1]) + unnamed_note(text)
+
+
+def option_names(names: Sequence[Any]) -> str:
+    """Column names as ``--columns`` and ``--exclude`` take them: comma-separated, a comma within a
+    name written ``\\,`` (review: the advice "--exclude Preis, EUR" failed when followed)."""
+    return ",".join(_show(name).replace(",", "\\,") for name in names)
 
 
 def described_column(name: Any) -> str:
@@ -1028,13 +1041,16 @@ class _TextLayout:
 def _points_like_groups(names: Sequence[str], body: Sequence[list[str]]) -> list[str]:
     """Columns of a ';'-delimited file sniffed as written with decimal points whose head cells with a
     point are all like 64.844, as a German export writes 64844 (trial 36's house prices, read as
-    64.844 without a word): the cells cannot tell, so the fit's note names them."""
-    lone = _LONE_GROUP[","]
+    64.844 without a word): the cells cannot tell, so the fit's note names them. None where another
+    column writes a decimal point beyond doubt (5.21): '.' is then the file's decimal mark."""
+    lone, number = _LONE_GROUP[","], _number_re(".")
     found = []
     for j, name in enumerate(names):
         cells = [fields[j].strip() for fields in body if j < len(fields)]
-        pointed = [cell for cell in cells if "." in cell]
-        if pointed and all(lone.fullmatch(cell) for cell in pointed):
+        pointed = [cell for cell in cells if "." in cell and number.fullmatch(cell)]
+        if any(not lone.fullmatch(cell) for cell in pointed):
+            return []
+        if pointed:
             found.append(name)
     return found
 
@@ -1528,10 +1544,12 @@ def _explicitly_grouped(text: Any, decimal: str, thousands: str) -> Any:
     decimal mark: the mark is dropped where it groups threes after a first group of one to three
     digits (``3.750``, ``1.234.567,5``); a cell holding it anywhere else (``1.5``) is made
     unreadable, so it is counted as not a number rather than read as 15 or 1.5."""
-    t, d = re.escape(thousands), re.escape(decimal)
-    marked = text.str.contains(thousands, regex=False).fillna(False)
+    # a space stands for the no-break spaces French exports write too (1\u202f234)
+    t = "[ \u00a0\u202f]" if thousands == " " else re.escape(thousands)
+    d = re.escape(decimal)
+    marked = text.str.contains(t).fillna(False)
     grouped = text.str.fullmatch(rf"[+-]?[1-9]\d{{0,2}}(?:{t}\d{{3}})+(?:{d}\d+)?").fillna(False)
-    return text.mask(marked & grouped, text.str.replace(thousands, "", regex=False)).mask(marked & ~grouped, "?")
+    return text.mask(marked & grouped, text.str.replace(t, "", regex=True)).mask(marked & ~grouped, "?")
 
 
 def _to_float(column: Any, decimal: str, grouping: _Grouping | None = None,
@@ -1546,8 +1564,12 @@ def _to_float(column: Any, decimal: str, grouping: _Grouping | None = None,
     pd = _pandas()
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        if grouping is not None and pd.api.types.is_integer_dtype(column) and len(column):
-            grouping.grouped = True  # plain integers (a chunk of prices under 1,000): see _ungrouped
+        whole = values[np.isfinite(values)]
+        # plain integers (a chunk of prices under 1,000): see _ungrouped; pandas reads them as floats
+        # beside an empty cell (review)
+        if grouping is not None and len(whole) and (pd.api.types.is_integer_dtype(column) or
+                                                    bool((whole == np.round(whole)).all())):
+            grouping.grouped = True
         return values, np.zeros(len(column), dtype=bool)
     present = column.notna().to_numpy()
     text = column.astype("str").str.strip()
@@ -1716,8 +1738,14 @@ class _Schema:
         numeric, text = [], []
         sample = frame.iloc[:_CLASSIFY_ROWS]
         model_columns = columns is not None and columns_from != "--columns"
+        def read_sample(name: str) -> tuple[np.ndarray, np.ndarray]:
+            # as the model read the column: a new file of prices all over 1,000 ("29,994") is numbers
+            # to a model that read such cells as thousands, not text (review)
+            given = (lone_groups or {}).get(name)
+            return _to_float(sample[name], decimal, None if given is None else _Grouping(decided=given), thousands)
+
         for name in candidates:
-            values, bad = _to_float(sample[name], decimal, thousands=thousands)
+            values, bad = read_sample(name)
             # A column is text unless most of its cells are numbers: Cars93's Model holds
             # '90' and '100' among names, its Cylinders 'rotary' among numbers. An all-empty
             # column stays numeric (pandas reads it as float), so it does not come and go
@@ -1727,7 +1755,7 @@ class _Schema:
             is_text = int(bad.sum()) >= n_numbers and bad.any()
             (text if is_text and not (model_columns and missing != "error" and n_numbers) else numeric).append(name)
         if columns and text:
-            i = int(np.flatnonzero(_to_float(sample[text[0]], decimal, thousands=thousands)[1])[0])
+            i = int(np.flatnonzero(read_sample(text[0])[1])[0])
             value = str(sample[text[0]].to_numpy()[i])[:40]
             many = len(text) > 1
             where = "from --columns" if columns_from == "--columns" else f"of {columns_from}"
@@ -1773,11 +1801,15 @@ class _Schema:
         if bad_cells and self.missing == "error":
             # trial 36: decimal commas from row 12,002 on, past the head the mark was sniffed from; --nan
             # mean, as advised, then replaced a fifth of the column by its mean
-            comma = self.decimal == "." and any(_DECIMAL_COMMA_NUMBER.fullmatch(v.strip()) for _, _, v in bad_cells)
+            commas = [v.strip() for _, _, v in bad_cells if self.decimal == "." and _DECIMAL_COMMA_NUMBER.fullmatch(v.strip())]
+            # 42,000 may be thousands as well (review: --decimal , alone then read it as 42.0)
+            comma = ("pass --thousands , if the comma groups thousands there or --decimal , if it is their decimal "
+                     "mark, " if any(_LONE_GROUP["."].fullmatch(v) for v in commas) else
+                     "pass --decimal , if the comma is their decimal mark, " if commas else "")
             raise InputError(f"{self.path}: non-numeric values in numeric columns: {_cells(bad_cells, self.thousands)}; "
-                             f"{'pass --decimal , if the comma is their decimal mark, ' if comma else ''}read them as "
+                             f"{comma}read them as "
                              f"missing with --nan mean (or drop, zero), or leave the columns out with --exclude "
-                             f"{','.join(_show(name) for name, _, _ in bad_cells)}")
+                             f"{option_names([name for name, _, _ in bad_cells])}")
         infinite = np.isinf(X)
         if infinite.any():
             r, c = np.argwhere(infinite)[0]

@@ -30,7 +30,7 @@ from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_r
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
-                     columns_hint, output_frame, read_table, shown_names, whole_valued, write_table)
+                     columns_hint, option_names, output_frame, read_table, shown_names, whole_valued, write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
@@ -175,7 +175,7 @@ class FilledTable:
             names = ", ".join(map(repr, when))
             used = "column {} is used as a feature" if len(when) == 1 else "columns {} are used as features"
             notes.append(used.format(names) + " like any other, so rows may group by when they were taken rather "
-                         f"than by what they are; if that is not wanted, --exclude {','.join(when)}")
+                         f"than by what they are; if that is not wanted, --exclude {option_names(when)}")
         repeated = repeated_id(self.table)
         if repeated:
             notes.append(repeated)
@@ -190,11 +190,11 @@ class FilledTable:
                              + ", as the rows' shape needs every column")
             elif len(constant) == 1:
                 notes.append(f"column {constant[0]!r} holds one value in every row: it carries nothing to reduce, "
-                             f"and its zero error lowers the mean error; --exclude {constant[0]} leaves it out"
+                             f"and its zero error lowers the mean error; --exclude {option_names(constant[:1])} leaves it out"
                              + _unless_images(self.X.shape[1]))
             else:
                 # Past a few names (MNIST's 134 blank border pixels) --exclude is no practical advice.
-                advice = f"; --exclude {','.join(constant)} leaves them out" + _unless_images(self.X.shape[1]) \
+                advice = f"; --exclude {option_names(constant)} leaves them out" + _unless_images(self.X.shape[1]) \
                     if len(constant) <= 8 else ""
                 notes.append(f"{len(constant)} of {self.X.shape[1]} columns hold one value in every row "
                              f"({shown_names(constant, limit=4)}): they carry nothing to reduce, and their zero "
@@ -369,6 +369,14 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     if table.row_labels_left_out:
         notes.append(f"{unnamed}: read it as row labels (a written index) and left it out, as --id-column "
                      f"{table.id_name} names the rows; name it to use it as a feature")
+    if table.regrouped:
+        # a model without the fit's reading (saved before it was kept) reads in chunks: the first may
+        # read 18.804 as a decimal, and a later one's plain integers show the grouping (review)
+        names = table.regrouped
+        notes.append(f"{shown_names(names)}: the first rows' numbers like 3.750 were read with the mark as a decimal "
+                     "point, but later rows show it groups thousands (plain integers beside them), so the rows were "
+                     "read in two ways; pass --thousands with that mark (--thousands . for 3.750), or fit the model "
+                     "again, to read them alike")
     if table.point_read_columns:
         # trial 35: a German export's 3.750 g (3750) read as 3.75, silently; the cells alone cannot tell
         names = table.point_read_columns
@@ -1075,18 +1083,18 @@ def errors(model: Any, X: Any) -> tuple[Any, list[str]]:
     return as_computed(model, model.reconstruction_error(X))[:, None], ["reconstruction_error"]
 
 
-def whole_columns(model: Any) -> list[int]:
+def model_whole_columns(model: Any) -> list[int]:
     """The columns that held whole numbers in every row at fit (``input_settings_["whole_columns"]``)."""
     return (getattr(model, "input_settings_", None) or {}).get("whole_columns") or []
 
 
 def reconstructions(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
     """Each row decoded from its code, in the data's columns and units, each value held to its
-    column's training range and a whole number where the column held whole numbers at fit, as
-    ``sample`` writes them (trial 35: Boston's 0/1 ``chas`` came back as -0.019; trial 36: its ``rad``
+    column's training range and rounded to a whole number where the column held whole numbers at fit,
+    as ``sample`` rounds them (trial 35: Boston's 0/1 ``chas`` came back as -0.019; trial 36: its ``rad``
     as 5.079): a denoising autoencoder's clean rows (a ``compute`` for :func:`stream_file`)."""
     clean = model.scaler_.clip(model.inverse_transform(model.transform(X)))
-    whole = whole_columns(model)
+    whole = model_whole_columns(model)
     clean[:, whole] = np.round(clean[:, whole])
     return as_computed(model, clean), model_feature_names(model)
 
@@ -1757,7 +1765,7 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
             raise OptionError(f"--image-shape {shape_text(image_shape)} does not fit the model's rows of "
                               f"{model.n_features_in_} values as 1 (grey) or 3 (colour) channels")
     X = model.sample(n_samples, random_state=seed)
-    whole = whole_columns(model)
+    whole = model_whole_columns(model)
     # a column of years or counts is sampled as such (trial 34 met penguins sampled in the year 2007.3)
     X[:, whole] = np.round(X[:, whole])
     if picture:

@@ -2102,6 +2102,25 @@ def test_a_models_commands_and_a_streamed_fit_read_lone_groups_as_the_whole_file
     assert settings["means"][0] == pytest.approx(np.mean([*range(60804, 1000, -1000), 950, 400]), rel=0.1)
 
 
+def test_a_model_without_the_fits_reading_says_when_chunks_read_numbers_two_ways(runner, tmp_path, monkeypatch):
+    """Review: a model saved before fits kept their reading of 3.750 read a sorted file's first chunk as
+    decimals and its last as thousands, with a note that nothing showed thousands grouped."""
+    from aereduce import load, usecases
+
+    from test_tables import sorted_prices
+
+    path = sorted_prices(tmp_path)
+    model = load(invoke(runner, "fit", path, "--dim", "1", "--id-column", "id", *FAST, "-o", tmp_path / "m.aer")
+                 and tmp_path / "m.aer")
+    del model.input_settings_["lone_groups"]  # as a model from before 2026-12-07
+    model.save(tmp_path / "old.aer")
+    monkeypatch.setattr(usecases, "CHUNK_ROWS", 25)
+    result = invoke(runner, "transform", tmp_path / "old.aer", path, "-o", tmp_path / "codes.csv")
+    assert result.exit_code == 0, result.output
+    assert ("price: the first rows' numbers like 3.750 were read with the mark as a decimal point, but later rows "
+            "show it groups thousands") in result.stderr
+
+
 def test_a_model_remembers_header_or_no_header_given_to_fit(runner, tmp_path):
     """Trial 21: a header of years read with --header at fit was read as data by transform, which then
     found no column '1990' in a file whose header names it."""

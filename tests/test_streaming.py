@@ -404,3 +404,19 @@ def test_sparse_chunks_are_read_as_their_dense_values():
     streamed = [model(max_iter=2).fit_stream(chunks) for chunks in ([sp.csr_matrix(X[:150]), sp.csr_matrix(X[150:])],
                                                                      [X[:150], X[150:]])]
     np.testing.assert_array_equal(streamed[0].transform(X), streamed[1].transform(X))
+
+
+def test_a_first_pass_read_again_samples_its_held_out_rows_again(tmp_path):
+    """Review: when a later chunk overturns how the first read numbers like 60.804, the pass is read
+    again (FileSource.settle), and the held-out rows sampled in it must be sampled again too, else
+    the fit's error against PCA's is scored on rows read in the wrong units."""
+    from aereduce.streaming import HeldOutSource
+
+    from test_tables import sorted_prices
+
+    source = FileSource(sorted_prices(tmp_path), read=ReadOptions(id_column="id"), chunk_rows=25)
+    held = HeldOutSource(source, HashedRows(0.3, 7))
+    found = scan(held, HashedRows(0.0, 1))
+    X, rows = held.sample.rows_in_order()
+    assert len(rows) and (X[:, 0] >= 400).all()  # prices, not 60.804
+    assert source.lone_groups == {"price": True} and found.moments.minimum[0] >= 400

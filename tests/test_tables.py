@@ -588,6 +588,50 @@ def test_numbers_that_may_group_thousands_are_named_with_the_options_that_read_t
            "--exclude a", read_table, late, id_column="id")
 
 
+def test_a_models_reading_of_lone_groups_makes_a_column_of_them_numbers(tmp_path):
+    """Review: a new file of prices all over 1,000 ("29,994") was text to the model that read them as
+    thousands at fit, and transform refused the column."""
+    path = write(tmp_path, "new.csv", 'price,w\n"29,994",1.5\n"18,204",2.5\n')
+    assert read_table(path, lone_groups={"price": True}).X.tolist() == [[29994.0, 1.5], [18204.0, 2.5]]
+    assert read_table(path).skipped_columns == ["price"]
+
+
+def test_plain_integers_beside_an_empty_cell_show_grouping(tmp_path):
+    """Review: pandas reads a chunk of whole prices with an empty cell as floats, which showed no grouping,
+    so the next chunk's 1.000 was read as 1.0."""
+    path = write(tmp_path, "asc.csv", "preis;n\n100;1,5\n;2,5\n998;3,5\n1.000;4,5\n1.250;5,5\n")
+    chunks = list(iter_tables(path, 3, missing="mean"))
+    assert chunks[-1].X[:, 0].tolist() == [1000.0, 1250.0] and chunks[-1].lone_groups == {"preis": True}
+
+
+def test_a_space_as_thousands_stands_for_no_break_spaces_too(tmp_path):
+    path = write(tmp_path, "fr.csv", "prix;poids\n1\u202f234;1,5\n2\u00a0500;2,5\n3 750;3,5\n")
+    assert read_table(path, thousands=" ").X[:, 0].tolist() == [1234.0, 2500.0, 3750.0]
+
+
+def test_a_semicolon_file_whose_points_are_decimals_elsewhere_gets_no_thousands_note(tmp_path):
+    path = write(tmp_path, "semi.csv", "preis;gewicht\n42.000;5.21\n38.500;4.9\n")
+    assert read_table(path).point_read_columns == []
+
+
+def test_comma_cells_that_may_be_thousands_are_told_both_options(tmp_path):
+    path = write(tmp_path, "us.csv", "price,rooms\n" + "".join(f"{100 + i}.5,{i % 5}\n" for i in range(40)) + '"42,000",3\n')
+    raises(f"{path}: non-numeric values in numeric columns: 'price' (row 42: '42,000'); pass --thousands , if the "
+           "comma groups thousands there or --decimal , if it is their decimal mark, read them as missing with --nan "
+           "mean (or drop, zero), or leave the columns out with --exclude price", read_table, path)
+    text = write(tmp_path, "na.csv", "a;b\n" + "".join(f"{i}.000;{i}\n" for i in range(1, 40)) + "n.a.;3\n")
+    with pytest.raises(InputError) as caught:
+        read_table(text, thousands=".")
+    assert "only between groups" not in str(caught.value)  # 'n.a.' is text, not a misread number
+
+
+def test_advice_writes_a_comma_in_a_column_name_as_options_take_it(tmp_path):
+    """Review: "--exclude Preis, EUR" was advised, and failed when followed (no column 'Preis')."""
+    path = write(tmp_path, "cn.csv", '"Preis, EUR";a\nx;1\n' + "".join(f"{i};{i % 5}\n" for i in range(30)))
+    raises(f"{path}: non-numeric values in numeric columns: 'Preis, EUR' (row 2: 'x'); read them as missing with --nan "
+           "mean (or drop, zero), or leave the columns out with --exclude Preis\\, EUR", read_table, path)
+
+
 @pytest.mark.parametrize("thousands, decimal, message", [
     ("x", None, "--thousands must be one mark that groups digits (. , ' or a space), not 'x'"),
     ("..", None, "--thousands must be one mark that groups digits (. , ' or a space), not '..'"),
