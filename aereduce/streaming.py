@@ -38,7 +38,7 @@ import numpy as np
 from ._split import least
 from .errors import InputError, OptionError
 from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, format_of, iter_tables, parquet_files,
-                     whole_valued)
+                     LARGEST_VALUE, refuse_unusable_values, whole_valued)
 
 # The command line streams a fit by itself when the data is larger than this on disk: in memory,
 # a table costs several times its file's size (float64 values, a DataFrame and a tensor of them).
@@ -404,10 +404,7 @@ class Scan:
 def _check_chunk(chunk: Chunk, source: ChunkSource, n_features: int | None) -> None:
     if n_features is not None and chunk.X.shape[1] != n_features:
         raise InputError(f"{source.name}: a chunk has {chunk.X.shape[1]} columns, the first had {n_features}")
-    infinite = np.isinf(chunk.X)
-    if infinite.any():
-        r, c = np.argwhere(infinite)[0]
-        raise InputError(f"{source.name}: row {chunk.rows[r]}, column {c} is infinite; fix or remove that value")
+    refuse_unusable_values(chunk.X, chunk.rows, [str(c) for c in range(chunk.X.shape[1])], source.name, LARGEST_VALUE)
 
 
 def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> Scan:

@@ -519,10 +519,31 @@ def _show(name: Any) -> str:
     return (text if text.isprintable() else repr(text)[1:-1]) + unnamed_note(text)
 
 
+# Past this magnitude a value's square overflows float64 in the column's variance (trial 37: one cell
+# of 1e300 failed the fit as "MSE nan ... lower --lr", which could not help).
+LARGEST_VALUE = 1e150
+
+
+def refuse_unusable_values(X: np.ndarray, rows: np.ndarray, columns: Sequence[str], source: str,
+                           largest: float = np.inf) -> None:
+    """Refuse an infinite value, or one beyond ``largest`` (a fit's :data:`LARGEST_VALUE`: too large to
+    scale), naming its row and column."""
+    with np.errstate(invalid="ignore"):
+        unusable = np.isinf(X) | (np.abs(X) > largest)
+    if unusable.any():
+        r, c = np.argwhere(unusable)[0]
+        what = "is infinite" if np.isinf(X[r, c]) else f"holds {X[r, c]:g}, too large to scale (beyond {LARGEST_VALUE:g})"
+        raise InputError(f"{source}: row {rows[r]}, column {columns[c]} {what}; fix or remove that value")
+
+
 def option_names(names: Sequence[Any]) -> str:
-    """Column names as ``--columns`` and ``--exclude`` take them: comma-separated, a comma within a
-    name written ``\\,`` (review: the advice "--exclude Preis, EUR" failed when followed)."""
-    return ",".join(_show(name).replace(",", "\\,") for name in names)
+    """Column names as ``--columns`` and ``--exclude`` take them, to paste into a shell: comma-separated,
+    a comma within a name written ``\\,`` (review: the advice "--exclude Preis, EUR" failed when
+    followed), a name with a space or quote quoted (trial 37: "--exclude Unnamed: 8" failed)."""
+    import shlex
+
+    return ",".join(shlex.quote(str(name).replace(",", "\\,")) if str(name).isprintable() else _show(name)
+                    for name in names)
 
 
 def described_column(name: Any) -> str:
@@ -1738,11 +1759,27 @@ class _Schema:
         numeric, text = [], []
         sample = frame.iloc[:_CLASSIFY_ROWS]
         model_columns = columns is not None and columns_from != "--columns"
+        shown: dict[str, bool] = {}
+
         def read_sample(name: str) -> tuple[np.ndarray, np.ndarray]:
             # as the model read the column: a new file of prices all over 1,000 ("29,994") is numbers
-            # to a model that read such cells as thousands, not text (review)
-            given = (lone_groups or {}).get(name)
+            # to a model that read such cells as thousands, not text (review); or as the rows past the
+            # sampled ones show it (trial 37: 16,000 prices, the priciest first, the plain ones last)
+            given = (lone_groups or {}).get(name, shown.get(name))
             return _to_float(sample[name], decimal, None if given is None else _Grouping(decided=given), thousands)
+
+        def grouping_past_the_sample(name: str, bad: np.ndarray) -> bool:
+            """Whether a column read as text in the sampled rows, mostly for lone groups (42,000), shows
+            grouping in the rest of this chunk; if so, its lone groups read as thousands."""
+            if len(frame) <= len(sample) or name in (lone_groups or {}) or decimal not in _LONE_GROUP or thousands:
+                return False
+            cells = sample[name][bad].astype("str").str.strip()
+            if not len(cells) or cells.str.fullmatch(_LONE_GROUP[decimal]).mean() < 0.5:
+                return False
+            grouping = _Grouping()
+            _to_float(frame[name], decimal, grouping)
+            shown[name] = bool(grouping.implied())
+            return shown[name]
 
         for name in candidates:
             values, bad = read_sample(name)
@@ -1753,6 +1790,9 @@ class _Schema:
             # policy while it holds any number: its other cells are read as missing, as fit reads them.
             n_numbers = int((~np.isnan(values)).sum())
             is_text = int(bad.sum()) >= n_numbers and bad.any()
+            if is_text and grouping_past_the_sample(name, bad):
+                values, bad = read_sample(name)
+                is_text = int(bad.sum()) >= int((~np.isnan(values)).sum()) and bad.any()
             (text if is_text and not (model_columns and missing != "error" and n_numbers) else numeric).append(name)
         if columns and text:
             i = int(np.flatnonzero(read_sample(text[0])[1])[0])
@@ -1783,7 +1823,7 @@ class _Schema:
         they are: neither grouping (950 beside them) nor the other mark as a decimal one (1.5)."""
         grouping = self.grouping.get(name)
         return (self.thousands is None and grouping is not None and grouping.decided is False
-                and not grouping.other_decimal)
+                and not grouping.shown)
 
     def table(self, frame: Any, rows: np.ndarray, part: bool = False) -> Table:
         """The Table of one chunk of the file (``part``), or of all of it."""
@@ -1810,10 +1850,7 @@ class _Schema:
                              f"{comma}read them as "
                              f"missing with --nan mean (or drop, zero), or leave the columns out with --exclude "
                              f"{option_names([name for name, _, _ in bad_cells])}")
-        infinite = np.isinf(X)
-        if infinite.any():
-            r, c = np.argwhere(infinite)[0]
-            raise InputError(f"{self.path}: row {rows[r]}, column {self.features[c]!r} is infinite; fix or remove that value")
+        refuse_unusable_values(X, rows, [repr(name) for name in self.features], self.path)
         if self.missing == "error":
             if not part:  # an empty column first: the first missing cell's advice (--nan drop) then failed on it (trial 21)
                 _raise_empty_columns(X, self.features, self.path, self.missing)
@@ -2013,9 +2050,11 @@ def whole_valued(X: np.ndarray) -> np.ndarray:
 
 def keep_integer_columns(frame: Any, names: Sequence[str]) -> Any:
     """Turn ``names`` of ``frame`` back into integers (a flag reads ``1``, not ``1.0``), nullable so
-    that a row with no result keeps an empty cell."""
+    that a row with no result keeps an empty cell; a column with values past float64's exact integers
+    (2**53: a column in units of 1e42) stays as it is."""
     for name in names:
-        frame[name] = frame[name].astype("Int64")
+        if bool((frame[name].abs() < 2**53).where(frame[name].notna(), True).all()):
+            frame[name] = frame[name].astype("Int64")
     return frame
 
 

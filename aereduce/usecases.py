@@ -30,7 +30,8 @@ from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_r
 from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
-                     columns_hint, option_names, output_frame, read_table, shown_names, whole_valued, write_table)
+                     LARGEST_VALUE, columns_hint, option_names, output_frame, read_table, refuse_unusable_values,
+                     shown_names, whole_valued, write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
@@ -328,6 +329,7 @@ def time_part_columns(frame: Any) -> list[str]:
 def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
     """Read DATA and apply the missing-value policy learnt on it (refusing a file with no usable row)."""
     table = read_table(data, **read.as_kwargs())
+    refuse_unusable_values(table.X, table.row_numbers, [repr(name) for name in table.feature_names], data, LARGEST_VALUE)
     missing = MissingValues(read.nan or "error").fit(table)
     X_filled, encodable = missing.apply(table)
     if not encodable.any():
@@ -373,10 +375,10 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         # a model without the fit's reading (saved before it was kept) reads in chunks: the first may
         # read 18.804 as a decimal, and a later one's plain integers show the grouping (review)
         names = table.regrouped
-        notes.append(f"{shown_names(names)}: the first rows' numbers like 3.750 were read with the mark as a decimal "
-                     "point, but later rows show it groups thousands (plain integers beside them), so the rows were "
-                     "read in two ways; pass --thousands with that mark (--thousands . for 3.750), or fit the model "
-                     "again, to read them alike")
+        notes.append(f"{shown_names(names)}: numbers like 3.750 were read with the mark as a decimal point, as the "
+                     "model's fit or the first rows read them, but rows here show it groups thousands (plain integers "
+                     "beside them); pass --thousands with that mark (--thousands . for 3.750), and fit the model "
+                     "again with it if it was fitted so, to read them alike")
     if table.point_read_columns:
         # trial 35: a German export's 3.750 g (3750) read as 3.75, silently; the cells alone cannot tell
         names = table.point_read_columns
@@ -387,8 +389,11 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         # trial 36: "42,000" prices (every one over 1,000) were told to take --decimal , and read as 42.0
         grouped = [name for name in table.decimal_comma_columns if name in table.comma_grouped_columns]
         comma = [name for name in table.decimal_comma_columns if name not in grouped]
+        # trial 37: German penguins' 39,1 skipped and 3.750 read as 3.75, each note advising one option
+        both = (f" (with --thousands . for {shown_names(table.point_read_columns)})"
+                if table.point_read_columns and table.thousands is None else "")
         hint = (f"; {', '.join(comma)} {'hold' if len(comma) > 1 else 'holds'} numbers written with a decimal comma "
-                "(80,2): pass --decimal , to read them" if comma else "")
+                f"(80,2): pass --decimal ,{both} to read them" if comma else "")
         if grouped:
             hint += (f"; {', '.join(grouped)} {'hold' if len(grouped) > 1 else 'holds'} numbers like 42,000: pass "
                      "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal "
@@ -1121,6 +1126,8 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     left_out = [("id", settings.get("id_column")), ("label", settings.get("label_column"))] if numbers_only else []
     # Rows unlike the training rows encode far outside their codes (trial 34 saw no word of it).
     check = CodeRangeCheck(getattr(model, "code_range_", None), code_names(model)) if compute is codes else None
+    # denoise writes a column of whole numbers at fit as integers, as sample does (trial 37: 61296.0)
+    whole = [model_feature_names(model)[j] for j in model_whole_columns(model)] if compute is reconstructions else []
     with TableWriter(output) as writer:
         # Every output keeps the label column: codes for a map coloured in the user's own tool (as
         # fit-transform's do), scores to be read against it (are the outliers one class?), denoised
@@ -1136,7 +1143,7 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
                 text = [str(c) for c in frame.columns if not holds_numbers(frame[c])]
                 left_out += [("label" if c == read.label_column else "id", c) for c in text]
                 frame = frame.drop(columns=text)
-            writer.write(frame)
+            writer.write(keep_integer_columns(frame, whole) if whole else frame)
             rows += len(frame)
     for role, name in dict.fromkeys((role, name) for role, name in left_out if name and name != UNNAMED_FIRST_COLUMN):
         notes.append(f"left out the {role} column {name!r}: a .npy file holds numbers only; write .npz, .csv or "

@@ -300,6 +300,17 @@ def test_infinite_value_is_an_error(tmp_path):
     assert raises("", read_table, path, missing="mean") == f"{path}: row 3, column 'b' is infinite; fix or remove that value"
 
 
+def test_a_value_too_large_to_scale_is_refused_by_fit_alone(tmp_path):
+    """Trial 37: one cell of 1e300 failed the fit as "MSE nan ... lower --lr", advice that could not help.
+    The reader reads it (a round trip of numbers must not lose it); fit refuses it by row and column."""
+    from aereduce.usecases import ReadOptions, read_for_fit
+
+    path = write(tmp_path, "d.csv", "a,b\n1,2\n3,1e300\n4,5\n")
+    assert read_table(path).X[1, 1] == 1e300
+    assert raises("", read_for_fit, path, ReadOptions()) == (
+        f"{path}: row 3, column 'b' holds 1e+300, too large to scale (beyond 1e+150); fix or remove that value")
+
+
 # -- missing values ----------------------------------------------------------------------------
 
 def test_missing_values_mean_uses_training_means_on_new_data():
@@ -582,6 +593,11 @@ def test_numbers_that_may_group_thousands_are_named_with_the_options_that_read_t
         "skipped 2 non-numeric columns: price, area (use them with --id-column or --label-column); area holds numbers "
         "written with a decimal comma (80,2): pass --decimal , to read them; price holds numbers like 42,000: pass "
         "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal mark (42.0)")
+    both = Table(X=np.ones((3, 2)), feature_names=["mass", "year"], skipped_columns=["length"],
+                 decimal_comma_columns=["length"], point_read_columns=["mass", "year"])
+    assert table_notes(both, MissingValues("error").fit(both))[1] == (  # trial 37: German penguins, two notes apart
+        "skipped 1 non-numeric column: length (use it with --id-column or --label-column); length holds numbers written "
+        "with a decimal comma (80,2): pass --decimal , (with --thousands . for mass, year) to read them")
     late = write(tmp_path, "late.csv", "id;a;b\n" + "".join(f"r{i};1;2\n" for i in range(10_100)) + "x;-1,67;3\n")
     raises(f"{late}: non-numeric values in numeric columns: 'a' (row 10102: '-1,67'); pass --decimal , if the comma is "
            "their decimal mark, read them as missing with --nan mean (or drop, zero), or leave the columns out with "
@@ -594,6 +610,17 @@ def test_a_models_reading_of_lone_groups_makes_a_column_of_them_numbers(tmp_path
     path = write(tmp_path, "new.csv", 'price,w\n"29,994",1.5\n"18,204",2.5\n')
     assert read_table(path, lone_groups={"price": True}).X.tolist() == [[29994.0, 1.5], [18204.0, 2.5]]
     assert read_table(path).skipped_columns == ["price"]
+
+
+def test_lone_groups_past_the_sampled_rows_read_as_the_whole_column_shows(tmp_path):
+    """Trial 37: 16,000 prices, the priciest first ("18,804"), the plain ones (327) past the first 10,000
+    rows that choose the columns: price was skipped as text, while the same rows ascending kept it."""
+    prices = [*range(60_000, 60_000 - 10_100 * 3, -3), 950, 327]
+    path = write(tmp_path, "desc.csv", "price,w\n" + "".join(
+        (f'"{p:,}"' if p >= 1000 else str(p)) + f",{i % 7}.5\n" for i, p in enumerate(prices)))
+    table = read_table(path)
+    assert table.skipped_columns == [] and table.X[:, 0].tolist() == [float(p) for p in prices]
+    assert table.lone_groups["price"] is True
 
 
 def test_plain_integers_beside_an_empty_cell_show_grouping(tmp_path):
@@ -629,7 +656,7 @@ def test_advice_writes_a_comma_in_a_column_name_as_options_take_it(tmp_path):
     """Review: "--exclude Preis, EUR" was advised, and failed when followed (no column 'Preis')."""
     path = write(tmp_path, "cn.csv", '"Preis, EUR";a\nx;1\n' + "".join(f"{i};{i % 5}\n" for i in range(30)))
     raises(f"{path}: non-numeric values in numeric columns: 'Preis, EUR' (row 2: 'x'); read them as missing with --nan "
-           "mean (or drop, zero), or leave the columns out with --exclude Preis\\, EUR", read_table, path)
+           "mean (or drop, zero), or leave the columns out with --exclude 'Preis\\, EUR'", read_table, path)
 
 
 @pytest.mark.parametrize("thousands, decimal, message", [
