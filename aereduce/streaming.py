@@ -6,7 +6,9 @@ A streamed fit makes the passes an in-memory fit makes over its array, over a
 1. **Statistics.** One pass learns what ``fit`` learns from the whole array before training:
    each column's count, mean, spread, minimum and maximum (merged chunk by chunk), hence the
    scaling and the missing-value means, and the number of rows, hence the ``"auto"`` options.
-   It also keeps a bounded sample of the validation rows (below).
+   It also keeps a bounded sample of the validation rows (below). A text file's numbers like
+   3.750 are read as its whole first pass shows them (thousands or decimals, by column); where a
+   later chunk overturns what an earlier one showed, the pass is read again (:meth:`ChunkSource.settle`).
 2. **PCA's start**, where the model uses it (``linear_skip``): one pass sums the scaled rows
    and their products, giving the exact covariance (incremental PCA above 4,096 columns).
 3. **Epochs**, each one pass: the chunks go through a shuffle buffer (rows leave it in random
