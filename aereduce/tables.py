@@ -532,7 +532,7 @@ def refuse_unusable_values(X: np.ndarray, rows: np.ndarray, columns: Sequence[st
         unusable = np.isinf(X) | (np.abs(X) > largest)
     if unusable.any():
         r, c = np.argwhere(unusable)[0]
-        what = "is infinite" if np.isinf(X[r, c]) else f"holds {X[r, c]:g}, too large to scale (beyond {LARGEST_VALUE:g})"
+        what = "is infinite" if np.isinf(X[r, c]) else f"holds {X[r, c]:g}, too large to scale (beyond {largest:g})"
         raise InputError(f"{source}: row {rows[r]}, column {columns[c]} {what}; fix or remove that value")
 
 
@@ -1530,6 +1530,11 @@ class _Grouping:
         where they show neither way, the decision (None before any)."""
         return self.grouped and not self.other_decimal if self.shown else self.decided
 
+    @property
+    def overturned(self) -> bool:
+        """Whether the cells read since the decision show the other way (:attr:`Table.regrouped`)."""
+        return self.decided is not None and self.shown and self.decided != self.implied()
+
 
 def _ungrouped(text: Any, decimal: str, grouping: _Grouping | None = None) -> Any:
     """Cells written with thousands separators (:data:`_GROUPED`), as plain numbers with a point.
@@ -1546,9 +1551,12 @@ def _ungrouped(text: Any, decimal: str, grouping: _Grouping | None = None) -> An
     grouping = grouping if grouping is not None else _Grouping()
     grouped = text.str.fullmatch(_GROUPED[decimal]).fillna(False)
     lone = text.str.fullmatch(_LONE_GROUP[decimal]).fillna(False)
-    grouping.grouped |= bool(grouped.any() or text.str.fullmatch(_PLAIN_INTEGER).fillna(False).any())
-    grouping.other_decimal |= bool((text.str.contains(_OTHER_MARK_AS_DECIMAL[decimal]).fillna(False)
-                                    & ~grouped & ~lone).any())
+    # each chunk adds what it shows; what is known already is not looked for again
+    if not grouping.grouped:
+        grouping.grouped = bool(grouped.any() or text.str.fullmatch(_PLAIN_INTEGER).fillna(False).any())
+    if not grouping.other_decimal:
+        grouping.other_decimal = bool((text.str.contains(_OTHER_MARK_AS_DECIMAL[decimal]).fillna(False)
+                                       & ~grouped & ~lone).any())
     if grouping.decided is None and lone.any():
         grouping.decided = grouping.grouped and not grouping.other_decimal
     if grouping.decided:
@@ -1585,12 +1593,11 @@ def _to_float(column: Any, decimal: str, grouping: _Grouping | None = None,
     pd = _pandas()
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
         values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        whole = values[np.isfinite(values)]
         # plain integers (a chunk of prices under 1,000): see _ungrouped; pandas reads them as floats
-        # beside an empty cell (review)
-        if grouping is not None and len(whole) and (pd.api.types.is_integer_dtype(column) or
-                                                    bool((whole == np.round(whole)).all())):
-            grouping.grouped = True
+        # beside an empty cell (review). Looked for only until found: this runs on every numeric column.
+        if grouping is not None and not grouping.grouped and len(column):
+            grouping.grouped = pd.api.types.is_integer_dtype(column) or bool(whole_valued(values[:, None])[0]
+                                                                             and np.isfinite(values).any())
         return values, np.zeros(len(column), dtype=bool)
     present = column.notna().to_numpy()
     text = column.astype("str").str.strip()
@@ -1864,8 +1871,8 @@ class _Schema:
                                           self._read_lone_groups_as_decimals(name) or self.thousands is None
                                           and name in self.points_like_groups],
                       lone_groups=self.lone_groups(),
-                      regrouped=[name for name in self.features for g in [self.grouping.get(name)]
-                                 if g is not None and g.decided is not None and g.shown and g.decided != g.implied()],
+                      regrouped=[name for name in self.features if name in self.grouping
+                                 and self.grouping[name].overturned],
                       two_valued_columns=dict(self.two_valued_columns),
                       row_labels_left_out=self.row_labels_left_out)
         if self.id_column is not None:
