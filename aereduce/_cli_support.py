@@ -45,14 +45,15 @@ def split_names(ctx, param, value: str | None) -> list[str] | None:
 
 
 def data_options(f: Callable | None = None, *, model: bool = False, saves: bool = False,
-                 writes: bool = True) -> Callable:
+                 writes: bool = True, dropped: str = "leave those rows' outputs empty") -> Callable:
     """Options that say how to read DATA, collected by :func:`read_options`; ``model=True`` for a
     command that reads DATA with a saved model, whose remembered settings are then the defaults;
     ``saves=True`` for the command that saves a model, which remembers them; ``writes=False`` for
     one that writes no rows and draws nothing (compare), where the id and label only stay out of
-    the features and the label is scored."""
+    the features and the label is scored; ``dropped``: what ``--nan drop`` does with a row that
+    misses a value, in this command."""
     if f is None:
-        return functools.partial(data_options, model=model, saves=saves, writes=writes)
+        return functools.partial(data_options, model=model, saves=saves, writes=writes, dropped=dropped)
     remembered = ", or the model's" if model else ""
     kept = " (remembered by the model)." if saves else " (default: the model's)." if model else "."
     options = [
@@ -73,14 +74,15 @@ def data_options(f: Callable | None = None, *, model: bool = False, saves: bool 
                                                   "a feature") + kept),
         click.option("--nan", type=click.Choice(["error", "drop", "zero", "mean"]), default=None,
                      show_default=f"error{remembered}",
-                     help="Missing values: stop, leave those rows' outputs empty, fill 0, or fill the training means."),
+                     help=f"Missing values: stop, {dropped}, fill 0, or fill the training means."),
         click.option("--sep", help="Delimiter of a text file (default: sniffed among , ; tab |)."),
         click.option("--decimal", help="Decimal mark (default: sniffed; ',' for 1,5)."),
         click.option("--thousands", help="Thousands separator, read as one wherever it groups digits: '.' reads "
                                          "3.750 as 3750. Without it, grouping is read where a column shows it "
                                          "(1.234.567, or 3.750 beside plain integers)" + kept),
+        # The default shown says "or the model's" already: `kept` would say it a second time.
         click.option("--encoding", default=None, show_default=f"utf-8{remembered}",
-                     help="Text encoding of the file" + kept),
+                     help="Text encoding of the file" + (" (remembered by the model)." if saves else ".")),
         click.option("--header/--no-header", default=None, help="Whether the first line names the columns (default: sniffed)."),
     ]
     for option in reversed(options):

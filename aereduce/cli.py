@@ -216,7 +216,7 @@ def _where(output: str) -> str:
 @main.command()
 @click.argument("data")
 @model_options(detector_default=True)
-@data_options(saves=True)
+@data_options(saves=True, dropped="leave those rows out of the fit")
 @fit_output_options
 @click.option("--stream/--no-stream", default=None, show_default="on above 1 GiB",
               help="Read DATA in chunks, once per epoch, instead of loading it (a file or a folder of Parquet files).")
@@ -387,7 +387,7 @@ def inspect(model: str, as_json: bool) -> None:
 @main.command()
 @click.argument("model")
 @click.argument("data")
-@data_options(model=True)
+@data_options(model=True, dropped="leave those rows out of the picture")
 @click.option("-o", "--output", callback=output_name, help="Image file (.png, .svg, .pdf; default: DATA's name with .plot.png).")
 @picture_options
 @global_options
@@ -409,7 +409,7 @@ def plot(model: str, data: str, output: str | None, image_shape, max_rows: int, 
 @main.command()
 @click.argument("model")
 @click.argument("data")
-@data_options(model=True)
+@data_options(model=True, dropped="leave those rows out of the report")
 @click.option("-o", "--output", callback=output_name, help="HTML file to write (default: DATA's name with .report.html).")
 @picture_options
 @global_options
@@ -432,7 +432,7 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
 @main.command()
 @click.argument("data")
 @click.option("--dim", "-d", type=click.IntRange(min=1), required=True, help="Dimension for every method.")
-@data_options(writes=False)
+@data_options(writes=False, dropped="leave those rows out")
 @click.option("--methods", callback=split_names, show_default=f"{','.join(METHOD_NAMES)} (umap when installed)",
               help="Comma-separated methods to compare.")
 @click.option("--test-size", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True, help="Held-out share of rows.")

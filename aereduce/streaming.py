@@ -40,7 +40,7 @@ import numpy as np
 from ._split import least
 from .errors import InputError, OptionError
 from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, format_of, iter_tables, parquet_files,
-                     LARGEST_VALUE, refuse_unusable_values, whole_valued)
+                     LARGEST_VALUE, Table, refuse_unusable_values, whole_valued)
 
 # The command line streams a fit by itself when the data is larger than this on disk: in memory,
 # a table costs several times its file's size (float64 values, a DataFrame and a tensor of them).
@@ -219,9 +219,9 @@ class FileSource(ChunkSource):
             raise OptionError(f"chunk_rows={chunk_rows} must be at least 1")
         self.path, self.read, self.chunk_rows = os.fspath(path), read or ReadOptions(), chunk_rows
         self.policy, self.name = self.read.nan or "error", self.path
-        self.skipped_columns: list[str] = []
-        self.decimal_comma_columns: list[str] = []  # of the skipped ones: numbers under --decimal ,
-        self.comma_grouped_columns: list[str] = []  # of those, all like 42,000
+        # The last chunk's table, which says how the file was read (skipped columns and why, lone
+        # groups, row labels), for the notes (_notes_table); the counts of text cells are the pass's.
+        self.last_table: Table | None = None
         self.non_numeric_counts: dict[str, int] = {}
         # An unnamed first column read as row labels (pandas' to_csv index): noted and remembered as the
         # model's id, as an in-memory fit does (trial 26's streamed diamonds said nothing of it).
@@ -231,7 +231,6 @@ class FileSource(ChunkSource):
         # as 18.804 until chunks with prices under 1,000 showed the grouping).
         self.lone_groups: dict[str, bool] = {}
         self.regrouped: list[str] = []
-        self.point_read_columns: list[str] = []
 
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
         tables = iter_tables(self.path, self.chunk_rows, **self.read.as_kwargs(), row_group_seed=order_seed)
@@ -241,10 +240,8 @@ class FileSource(ChunkSource):
         by_place = format_of(self.path) in ("parquet", "npy", "npz")
         start = 0
         for table in tables:
-            self.feature_names, self.skipped_columns = table.feature_names, table.skipped_columns
-            self.decimal_comma_columns, self.comma_grouped_columns = table.decimal_comma_columns, table.comma_grouped_columns
+            self.feature_names, self.last_table = table.feature_names, table
             self.lone_groups, self.regrouped = table.lone_groups, table.regrouped
-            self.point_read_columns = table.point_read_columns
             self.row_labels = table.id_name if table.row_labels_as_ids else None
             for name, count in table.non_numeric_counts.items():
                 self.non_numeric_counts[name] = self.non_numeric_counts.get(name, 0) + count
@@ -822,14 +819,13 @@ def _frame(X: np.ndarray, model: Any) -> Any:
 
 def _notes_table(source: FileSource, found: Scan) -> Any:
     """A table standing for the whole file in :func:`aereduce.usecases.table_notes`."""
-    from .tables import Table
-
-    return Table(X=np.empty((0, found.n_features)), feature_names=list(found.feature_names or []),
-                 skipped_columns=source.skipped_columns, decimal_comma_columns=source.decimal_comma_columns,
-                 comma_grouped_columns=source.comma_grouped_columns,
-                 non_numeric_counts=source.non_numeric_counts, id_name=source.row_labels,
-                 row_labels_as_ids=source.row_labels is not None, point_read_columns=source.point_read_columns,
-                 lone_groups=source.lone_groups)
+    empty = np.empty((0, found.n_features))
+    if source.last_table is None:
+        return Table(X=empty, feature_names=list(found.feature_names or []))
+    # The regrouped columns were read alike by the passes after the first (FileSource.settle); no
+    # id, label or row numbers are needed here.
+    return replace(source.last_table, X=empty, row_numbers=None, ids=None, labels=None, regrouped=[],
+                   non_numeric_counts=dict(source.non_numeric_counts), non_numeric_cells=[])
 
 
 __all__ = ["CHUNK_ROWS", "ChunkSource", "FileSource", "IterableSource", "STREAM_ABOVE_BYTES", "fit_stream",

@@ -154,9 +154,6 @@ class Table:
     # The first cell of each numeric column that held text, as (column, row number, text).
     non_numeric_cells: list[tuple[str, int, str]] = field(default_factory=list)
     thousands: str | None = None  # the --thousands mark the cells were read with, for messages
-    decimal_comma_columns: list[str] = field(default_factory=list)  # skipped columns of numbers like 80,2
-    # of those, columns whose numbers all look like thousands (42,000): a comma that groups or a decimal one
-    comma_grouped_columns: list[str] = field(default_factory=list)
     # numeric columns whose numbers like 3.750 were read as 3.75: under a decimal comma (:func:`_ungrouped`),
     # or in a ';'-delimited file of decimal points (:func:`_points_like_groups`)
     point_read_columns: list[str] = field(default_factory=list)
@@ -167,6 +164,11 @@ class Table:
     regrouped: list[str] = field(default_factory=list)
     # skipped text columns of two values (yes/no), each with them, that 0 and 1 would make features
     two_valued_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # skipped text columns of numbers that are text only as written, each with why and its first such
+    # cell (_numbers_as_text): "comma" for a decimal comma (80,2), "grouped" for numbers a comma may
+    # group or mark the decimals of (42,000), "thousands" for numbers the given --thousands mark does
+    # not group (39.6 under --thousands .), "unit" for numbers with a unit or a currency ($ 37.13, 8%)
+    numbers_as_text: dict[str, tuple[str, str]] = field(default_factory=dict)
     source: str = "data"
     row_labels_as_ids: bool = False  # the id column is an unnamed first column (a written index)
     names_made_up: bool = False  # no header line was found: the columns are x0, x1, ...
@@ -1643,13 +1645,37 @@ def _two_values(column: Any) -> tuple[str, str] | None:
 _DECIMAL_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+")
 
 
-def _written_with_decimal_commas(column: Any, grouped: bool = False) -> bool:
-    """Whether nine in ten of a text column's cells are numbers with a decimal comma (``80,2``),
-    which ``--decimal ,`` would read (a file whose mark was given, or sniffed, as ``.``); with
-    ``grouped``, numbers that a comma may also group (``42,000``: :data:`_LONE_GROUP`)."""
+# A number with a currency or unit before or after it ($ 37.13, 8%, 12 kg, EUR 1.5): text to pandas,
+# so its column was skipped with advice to use it as an id or a label (trial 38)
+_NUMBER_WITH_UNIT = re.compile(r"""
+    (?:[$€£¥₹]\s*|[A-Z]{3}\s+)[+-]?\d[\d.,]*          # $ 37.13, €5, EUR 1.5
+    | [+-]?\d[\d.,]*(?:\s*[%‰$€£¥₹]                   # 8%, 5 €
+        | \s*(?:[°µ][^\W\d_]{0,3}|[^\W\d_]{2,4})\.?     # 12kg, 4GB, 20°C (not 12B, a seat)
+        | \s+[^\W\d_]{1,4}\.?                       # 5 m, 3 g
+        | \s*[^\W\d_]{1,3}[/²³][^\W\d_]{0,3}[²³]?)   # 3 m/s, 10 cm²
+    """, re.VERBOSE)
+
+
+def _numbers_as_text(column: Any, decimal: str, thousands: str | None) -> tuple[str, str] | None:
+    """Why a text column whose cells, nine in ten, are numbers is text, and its first such cell:
+    ``"comma"`` where they are written with a decimal comma (``80,2``) in a file read with ``.``,
+    ``"grouped"`` where a comma may also group them (``42,000``: :data:`_LONE_GROUP`),
+    ``"thousands"`` where the given ``thousands`` mark does not group them (``39.6`` under
+    ``--thousands .``), ``"unit"`` where they are written with a unit or a currency (``$ 37.13``,
+    ``8%``, ``12 kg``); else None."""
     cells = column.dropna().astype("str").str.strip()
-    number = _LONE_GROUP["."] if grouped else _DECIMAL_COMMA_NUMBER
-    return bool(len(cells)) and float(cells.str.fullmatch(number).mean()) >= 0.9
+    cells = cells[cells != ""]
+    patterns = [("unit", _NUMBER_WITH_UNIT)]
+    if decimal == ".":
+        patterns[:0] = [("grouped", _LONE_GROUP["."]), ("comma", _DECIMAL_COMMA_NUMBER)]
+    if thousands is not None:
+        mark = "[\u00a0\u202f ]" if thousands == " " else re.escape(thousands)
+        patterns.insert(0, ("thousands", re.compile(rf"[+-]?\d*(?:{mark}\d+)+")))
+    for why, pattern in patterns:
+        matched = cells.str.fullmatch(pattern)
+        if len(cells) and float(matched.mean()) >= 0.9:
+            return why, str(cells[matched].iloc[0])
+    return None
 
 
 def _renamed_hint(expected: Sequence[str], names: Sequence[str], roles: Sequence[str | None]) -> str:
@@ -1701,9 +1727,8 @@ class _Schema:
     row_labels_as_ids: bool = False
     row_labels_left_out: bool = False
     names_made_up: bool = False
-    decimal_comma_columns: list[str] = field(default_factory=list)  # skipped, but numbers under --decimal ,
-    comma_grouped_columns: list[str] = field(default_factory=list)  # of those, all like 42,000 (Table's)
     two_valued_columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # skipped, two values (yes/no)
+    numbers_as_text: dict[str, tuple[str, str]] = field(default_factory=dict)  # skipped: why, a cell (Table's)
     grouping: dict[str, _Grouping] = field(default_factory=dict)  # by column, across chunks (_ungrouped)
     points_like_groups: list[str] = field(default_factory=list)  # the text layout's (_points_like_groups)
 
@@ -1816,13 +1841,13 @@ class _Schema:
             note = f" (text columns skipped: {shown_names(text)})" if text else ""
             raise InputError(f"{path}: no numeric feature columns{note}; check --columns, --exclude, --id-column "
                              "and --label-column")
-        comma = [name for name in text if decimal == "." and _written_with_decimal_commas(sample[name])]
-        two = {name: values for name in text if name not in comma  # 1,5 and 2,5 are numbers, not yes and no
+        numbers_as_text = {name: found for name in text if name not in (id_column, label_column)
+                           for found in [_numbers_as_text(sample[name], decimal, thousands)] if found is not None}
+        two = {name: values for name in text if name not in numbers_as_text  # 1,5 and 2,5 are numbers
                for values in [_two_values(sample[name])] if values is not None}
         return cls(path=path, features=numeric, skipped=text, id_column=id_column, label_column=label_column,
-                   missing=missing, decimal=decimal, thousands=thousands, decimal_comma_columns=comma,
-                   comma_grouped_columns=[name for name in comma if _written_with_decimal_commas(sample[name], grouped=True)],
-                   two_valued_columns=two,
+                   missing=missing, decimal=decimal, thousands=thousands,
+                   two_valued_columns=two, numbers_as_text=numbers_as_text,
                    grouping={name: _Grouping(decided=bool(value)) for name, value in (lone_groups or {}).items()})
 
     def _read_lone_groups_as_decimals(self, name: str) -> bool:
@@ -1865,15 +1890,14 @@ class _Schema:
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
                       non_numeric_counts=counts, non_numeric_cells=bad_cells, thousands=self.thousands,
                       source=self.path,
-                      decimal_comma_columns=list(self.decimal_comma_columns),
-                      comma_grouped_columns=list(self.comma_grouped_columns), names_made_up=self.names_made_up,
+                      names_made_up=self.names_made_up,
                       point_read_columns=[name for name in self.features if self.decimal == "," and
                                           self._read_lone_groups_as_decimals(name) or self.thousands is None
                                           and name in self.points_like_groups],
                       lone_groups=self.lone_groups(),
                       regrouped=[name for name in self.features if name in self.grouping
                                  and self.grouping[name].overturned],
-                      two_valued_columns=dict(self.two_valued_columns),
+                      two_valued_columns=dict(self.two_valued_columns), numbers_as_text=dict(self.numbers_as_text),
                       row_labels_left_out=self.row_labels_left_out)
         if self.id_column is not None:
             table.ids, table.id_name = frame[self.id_column].to_numpy(), self.id_column

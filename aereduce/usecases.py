@@ -31,7 +31,7 @@ from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_DENOISED, NOT_ENCOD
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
                      LARGEST_VALUE, columns_hint, option_names, output_frame, read_table, refuse_unusable_values,
-                     shown_names, whole_valued, write_table)
+                     shown_mark, shown_names, whole_valued, write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
@@ -386,18 +386,7 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
                      "'.' as a decimal point (3.75) as nothing in the column shows thousands grouped; if '.' groups "
                      "thousands there (3750), pass --thousands .")
     if table.skipped_columns:
-        # trial 36: "42,000" prices (every one over 1,000) were told to take --decimal , and read as 42.0
-        grouped = [name for name in table.decimal_comma_columns if name in table.comma_grouped_columns]
-        comma = [name for name in table.decimal_comma_columns if name not in grouped]
-        # trial 37: German penguins' 39,1 skipped and 3.750 read as 3.75, each note advising one option
-        both = (f" (with --thousands . for {shown_names(table.point_read_columns)})"
-                if table.point_read_columns and table.thousands is None else "")
-        hint = (f"; {', '.join(comma)} {'hold' if len(comma) > 1 else 'holds'} numbers written with a decimal comma "
-                f"(80,2): pass --decimal ,{both} to read them" if comma else "")
-        if grouped:
-            hint += (f"; {', '.join(grouped)} {'hold' if len(grouped) > 1 else 'holds'} numbers like 42,000: pass "
-                     "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal "
-                     "mark (42.0)")
+        hint = "".join(_numbers_as_text_hint(table, why) for why in ("comma", "grouped", "thousands", "unit"))
         two = table.two_valued_columns
         if two:  # Schooling's 16 yes/no columns could only be ids or labels, by the advice (trial 32)
             first, (one, other) = next(iter(two.items()))
@@ -415,6 +404,33 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     if summary:
         notes.append(summary)
     return notes
+
+
+def _numbers_as_text_hint(table: Table, why: str) -> str:
+    """What to pass or write to read the skipped columns of numbers that ``why`` made text
+    (:attr:`Table.numbers_as_text`), with their first cells; '' where there are none."""
+    names = [name for name, (reason, _) in table.numbers_as_text.items() if reason == why]
+    if not names:
+        return ""
+    cells = ", ".join(repr(table.numbers_as_text[name][1]) for name in names[:3])
+    columns, hold, them = shown_names(names), "hold" if len(names) > 1 else "holds", "them" if len(names) > 1 else "it"
+    if why == "comma":
+        # trial 37: German penguins' 39,1 skipped and 3.750 read as 3.75, each note advising one option
+        both = (f" (with --thousands . for {shown_names(table.point_read_columns)})"
+                if table.point_read_columns and table.thousands is None else "")
+        return f"; {columns} {hold} numbers written with a decimal comma ({cells}): pass --decimal ,{both} to read {them}"
+    if why == "grouped":
+        # trial 36: "42,000" prices (every one over 1,000) were told to take --decimal , and read as 42.0
+        first = table.numbers_as_text[names[0]][1]
+        return (f"; {columns} {hold} numbers like {cells}: pass --thousands , if the comma groups thousands there "
+                f"({first.replace(',', '')}), or --decimal , if it is a decimal mark ({float(first.replace(',', '.')):g})")
+    if why == "thousands":
+        mark = table.thousands or ""
+        return (f"; {columns} {hold} numbers like {cells}, where {mark!r} does not group thousands as --thousands "
+                f"{shown_mark(mark)} says: if {mark!r} is their decimal mark, leave --thousands out")
+    # '$ 37.13' and '8%' were told to be ids or labels (trial 38)
+    features = "them as features" if len(names) > 1 else "it as a feature"
+    return f"; {columns} {hold} numbers written with a unit ({cells}): to use {features}, write the numbers alone"
 
 
 def fitted_kind(method: str, params: dict[str, Any] | None) -> str:
@@ -1149,9 +1165,10 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
         notes.append(f"left out the {role} column {name!r}: a .npy file holds numbers only; write .npz, .csv or "
                      ".parquet to keep it")
     if check is not None:
-        notes += [note for note in [check.note("so they are unlike the rows the model was fitted on and their codes "
-                                               "are extrapolations (`aereduce score` rates how well the model "
-                                               "rebuilds them)",
+        unlike = "unlike the rows the model was fitted on, and {} extrapolations (`aereduce score` rates how well " \
+                 "the model rebuilds {})"
+        notes += [note for note in [check.note(("so it is " + unlike.format("its codes are", "it"),
+                                                "so they are " + unlike.format("their codes are", "them")),
                                                "check that DATA holds the kind of rows the model was fitted on")] if note]
     return rows, notes
 
@@ -1188,10 +1205,12 @@ class CodeRangeCheck:
         self.n_outside += int(outside.any(axis=1).sum())
         self.outside_units.update(int(u) for u in np.flatnonzero(outside.any(axis=0)))
 
-    def note(self, meaning: str = "so their decoded rows are extrapolations",
+    def note(self, meaning: tuple[str, str] = ("so its decoded row is an extrapolation",
+                                               "so their decoded rows are extrapolations"),
              when_most: str = "check that the codes come from this model's transform") -> str | None:
-        """The note, if any row was outside: what that means (``meaning``), and what to check when
-        most rows are (``when_most``). The defaults are inverse-transform's, of codes it decodes."""
+        """The note, if any row was outside: what that means (``meaning``, said of one row and of
+        several), and what to check when most rows are (``when_most``). The defaults are
+        inverse-transform's, of codes it decodes."""
         if not self.n_outside:
             return None
         units = sorted(self.outside_units)
@@ -1199,7 +1218,7 @@ class CodeRangeCheck:
                            for u in units[:3]) + (", ..." if len(units) > 3 else "")
         verb = "has" if self.n_outside == 1 else "have"
         text = (f"{self.n_outside} of {plural(self.n_rows, 'row')} {verb} codes well outside those of the training "
-                f"rows ({ranges}), {meaning}")
+                f"rows ({ranges}), {meaning[self.n_outside > 1]}")
         if 2 * self.n_outside > self.n_rows:
             text += f"; as most rows do, {when_most}"
         return text

@@ -179,6 +179,10 @@ def test_inverse_transform_says_when_the_codes_are_not_this_model_s(runner, data
     assert first_note(far, "far.csv") == (
         f"10 of 120 rows have codes well outside those of the training rows (ae1 {low[1]:.3g} to {high[1]:.3g}), "
         "so their decoded rows are extrapolations")
+    far.loc[1:9, "ae1"] = high[1]
+    assert first_note(far, "one.csv") == (
+        f"1 of 120 rows has codes well outside those of the training rows (ae1 {low[1]:.3g} to {high[1]:.3g}), "
+        "so its decoded row is an extrapolation")
     swapped = pd.read_csv(codes)[["id", "ae1", "ae0", "kind"]]  # the model's codes in another order: read by name
     swapped.to_csv(tmp_path / "swapped.csv", index=False)
     invoke(runner, "inverse-transform", model, tmp_path / "swapped.csv", "-o", tmp_path / "swapped_back.csv")
@@ -208,8 +212,9 @@ def test_transform_says_when_rows_encode_far_outside_the_training_rows_codes(run
         n_outside = rows.stop + 1 if rows.stop is not None else 120
         verb = "has" if n_outside == 1 else "have"  # "1 of 342 rows have" (trial 35)
         assert note.startswith(f"{n_outside} of 120 rows {verb} codes well outside those of the training rows (ae")
-        assert note.endswith("so they are unlike the rows the model was fitted on and their codes are extrapolations "
-                             f"(`aereduce score` rates how well the model rebuilds them){most}")
+        said = (("it is", "its codes are", "it") if n_outside == 1 else ("they are", "their codes are", "them"))
+        assert note.endswith(f"so {said[0]} unlike the rows the model was fitted on, and {said[1]} extrapolations "
+                             f"(`aereduce score` rates how well the model rebuilds {said[2]}){most}")
 
 
 def test_score_top_k_is_sorted_and_limited(runner, data, tmp_path):
@@ -1420,6 +1425,36 @@ def test_skipped_yes_no_columns_are_told_how_to_become_features(runner, tmp_path
         "('no' and 'yes'): to use it as a feature, write the values as 0 and 1")
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_skipped_columns_of_numbers_with_units_are_told_to_drop_the_units(runner, tmp_path, stream):
+    """Trial 38: prices written '$ 37.13' and shares '8%' were skipped with advice to use them as ids
+    or labels; a streamed fit's notes also left out the yes/no advice (its notes table copied fields)."""
+    path = tmp_path / "in.csv"
+    path.write_text("a,b,seat,price,share,smsa\n" + "".join(
+        f"{2 * i},{i % 7},{10 + i % 5}B,$ {i}.{i % 10}5,{i % 90}%,{'yes' if i % 3 else 'no'}\n" for i in range(1, 41)))
+    result = invoke(runner, "fit", path, "--dim", "1", *FAST, *(["--stream", "--chunk-rows", "15"] if stream else []),
+                    "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "skipped 4 non-numeric columns: seat, price, share, smsa (use them with --id-column or --label-column); "
+        "price, share hold numbers written with a unit ('$ 1.15', '1%'): to use them as features, write the numbers "
+        "alone; smsa holds two values ('yes' and 'no'): to use it as a feature, write the values as 0 and 1")
+
+
+def test_a_column_the_thousands_mark_does_not_group_is_named_as_its_cause(runner, tmp_path):
+    """Under --thousands ., a column of 39.6 (the mark as a decimal point) was skipped with advice to use
+    it as an id or a label, and nothing named the option."""
+    path = tmp_path / "in.csv"
+    path.write_text("mass;bill;flipper\n" + "".join(f"{2 + i % 4}.{100 + 7 * i};{30 + i % 9}.{i % 10};{170 + i}\n"
+                                                    for i in range(40)))
+    result = invoke(runner, "fit", path, "--dim", "1", "--thousands", ".", *FAST, "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "skipped 1 non-numeric column: bill (use it with --id-column or --label-column); bill holds numbers like "
+        "'30.0', where '.' does not group thousands as --thousands . says: if '.' is their decimal mark, leave "
+        "--thousands out")
+
+
 def test_notes_on_the_file_come_before_training(tmp_path):
     from aereduce.usecases import ReadOptions, fit_model
 
@@ -2171,6 +2206,22 @@ def test_the_label_column_help_says_a_models_input_column_stays_a_feature(runner
     for command in ("plot", "report", "transform"):
         assert "one of the model's input columns stays a feature" in label_help(command), command
     assert "never a feature" in label_help("fit") and "stays a feature" not in label_help("fit")
+
+
+def test_the_nan_and_encoding_help_say_what_each_command_does(runner):
+    """compare --help said --nan drop leaves "those rows' outputs empty", and compare writes no rows
+    (fit and plot neither); a model command's --encoding gave its default twice."""
+    def option_help(command, option):
+        text = " ".join(invoke(runner, command, "--help").stdout.split())
+        return text.split(f"{option} ", 1)[1].split(" --", 1)[0]
+
+    drops = {"fit": "leave those rows out of the fit,", "compare": "leave those rows out,",
+             "plot": "leave those rows out of the picture,", "report": "leave those rows out of the report,",
+             "transform": "leave those rows' outputs empty,", "fit-transform": "leave those rows' outputs empty,"}
+    for command, drop in drops.items():
+        assert f"Missing values: stop, {drop} fill 0" in option_help(command, "--nan"), command
+    assert option_help("transform", "--encoding") == "TEXT Text encoding of the file. [default: (utf-8, or the model's)]"
+    assert option_help("fit", "--encoding") == "TEXT Text encoding of the file (remembered by the model). [default: (utf-8)]"
 
 
 def test_score_top_says_which_listed_rows_had_missing_values_filled(runner, tmp_path):

@@ -261,7 +261,7 @@ def test_a_streamed_fit_names_skipped_columns_of_decimal_commas_with_the_fix(tmp
     streaming.fit_file(str(data), str(tmp_path / "m.aer"), method="ae", dim=3, read=ReadOptions(sep=";", decimal="."),
                        params={"max_iter": 1}, chunk_rows=100, notify=events.append)
     assert events[0] == ("skipped 1 non-numeric column: price (use it with --id-column or --label-column); "
-                         "price holds numbers written with a decimal comma (80,2): pass --decimal , to read them")
+                         "price holds numbers written with a decimal comma ('80,2'): pass --decimal , to read it")
 
 
 def test_a_streamed_fit_says_its_missing_values_are_counted_in_the_training_rows(tmp_path, rows):

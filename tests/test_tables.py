@@ -588,16 +588,16 @@ def test_numbers_that_may_group_thousands_are_named_with_the_options_that_read_t
     assert read_table(german, thousands=".").point_read_columns == []
     american = write(tmp_path, "us.csv", 'price,rooms,area\n"42,000",3,"1,5"\n"38,500",2,"2,5"\n"60,250",4,"3,5"\n')
     table = read_table(american)
-    assert table.comma_grouped_columns == ["price"] and table.decimal_comma_columns == ["price", "area"]
+    assert table.numbers_as_text == {"price": ("grouped", "42,000"), "area": ("comma", "1,5")}
     assert table_notes(table, MissingValues("error").fit(table))[0] == (
         "skipped 2 non-numeric columns: price, area (use them with --id-column or --label-column); area holds numbers "
-        "written with a decimal comma (80,2): pass --decimal , to read them; price holds numbers like 42,000: pass "
-        "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal mark (42.0)")
+        "written with a decimal comma ('1,5'): pass --decimal , to read it; price holds numbers like '42,000': pass "
+        "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal mark (42)")
     both = Table(X=np.ones((3, 2)), feature_names=["mass", "year"], skipped_columns=["length"],
-                 decimal_comma_columns=["length"], point_read_columns=["mass", "year"])
+                 numbers_as_text={"length": ("comma", "39,1")}, point_read_columns=["mass", "year"])
     assert table_notes(both, MissingValues("error").fit(both))[1] == (  # trial 37: German penguins, two notes apart
         "skipped 1 non-numeric column: length (use it with --id-column or --label-column); length holds numbers written "
-        "with a decimal comma (80,2): pass --decimal , (with --thousands . for mass, year) to read them")
+        "with a decimal comma ('39,1'): pass --decimal , (with --thousands . for mass, year) to read it")
     late = write(tmp_path, "late.csv", "id;a;b\n" + "".join(f"r{i};1;2\n" for i in range(10_100)) + "x;-1,67;3\n")
     raises(f"{late}: non-numeric values in numeric columns: 'a' (row 10102: '-1,67'); pass --decimal , if the comma is "
            "their decimal mark, read them as missing with --nan mean (or drop, zero), or leave the columns out with "
@@ -1375,16 +1375,35 @@ def test_a_parquet_files_stored_index_is_read_as_row_labels_or_a_named_column(tm
     assert read_table(str(tmp_path / "plain.parquet")).ids is None
 
 
+def test_text_columns_of_numbers_are_told_why_they_are_text():
+    """Trial 38: '$ 37.13' and '8%' were skipped as ids or labels; so were 39.6 under --thousands ."""
+    from aereduce.tables import _numbers_as_text
+
+    for cells, first in ((["$ 37.13", "$1,200"], "$ 37.13"), (["8%", "-12.5%"], "8%"), (["12 kg", "3kg"], "12 kg"),
+                         (["EUR 1.5", "EUR 20"], "EUR 1.5"), (["3 m/s", "4 m/s"], "3 m/s"), (["21°C", "20 °C"], "21°C"),
+                         (["5 €", "6 €"], "5 €"), (["10 cm²", "3 m²"], "10 cm²")):
+        assert _numbers_as_text(pd.Series(cells + [None, ""]), ".", None) == ("unit", first), cells
+    for cells in (["Adelie", "Gentoo"], ["12B", "13C"], ["A12", "B13"], ["2018-01-02", "2019-03-01"], ["12", "13"],
+                  ["M", "F"], ["8%", "n/a", "x", "y"]):
+        assert _numbers_as_text(pd.Series(cells), ".", None) is None, cells
+    assert _numbers_as_text(pd.Series(["80,2", "1,5"]), ".", None) == ("comma", "80,2")
+    assert _numbers_as_text(pd.Series(["42,000", "1,500"]), ".", None) == ("grouped", "42,000")
+    assert _numbers_as_text(pd.Series(["80,2", "1,5"]), ",", None) is None  # read with the comma: not text
+    assert _numbers_as_text(pd.Series(["39.6", "-40.25"]), ",", ".") == ("thousands", "39.6")
+    assert _numbers_as_text(pd.Series(["39.6", "-40.25"]), ",", None) is None
+
+
 def test_columns_of_decimal_commas_read_with_a_point_are_named_with_the_fix(tmp_path):
     from aereduce.tables import MissingValues
     from aereduce.usecases import table_notes
 
     path = write(tmp_path, "eu.csv", "name;a;b;c\nx;80,2;1,5;3\ny;81,3;2,5;4\nz;70,1;NA;6\n")
     table = read_table(path, sep=";", decimal=".", missing="mean")
-    assert table.skipped_columns == ["name", "a", "b"] and table.decimal_comma_columns == ["a", "b"]
+    assert table.skipped_columns == ["name", "a", "b"]
+    assert table.numbers_as_text == {"a": ("comma", "80,2"), "b": ("comma", "1,5")}
     assert table_notes(table, MissingValues("mean").fit(table))[0] == (
         "skipped 3 non-numeric columns: name, a, b (use them with --id-column or --label-column); a, b hold "
-        "numbers written with a decimal comma (80,2): pass --decimal , to read them")
+        "numbers written with a decimal comma ('80,2', '1,5'): pass --decimal , to read them")
     assert read_table(path, sep=";", missing="mean").feature_names == ["a", "b", "c"]  # sniffed: read as numbers
 
 
