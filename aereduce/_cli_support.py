@@ -45,15 +45,16 @@ def split_names(ctx, param, value: str | None) -> list[str] | None:
 
 
 def data_options(f: Callable | None = None, *, model: bool = False, saves: bool = False,
-                 writes: bool = True, dropped: str = "leave those rows' outputs empty") -> Callable:
+                 writes: bool = True, dropped: str = "leave those rows' outputs empty",
+                 label: str = "Column used for colouring and evaluation") -> Callable:
     """Options that say how to read DATA, collected by :func:`read_options`; ``model=True`` for a
     command that reads DATA with a saved model, whose remembered settings are then the defaults;
     ``saves=True`` for the command that saves a model, which remembers them; ``writes=False`` for
     one that writes no rows and draws nothing (compare), where the id and label only stay out of
     the features and the label is scored; ``dropped``: what ``--nan drop`` does with a row that
-    misses a value, in this command."""
+    misses a value, and ``label`` what the label column is for, in this command."""
     if f is None:
-        return functools.partial(data_options, model=model, saves=saves, writes=writes, dropped=dropped)
+        return functools.partial(data_options, model=model, saves=saves, writes=writes, dropped=dropped, label=label)
     remembered = ", or the model's" if model else ""
     kept = " (remembered by the model)." if saves else " (default: the model's)." if model else "."
     options = [
@@ -67,7 +68,7 @@ def data_options(f: Callable | None = None, *, model: bool = False, saves: bool 
                                           else "Column of row names, never a feature") + kept),
         # With a model, one of its input columns may colour the map and stay a feature, as the README
         # says: "never a feature" contradicted it (trial 29).
-        click.option("--label-column", help=("Column used for colouring and evaluation" + (
+        click.option("--label-column", help=(label + (
                                                  "; one of the model's input columns stays a feature" if model
                                                  else ", never a feature") if writes
                                              else "Column of classes the codes' kNN accuracy is scored on, never "

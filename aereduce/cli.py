@@ -251,10 +251,14 @@ def fit(data: str, output: str | None, holdout: float, stream: bool | None, chun
         info(line)
 
 
+CARRIED_LABEL = "Column carried through to the output"
+
+
 def model_on_data(f: Callable) -> Callable:
     """MODEL and DATA arguments, DATA's read options and -o: a command that applies a saved model to a table."""
     f = click.option("-o", "--output", callback=output_name, help="Output file; the format follows the suffix ('-' for stdout).")(global_options(f))
-    return click.argument("model")(click.argument("data")(data_options(f, model=True)))
+    # trial 38: transform's help said "used for colouring and evaluation", of a column it only writes out
+    return click.argument("model")(click.argument("data")(data_options(f, model=True, label=CARRIED_LABEL)))
 
 
 def stream_rows(model: str, data: str, output: str | None, kwargs: dict[str, Any], compute: str, suffix: str) -> None:
@@ -339,7 +343,7 @@ def fit_transform(data: str, output: str | None, dim: int, method: str, seed: in
 @main.command()
 @click.argument("model")
 @click.argument("data")
-@data_options(model=True)
+@data_options(model=True, label=CARRIED_LABEL)
 @click.option("--top", type=click.IntRange(min=1), help="Only the K rows with the largest score, largest first.")
 @click.option("-o", "--output", callback=output_name, help="Output file ('-' for stdout).")
 @global_options
@@ -361,9 +365,10 @@ def score(model: str, data: str, top: int | None, output: str | None, **kwargs: 
         for line in notes + [_wrote(rows, output)]:
             info(line)
         return
-    frame, rows, notes = top_scores(model, data, read, top)
+    frame, scored, notes = top_scores(model, data, read, top)
     write_table(output, frame)
-    for line in [*notes, f"wrote the top {len(frame)} of {plural(rows, 'row')} to {_where(output)}"]:
+    # of the rows scored: trial 38 read "the top 5 of 344 rows" just after "2 rows were not scored"
+    for line in [*notes, f"wrote the top {len(frame)} of {plural(scored, 'scored row')} to {_where(output)}"]:
         info(line)
 
 
@@ -449,7 +454,8 @@ def compare(data: str, dim: int, methods: list[str] | None, test_size: float, ma
     """Compare the autoencoder with PCA and UMAP on a held-out split of DATA.
 
     Reports reconstruction MSE (scaled units), kNN accuracy (k=7) when labels are
-    given, and fit and transform times.
+    given, and fit and transform times, as a table on stdout (JSON with --json;
+    redirect it to keep it).
 
     \b
     Example:

@@ -119,7 +119,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         Epochs. ``"auto"`` gives about 5,000 optimiser steps, between 20 and 1,000 epochs.
         With the neighbour term, epochs of the embedding phase, each 100 optimiser steps
         whatever the number of rows (``"auto"``: 25, that is 2,500 steps, from 60,000 rows,
-        40 on a GPU, fewer below by the square root of the share of rows, at least 8); the
+        40 on a GPU, fewer below by the square root of the share of rows, at least 5); the
         decoder phase then runs ``decoder_iter_`` epochs, about 40 steps for each of these and
         at least 1,000 steps (3,000 for rows of up to 256 values, whose steps are cheaper).
     early_stopping : "auto" or bool, default="auto"
@@ -791,8 +791,9 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         # took 0.2-0.4 s of a 22 s fit; its d^3 cost rules it out for very wide rows.
         pca = PCA(n_components=k, svd_solver="covariance_eigh" if n_features <= 1_000 else "auto").fit(scaled)
         pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
-        nothing_learned = mean_row_error(scaled, pca.mean_) if self.noise else None
-        if fit_failed(error, pca_error, mean_row_error=nothing_learned):
+        variance = mean_row_error(scaled, pca.mean_)
+        nothing_learned = variance if self.noise else None
+        if fit_failed(error, pca_error, mean_row_error=nothing_learned, variance=variance):
             fix = failed_fit_fix(self.get_params(), n, self.batch_size_, is_map=self.neighbour_weight_ > 0,
                                  default_epochs=default_epochs(self))
             bar = (f"over {FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}" if nothing_learned is None else
@@ -948,7 +949,19 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
     def _check_input(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
-        return dense_rows(self, X, reset=False)
+        try:
+            return dense_rows(self, X, reset=False)
+        except ValueError as exc:
+            # trial 38: a model fitted by `aereduce fit --nan mean` met NaN in Python, and scikit-learn's
+            # message advised HistGradientBoosting; the fill is the command line's, so say so
+            policy = (getattr(self, "input_settings_", None) or {}).get("nan", "error")
+            if policy == "error" or "NaN" not in str(exc):
+                raise
+            todo = {"mean": "fill them with the training means first (input_settings_['means'], by column)",
+                    "zero": "fill them with 0 first", "drop": "leave those rows out first"}[policy]
+            raise ValueError(f"X contains NaN: this model was fitted by `aereduce fit --nan {policy}`, whose handling "
+                             f"of missing values the command line applies and Python does not; {todo}, or encode "
+                             "the file with `aereduce transform`") from None
 
     def transform(self, X):
         """Encode X: the code of each row (the mean code, for a variational model).

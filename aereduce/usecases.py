@@ -456,6 +456,7 @@ class FitReport:
     decoder_epochs: int | None = None  # a map's decoder phase, after its n_epochs with the neighbour term
     pca_error: float | None = None
     mean_row_error: float | None = None  # a denoiser's failure bar, instead of PCA's (fit_failed)
+    variance: float | None = None  # the evaluated rows' (their mean row's error), below which errors are rounding
     kept_pca: bool | None = None
     n_evaluated: int = 0  # the rows the two errors are means over
     within_noise: bool = False  # the error and PCA's too close to name a winner (_training.within_noise)
@@ -872,14 +873,14 @@ def measure_against_pca(report: FitReport, reducer: Any, row_errors: np.ndarray,
     pca_rows = pca.reconstruction_error(evaluation)
     report.pca_error, report.n_evaluated = float(np.mean(pca_rows)), len(pca_rows)
     report.within_noise = within_noise(row_errors, pca_rows)
+    report.variance = mean_row_error(pca.scaler_.transform(np.asarray(evaluation, dtype=np.float64)), pca.pca_.mean_)
     if report.params.get("noise"):  # a denoiser's failure bar (fit_failed)
-        report.mean_row_error = mean_row_error(pca.scaler_.transform(np.asarray(evaluation, dtype=np.float64)),
-                                               pca.pca_.mean_)
+        report.mean_row_error = report.variance
 
 
 def failed_fit_finding(report: FitReport) -> str | None:
     """How far a fit far worse than PCA's is off, and the fix; None for a fit that did not fail."""
-    if not fit_failed(report.error, report.pca_error, mean_row_error=report.mean_row_error):
+    if not fit_failed(report.error, report.pca_error, mean_row_error=report.mean_row_error, variance=report.variance):
         return None
     bar = (f"over {FAILED_FIT_RATIO:g}x PCA-{report.dim}'s {report.pca_error:.4g}" if report.mean_row_error is None
            else f"above the mean row's {report.mean_row_error:.4g} (a model that learned nothing)")
@@ -1269,7 +1270,8 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
         for table in iter_tables(latent, CHUNK_ROWS, missing="drop", id_column=id_column or settings.get("id_column"),
                                  label_column=settings.get("label_column"), carried_optional=True):
             if id_column and table.id_name != id_column:  # asked for, unlike the remembered columns
-                present = [n for n in (table.id_name, table.label_name) if n] + table.feature_names + table.skipped_columns
+                # the codes first, as transform writes them (trial 38 read "species, ae0, ae1" of ae0,ae1,species)
+                present = table.feature_names + [n for n in (table.id_name, table.label_name) if n] + table.skipped_columns
                 raise InputError(f"{latent}: no column {id_column!r} for --id-column; {columns_hint(id_column, present)}")
             foreign = match_code_columns(latent, table, expected_codes)
             if table.X.shape[1] != n_codes:
@@ -1307,7 +1309,9 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
     check_params_before_reading(params, dim)
     filled = read_for_fit(data, read)
     check_dimension(method, dim, *filled.X.shape, data)
-    notes = send_notes(filled.notes(f"{LEFT_OUT_OF_TRAINING}; their output rows are empty", params=params), notify)
+    # as fit's: trial 38's --dim 5 of 3 columns wrote two columns of zeros without a word
+    notes = send_notes(filled.notes(f"{LEFT_OUT_OF_TRAINING}; their output rows are empty", params=params)
+                       + dimension_notes(dim, filled.X.shape[1], params, regularisers=method == "ae"), notify)
     reducer = make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
     Z = as_computed(reducer, fit_embed(method, reducer, filled.X, progress))
@@ -1357,6 +1361,7 @@ class TopScores:
         self.model, self.missing, self.top = model, missing, top
         self.best: list[_ScoredRow] = []
         self.n_rows, self.id_name, self.label_name, self.table = 0, None, None, None
+        self.n_scored = 0  # the encodable rows: --nan drop leaves the others unscored
         self.names, self.integer, self.score_dtype = [""], [], np.float64
 
     def see(self, table: Table, X: np.ndarray, encodable: np.ndarray) -> None:
@@ -1375,6 +1380,7 @@ class TopScores:
                 heapq.heappushpop(self.best, item)
         self.n_rows, self.id_name, self.label_name, self.table = (self.n_rows + table.n_rows, table.id_name,
                                                                   table.label_name, table)
+        self.n_scored += int(encodable.sum())
 
     def rows(self) -> np.ndarray:
         """The file row numbers of the rows held now: a row among the final top is held from its chunk on,
@@ -1382,7 +1388,7 @@ class TopScores:
         return np.array([-item.negative_row for item in self.best], dtype=np.int64)
 
     def result(self) -> tuple[Any, int, list[str]]:
-        """:func:`top_scores`' table, rows read and notes."""
+        """:func:`top_scores`' table, rows scored and notes."""
         import pandas as pd
 
         best, missing = sorted(self.best, reverse=True), self.missing
@@ -1409,13 +1415,13 @@ class TopScores:
             notes.append(f"{len(filled)} of the {len(best)} rows listed had missing values filled with {what} "
                          f"(--nan {missing.policy}): {'row' if len(filled) == 1 else 'rows'} {shown_names([str(r) for r in filled])}; part of "
                          f"{'its' if len(filled) == 1 else 'their'} score is the filling")
-        return frame, self.n_rows, notes
+        return frame, self.n_scored, notes
 
 
 def top_scores(model_path: str, data: str, read: ReadOptions, top: int) -> tuple[Any, int, list[str]]:
     """The ``top`` rows with the largest anomaly score (:func:`errors`' columns), largest first, by file
-    row number (1-based, header line counted, as editors number lines), the number of rows read, and
-    the notes on how they were read (rows left unscored, say)."""
+    row number (1-based, header line counted, as editors number lines), the number of rows scored
+    (those read less those --nan drop leaves unscored), and the notes on how they were read."""
     model = load_model(model_path, data, "score")
     best = TopScores(model, model_missing_values(model, read.nan), top)
     for table in model_tables(model, data, read, CHUNK_ROWS):

@@ -228,7 +228,7 @@ def test_score_top_k_is_sorted_and_limited(runner, data, tmp_path):
     assert [line.split(",")[3] for line in lines[1:]] == [labels[line.split(",")[0]] for line in lines[1:]]
     assert errors == sorted(errors, reverse=True)
     assert max(len(line.split(",")[2]) for line in lines[1:]) <= 14  # float32's digits, as without --top
-    assert result.stderr == "wrote the top 3 of 120 rows to stdout\n"
+    assert result.stderr == "wrote the top 3 of 120 scored rows to stdout\n"
 
 
 def test_inspect_json(runner, data, tmp_path):
@@ -438,7 +438,7 @@ def test_nan_policy_drop_fits(runner, tmp_path):
     assert result.stdout.splitlines()[-1] == '""'  # its row is empty (quoted: a CSV's blank line would be skipped)
     result = runner.invoke(main, ["score", str(tmp_path / "m.aer"), str(path), "--top", "2", "-o", "-"])
     assert result.stderr.splitlines() == ["1 of 31 rows have missing values (b: 1) and were not scored",
-                                          "wrote the top 2 of 31 rows to stdout"]
+                                          "wrote the top 2 of 30 scored rows to stdout"]  # trial 38: not 31
     result = runner.invoke(main, ["score", str(tmp_path / "m.aer"), str(path), "-o", "-"])
     assert result.stderr.splitlines()[0] == ("1 of 31 rows have missing values (b: 1) and were not scored; their "
                                              "output rows are empty")
@@ -491,7 +491,8 @@ def test_column_mismatch_at_transform(runner, data, tmp_path):
     frame.to_csv(other, index=False)
     result = runner.invoke(main, ["transform", str(model), str(other), "--id-column", "id", "--label-column", "kind", "-o", "-"])
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {other}: no column 'c', which the model was trained on; the model expects 5 columns\n"
+    assert result.stderr == (f"Error: {other}: no column 'c', which the model was trained on; the model expects 5 columns; "
+                             "check that the model is the one for this file (`aereduce inspect MODEL` lists its columns)\n")
     # written in other case: named (trial 30 met MEDV for medv)
     pd.read_csv(data).rename(columns={"c": "C"}).to_csv(other, index=False)
     result = runner.invoke(main, ["transform", str(model), str(other), "--id-column", "id", "--label-column", "kind", "-o", "-"])
@@ -528,6 +529,10 @@ def test_an_unnamed_array_of_the_models_width_is_told_of_columns(runner, data, t
     result = runner.invoke(main, ["transform", str(model), str(other), "-o", "-"])
     assert result.stderr == (f"Error: {other}: none of the 5 columns the model was trained on ('a', 'b', 'c', 'd', 'e'); "
                              "check that the model is the one for this file (`aereduce inspect MODEL` lists its columns)\n")
+    pd.read_csv(data)[["a", "b", "e"]].to_csv(other, index=False)  # trial 38: some of them, and no fix either
+    result = runner.invoke(main, ["transform", str(model), str(other), "-o", "-"])
+    assert result.stderr == (f"Error: {other}: no columns 'c', 'd' (2 of the 5 the model was trained on); check that "
+                             "the model is the one for this file (`aereduce inspect MODEL` lists its columns)\n")
 
 
 def test_corrupt_model_file(runner, data, tmp_path):
@@ -780,7 +785,7 @@ def test_ensemble_top_k_ranks_by_anomaly_score(runner, data, tmp_path):
     scores = [float(line.split(",")[2]) for line in lines[1:]]
     assert scores == sorted(scores, reverse=True)
     assert {line.split(",")[3] for line in lines[1:]} <= {"0", "1"}
-    assert result.stderr == "wrote the top 3 of 120 rows to stdout\n"
+    assert result.stderr == "wrote the top 3 of 120 scored rows to stdout\n"
     info = json.loads(invoke(runner, "inspect", model, "--json").stdout)
     assert info["kind"] == "outlier_detector" and info["params"]["n_estimators"] == 2
 
@@ -811,7 +816,7 @@ def test_score_top_says_when_the_rows_it_lists_are_reconstructed_exactly(runner,
     result = invoke(runner, "score", tmp_path / "m.aer", path, "--top", "3", "-o", "-")
     assert result.stderr.splitlines() == ["3 of the 3 rows listed are reconstructed exactly (error 0 but for "
                                           "rounding): nothing sets them apart from the other rows",
-                                          "wrote the top 3 of 20 rows to stdout"]
+                                          "wrote the top 3 of 20 scored rows to stdout"]
 
 
 def test_a_detector_option_error_names_the_option(runner, data, tmp_path):
@@ -1106,11 +1111,14 @@ def test_a_dim_of_every_column_is_saved_with_a_note_not_failed(runner, tmp_path)
                             "nothing is reduced (PCA-4 is exact); choose --dim below 4, or for an overcomplete code "
                             "add --noise or --sparsity")
         assert "failed" not in result.stderr and lines[-1] == f"wrote {model}" and model.exists()
-    # PCA is not told to add the --noise it refuses (trial 30)
-    result = invoke(runner, "fit", path, "--dim", "4", "--method", "pca", "-o", tmp_path / "p.aer")
-    assert result.exit_code == 0 and result.stderr.splitlines()[0] == (
-        "--dim 4 is not below the 4 feature columns: the code can hold each row whole, so nothing is reduced (PCA-4 "
-        "is exact); choose --dim below 4")
+    # PCA is not told to add the --noise it refuses (trial 30); fit-transform says it too (trial 38)
+    for command, output in (("fit", "p.aer"), ("fit-transform", "p.csv")):
+        result = invoke(runner, command, path, "--dim", "4", "--method", "pca", "-o", tmp_path / output)
+        assert result.exit_code == 0 and result.stderr.splitlines()[0] == (
+            "--dim 4 is not below the 4 feature columns: the code can hold each row whole, so nothing is reduced "
+            "(PCA-4 is exact); choose --dim below 4"), command
+    result = invoke(runner, "fit-transform", path, "--dim", "6", "-o", tmp_path / "c.csv", *FAST)
+    assert result.exit_code == 0 and result.stderr.splitlines()[0].startswith("--dim 6 is not below the 4 feature")
     # an overcomplete autoencoder, asked for, is not told to add the noise it has
     for option in (["--noise", "mask"], ["--sparsity", "l1"], ["--contractive-weight", "0.1"], ["--variational"]):
         result = invoke(runner, "fit", path, "--dim", "6", *option, "-o", tmp_path / "o.aer", *FAST)
@@ -1455,6 +1463,26 @@ def test_a_column_the_thousands_mark_does_not_group_is_named_as_its_cause(runner
         "--thousands out")
 
 
+def test_a_model_fitted_with_nan_mean_says_so_when_python_meets_nan(runner, data, tmp_path):
+    """Trial 38: `aereduce fit --nan mean`'s model met NaN in Python, and scikit-learn's message
+    advised HistGradientBoostingClassifier."""
+    from aereduce import load
+
+    frame = pd.read_csv(data)
+    frame.loc[3, "b"] = np.nan
+    frame.to_csv(tmp_path / "gaps.csv", index=False)
+    for policy, todo in (("mean", "fill them with the training means first (input_settings_['means'], by column)"),
+                         ("drop", "leave those rows out first")):
+        model = fit_model(runner, tmp_path / "gaps.csv", tmp_path, "--nan", policy)[0]
+        with pytest.raises(ValueError) as caught:
+            load(model).transform(frame[list("abcde")])
+        assert str(caught.value) == (f"X contains NaN: this model was fitted by `aereduce fit --nan {policy}`, whose "
+                                     "handling of missing values the command line applies and Python does not; "
+                                     f"{todo}, or encode the file with `aereduce transform`")
+    with pytest.raises(ValueError, match="Input X contains NaN"):  # fitted without a policy: scikit-learn's words
+        load(fit_model(runner, data, tmp_path)[0]).transform(frame[list("abcde")])
+
+
 def test_notes_on_the_file_come_before_training(tmp_path):
     from aereduce.usecases import ReadOptions, fit_model
 
@@ -1548,8 +1576,8 @@ def test_inverse_transform_with_an_id_keeps_the_remembered_label(runner, tmp_pat
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "case,w,x,y,z,low"
     result = invoke(runner, "inverse-transform", model, codes, "--id-column", "Case", "-o", "-")
-    assert result.exit_code == 1 and result.stderr == (
-        f"Error: {codes}: no column 'Case' for --id-column; did you mean 'case'? columns are low, case, ae0, ae1, ae2\n")
+    assert result.exit_code == 1 and result.stderr == (  # in the file's order (trial 38 had the label first)
+        f"Error: {codes}: no column 'Case' for --id-column; did you mean 'case'? columns are case, ae0, ae1, ae2, low\n")
 
 
 def test_parquet_through_stdin_or_a_folder_name_is_refused_in_one_line(runner, tmp_path):
@@ -2212,7 +2240,7 @@ def test_the_nan_and_encoding_help_say_what_each_command_does(runner):
     """compare --help said --nan drop leaves "those rows' outputs empty", and compare writes no rows
     (fit and plot neither); a model command's --encoding gave its default twice."""
     def option_help(command, option):
-        text = " ".join(invoke(runner, command, "--help").stdout.split())
+        text = " ".join(invoke(runner, command, "--help").stdout.split()).split("Options:", 1)[1]
         return text.split(f"{option} ", 1)[1].split(" --", 1)[0]
 
     drops = {"fit": "leave those rows out of the fit,", "compare": "leave those rows out,",
@@ -2222,6 +2250,10 @@ def test_the_nan_and_encoding_help_say_what_each_command_does(runner):
         assert f"Missing values: stop, {drop} fill 0" in option_help(command, "--nan"), command
     assert option_help("transform", "--encoding") == "TEXT Text encoding of the file. [default: (utf-8, or the model's)]"
     assert option_help("fit", "--encoding") == "TEXT Text encoding of the file (remembered by the model). [default: (utf-8)]"
+    # trial 38: transform and score only write the label column out, and said it was for colouring
+    for command in ("transform", "score", "denoise"):
+        assert option_help(command, "--label-column").startswith("TEXT Column carried through to the output;"), command
+    assert option_help("plot", "--label-column").startswith("TEXT Column used for colouring and evaluation;")
 
 
 def test_score_top_says_which_listed_rows_had_missing_values_filled(runner, tmp_path):

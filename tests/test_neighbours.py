@@ -335,9 +335,10 @@ def test_auto_is_on_for_maps_of_1000_rows_by_the_plain_mlp():
 def test_auto_budget_follows_the_rows_and_the_device():
     assert auto_neighbour_epochs(60_000) == 25 and auto_neighbour_epochs(1_000_000) == 25
     assert auto_neighbour_epochs(60_000, accelerated=True) == 40
-    # by the square root of the share of 60,000 rows, at least 8
+    # by the square root of the share of 60,000 rows, at least 5
     assert auto_neighbour_epochs(15_000) == round(25 * 0.5) and auto_neighbour_epochs(30_000, accelerated=True) == 28
-    assert auto_neighbour_epochs(1797) == auto_neighbour_epochs(0) == 8
+    assert auto_neighbour_epochs(5_007) == round(25 * (5_007 / 60_000) ** 0.5) == 7  # Computers' training rows
+    assert auto_neighbour_epochs(1797) == auto_neighbour_epochs(0) == 5
     assert auto_neighbour_epochs(54_000) == 24
 
 

@@ -45,6 +45,9 @@ def test_a_failed_fit_is_far_worse_than_pca_and_above_rounding():
     assert fit_failed(float("nan"), 1.0)
     assert not fit_failed(NEGLIGIBLE_MSE / 2, 1e-32)  # float32 rounding against PCA's exact fit
     assert not fit_failed(5.0, None)  # no bar to compare with
+    # trial 38: 3e-6 of a variance of 1 is rounding too, whatever PCA's exact fit gives; not of 1e-6
+    assert not fit_failed(3e-6, 5e-15, variance=1.0) and fit_failed(3e-6, 5e-15, variance=1e-6)
+    assert fit_failed(3e-4, 5e-15, variance=1.0)
 
 
 @pytest.mark.parametrize("params, expected", [

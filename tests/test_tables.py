@@ -794,6 +794,16 @@ def test_pandas_integer_header_over_decimals(tmp_path):
     assert table.feature_names == ["0", "1"] and table.X.tolist() == [[0.5, 1.5], [2.5, 3.5]]
 
 
+def test_pandas_integer_header_over_whole_number_and_decimal_columns(tmp_path):
+    """Trial 38: USArrests written with pandas' 0,1,2,3 header; its whole-number Assault and UrbanPop
+    made the header a data row, fitted on and written out as a 51st row."""
+    table = read_table(write(tmp_path, "d.csv", "0,1,2,3\n13.2,236,58,21.2\n10.0,263,48,44.5\n8.1,294,80,31.0\n"))
+    assert table.feature_names == ["0", "1", "2", "3"] and len(table.X) == 3
+    # data as before: no column of decimals, or whole numbers that are not 0, 1, 2, ...
+    assert read_table(write(tmp_path, "e.csv", "0,1,2\n13,236,58\n10,263,48\n")).feature_names == ["x0", "x1", "x2"]
+    assert read_table(write(tmp_path, "f.csv", "2,3,4\n13.2,236,58\n10.5,263,48\n")).feature_names == ["x0", "x1", "x2"]
+
+
 def test_columns_named_by_year_over_decimals_are_a_header(tmp_path):
     # trial 21: read as a data row, 1990..1994 became an outlier whose code was 100 times the others'
     table = read_table(write(tmp_path, "d.csv", "1990,1995,2000\n0.5,1.5,-0.25\n2.5,3.5,1e-3\n"))
@@ -1280,8 +1290,10 @@ def test_fuzz_csv_round_trip(tmp_path, data):
     first_numbers = [_cell_text(v, ".") for v in cells[0]]
     # A headerless first row of increasing whole numbers (pandas' 0,1,...,n-1, years) over decimals
     # reads as a header; by design.
-    increasing = len(first_numbers) >= 2 and all(re.fullmatch(r"\d+", c) for c in first_numbers) and all(
-        int(a) < int(b) for a, b in zip(first_numbers, first_numbers[1:]))
+    # So is one after an empty first cell, as pandas writes its index's (',0,1' over '0,,': a row of gaps).
+    names_cells = first_numbers[1:] if len(first_numbers) >= 3 and first_numbers[0] == "" else first_numbers
+    increasing = len(names_cells) >= 2 and all(re.fullmatch(r"\d+", c) for c in names_cells) and all(
+        int(a) < int(b) for a, b in zip(names_cells, names_cells[1:]))
     assume(header or not increasing)
     # One column with decimal commas and no header: '0,5' could as well be two columns; by nature.
     assume(header or len(names) > 1 or decimal == ".")
