@@ -316,7 +316,7 @@ def inverse_transform(model: str, latent: str, id_column: str | None, output: st
 @main.command("fit-transform")
 @click.argument("data")
 @model_options
-@data_options
+@data_options(label=CARRIED_LABEL)
 @click.option("-o", "--output", callback=output_name, help="Output file for the codes ('-' for stdout).")
 @global_options
 def fit_transform(data: str, output: str | None, dim: int, method: str, seed: int, **kwargs: Any) -> None:

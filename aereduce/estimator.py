@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _persistence
-from ._validation import dense_rows
+from ._validation import dense_rows, forget_command_line_fields, new_rows
 from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._params import AUTOENCODER_PARAMS, Param
 from ._resolve import (FAILED_FIT_RATIO, MIN_ROWS_FOR_DEEP, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS,
@@ -529,6 +529,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         A streamed fit gives the ``scaler`` it learnt, the number of rows, the ``seed`` it drew, the
         columns' means and variances (``moments``), and as X only each column's minimum and maximum.
         """
+        forget_command_line_fields(self)
         from ._training import bfloat16_is_fast, build_model, make_generator, resolve_device
 
         self._objective_cache = None
@@ -949,19 +950,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
     def _check_input(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
-        try:
-            return dense_rows(self, X, reset=False)
-        except ValueError as exc:
-            # trial 38: a model fitted by `aereduce fit --nan mean` met NaN in Python, and scikit-learn's
-            # message advised HistGradientBoosting; the fill is the command line's, so say so
-            policy = (getattr(self, "input_settings_", None) or {}).get("nan", "error")
-            if policy == "error" or "NaN" not in str(exc):
-                raise
-            todo = {"mean": "fill them with the training means first (input_settings_['means'], by column)",
-                    "zero": "fill them with 0 first", "drop": "leave those rows out first"}[policy]
-            raise ValueError(f"X contains NaN: this model was fitted by `aereduce fit --nan {policy}`, whose handling "
-                             f"of missing values the command line applies and Python does not; {todo}, or encode "
-                             "the file with `aereduce transform`") from None
+        return new_rows(self, X)
 
     def transform(self, X):
         """Encode X: the code of each row (the mean code, for a variational model).

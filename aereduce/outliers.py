@@ -23,7 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _persistence
-from ._validation import dense_rows
+from ._validation import dense_rows, forget_command_line_fields, new_rows
 from ._params import AUTOENCODER_PARAMS
 from ._resolve import FAILED_FIT_RATIO, failed_fit_fix, hidden_layer_tuple, python_option, regularises_the_code
 from .errors import (POOR_FIT_WARNING, POOR_MEMBERS_WARNING, WIDE_CODE_WARNING, ModelFileError, OptionError,
@@ -347,6 +347,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             The fitted detector.
         """
         tic = time.perf_counter()
+        forget_command_line_fields(self)
         X = dense_rows(self, X)
         params = self._member_params(X.shape[1])
         self.n_components_ = params["n_components"]
@@ -481,7 +482,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         """Each member's reconstruction errors and code factors (None without the density term) of
         rows given after fit, checked like fit's."""
         check_is_fitted(self, "estimators_")
-        X = dense_rows(self, X, reset=False)
+        X = new_rows(self, X)
         factors = None if self.density_centers_ is None else self._member_factors(self._member_codes(X))
         return self._member_errors(X), factors
 

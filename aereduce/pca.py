@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _persistence
-from ._validation import dense_rows
+from ._validation import dense_rows, forget_command_line_fields, new_rows
 from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._scaling import SCALINGS, Scaler
 from .errors import InputError, OptionError
@@ -109,6 +109,7 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self : ScaledPCA
             The fitted model.
         """
+        forget_command_line_fields(self)
         X = dense_rows(self, X)
         if not 1 <= self.n_components <= min(X.shape):
             raise OptionError(
@@ -133,7 +134,7 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             The codes, in X's float dtype.
         """
         check_is_fitted(self, "pca_")
-        X = dense_rows(self, X, reset=False)
+        X = new_rows(self, X)
         return self.pca_.transform(self.scaler_.transform(X)).astype(X.dtype, copy=False)
 
     def inverse_transform(self, X):
@@ -168,7 +169,7 @@ class ScaledPCA(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         errors : ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "pca_")
-        X = dense_rows(self, X, reset=False)
+        X = new_rows(self, X)
         return row_errors(self.pca_, self.scaler_.transform(X))
 
     def score_samples(self, X):

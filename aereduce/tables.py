@@ -172,6 +172,8 @@ class Table:
     source: str = "data"
     row_labels_as_ids: bool = False  # the id column is an unnamed first column (a written index)
     names_made_up: bool = False  # no header line was found: the columns are x0, x1, ...
+    # the sniffed header is a line of whole numbers (0,1,2 or 1990,1991): it could have been a row of data
+    numbers_as_names: bool = False
     row_labels_left_out: bool = False  # an unnamed first column, not a feature, and not the id either
     encoding_from_model: str | None = None  # set by the reader of a model's data (usecases.model_tables)
     # (the file's column, the model's column it was read as) where --columns maps them by position
@@ -1050,7 +1052,7 @@ def _has_header(records: Sequence[list[str]], decimal: str) -> bool:
             return True
         # pandas' own 0,1,2,... over a table with whole-number columns as well as decimal ones (trial 38:
         # USArrests' Assault and UrbanPop made the header a 51st row): one column of decimals is enough
-        if names == [str(i) for i in range(int(names[0]), int(names[0]) + len(names))] and int(names[0]) <= 1:
+        if names == [str(i) for i in range(len(names))]:
             columns = [[r[j].strip() for r in later if j < len(r) and _kind(r[j], number) == "number"]
                        for j in range(len(cells))]
             return any(column and all(re.search(r"[.eE,]", c) for c in column) for column in columns)
@@ -1258,6 +1260,8 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             layout_out["decimal"] = layout.decimal
             layout_out["points_like_groups"] = layout.points_like_groups
             layout_out["names_made_up"] = header is None and not layout.header  # sniffed: no header line
+            layout_out["numbers_as_names"] = (header is None and layout.header
+                                              and all(re.fullmatch(r"\d+", name) for name in layout.names))
             width = len(layout.names)
             source.expect_fields(width, layout.trailing_ok)
             verbatim = [name for name in layout.names if name in verbatim_columns or name == UNNAMED_FIRST_COLUMN]
@@ -1651,15 +1655,21 @@ def _two_values(column: Any) -> tuple[str, str] | None:
 _DECIMAL_COMMA_NUMBER = re.compile(r"[+-]?\d*,\d+")
 
 
-# A number with a currency or unit before or after it ($ 37.13, 8%, 12 kg, EUR 1.5): text to pandas,
-# so its column was skipped with advice to use it as an id or a label (trial 38)
-_NUMBER_WITH_UNIT = re.compile(r"""
-    (?:[$€£¥₹]\s*|[A-Z]{3}\s+)[+-]?\d[\d.,]*          # $ 37.13, €5, EUR 1.5
-    | [+-]?\d[\d.,]*(?:\s*[%‰$€£¥₹]                   # 8%, 5 €
-        | \s*(?:[°µ][^\W\d_]{0,3}|[^\W\d_]{2,4})\.?     # 12kg, 4GB, 20°C (not 12B, a seat)
-        | \s+[^\W\d_]{1,4}\.?                       # 5 m, 3 g
-        | \s*[^\W\d_]{1,3}[/²³][^\W\d_]{0,3}[²³]?)   # 3 m/s, 10 cm²
-    """, re.VERBOSE)
+# A number with a currency or a unit before or after it ($ 37.13, -$5, ($3.20), 8%, 12 kg, EUR 1.5):
+# text to pandas, so its column was skipped with advice to use it as an id or a label (trial 38).
+# Units and currency codes are listed, not guessed: '22 Jan', '8 pm', '1st' and 'UAL 802' are
+# dates, times, ordinals and ids (a review).
+_CURRENCY_SIGNS = "$€£¥₹"
+_CURRENCY_CODES = ("USD|EUR|GBP|JPY|CHF|CNY|INR|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|RUB|BRL|MXN|ZAR|KRW|HKD|SGD|"
+                   "TRY|ILS|AED|SAR|THB|IDR|MYR|PHP|TWD|CLP|COP|ARS")
+_UNITS = ("%|‰|°C|°F|°|[kmµnc]?g|lbs?|oz|[kmcµn]?m|mi|ft|in|yd|[mcd]?[lL]|[mµn]?s|sec|min|h|hrs?|days?|"
+          "[kMG]?Hz|[kKMGT]i?B|[kMG]?W|kWh|[mk]?V|[mk]?A|mph|km/h|m/s|[kmc]?m[²³2]|px|pt|bpm|k?cal|k?J|[kh]?Pa|bar|psi")
+_NUMBER = r"\d[\d.,]*"
+_NUMBER_WITH_UNIT = re.compile(
+    rf"[+-]?[{_CURRENCY_SIGNS}]\s*[+-]?{_NUMBER}"               # $ 37.13, -$5, $-5
+    rf"|\([{_CURRENCY_SIGNS}]\s*{_NUMBER}\)"                   # ($3.20): a spreadsheet's negative
+    rf"|(?:{_CURRENCY_CODES})\s+[+-]?{_NUMBER}"                  # EUR 1.5
+    rf"|[+-]?{_NUMBER}\s*(?:[{_CURRENCY_SIGNS}]|{_CURRENCY_CODES}|{_UNITS})")  # 8%, 5 €, 12 kg, 3 m/s
 
 
 def _numbers_as_text(column: Any, decimal: str, thousands: str | None) -> tuple[str, str] | None:
@@ -1674,9 +1684,8 @@ def _numbers_as_text(column: Any, decimal: str, thousands: str | None) -> tuple[
     patterns = [("unit", _NUMBER_WITH_UNIT)]
     if decimal == ".":
         patterns[:0] = [("grouped", _LONE_GROUP["."]), ("comma", _DECIMAL_COMMA_NUMBER)]
-    if thousands is not None:
-        mark = "[\u00a0\u202f ]" if thousands == " " else re.escape(thousands)
-        patterns.insert(0, ("thousands", re.compile(rf"[+-]?\d*(?:{mark}\d+)+")))
+    if thousands in (".", ","):  # one mark, not grouping three digits: 39.6 (not 22.01.2023, nor 1.2.3)
+        patterns.insert(0, ("thousands", re.compile(rf"[+-]?\d*{re.escape(thousands)}\d+")))
     for why, pattern in patterns:
         matched = cells.str.fullmatch(pattern)
         if len(cells) and float(matched.mean()) >= 0.9:
@@ -1733,6 +1742,7 @@ class _Schema:
     row_labels_as_ids: bool = False
     row_labels_left_out: bool = False
     names_made_up: bool = False
+    numbers_as_names: bool = False
     two_valued_columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # skipped, two values (yes/no)
     numbers_as_text: dict[str, tuple[str, str]] = field(default_factory=dict)  # skipped: why, a cell (Table's)
     grouping: dict[str, _Grouping] = field(default_factory=dict)  # by column, across chunks (_ungrouped)
@@ -1763,6 +1773,13 @@ class _Schema:
                          if len(unknown) == len(columns) else
                          f"no columns {listed} ({len(unknown)} of the {len(columns)} the model was trained on)")
                 hint = _renamed_hint(columns, names, (id_column, label_column))
+                extra = [n for n in names if n not in columns and n not in (id_column, label_column)
+                         and n != UNNAMED_FIRST_COLUMN]
+                if not hint and 0 < len(extra) == len(unknown) < len(columns):
+                    # a review: 'c' renamed 'q' was told to check the model, which was the right one
+                    one = len(extra) == 1
+                    hint = (f"; the file has {_quote_list(extra)} instead: if {'it is' if one else 'they are'} the "
+                            f"model's {_quote_list(unknown)}, rename {'it' if one else 'them'} in the file")
                 if not hint:  # trial 35: Boston's model given penguins, and no fix; trial 38: 3 of mtcars' 11
                     hint = "; check that the model is the one for this file (`aereduce inspect MODEL` lists its columns)"
                 raise InputError(f"{path}: {lacks}{hint}")
@@ -1896,7 +1913,7 @@ class _Schema:
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
                       non_numeric_counts=counts, non_numeric_cells=bad_cells, thousands=self.thousands,
                       source=self.path,
-                      names_made_up=self.names_made_up,
+                      names_made_up=self.names_made_up, numbers_as_names=self.numbers_as_names,
                       point_read_columns=[name for name in self.features if self.decimal == "," and
                                           self._read_lone_groups_as_decimals(name) or self.thousands is None
                                           and name in self.points_like_groups],
@@ -2059,6 +2076,7 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
                 schema.row_labels_as_ids = row_labels
                 schema.row_labels_left_out = left_out
                 schema.names_made_up = bool(layout.get("names_made_up"))
+                schema.numbers_as_names = bool(layout.get("numbers_as_names"))
                 schema.points_like_groups = list(layout.get("points_like_groups") or [])
             yield schema.table(frame, rows, part=chunksize is not None)
 

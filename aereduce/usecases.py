@@ -31,7 +31,7 @@ from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_DENOISED, NOT_ENCOD
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
                      LARGEST_VALUE, columns_hint, option_names, output_frame, read_table, refuse_unusable_values,
-                     shown_mark, shown_names, whole_valued, write_table)
+                     shown_names, whole_valued, write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
@@ -358,6 +358,12 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         pairs = ", ".join(f"{shown_names([given])} as {shown_names([name])}" for given, name in table.read_by_position[:6])
         more = f", ... ({len(table.read_by_position)} in all)" if len(table.read_by_position) > 6 else ""
         notes.append(f"read --columns by position as the model's columns: {pairs}{more}; check that the order matches")
+    if table.numbers_as_names:
+        # a review: '0,1,2' over '0.25,3,5' (a time column from 0) lost its first row to the header rule
+        names = table.feature_names + table.skipped_columns
+        shown = ",".join(names[:4]) + (",..." if len(names) > 4 else "")
+        notes.append(f"read the first line ({shown}) as the column names (whole numbers in order over decimals); "
+                     "pass --no-header if it is a row of data")
     if table.names_made_up:
         notes.append("the first line holds only numbers, so it was read as data and the columns named x0, x1, ...; "
                      "pass --header if it names the columns")
@@ -412,7 +418,7 @@ def _numbers_as_text_hint(table: Table, why: str) -> str:
     names = [name for name, (reason, _) in table.numbers_as_text.items() if reason == why]
     if not names:
         return ""
-    cells = ", ".join(repr(table.numbers_as_text[name][1]) for name in names[:3])
+    cells = ", ".join(repr(table.numbers_as_text[name][1]) for name in names[:3]) + (", ..." if len(names) > 3 else "")
     columns, hold, them = shown_names(names), "hold" if len(names) > 1 else "holds", "them" if len(names) > 1 else "it"
     if why == "comma":
         # trial 37: German penguins' 39,1 skipped and 3.750 read as 3.75, each note advising one option
@@ -423,11 +429,13 @@ def _numbers_as_text_hint(table: Table, why: str) -> str:
         # trial 36: "42,000" prices (every one over 1,000) were told to take --decimal , and read as 42.0
         first = table.numbers_as_text[names[0]][1]
         return (f"; {columns} {hold} numbers like {cells}: pass --thousands , if the comma groups thousands there "
-                f"({first.replace(',', '')}), or --decimal , if it is a decimal mark ({float(first.replace(',', '.')):g})")
+                f"({first.replace(',', '')}), or --decimal , if it is a decimal mark ({float(first.replace(',', '.'))})")
     if why == "thousands":
+        # --thousands , implies the decimal point: leaving it out would leave 1,6 unread (a review)
         mark = table.thousands or ""
+        todo = "pass --decimal , instead of --thousands ," if mark == "," else f"leave --thousands {mark} out"
         return (f"; {columns} {hold} numbers like {cells}, where {mark!r} does not group thousands as --thousands "
-                f"{shown_mark(mark)} says: if {mark!r} is their decimal mark, leave --thousands out")
+                f"{mark} says: if {mark!r} is their decimal mark, {todo}")
     # '$ 37.13' and '8%' were told to be ids or labels (trial 38)
     features = "them as features" if len(names) > 1 else "it as a feature"
     return f"; {columns} {hold} numbers written with a unit ({cells}): to use {features}, write the numbers alone"
@@ -990,6 +998,8 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
         table.read_by_position = [(given, name) for given, name in zip(table.feature_names, expected) if given != name]
         table.feature_names = list(expected)
         table.encoding_from_model = None if read.encoding else kept.get("encoding")
+        # numbers read as the column names are the model's names here: nothing to doubt
+        table.numbers_as_names = table.numbers_as_names and table.read_by_position != []
         yield table
 
 

@@ -492,7 +492,7 @@ def test_column_mismatch_at_transform(runner, data, tmp_path):
     result = runner.invoke(main, ["transform", str(model), str(other), "--id-column", "id", "--label-column", "kind", "-o", "-"])
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {other}: no column 'c', which the model was trained on; the model expects 5 columns; "
-                             "check that the model is the one for this file (`aereduce inspect MODEL` lists its columns)\n")
+                             "the file has 'z' instead: if it is the model's 'c', rename it in the file\n")
     # written in other case: named (trial 30 met MEDV for medv)
     pd.read_csv(data).rename(columns={"c": "C"}).to_csv(other, index=False)
     result = runner.invoke(main, ["transform", str(model), str(other), "--id-column", "id", "--label-column", "kind", "-o", "-"])
@@ -1464,7 +1464,13 @@ def test_a_column_the_thousands_mark_does_not_group_is_named_as_its_cause(runner
     assert result.stderr.splitlines()[0] == (
         "skipped 1 non-numeric column: bill (use it with --id-column or --label-column); bill holds numbers like "
         "'30.0', where '.' does not group thousands as --thousands . says: if '.' is their decimal mark, leave "
-        "--thousands out")
+        "--thousands . out")
+    # --thousands , implies the decimal point: leaving it out would leave 1,6 unread (a review)
+    path.write_text("a,b,c,t\n" + "".join(f'{i},{i % 7},{i % 5},"{i % 9},{i % 4 + 1}"\n' for i in range(40)))
+    result = invoke(runner, "fit", path, "--dim", "1", "--thousands", ",", *FAST, "-o", tmp_path / "m.aer")
+    assert result.stderr.splitlines()[0].endswith("t holds numbers like '0,1', where ',' does not group thousands as "
+                                                  "--thousands , says: if ',' is their decimal mark, pass --decimal , "
+                                                  "instead of --thousands ,")
 
 
 def test_a_model_fitted_with_nan_mean_says_so_when_python_meets_nan(runner, data, tmp_path):
@@ -1485,6 +1491,18 @@ def test_a_model_fitted_with_nan_mean_says_so_when_python_meets_nan(runner, data
                                      f"{todo}, or encode the file with `aereduce transform`")
     with pytest.raises(ValueError, match="Input X contains NaN"):  # fitted without a policy: scikit-learn's words
         load(fit_model(runner, data, tmp_path)[0]).transform(frame[list("abcde")])
+    # PCA's and a detector's too (a review); a refit in Python forgets what the command line recorded
+    for kind in (["--method", "pca"], ["--ensemble", "2", *FAST]):
+        result = invoke(runner, "fit", tmp_path / "gaps.csv", "--dim", "2", "--id-column", "id", "--label-column", "kind",
+                        "--nan", "mean", *kind, "-o", tmp_path / "k.aer")
+        assert result.exit_code == 0, result.output
+        fitted = load(tmp_path / "k.aer")
+        with pytest.raises(ValueError, match=r"^X contains NaN: this model was fitted by `aereduce fit --nan mean`"):
+            (fitted.score_samples if kind[0] == "--ensemble" else fitted.transform)(frame[list("abcde")])
+        fitted.fit(frame[list("abcde")].fillna(0.0))
+        assert not hasattr(fitted, "input_settings_") and not hasattr(fitted, "fit_summary_")
+        with pytest.raises(ValueError, match="Input X contains NaN"):
+            (fitted.score_samples if kind[0] == "--ensemble" else fitted.transform)(frame[list("abcde")])
 
 
 def test_notes_on_the_file_come_before_training(tmp_path):
@@ -2257,6 +2275,7 @@ def test_the_nan_and_encoding_help_say_what_each_command_does(runner):
     # trial 38: transform and score only write the label column out, and said it was for colouring
     for command in ("transform", "score", "denoise"):
         assert option_help(command, "--label-column").startswith("TEXT Column carried through to the output;"), command
+    assert option_help("fit-transform", "--label-column") == "TEXT Column carried through to the output, never a feature."
     assert option_help("plot", "--label-column").startswith("TEXT Column used for colouring and evaluation;")
 
 

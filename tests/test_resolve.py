@@ -48,6 +48,7 @@ def test_a_failed_fit_is_far_worse_than_pca_and_above_rounding():
     # trial 38: 3e-6 of a variance of 1 is rounding too, whatever PCA's exact fit gives; not of 1e-6
     assert not fit_failed(3e-6, 5e-15, variance=1.0) and fit_failed(3e-6, 5e-15, variance=1e-6)
     assert fit_failed(3e-4, 5e-15, variance=1.0)
+    assert fit_failed(1e-10, 1e-14, variance=1e-10)  # tiny units: as bad as the mean row (a review)
 
 
 @pytest.mark.parametrize("params, expected", [

@@ -592,7 +592,7 @@ def test_numbers_that_may_group_thousands_are_named_with_the_options_that_read_t
     assert table_notes(table, MissingValues("error").fit(table))[0] == (
         "skipped 2 non-numeric columns: price, area (use them with --id-column or --label-column); area holds numbers "
         "written with a decimal comma ('1,5'): pass --decimal , to read it; price holds numbers like '42,000': pass "
-        "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal mark (42)")
+        "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal mark (42.0)")
     both = Table(X=np.ones((3, 2)), feature_names=["mass", "year"], skipped_columns=["length"],
                  numbers_as_text={"length": ("comma", "39,1")}, point_read_columns=["mass", "year"])
     assert table_notes(both, MissingValues("error").fit(both))[1] == (  # trial 37: German penguins, two notes apart
@@ -1395,14 +1395,19 @@ def test_text_columns_of_numbers_are_told_why_they_are_text():
                          (["EUR 1.5", "EUR 20"], "EUR 1.5"), (["3 m/s", "4 m/s"], "3 m/s"), (["21°C", "20 °C"], "21°C"),
                          (["5 €", "6 €"], "5 €"), (["10 cm²", "3 m²"], "10 cm²")):
         assert _numbers_as_text(pd.Series(cells + [None, ""]), ".", None) == ("unit", first), cells
+    assert _numbers_as_text(pd.Series(["$5.00", "-$3.20", "($3.20)"]), ".", None) == ("unit", "$5.00")
+    # dates, times, ordinals, ids (a review: '22 Jan', '8 pm', 'UAL 802' were told to drop their "units")
     for cells in (["Adelie", "Gentoo"], ["12B", "13C"], ["A12", "B13"], ["2018-01-02", "2019-03-01"], ["12", "13"],
-                  ["M", "F"], ["8%", "n/a", "x", "y"]):
+                  ["M", "F"], ["8%", "n/a", "x", "y"], ["22 Jan", "30 Oct"], ["8 pm", "12 am"], ["1st", "12th"],
+                  ["UAL 802", "ABC 123"], ["12:30", "A-12"]):
         assert _numbers_as_text(pd.Series(cells), ".", None) is None, cells
     assert _numbers_as_text(pd.Series(["80,2", "1,5"]), ".", None) == ("comma", "80,2")
     assert _numbers_as_text(pd.Series(["42,000", "1,500"]), ".", None) == ("grouped", "42,000")
     assert _numbers_as_text(pd.Series(["80,2", "1,5"]), ",", None) is None  # read with the comma: not text
     assert _numbers_as_text(pd.Series(["39.6", "-40.25"]), ",", ".") == ("thousands", "39.6")
     assert _numbers_as_text(pd.Series(["39.6", "-40.25"]), ",", None) is None
+    for cells in (["22.01.2023", "23.01.2023"], ["1.2.3", "1.2.4"], ["192.168.0.1", "10.0.0.1"]):  # a review
+        assert _numbers_as_text(pd.Series(cells), ",", ".") is None, cells
 
 
 def test_columns_of_decimal_commas_read_with_a_point_are_named_with_the_fix(tmp_path):
