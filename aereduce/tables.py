@@ -362,7 +362,11 @@ class MissingValues:
         detail = ", ".join(f"{_show(name)}: {n}" for name, n in worst[:8])
         detail += f", ... ({len(self.counts_)} columns)" if len(self.counts_) > 8 else ""
         if self.policy == "drop":
-            line = (f"{self.n_not_encodable_} of {self.n_rows_} {counted or 'rows'} have missing values ({detail}) "
+            if self.n_not_encodable_ == 1:  # "1 of 31 rows have ... and were left out" (trial 38's note)
+                dropped = (re.sub(r"^were\b", "was", dropped).replace("their output rows are empty", "its output row is empty")
+                           .replace("as they cannot", "as it cannot"))
+            have = "has" if self.n_not_encodable_ == 1 else "have"
+            line = (f"{self.n_not_encodable_} of {self.n_rows_} {counted or 'rows'} {have} missing values ({detail}) "
                     f"and {dropped}")
             if 2 * self.n_not_encodable_ > self.n_rows_:
                 name, n = worst[0]

@@ -430,18 +430,18 @@ def test_nan_policy_drop_fits(runner, tmp_path):
     path.write_text("a,b\n" + "".join(f"{2 * i},{i % 7}\n" for i in range(30)) + "3,\n")
     result = runner.invoke(main, ["fit", str(path), "--dim", "1", "--nan", "drop", *FAST, "-o", str(tmp_path / "m.aer")])
     assert result.exit_code == 0
-    assert result.stderr.splitlines()[0] == "1 of 31 rows have missing values (b: 1) and were left out of training"
+    assert result.stderr.splitlines()[0] == "1 of 31 rows has missing values (b: 1) and was left out of training"
     assert "on 27 rows x 2 columns" in result.stderr
     result = runner.invoke(main, ["transform", str(tmp_path / "m.aer"), str(path), "-o", "-"])
-    assert result.stderr.splitlines()[0] == ("1 of 31 rows have missing values (b: 1) and were not encoded; their "
-                                             "output rows are empty")
+    assert result.stderr.splitlines()[0] == ("1 of 31 rows has missing values (b: 1) and was not encoded; its "
+                                             "output row is empty")
     assert result.stdout.splitlines()[-1] == '""'  # its row is empty (quoted: a CSV's blank line would be skipped)
     result = runner.invoke(main, ["score", str(tmp_path / "m.aer"), str(path), "--top", "2", "-o", "-"])
-    assert result.stderr.splitlines() == ["1 of 31 rows have missing values (b: 1) and were not scored",
+    assert result.stderr.splitlines() == ["1 of 31 rows has missing values (b: 1) and was not scored",
                                           "wrote the top 2 of 30 scored rows to stdout"]  # trial 38: not 31
     result = runner.invoke(main, ["score", str(tmp_path / "m.aer"), str(path), "-o", "-"])
-    assert result.stderr.splitlines()[0] == ("1 of 31 rows have missing values (b: 1) and were not scored; their "
-                                             "output rows are empty")
+    assert result.stderr.splitlines()[0] == ("1 of 31 rows has missing values (b: 1) and was not scored; its "
+                                             "output row is empty")
     result = runner.invoke(main, ["fit-transform", str(path), "--dim", "1", "--nan", "drop", *FAST, "-o", "-"])
     assert re.fullmatch(r"fitted ae \(1 dim\) on 30 rows x 2 columns, 5 epochs in \S+ s", result.stderr.splitlines()[1])
     assert result.stderr.splitlines()[2] == "wrote 31 rows to stdout"

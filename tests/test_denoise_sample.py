@@ -127,8 +127,8 @@ def test_denoise_leaves_rows_with_missing_values_empty(runner, tmp_path, fitted)
     assert lines[2] == "b" + "," * 12
     assert "" not in lines[1].split(",") and "" not in lines[3].split(",")
     # in denoise's word (it said "not encoded": trial 23)
-    assert result.stderr.splitlines()[0] == ("1 of 3 rows have missing values (x1: 1) and were not denoised; their "
-                                             "output rows are empty")
+    assert result.stderr.splitlines()[0] == ("1 of 3 rows has missing values (x1: 1) and was not denoised; its "
+                                             "output row is empty")
 
 
 def test_a_masking_denoiser_wider_than_pca_can_match_is_saved(runner, tmp_path):

@@ -331,7 +331,7 @@ def test_missing_values_drop_marks_rows_and_keeps_them():
     X, encodable = missing.fit_apply(np.array([[1.0, 2.0], [np.nan, 4.0], [5.0, 6.0]]))
     assert encodable.tolist() == [True, False, True]
     assert X[0].tolist() == [1.0, 2.0] and np.isnan(X[1, 0])
-    assert missing.summary() == "1 of 3 rows have missing values (x0: 1) and were not encoded; their output rows are empty"
+    assert missing.summary() == "1 of 3 rows has missing values (x0: 1) and was not encoded; its output row is empty"
 
 
 def test_the_columns_that_miss_most_come_first_and_dropping_most_rows_says_what_to_do():
