@@ -1167,6 +1167,9 @@ def _check_row_widths(path: str, body: Sequence[tuple[int, int, list[str]]], wid
             # One field too many on the first row is R's write.csv(row.names=TRUE) without a name for them.
             hint = (" if the first field is a row name, give it a column name in the header (e.g. 'id') and pass "
                     "--id-column" if header and n == 0 and len(row) == width + 1
+                    # trial 39: a report's title line above the table was taken for a header of one column
+                    else " if line 1 is a title above the table, delete it so that the header comes first"
+                    if header and width == 1 and n == 0
                     else " remove the extra fields, or quote fields that contain the delimiter")
             raise InputError(f"{path}: row {line_index + 1 + bool(skipped)} has {len(row)} fields but {what} {width};{hint}")
 
@@ -1905,6 +1908,10 @@ class _Schema:
             comma = ("pass --thousands , if the comma groups thousands there or --decimal , if it is their decimal "
                      "mark, " if any(_LONE_GROUP["."].fullmatch(v) for v in commas) else
                      "pass --decimal , if the comma is their decimal mark, " if commas else "")
+            # trial 39: a units line under the header (kg,cm,count); --nan mean, the first advice, made it a row
+            if len(bad_cells) > 1 and len(bad_cells) == len(self.features) and len({r for _, r, _ in bad_cells}) == 1:
+                comma = (f"row {bad_cells[0][1]} holds text in every numeric column: if it is a second header line "
+                         "(units, say), delete it; else ") + comma
             raise InputError(f"{self.path}: non-numeric values in numeric columns: {_cells(bad_cells, self.thousands)}; "
                              f"{comma}read them as "
                              f"missing with --nan mean (or drop, zero), or leave the columns out with --exclude "

@@ -401,8 +401,12 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
             use = "them as features" if len(two) > 1 else "it as a feature"
             hint += f"; {each}{one!r} and {other!r}): to use {use}, write the values as 0 and 1"
         them = "them" if len(table.skipped_columns) > 1 else "it"
+        # columns of numbers or of two values have their own advice: an id or a label is one column (trial 39)
+        explained = set(table.numbers_as_text) | set(table.two_valued_columns)
+        roles = (f" (use {them} with --id-column or --label-column)"
+                 if any(name not in explained for name in table.skipped_columns) else "")
         notes.append(f"skipped {plural(len(table.skipped_columns), 'non-numeric column')}: "
-                     f"{', '.join(table.skipped_columns)} (use {them} with --id-column or --label-column){hint}")
+                     f"{', '.join(table.skipped_columns)}{roles}{hint}")
     if table.non_numeric_counts:
         cells = ", ".join(f"{k}: {v}" for k, v in table.non_numeric_counts.items())
         notes.append(f"read non-numeric cells as missing ({cells})")
@@ -998,8 +1002,9 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
         table.read_by_position = [(given, name) for given, name in zip(table.feature_names, expected) if given != name]
         table.feature_names = list(expected)
         table.encoding_from_model = None if read.encoding else kept.get("encoding")
-        # numbers read as the column names are the model's names here: nothing to doubt
-        table.numbers_as_names = table.numbers_as_names and table.read_by_position != []
+        # numbers read as the column names are the model's names, or --columns named them: nothing to doubt
+        # (trial 39 was told of the model's x0,x1,... as the file's first line)
+        table.numbers_as_names = False
         yield table
 
 

@@ -590,13 +590,13 @@ def test_numbers_that_may_group_thousands_are_named_with_the_options_that_read_t
     table = read_table(american)
     assert table.numbers_as_text == {"price": ("grouped", "42,000"), "area": ("comma", "1,5")}
     assert table_notes(table, MissingValues("error").fit(table))[0] == (
-        "skipped 2 non-numeric columns: price, area (use them with --id-column or --label-column); area holds numbers "
+        "skipped 2 non-numeric columns: price, area; area holds numbers "
         "written with a decimal comma ('1,5'): pass --decimal , to read it; price holds numbers like '42,000': pass "
         "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal mark (42.0)")
     both = Table(X=np.ones((3, 2)), feature_names=["mass", "year"], skipped_columns=["length"],
                  numbers_as_text={"length": ("comma", "39,1")}, point_read_columns=["mass", "year"])
     assert table_notes(both, MissingValues("error").fit(both))[1] == (  # trial 37: German penguins, two notes apart
-        "skipped 1 non-numeric column: length (use it with --id-column or --label-column); length holds numbers written "
+        "skipped 1 non-numeric column: length; length holds numbers written "
         "with a decimal comma ('39,1'): pass --decimal , (with --thousands . for mass, year) to read it")
     late = write(tmp_path, "late.csv", "id;a;b\n" + "".join(f"r{i};1;2\n" for i in range(10_100)) + "x;-1,67;3\n")
     raises(f"{late}: non-numeric values in numeric columns: 'a' (row 10102: '-1,67'); pass --decimal , if the comma is "
@@ -1408,6 +1408,19 @@ def test_text_columns_of_numbers_are_told_why_they_are_text():
     assert _numbers_as_text(pd.Series(["39.6", "-40.25"]), ",", None) is None
     for cells in (["22.01.2023", "23.01.2023"], ["1.2.3", "1.2.4"], ["192.168.0.1", "10.0.0.1"]):  # a review
         assert _numbers_as_text(pd.Series(cells), ",", ".") is None, cells
+
+
+def test_a_title_line_and_a_units_line_are_named_as_such(tmp_path):
+    """Trial 39: a report's title above the table was "row 2 has 3 fields but the header has 1; remove
+    the extra fields", and a units line under the header was advised --nan mean, which made it a row."""
+    title = write(tmp_path, "t.csv", "Sales report generated 2023-01-05\na,b,c\n1,2,3\n4,5,7\n")
+    raises(f"{title}: row 2 has 3 fields but the header has 1; if line 1 is a title above the table, delete it so "
+           "that the header comes first", read_table, title)
+    units = write(tmp_path, "u.csv", "u,w,k\nkg,cm,count\n1,2,3\n4,5,7\n2,2,1\n")
+    raises(f"{units}: non-numeric values in numeric columns: 'u' (row 2: 'kg'), 'w' (row 2: 'cm'), 'k' (row 2: "
+           "'count'); row 2 holds text in every numeric column: if it is a second header line (units, say), delete "
+           "it; else read them as missing with --nan mean (or drop, zero), or leave the columns out with --exclude "
+           "u,w,k", read_table, units)
 
 
 def test_columns_of_decimal_commas_read_with_a_point_are_named_with_the_fix(tmp_path):
