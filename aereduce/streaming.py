@@ -219,18 +219,13 @@ class FileSource(ChunkSource):
             raise OptionError(f"chunk_rows={chunk_rows} must be at least 1")
         self.path, self.read, self.chunk_rows = os.fspath(path), read or ReadOptions(), chunk_rows
         self.policy, self.name = self.read.nan or "error", self.path
-        # The last chunk's table, which says how the file was read (skipped columns and why, lone
-        # groups, row labels), for the notes (_notes_table); the counts of text cells are the pass's.
+        # The last chunk's table, which says how the file was read: skipped columns and why, row labels
+        # (trial 26's streamed diamonds said nothing of them), and how numbers like 3.750 read by column
+        # and where a chunk overturned an earlier one's reading (trial 36: prices sorted from the top,
+        # read as 18.804 until chunks with prices under 1,000 showed the grouping). For the notes
+        # (_notes_table) and settle(); the counts of text cells are the pass's.
         self.last_table: Table | None = None
         self.non_numeric_counts: dict[str, int] = {}
-        # An unnamed first column read as row labels (pandas' to_csv index): noted and remembered as the
-        # model's id, as an in-memory fit does (trial 26's streamed diamonds said nothing of it).
-        self.row_labels: str | None = None
-        # How numbers like 3.750 read, by column (tables.Table.lone_groups), and where a chunk's
-        # evidence overturned an earlier chunk's decision (trial 36: prices sorted from the top, read
-        # as 18.804 until chunks with prices under 1,000 showed the grouping).
-        self.lone_groups: dict[str, bool] = {}
-        self.regrouped: list[str] = []
 
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
         tables = iter_tables(self.path, self.chunk_rows, **self.read.as_kwargs(), row_group_seed=order_seed)
@@ -241,17 +236,20 @@ class FileSource(ChunkSource):
         start = 0
         for table in tables:
             self.feature_names, self.last_table = table.feature_names, table
-            self.lone_groups, self.regrouped = table.lone_groups, table.regrouped
-            self.row_labels = table.id_name if table.row_labels_as_ids else None
             for name, count in table.non_numeric_counts.items():
                 self.non_numeric_counts[name] = self.non_numeric_counts.get(name, 0) + count
             index = table.row_numbers - 1 if by_place else np.arange(start, start + len(table.X), dtype=np.int64)
             start += len(table.X)
             yield Chunk(table.X, table.row_numbers, index)
 
+    @property
+    def lone_groups(self) -> dict[str, bool]:
+        """How numbers like 3.750 read, by column, in the chunks so far (:attr:`Table.lone_groups`)."""
+        return {} if self.last_table is None else self.last_table.lone_groups
+
     def settle(self) -> bool:
         """Every later pass reads each column's lone groups as the whole first pass showed them."""
-        regrouped = bool(self.regrouped)
+        regrouped = self.last_table is not None and bool(self.last_table.regrouped)
         self.read = replace(self.read, lone_groups=dict(self.lone_groups))
         return regrouped
 

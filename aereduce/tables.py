@@ -1905,15 +1905,15 @@ class _Schema:
             # mean, as advised, then replaced a fifth of the column by its mean
             commas = [v.strip() for _, _, v in bad_cells if self.decimal == "." and _DECIMAL_COMMA_NUMBER.fullmatch(v.strip())]
             # 42,000 may be thousands as well (review: --decimal , alone then read it as 42.0)
-            comma = ("pass --thousands , if the comma groups thousands there or --decimal , if it is their decimal "
-                     "mark, " if any(_LONE_GROUP["."].fullmatch(v) for v in commas) else
-                     "pass --decimal , if the comma is their decimal mark, " if commas else "")
+            advice = ("pass --thousands , if the comma groups thousands there or --decimal , if it is their decimal "
+                      "mark, " if any(_LONE_GROUP["."].fullmatch(v) for v in commas) else
+                      "pass --decimal , if the comma is their decimal mark, " if commas else "")
             # trial 39: a units line under the header (kg,cm,count); --nan mean, the first advice, made it a row
             if len(bad_cells) > 1 and len(bad_cells) == len(self.features) and len({r for _, r, _ in bad_cells}) == 1:
-                comma = (f"row {bad_cells[0][1]} holds text in every numeric column: if it is a second header line "
-                         "(units, say), delete it; else ") + comma
+                advice = (f"row {bad_cells[0][1]} holds text in every numeric column: if it is a second header line "
+                          "(units, say), delete it; else ") + advice
             raise InputError(f"{self.path}: non-numeric values in numeric columns: {_cells(bad_cells, self.thousands)}; "
-                             f"{comma}read them as "
+                             f"{advice}read them as "
                              f"missing with --nan mean (or drop, zero), or leave the columns out with --exclude "
                              f"{option_names([name for name, _, _ in bad_cells])}")
         refuse_unusable_values(X, rows, [repr(name) for name in self.features], self.path)

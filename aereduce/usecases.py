@@ -1377,7 +1377,7 @@ class TopScores:
     def __init__(self, model: Any, missing: Any, top: int):
         self.model, self.missing, self.top = model, missing, top
         self.best: list[_ScoredRow] = []
-        self.n_rows, self.id_name, self.label_name, self.table = 0, None, None, None
+        self.id_name, self.label_name, self.table = None, None, None
         self.n_scored = 0  # the encodable rows: --nan drop leaves the others unscored
         self.names, self.integer, self.score_dtype = [""], [], np.float64
 
@@ -1395,8 +1395,7 @@ class TopScores:
                 heapq.heappush(self.best, item)
             else:
                 heapq.heappushpop(self.best, item)
-        self.n_rows, self.id_name, self.label_name, self.table = (self.n_rows + table.n_rows, table.id_name,
-                                                                  table.label_name, table)
+        self.id_name, self.label_name, self.table = table.id_name, table.label_name, table
         self.n_scored += int(encodable.sum())
 
     def rows(self) -> np.ndarray:
