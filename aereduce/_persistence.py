@@ -56,11 +56,17 @@ def params_to_json(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def params_from_json(params: dict[str, Any], tuple_params: tuple[str, ...]) -> dict[str, Any]:
-    """Undo :func:`params_to_json` for the parameters that are tuples."""
+def params_from_json(params: dict[str, Any], tuple_params: tuple[str, ...],
+                     given_as_lists: Any = ()) -> dict[str, Any]:
+    """Undo :func:`params_to_json` for the parameters that are tuples, but for those ``given_as_lists``
+    (a model file's ``list_params``, the names of the parameters set as lists; a detector's
+    ``autoencoder_params`` come back with tuples): ``get_params()`` gives back what was set, as
+    scikit-learn's clone expects."""
+    if not isinstance(given_as_lists, (list, tuple)) or not all(isinstance(n, str) for n in given_as_lists):
+        raise ModelFileError("list_params is not a list of parameter names")
     out = dict(params)
     for key in tuple_params:
-        if isinstance(out.get(key), list):
+        if isinstance(out.get(key), list) and key not in given_as_lists:
             out[key] = tuple(out[key])
     return out
 
@@ -126,8 +132,10 @@ def save(path: str | os.PathLike, kind: str, tensors: dict[str, np.ndarray], par
          fitted: dict[str, Any]) -> None:
     """Write a model of ``kind`` atomically."""
     assert kind in MODEL_KINDS, f"register the model kind {kind!r} in MODEL_KINDS"
+    # JSON has one kind of sequence: which parameters were set as lists (hidden_layer_sizes=[8, 4]) is kept
+    lists = sorted(name for name, value in params.items() if isinstance(value, list))
     write_model_file(path, kind, tensors, {"params": params_to_json(params), "fitted": fitted,
-                                           "versions": library_versions()})
+                                           "versions": library_versions(), "list_params": lists})
 
 
 def model_class(kind: str) -> type:

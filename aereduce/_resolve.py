@@ -516,11 +516,23 @@ NEGLIGIBLE_MSE = 1e-9
 NEGLIGIBLE_SHARE = 1e-5
 
 
-def fit_failed(error: float, pca_error: float | None, *, mean_row_error: float | None = None,
-               variance: float | None = None) -> bool:
-    """Whether a reconstruction error is a failed fit against PCA's at the same dimension: not a
-    number, or over FAILED_FIT_RATIO times PCA's and above rounding: NEGLIGIBLE_SHARE of the rows'
-    ``variance`` where it is given, else NEGLIGIBLE_MSE.
+# A fit that keeps under NOTHING_KEPT_SHARE of the variance PCA at its dimension keeps, where PCA keeps
+# at least PLAIN_STRUCTURE_SHARE of the rows' variance, learned nothing: trial 40's variational model at
+# beta=50 (and an L1 code at weight 10) rebuilt Boston's rows as their mean, error 1.005 against a
+# variance of 1, and passed the FAILED_FIT_RATIO bar (3x PCA-2's 0.415 is 1.24) without a word. Where
+# PCA keeps less, the mean row is within 1.33x of PCA's error, and a few held-out rows of noise show
+# PCA keeping 12% by chance (2 of 16 random columns, 6 rows held out).
+NOTHING_KEPT_SHARE = 0.1
+PLAIN_STRUCTURE_SHARE = 0.25
+
+
+def failure_bar(error: float, pca_error: float | None, dim: int, *, mean_row_error: float | None = None,
+                variance: float | None = None) -> str | None:
+    """The bar a reconstruction error fails, as a message's words (``over 3x PCA-2's 0.1``); None for a
+    fit that did not fail. It fails when it is not a number, or over FAILED_FIT_RATIO times PCA's error
+    at the same dimension (``dim``) and above rounding (NEGLIGIBLE_SHARE of the rows' ``variance``
+    where it is given, else NEGLIGIBLE_MSE), or when it keeps under NOTHING_KEPT_SHARE of the variance
+    PCA keeps, where PCA keeps at least PLAIN_STRUCTURE_SHARE of the ``variance``.
 
     With ``mean_row_error`` (a denoiser's: the error of rebuilding every row as the training mean),
     the bar is that instead. A denoiser trains to rebuild clean rows from corrupted ones, not to copy
@@ -529,12 +541,42 @@ def fit_failed(error: float, pca_error: float | None, *, mean_row_error: float |
     (trial 23). What a denoiser must still beat is a model that learned nothing.
     """
     if not math.isfinite(error):
-        return True
+        return "not a number"
     if mean_row_error is not None:
-        return error > max(mean_row_error, NEGLIGIBLE_MSE)
+        return (f"above the mean row's {mean_row_error:.4g} (a model that learned nothing)"
+                if error > max(mean_row_error, NEGLIGIBLE_MSE) else None)
+    if pca_error is None:
+        return None
     # relative where the variance is known: data in tiny units (a variance of 1e-10) fail above rounding
     negligible = NEGLIGIBLE_MSE if variance is None else NEGLIGIBLE_SHARE * variance
-    return pca_error is not None and pca_error > 0 and error > max(FAILED_FIT_RATIO * pca_error, negligible)
+    if pca_error > 0 and error > max(FAILED_FIT_RATIO * pca_error, negligible):
+        return f"over {FAILED_FIT_RATIO:g}x PCA-{dim}'s {pca_error:.4g}"
+    if variance is not None and variance - pca_error >= PLAIN_STRUCTURE_SHARE * variance \
+            and variance - error < NOTHING_KEPT_SHARE * (variance - pca_error):
+        return (f"about the error of rebuilding every row as the mean ({variance:.4g}), where PCA-{dim}'s is "
+                f"{pca_error:.4g} (a model that learned nothing)")
+    return None
+
+
+def spanned_dimensions(n_rows: int) -> int:
+    """The dimensions ``n_rows`` centred rows span at most: a code this wide rebuilds them exactly."""
+    return max(n_rows - 1, 1)
+
+
+def rows_spanned(dim: int, n_rows: int, option: str) -> str:
+    """Why a code of ``dim`` (written ``option`` + dim: ``--dim 8``, ``n_components=8``) reduces nothing
+    of ``n_rows`` training rows (trial 40: 8 codes of 5 rows rebuilt them exactly without a word; PCA
+    refuses more than 5), and the fix."""
+    span = spanned_dimensions(n_rows)
+    fix = f"choose {option.rstrip('= ')} below {span}, or give more rows" if span > 1 else "give more rows"
+    return (f"{option}{dim} is not below the {span} dimensions that {n_rows} training rows span: the code can hold "
+            f"each of them whole, so the fit rebuilds them exactly whatever it learns of the columns; {fix}")
+
+
+def fit_failed(error: float, pca_error: float | None, *, mean_row_error: float | None = None,
+               variance: float | None = None) -> bool:
+    """Whether a reconstruction error is a failed fit (:func:`failure_bar`)."""
+    return failure_bar(error, pca_error, 0, mean_row_error=mean_row_error, variance=variance) is not None
 
 
 def mean_row_error(scaled_rows: np.ndarray, mean: np.ndarray) -> float:

@@ -43,6 +43,8 @@ def new_rows(estimator: Any, X: Any) -> np.ndarray:
             raise
         todo = {"mean": "fill them with the training means first (input_settings_['means'], by column)",
                 "zero": "fill them with 0 first", "drop": "leave those rows out first"}[policy]
-        raise ValueError(f"X contains NaN: this model was fitted by `aereduce fit --nan {policy}`, whose handling "
-                         f"of missing values the command line applies and Python does not; {todo}, or encode the "
-                         "file with `aereduce transform`") from None
+        # a Python fit on a FileSource with ReadOptions(nan=...) reads so too (trial 40)
+        raise ValueError(f"X contains NaN: this model was fitted on a file read with nan={policy!r} (`aereduce fit "
+                         f"--nan {policy}`, or ReadOptions(nan={policy!r})), whose handling of missing values the "
+                         f"command line applies and Python does not; {todo}, or encode the file with "
+                         "`aereduce transform`") from None

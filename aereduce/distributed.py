@@ -124,7 +124,7 @@ def encode_frame(frame: Any, model_path: str, columns: str | Sequence[str] | Non
         raise InputError(f"{where}: row {row + 1}, column {text!r} holds {values[text].iloc[row]!r}, not a number; "
                          "fix it, or leave the column out of the model") from None
     table = Table(X=values, feature_names=model_feature_names(model), row_numbers=np.arange(1, len(frame) + 1),
-                  source=where)
+                  source=where, part="all of this partition")
     filled, encodable = model_missing_values(model, nan).apply(table)
     codes = np.full((len(frame), len(names)), np.nan)
     if encodable.any():

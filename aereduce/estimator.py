@@ -7,7 +7,6 @@ import numbers
 import os
 import sys
 import time
-import warnings
 from numbers import Integral, Real
 from collections.abc import Callable
 from typing import Any
@@ -22,9 +21,9 @@ from . import _persistence
 from ._validation import dense_rows, forget_command_line_fields, new_rows
 from ._feature_names import MethodPrefixFeaturesOutMixin
 from ._params import AUTOENCODER_PARAMS, Param
-from ._resolve import (FAILED_FIT_RATIO, MIN_ROWS_FOR_DEEP, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS,
-                       RECURRENT_MIN_PATIENCE,
-                       ResolvedOptions, failed_fit_fix, fit_failed, mean_row_error, model_architecture,
+from ._resolve import (MIN_ROWS_FOR_DEEP, NEIGHBOUR_PROJECTION, POOR_FIT_CHECK_ROWS,
+                       RECURRENT_MIN_PATIENCE, rows_spanned, spanned_dimensions,
+                       ResolvedOptions, failed_fit_fix, failure_bar, mean_row_error, model_architecture,
                        regularises_the_code,
                        resolve_options, default_epochs)
 from ._scaling import Scaler
@@ -550,13 +549,20 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         self._seed = self._draw_seed() if seed is None else seed
         self._generator = make_generator(self._seed, self.device_)
         self.model_ = build_model(self._config(), self._seed, self.device_)
-        self._warn_on_a_code_as_wide_as_the_data(X.shape[1])
+        # partial_fit's n_samples sizes the network for rows to come: no count of the rows trained on
+        self._warn_on_a_code_as_wide_as_the_data(X.shape[1], None if streaming not in (False, "fit_stream") else
+                                                 X.shape[0] if n_samples is None else n_samples)
 
-    def _warn_on_a_code_as_wide_as_the_data(self, n_features: int) -> None:
+    def _warn_on_a_code_as_wide_as_the_data(self, n_features: int, n_samples: int | None) -> None:
         """A code as wide as the rows can copy them whole and reduces nothing, as the command line
         notes (trial 10 found Python silent where ``aereduce fit --dim 9`` said so); an
-        overcomplete code is a choice only with noise, sparsity or a contractive penalty."""
-        if self.n_components_ < n_features or regularises_the_code(self.get_params()):
+        overcomplete code is a choice only with noise, sparsity or a contractive penalty. So can a
+        code as wide as the ``n_samples`` training rows span (trial 40: 8 codes of 5 rows)."""
+        if regularises_the_code(self.get_params()):
+            return
+        if n_samples is not None and n_features > self.n_components_ >= spanned_dimensions(n_samples):
+            warn_user(f"{WIDE_CODE_WARNING} {rows_spanned(self.n_components_, n_samples, 'n_components=')}")
+        if self.n_components_ < n_features:
             return
         narrower = f"choose n_components below {n_features}" if n_features > 1 else "give more than one feature"
         warn_user(f"{WIDE_CODE_WARNING} n_components={self.n_components_} is not below the "
@@ -771,7 +777,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
 
     def _warn_on_a_poor_fit(self, X_all) -> None:
         """Warn, as scikit-learn's MLP does when it stops short, when the model reconstructs its
-        training rows over FAILED_FIT_RATIO times worse than PCA at the same dimension: the fit
+        training rows worse than PCA at the same dimension by :func:`failure_bar`: the fit
         the command line refuses to save (after 3 epochs, say), which Python took silently."""
         import torch
         from sklearn.decomposition import PCA
@@ -793,12 +799,10 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         pca = PCA(n_components=k, svd_solver="covariance_eigh" if n_features <= 1_000 else "auto").fit(scaled)
         pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
         variance = mean_row_error(scaled, pca.mean_)
-        nothing_learned = variance if self.noise else None
-        if fit_failed(error, pca_error, mean_row_error=nothing_learned, variance=variance):
+        bar = failure_bar(error, pca_error, k, mean_row_error=variance if self.noise else None, variance=variance)
+        if bar is not None:
             fix = failed_fit_fix(self.get_params(), n, self.batch_size_, is_map=self.neighbour_weight_ > 0,
                                  default_epochs=default_epochs(self))
-            bar = (f"over {FAILED_FIT_RATIO:g}x PCA-{k}'s {pca_error:.4g}" if nothing_learned is None else
-                   f"above the mean row's {nothing_learned:.4g} (a model that learned nothing)")
             warn_user(f"{POOR_FIT_WARNING} {error:.4g} on its training rows, {bar}: {fix}", ConvergenceWarning)
 
     def _warn_on_a_constant_code(self, X) -> None:
@@ -1122,7 +1126,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         from ._training import FitHistory, make_generator, model_from_tensors, passes_over_rows, resolve_device
 
         try:
-            est = cls(**_persistence.params_from_json(meta["params"], _TUPLE_PARAMS))
+            est = cls(**_persistence.params_from_json(meta["params"], _TUPLE_PARAMS, meta.get("list_params", ())))
             fitted = meta["fitted"]
             est.n_features_in_ = int(fitted["n_features_in_"])
             _persistence.set_input(est, fitted)

@@ -25,7 +25,8 @@ from sklearn.utils.validation import check_is_fitted
 from . import _persistence
 from ._validation import dense_rows, forget_command_line_fields, new_rows
 from ._params import AUTOENCODER_PARAMS
-from ._resolve import FAILED_FIT_RATIO, failed_fit_fix, hidden_layer_tuple, python_option, regularises_the_code
+from ._resolve import (FAILED_FIT_RATIO, failed_fit_fix, hidden_layer_tuple, python_option, regularises_the_code,
+                       rows_spanned, spanned_dimensions)
 from .errors import (POOR_FIT_WARNING, POOR_MEMBERS_WARNING, WIDE_CODE_WARNING, ModelFileError, OptionError,
                      warn_user)
 
@@ -359,6 +360,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             warn_user(f"{WIDE_CODE_WARNING} n_components={self.n_components_} is not below the {X.shape[1]} "
                       f"{'feature' if X.shape[1] == 1 else 'features'}: each member can copy its rows exactly, so "
                       f"reconstruction error cannot set outliers apart; {fix}")
+        elif (FEW_THRESHOLD_ROWS <= X.shape[0] and self.n_components_ >= spanned_dimensions(X.shape[0])
+              and not regularises_the_code(params)):  # under FEW_THRESHOLD_ROWS the fit's own warning says more
+            warn_user(f"{WIDE_CODE_WARNING} {rows_spanned(self.n_components_, X.shape[0], 'n_components=')}")
         random_state = check_random_state(self.random_state)
         seeds = random_state.randint(np.iinfo(np.int32).max, size=self.n_estimators)
         # Every member holds out the same validation rows, so that no member trains on them and
@@ -445,15 +449,17 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     def poor_members_failure(self, n_rows: int, params: dict[str, Any] | None = None, *,
                              shown: Callable[..., str] = python_option) -> tuple[str, str] | None:
-        """What failed and the likeliest fix, when the last fit's members reconstructed their
-        ``n_rows`` training rows over FAILED_FIT_RATIO times worse than PCA; None otherwise. The
+        """What failed and the likeliest fix, when the last fit's members failed on their ``n_rows``
+        training rows (:func:`~aereduce._resolve.failure_bar`: over FAILED_FIT_RATIO times worse than
+        PCA, or about as bad as rebuilding every row as the mean); None otherwise. The
         fix names options as ``shown`` writes them (the command line refuses such a detector)."""
         n_poor = getattr(self, "_n_poor_members", 0)
         if not n_poor:
             return None
         params = self._member_params(self.n_features_in_) if params is None else params
+        # a review: members that learned nothing (a collapsed variational model) were said to be over 3x PCA's
         what = (f"{n_poor} of {self.n_estimators} {POOR_MEMBERS_WARNING} over {FAILED_FIT_RATIO:g}x "
-                f"PCA-{self.n_components_}'s on their training rows")
+                f"PCA-{self.n_components_}'s on their training rows, or about that of rebuilding every row as the mean")
         fix = failed_fit_fix(params, n_rows, self.estimators_[0].batch_size_, shown=shown,
                              default_epochs=None if self.max_iter == "auto" else DEFAULT_MAX_ITER)
         return what, fix
@@ -472,7 +478,9 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
 
     def _member_codes(self, X: np.ndarray) -> list[np.ndarray]:
         """Each member's codes of X: n_estimators arrays of shape (n_samples, n_components)."""
-        return [member.transform(X) for member in self.estimators_]
+        # arrays whatever scikit-learn's output setting: set_config(transform_output="pandas") made them
+        # DataFrames, which fit indexed by row positions (trial 40: a KeyError)
+        return [np.asarray(member.transform(X)) for member in self.estimators_]
 
     def _member_factors(self, codes: list[np.ndarray]) -> np.ndarray:
         """Each member's local outlier factor of its codes of each row: (n_estimators, n_samples)."""
@@ -615,7 +623,7 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
         from .estimator import _TUPLE_PARAMS, AutoencoderTransformer
 
         try:
-            params = _persistence.params_from_json(meta["params"], ("hidden_layer_sizes",))
+            params = _persistence.params_from_json(meta["params"], ("hidden_layer_sizes",), meta.get("list_params", ()))
             if params.get("autoencoder_params"):
                 params["autoencoder_params"] = _persistence.params_from_json(params["autoencoder_params"],
                                                                             _TUPLE_PARAMS)

@@ -24,7 +24,7 @@ import numpy as np
 
 from ._files import atomic_output, check_file_output
 from ._resolve import NEGLIGIBLE_MSE
-from .errors import InputError, OptionError, plural
+from .errors import OptionError, plural
 from .plotting import is_missing_label, map_title
 from .tables import TEXT_FORMATS, UNNAMED_FIRST_COLUMN, Table, format_of, label_values
 from .usecases import (ModelRows, ReadOptions, code_names, load_reducer, map_rows, model_image_shape, model_rows, rows_ringed,

@@ -430,7 +430,13 @@ def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> 
         if missing.any():
             if source.policy == "error":
                 r, c = np.argwhere(missing)[0]
-                raise InputError(f"{source.name}: row {rows[r]}, column {c} is missing; fill it, or pass "
+                column = repr(source.feature_names[c]) if source.feature_names else str(c)
+                if isinstance(source, IterableSource):
+                    # trial 40 was told to pass nan='mean', which fit_stream does not take, of "column 0" (Ozone)
+                    raise InputError(f"{source.name}: row {rows[r]} (counted from 0 across the chunks), column "
+                                     f"{column} is missing; chunks from Python take no missing values: fill them "
+                                     "first, or give a file as FileSource(path, read=ReadOptions(nan='mean'))")
+                raise InputError(f"{source.name}: row {rows[r]}, column {column} is missing; fill it, or pass "
                                  "nan='drop', nan='zero' or nan='mean'")
             counts += missing.sum(axis=0)
             if source.policy == "drop":
@@ -712,6 +718,14 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
         best_validation_score_=best,
         pretrain_loss_curves_=None,
         fit_time_=time.perf_counter() - tic, kept_initial_weights_=trainer.kept_initial_weights))
+    file = source.source if isinstance(source, HeldOutSource) else source  # the command line holds rows out
+    if isinstance(file, FileSource):
+        # a file read with ReadOptions, as `aereduce fit --stream` reads it: the model remembers how, the
+        # training means with it (trial 40: `--nan mean` on such a model found none, and blamed release 0.1)
+        from .usecases import input_settings
+
+        estimator.input_settings_ = input_settings(file.read, found.missing, means=found.present_means,
+                                                   whole_columns=found.whole_columns, table=_notes_table(file, found))
     return StreamFit(found, axes, n_train)
 
 
@@ -729,7 +743,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     from ._training import within_noise
     from ._resolve import NEIGHBOUR_MIN_ROWS, default_epochs
     from .usecases import (REMEMBERED_ID, FitReport, check_model_output, check_not_failed, dimension_notes,
-                           epochs_trained, has_pca_bar, input_settings, send_notes, table_notes)
+                           epochs_trained, has_pca_bar, send_notes, table_notes)
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
@@ -757,7 +771,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
             read_notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs "
                               "every row in memory: the map comes from reconstruction alone; fit without --stream to "
                               "have it")
-        notes.extend(send_notes(read_notes + dimension_notes(dim, found.n_features, params), notify))
+        notes.extend(send_notes(read_notes + dimension_notes(dim, found.n_features, params, n_rows=found.n_rows),
+                                notify))
 
     from ._training import Progress
 
@@ -770,11 +785,12 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
         evaluation, where = filled[encodable], "held-out"
         notes.append(f"{streamed}; held-out error on {len(evaluation)} of the {held.sample.seen} held-out rows")
     else:
-        evaluation, where = _training_sample(fit), "training"
+        evaluation, where = _training_sample(fit, held), "training"
         notes.append(f"{streamed}; training error on a sample of {len(evaluation)} rows")
     frame = _frame(evaluation, reducer)
     row_errors = reducer.reconstruction_error(frame)
-    pca_rows = fit.pca.reconstruction_error(reducer.scaler_.transform(evaluation))
+    scaled = reducer.scaler_.transform(evaluation)
+    pca_rows = fit.pca.reconstruction_error(scaled)
     error, pca_error = float(np.mean(row_errors)), float(np.mean(pca_rows))
     report = FitReport("ae", dim, fit.scan.n_rows, fit.scan.n_features, reducer.fit_time_, error, where, output,
                        n_epochs=epochs_trained(reducer),
@@ -783,9 +799,9 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                        within_noise=within_noise(row_errors, pca_rows),
                        params=dict(params or {}), batch_size=reducer.batch_size_, scaling=reducer.scaling_,
                        default_epochs=default_epochs(reducer))
+    # the bar of a model that learned nothing, as the in-memory fit's (a review: --stream saved a collapsed one)
+    report.set_variance(scaled, fit.pca.mean)
     check_not_failed(report)
-    reducer.input_settings_ = input_settings(read, fit.scan.missing, means=fit.scan.present_means,
-                                             whole_columns=fit.scan.whole_columns, table=_notes_table(source, fit.scan))
     reducer.fit_summary_ = report.summary()
     reducer.save(output)
     return report
@@ -802,8 +818,21 @@ def _streamed_counts(found: Scan, n_held_out: int, chunk_rows: int) -> str:
     return text
 
 
-def _training_sample(fit: StreamFit) -> np.ndarray:
+def _training_sample(fit: StreamFit, source: ChunkSource) -> np.ndarray:
+    """Training rows to measure the error on: the validation rows kept by the first pass, else (a
+    file too small to hold any out: 5 rows crashed on an empty sample, a review) the first
+    POOR_FIT_CHECK_ROWS rows of ``source``."""
+    from ._resolve import POOR_FIT_CHECK_ROWS
+
     X, _ = fit.scan.validation.rows_in_order()
+    if not len(X):
+        parts, n = [], 0
+        for chunk in source.chunks():
+            parts.append(chunk.X[: POOR_FIT_CHECK_ROWS - n])
+            n += len(parts[-1])
+            if n >= POOR_FIT_CHECK_ROWS:
+                break
+        X = np.concatenate(parts) if parts else X
     filled, encodable = prepare(X, fit.scan.missing)
     return filled[encodable]
 

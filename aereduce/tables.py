@@ -154,9 +154,9 @@ class Table:
     # The first cell of each numeric column that held text, as (column, row number, text).
     non_numeric_cells: list[tuple[str, int, str]] = field(default_factory=list)
     thousands: str | None = None  # the --thousands mark the cells were read with, for messages
-    # numeric columns whose numbers like 3.750 were read as 3.75: under a decimal comma (:func:`_ungrouped`),
-    # or in a ';'-delimited file of decimal points (:func:`_points_like_groups`)
-    point_read_columns: list[str] = field(default_factory=list)
+    # numeric columns whose numbers like 3.750 were read as 3.75, each with its first such cell: under a
+    # decimal comma (:func:`_ungrouped`), or in a ';'-delimited file of decimal points (:func:`_points_like_groups`)
+    point_read_columns: dict[str, str] = field(default_factory=dict)
     # By feature column, what the file so far says of lone groups (3.750): read as thousands (True) or
     # as decimals (False); a model remembers it, so its commands read every file and chunk as fit did.
     lone_groups: dict[str, bool] = field(default_factory=dict)
@@ -175,6 +175,11 @@ class Table:
     # the sniffed header is a line of whole numbers (0,1,2 or 1990,1991): it could have been a row of data
     numbers_as_names: bool = False
     row_labels_left_out: bool = False  # an unnamed first column, not a feature, and not the id either
+    # what the rows are part of, for the count of missing values in a message (a Dask partition's is not a file's)
+    part: str = "the part of the file read so far"
+    # numeric columns written as codes are, with leading zeros (00512), each with its first such cell
+    # (:func:`_leading_zero_columns`): read as numbers (512) like any other
+    leading_zero_columns: dict[str, str] = field(default_factory=dict)
     encoding_from_model: str | None = None  # set by the reader of a model's data (usecases.model_tables)
     # (the file's column, the model's column it was read as) where --columns maps them by position
     read_by_position: list[tuple[str, str]] = field(default_factory=list)
@@ -288,7 +293,7 @@ class MissingValues:
         # that carries nothing to reduce (and numpy warned of its empty mean).
         _raise_empty_columns(values, names, source, self.policy)
         if self.policy == "error":
-            _raise_first_missing(values, names, rows, source)
+            _raise_first_missing(values, names, rows, source, ids=X.ids if isinstance(X, Table) else None)
         if self.policy == "mean":
             with np.errstate(invalid="ignore"):
                 self.fill_values_ = np.nanmean(values, axis=0).astype(np.float64)
@@ -325,10 +330,13 @@ class MissingValues:
         missing = np.isnan(values)
         if self.policy == "error" and isinstance(X, Table) and X.non_numeric_cells:
             # Text read as missing by a model's reader: say so, not that the cell is empty.
-            raise InputError(f"{source}: non-numeric values in numeric columns: {_cells(X.non_numeric_cells, X.thousands)}; fix "
+            row_names = None if X.ids is None else dict(zip(rows.tolist(), X.ids))
+            raise InputError(f"{source}: non-numeric values in numeric columns: "
+                             f"{_cells(X.non_numeric_cells, X.thousands, row_names)}; fix "
                              "them, or read them as missing with --nan mean (or drop, zero)")
         if self.policy == "error":  # a model's commands read a file in chunks: count the chunk's, as such (trial 22)
-            _raise_first_missing(values, names, rows, source, part=isinstance(X, Table))
+            _raise_first_missing(values, names, rows, source, part=X.part if isinstance(X, Table) else False,
+                                 ids=X.ids if isinstance(X, Table) else None)
         per_column = missing.sum(axis=0)
         for name, n in zip(names, per_column):
             if n:
@@ -411,6 +419,7 @@ class MissingValues:
 
 def _unpack(X: Table | np.ndarray, feature_names: Sequence[str] | None) -> tuple[np.ndarray, list[str], np.ndarray, str]:
     if isinstance(X, Table):
+        assert X.row_numbers is not None  # set in __post_init__
         return X.X, list(X.feature_names), X.row_numbers, X.source
     values = np.asarray(X, dtype=np.float64)
     if values.ndim != 2:
@@ -427,10 +436,23 @@ def shown_mark(mark: str) -> str:
     return repr(mark) if mark.isspace() else mark
 
 
-def _cells(cells: Sequence[tuple[str, int, str]], thousands: str | None = None) -> str:
-    """Non-numeric cells for a message: ``'b' (row 22: 'x')``, one per column; with why a cell
-    holding the ``--thousands`` mark is one (``4.1`` under ``--thousands .``)."""
-    listed = ", ".join(f"{name!r} (row {row}: {value!r})" for name, row, value in cells)
+def row_named(row: int, name: Any = None, within: bool = False) -> str:
+    """``row 5``, and the row's id where it has one: ``row 5 (id 'Hornet 4 Drive')``, or ``row 5, id
+    'Hornet 4 Drive'`` ``within`` parentheses. Row numbers are the file's lines, which a table of R's
+    row names does not show (trial 39)."""
+    shown = "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name).strip()[:40]
+    if not shown:
+        return f"row {row}"
+    return f"row {row}, id {shown!r}" if within else f"row {row} (id {shown!r})"
+
+
+def _cells(cells: Sequence[tuple[str, int, str]], thousands: str | None = None,
+           row_names: Mapping[int, Any] | None = None) -> str:
+    """Non-numeric cells for a message: ``'b' (row 22: 'x')``, one per column, with the row's id where
+    ``row_names`` has one (:func:`row_named`); with why a cell holding the ``--thousands`` mark is one
+    (``4.1`` under ``--thousands .``)."""
+    listed = ", ".join(f"{name!r} ({row_named(row, (row_names or {}).get(row), within=True)}: {value!r})"
+                       for name, row, value in cells)
     # only for cells of digits and the mark ('4.1'), not for text that holds it ('n.a.')
     if thousands is not None and any(thousands in value and re.fullmatch(r"[\d\s.,'+-]+", value) for _, _, value in cells):
         listed += (f", as --thousands {shown_mark(thousands)} reads {thousands!r} only between groups of three digits "
@@ -463,16 +485,17 @@ def _raise_empty_columns(X: np.ndarray, names: Sequence[str], source: str, polic
 
 
 def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, source: str,
-                         part: bool = False) -> None:
+                         part: bool | str = False, ids: np.ndarray | None = None) -> None:
     """Refuse the first missing value of X; ``part``: X is one chunk of a file read in chunks, so the
     count of the others is of the rows read so far (a streamed fit's first 10,000 held 9,084 of
-    movies' 53,573 missing budgets, and said 'and 9083 more' as if that were the file's)."""
+    movies' 53,573 missing budgets, and said 'and 9083 more' as if that were the file's), or what
+    else X is a part of (:attr:`Table.part`); ``ids``: the rows' ids, to name the row by (:func:`row_named`)."""
     missing = np.isnan(X)
     if missing.any():
         r, c = np.argwhere(missing)[0]
         more = int(missing.sum()) - 1
-        where = f" in rows {rows[0]}-{rows[-1]}, the part of the file read so far" if part else ""
-        raise InputError(f"{source}: row {rows[r]}, column {names[c]!r} is missing"
+        where = f" in rows {rows[0]}-{rows[-1]}, {part if isinstance(part, str) else Table.part}" if part else ""
+        raise InputError(f"{source}: {row_named(rows[r], None if ids is None else ids[r])}, column {names[c]!r} is missing"
                          + (f" (and {plural(more, 'more missing value')}{where})" if more else "")
                          + "; fill it, or pass nan='drop', nan='zero' or nan='mean'")  # --nan on the command line
 
@@ -1070,23 +1093,45 @@ class _TextLayout:
     names: list[str]
     header: bool
     trailing_ok: bool = False  # written with a delimiter at the end of every row: one more, empty field
-    points_like_groups: list[str] = field(default_factory=list)  # see _points_like_groups
+    points_like_groups: dict[str, str] = field(default_factory=dict)  # see _points_like_groups
+    leading_zeros: dict[str, str] = field(default_factory=dict)  # see _leading_zero_columns
 
 
-def _points_like_groups(names: Sequence[str], body: Sequence[list[str]]) -> list[str]:
+# A whole number written with a leading zero and at least three digits (00512, 0612345678): a
+# code's way (ZIP, phone), not a quantity's; 01-12 months and 07 hours are left alone.
+_LEADING_ZERO = re.compile(r"0\d{2,}")
+_DIGITS_ONLY = re.compile(r"\d+")
+
+
+def _leading_zero_columns(names: Sequence[str], body: Sequence[list[str]]) -> dict[str, str]:
+    """Columns whose head cells are all written as whole numbers, some with leading zeros, each with its
+    first such cell: codes such as ZIP or phone numbers, which are read as numbers (00512 as 512)
+    before any column is chosen, so only the cells as written can tell (trial 39)."""
+    found = {}
+    for j, name in enumerate(names):
+        cells = [cell for fields in body if j < len(fields) for cell in [fields[j].strip()] if cell not in NA_STRINGS]
+        if cells and all(_DIGITS_ONLY.fullmatch(cell) for cell in cells):
+            first = next((cell for cell in cells if _LEADING_ZERO.fullmatch(cell)), None)
+            if first is not None:
+                found[name] = first
+    return found
+
+
+def _points_like_groups(names: Sequence[str], body: Sequence[list[str]]) -> dict[str, str]:
     """Columns of a ';'-delimited file sniffed as written with decimal points whose head cells with a
     point are all like 64.844, as a German export writes 64844 (trial 36's house prices, read as
-    64.844 without a word): the cells cannot tell, so the fit's note names them. None where another
-    column writes a decimal point beyond doubt (5.21): '.' is then the file's decimal mark."""
+    64.844 without a word), each with its first such cell: the cells cannot tell, so the fit's note
+    names them. None where another column writes a decimal point beyond doubt (5.21): '.' is then
+    the file's decimal mark."""
     lone, number = _LONE_GROUP[","], _number_re(".")
-    found = []
+    found = {}
     for j, name in enumerate(names):
         cells = [fields[j].strip() for fields in body if j < len(fields)]
         pointed = [cell for cell in cells if "." in cell and number.fullmatch(cell)]
         if any(not lone.fullmatch(cell) for cell in pointed):
-            return []
+            return {}
         if pointed:
-            found.append(name)
+            found[name] = pointed[0]
     return found
 
 
@@ -1217,9 +1262,9 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     ending_empty = sum(len(f) == width + 1 and not f[-1].strip() for _, _, f in body)
     trailing_ok = width < len(first) or 2 * ending_empty > len(body)
     _check_row_widths(path, body, width, header, skipped, trailing_ok)
-    points = _points_like_groups(names, [f for _, _, f in body]) if sep == ";" and decimal == "." and sniffed else []
+    points = _points_like_groups(names, [f for _, _, f in body]) if sep == ";" and decimal == "." and sniffed else {}
     return _TextLayout(sep=sep, decimal=decimal, names=names, header=header, trailing_ok=trailing_ok,
-                       points_like_groups=points)
+                       points_like_groups=points, leading_zeros=_leading_zero_columns(names, [f for _, _, f in body]))
 
 
 _QUOTED_FIELD = re.compile(r'"[^"]*"')
@@ -1266,6 +1311,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             layout = _read_layout(source, path, fmt, sep, decimal, header)
             layout_out["decimal"] = layout.decimal
             layout_out["points_like_groups"] = layout.points_like_groups
+            layout_out["leading_zeros"] = layout.leading_zeros
             layout_out["names_made_up"] = header is None and not layout.header  # sniffed: no header line
             layout_out["numbers_as_names"] = (header is None and layout.header
                                               and all(re.fullmatch(r"\d+", name) for name in layout.names))
@@ -1538,6 +1584,7 @@ class _Grouping:
     grouped: bool = False  # plain integers or cells grouped beyond doubt: an export that groups thousands
     other_decimal: bool = False  # the grouping mark used as a decimal one (1.5 under decimal commas)
     decided: bool | None = None  # lone groups are thousands: fixed at the first chunk that holds one, or given
+    lone_cell: str | None = None  # the first lone group read (3.750), for the notes
 
     @property
     def shown(self) -> bool:
@@ -1576,6 +1623,8 @@ def _ungrouped(text: Any, decimal: str, grouping: _Grouping | None = None) -> An
     if not grouping.other_decimal:
         grouping.other_decimal = bool((text.str.contains(_OTHER_MARK_AS_DECIMAL[decimal]).fillna(False)
                                        & ~grouped & ~lone).any())
+    if grouping.lone_cell is None and lone.any():
+        grouping.lone_cell = str(text[lone].iloc[0])
     if grouping.decided is None and lone.any():
         grouping.decided = grouping.grouped and not grouping.other_decimal
     if grouping.decided:
@@ -1753,7 +1802,8 @@ class _Schema:
     two_valued_columns: dict[str, tuple[str, str]] = field(default_factory=dict)  # skipped, two values (yes/no)
     numbers_as_text: dict[str, tuple[str, str]] = field(default_factory=dict)  # skipped: why, a cell (Table's)
     grouping: dict[str, _Grouping] = field(default_factory=dict)  # by column, across chunks (_ungrouped)
-    points_like_groups: list[str] = field(default_factory=list)  # the text layout's (_points_like_groups)
+    points_like_groups: dict[str, str] = field(default_factory=dict)  # the text layout's (_points_like_groups)
+    leading_zeros: dict[str, str] = field(default_factory=dict)  # the text layout's (_leading_zero_columns)
 
     def lone_groups(self) -> dict[str, bool]:
         """:attr:`Table.lone_groups` of the chunks read so far."""
@@ -1887,12 +1937,24 @@ class _Schema:
         return (self.thousands is None and grouping is not None and grouping.decided is False
                 and not grouping.shown)
 
+    def _point_read_columns(self) -> dict[str, str]:
+        """:attr:`Table.point_read_columns` of the chunks read so far."""
+        found = {}
+        for name in self.features:
+            # a model's decision stands for a file without such cells: nothing to note there
+            if self.decimal == "," and self._read_lone_groups_as_decimals(name) and self.grouping[name].lone_cell:
+                found[name] = self.grouping[name].lone_cell
+            elif self.thousands is None and name in self.points_like_groups:
+                found[name] = self.points_like_groups[name]
+        return found
+
     def table(self, frame: Any, rows: np.ndarray, part: bool = False) -> Table:
         """The Table of one chunk of the file (``part``), or of all of it."""
         n = len(frame)
         X = np.empty((n, len(self.features)), dtype=np.float64)
         bad_cells: list[tuple[str, int, str]] = []
         counts: dict[str, int] = {}
+        ids = None if self.id_column is None else frame[self.id_column].to_numpy()  # to name rows in errors by
         for j, name in enumerate(self.features):
             X[:, j], bad = _to_float(frame[name], self.decimal, self.grouping.setdefault(name, _Grouping()),
                                      self.thousands)
@@ -1912,7 +1974,9 @@ class _Schema:
             if len(bad_cells) > 1 and len(bad_cells) == len(self.features) and len({r for _, r, _ in bad_cells}) == 1:
                 advice = (f"row {bad_cells[0][1]} holds text in every numeric column: if it is a second header line "
                           "(units, say), delete it; else ") + advice
-            raise InputError(f"{self.path}: non-numeric values in numeric columns: {_cells(bad_cells, self.thousands)}; "
+            row_names = None if ids is None else dict(zip(rows.tolist(), ids))
+            raise InputError(f"{self.path}: non-numeric values in numeric columns: "
+                             f"{_cells(bad_cells, self.thousands, row_names)}; "
                              f"{advice}read them as "
                              f"missing with --nan mean (or drop, zero), or leave the columns out with --exclude "
                              f"{option_names([name for name, _, _ in bad_cells])}")
@@ -1920,21 +1984,21 @@ class _Schema:
         if self.missing == "error":
             if not part:  # an empty column first: the first missing cell's advice (--nan drop) then failed on it (trial 21)
                 _raise_empty_columns(X, self.features, self.path, self.missing)
-            _raise_first_missing(X, self.features, rows, self.path, part)
+            _raise_first_missing(X, self.features, rows, self.path, part, ids)
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
                       non_numeric_counts=counts, non_numeric_cells=bad_cells, thousands=self.thousands,
                       source=self.path,
                       names_made_up=self.names_made_up, numbers_as_names=self.numbers_as_names,
-                      point_read_columns=[name for name in self.features if self.decimal == "," and
-                                          self._read_lone_groups_as_decimals(name) or self.thousands is None
-                                          and name in self.points_like_groups],
+                      point_read_columns=self._point_read_columns(),
                       lone_groups=self.lone_groups(),
                       regrouped=[name for name in self.features if name in self.grouping
                                  and self.grouping[name].overturned],
                       two_valued_columns=dict(self.two_valued_columns), numbers_as_text=dict(self.numbers_as_text),
-                      row_labels_left_out=self.row_labels_left_out)
+                      row_labels_left_out=self.row_labels_left_out,
+                      leading_zero_columns={name: cell for name, cell in self.leading_zeros.items()
+                                            if name in self.features})
         if self.id_column is not None:
-            table.ids, table.id_name = frame[self.id_column].to_numpy(), self.id_column
+            table.ids, table.id_name = ids, self.id_column
             table.row_labels_as_ids = self.row_labels_as_ids
         if self.label_column is not None:
             table.labels, table.label_name = frame[self.label_column].to_numpy(), self.label_column
@@ -2088,7 +2152,8 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
                 schema.row_labels_left_out = left_out
                 schema.names_made_up = bool(layout.get("names_made_up"))
                 schema.numbers_as_names = bool(layout.get("numbers_as_names"))
-                schema.points_like_groups = list(layout.get("points_like_groups") or [])
+                schema.points_like_groups = dict(layout.get("points_like_groups") or {})
+                schema.leading_zeros = dict(layout.get("leading_zeros") or {})
             yield schema.table(frame, rows, part=chunksize is not None)
 
 

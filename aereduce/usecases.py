@@ -22,8 +22,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._files import check_file_output, check_output
-from ._resolve import (FAILED_FIT_RATIO, MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, NEIGHBOUR_STEPS_PER_EPOCH,
-                       POOR_FIT_CHECK_ROWS, default_epochs, failed_fit_fix, fit_failed, mean_row_error, model_variant,
+from ._resolve import (MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, NEIGHBOUR_STEPS_PER_EPOCH,
+                       POOR_FIT_CHECK_ROWS, default_epochs, failed_fit_fix, failure_bar, mean_row_error, rows_spanned,
+                       spanned_dimensions, model_variant,
                        regularises_the_code, short_training_fix)
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
@@ -128,7 +129,9 @@ def model_missing_values(model: Any, policy: str | None) -> MissingValues:
     names = model_feature_names(model)
     means = settings.get("means")
     if policy == "mean" and means is None:
-        raise InputError("the model holds no training means (it was saved by aereduce 0.1); use --nan zero or drop")
+        # a model fitted in Python on rows in memory (trial 40 was told it was saved by release 0.1)
+        raise InputError("the model holds no training means to fill with: a fit on a file keeps them, not a fit in "
+                         "Python on rows in memory or a model saved by an earlier release; use --nan zero or drop")
     fill = {"mean": means, "zero": [0.0] * len(names)}.get(policy)
     return MissingValues.from_dict({"policy": policy, "feature_names": names, "fill_values": fill})
 
@@ -387,10 +390,20 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
                      "again with it if it was fitted so, to read them alike")
     if table.point_read_columns:
         # trial 35: a German export's 3.750 g (3750) read as 3.75, silently; the cells alone cannot tell
-        names = table.point_read_columns
-        notes.append(f"{shown_names(names)} {'hold' if len(names) > 1 else 'holds'} numbers like 3.750, read with "
-                     "'.' as a decimal point (3.75) as nothing in the column shows thousands grouped; if '.' groups "
-                     "thousands there (3750), pass --thousands .")
+        names, cell = list(table.point_read_columns), next(iter(table.point_read_columns.values()))
+        notes.append(f"{shown_names(names)} {'hold' if len(names) > 1 else 'holds'} numbers like {cell}, read with "
+                     f"'.' as a decimal point ({float(cell):g}) as nothing in the column shows thousands grouped; if "
+                     f"'.' groups thousands there ({cell.replace('.', '')}), pass --thousands .")
+    if table.leading_zero_columns:
+        # trial 39: ZIP and phone numbers (00512) were features, read as 512, without a word
+        codes = table.leading_zero_columns
+        names, one = list(codes), len(codes) == 1
+        cells = ", ".join(repr(cell) for cell in list(codes.values())[:3]) + (", ..." if len(codes) > 3 else "")
+        first = next(iter(codes.values()))
+        notes.append(f"{shown_names(names)} {'writes its' if one else 'write their'} numbers with leading zeros "
+                     f"({cells}), as codes such as ZIP or phone numbers (or clock times) are written, and {'is' if one else 'are'} used "
+                     f"as {'a feature' if one else 'features'}, read as numbers ({first} as {int(first)}); if "
+                     f"{'it is a code' if one else 'they are codes'}, pass --exclude {option_names(names)}")
     if table.skipped_columns:
         hint = "".join(_numbers_as_text_hint(table, why) for why in ("comma", "grouped", "thousands", "unit"))
         two = table.two_valued_columns
@@ -426,7 +439,7 @@ def _numbers_as_text_hint(table: Table, why: str) -> str:
     columns, hold, them = shown_names(names), "hold" if len(names) > 1 else "holds", "them" if len(names) > 1 else "it"
     if why == "comma":
         # trial 37: German penguins' 39,1 skipped and 3.750 read as 3.75, each note advising one option
-        both = (f" (with --thousands . for {shown_names(table.point_read_columns)})"
+        both = (f" (with --thousands . for {shown_names(list(table.point_read_columns))})"
                 if table.point_read_columns and table.thousands is None else "")
         return f"; {columns} {hold} numbers written with a decimal comma ({cells}): pass --decimal ,{both} to read {them}"
     if why == "grouped":
@@ -478,6 +491,14 @@ class FitReport:
     batch_size: int | None = None  # the autoencoder's resolved batch size (for failed_fit_fix); None for PCA
     scaling: str | None = None  # the resolved scaling (scaling_): the errors are in its units
     default_epochs: int | None = None  # 0 where the default is PCA's solution (_resolve.default_epochs)
+
+    def set_variance(self, scaled_rows: np.ndarray, mean: np.ndarray) -> None:
+        """The evaluated rows' variance about the training ``mean`` (the error of a model that learned
+        nothing, :func:`~aereduce._resolve.failure_bar`), from the rows in the model's scaled units;
+        a denoiser's only failure bar."""
+        self.variance = mean_row_error(scaled_rows, mean)
+        if self.params.get("noise"):
+            self.mean_row_error = self.variance
 
     @property
     def measured(self) -> str:
@@ -616,7 +637,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     check_dimension(method, dim, *train.shape, data, held_out=len(held))
     # no --noise for PCA, which refuses it (trial 30 followed the advice into that refusal)
     notes = send_notes(filled.notes(row_labels=REMEMBERED_ID, params=params)
-                       + dimension_notes(dim, X.shape[1], params, regularisers=method == "ae")
+                       + dimension_notes(dim, X.shape[1], params, regularisers=method == "ae", n_rows=len(train))
                        + map_lost_to_the_holdout(method, params, dim, len(X), len(train)), notify)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
@@ -713,10 +734,10 @@ def epochs_trained(reducer: Any) -> int | None:
 
 
 def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None, *, detector: bool = False,
-                    regularisers: bool = True) -> list[str]:
+                    regularisers: bool = True, n_rows: int | None = None) -> list[str]:
     """``fit``'s note on a code that cannot reduce the data: one column, or as many dimensions as
-    columns (unless ``params`` make it an overcomplete autoencoder); ``detector``: an outlier
-    detector's members, whose exact copies score no row as an outlier."""
+    columns (unless ``params`` make it an overcomplete autoencoder), or as the ``n_rows`` trained on;
+    ``detector``: an outlier detector's members, whose exact copies score no row as an outlier."""
     if n_columns == 1:  # "choose --dim below 1" would be no advice
         return ["only 1 feature column is numeric, so there is nothing to reduce: the code holds the column "
                 "itself; give more numeric columns (text columns can only be --id-column or --label-column)"]
@@ -728,6 +749,8 @@ def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None, *, 
         overcomplete = ", or for an overcomplete code add --noise or --sparsity" if regularisers else ""
         return [f"--dim {dim} is not below the {n_columns} feature columns: the code can hold each row whole, "
                 f"so nothing is reduced (PCA-{n_columns} is exact); choose --dim below {n_columns}{overcomplete}"]
+    if n_rows is not None and dim >= spanned_dimensions(n_rows) and not regularises_the_code(params or {}):
+        return [rows_spanned(dim, n_rows, "--dim ")]
     return []
 
 
@@ -831,18 +854,20 @@ def fit_detector(data: str, output: str, *, method: str, dim: int | None, read: 
     share = detector_options(method, ensemble, contamination)
     check_model_output(output, data)
     filled = read_for_fit(data, read)
-    from .outliers import AutoencoderOutlierDetector, detector_components
+    from .outliers import FEW_THRESHOLD_ROWS, AutoencoderOutlierDetector, detector_components
 
     # the estimator's warning in the command line's words (trial 21 read "warning (click): ... n_components")
     n_columns = filled.X.shape[1]
-    wide = dimension_notes(detector_components(dim or "auto", n_columns), n_columns, params, detector=True)
+    train, held = split_for_fit(filled.X, holdout)
+    # under FEW_THRESHOLD_ROWS the detector's own warning (most new rows would be flagged) says more
+    wide = dimension_notes(detector_components(dim or "auto", n_columns), n_columns, params, detector=True,
+                           n_rows=len(train) if len(train) >= FEW_THRESHOLD_ROWS else None)
     notes = send_notes(filled.notes(row_labels=REMEMBERED_ID, params=params) + wide, notify)
 
     own = {k: v for k, v in (params or {}).items() if k in ("hidden_layer_sizes", "max_iter")}
     rest = {k: v for k, v in (params or {}).items() if k not in own}
     detector = AutoencoderOutlierDetector(n_estimators=ensemble, contamination=share, n_components=dim or "auto",
                                           random_state=seed, autoencoder_params=rest or None, **own)
-    train, held = split_for_fit(filled.X, holdout)
     callbacks = None
     if progress is not None:
         from ._training import Progress
@@ -887,17 +912,15 @@ def measure_against_pca(report: FitReport, reducer: Any, row_errors: np.ndarray,
     pca_rows = pca.reconstruction_error(evaluation)
     report.pca_error, report.n_evaluated = float(np.mean(pca_rows)), len(pca_rows)
     report.within_noise = within_noise(row_errors, pca_rows)
-    report.variance = mean_row_error(pca.scaler_.transform(np.asarray(evaluation, dtype=np.float64)), pca.pca_.mean_)
-    if report.params.get("noise"):  # a denoiser's failure bar (fit_failed)
-        report.mean_row_error = report.variance
+    report.set_variance(pca.scaler_.transform(np.asarray(evaluation, dtype=np.float64)), pca.pca_.mean_)
 
 
 def failed_fit_finding(report: FitReport) -> str | None:
     """How far a fit far worse than PCA's is off, and the fix; None for a fit that did not fail."""
-    if not fit_failed(report.error, report.pca_error, mean_row_error=report.mean_row_error, variance=report.variance):
+    bar = failure_bar(report.error, report.pca_error, report.dim, mean_row_error=report.mean_row_error,
+                      variance=report.variance)
+    if bar is None:
         return None
-    bar = (f"over {FAILED_FIT_RATIO:g}x PCA-{report.dim}'s {report.pca_error:.4g}" if report.mean_row_error is None
-           else f"above the mean row's {report.mean_row_error:.4g} (a model that learned nothing)")
     return f"{report.where} reconstruction MSE {report.error:.4g} is {bar}; {report.failure_fix}, or use --method pca"
 
 
@@ -1005,6 +1028,7 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
         # numbers read as the column names are the model's names, or --columns named them: nothing to doubt
         # (trial 39 was told of the model's x0,x1,... as the file's first line)
         table.numbers_as_names = False
+        table.leading_zero_columns = {}  # the model was fitted on them, with the note then
         yield table
 
 
@@ -1328,7 +1352,8 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
     check_dimension(method, dim, *filled.X.shape, data)
     # as fit's: trial 38's --dim 5 of 3 columns wrote two columns of zeros without a word
     notes = send_notes(filled.notes(f"{LEFT_OUT_OF_TRAINING}; their output rows are empty", params=params)
-                       + dimension_notes(dim, filled.X.shape[1], params, regularisers=method == "ae"), notify)
+                       + dimension_notes(dim, filled.X.shape[1], params, regularisers=method == "ae",
+                                         n_rows=len(filled.X)), notify)
     reducer = make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
     Z = as_computed(reducer, fit_embed(method, reducer, filled.X, progress))

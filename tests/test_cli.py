@@ -573,7 +573,7 @@ def test_a_text_cell_in_a_models_column_is_named_not_called_missing(runner, data
     frame.to_csv(data, index=False)
     result = invoke(runner, "transform", model, data, "-o", "-")
     assert result.exit_code == 1 and result.stderr == (
-        f"Error: {data}: non-numeric values in numeric columns: 'b' (row 6: 'n.a.'); fix them, or read them as "
+        f"Error: {data}: non-numeric values in numeric columns: 'b' (row 6, id 'r4': 'n.a.'); fix them, or read them as "
         "missing with --nan mean (or drop, zero)\n")
     frame["b"] = "n.a."
     frame.to_csv(data, index=False)
@@ -908,7 +908,7 @@ def test_a_text_cell_in_a_model_column_is_missing_under_a_nan_policy(runner, dat
     assert pd.read_csv(io.StringIO(result.stdout))[["ae0", "ae1"]].notna().all().all()
     result = invoke(runner, "transform", model, path, "-o", "-")  # no policy (the model's is error): refused, with it
     assert result.exit_code == 1 and result.stderr == (
-        f"Error: {path}: non-numeric values in numeric columns: 'c' (row 3: 'abc'); fix them, or read them as missing "
+        f"Error: {path}: non-numeric values in numeric columns: 'c' (row 3, id 'r1': 'abc'); fix them, or read them as missing "
         "with --nan mean (or drop, zero)\n")
 
 
@@ -1437,20 +1437,46 @@ def test_skipped_yes_no_columns_are_told_how_to_become_features(runner, tmp_path
         "('no' and 'yes'): to use it as a feature, write the values as 0 and 1")
 
 
+def first_fit_note(runner, tmp_path, text: str, stream: bool) -> str:
+    """The first line fit writes to stderr for ``text`` saved as in.csv, in memory or streamed (m.aer)."""
+    path = tmp_path / "in.csv"
+    path.write_text(text)
+    result = invoke(runner, "fit", path, "--dim", "1", *FAST, *(["--stream", "--chunk-rows", "15"] if stream else []),
+                    "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    return result.stderr.splitlines()[0]
+
+
 @pytest.mark.parametrize("stream", [False, True])
 def test_skipped_columns_of_numbers_with_units_are_told_to_drop_the_units(runner, tmp_path, stream):
     """Trial 38: prices written '$ 37.13' and shares '8%' were skipped with advice to use them as ids
     or labels; a streamed fit's notes also left out the yes/no advice (its notes table copied fields)."""
-    path = tmp_path / "in.csv"
-    path.write_text("a,b,seat,price,share,smsa\n" + "".join(
-        f"{2 * i},{i % 7},{10 + i % 5}B,$ {i}.{i % 10}5,{i % 90}%,{'yes' if i % 3 else 'no'}\n" for i in range(1, 41)))
-    result = invoke(runner, "fit", path, "--dim", "1", *FAST, *(["--stream", "--chunk-rows", "15"] if stream else []),
-                    "-o", tmp_path / "m.aer")
-    assert result.exit_code == 0, result.output
-    assert result.stderr.splitlines()[0] == (
+    text = "a,b,seat,price,share,smsa\n" + "".join(
+        f"{2 * i},{i % 7},{10 + i % 5}B,$ {i}.{i % 10}5,{i % 90}%,{'yes' if i % 3 else 'no'}\n" for i in range(1, 41))
+    assert first_fit_note(runner, tmp_path, text, stream) == (
         "skipped 4 non-numeric columns: seat, price, share, smsa (use them with --id-column or --label-column); "
         "price, share hold numbers written with a unit ('$ 1.15', '1%'): to use them as features, write the numbers "
         "alone; smsa holds two values ('yes' and 'no'): to use it as a feature, write the values as 0 and 1")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_codes_written_with_leading_zeros_are_noted_at_fit_and_not_at_transform(runner, tmp_path, stream):
+    """Trial 39: ZIP codes (00512) and phone numbers were features, read as numbers (512), without a word."""
+    text = "zip,phone,a,b\n" + "".join(f"{(i * 2477) % 99999:05d},0{612345678 + i},{2 * i},{i % 7}\n"
+                                        for i in range(1, 41))
+    assert first_fit_note(runner, tmp_path, text, stream) == (
+        "zip, phone write their numbers with leading zeros ('02477', '0612345679'), as codes such as ZIP or phone "
+        "numbers (or clock times) are written, and are used as features, read as numbers (02477 as 2477); if they "
+        "are codes, pass --exclude zip,phone")
+    path = tmp_path / "in.csv"
+    result = invoke(runner, "transform", tmp_path / "m.aer", path, "-o", tmp_path / "codes.csv")
+    assert result.exit_code == 0, result.output
+    assert "leading zeros" not in result.stderr
+    path.write_text("zip,a,b\n" + "".join(f"{(i * 2477) % 99999:05d},{2 * i},{i % 7}\n" for i in range(1, 41)))
+    result = invoke(runner, "fit", path, "--dim", "1", *FAST, "-o", tmp_path / "m2.aer")
+    assert result.stderr.splitlines()[0] == (
+        "zip writes its numbers with leading zeros ('02477'), as codes such as ZIP or phone numbers (or clock times) "
+        "are written, and is used as a feature, read as numbers (02477 as 2477); if it is a code, pass --exclude zip")
 
 
 def test_a_column_the_thousands_mark_does_not_group_is_named_as_its_cause(runner, tmp_path):
@@ -1486,8 +1512,9 @@ def test_a_model_fitted_with_nan_mean_says_so_when_python_meets_nan(runner, data
         model = fit_model(runner, tmp_path / "gaps.csv", tmp_path, "--nan", policy)[0]
         with pytest.raises(ValueError) as caught:
             load(model).transform(frame[list("abcde")])
-        assert str(caught.value) == (f"X contains NaN: this model was fitted by `aereduce fit --nan {policy}`, whose "
-                                     "handling of missing values the command line applies and Python does not; "
+        assert str(caught.value) == (f"X contains NaN: this model was fitted on a file read with nan={policy!r} "
+                                     f"(`aereduce fit --nan {policy}`, or ReadOptions(nan={policy!r})), whose handling "
+                                     "of missing values the command line applies and Python does not; "
                                      f"{todo}, or encode the file with `aereduce transform`")
     with pytest.raises(ValueError, match="Input X contains NaN"):  # fitted without a policy: scikit-learn's words
         load(fit_model(runner, data, tmp_path)[0]).transform(frame[list("abcde")])
@@ -1497,7 +1524,7 @@ def test_a_model_fitted_with_nan_mean_says_so_when_python_meets_nan(runner, data
                         "--nan", "mean", *kind, "-o", tmp_path / "k.aer")
         assert result.exit_code == 0, result.output
         fitted = load(tmp_path / "k.aer")
-        with pytest.raises(ValueError, match=r"^X contains NaN: this model was fitted by `aereduce fit --nan mean`"):
+        with pytest.raises(ValueError, match=r"^X contains NaN: this model was fitted on a file read with nan='mean' "):
             (fitted.score_samples if kind[0] == "--ensemble" else fitted.transform)(frame[list("abcde")])
         fitted.fit(frame[list("abcde")].fillna(0.0))
         assert not hasattr(fitted, "input_settings_") and not hasattr(fitted, "fit_summary_")
@@ -1698,7 +1725,7 @@ def test_a_detector_whose_members_fail_is_refused_with_the_fix_in_flags(runner, 
                     "-o", tmp_path / "d.aer")
     assert result.exit_code == 1, result.output
     assert re.search(r"Error: the fit failed: [12] of 2 members ended with reconstruction MSE over 3x PCA-2's on "
-                     r"their training rows; train longer than --epochs 1 \(the default here: 20\); nothing was "
+                     r"their training rows, or about that of rebuilding every row as the mean; train longer than --epochs 1 \(the default here: 20\); nothing was "
                      r"written\n$", result.stderr), result.stderr
     assert "max_iter" not in result.stderr and not (tmp_path / "d.aer").exists()
 
@@ -1710,6 +1737,56 @@ def test_an_exact_fit_of_a_few_rows_is_saved_not_refused_over_rounding(runner, t
     result = runner.invoke(main, ["fit", str(path), "--dim", "2", "--seed", "0", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.exists()
+
+
+def test_a_code_as_wide_as_the_training_rows_are_many_is_noted_in_the_commands_words(runner, tmp_path):
+    """Trial 40: 8 codes of 5 rows rebuilt them exactly without a word (PCA refuses it)."""
+    path = tmp_path / "five.csv"
+    path.write_text("a,b,c,d,e,f,g,h,i,j\n" + "".join(",".join(str((i * 7 + j * 3) % 11 + i * j) for j in range(10)) + "\n"
+                                                    for i in range(5)))
+    # fit, in memory and streamed, and fit-transform (a review found the streamed fit silent)
+    for command, *options in (("fit",), ("fit", "--stream"), ("fit-transform",)):
+        output = tmp_path / ("codes.csv" if command == "fit-transform" else f"m{len(options)}.aer")
+        result = invoke(runner, command, path, "--dim", "8", *options, *FAST, "-o", output)
+        assert result.exit_code == 0, result.output
+        assert ("--dim 8 is not below the 4 dimensions that 5 training rows span: the code can hold each of them "
+                "whole, so the fit rebuilds them exactly whatever it learns of the columns; choose --dim below 4, or "
+                "give more rows" in result.stderr.splitlines()), result.stderr
+        assert "n_components" not in result.stderr
+
+
+def test_a_streamed_fit_of_a_file_too_small_to_hold_rows_out_measures_its_training_rows(runner, tmp_path):
+    """A review: `fit --stream` of 5 rows crashed on an empty sample ('Shape of passed values is (0, 0)')."""
+    path = tmp_path / "tiny.csv"
+    path.write_text("a,b,c\n1,2,3\n4,5,7\n2,8,1\n9,1,1\n3,3,5\n")
+    result = invoke(runner, "fit", path, "--dim", "1", "--stream", "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    assert "training error on a sample of 5 rows" in result.stderr and (tmp_path / "m.aer").exists()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_variational_model_collapsed_to_its_prior_is_refused(runner, data, tmp_path, stream):
+    """Trial 40: beta=50 rebuilt Boston's rows as their mean and was kept; on these 5 columns of unit
+    noise beta=2 makes the prior's codes the optimum. A review found --stream without the check."""
+    result = invoke(runner, "fit", data, "--dim", "2", "--variational", "--beta", "2", "--seed", "0",
+                    *(["--stream"] if stream else []), "-o", tmp_path / "m.aer")
+    assert result.exit_code == 1 and not (tmp_path / "m.aer").exists()
+    assert re.search(r"Error: the fit failed: held-out reconstruction MSE [0-9.]+ is about the error of rebuilding "
+                     r"every row as the mean \([0-9.]+\), where PCA-2's is [0-9.]+ \(a model that learned nothing\); "
+                     r"lower --beta", result.stderr), result.stderr
+
+
+def test_a_model_without_training_means_says_which_models_keep_them(runner, data, tmp_path):
+    """Trial 40: a model fitted in Python was said to be 'saved by aereduce 0.1'."""
+    from aereduce import AutoencoderTransformer
+
+    frame = pd.read_csv(data)
+    AutoencoderTransformer(n_components=2, max_iter=2, random_state=0).fit(frame[list("abcde")]).save(tmp_path / "m.aer")
+    result = invoke(runner, "transform", tmp_path / "m.aer", data, "--nan", "mean", "-o", "-")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: the model holds no training means to fill with: a fit on a file keeps them, not a "
+                             "fit in Python on rows in memory or a model saved by an earlier release; use --nan zero or "
+                             "drop\n")
 
 
 def test_fit_failed_compares_with_pca_above_rounding():
@@ -2098,9 +2175,14 @@ def test_an_option_that_tunes_a_term_not_given_is_a_usage_error(runner, data, tm
     result = invoke(runner, "fit", data, "--dim", "2", *option, "-o", tmp_path / "m.aer")
     assert result.exit_code == 2 and not (tmp_path / "m.aer").exists()
     assert result.stderr.splitlines()[-1].endswith(f"which is not given; add {term}, or leave {option[0]} out")
+    # with the term, a fit that learns something of these 5 columns of unit noise: 5 epochs of the models
+    # that do not start at PCA's solution, --beta 2 (the prior's codes are the optimum) and
+    # --sparsity-weight 0.5 (dead units) rebuilt every row as the mean, fits refused as such
     with_term = {"--noise-level": ["--noise", "mask"], "--sparsity-weight": ["--sparsity", "l1"],
                  "--beta": ["--variational"], "--recurrent-units": ["--recurrent", "5x1"]}[option[0]]
-    result = invoke(runner, "fit", data, "--dim", "2", *option, *with_term, "-o", tmp_path / "m.aer", *FAST)
+    value = {"--sparsity-weight": "0.01", "--beta": "0.1"}.get(option[0], option[1])
+    result = invoke(runner, "fit", data, "--dim", "2", option[0], value, *with_term, "-o", tmp_path / "m.aer",
+                    "--epochs", "60", "--seed", "0")
     assert result.exit_code == 0, result.output
 
 

@@ -565,16 +565,37 @@ def test_a_fit_far_worse_than_pca_warns_with_the_likeliest_fix(digits):
         AutoencoderTransformer(n_components=2, max_iter=5, random_state=0).fit(load_iris().data[:3])
 
 
-def test_a_code_as_wide_as_the_data_warns_unless_noise_or_a_penalty_keeps_it_from_copying():
-    X = np.random.default_rng(0).normal(size=(60, 4))
-    with pytest.warns(UserWarning, match=r"^nothing to reduce: n_components=5 is not below the 4 features: .* "
-                                         r"choose n_components below 4, or for an overcomplete code set noise"):
-        fast(n_components=5, max_iter=1).fit(X)
+def test_a_model_that_rebuilds_every_row_as_the_mean_warns():
+    """Trial 40: a variational model at beta=50 collapsed to its prior (Boston's rows rebuilt as their
+    mean, 1.005 against a variance of 1) without a word, as 3x PCA-2's error was higher still."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = load_wine().data
+    with pytest.warns(ConvergenceWarning, match=r"on its training rows, about the error of rebuilding every row as "
+                                                r"the mean \(1\), where PCA-2's is [0-9.]+ \(a model that learned "
+                                                r"nothing\): .*lower beta"):
+        AutoencoderTransformer(n_components=2, variational=True, beta=50, max_iter=40, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        AutoencoderTransformer(n_components=2, variational=True, max_iter=40, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("shape, wide, message, quiet", [
+    ((60, 4), 5, r"n_components=5 is not below the 4 features: .* choose n_components below 4, or for an "
+                 r"overcomplete code set noise", [{"n_components": 3}, {"n_components": 8, "noise": "gaussian"},
+                                                 {"n_components": 8, "sparsity": "l1"}]),
+    # as many codes as training rows copy them whole too; PCA refuses it (trial 40: 8 codes of 5 rows)
+    ((5, 11), 8, r"n_components=8 is not below the 4 dimensions that 5 training rows span: the code can hold each "
+                 r"of them whole, .* choose n_components below 4", [{"n_components": 3}]),
+])
+def test_a_code_as_wide_as_the_data_warns_unless_noise_or_a_penalty_keeps_it_from_copying(shape, wide, message, quiet):
+    X = np.random.default_rng(0).normal(size=shape)
+    with pytest.warns(UserWarning, match="^nothing to reduce: " + message):
+        fast(n_components=wide, max_iter=1).fit(X)
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="nothing to reduce")
-        fast(n_components=3, max_iter=1).fit(X)
-        fast(n_components=8, max_iter=1, noise="gaussian").fit(X)
-        fast(n_components=8, max_iter=1, sparsity="l1").fit(X)
+        for params in quiet:
+            fast(max_iter=1, **params).fit(X)
 
 
 def test_warnings_point_at_the_users_line_through_fit_transform_and_pipelines(digits):

@@ -111,6 +111,18 @@ def test_large_training_sets_keep_a_sample_of_reference_codes(digits, monkeypatc
     assert abs((detector.predict(X[:1000]) == -1).mean() - 0.1) < 0.01
 
 
+def test_a_global_pandas_output_setting_changes_no_score(digits, detector):
+    """Trial 40: under set_config(transform_output="pandas") the members' codes were DataFrames, and
+    fit indexed them by row positions: a KeyError."""
+    import sklearn
+
+    X, y = digits
+    with sklearn.config_context(transform_output="pandas"):
+        again = fast().fit(X[y == 0])
+        scores = again.score_samples(X[:50])
+    np.testing.assert_allclose(scores, detector.score_samples(X[:50]), rtol=1e-6)
+
+
 def test_max_combines_by_the_worst_member(digits, detector):
     X, y = digits
     worst = fast(combine="max", density_weight=0).fit(X[y == 0])
@@ -196,6 +208,11 @@ def test_a_detector_on_a_handful_of_rows_says_its_threshold_will_flag_new_rows()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fast(n_components=2).fit(X[:20])
+    # from FEW_THRESHOLD_ROWS on, a code as wide as the rows span is named (the members copy them whole)
+    wide = np.random.default_rng(0).normal(size=(21, 30))
+    with pytest.warns(UserWarning, match=r"^nothing to reduce: n_components=20 is not below the 20 dimensions that 21 "
+                                         r"training rows span"):
+        fast(n_components=20, max_iter=1).fit(wide)
 
 
 def test_auto_threshold_is_tukeys_fence():
@@ -389,8 +406,9 @@ def test_members_far_worse_than_pca_warn_once_in_the_detectors_words():
                                    autoencoder_params={"tied_weights": True}).fit(X)  # tied: no start at PCA
     poor = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
     assert len(poor) == 1, [str(w.message) for w in caught]
-    assert re.fullmatch(r"[123] of 3 members ended with reconstruction MSE over 3x PCA-3's on their training rows: "
-                        r"train longer than max_iter=1 \(the default here: 20\)", str(poor[0].message))
+    assert re.fullmatch(r"[123] of 3 members ended with reconstruction MSE over 3x PCA-3's on their training rows, "
+                        r"or about that of rebuilding every row as the mean: train longer than max_iter=1 \(the "
+                        r"default here: 20\)", str(poor[0].message))
 
 
 @pytest.mark.parametrize("density_weight", [0.0, 1.0])

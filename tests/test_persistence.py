@@ -95,6 +95,27 @@ def test_numpy_scalar_parameters_save_and_load_as_numbers(tmp_path):
     assert load(tmp_path / "d.aer").n_estimators == 2
 
 
+def test_parameters_set_as_lists_load_as_lists_and_tuples_as_tuples(tmp_path):
+    """JSON has one kind of sequence: hidden_layer_sizes=[8, 4] came back as (8, 4), so get_params()
+    after load differed from what was set."""
+    X = load_wine().data
+    for sizes in ([8, 4], (8, 4)):
+        model = AutoencoderTransformer(n_components=2, hidden_layer_sizes=sizes, max_iter=1, random_state=0).fit(X)
+        model.save(tmp_path / "m.aer")
+        assert load(tmp_path / "m.aer").get_params() == model.get_params()
+        assert type(load(tmp_path / "m.aer").hidden_layer_sizes) is type(sizes)
+        detector = AutoencoderOutlierDetector(n_estimators=2, n_components=2, hidden_layer_sizes=sizes, max_iter=1,
+                                              random_state=0).fit(X)
+        detector.save(tmp_path / "d.aer")
+        assert type(load(tmp_path / "d.aer").hidden_layer_sizes) is type(sizes)
+    # a file's list_params must name parameters (a review: a string matched by substring, an int was a TypeError)
+    from aereduce._persistence import params_from_json
+
+    for bad in (5, None, "hidden_layer_sizes", [1]):
+        with pytest.raises(ModelFileError, match="^list_params is not a list of parameter names$"):
+            params_from_json({"hidden_layer_sizes": [8, 4]}, ("hidden_layer_sizes",), bad)
+
+
 def test_the_training_codes_range_is_saved_and_checked(tmp_path):
     X = load_wine().data
     model = AutoencoderTransformer(n_components=2, hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(X)

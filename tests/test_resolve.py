@@ -5,7 +5,7 @@ import math
 import pytest
 
 from aereduce._resolve import (EARLY_STOPPING_MAX_ROWS, MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, auto_batch_size,
-                               auto_hidden_layer_sizes, auto_max_iter, decoder_iter, fit_failed,
+                               auto_hidden_layer_sizes, auto_max_iter, decoder_iter, failure_bar, fit_failed,
                                regularises_the_code)
 
 
@@ -49,6 +49,19 @@ def test_a_failed_fit_is_far_worse_than_pca_and_above_rounding():
     assert not fit_failed(3e-6, 5e-15, variance=1.0) and fit_failed(3e-6, 5e-15, variance=1e-6)
     assert fit_failed(3e-4, 5e-15, variance=1.0)
     assert fit_failed(1e-10, 1e-14, variance=1e-10)  # tiny units: as bad as the mean row (a review)
+
+
+def test_a_fit_that_keeps_almost_none_of_what_pca_keeps_failed():
+    """Trial 40: a variational model at beta=50 rebuilt Boston's rows as their mean (1.005 against a
+    variance of 1) and passed, as 3x PCA-2's 0.415 is 1.24."""
+    assert failure_bar(1.005, 0.415, 2, variance=1.0) == (
+        "about the error of rebuilding every row as the mean (1), where PCA-2's is 0.415 (a model that learned "
+        "nothing)")
+    assert fit_failed(0.95, 0.415, variance=1.0) and not fit_failed(0.9, 0.415, variance=1.0)
+    # where PCA keeps little too (independent columns, held-out noise), a model near the mean row is no failure
+    assert not fit_failed(1.0, 0.95, variance=1.0) and not fit_failed(1.02, 1.01, variance=1.0)
+    assert not fit_failed(1.02, 0.88, variance=1.0) and fit_failed(1.02, 0.74, variance=1.0)
+    assert failure_bar(3.5, 1.0, 8) == "over 3x PCA-8's 1" and failure_bar(float("nan"), 1.0, 2) == "not a number"
 
 
 @pytest.mark.parametrize("params, expected", [

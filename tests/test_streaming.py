@@ -105,6 +105,30 @@ def test_the_statistics_pass_learns_the_in_memory_scaling_and_missing_values(tmp
     assert found.missing.summary() == filled.missing.summary()
 
 
+def test_a_python_streamed_fit_of_a_file_remembers_how_it_was_read(tmp_path, rows):
+    """Trial 40: fit_stream(FileSource(..., read=ReadOptions(nan="mean"))) kept no training means, so the
+    saved model's `aereduce transform --nan mean` was refused as 'saved by aereduce 0.1'."""
+    from click.testing import CliRunner
+
+    from aereduce import load
+    from aereduce.cli import main
+
+    X = rows[0][:400].copy()
+    X[np.random.default_rng(0).random(X.shape) < 0.05] = np.nan
+    path = tmp_path / "gaps.csv"
+    frame(X).to_csv(path, index_label="id")
+    ae = model(max_iter=2).fit_stream(FileSource(str(path), read=ReadOptions(nan="mean", id_column="id"), chunk_rows=97))
+    np.testing.assert_allclose(ae.input_settings_["means"], np.nanmean(X, axis=0))
+    assert ae.input_settings_["nan"] == "mean" and ae.input_settings_["id_column"] == "id"
+    ae.save(tmp_path / "m.aer")
+    assert load(tmp_path / "m.aer").input_settings_ == ae.input_settings_
+    result = CliRunner().invoke(main, ["transform", str(tmp_path / "m.aer"), str(path), "-o", "-"])
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 401 and result.stdout.startswith("id,ae0,ae1,ae2\n")
+    assert not hasattr(model(max_iter=1).fit_stream([np.nan_to_num(X[:200])]),
+                       "input_settings_")  # chunks from Python: nothing read from a file to remember
+
+
 def test_a_streamed_fit_of_a_csv_file_comes_close_to_the_in_memory_fit(tmp_path, rows):
     X, X_test = rows
     path = tmp_path / "train.csv"
@@ -216,10 +240,14 @@ def test_a_one_shot_generator_and_missing_values_are_refused(rows):
         model().fit_stream(part for part in [rows[0]])
     X = rows[0][:100].copy()
     X[42, 3] = np.nan
-    # in Python's words (trial 25 was told "pass --nan drop" by a Python call)
-    with pytest.raises(InputError, match=r"row 42, column 3 is missing; fill it, or pass nan='drop', nan='zero' "
-                                         r"or nan='mean'$"):
+    # in Python's words (trial 25 was told "pass --nan drop" by a Python call), and words that fit_stream
+    # takes: trial 40 was told to pass nan='mean', which it does not, of "column 0" where the frame names it
+    with pytest.raises(InputError, match=r"^data: row 42 \(counted from 0 across the chunks\), column 3 is missing; "
+                                         r"chunks from Python take no missing values: fill them first, or give a "
+                                         r"file as FileSource\(path, read=ReadOptions\(nan='mean'\)\)$"):
         model().fit_stream([X])
+    with pytest.raises(InputError, match=r"^data: row 142 \(counted from 0 across the chunks\), column 'c3' is"):
+        model().fit_stream([frame(rows[0][:100]), frame(X)])
 
 
 def test_a_streamed_fit_keeps_a_written_index_as_the_models_id_as_an_in_memory_fit_does(tmp_path, rows):

@@ -518,16 +518,24 @@ def test_a_column_of_lone_groups_under_decimal_commas_is_read_as_decimals_and_sa
 
     lone = write(tmp_path, "de.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;5.000\nChinstrap;49,0;3.800\n")
     table = read_table(lone, decimal=",", label_column="species")
-    assert table.X[:, 1].tolist() == [3.75, 5.0, 3.8] and table.point_read_columns == ["mass"]
+    assert table.X[:, 1].tolist() == [3.75, 5.0, 3.8] and table.point_read_columns == {"mass": "3.750"}
     assert table_notes(table, MissingValues("error").fit(table))[0] == (
         "mass holds numbers like 3.750, read with '.' as a decimal point (3.75) as nothing in the column shows "
         "thousands grouped; if '.' groups thousands there (3750), pass --thousands .")
+    # the note quotes the column's own cell (it gave 3.750 for every column)
+    own = read_table(write(tmp_path, "own.csv", "a;b\n1,5;64.844\n2,5;-12.500\n"), decimal=",")
+    assert table_notes(own, MissingValues("error").fit(own))[0].startswith(
+        "b holds numbers like 64.844, read with '.' as a decimal point (64.844) as nothing in the column shows "
+        "thousands grouped; if '.' groups thousands there (64844), pass")
+    # a model that read 3.750 so reads a file of none without the note (it named 3.750 there too)
+    none = write(tmp_path, "none.csv", "a;b\n1,5;4,25\n2,5;3,5\n")
+    assert read_table(none, decimal=",", lone_groups={"b": False}).point_read_columns == {}
     grouped = write(tmp_path, "grouped.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;950\n")
     table = read_table(grouped, decimal=",", label_column="species")  # 950 beside it: an export grouping thousands
-    assert table.X[:, 1].tolist() == [3750.0, 950.0] and table.point_read_columns == []
+    assert table.X[:, 1].tolist() == [3750.0, 950.0] and table.point_read_columns == {}
     points = write(tmp_path, "points.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;1.5\n")
     table = read_table(points, decimal=",", label_column="species")  # 1.5: '.' is a decimal point here, no doubt
-    assert table.X[:, 1].tolist() == [3.75, 1.5] and table.point_read_columns == []
+    assert table.X[:, 1].tolist() == [3.75, 1.5] and table.point_read_columns == {}
 
 
 def test_thousands_reads_its_mark_as_grouping_wherever_it_groups_digits(tmp_path):
@@ -537,7 +545,7 @@ def test_thousands_reads_its_mark_as_grouping_wherever_it_groups_digits(tmp_path
                                      "Chinstrap;49,0;1.234.567,5\n")
     table = read_table(lone, thousands=".", label_column="species")
     assert table.X.tolist() == [[39.1, 3750.0], [46.5, 5000.0], [49.0, 1234567.5]]
-    assert table.point_read_columns == []
+    assert table.point_read_columns == {}
     points = write(tmp_path, "points.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;4.1\n"
                                           "Chinstrap;49,0;3.800\n")
     raises(f"{points}: non-numeric values in numeric columns: 'mass' (row 3: '4.1'), as --thousands . reads '.' only "
@@ -571,7 +579,7 @@ def test_chunks_read_lone_groups_as_the_whole_file_or_a_model_says(tmp_path):
     assert chunks[-1].regrouped == ["price"] and chunks[-1].lone_groups == {"price": True}
     fixed = list(iter_tables(path, 25, id_column="id", lone_groups=whole.lone_groups))
     assert np.array_equal(np.concatenate([t.X for t in fixed]), whole.X)
-    assert all(t.regrouped == [] and t.point_read_columns == [] for t in fixed)
+    assert all(t.regrouped == [] and t.point_read_columns == {} for t in fixed)
 
 
 def test_numbers_that_may_group_thousands_are_named_with_the_options_that_read_them(tmp_path):
@@ -582,10 +590,11 @@ def test_numbers_that_may_group_thousands_are_named_with_the_options_that_read_t
 
     german = write(tmp_path, "de.csv", "price;rooms\n42.000;3\n38.500;2\n60.250;4\n")
     table = read_table(german)
-    assert table.X[:, 0].tolist() == [42.0, 38.5, 60.25] and table.point_read_columns == ["price"]
+    assert table.X[:, 0].tolist() == [42.0, 38.5, 60.25] and table.point_read_columns == {"price": "42.000"}
     assert table_notes(table, MissingValues("error").fit(table))[0].startswith(
-        "price holds numbers like 3.750, read with '.' as a decimal point (3.75)")
-    assert read_table(german, thousands=".").point_read_columns == []
+        "price holds numbers like 42.000, read with '.' as a decimal point (42) as nothing in the column shows "
+        "thousands grouped; if '.' groups thousands there (42000), pass --thousands .")
+    assert read_table(german, thousands=".").point_read_columns == {}
     american = write(tmp_path, "us.csv", 'price,rooms,area\n"42,000",3,"1,5"\n"38,500",2,"2,5"\n"60,250",4,"3,5"\n')
     table = read_table(american)
     assert table.numbers_as_text == {"price": ("grouped", "42,000"), "area": ("comma", "1,5")}
@@ -594,12 +603,12 @@ def test_numbers_that_may_group_thousands_are_named_with_the_options_that_read_t
         "written with a decimal comma ('1,5'): pass --decimal , to read it; price holds numbers like '42,000': pass "
         "--thousands , if the comma groups thousands there (42000), or --decimal , if it is a decimal mark (42.0)")
     both = Table(X=np.ones((3, 2)), feature_names=["mass", "year"], skipped_columns=["length"],
-                 numbers_as_text={"length": ("comma", "39,1")}, point_read_columns=["mass", "year"])
+                 numbers_as_text={"length": ("comma", "39,1")}, point_read_columns={"mass": "3.750", "year": "2.007"})
     assert table_notes(both, MissingValues("error").fit(both))[1] == (  # trial 37: German penguins, two notes apart
         "skipped 1 non-numeric column: length; length holds numbers written "
         "with a decimal comma ('39,1'): pass --decimal , (with --thousands . for mass, year) to read it")
     late = write(tmp_path, "late.csv", "id;a;b\n" + "".join(f"r{i};1;2\n" for i in range(10_100)) + "x;-1,67;3\n")
-    raises(f"{late}: non-numeric values in numeric columns: 'a' (row 10102: '-1,67'); pass --decimal , if the comma is "
+    raises(f"{late}: non-numeric values in numeric columns: 'a' (row 10102, id 'x': '-1,67'); pass --decimal , if the comma is "
            "their decimal mark, read them as missing with --nan mean (or drop, zero), or leave the columns out with "
            "--exclude a", read_table, late, id_column="id")
 
@@ -638,7 +647,40 @@ def test_a_space_as_thousands_stands_for_no_break_spaces_too(tmp_path):
 
 def test_a_semicolon_file_whose_points_are_decimals_elsewhere_gets_no_thousands_note(tmp_path):
     path = write(tmp_path, "semi.csv", "preis;gewicht\n42.000;5.21\n38.500;4.9\n")
-    assert read_table(path).point_read_columns == []
+    assert read_table(path).point_read_columns == {}
+
+
+def test_columns_written_with_leading_zeros_are_found_as_written(tmp_path):
+    """ZIP codes and phone numbers lose their leading zeros as numbers; only the text shows them."""
+    path = write(tmp_path, "codes.csv", 'zip,phone,month,count,mixed,quoted\n00512,0612345678,01,5,007,"02110"\n'
+                                        "94110,0798765432,12,17,x,10001\n,NA,03,0,8,60601\n")
+    table = read_table(path, missing="mean")
+    assert table.X[:, 0].tolist()[:2] == [512.0, 94110.0]
+    # months (01) are too short to be codes; 'mixed' is text; an id or a label is not a feature
+    assert table.leading_zero_columns == {"zip": "00512", "phone": "0612345678", "quoted": "02110"}
+    assert read_table(path, missing="mean", id_column="zip").leading_zero_columns == {"phone": "0612345678",
+                                                                                       "quoted": "02110"}
+    plain = write(tmp_path, "plain.csv", "a,b\n0,1.5\n10,0.25\n100,2\n")
+    assert read_table(plain).leading_zero_columns == {}
+
+
+def test_errors_name_a_row_by_its_id_as_well_as_its_line(tmp_path):
+    """Trial 39: 'row 6' is the file's line, which R's row names (airquality's 5) do not show."""
+    path = write(tmp_path, "rn.csv", ',a,b\nMazda,1,2\nValiant,x,3\nDatsun,3,\n' + "".join(f"r{i},{i},{i % 3}\n"
+                                                                                    for i in range(5)))
+    raises(f"{path}: non-numeric values in numeric columns: 'a' (row 3, id 'Valiant': 'x'); read them as missing "
+           "with --nan mean (or drop, zero), or leave the columns out with --exclude a", read_table, path)
+    fixed = write(tmp_path, "fixed.csv", ',a,b\nMazda,1,2\nValiant,2,3\nDatsun,3,\n')
+    with pytest.raises(InputError, match=r"row 4 \(id 'Datsun'\), column 'b' is missing;"):
+        read_table(fixed)
+    table = read_table(fixed, missing="mean")  # as a model's commands read: the policy is applied later
+    with pytest.raises(InputError, match=r"row 4 \(id 'Datsun'\), column 'b' is missing"):
+        MissingValues("error").fit(table)
+    with pytest.raises(InputError, match=r"row 4 \(id 'Datsun'\), column 'b' is missing"):
+        MissingValues("error").fit(read_table(write(tmp_path, "full.csv", ",a,b\nx,1,2\n"))).apply(table)
+    # without an id column, the row alone
+    raises(f"{path}: non-numeric values in numeric columns: 'a' (row 3: 'x'); read them as missing with --nan mean "
+           "(or drop, zero), or leave the columns out with --exclude a", read_table, path, exclude=["Unnamed: 0"])
 
 
 def test_comma_cells_that_may_be_thousands_are_told_both_options(tmp_path):
@@ -932,7 +974,7 @@ def test_rows_below_a_quoted_line_break_keep_their_editor_line_numbers(tmp_path,
     rows = np.concatenate([t.row_numbers for t in iter_tables(path, chunk, id_column="state")])
     assert rows.tolist() == [2, 3, 5, 6]
     bad = write(tmp_path, "bad.csv", text.replace("294", "abc"))
-    assert "'Assault' (row 5: 'abc')" in raises("", read_table, bad, id_column="state")
+    assert "'Assault' (row 5, id 'Arizona': 'abc')" in raises("", read_table, bad, id_column="state")
 
 
 def test_the_first_malformed_row_in_the_file_is_reported(tmp_path):

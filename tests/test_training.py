@@ -1,6 +1,5 @@
 """Unit tests of aereduce._training: the loop, its callbacks, pretraining, PCA's start and loading."""
 
-import copy
 import math
 import types
 
