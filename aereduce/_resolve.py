@@ -526,25 +526,25 @@ NOTHING_KEPT_SHARE = 0.1
 PLAIN_STRUCTURE_SHARE = 0.25
 
 
-def failure_bar(error: float, pca_error: float | None, dim: int, *, mean_row_error: float | None = None,
-                variance: float | None = None) -> str | None:
+def failure_bar(error: float, pca_error: float | None, dim: int, *, variance: float | None = None,
+                denoiser: bool = False) -> str | None:
     """The bar a reconstruction error fails, as a message's words (``over 3x PCA-2's 0.1``); None for a
     fit that did not fail. It fails when it is not a number, or over FAILED_FIT_RATIO times PCA's error
     at the same dimension (``dim``) and above rounding (NEGLIGIBLE_SHARE of the rows' ``variance``
     where it is given, else NEGLIGIBLE_MSE), or when it keeps under NOTHING_KEPT_SHARE of the variance
     PCA keeps, where PCA keeps at least PLAIN_STRUCTURE_SHARE of the ``variance``.
 
-    With ``mean_row_error`` (a denoiser's: the error of rebuilding every row as the training mean),
-    the bar is that instead. A denoiser trains to rebuild clean rows from corrupted ones, not to copy
-    its input, so PCA's error is no bar for it: at 32 dimensions of digits PCA is nearly exact, and
+    A ``denoiser``'s bar is the ``variance`` instead (the error of rebuilding every row as the training
+    mean). A denoiser trains to rebuild clean rows from corrupted ones, not to copy its input, so
+    PCA's error is no bar for it: at 32 dimensions of digits PCA is nearly exact, and
     the README's masking denoiser, 3.7x PCA's error, was refused although it cleaned masked rows best
     (trial 23). What a denoiser must still beat is a model that learned nothing.
     """
     if not math.isfinite(error):
         return "not a number"
-    if mean_row_error is not None:
-        return (f"above the mean row's {mean_row_error:.4g} (a model that learned nothing)"
-                if error > max(mean_row_error, NEGLIGIBLE_MSE) else None)
+    if denoiser and variance is not None:
+        return (f"above the mean row's {variance:.4g} (a model that learned nothing)"
+                if error > max(variance, NEGLIGIBLE_MSE) else None)
     if pca_error is None:
         return None
     # relative where the variance is known: data in tiny units (a variance of 1e-10) fail above rounding
@@ -573,10 +573,9 @@ def rows_spanned(dim: int, n_rows: int, option: str) -> str:
             f"each of them whole, so the fit rebuilds them exactly whatever it learns of the columns; {fix}")
 
 
-def fit_failed(error: float, pca_error: float | None, *, mean_row_error: float | None = None,
-               variance: float | None = None) -> bool:
+def fit_failed(error: float, pca_error: float | None, *, variance: float | None = None, denoiser: bool = False) -> bool:
     """Whether a reconstruction error is a failed fit (:func:`failure_bar`)."""
-    return failure_bar(error, pca_error, 0, mean_row_error=mean_row_error, variance=variance) is not None
+    return failure_bar(error, pca_error, 0, variance=variance, denoiser=denoiser) is not None
 
 
 def mean_row_error(scaled_rows: np.ndarray, mean: np.ndarray) -> float:

@@ -799,7 +799,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         pca = PCA(n_components=k, svd_solver="covariance_eigh" if n_features <= 1_000 else "auto").fit(scaled)
         pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
         variance = mean_row_error(scaled, pca.mean_)
-        bar = failure_bar(error, pca_error, k, mean_row_error=variance if self.noise else None, variance=variance)
+        bar = failure_bar(error, pca_error, k, variance=variance, denoiser=bool(self.noise))
         if bar is not None:
             fix = failed_fit_fix(self.get_params(), n, self.batch_size_, is_map=self.neighbour_weight_ > 0,
                                  default_epochs=default_epochs(self))

@@ -717,7 +717,9 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
         n_iter_=passes_over_rows(losses, estimator.max_iter_), loss_curve_=losses, validation_scores_=scores,
         best_validation_score_=best,
         pretrain_loss_curves_=None,
-        fit_time_=time.perf_counter() - tic, kept_initial_weights_=trainer.kept_initial_weights))
+        # as fit's: no epochs from PCA's start keep it (a review's 5 rows: "1.00x lower than PCA's")
+        fit_time_=time.perf_counter() - tic,
+        kept_initial_weights_=True if estimator.linear_skip_ and estimator.max_iter_ == 0 else trainer.kept_initial_weights))
     file = source.source if isinstance(source, HeldOutSource) else source  # the command line holds rows out
     if isinstance(file, FileSource):
         # a file read with ReadOptions, as `aereduce fit --stream` reads it: the model remembers how, the

@@ -480,8 +480,9 @@ class FitReport:
     n_epochs: int | None = None
     decoder_epochs: int | None = None  # a map's decoder phase, after its n_epochs with the neighbour term
     pca_error: float | None = None
-    mean_row_error: float | None = None  # a denoiser's failure bar, instead of PCA's (fit_failed)
-    variance: float | None = None  # the evaluated rows' (their mean row's error), below which errors are rounding
+    # the evaluated rows' variance (their mean row's error): the bar of a model that learned nothing, and the scale
+    # below which errors are rounding (failure_bar)
+    variance: float | None = None
     kept_pca: bool | None = None
     n_evaluated: int = 0  # the rows the two errors are means over
     within_noise: bool = False  # the error and PCA's too close to name a winner (_training.within_noise)
@@ -494,11 +495,8 @@ class FitReport:
 
     def set_variance(self, scaled_rows: np.ndarray, mean: np.ndarray) -> None:
         """The evaluated rows' variance about the training ``mean`` (the error of a model that learned
-        nothing, :func:`~aereduce._resolve.failure_bar`), from the rows in the model's scaled units;
-        a denoiser's only failure bar."""
+        nothing, :func:`~aereduce._resolve.failure_bar`), from the rows in the model's scaled units."""
         self.variance = mean_row_error(scaled_rows, mean)
-        if self.params.get("noise"):
-            self.mean_row_error = self.variance
 
     @property
     def measured(self) -> str:
@@ -917,8 +915,8 @@ def measure_against_pca(report: FitReport, reducer: Any, row_errors: np.ndarray,
 
 def failed_fit_finding(report: FitReport) -> str | None:
     """How far a fit far worse than PCA's is off, and the fix; None for a fit that did not fail."""
-    bar = failure_bar(report.error, report.pca_error, report.dim, mean_row_error=report.mean_row_error,
-                      variance=report.variance)
+    bar = failure_bar(report.error, report.pca_error, report.dim, variance=report.variance,
+                      denoiser=bool(report.params.get("noise")))
     if bar is None:
         return None
     return f"{report.where} reconstruction MSE {report.error:.4g} is {bar}; {report.failure_fix}, or use --method pca"

@@ -1762,6 +1762,9 @@ def test_a_streamed_fit_of_a_file_too_small_to_hold_rows_out_measures_its_traini
     result = invoke(runner, "fit", path, "--dim", "1", "--stream", "-o", tmp_path / "m.aer")
     assert result.exit_code == 0, result.output
     assert "training error on a sample of 5 rows" in result.stderr and (tmp_path / "m.aer").exists()
+    # as an in-memory fit says: PCA's start kept, not "1.00x lower than PCA's"
+    assert "the model keeps PCA-1's solution, with so few rows a non-linear model could only fit noise beyond it" \
+        in result.stderr
 
 
 @pytest.mark.parametrize("stream", [False, True])
@@ -1795,8 +1798,9 @@ def test_fit_failed_compares_with_pca_above_rounding():
     assert fit_failed(0.31, 0.1) and fit_failed(float("nan"), 0.1) and fit_failed(float("inf"), None)
     assert not fit_failed(0.29, 0.1) and not fit_failed(2e-14, 6e-32) and not fit_failed(0.5, 0.0)
     # a denoiser's bar is the mean row's error, not PCA's (trial 23)
-    assert not fit_failed(0.13, 0.035, mean_row_error=1.0)
-    assert fit_failed(1.2, 0.035, mean_row_error=1.0) and fit_failed(float("nan"), 0.035, mean_row_error=1.0)
+    assert not fit_failed(0.13, 0.035, variance=1.0, denoiser=True)
+    assert fit_failed(1.2, 0.035, variance=1.0, denoiser=True) and fit_failed(float("nan"), 0.035, variance=1.0,
+                                                                               denoiser=True)
 
 
 def test_fit_notes_a_column_named_and_valued_as_class_labels(runner, tmp_path):
