@@ -14,6 +14,7 @@ import heapq
 import math
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1040,8 +1041,12 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
     missing = model_missing_values(model, read.nan)
     table = None
     finished = False
+    far: str | None = None
+    first = True
     try:
         for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
+            if first:  # the first chunk's rows say where the file lies
+                far, first = outside_the_training_range(model, table), False
             X, encodable = missing.apply(table)
             values, names = computed_on(compute, model, _frame(X[encodable], table.feature_names))
             # A detector's infinite anomaly score is an answer (a row beyond the model's range is as
@@ -1056,6 +1061,8 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
         if notes is not None and table is not None:
             notes += table_notes(table, missing, dropped, row_labels,
                                  counted=None if finished else "rows read before the output was closed")
+    if notes is not None and far is not None:
+        notes.append(far)
     if notes is not None and table is not None:
         kept = (getattr(model, "input_settings_", None) or {}).get("id_column")
         if remembered and kept and table.ids is None and not read.id_column:
@@ -1064,6 +1071,39 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
                           if kept == UNNAMED_FIRST_COLUMN else f"no column {kept!r}, the model's id column")
             notes.append(f"{'stdin' if data == '-' else data} has {missing_id}: the output rows have no id and follow "
                          "DATA's order; name another id column with --id-column")
+
+
+# Present values a column needs before its median says where the file's rows lie.
+FAR_CHECK_MIN_ROWS = 20
+
+
+def outside_the_training_range(model: Any, table: Table) -> str | None:
+    """A note on the columns whose median in ``table`` lies outside the model's training range, or
+    None: a column in other units (trial 41's body masses in kg for a model fitted in g, 5 standard
+    deviations off) gave codes far off without a word, as the codes' own range note did not fire."""
+    scaler = getattr(model, "scaler_", None)
+    if scaler is None and getattr(model, "estimators_", None):  # a detector: its members share the columns
+        scaler = getattr(model.estimators_[0], "scaler_", None)
+    if scaler is None or scaler.minimum is None or scaler.maximum is None or table.X.shape[1] != len(scaler.minimum):
+        return None
+    present = np.isfinite(table.X).sum(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-empty column's median
+        medians = np.nanmedian(table.X, axis=0)
+    lo, hi = np.asarray(scaler.minimum, dtype=np.float64), np.asarray(scaler.maximum, dtype=np.float64)
+    far = np.flatnonzero((present >= FAR_CHECK_MIN_ROWS) & (hi > lo) & ((medians < lo) | (medians > hi)))
+    if not len(far):
+        return None
+    names = [table.feature_names[j] for j in far]
+    if len(far) == 1:
+        j = far[0]
+        return (f"column {shown_names(names)} lies outside the range the model was fitted on in most rows (its median "
+                f"here is {medians[j]:.4g}, its training values {lo[j]:.4g} to {hi[j]:.4g}), so the codes of those "
+                "rows are extrapolated; check the column's units, and that the file is the one meant")
+    ranges = "; ".join(f"{name}: {medians[j]:.4g} against {lo[j]:.4g} to {hi[j]:.4g}" for name, j in zip(names, far[:3]))
+    return (f"columns {shown_names(names, limit=3)} lie outside the range the model was fitted on in most rows (median "
+            f"here against the training values, {ranges}{'; ...' if len(far) > 3 else ''}), so the codes of those "
+            "rows are extrapolated; check the columns' units, and that the file is the one meant")
 
 
 def computed_on(compute: Callable[[Any, Any], tuple[Any, list[str]]], model: Any, X: Any) -> tuple[Any, list[str]]:

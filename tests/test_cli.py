@@ -207,8 +207,10 @@ def test_transform_says_when_rows_encode_far_outside_the_training_rows_codes(run
         odd.to_csv(tmp_path / "odd.csv", index=False)
         result = invoke(runner, "transform", model, tmp_path / "odd.csv", "--id-column", "id", "--label-column", "kind",
                         "-o", tmp_path / "odd_codes.csv")
-        note = result.stderr.splitlines()[0]
+        # every row off: the columns are named too (trial 41), before the codes' note
+        note = result.stderr.splitlines()[1 if most else 0]
         assert result.exit_code == 0
+        assert ("columns a, b, c, ... (5 in all) lie outside the range" in result.stderr) == bool(most), result.stderr
         n_outside = rows.stop + 1 if rows.stop is not None else 120
         verb = "has" if n_outside == 1 else "have"  # "1 of 342 rows have" (trial 35)
         assert note.startswith(f"{n_outside} of 120 rows {verb} codes well outside those of the training rows (ae")
@@ -1777,6 +1779,30 @@ def test_a_variational_model_collapsed_to_its_prior_is_refused(runner, data, tmp
     assert re.search(r"Error: the fit failed: held-out reconstruction MSE [0-9.]+ is about the error of rebuilding "
                      r"every row as the mean \([0-9.]+\), where PCA-2's is [0-9.]+ \(a model that learned nothing\); "
                      r"lower --beta", result.stderr), result.stderr
+
+
+def test_a_column_in_other_units_than_the_fits_is_noted(runner, data, tmp_path):
+    """Trial 41: penguins' body masses in kg for a model fitted in g gave codes far off without a word."""
+    from aereduce import load
+
+    model, _ = fit_model(runner, data, tmp_path)
+    frame = pd.read_csv(data)
+    result = invoke(runner, "transform", model, data, "-o", tmp_path / "same.csv")
+    assert result.exit_code == 0 and "outside the range" not in result.stderr, result.stderr
+    frame["c"] = frame["c"] / 1000 + 500  # another unit, and an offset that takes it off the training range
+    frame.to_csv(tmp_path / "units.csv", index=False)
+    scaler = load(model).scaler_
+    result = invoke(runner, "transform", model, tmp_path / "units.csv", "-o", tmp_path / "codes.csv")
+    assert result.exit_code == 0, result.output
+    assert (f"column c lies outside the range the model was fitted on in most rows (its median here is "
+            f"{frame['c'].median():.4g}, its training values {scaler.minimum[2]:.4g} to {scaler.maximum[2]:.4g}), so "
+            "the codes of those rows are extrapolated; check the column's units, and that the file is the one meant"
+            in result.stderr.splitlines()), result.stderr
+    frame["a"] = frame["a"] * 100 + 400
+    frame.to_csv(tmp_path / "units.csv", index=False)
+    result = invoke(runner, "score", model, tmp_path / "units.csv", "-o", tmp_path / "scores.csv")
+    assert "columns a, c lie outside the range the model was fitted on in most rows (median here against the " \
+           "training values, a: " in result.stderr
 
 
 def test_a_model_without_training_means_says_which_models_keep_them(runner, data, tmp_path):
