@@ -47,8 +47,9 @@ def check_file_output(path: PathArg, what: str, suffixes: Sequence[str], *, inpu
     name = os.fspath(path)
     try:
         if name == "-" or os.path.splitext(name)[1].lower() not in suffixes:
-            where = "not stdout" if name == "-" else name  # "-: ..." would read as stdin's
-            raise OutputPathError(f"{where}: the output is {what}; give {{-o}} a file name ending in "
+            # "-: ..." would read as stdin's, and "not stdout: ..." read garbled (trial 41)
+            where = f"{{-o}} -: stdout cannot take {what}" if name == "-" else f"{name}: the output is {what}"
+            raise OutputPathError(f"{where}; give {{-o}} a file name ending in "
                                   f"{', '.join(suffixes[:-1])}{' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
         check_output(path, inputs=inputs)
     except OutputPathError as exc:

@@ -170,7 +170,8 @@ def describe_model(path: str) -> dict[str, Any]:
     training = {k: fitted[k] for k in shown if k in fitted}
     if "loss_curve_" in fitted:  # PCA's closed-form solution is n_iter_ 1 with no epoch
         training["epochs"] = len(fitted["loss_curve_"] or [])
-    if fitted.get("loss_curve_"):
+    if fitted.get("loss_curve_") and not fitted.get("kept_initial_weights_"):
+        # the curve of weights set aside for PCA's start is no loss of the model kept (trial 41)
         training["final_loss"] = fitted["loss_curve_"][-1]
     return {
         "file": path,

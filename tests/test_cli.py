@@ -1953,6 +1953,12 @@ def test_compare_refuses_a_split_that_holds_out_no_row(runner, tmp_path):
     assert result.exit_code == 1
     assert result.stderr == (f"Error: {path}: --test-size 0.05 of 5 rows holds out no row to score on; give a larger "
                              "--test-size, or more rows\n")
+    # a label column with no values left no row, and a larger --test-size was advised (trial 41)
+    path.write_text("a,b,c,lab\n" + "".join(f"{i},{i % 3},{i * i % 7},\n" for i in range(30)))
+    result = runner.invoke(main, ["compare", str(path), "--dim", "1", "--methods", "pca", "--label-column", "lab"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {path}: the label column 'lab' has no values, so no row is left to compare on; "
+                             "give a column of classes, or leave --label-column out\n")
 
 
 def test_compare_does_not_score_knn_on_one_class(runner, tmp_path):

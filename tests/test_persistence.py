@@ -116,6 +116,18 @@ def test_parameters_set_as_lists_load_as_lists_and_tuples_as_tuples(tmp_path):
             params_from_json({"hidden_layer_sizes": [8, 4]}, ("hidden_layer_sizes",), bad)
 
 
+def test_inspect_gives_no_final_loss_for_weights_set_aside_for_pcas_start(tmp_path):
+    """Trial 41: a fit that kept PCA's start showed the last loss of the weights it threw away."""
+    X = load_wine().data
+    model = AutoencoderTransformer(n_components=2, max_iter=3, random_state=0, neighbour_weight=0.0).fit(X)
+    model.save(tmp_path / "trained.aer")
+    model.kept_initial_weights_ = True
+    model.save(tmp_path / "kept.aer")
+    assert describe_model(str(tmp_path / "trained.aer"))["training"]["final_loss"] == model.loss_curve_[-1]
+    kept = describe_model(str(tmp_path / "kept.aer"))["training"]
+    assert "final_loss" not in kept and kept["kept_initial_weights_"] is True
+
+
 def test_the_training_codes_range_is_saved_and_checked(tmp_path):
     X = load_wine().data
     model = AutoencoderTransformer(n_components=2, hidden_layer_sizes=(8,), max_iter=2, random_state=0).fit(X)
