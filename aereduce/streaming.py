@@ -40,7 +40,7 @@ import numpy as np
 from ._split import least
 from .errors import InputError, OptionError
 from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, format_of, iter_tables, parquet_files,
-                     LARGEST_VALUE, Table, refuse_unusable_values, whole_valued)
+                     LARGEST_VALUE, Table, mean_of_present, refuse_unusable_values, whole_valued)
 
 # The command line streams a fit by itself when the data is larger than this on disk: in memory,
 # a table costs several times its file's size (float64 values, a DataFrame and a tensor of them).
@@ -462,7 +462,7 @@ def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> 
     # them for a later --nan mean (not over the rows --nan drop kept); under --nan mean no row is
     # dropped, so it is also this fit's fill.
     present = n_seen - counts
-    present_means = np.divide(present_sums, present, out=np.zeros(len(names)), where=present > 0)
+    present_means = mean_of_present(present_sums, present)
     fill = {"mean": present_means, "zero": np.zeros(len(names))}.get(source.policy)
     missing_values = MissingValues.from_dict({"policy": source.policy, "feature_names": names,
                                               "fill_values": None if fill is None else list(fill)})

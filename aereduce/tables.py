@@ -103,6 +103,10 @@ def _pandas():
 
 # -- the table ---------------------------------------------------------------------------------
 
+# What a chunk of rows is part of, for the count of missing values in a message (Table.part).
+FILE_PART = "the part of the file read so far"
+
+
 @dataclass
 class Table:
     """Feature values of some rows of a file, with what was read beside them.
@@ -176,7 +180,7 @@ class Table:
     numbers_as_names: bool = False
     row_labels_left_out: bool = False  # an unnamed first column, not a feature, and not the id either
     # what the rows are part of, for the count of missing values in a message (a Dask partition's is not a file's)
-    part: str = "the part of the file read so far"
+    part: str = FILE_PART
     # numeric columns written as codes are, with leading zeros (00512), each with its first such cell
     # (:func:`_leading_zero_columns`): read as numbers (512) like any other
     leading_zero_columns: dict[str, str] = field(default_factory=dict)
@@ -494,7 +498,7 @@ def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, 
     if missing.any():
         r, c = np.argwhere(missing)[0]
         more = int(missing.sum()) - 1
-        where = f" in rows {rows[0]}-{rows[-1]}, {part if isinstance(part, str) else Table.part}" if part else ""
+        where = f" in rows {rows[0]}-{rows[-1]}, {part if isinstance(part, str) else FILE_PART}" if part else ""
         raise InputError(f"{source}: {row_named(rows[r], None if ids is None else ids[r])}, column {names[c]!r} is missing"
                          + (f" (and {plural(more, 'more missing value')}{where})" if more else "")
                          + "; fill it, or pass nan='drop', nan='zero' or nan='mean'")  # --nan on the command line
@@ -2171,6 +2175,12 @@ def integer_columns(values: Any) -> list[str]:
     if not isinstance(values, pd.DataFrame):
         return []
     return [str(c) for c in values.columns if pd.api.types.is_integer_dtype(values[c])]
+
+
+def mean_of_present(sums: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Per column, the mean of its present values from their ``sums`` and counts (``present``); 0 for a
+    column with none. Fit keeps these means (of every row read, before --nan drop or zero fills)."""
+    return np.divide(sums, present, out=np.zeros(len(sums)), where=present > 0)
 
 
 def whole_valued(X: np.ndarray) -> np.ndarray:

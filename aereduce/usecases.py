@@ -33,7 +33,7 @@ from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_DENOISED, NOT_ENCOD
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
                      LARGEST_VALUE, columns_hint, option_names, output_frame, read_table, refuse_unusable_values,
-                     shown_names, whole_valued, write_table)
+                     mean_of_present, shown_names, whole_valued, write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
@@ -1551,7 +1551,7 @@ def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: in
         sums += np.nansum(chunk.X, axis=0)
         present += np.isfinite(chunk.X).sum(axis=0)
         if chunk.n_rows:
-            max_abs = np.maximum(max_abs, np.nanmax(np.abs(np.where(np.isfinite(chunk.X), chunk.X, 0.0)), axis=0))
+            max_abs = np.maximum(max_abs, np.abs(np.where(np.isfinite(chunk.X), chunk.X, 0.0)).max(axis=0))
         X_filled, encodable = missing.apply(chunk)
         if top:
             scores.see(chunk, X_filled, encodable)
@@ -1581,8 +1581,7 @@ def model_rows(model: Any, data: str, read: ReadOptions, max_rows: int, seed: in
     assert kept is not None  # the file has rows: the table readers refuse an empty one
     worst = _worst_first(error, kept.row_numbers)[:n_worst]
     return ModelRows(kept, n_read, n_encodable, np.flatnonzero(_sampled(priority, max_rows)),
-                     rows_ringed(worst, error[worst], n_read), np.divide(sums, present, out=np.zeros_like(sums),
-                                                                          where=present > 0), max_abs, notes), scores
+                     rows_ringed(worst, error[worst], n_read), mean_of_present(sums, present), max_abs, notes), scores
 
 
 def _sampled(priority: np.ndarray, max_rows: int) -> np.ndarray:
