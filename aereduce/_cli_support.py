@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import os
 import re
 import sys
 import threading
@@ -20,9 +21,15 @@ from typing import Any
 import click
 
 from ._params import AUTOENCODER_PARAMS
+from .errors import plural
 
 # Where stderr is a log, not a terminal: one progress line at most this often, none for shorter work.
 PROGRESS_LINE_SECONDS = 30.0
+
+# A fit at least this long, begun while other programs held the cores torch's threads need, gets a
+# note on running it on one thread (trial 41: a 2-D map of 3,924 rows took 22 s on 2 threads beside
+# a busy core, 7.7 s on one, as torch's threads wait on each other at every step).
+BUSY_CPU_NOTE_SECONDS = 10.0
 
 METHOD_NAMES = ("ae", "pca", "umap")  # the keys of aereduce.methods.METHODS (a test checks), without importing it
 
@@ -368,6 +375,86 @@ def progress_bar(label: str | None = None, epochs: bool = True) -> Iterator[Call
     if click.get_current_context().find_root().obj.get("quiet"):
         yield None
         return
+    if epochs:  # a fit
+        with noting_a_busy_cpu():
+            with _progress(label, epochs) as progress:
+                yield progress
+        return
+    with _progress(label, epochs) as progress:
+        yield progress
+
+
+def cpu_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on macOS or Windows
+        return os.cpu_count() or 1
+
+
+def training_threads() -> int:
+    """The CPU threads torch trains on (the larger steps'; small ones take one, see aereduce._training)."""
+    import torch
+
+    return torch.get_num_threads()
+
+
+def busy_cpu_note(others: float, cores: int, threads: int, seconds: float) -> str | None:
+    """What to say after a fit of ``seconds`` while other programs used ``others`` cores on average
+    (of ``cores``), torch training on ``threads``: nothing unless the others took a core that torch's
+    threads needed, through a long fit."""
+    if threads < 2 or seconds < BUSY_CPU_NOTE_SECONDS or others < max(BUSY_CORE_SHARE, cores - threads + BUSY_CORE_SHARE):
+        return None
+    return (f"while the fit ran, other programs kept {others:.1f} of the {plural(cores, 'core')} busy: torch's "
+            f"{threads} threads wait on each other when a core is taken, which can make a fit several times slower; "
+            "on a busy machine, OMP_NUM_THREADS=1 before the command trains on one thread")
+
+
+# Other programs' average use of the cores, from which a fit's threads count as contended.
+BUSY_CORE_SHARE = 0.5
+
+
+def cpu_seconds_of_others() -> Callable[[], float] | None:
+    """A probe: called later, the cores other programs used on average since, from the system's busy
+    time (Linux's /proc/stat) less this process's; None where the system does not say."""
+    def busy() -> float:
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+        # user, nice, system, idle, iowait, irq, softirq, steal: all but idle and iowait are work
+        return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+    def own() -> float:
+        times = os.times()
+        return times.user + times.system
+
+    try:
+        start, mine, tic = busy(), own(), time.perf_counter()
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+    def others() -> float:
+        wall = time.perf_counter() - tic
+        return max(busy() - start - (own() - mine), 0.0) / wall if wall > 0 else 0.0
+    return others
+
+
+@contextlib.contextmanager
+def noting_a_busy_cpu() -> Iterator[None]:
+    """Say after the block (a fit) when it was long and other programs took cores its threads needed
+    (:func:`busy_cpu_note`)."""
+    others = cpu_seconds_of_others()
+    tic = time.perf_counter()
+    yield
+    if others is None:
+        return
+    note = busy_cpu_note(others(), cpu_cores(), training_threads(), time.perf_counter() - tic)
+    if note:
+        info(note)
+
+
+@contextlib.contextmanager
+def _progress(label: str, epochs: bool) -> Iterator[Callable[[int, int], None]]:
+    """:func:`progress_bar`'s bar or lines, without its checks."""
     if not sys.stderr.isatty():
         with ProgressLines(label, epochs=epochs) as lines:
             yield lines

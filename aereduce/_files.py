@@ -39,6 +39,11 @@ _RANDOM_PART = r"[a-z0-9_]+"
 _MAX_NAME_BYTES = 200
 
 
+def one_of(suffixes: Sequence[str]) -> str:
+    """``.png, .svg or .pdf``: the suffixes a file may end in, for a message."""
+    return f"{', '.join(suffixes[:-1])}{' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}"
+
+
 def check_file_output(path: PathArg, what: str, suffixes: Sequence[str], *, inputs: Sequence[PathArg] = (),
                       option: str = "-o") -> None:
     """:func:`check_output` for a command that writes one kind of file (an image, a page), which
@@ -50,7 +55,7 @@ def check_file_output(path: PathArg, what: str, suffixes: Sequence[str], *, inpu
             # "-: ..." would read as stdin's, and "not stdout: ..." read garbled (trial 41)
             where = f"{{-o}} -: stdout cannot take {what}" if name == "-" else f"{name}: the output is {what}"
             raise OutputPathError(f"{where}; give {{-o}} a file name ending in "
-                                  f"{', '.join(suffixes[:-1])}{' or ' if len(suffixes) > 1 else ''}{suffixes[-1]}")
+                                  f"{one_of(suffixes)}")
         check_output(path, inputs=inputs)
     except OutputPathError as exc:
         raise exc.naming(option) from None

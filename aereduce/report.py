@@ -503,7 +503,12 @@ def labels_name_rows(table: Table) -> bool:
 def row_names(table: Table, indices: np.ndarray) -> list[str]:
     """The rows' names on a map: their ids, else labels that name them (:func:`labels_name_rows`), else file rows."""
     names = table.ids if table.ids is not None else table.labels if labels_name_rows(table) else None
-    return [f"row {table.row_numbers[i]}" if names is None else str(names[i]) for i in indices]
+    if names is None:
+        return [f"row {table.row_numbers[i]}" for i in indices]
+    # an id that several rows share (Males' nr, a person's 8 years) named none of them (trial 41): its row too
+    _, which, counts = np.unique(np.asarray([str(name) for name in names]), return_inverse=True, return_counts=True)
+    shared = counts[which] > 1
+    return [f"{names[i]} (row {table.row_numbers[i]})" if shared[i] else str(names[i]) for i in indices]
 
 
 def image_names(table: Table, indices: np.ndarray) -> list[str]:

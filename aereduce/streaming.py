@@ -40,7 +40,7 @@ import numpy as np
 from ._split import least
 from .errors import InputError, OptionError
 from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, format_of, iter_tables, parquet_files,
-                     LARGEST_VALUE, Table, mean_of_present, refuse_unusable_values, whole_valued)
+                     LARGEST_VALUE, Table, _pandas, mean_of_present, refuse_unusable_values, whole_valued)
 
 # The command line streams a fit by itself when the data is larger than this on disk: in memory,
 # a table costs several times its file's size (float64 values, a DataFrame and a tensor of them).
@@ -225,6 +225,10 @@ class FileSource(ChunkSource):
         # read as 18.804 until chunks with prices under 1,000 showed the grouping). For the notes
         # (_notes_table) and settle(); the counts of text cells are the pass's.
         self.last_table: Table | None = None
+        # The first pass's first chunk, in file order: what the in-memory fit's notes on the columns
+        # (a row counter, ids, times or classes used as features, a repeated id) read from the rows,
+        # which a streamed fit gave none of (trial 41)
+        self.first_table: Table | None = None
         self.non_numeric_counts: dict[str, int] = {}
 
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
@@ -236,6 +240,8 @@ class FileSource(ChunkSource):
         start = 0
         for table in tables:
             self.feature_names, self.last_table = table.feature_names, table
+            if self.first_table is None and start == 0 and order_seed is None:
+                self.first_table = table
             for name, count in table.non_numeric_counts.items():
                 self.non_numeric_counts[name] = self.non_numeric_counts.get(name, 0) + count
             index = table.row_numbers - 1 if by_place else np.arange(start, start + len(table.X), dtype=np.int64)
@@ -768,6 +774,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
         # (an in-memory fit counts every row: 27,619 missing values of baseball against 24,740 here).
         read_notes = table_notes(_notes_table(source, found), found.missing, LEFT_OUT_OF_TRAINING, REMEMBERED_ID,
                                  counted="training rows (the held-out share aside)" if holdout > 0 else None)
+        read_notes += _column_notes(source, found, shaped=bool((params or {}).get("input_shape")))
         # Only where the term would have been the default: a 2-3-D code of 1,000+ rows.
         if dim <= 3 and (params or {}).get("neighbour_weight", "auto") == "auto" and found.n_rows >= NEIGHBOUR_MIN_ROWS:
             read_notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs "
@@ -844,6 +851,21 @@ def _frame(X: np.ndarray, model: Any) -> Any:
 
     names = getattr(model, "feature_names_in_", None)
     return pd.DataFrame(X, columns=[str(n) for n in names]) if names is not None else X
+
+
+def _column_notes(source: FileSource, found: Scan, *, shaped: bool) -> list[str]:
+    """:func:`aereduce.usecases.column_notes` of the first chunk (its gaps filled with the columns'
+    means), and of every training row for the columns that hold one value."""
+    from .usecases import column_notes
+
+    first = source.first_table
+    if first is None or not len(first.X):
+        return []
+    X = np.where(np.isnan(first.X), found.present_means, first.X)
+    names = list(found.feature_names or first.feature_names)
+    moments = found.moments
+    constant = [name for name, low, high in zip(names, moments.minimum, moments.maximum) if low == high]
+    return column_notes(_pandas().DataFrame(X, columns=names), first, shaped=shaped, constant=constant)
 
 
 def _notes_table(source: FileSource, found: Scan) -> Any:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._files import check_file_output, check_output
+from ._files import check_file_output, check_output, one_of
 from ._resolve import (MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, NEIGHBOUR_STEPS_PER_EPOCH,
                        POOR_FIT_CHECK_ROWS, default_epochs, failed_fit_fix, failure_bar, mean_row_error, rows_spanned,
                        spanned_dimensions, model_variant,
@@ -36,7 +36,7 @@ from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_DENOISED, NOT_ENCOD
                      mean_of_present, shown_names, whole_valued, write_table)
 
 CHUNK_ROWS = 10_000
-IMAGE_SUFFIXES = (".png", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats; trial 41 was refused .jpg)
 
 ProgressFn = Callable[[int, int], None]  # progress(done, total)
 # compare's progress(method): the block where that method fits, giving a ProgressFn for its epochs, or None
@@ -159,52 +159,60 @@ class FilledTable:
               params: dict[str, Any] | None = None) -> list[str]:
         """What a user should know of how the table was read; ``params``: the model's, whose
         ``input_shape`` (an image or a sequence) needs every column, constant or not."""
-        notes = table_notes(self.table, self.missing, dropped, row_labels)
-        shaped = bool((params or {}).get("input_shape"))
-        counter = row_counter_column(self.X)
-        if counter is not None:  # a written id column was a feature, silently (trial 12)
-            notes.append(f"column {counter!r} counts the rows (0 or 1, then up by 1) and is used as a feature; "
-                         f"if it numbers the rows, pass --id-column {counter}")
-        code = id_like_column(self.X) if counter is None else None
-        if code is not None:  # Caschool's distcod and midwest's PID were features, silently (trial 32)
-            every = "every" if len(np.unique(self.X[code])) == len(self.X) else "nearly every"
-            notes.append(f"column {code!r} is named as an id and holds a different whole number in {every} row, yet "
-                         f"is used as a feature; if it names the rows, pass --id-column {code}")
-        label = label_like_column(self.X)
-        if label is not None:
-            n_values = len(np.unique(self.X[label]))
-            notes.append(f"column {label!r} holds {n_values} different whole numbers, as class labels do, "
-                         f"and is used as a feature; if it labels the rows, pass --label-column {label}")
-        when = [name for name in time_part_columns(self.X) if name != label]
-        if when:
-            names = ", ".join(map(repr, when))
-            used = "column {} is used as a feature" if len(when) == 1 else "columns {} are used as features"
-            notes.append(used.format(names) + " like any other, so rows may group by when they were taken rather "
-                         f"than by what they are; if that is not wanted, --exclude {option_names(when)}")
-        repeated = repeated_id(self.table)
-        if repeated:
-            notes.append(repeated)
-        constant = constant_columns(self.X)
-        if constant and len(constant) < self.X.shape[1]:  # used silently, and its zero error lowered the mean (trial 13)
-            if shaped:  # --exclude would break the shape (trial 23 followed the advice into an error)
-                notes.append(f"{len(constant)} of {self.X.shape[1]} columns {'holds' if len(constant) == 1 else 'hold'} "
-                             "one value in every row "
-                             f"({shown_names(constant, limit=4)}): "
-                             + ("its zero error lowers the mean error; it stays" if len(constant) == 1 else
-                                "their zero error lowers the mean error; they stay")
-                             + ", as the rows' shape needs every column")
-            elif len(constant) == 1:
-                notes.append(f"column {constant[0]!r} holds one value in every row: it carries nothing to reduce, "
-                             f"and its zero error lowers the mean error; --exclude {option_names(constant[:1])} leaves it out"
-                             + _unless_images(self.X.shape[1]))
-            else:
-                # Past a few names (MNIST's 134 blank border pixels) --exclude is no practical advice.
-                advice = f"; --exclude {option_names(constant)} leaves them out" + _unless_images(self.X.shape[1]) \
-                    if len(constant) <= 8 else ""
-                notes.append(f"{len(constant)} of {self.X.shape[1]} columns hold one value in every row "
-                             f"({shown_names(constant, limit=4)}): they carry nothing to reduce, and their zero "
-                             f"error lowers the mean error{advice}")
-        return notes
+        return (table_notes(self.table, self.missing, dropped, row_labels)
+                + column_notes(self.X, self.table, shaped=bool((params or {}).get("input_shape"))))
+
+
+def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[str] | None = None) -> list[str]:
+    """What a user should know of the feature columns of ``X`` (a DataFrame of ``table``'s rows, filled):
+    ids, labels and times used as features, a repeated id, constant columns. ``shaped``: the rows are
+    images or sequences, which need every column; ``constant``: the constant columns where ``X`` holds
+    only some of the rows (a streamed fit's first chunk), else found in ``X``."""
+    notes: list[str] = []
+    counter = row_counter_column(X)
+    if counter is not None:  # a written id column was a feature, silently (trial 12)
+        notes.append(f"column {counter!r} counts the rows (0 or 1, then up by 1) and is used as a feature; "
+                     f"if it numbers the rows, pass --id-column {counter}")
+    code = id_like_column(X) if counter is None else None
+    if code is not None:  # Caschool's distcod and midwest's PID were features, silently (trial 32)
+        every = "every" if len(np.unique(X[code])) == len(X) else "nearly every"
+        notes.append(f"column {code!r} is named as an id and holds a different whole number in {every} row, yet "
+                     f"is used as a feature; if it names the rows, pass --id-column {code}")
+    label = label_like_column(X)
+    if label is not None:
+        n_values = len(np.unique(X[label]))
+        notes.append(f"column {label!r} holds {n_values} different whole numbers, as class labels do, "
+                     f"and is used as a feature; if it labels the rows, pass --label-column {label}")
+    when = [name for name in time_part_columns(X) if name != label]
+    if when:
+        names = ", ".join(map(repr, when))
+        used = "column {} is used as a feature" if len(when) == 1 else "columns {} are used as features"
+        notes.append(used.format(names) + " like any other, so rows may group by when they were taken rather "
+                     f"than by what they are; if that is not wanted, --exclude {option_names(when)}")
+    repeated = repeated_id(table)
+    if repeated:
+        notes.append(repeated)
+    constant = constant_columns(X) if constant is None else constant
+    if constant and len(constant) < X.shape[1]:  # used silently, and its zero error lowered the mean (trial 13)
+        if shaped:  # --exclude would break the shape (trial 23 followed the advice into an error)
+            notes.append(f"{len(constant)} of {X.shape[1]} columns {'holds' if len(constant) == 1 else 'hold'} "
+                         "one value in every row "
+                         f"({shown_names(constant, limit=4)}): "
+                         + ("its zero error lowers the mean error; it stays" if len(constant) == 1 else
+                            "their zero error lowers the mean error; they stay")
+                         + ", as the rows' shape needs every column")
+        elif len(constant) == 1:
+            notes.append(f"column {constant[0]!r} holds one value in every row: it carries nothing to reduce, "
+                         f"and its zero error lowers the mean error; --exclude {option_names(constant[:1])} leaves it out"
+                         + _unless_images(X.shape[1]))
+        else:
+            # Past a few names (MNIST's 134 blank border pixels) --exclude is no practical advice.
+            advice = f"; --exclude {option_names(constant)} leaves them out" + _unless_images(X.shape[1]) \
+                if len(constant) <= 8 else ""
+            notes.append(f"{len(constant)} of {X.shape[1]} columns hold one value in every row "
+                         f"({shown_names(constant, limit=4)}): they carry nothing to reduce, and their zero "
+                         f"error lowers the mean error{advice}")
+    return notes
 
 
 def repeated_id(table: Table) -> str | None:
@@ -330,9 +338,16 @@ def time_part_columns(frame: Any) -> list[str]:
     return found
 
 
-def read_for_fit(data: str, read: ReadOptions) -> FilledTable:
-    """Read DATA and apply the missing-value policy learnt on it (refusing a file with no usable row)."""
+def read_for_fit(data: str, read: ReadOptions,
+                 rows: Callable[[Table], np.ndarray | None] | None = None) -> FilledTable:
+    """Read DATA and apply the missing-value policy learnt on it (refusing a file with no usable row).
+
+    ``rows``: given the table as read, the rows to keep (a boolean mask, or None for all), before
+    anything is learnt or filled, so that the notes count only the rows kept."""
     table = read_table(data, **read.as_kwargs())
+    kept = None if rows is None else rows(table)
+    if kept is not None:
+        table = table.take(kept)
     refuse_unusable_values(table.X, table.row_numbers, [repr(name) for name in table.feature_names], data, LARGEST_VALUE)
     missing = MissingValues(read.nan or "error").fit(table)
     X_filled, encodable = missing.apply(table)
@@ -1666,49 +1681,43 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     """:func:`compare_methods` on a data file; returns its rows and notes for the user (sent to
     ``notify`` before fitting instead when it is given).
 
-    Rows without a label are left out of the comparison when there is a label column. ``plot``: an
+    Rows without a label are left out of the comparison when kNN scores the label column (a
+    column of no classes only colours the maps, so every row stays). ``plot``: an
     image file to draw each method's map of every row in, side by side (:func:`draw_compared_maps`).
     """
     for name in methods:
         get_method(name)
     if plot is not None:  # before the fits: a bad name fails at once
         check_file_output(plot, "an image", IMAGE_SUFFIXES, inputs=[data], option="--plot")
-    filled = read_for_fit(data, read)
-    X, y, notes = filled.X.to_numpy(), label_values(filled.labels), filled.notes("were left out of the comparison",
-                                                                  row_labels="left out of the comparison")
-    labelled = np.ones(len(X), dtype=bool)
-    if y is not None:
+    label_verdict: list[str] = []
+
+    def labelled_rows(table: Table) -> np.ndarray | None:
+        """The rows with a label, where kNN will score the labels; else every row (a map only needs
+        colours): trial 41 met a measurement's unlabelled rows left out of a comparison that scored no kNN."""
+        labels = label_values(table.labels)
+        if labels is None:
+            return None
         import pandas as pd
 
-        labelled = ~pd.isna(y)
+        labelled = ~pd.isna(labels)
         if not labelled.any():  # trial 41 was told to give a larger --test-size, which could not help
-            raise InputError(f"{data}: the label column {filled.table.label_name!r} has no values, so no row is left "
+            raise InputError(f"{data}: the label column {table.label_name!r} has no values, so no row is left "
                              "to compare on; give a column of classes, or leave --label-column out")
-        if not labelled.all():
-            unlabelled = plural(int((~labelled).sum()), "row")
-            notes.append(f"left out {unlabelled} with no label in {filled.table.label_name!r}")
-            X, y = X[labelled], y[labelled]
-        n_classes = len(pd.unique(y))
-        # Classes of one or two rows each (an id column given as labels) leave kNN nothing to learn,
-        # a measurement (a price, say) is no class at all: the classifier would refuse it, and one
-        # class scores every method 100% (trial 24).
-        numbers = pd.to_numeric(pd.Series(y), errors="coerce")
-        continuous = bool(numbers.notna().all() and (numbers % 1 != 0).any())
-        if n_classes > len(y) / 2 or continuous or n_classes == 1:
-            counts = f"{n_classes} different values in {len(y)} rows"
-            what = (f"holds continuous numbers ({counts})" if continuous else
-                    f"has one class ({pd.unique(y)[0]}), which every method scores 100%" if n_classes == 1 else
-                    f"has {counts}")
-            notes.append(f"not scoring kNN accuracy: the label column {filled.table.label_name!r} {what}; give a "
-                         "column of classes, or leave --label-column out")
-            y = None
-        elif numbers.notna().all() and n_classes > MANY_NUMBERED_CLASSES:
-            # trial 34 met hwy's 27 mileages scored as classes, without a word
-            notes.append(f"kNN accuracy takes the {n_classes} whole numbers in {filled.table.label_name!r} as classes: "
-                         "a neighbour's value counts only if it is the same; if the column is a measurement, leave "
-                         "--label-column out")
+        label_verdict.extend(knn_label_notes(labels[labelled], table.label_name))
+        if labelled.all() or not knn_scores(label_verdict):
+            return None
+        label_verdict.insert(0, f"left out {plural(int((~labelled).sum()), 'row')} with no label in "
+                                f"{table.label_name!r}")
+        return labelled
+
+    filled = read_for_fit(data, read, rows=labelled_rows)
+    X, y, notes = filled.X.to_numpy(), label_values(filled.labels), filled.notes("were left out of the comparison",
+                                                                  row_labels="left out of the comparison")
+    notes += label_verdict
     # The maps are coloured by the label column whatever kNN makes of it: a measurement gets a colour scale.
-    colours = None if filled.labels is None else label_values(filled.labels)[labelled]
+    colours = y
+    if not knn_scores(label_verdict):
+        y = None
     from ._split import split_rows
 
     train, test = split_rows(len(X), test_size, seed, labels=y)
@@ -1750,6 +1759,41 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     if plot is not None:
         draw_compared_maps(plot, rows, codes, colours, filled.table.label_name, data, len(train), len(test))
     return rows, notes
+
+
+# The start of knn_label_notes' note when the labels are no classes, by which compare_file knows.
+NOT_SCORING_KNN = "not scoring kNN accuracy"
+
+
+def knn_label_notes(y: np.ndarray, label_name: str | None) -> list[str]:
+    """What a comparison's user should know of the labels ``y`` (every one present) as kNN's classes:
+    a note starting with :data:`NOT_SCORING_KNN` where they are no classes."""
+    import pandas as pd
+
+    n_classes = len(pd.unique(y))
+    # Classes of one or two rows each (an id column given as labels) leave kNN nothing to learn,
+    # a measurement (a price, say) is no class at all: the classifier would refuse it, and one
+    # class scores every method 100% (trial 24).
+    numbers = pd.to_numeric(pd.Series(y), errors="coerce")
+    continuous = bool(numbers.notna().all() and (numbers % 1 != 0).any())
+    if n_classes > len(y) / 2 or continuous or n_classes == 1:
+        counts = f"{n_classes} different values in {len(y)} rows"
+        what = (f"holds continuous numbers ({counts})" if continuous else
+                f"has one class ({pd.unique(y)[0]}), which every method scores 100%" if n_classes == 1 else
+                f"has {counts}")
+        return [f"{NOT_SCORING_KNN}: the label column {label_name!r} {what}; give a "
+                "column of classes, or leave --label-column out"]
+    if numbers.notna().all() and n_classes > MANY_NUMBERED_CLASSES:
+        # trial 34 met hwy's 27 mileages scored as classes, without a word
+        return [f"kNN accuracy takes the {n_classes} whole numbers in {label_name!r} as classes: "
+                "a neighbour's value counts only if it is the same; if the column is a measurement, leave "
+                "--label-column out"]
+    return []
+
+
+def knn_scores(label_notes: list[str]) -> bool:
+    """Whether :func:`knn_label_notes` found the labels to be classes."""
+    return not any(note.startswith(NOT_SCORING_KNN) for note in label_notes)
 
 
 def compared_map_title(row: dict[str, Any]) -> str:
@@ -1875,7 +1919,7 @@ def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
     picture = output != "-" and Path(output).suffix.lower() in IMAGE_SUFFIXES
     if image_shape is not None and not picture:
         raise OptionError(f"--image-shape draws the samples as a grid of images, but {output!r} is a table; "
-                          "give -o a .png, .svg or .pdf file")
+                          f"give -o a {one_of(IMAGE_SUFFIXES)} file")
     if picture:
         image_shape = image_shape or model_image_shape(model)
         if image_shape is None:

@@ -315,6 +315,9 @@ def test_plot_writes_a_png(runner, data, tmp_path):
     result = invoke(runner, "plot", model, data, "--id-column", "id", "--label-column", "kind", "-o", out)
     assert result.exit_code == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    out = tmp_path / "map.jpg"  # trial 41 was refused a .jpg
+    assert invoke(runner, "plot", model, data, "--id-column", "id", "-o", out).exit_code == 0
+    assert out.read_bytes()[:3] == b"\xff\xd8\xff"
 
 
 def test_a_sampled_plot_rings_the_file_s_worst_rows_that_score_lists(runner, data, tmp_path, monkeypatch):
@@ -373,6 +376,29 @@ def test_compare_does_not_score_knn_on_a_measurement_given_as_labels(runner, dat
         "not scoring kNN accuracy: the label column 'e' holds continuous numbers (120 different values in 120 rows); "
         "give a column of classes, or leave --label-column out")
     assert json.loads(result.stdout)[0]["knn_acc"] is None
+
+
+def test_compare_leaves_out_unlabelled_rows_only_where_knn_scores_the_labels(runner, tmp_path):
+    """Trial 41: a measurement's unlabelled rows were left out although kNN scored nothing, and the
+    missing values filled in them were counted as filled."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    frame.loc[[3, 8], "a"] = np.nan  # the unlabelled rows are the rows with gaps
+    for name, labels in (("mass", rng.normal(size=60)), ("kind", np.arange(60) % 3)):
+        path = tmp_path / f"{name}.csv"
+        frame.assign(y=labels).astype({"y": object}).assign(y=lambda f: f.y.where(f.a.notna())).to_csv(path, index=False)
+        result = invoke(runner, "compare", path, "--dim", "1", "--methods", "pca", "--label-column", "y",
+                        "--nan", "mean", "--json")
+        assert result.exit_code == 0, result.output
+        held = json.loads(result.stdout)[0]
+        if name == "mass":  # no kNN: every row is compared, and its two gaps were filled
+            assert held["knn_acc"] is None
+            assert "filled 2 missing values with the training means (a: 2)" in result.stderr.splitlines()
+            assert "each method is fitted on 48 rows and scored on the 12 rows held out (--test-size 0.2)" in result.stderr
+        else:  # kNN: the two unlabelled rows are left out, so nothing was filled
+            assert held["knn_acc"] is not None and "filled" not in result.stderr
+            assert "left out 2 rows with no label in 'y'" in result.stderr.splitlines()
+            assert "each method is fitted on 46 rows and scored on the 12 rows held out (--test-size 0.2)" in result.stderr
 
 
 def test_compare_says_how_it_scores_many_whole_numbers_given_as_labels(runner, tmp_path):
@@ -2428,31 +2454,50 @@ def test_score_top_says_which_listed_rows_had_missing_values_filled(runner, tmp_
             "part of their score is the filling") in result.stderr.splitlines()
 
 
-def test_fit_notes_columns_named_as_a_date_or_time_part(runner, tmp_path):
-    """Trial 29: penguins' map split into stripes by `year`, and airquality's ran along `Day`, silently."""
+STREAMED = pytest.mark.parametrize("streamed", [[], ["--stream"]], ids=["in memory", "streamed"])
+
+
+@STREAMED
+def test_fit_notes_columns_named_as_a_date_or_time_part(runner, tmp_path, streamed):
+    """Trial 29: penguins' map split into stripes by `year`, and airquality's ran along `Day`, silently;
+    a streamed fit said nothing of them (trial 41)."""
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
     frame["year"] = rng.choice([2007, 2008, 2009], size=60)
     frame["Day"] = rng.integers(1, 31, size=60)
     frame.to_csv(tmp_path / "t.csv", index=False)
-    result = invoke(runner, "fit", tmp_path / "t.csv", "--dim", "2", "-o", tmp_path / "m.aer", *FAST)
+    result = invoke(runner, "fit", tmp_path / "t.csv", "--dim", "2", "-o", tmp_path / "m.aer", *FAST, *streamed)
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[0] == (
         "columns 'year', 'Day' are used as features like any other, so rows may group by when they were taken "
         "rather than by what they are; if that is not wanted, --exclude year,Day")
     frame.assign(year=frame["year"] + 0.5).drop(columns="Day").to_csv(tmp_path / "u.csv", index=False)
-    result = invoke(runner, "fit", tmp_path / "u.csv", "--dim", "2", "-o", tmp_path / "m.aer", *FAST)
+    result = invoke(runner, "fit", tmp_path / "u.csv", "--dim", "2", "-o", tmp_path / "m.aer", *FAST, *streamed)
     assert "taken" not in result.stderr  # not whole numbers: a measurement
 
 
-def test_fit_notes_an_id_column_that_names_rows_alike(runner, data, tmp_path):
+def test_a_streamed_fit_notes_the_columns_constant_in_every_row_not_in_its_first_chunk(runner, tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc")).assign(d=5.0)
+    frame.loc[:19, "c"] = 0.0  # one value in the first chunk only
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = invoke(runner, "fit", tmp_path / "t.csv", "--dim", "1", "-o", tmp_path / "m.aer", *FAST, "--stream",
+                    "--chunk-rows", "20")
+    assert result.exit_code == 0, result.output
+    assert ("column 'd' holds one value in every row: it carries nothing to reduce, and its zero error lowers the "
+            "mean error; --exclude d leaves it out") in result.stderr.splitlines()
+    assert "'c' holds" not in result.stderr
+
+
+@STREAMED
+def test_fit_notes_an_id_column_that_names_rows_alike(runner, data, tmp_path, streamed):
     """Trial 30: an id column with repeated values was accepted silently; a join on it would be ambiguous."""
     frame = pd.read_csv(data)
     frame["id"] = [f"r{i % 100}" for i in range(len(frame))]  # 120 rows: r0-r19 twice
     repeated = tmp_path / "repeated.csv"
     frame.to_csv(repeated, index=False)
     result = invoke(runner, "fit", repeated, "--dim", "2", "--id-column", "id", "--label-column", "kind",
-                    "-o", tmp_path / "m.aer", *FAST)
+                    "-o", tmp_path / "m.aer", *FAST, *streamed)
     assert result.exit_code == 0, result.output
     assert ("the id column 'id' names more than one row alike (20 values repeated; 'r0' names rows 2 and 102): "
             "outputs keep one line per input row, so a join on 'id' would match them to each other; give a column "
@@ -2546,7 +2591,7 @@ def test_compare_plot_writes_the_picture_and_refuses_a_bad_name_before_fitting(r
                                       str(tmp_path / "maps.txt")])
         assert result.exit_code != 0 and not compare_methods.called and not (tmp_path / "maps.txt").exists()
         assert result.stderr == (f"Error: {tmp_path / 'maps.txt'}: the output is an image; give --plot a file name "
-                                 "ending in .png, .svg or .pdf\n")  # trial 35 was told of -o
+                                 "ending in .png, .jpg, .jpeg, .svg or .pdf\n")  # trial 35 was told of -o
         result = runner.invoke(main, ["compare", str(data), "--dim", "1", "--methods", "pca", "--plot",
                                       str(tmp_path / "nowhere" / "maps.png")])
         assert result.stderr.endswith("does not exist; create it or choose another output (--plot)\n")
@@ -2554,3 +2599,44 @@ def test_compare_plot_writes_the_picture_and_refuses_a_bad_name_before_fitting(r
         assert result.exit_code == 2 and not compare_methods.called
         assert result.stderr.splitlines()[-1] == ("Error: Invalid value for '--plot': is empty; give a file name, "
                                                  "or leave --plot out")
+
+
+def test_busy_cpu_note_needs_a_long_fit_on_threads_that_other_programs_took_a_core_from():
+    """Trial 41: a map of 3,924 rows took 22 s on torch's 2 threads beside a busy core, 7.7 s on one."""
+    from aereduce._cli_support import busy_cpu_note
+
+    note = busy_cpu_note(0.8, 2, 2, 30.0)
+    assert note == ("while the fit ran, other programs kept 0.8 of the 2 cores busy: torch's 2 threads wait on each "
+                    "other when a core is taken, which can make a fit several times slower; on a busy machine, "
+                    "OMP_NUM_THREADS=1 before the command trains on one thread")
+    assert busy_cpu_note(0.3, 2, 2, 30.0) is None  # no core taken
+    assert busy_cpu_note(0.8, 2, 1, 30.0) is None  # one thread waits on nobody
+    assert busy_cpu_note(0.8, 2, 2, 3.0) is None  # too short to matter
+    assert busy_cpu_note(3.0, 16, 8, 30.0) is None and busy_cpu_note(8.6, 16, 8, 30.0) is not None  # cores to spare
+
+
+def test_the_probe_of_other_programs_counts_a_busy_child_process():
+    import subprocess
+    import sys
+
+    from aereduce._cli_support import cpu_seconds_of_others
+
+    others = cpu_seconds_of_others()
+    if others is None:
+        pytest.skip("this system does not say how busy its cores are")
+    subprocess.run([sys.executable, "-c", "import time\nend = time.time() + 1\nwhile time.time() < end: pass"], check=True)
+    assert others() > 0.2
+
+
+@pytest.mark.parametrize("others, noted", [(1.2, True), (0.1, False)])
+def test_fit_says_when_other_programs_slowed_its_threads(runner, data, tmp_path, monkeypatch, others, noted):
+    import aereduce._cli_support as support
+
+    monkeypatch.setattr(support, "cpu_seconds_of_others", lambda: lambda: others)
+    monkeypatch.setattr(support, "cpu_cores", lambda: 2)
+    monkeypatch.setattr(support, "training_threads", lambda: 2)
+    monkeypatch.setattr(support, "BUSY_CPU_NOTE_SECONDS", 0.0)
+    _, result = fit_model(runner, data, tmp_path)
+    assert ("while the fit ran, other programs kept 1.2 of the 2 cores busy" in result.stderr) == noted
+    quiet = invoke(runner, "--quiet", "fit", data, "--dim", "2", "-o", tmp_path / "q.aer", *FAST)
+    assert quiet.exit_code == 0 and quiet.stderr == ""

@@ -258,7 +258,7 @@ def test_sample_grid_of_images(runner, tmp_path):
     result = runner.invoke(main, ["sample", str(model), "--image-shape", "4x4", "-o", str(tmp_path / "s.csv")])
     assert result.exit_code == 2
     assert result.stderr == (f"Error: --image-shape draws the samples as a grid of images, but "
-                             f"'{tmp_path / 's.csv'}' is a table; give -o a .png, .svg or .pdf file\n")
+                             f"'{tmp_path / 's.csv'}' is a table; give -o a .png, .jpg, .jpeg, .svg or .pdf file\n")
     assert not (tmp_path / "bad.png").exists() and not (tmp_path / "s.csv").exists()
 
 

@@ -154,8 +154,8 @@ def test_report_refuses_to_overwrite_its_input(table):
 
 
 @pytest.mark.parametrize("command, output, what", [
-    ("plot", "-", "an image; give -o a file name ending in .png, .svg or .pdf"),
-    ("plot", "map.txt", "an image; give -o a file name ending in .png, .svg or .pdf"),
+    ("plot", "-", "an image; give -o a file name ending in .png, .jpg, .jpeg, .svg or .pdf"),
+    ("plot", "map.txt", "an image; give -o a file name ending in .png, .jpg, .jpeg, .svg or .pdf"),
     ("report", "-", "an HTML page; give -o a file name ending in .html or .htm"),
 ])
 def test_pictures_and_pages_need_a_file_of_their_kind(table, command, output, what):
@@ -605,3 +605,13 @@ def test_the_error_figure_s_scatter_title_stays_over_its_own_panel(monkeypatch):
     assert panel.x0 <= title.x0 and title.x1 <= panel.x1
     assert not title.overlaps(histogram.get_tightbbox(renderer))
     report._plt().close(kept[0])
+
+
+def test_rows_are_named_by_their_id_and_by_their_line_where_the_id_is_shared():
+    """Trial 41: Males' nr (one person's 8 years) named ringed rows on a map by an id 8 rows share."""
+    from aereduce.report import row_names
+    from aereduce.tables import Table
+
+    table = Table(X=np.zeros((4, 1)), feature_names=["a"], ids=np.array([13, 13, 17, 20]), id_name="nr")
+    assert row_names(table, np.array([1, 2, 0])) == ["13 (row 2)", "17", "13 (row 1)"]
+    assert row_names(Table(X=np.zeros((2, 1)), feature_names=["a"]), np.array([1])) == ["row 2"]
