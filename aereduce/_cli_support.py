@@ -384,44 +384,57 @@ def progress_bar(label: str | None = None, epochs: bool = True) -> Iterator[Call
         yield progress
 
 
-def cpu_cores() -> int:
+def cpu_cores() -> list[int]:
     """The cores this process may run on."""
     try:
-        return len(os.sched_getaffinity(0))
+        return sorted(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on macOS or Windows
-        return os.cpu_count() or 1
+        return list(range(os.cpu_count() or 1))
 
 
-def training_threads() -> int:
-    """The CPU threads torch trains on (the larger steps'; small ones take one, see aereduce._training)."""
-    import torch
+def fits_so_far() -> int:
+    """How many training loops this process has run (:data:`aereduce._training.threads_of_fits`),
+    without importing torch for a command that has not trained."""
+    training = sys.modules.get("aereduce._training")
+    return len(training.threads_of_fits) if training is not None else 0
 
-    return torch.get_num_threads()
+
+def threads_trained_on(since: int) -> int:
+    """The most CPU threads any training loop after the first ``since`` ran on (0: none on a CPU)."""
+    training = sys.modules.get("aereduce._training")
+    return max(training.threads_of_fits[since:], default=0) if training is not None else 0
 
 
 def busy_cpu_note(others: float, cores: int, threads: int, seconds: float) -> str | None:
-    """What to say after a fit of ``seconds`` while other programs used ``others`` cores on average
-    (of ``cores``), torch training on ``threads``: nothing unless the others took a core that torch's
-    threads needed, through a long fit."""
+    """What to say after a fit of ``seconds`` while other programs used ``others`` of the ``cores``
+    this process may run on, on average, torch training on ``threads``: nothing unless the others
+    took a core that torch's threads needed, through a long fit."""
     if threads < 2 or seconds < BUSY_CPU_NOTE_SECONDS or others < max(BUSY_CORE_SHARE, cores - threads + BUSY_CORE_SHARE):
         return None
-    return (f"while the fit ran, other programs kept {others:.1f} of the {plural(cores, 'core')} busy: torch's "
-            f"{threads} threads wait on each other when a core is taken, which can make a fit several times slower; "
-            "on a busy machine, OMP_NUM_THREADS=1 before the command trains on one thread")
+    return (f"while the fit ran, other programs kept {others:.1f} of the {plural(cores, 'core')} it may use busy: "
+            f"torch's {threads} threads wait on each other when a core is taken, which can make a fit several times "
+            "slower; on a busy machine, run the command as OMP_NUM_THREADS=1 aereduce ... to train on one thread")
 
 
 # Other programs' average use of the cores, from which a fit's threads count as contended.
 BUSY_CORE_SHARE = 0.5
 
 
-def cpu_seconds_of_others() -> Callable[[], float] | None:
-    """A probe: called later, the cores other programs used on average since, from the system's busy
-    time (Linux's /proc/stat) less this process's; None where the system does not say."""
+def cpu_seconds_of_others(cores: list[int]) -> Callable[[], float] | None:
+    """A probe: called later, the cores of ``cores`` that other programs used on average since, from
+    their busy time (Linux's /proc/stat) less this process's; None where the system does not say."""
+    wanted = {f"cpu{core}" for core in cores}
+
     def busy() -> float:
+        total = 0
         with open("/proc/stat") as stat:
-            fields = [int(v) for v in stat.readline().split()[1:]]
-        # user, nice, system, idle, iowait, irq, softirq, steal: all but idle and iowait are work
-        return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+            for line in stat:
+                name, *values = line.split()
+                if name in wanted:
+                    fields = [int(v) for v in values[:8]]
+                    # user, nice, system, idle, iowait, irq, softirq, steal: all but idle and iowait are work
+                    total += sum(fields) - fields[3] - fields[4]
+        return total / os.sysconf("SC_CLK_TCK")
 
     def own() -> float:
         times = os.times()
@@ -442,12 +455,13 @@ def cpu_seconds_of_others() -> Callable[[], float] | None:
 def noting_a_busy_cpu() -> Iterator[None]:
     """Say after the block (a fit) when it was long and other programs took cores its threads needed
     (:func:`busy_cpu_note`)."""
-    others = cpu_seconds_of_others()
-    tic = time.perf_counter()
+    cores = cpu_cores()
+    others = cpu_seconds_of_others(cores)
+    fits, tic = fits_so_far(), time.perf_counter()
     yield
     if others is None:
         return
-    note = busy_cpu_note(others(), cpu_cores(), training_threads(), time.perf_counter() - tic)
+    note = busy_cpu_note(others(), len(cores), threads_trained_on(fits), time.perf_counter() - tic)
     if note:
         info(note)
 

@@ -92,6 +92,11 @@ def step_multiply_adds(model: torch.nn.Module, batch_size: int) -> int | None:
     return batch_size * weights
 
 
+# The CPU threads each Trainer.fit in this process trained on, in order (0 on a GPU): the command
+# line's note on a fit slowed by a busy machine reads those of its own fits.
+threads_of_fits: list[int] = []
+
+
 @contextlib.contextmanager
 def one_thread_for_small_steps(model: torch.nn.Module, batch_size: int) -> Iterator[None]:
     """Train a small network on one CPU thread (see SMALL_STEP_MULTIPLY_ADDS), restoring torch's
@@ -695,6 +700,8 @@ class Trainer:
         A small network trains on one CPU thread (:func:`one_thread_for_small_steps`).
         """
         with one_thread_for_small_steps(self.model, self.batch_size):
+            on_cpu = next(self.model.parameters()).device.type == "cpu"
+            threads_of_fits.append(torch.get_num_threads() if on_cpu else 0)
             return self._fit(X, n_epochs, X_val=X_val, use_schedule=use_schedule)
 
     def _fit(self, X: torch.Tensor, n_epochs: int, *, X_val: torch.Tensor | None,

@@ -393,7 +393,7 @@ def inspect(model: str, as_json: bool) -> None:
 @click.argument("model")
 @click.argument("data")
 @data_options(model=True, dropped="leave those rows out of the picture")
-@click.option("-o", "--output", callback=output_name, help="Image file (.png, .svg, .pdf; default: DATA's name with .plot.png).")
+@click.option("-o", "--output", callback=output_name, help="Image file (.png, .jpg, .svg, .pdf; default: DATA's name with .plot.png).")
 @picture_options
 @global_options
 def plot(model: str, data: str, output: str | None, image_shape, max_rows: int, **kwargs: Any) -> None:
@@ -447,7 +447,7 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed of the split and of each method.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--plot", callback=output_name, help="Also draw each method's map of every row, side by side, in this "
-              "image file (.png, .svg, .pdf).")
+              "image file (.png, .jpg, .svg, .pdf).")
 @global_options
 def compare(data: str, dim: int, methods: list[str] | None, test_size: float, max_iter: Any, neighbour_weight: Any,
             seed: int, as_json: bool, plot: str | None, **kwargs: Any) -> None:
@@ -571,7 +571,7 @@ def denoise(model: str, data: str, output: str | None, **kwargs: Any) -> None:
 @click.option("-n", "--n-samples", type=click.IntRange(min=1), default=64, show_default=True, help="Rows to generate.")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed; the same seed gives the same rows.")
 @click.option("--image-shape", callback=parse_shape,
-              help="Draw the rows as images of this shape (e.g. 28x28) in a grid: -o a .png, .svg or .pdf.")
+              help="Draw the rows as images of this shape (e.g. 28x28) in a grid: -o a .png, .jpg, .svg or .pdf.")
 @click.option("-o", "--output", callback=output_name, default="-", show_default=True,
               help="Table in the model's columns (the format follows the suffix), or a picture.")
 @global_options

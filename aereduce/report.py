@@ -500,15 +500,19 @@ def labels_name_rows(table: Table) -> bool:
             and len(set(labels)) == len(labels))
 
 
-def row_names(table: Table, indices: np.ndarray) -> list[str]:
-    """The rows' names on a map: their ids, else labels that name them (:func:`labels_name_rows`), else file rows."""
+def row_names(table: Table, indices: np.ndarray, among: Table | None = None) -> list[str]:
+    """The rows' names on a map: their ids, else labels that name them (:func:`labels_name_rows`), else
+    file rows; an id that several rows of ``among`` (default: ``table``, of which ``table`` is a part)
+    share, with its row (trial 41: Males' nr, one person's 8 years, named none of them)."""
     names = table.ids if table.ids is not None else table.labels if labels_name_rows(table) else None
     if names is None:
         return [f"row {table.row_numbers[i]}" for i in indices]
-    # an id that several rows share (Males' nr, a person's 8 years) named none of them (trial 41): its row too
-    _, which, counts = np.unique(np.asarray([str(name) for name in names]), return_inverse=True, return_counts=True)
-    shared = counts[which] > 1
-    return [f"{names[i]} (row {table.row_numbers[i]})" if shared[i] else str(names[i]) for i in indices]
+    every = among if among is not None else table
+    every_name = every.ids if table.ids is not None else every.labels
+    written, counts = np.unique(np.asarray([str(name) for name in every_name]), return_counts=True)
+    shared = set(written[counts > 1])
+    return [f"{names[i]} (row {table.row_numbers[i]})" if str(names[i]) in shared else str(names[i])
+            for i in indices]
 
 
 def image_names(table: Table, indices: np.ndarray) -> list[str]:
@@ -567,8 +571,9 @@ def render_report(model_path: str, data: str, read: ReadOptions, *, image_shape:
     sections = [model_section(description), training_section(model),
                 error_section(comparison, kind, which, kept_pca, held_out_line(model),
                               fitted_on(model, rows.column_means, rows.column_max_abs))]
-    map_uri = map_figure(Z, label_values(mapped.labels), ringed, row_names(mapped, ringed), f"{kind}: {map_title(Z.shape[1])}",
-                         mapped.label_name, code_names(model), row_names(mapped, np.arange(len(Z))))
+    map_uri = map_figure(Z, label_values(mapped.labels), ringed, row_names(mapped, ringed, rows.table),
+                         f"{kind}: {map_title(Z.shape[1])}", mapped.label_name, code_names(model),
+                         row_names(mapped, np.arange(len(Z)), rows.table))
     heading = "Map of the codes" if Z.shape[1] != 2 else "2-D map"  # a 1-D code is no 2-D map (trial 22)
     sections.append(section("map", heading, figure(map_uri, f"{heading} of the codes" if Z.shape[1] == 2 else heading,
                                                      map_caption(Z.shape[1], mapped.label_name, describe_rows(rows, shown, ringed_too=True),

@@ -854,18 +854,26 @@ def _frame(X: np.ndarray, model: Any) -> Any:
 
 
 def _column_notes(source: FileSource, found: Scan, *, shaped: bool) -> list[str]:
-    """:func:`aereduce.usecases.column_notes` of the first chunk (its gaps filled with the columns'
-    means), and of every training row for the columns that hold one value."""
+    """:func:`aereduce.usecases.column_notes` of the first chunk (its gaps handled as the fit's policy
+    handles them), said of the rows read where there were more chunks; a column holds one value in
+    every row where it does in the first chunk and over the training rows of the whole pass."""
     from .usecases import column_notes
 
     first = source.first_table
     if first is None or not len(first.X):
         return []
-    X = np.where(np.isnan(first.X), found.present_means, first.X)
+    gaps = np.isnan(first.X)
+    policy = found.missing.policy
+    table = first.take(~gaps.any(axis=1)) if policy == "drop" else first
+    X = table.X if policy == "drop" else np.where(gaps, 0.0 if policy == "zero" else found.present_means, first.X)
+    if not len(X):
+        return []
     names = list(found.feature_names or first.feature_names)
     moments = found.moments
-    constant = [name for name, low, high in zip(names, moments.minimum, moments.maximum) if low == high]
-    return column_notes(_pandas().DataFrame(X, columns=names), first, shaped=shaped, constant=constant)
+    constant = [name for j, (name, low, high) in enumerate(zip(names, moments.minimum, moments.maximum))
+                if low == high and bool(np.all(X[:, j] == low))]
+    part = f"the first {len(first.X):,} rows" if found.n_chunks > 1 else None
+    return column_notes(_pandas().DataFrame(X, columns=names), table, shaped=shaped, constant=constant, part=part)
 
 
 def _notes_table(source: FileSource, found: Scan) -> Any:

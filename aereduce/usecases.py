@@ -163,25 +163,28 @@ class FilledTable:
                 + column_notes(self.X, self.table, shaped=bool((params or {}).get("input_shape"))))
 
 
-def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[str] | None = None) -> list[str]:
+def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[str] | None = None,
+                 part: str | None = None) -> list[str]:
     """What a user should know of the feature columns of ``X`` (a DataFrame of ``table``'s rows, filled):
     ids, labels and times used as features, a repeated id, constant columns. ``shaped``: the rows are
-    images or sequences, which need every column; ``constant``: the constant columns where ``X`` holds
-    only some of the rows (a streamed fit's first chunk), else found in ``X``."""
+    images or sequences, which need every column; where ``X`` holds only ``part`` of the rows (a
+    streamed fit's first chunk: "the first 10,000 rows"), ``constant`` gives the constant columns of
+    every row, else they are found in ``X``."""
     notes: list[str] = []
+    within = f" in {part}" if part else ""  # what is true of the rows read, not said of the file
     counter = row_counter_column(X)
     if counter is not None:  # a written id column was a feature, silently (trial 12)
-        notes.append(f"column {counter!r} counts the rows (0 or 1, then up by 1) and is used as a feature; "
+        notes.append(f"column {counter!r} counts the rows (0 or 1, then up by 1){within} and is used as a feature; "
                      f"if it numbers the rows, pass --id-column {counter}")
     code = id_like_column(X) if counter is None else None
     if code is not None:  # Caschool's distcod and midwest's PID were features, silently (trial 32)
         every = "every" if len(np.unique(X[code])) == len(X) else "nearly every"
-        notes.append(f"column {code!r} is named as an id and holds a different whole number in {every} row, yet "
-                     f"is used as a feature; if it names the rows, pass --id-column {code}")
+        notes.append(f"column {code!r} is named as an id and holds a different whole number in {every} row{within}, "
+                     f"yet is used as a feature; if it names the rows, pass --id-column {code}")
     label = label_like_column(X)
     if label is not None:
         n_values = len(np.unique(X[label]))
-        notes.append(f"column {label!r} holds {n_values} different whole numbers, as class labels do, "
+        notes.append(f"column {label!r} holds {n_values} different whole numbers{within}, as class labels do, "
                      f"and is used as a feature; if it labels the rows, pass --label-column {label}")
     when = [name for name in time_part_columns(X) if name != label]
     if when:
@@ -189,7 +192,7 @@ def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[s
         used = "column {} is used as a feature" if len(when) == 1 else "columns {} are used as features"
         notes.append(used.format(names) + " like any other, so rows may group by when they were taken rather "
                      f"than by what they are; if that is not wanted, --exclude {option_names(when)}")
-    repeated = repeated_id(table)
+    repeated = repeated_id(table, part)
     if repeated:
         notes.append(repeated)
     constant = constant_columns(X) if constant is None else constant
@@ -215,9 +218,10 @@ def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[s
     return notes
 
 
-def repeated_id(table: Table) -> str | None:
+def repeated_id(table: Table, part: str | None = None) -> str | None:
     """A note when the id column names several rows alike: the outputs carry it to join on, and a
-    join on a repeated id matches each of those rows to every other (trial 30: accepted silently)."""
+    join on a repeated id matches each of those rows to every other (trial 30: accepted silently).
+    ``part``: which of the file's rows ``table`` holds, where not all."""
     if table.ids is None or table.row_labels_as_ids:  # a written index names rows as pandas wrote them
         return None
     import pandas as pd
@@ -229,7 +233,8 @@ def repeated_id(table: Table) -> str | None:
     first = ids[repeats].iloc[0]
     rows = table.row_numbers[np.flatnonzero((ids == first).to_numpy())[:2]]
     n_values = int(ids[repeats].nunique())
-    return (f"the id column {table.id_name!r} names more than one row alike ({plural(n_values, 'value')} repeated; "
+    return (f"the id column {table.id_name!r} names more than one row alike ({plural(n_values, 'value')} repeated"
+            f"{f' in {part}' if part else ''}; "
             f"{str(first)!r} names rows {rows[0]} and {rows[1]}): outputs keep one line per input row, so a join on "
             f"{table.id_name!r} would match them to each other; give a column with one value per row")
 
@@ -1658,8 +1663,9 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     Z = model.transform(X)
     model_report(output, Z, labels, loss_panels(model), X.to_numpy(), X_hat, shape,
                  title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst,
-                 worst_names=row_names(table, worst), label_name=table.label_name, code_names=code_names(model),
-                 sampled=(len(rows.drawn), rows.n_encodable), row_names=row_names(table, np.arange(len(Z))))
+                 worst_names=row_names(table, worst, rows.table), label_name=table.label_name,
+                 code_names=code_names(model), sampled=(len(rows.drawn), rows.n_encodable),
+                 row_names=row_names(table, np.arange(len(Z)), rows.table))
     return rows.notes
 
 
@@ -1689,11 +1695,13 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
         get_method(name)
     if plot is not None:  # before the fits: a bad name fails at once
         check_file_output(plot, "an image", IMAGE_SUFFIXES, inputs=[data], option="--plot")
-    label_verdict: list[str] = []
+    verdict: dict[str, Any] = {"scores": True, "notes": []}
 
     def labelled_rows(table: Table) -> np.ndarray | None:
         """The rows with a label, where kNN will score the labels; else every row (a map only needs
-        colours): trial 41 met a measurement's unlabelled rows left out of a comparison that scored no kNN."""
+        colours): trial 41 met a measurement's unlabelled rows left out of a comparison that scored no kNN.
+        The labels are judged on the rows compared: those --nan drop keeps (a review: the one class
+        left after the drop was scored 100%)."""
         labels = label_values(table.labels)
         if labels is None:
             return None
@@ -1703,20 +1711,24 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
         if not labelled.any():  # trial 41 was told to give a larger --test-size, which could not help
             raise InputError(f"{data}: the label column {table.label_name!r} has no values, so no row is left "
                              "to compare on; give a column of classes, or leave --label-column out")
-        label_verdict.extend(knn_label_notes(labels[labelled], table.label_name))
-        if labelled.all() or not knn_scores(label_verdict):
+        kept = ~np.isnan(table.X).any(axis=1) if read.nan == "drop" else np.ones(len(labels), dtype=bool)
+        compared = labelled & kept
+        if compared.any():
+            verdict["scores"], verdict["notes"] = knn_label_notes(labels[compared], table.label_name,
+                                                                  n_rows=int(kept.sum()))
+        if labelled.all() or not verdict["scores"]:
             return None
-        label_verdict.insert(0, f"left out {plural(int((~labelled).sum()), 'row')} with no label in "
-                                f"{table.label_name!r}")
+        verdict["notes"].insert(0, f"left out {plural(int((~labelled).sum()), 'row')} with no label in "
+                                   f"{table.label_name!r}")
         return labelled
 
     filled = read_for_fit(data, read, rows=labelled_rows)
     X, y, notes = filled.X.to_numpy(), label_values(filled.labels), filled.notes("were left out of the comparison",
                                                                   row_labels="left out of the comparison")
-    notes += label_verdict
+    notes += verdict["notes"]
     # The maps are coloured by the label column whatever kNN makes of it: a measurement gets a colour scale.
     colours = y
-    if not knn_scores(label_verdict):
+    if not verdict["scores"]:
         y = None
     from ._split import split_rows
 
@@ -1761,13 +1773,9 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     return rows, notes
 
 
-# The start of knn_label_notes' note when the labels are no classes, by which compare_file knows.
-NOT_SCORING_KNN = "not scoring kNN accuracy"
-
-
-def knn_label_notes(y: np.ndarray, label_name: str | None) -> list[str]:
-    """What a comparison's user should know of the labels ``y`` (every one present) as kNN's classes:
-    a note starting with :data:`NOT_SCORING_KNN` where they are no classes."""
+def knn_label_notes(y: np.ndarray, label_name: str | None, n_rows: int | None = None) -> tuple[bool, list[str]]:
+    """Whether kNN can score the labels ``y`` (every one present, of ``n_rows`` compared) as classes,
+    and what a comparison's user should know of them."""
     import pandas as pd
 
     n_classes = len(pd.unique(y))
@@ -1777,23 +1785,19 @@ def knn_label_notes(y: np.ndarray, label_name: str | None) -> list[str]:
     numbers = pd.to_numeric(pd.Series(y), errors="coerce")
     continuous = bool(numbers.notna().all() and (numbers % 1 != 0).any())
     if n_classes > len(y) / 2 or continuous or n_classes == 1:
-        counts = f"{n_classes} different values in {len(y)} rows"
+        labelled = " labelled" if n_rows is not None and len(y) < n_rows else ""
+        counts = f"{n_classes} different values in {len(y)}{labelled} rows"
         what = (f"holds continuous numbers ({counts})" if continuous else
                 f"has one class ({pd.unique(y)[0]}), which every method scores 100%" if n_classes == 1 else
                 f"has {counts}")
-        return [f"{NOT_SCORING_KNN}: the label column {label_name!r} {what}; give a "
-                "column of classes, or leave --label-column out"]
+        return False, [f"not scoring kNN accuracy: the label column {label_name!r} {what}; give a "
+                       "column of classes, or leave --label-column out"]
     if numbers.notna().all() and n_classes > MANY_NUMBERED_CLASSES:
         # trial 34 met hwy's 27 mileages scored as classes, without a word
-        return [f"kNN accuracy takes the {n_classes} whole numbers in {label_name!r} as classes: "
-                "a neighbour's value counts only if it is the same; if the column is a measurement, leave "
-                "--label-column out"]
-    return []
-
-
-def knn_scores(label_notes: list[str]) -> bool:
-    """Whether :func:`knn_label_notes` found the labels to be classes."""
-    return not any(note.startswith(NOT_SCORING_KNN) for note in label_notes)
+        return True, [f"kNN accuracy takes the {n_classes} whole numbers in {label_name!r} as classes: "
+                      "a neighbour's value counts only if it is the same; if the column is a measurement, leave "
+                      "--label-column out"]
+    return True, []
 
 
 def compared_map_title(row: dict[str, Any]) -> str:
@@ -1904,7 +1908,7 @@ def fetch_dataset(name: str, data_home: str | None, progress: Callable[[str, int
 def sample_file(model_path: str, output: str, n_samples: int, seed: int = 0,
                 image_shape: tuple[int, ...] | None = None) -> None:
     """Write ``n_samples`` rows that a variational model generates (decoded draws from its prior) to
-    ``output``: a table in the model's input columns, or, for a .png, .svg or .pdf, a grid of images of
+    ``output``: a table in the model's input columns, or, for a .png, .jpg, .svg or .pdf, a grid of images of
     ``image_shape`` (default: a convolutional model's own). The same ``seed`` gives the same rows; a column
     of whole numbers at fit (``input_settings_["whole_columns"]``) is sampled
     in whole numbers."""

@@ -615,3 +615,5 @@ def test_rows_are_named_by_their_id_and_by_their_line_where_the_id_is_shared():
     table = Table(X=np.zeros((4, 1)), feature_names=["a"], ids=np.array([13, 13, 17, 20]), id_name="nr")
     assert row_names(table, np.array([1, 2, 0])) == ["13 (row 2)", "17", "13 (row 1)"]
     assert row_names(Table(X=np.zeros((2, 1)), feature_names=["a"]), np.array([1])) == ["row 2"]
+    # a map's drawn rows, where the id is shared among every row read (a review: the sample decided)
+    assert row_names(table.take(np.array([1, 2])), np.array([0, 1]), among=table) == ["13 (row 2)", "17"]
