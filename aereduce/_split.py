@@ -13,18 +13,23 @@ def least(keys: np.ndarray, k: int) -> np.ndarray:
     return np.argpartition(keys, k - 1)[:k]
 
 
-def split_rows(n_rows: int, held_fraction: float, seed: int, labels: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+def split_rows(n_rows: int, held_fraction: float, seed: int, labels: np.ndarray | None = None,
+               groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, held_out)``: ``round(held_fraction * n_rows)`` rows held out, chosen by ``seed``.
 
     With ``labels``, the split is stratified when every class has at least two rows and there are
-    no more classes than held-out rows; otherwise it is a plain permutation.
+    no more classes than held-out rows; otherwise it is a plain permutation. With ``groups`` (one
+    value per row: the state, firm or person a row measures), whole groups are held out, as
+    scikit-learn's ``GroupShuffleSplit`` does: as near ``held_fraction`` of the rows as whole groups
+    come, at least one group on each side.
     """
     n_held = int(round(held_fraction * n_rows))
     if n_held == 0:
         # The rows in their order: `fit --holdout 0` then `transform` had given other codes than
         # `fit-transform`, as the shuffle changed the estimator's own validation rows (trial 25).
         return np.arange(n_rows), np.arange(0)
+    if groups is not None:
+        return _split_groups(np.asarray(groups), n_held, seed)
     if labels is not None:
         classes, counts = np.unique(np.asarray(labels).astype(str), return_counts=True)
         if counts.min() >= 2 and len(classes) <= n_held and n_rows - n_held >= len(classes):
@@ -37,3 +42,20 @@ def split_rows(n_rows: int, held_fraction: float, seed: int, labels: np.ndarray 
 
     order = check_random_state(seed).permutation(n_rows)
     return order[n_held:], order[:n_held]
+
+
+def _split_groups(groups: np.ndarray, n_held: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`split_rows` by whole groups: groups in an order drawn from ``seed``, held out until their
+    rows come nearest ``n_held``. Rows with no group (NaN, None) form one group of their own."""
+    from sklearn.utils import check_random_state
+
+    names = np.asarray([str(g) for g in groups])
+    unique, which = np.unique(names, return_inverse=True)
+    if len(unique) < 2:
+        raise ValueError(f"holding out whole groups needs at least 2 groups; the rows hold {len(unique)}")
+    order = check_random_state(seed).permutation(len(unique))
+    rows_so_far = np.cumsum(np.bincount(which, minlength=len(unique))[order])
+    # the number of groups whose rows come nearest n_held, one at least, and one left to train on
+    n_groups = int(np.argmin(np.abs(rows_so_far - n_held))) + 1
+    held = np.isin(which, order[:min(n_groups, len(unique) - 1)])
+    return np.flatnonzero(~held), np.flatnonzero(held)

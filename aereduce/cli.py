@@ -14,6 +14,7 @@ import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -222,13 +223,17 @@ def _where(output: str) -> str:
               help="Read DATA in chunks, once per epoch, instead of loading it (a file or a folder of Parquet files).")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Rows per chunk when streaming.")
+@click.option("--group-column", help="Column naming the unit each row measures (a state, a firm, a person, over "
+              "years), never a feature: the held-out rows, and the validation rows the model is chosen on, are then "
+              "whole units, so the error against PCA's is that of units the model has not seen.")
 @click.option("--ensemble", type=int, help="Fit an outlier detector of N autoencoders instead (more members, steadier scores).")
 @click.option("--contamination", help="Share of the training rows to flag, in (0, 0.5], as scikit-learn's "
               "contamination: new rows, rebuilt less well, are flagged more often (default: auto, Tukey's fence on "
               "rows no member trained on).")
 @global_options
 def fit(data: str, output: str | None, holdout: float, stream: bool | None, chunk_rows: int, dim: int | None,
-        method: str, seed: int, ensemble: int | None, contamination: str | None, **kwargs: Any) -> None:
+        method: str, seed: int, group_column: str | None, ensemble: int | None, contamination: str | None,
+        **kwargs: Any) -> None:
     """Train a model on DATA and save it.
 
     \b
@@ -242,7 +247,7 @@ def fit(data: str, output: str | None, holdout: float, stream: bool | None, chun
 
     if ensemble is None and contamination is None:
         require_dim(dim)
-    read = read_options(kwargs)
+    read = replace(read_options(kwargs), group_column=group_column)
     with progress_bar(epochs=get_method(method).trains_in_epochs) as progress:
         report = fit_model(data, output or default_model_path(data), method=method, dim=dim, read=read, seed=seed,
                            holdout=holdout, params=ae_params(kwargs, method), progress=progress, stream=stream,

@@ -579,16 +579,33 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
     # validation rows, which then no member has trained on (see AutoencoderOutlierDetector.fit):
     # nor is a kept PCA start refitted on them.
     _shared_validation_seed: int | None = None
+    # The groups of the validation rows during a fit given groups (see fit), for early stopping's test.
+    _validation_groups = None
 
-    def _split(self, X_all):
-        """Training and validation rows (None without early stopping), by a permutation from the seed."""
+    @staticmethod
+    def _check_groups(groups, n_rows: int):
+        """``fit``'s groups as an array of one value per row, or None."""
+        if groups is None:
+            return None
+        groups = np.asarray(groups, dtype=object).ravel()
+        if len(groups) != n_rows:
+            raise ValueError(f"groups has {len(groups)} values for {n_rows} rows of X; give one per row")
+        return groups
+
+    def _split(self, X_all, groups=None):
+        """Training and validation rows (None without early stopping), by a permutation from the seed;
+        whole ``groups`` where given (see :meth:`fit`)."""
         if not self.early_stopping_:
             return X_all, None
         from ._split import split_rows
 
         n = X_all.shape[0]
-        train, held = split_rows(n, self.validation_fraction,
-                                 self._seed if self._shared_validation_seed is None else self._shared_validation_seed)
+        seed = self._seed if self._shared_validation_seed is None else self._shared_validation_seed
+        if groups is not None and len({str(g) for g in groups}) < 2:
+            raise OptionError("groups holds one value, so no whole group is left to validate on; give the unit "
+                              "each row measures, or fit without groups")
+        train, held = split_rows(n, self.validation_fraction, seed, groups=groups)
+        self._validation_groups = None if groups is None else groups[held]
         if len(held) < 1 or len(train) < 1:
             raise OptionError(f"early_stopping needs at least one training and one validation row: "
                               f"validation_fraction={self.validation_fraction} of {n} rows gives {len(held)} validation rows")
@@ -617,7 +634,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
                 # The GRUs' first plateau (the mean row) outlasted 10 epochs (RECURRENT_BATCH_SIZE).
                 patience = max(patience, RECURRENT_MIN_PATIENCE)
             chain.append(EarlyStopping(patience, self.tol, initial_loss=start,
-                                       validation_rows=X_val if self.linear_skip_ else None))
+                                       validation_rows=X_val if self.linear_skip_ else None,
+                                       validation_groups=self._validation_groups if self.linear_skip_ else None))
         if self.verbose:
             chain.append(PrintEpochs(prefix))
         return (trainer_class or Trainer)(
@@ -674,7 +692,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
                     decoder_loss_curve_=decoder_losses)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, *, callbacks=None):
+    def fit(self, X, y=None, *, groups=None, callbacks=None):
         """Fit the autoencoder to X.
 
         Parameters
@@ -683,6 +701,12 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
             Training data, in any units (see ``scaling``).
         y : None
             Ignored.
+        groups : array-like of shape (n_samples,), default=None
+            The unit each row measures (a state, a firm, a person, over several years). With early
+            stopping, whole groups are then the validation rows, as in scikit-learn's
+            ``GroupShuffleSplit``: the epochs, and the choice between the trained weights and PCA's
+            start, are judged on units the model has not seen rather than on other years of the
+            units it trains on.
         callbacks : list of aereduce._training.Callback, default=None
             Extra hooks on the training loop (e.g. ``Progress`` for a progress bar).
 
@@ -705,9 +729,10 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         tic = time.perf_counter()
         # One row has no spread to learn a code from (PCA refuses it too).
         X = dense_rows(self, X, ensure_min_samples=2)
+        groups = self._check_groups(groups, X.shape[0])
         self._initialise(X)
         X_all = self._to_tensor(X)
-        X_train, X_val = self._split(X_all)
+        X_train, X_val = self._split(X_all, groups)
         if self.neighbour_weight_ > 0:
             history = self._fit_neighbour_embedding(X_train, X_val, callbacks)
             self.model_.eval()

@@ -128,13 +128,15 @@ def check_dimension(name: str, n_components: int, n_rows: int, n_columns: int, s
                           f"{most} ({rows}, {plural(n_columns, 'feature column')}){fix}")
 
 
-def fit_reducer(name: str, reducer: Any, X: Any, progress: Callable[[int, int], None] | None = None) -> Any:
-    """Fit ``reducer``; a method that trains in epochs reports each to ``progress(done, total)``."""
-    if progress is not None and get_method(name).trains_in_epochs:
-        from ._training import Progress
+def fit_reducer(name: str, reducer: Any, X: Any, progress: Callable[[int, int], None] | None = None,
+                groups: Any = None) -> Any:
+    """Fit ``reducer``; a method that trains in epochs reports each to ``progress(done, total)``, and
+    validates on whole ``groups`` where given (PCA has no validation rows to choose)."""
+    if not get_method(name).trains_in_epochs:
+        return reducer.fit(X)
+    from ._training import Progress
 
-        return reducer.fit(X, callbacks=[Progress(progress)])
-    return reducer.fit(X)
+    return reducer.fit(X, groups=groups, callbacks=[Progress(progress)] if progress is not None else None)
 
 
 def fit_embed(name: str, reducer: Any, X: Any, progress: Callable[[int, int], None] | None = None) -> np.ndarray:

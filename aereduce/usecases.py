@@ -29,7 +29,7 @@ from ._resolve import (MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, NEIGHBOUR_STEPS_PER_EP
                        regularises_the_code, short_training_fix)
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
+from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, TIME_PART_NAMES, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
                      LARGEST_VALUE, columns_hint, option_names, output_frame, read_table, refuse_unusable_values,
@@ -73,13 +73,15 @@ class ReadOptions:
     # By column, whether lone groups (3.750) are thousands: a model's fit's reading, or a streamed
     # fit's after its first pass (tables.Table.lone_groups); not an option of its own
     lone_groups: dict[str, bool] | None = None
+    # fit's --group-column: the unit each row measures, whole units held out (not remembered by a model)
+    group_column: str | None = None
 
     def as_kwargs(self, **overrides: Any) -> dict[str, Any]:
         """Keyword arguments of :func:`aereduce.tables.read_table`."""
         kwargs = {"columns": self.columns, "exclude": self.exclude, "id_column": self.id_column,
                   "label_column": self.label_column, "missing": self.nan or "error", "sep": self.sep,
                   "decimal": self.decimal, "thousands": self.thousands, "encoding": self.encoding or "utf-8",
-                  "header": self.header, "lone_groups": self.lone_groups}
+                  "header": self.header, "lone_groups": self.lone_groups, "group_column": self.group_column}
         return kwargs | overrides
 
 
@@ -154,6 +156,10 @@ class FilledTable:
     @property
     def labels(self) -> np.ndarray | None:
         return None if self.table.labels is None else self.table.labels[self.encodable]
+
+    @property
+    def groups(self) -> np.ndarray | None:
+        return None if self.table.groups is None else self.table.groups[self.encodable]
 
     def notes(self, dropped: str = LEFT_OUT_OF_TRAINING, row_labels: str | None = None, *,
               params: dict[str, Any] | None = None) -> list[str]:
@@ -326,12 +332,6 @@ def label_like_column(frame: Any) -> str | None:
     return None
 
 
-# Columns named as a part of a date or time: whole numbers a fit uses like any measurement, which
-# split penguins' map into stripes by year and ordered airquality's by Day (trial 29).
-TIME_PART_NAMES = frozenset({"year", "yr", "month", "day", "week", "weekday", "dayofweek", "day_of_week", "hour",
-                             "minute", "second", "quarter"})
-
-
 def time_part_columns(frame: Any) -> list[str]:
     """The features named as a date or time part (:data:`TIME_PART_NAMES`) that hold whole numbers."""
     found = []
@@ -500,6 +500,7 @@ class FitReport:
     output: str
     n_epochs: int | None = None
     decoder_epochs: int | None = None  # a map's decoder phase, after its n_epochs with the neighbour term
+    held_units: tuple[int, str] | None = None  # (units, group column) held out whole (--group-column)
     pca_error: float | None = None
     # the evaluated rows' variance (their mean row's error): the bar of a model that learned nothing, and the scale
     # below which errors are rounding (failure_bar)
@@ -525,7 +526,11 @@ class FitReport:
         from ._scaling import SCALED_COLUMNS
 
         units = f" on {SCALED_COLUMNS[self.scaling]}" if self.scaling in SCALED_COLUMNS else ""
-        return f"{self.where} reconstruction MSE {self.error:.4g}{units}"
+        whole = ""
+        if self.held_units is not None:  # --group-column: units the model has not seen
+            n_units, name = self.held_units
+            whole = f" ({plural(n_units, 'whole unit')} of {name!r})"
+        return f"{self.where} reconstruction MSE {self.error:.4g}{whole}{units}"
 
     @property
     def failure_fix(self) -> str:
@@ -633,6 +638,11 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     format_of(data)  # a model given as DATA is named as such, before -o is checked against it
     from .streaming import fit_file, should_stream
 
+    if read.group_column is not None and (ensemble is not None or contamination is not None or stream):
+        raise OptionError("--group-column holds out whole groups in a fit of one model in memory; "
+                          + ("an outlier detector (--ensemble) cannot" if not stream else
+                             "a streamed fit, which holds out rows by a hash of their number, cannot")
+                          + ": leave out --group-column" + ("" if not stream else ", or --stream"))
     if ensemble is not None or contamination is not None:
         if stream:  # it was ignored (trial 15): the detector's members and their densities read every row at once
             raise OptionError("an outlier detector (--ensemble) reads DATA whole and cannot stream it; "
@@ -645,22 +655,26 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
         raise OptionError(get_method(method).why_not_saved)
     streaming = should_stream(data, stream)
     check_params_before_reading(params, dim, "fit_stream" if streaming else False)
+    if streaming and read.group_column is not None:  # a file over 1 GiB, streamed unless told otherwise
+        raise OptionError(f"{data}: a file this large is streamed, and a streamed fit holds out rows by a hash of "
+                          "their number, not whole groups: leave out --group-column, or pass --no-stream")
     if streaming:
         return fit_file(data, output, method=method, dim=dim, read=read, seed=seed, holdout=holdout, params=params,
                         progress=progress, chunk_rows=chunk_rows, notify=notify)
     check_model_output(output, data)
     filled = read_for_fit(data, read)
     X = filled.X
-    train, held = split_for_fit(X, holdout)
+    groups = checked_groups(filled, data)
+    train, held = split_for_fit(X, holdout, groups)
     # on the rows the method is fitted on (a review: 10 rows passed, and PCA refused 9 in its own words)
     check_dimension(method, dim, *train.shape, data, held_out=len(held))
     # no --noise for PCA, which refuses it (trial 30 followed the advice into that refusal)
-    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID, params=params)
+    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID, params=params) + panel_note(filled.table, holdout)
                        + dimension_notes(dim, X.shape[1], params, regularisers=method == "ae", n_rows=len(train))
                        + map_lost_to_the_holdout(method, params, dim, len(X), len(train)), notify)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
-    fit_reducer(method, reducer, train, progress)
+    fit_reducer(method, reducer, train, progress, groups=None if groups is None else groups[train.index.to_numpy()])
     # The estimator's own fit time where it keeps one, so the summary and `inspect` agree (the
     # wall clock here also counts torch's first-use imports).
     seconds = getattr(reducer, "fit_time_", None) or time.perf_counter() - tic
@@ -673,7 +687,9 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
                        kept_pca=getattr(reducer, "kept_initial_weights_", None), notes=notes,
                        is_map=getattr(reducer, "neighbour_weight_", 0) > 0, params=dict(params or {}),
                        batch_size=getattr(reducer, "batch_size_", None), scaling=getattr(reducer, "scaling_", None),
-                       default_epochs=default_epochs(reducer))
+                       default_epochs=default_epochs(reducer),
+                       held_units=None if groups is None or not len(held) else
+                       (len(set(groups[held.index.to_numpy()])), filled.table.group_name))
     if has_pca_bar(method, dim, X.shape[1], len(train)):
         measure_against_pca(report, reducer, row_errors, train, evaluation)
         check_not_failed(report)
@@ -773,11 +789,41 @@ def dimension_notes(dim: int, n_columns: int, params: dict[str, Any] | None, *, 
     return []
 
 
-def split_for_fit(X: Any, holdout: float) -> tuple[Any, Any]:
-    """The training and held-out rows of ``fit`` (none held out below 10 rows)."""
+def panel_note(table: Table, holdout: float) -> list[str]:
+    """fit's note where the rows look like units measured over time (:attr:`Table.panel_units`) and
+    rows are held out at random: trial 42's Produc model, 6x better than PCA on other years of the
+    states it was fitted on, was 1.2x worse than PCA on other states."""
+    if table.panel_units is None or holdout == 0:
+        return []
+    unit, time, n_units = table.panel_units
+    feature = f", and takes {unit!r} out of the features" if unit in table.feature_names else ""
+    return [f"the rows look like units measured over time: {unit!r} names {n_units} units, most at several values "
+            f"of {time!r}; held out at random, the held-out rows are other times of units fitted on, so the error "
+            f"against PCA's says little of units the model has not seen: --group-column {option_names([unit])} "
+            f"holds out whole units{feature}"]
+
+
+def checked_groups(filled: FilledTable, data: str) -> np.ndarray | None:
+    """The --group-column's value of each row fitted on, as text (a missing one is a group of its
+    own); None without one. Refuses a column of one group, which leaves none to hold out."""
+    groups = filled.groups
+    if groups is None:
+        return None
+    groups = np.asarray(["" if g is None or (isinstance(g, float) and math.isnan(g)) else str(g).strip()
+                         for g in groups], dtype=object)
+    n_groups = len(set(groups))
+    if n_groups < 2:
+        raise InputError(f"{data}: the group column {filled.table.group_name!r} holds one value in the rows fitted on, "
+                         "so no whole group can be held out; give the column that names the unit each row measures")
+    return groups
+
+
+def split_for_fit(X: Any, holdout: float, groups: np.ndarray | None = None) -> tuple[Any, Any]:
+    """The training and held-out rows of ``fit`` (none held out below 10 rows); whole ``groups``
+    where given (:func:`aereduce._split.split_rows`)."""
     from ._split import split_rows  # scikit-learn and torch load only once the input is known to be good
 
-    train_rows, held_rows = split_rows(len(X), holdout if len(X) >= 10 else 0.0, 0)
+    train_rows, held_rows = split_rows(len(X), holdout if len(X) >= 10 else 0.0, 0, groups=groups)
     return X.iloc[train_rows], X.iloc[held_rows]
 
 

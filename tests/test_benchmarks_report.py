@@ -266,3 +266,13 @@ def test_the_mid_maps_benchmark_scores_each_method_on_the_same_held_out_rows():
     assert text.splitlines()[-1] == (f"| digits | 500 x 64 | pca | {100 * rows[0]['knn_acc']:.2f}% / "
                                      f"{100 * rows[1]['knn_acc']:.2f}% | {mse:.4g} | 1.000 | "
                                      f"{(rows[0]['fit_s'] + rows[1]['fit_s']) / 2:.1f} |")
+
+
+def test_the_panels_report_gives_each_model_s_error_against_pca_s():
+    from benchmarks.panels import markdown
+
+    row = {"table": "Produc", "unit": "state", "rows": 816, "columns": 9, "units": 48, "dim": 4, "folds": 5,
+           "pca_mse": 0.02, "rows_mse": 0.03, "groups_mse": 0.02, "kept_pca_with_groups": 5}
+    text = markdown([row], "test machine")
+    assert "| Produc | state | 816 x 9 | 48 | 4 | 0.02 | 0.03 | 0.02 | 1.50 | 1.00 | 5 of 5 |" in text.splitlines()
+    assert text.startswith("# Units over time") and "Reproduce: `python -m benchmarks.panels`" in text

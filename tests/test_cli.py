@@ -2690,3 +2690,75 @@ def test_fit_says_when_other_programs_slowed_its_threads(runner, data, tmp_path,
     monkeypatch.setattr(support, "BUSY_CPU_NOTE_SECONDS", 0.0)
     _, result = fit_model(runner, data, tmp_path)
     assert ("while the fit ran, other programs kept 1.2 of the 2 cores it may use busy" in result.stderr) == noted
+
+
+def panel(tmp_path, n_units=12, n_years=10):
+    """Units (text names) measured once a year, written as R writes them: row names first."""
+    rng = np.random.default_rng(0)
+    unit = np.repeat([f"unit{i}" for i in range(n_units)], n_years)
+    frame = pd.DataFrame(rng.normal(size=(n_units * n_years, 3)), columns=list("abc"))
+    frame.insert(0, "year", np.tile(np.arange(1970, 1970 + n_years), n_units))
+    frame.insert(0, "unit", unit)
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path)
+    return path
+
+
+def test_fit_notes_rows_that_look_like_units_over_time_and_holds_out_whole_units(runner, tmp_path):
+    """Trial 42: Produc's model, 6x better than PCA on other years of the states fitted on, was 1.2x worse
+    than PCA on other states, and nothing said the held-out rows were other years of the same states."""
+    path = panel(tmp_path)
+    result = invoke(runner, "fit", path, "--dim", "1", "-o", tmp_path / "m.aer", *FAST)
+    assert result.exit_code == 0, result.output
+    assert ("the rows look like units measured over time: 'unit' names 12 units, most at several values of 'year'; "
+            "held out at random, the held-out rows are other times of units fitted on, so the error against PCA's "
+            "says little of units the model has not seen: --group-column unit holds out whole units"
+            ) in result.stderr.splitlines()
+    assert "fitted ae (1 dim) on 108 rows x 4 columns" in result.stderr  # 12 of 120 at random
+    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "-o", tmp_path / "m.aer", *FAST)
+    assert result.exit_code == 0, result.output
+    assert "look like units" not in result.stderr
+    assert "fitted ae (1 dim) on 110 rows x 4 columns" in result.stderr  # one whole unit of 10 held out
+    # a whole-number column that names the units is a feature until it is the group column
+    frame = pd.read_csv(path, index_col=0).assign(unit=lambda f: f["unit"].str[4:].astype(int))
+    frame.to_csv(path)
+    result = invoke(runner, "fit", path, "--dim", "1", "-o", tmp_path / "m.aer", *FAST)
+    assert "--group-column unit holds out whole units, and takes 'unit' out of the features" in result.stderr
+    assert "on 108 rows x 5 columns" in result.stderr
+    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "-o", tmp_path / "m.aer", *FAST)
+    assert "on 110 rows x 4 columns" in result.stderr
+
+
+def test_fit_says_nothing_of_units_where_a_year_holds_many_rows_of_one_kind(runner, tmp_path):
+    """Penguins: islands hold many penguins a year, so they are no units measured once a year."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(90, 3)), columns=list("abc"))
+    frame["island"] = np.tile(["Biscoe", "Dream", "Torgersen", "Anvers", "Palmer"], 18)
+    frame["year"] = np.repeat([2007, 2008, 2009], 30)
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    result = invoke(runner, "fit", tmp_path / "p.csv", "--dim", "1", "-o", tmp_path / "m.aer", *FAST)
+    assert result.exit_code == 0 and "look like units" not in result.stderr
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--stream"], 2, "Error: --group-column holds out whole groups in a fit of one model in memory; a streamed fit, "
+                      "which holds out rows by a hash of their number, cannot: leave out --group-column, or --stream"),
+    (["--ensemble", "2"], 2, "Error: --group-column holds out whole groups in a fit of one model in memory; an outlier "
+                             "detector (--ensemble) cannot: leave out --group-column"),
+    (["--columns", "unit,a"], 2, "Error: {path}: 'unit' is in --columns and is the --group-column; a column is a "
+                                 "feature or the groups, not both"),
+])
+def test_fit_refuses_a_group_column_it_cannot_hold_out_by(runner, tmp_path, args, code, message):
+    path = panel(tmp_path)
+    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "-o", tmp_path / "m.aer", *args)
+    assert result.exit_code == code and result.stderr == message.format(path=path) + "\n"
+    assert not (tmp_path / "m.aer").exists()
+
+
+def test_fit_refuses_a_group_column_of_one_value(runner, tmp_path):
+    path = panel(tmp_path)
+    pd.read_csv(path, index_col=0).assign(unit="one").to_csv(path)
+    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "-o", tmp_path / "m.aer")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {path}: the group column 'unit' holds one value in the rows fitted on, so no whole group can be held "
+        "out; give the column that names the unit each row measures\n")

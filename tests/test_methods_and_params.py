@@ -220,3 +220,18 @@ def test_split_falls_back_to_a_permutation_when_stratifying_cannot_work():
     np.testing.assert_array_equal(held, order[:5])
     many = np.arange(20) % 10  # ten classes, five held rows
     np.testing.assert_array_equal(split_rows(20, 0.25, 5, many)[1], order[:5])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_split_by_groups_holds_out_whole_groups_nearest_the_share(seed):
+    groups = np.repeat(np.array(["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]), 10)
+    train, held = split_rows(100, 0.2, seed, groups=groups)
+    assert set(groups[train]).isdisjoint(groups[held]) and len(held) == 20
+    assert sorted(np.concatenate([train, held])) == list(range(100))
+    # one group at least on each side, however small or large the share
+    assert len(split_rows(100, 0.01, seed, groups=groups)[1]) == 10
+    assert len(split_rows(100, 0.99, seed, groups=groups)[0]) == 10
+    # rows with no group are one group of their own
+    with_gaps = np.array([None, float("nan"), "a", "a", "b", "b"], dtype=object)
+    train, held = split_rows(6, 0.3, seed, groups=with_gaps)
+    assert {str(g) for g in with_gaps[train]}.isdisjoint({str(g) for g in with_gaps[held]})
