@@ -14,14 +14,14 @@ def least(keys: np.ndarray, k: int) -> np.ndarray:
 
 
 def split_rows(n_rows: int, held_fraction: float, seed: int, labels: np.ndarray | None = None,
-               groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+               groups: np.ndarray | None = None, least_groups: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, held_out)``: ``round(held_fraction * n_rows)`` rows held out, chosen by ``seed``.
 
     With ``labels``, the split is stratified when every class has at least two rows and there are
     no more classes than held-out rows; otherwise it is a plain permutation. With ``groups`` (one
     value per row: the state, firm or person a row measures), whole groups are held out, as
     scikit-learn's ``GroupShuffleSplit`` does: as near ``held_fraction`` of the rows as whole groups
-    come, at least one group on each side.
+    come, at least ``least_groups`` held out and one group left.
     """
     n_held = int(round(held_fraction * n_rows))
     if n_held == 0:
@@ -29,7 +29,7 @@ def split_rows(n_rows: int, held_fraction: float, seed: int, labels: np.ndarray 
         # `fit-transform`, as the shuffle changed the estimator's own validation rows (trial 25).
         return np.arange(n_rows), np.arange(0)
     if groups is not None:
-        return _split_groups(np.asarray(groups), n_held, seed)
+        return _split_groups(np.asarray(groups, dtype=object), n_held, seed, least_groups)
     if labels is not None:
         classes, counts = np.unique(np.asarray(labels).astype(str), return_counts=True)
         if counts.min() >= 2 and len(classes) <= n_held and n_rows - n_held >= len(classes):
@@ -44,18 +44,27 @@ def split_rows(n_rows: int, held_fraction: float, seed: int, labels: np.ndarray 
     return order[n_held:], order[:n_held]
 
 
-def _split_groups(groups: np.ndarray, n_held: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def group_keys(groups: np.ndarray) -> np.ndarray:
+    """Each row's group as text; the rows with none (None, NaN, pd.NA, an empty cell) one group."""
+    def key(value: object) -> str:
+        if value is None or (isinstance(value, float) and value != value) or str(value) in ("<NA>", "nan", ""):
+            return ""
+        return str(value)
+
+    return np.asarray([key(g) for g in groups])
+
+
+def _split_groups(groups: np.ndarray, n_held: int, seed: int, least_groups: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """:func:`split_rows` by whole groups: groups in an order drawn from ``seed``, held out until their
-    rows come nearest ``n_held``. Rows with no group (NaN, None) form one group of their own."""
+    rows come nearest ``n_held`` (``least_groups`` at least, one group left to train on)."""
     from sklearn.utils import check_random_state
 
-    names = np.asarray([str(g) for g in groups])
-    unique, which = np.unique(names, return_inverse=True)
+    unique, which = np.unique(group_keys(groups), return_inverse=True)
     if len(unique) < 2:
         raise ValueError(f"holding out whole groups needs at least 2 groups; the rows hold {len(unique)}")
     order = check_random_state(seed).permutation(len(unique))
     rows_so_far = np.cumsum(np.bincount(which, minlength=len(unique))[order])
-    # the number of groups whose rows come nearest n_held, one at least, and one left to train on
+    # the number of groups whose rows come nearest n_held, within least_groups and all but one
     n_groups = int(np.argmin(np.abs(rows_so_far - n_held))) + 1
-    held = np.isin(which, order[:min(n_groups, len(unique) - 1)])
+    held = np.isin(which, order[:min(max(n_groups, least_groups), len(unique) - 1)])
     return np.flatnonzero(~held), np.flatnonzero(held)

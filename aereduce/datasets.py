@@ -175,7 +175,7 @@ def fetch(name: str, data_home: str | os.PathLike | None = None, *, download: bo
             # Trial 24 was told only of the network for a mistyped folder: name the folder looked in.
             raise DatasetError(f"{folder} has no {filename} of {name}, and downloading it failed ("
                                + "; ".join(errors) + f"); put {name}'s IDX files there (gzipped or not), or give "
-                               "the folder that holds them as the data home")
+                               "the folder that holds them as the data home (--data-home; data_home= in Python)")
     return folder
 
 

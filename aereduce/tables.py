@@ -96,8 +96,8 @@ _CLASSIFY_ROWS = 10_000
 
 # Columns named as a part of a date or time: whole numbers a fit uses like any measurement, which
 # split penguins' map into stripes by year and ordered airquality's by Day (trial 29).
-TIME_PART_NAMES = frozenset({"year", "yr", "month", "day", "week", "weekday", "dayofweek", "day_of_week", "hour",
-                             "minute", "second", "quarter"})
+TIME_PART_NAMES = frozenset({"year", "yr", "month", "mon", "mo", "mth", "day", "week", "weekday", "dayofweek",
+                             "day_of_week", "hour", "minute", "second", "quarter"})
 # A column names the units of a panel (states over years) when it holds at least this many units,
 # and at least half of them are measured at more than one time (_panel_units).
 PANEL_MIN_UNITS = 5
@@ -581,15 +581,16 @@ LARGEST_VALUE = 1e150
 
 
 def refuse_unusable_values(X: np.ndarray, rows: np.ndarray, columns: Sequence[str], source: str,
-                           largest: float = np.inf) -> None:
+                           largest: float = np.inf, ids: np.ndarray | None = None) -> None:
     """Refuse an infinite value, or one beyond ``largest`` (a fit's :data:`LARGEST_VALUE`: too large to
-    scale), naming its row and column."""
+    scale), naming its row (and the row's id, from ``ids``, as a missing value's message does) and column."""
     with np.errstate(invalid="ignore"):
         unusable = np.isinf(X) | (np.abs(X) > largest)
     if unusable.any():
         r, c = np.argwhere(unusable)[0]
         what = "is infinite" if np.isinf(X[r, c]) else f"holds {X[r, c]:g}, too large to scale (beyond {largest:g})"
-        raise InputError(f"{source}: row {rows[r]}, column {columns[c]} {what}; fix or remove that value")
+        row = row_named(rows[r], None if ids is None else ids[r])
+        raise InputError(f"{source}: {row}, column {columns[c]} {what}; fix or remove that value")
 
 
 def option_names(names: Sequence[Any]) -> str:
@@ -1711,7 +1712,9 @@ def _to_float(column: Any, decimal: str, grouping: _Grouping | None = None,
 def label_values(labels: np.ndarray | None) -> np.ndarray | None:
     """Labels as read (text, as written, from a text file) for analysis (colours, kNN): numbers when
     every cell is a number or missing (R writes a missing number as ``NA``), else the text as
-    written (``NA`` is then a class). Outputs carry the labels as read, unchanged."""
+    written, ``NA`` missing (R's missing factor level: trial 42 met Hitters' 20 positions scored as a
+    class "NA") unless the other labels are two-letter codes, among which it is one (North America
+    beside EU). Outputs carry the labels as read, unchanged."""
     if labels is None:
         return None
     pd = _pandas()
@@ -1720,6 +1723,11 @@ def label_values(labels: np.ndarray | None) -> np.ndarray | None:
         return labels
     values, not_numbers = _to_float(column, ".")
     if not_numbers.any() or column.astype("str").str.strip().str.lower().isin(_BOOLS).any():
+        written = column.where(column.isna(), column.astype("str").str.strip())
+        na = (written == "NA").to_numpy()
+        others = written[~na & written.notna().to_numpy()]
+        if na.any() and not others.str.fullmatch(r"[A-Z]{2}").all():
+            return np.where(na, None, np.asarray(labels, dtype=object))
         return labels
     if not np.isnan(values).any() and (values == np.round(values)).all():
         return values.astype(np.int64)
@@ -2011,7 +2019,7 @@ class _Schema:
                              f"{advice}read them as "
                              f"missing with --nan mean (or drop, zero), or leave the columns out with --exclude "
                              f"{option_names([name for name, _, _ in bad_cells])}")
-        refuse_unusable_values(X, rows, [repr(name) for name in self.features], self.path)
+        refuse_unusable_values(X, rows, [repr(name) for name in self.features], self.path, ids=ids)
         if self.missing == "error":
             if not part:  # an empty column first: the first missing cell's advice (--nan drop) then failed on it (trial 21)
                 _raise_empty_columns(X, self.features, self.path, self.missing)
@@ -2051,24 +2059,28 @@ def _whole_numbers(column: Any) -> bool:
 def _panel_units(frame: Any, candidates: Sequence[str], features: Sequence[str]) -> tuple[str, str, int] | None:
     """``(unit, time, n_units)`` where the rows are units measured over time (a panel: Produc's 48
     states over 17 years): a column of ``candidates`` that names no unit twice at one value of a
-    feature named as a time part, with :data:`PANEL_MIN_UNITS` units or more, at least half of
-    them at several times; else None. Trial 42: held out at random, such rows are other years of
-    the units fitted on, and a model 6x better than PCA there was 1.2x worse on other states."""
-    pd = _pandas()
-    times = [name for name in features if str(name).strip().lower() in TIME_PART_NAMES]
+    column named as a time part (a feature or not: --exclude year leaves the rows what they are),
+    with :data:`PANEL_MIN_UNITS` units or more, at least half of them at several times, and several
+    units at most times (a yearly series of one row a year is no panel: a review met R's
+    discoveries' counts taken for units); else None. Trial 42: held out at random, such rows are
+    other years of the units fitted on, and a model 6x better than PCA there was 1.2x worse on other
+    states."""
+    times = [str(name) for name in frame.columns
+             if str(name).strip().lower() in TIME_PART_NAMES and _whole_numbers(frame[name])]
     if not times:
         return None
     # text, or whole numbers (Grunfeld's firm): a measurement is no unit; nor is a month beside a day
     units = [name for name in candidates if str(name).strip().lower() not in TIME_PART_NAMES
              and (name not in features or _whole_numbers(frame[name]))]
     for time in times:
-        when = frame[time].astype("str")
+        per_time = frame[time].value_counts()
+        if 2 * int((per_time > 1).sum()) < len(per_time):
+            continue
         for unit in units:
-            pairs = pd.DataFrame({"unit": frame[unit].astype("str"), "time": when})
-            counts = pairs["unit"].value_counts()
+            counts = frame[unit].value_counts()
             if (len(counts) >= PANEL_MIN_UNITS and 2 * int((counts > 1).sum()) >= len(counts)
-                    and not pairs.duplicated().any()):
-                return str(unit), str(time), len(counts)
+                    and not frame.duplicated(subset=[unit, time]).any()):
+                return str(unit), time, len(counts)
     return None
 
 

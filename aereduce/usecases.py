@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import heapq
 import math
+import os
 import re
 import time
 import warnings
@@ -353,7 +354,8 @@ def read_for_fit(data: str, read: ReadOptions,
     kept = None if rows is None else rows(table)
     if kept is not None:
         table = table.take(kept)
-    refuse_unusable_values(table.X, table.row_numbers, [repr(name) for name in table.feature_names], data, LARGEST_VALUE)
+    refuse_unusable_values(table.X, table.row_numbers, [repr(name) for name in table.feature_names], data, LARGEST_VALUE,
+                           ids=table.ids)
     missing = MissingValues(read.nan or "error").fit(table)
     X_filled, encodable = missing.apply(table)
     if not encodable.any():
@@ -501,6 +503,7 @@ class FitReport:
     n_epochs: int | None = None
     decoder_epochs: int | None = None  # a map's decoder phase, after its n_epochs with the neighbour term
     held_units: tuple[int, str] | None = None  # (units, group column) held out whole (--group-column)
+    validation_units: int | None = None  # the whole units early stopping validated on (--group-column)
     pca_error: float | None = None
     # the evaluated rows' variance (their mean row's error): the bar of a model that learned nothing, and the scale
     # below which errors are rounding (failure_bar)
@@ -566,6 +569,10 @@ class FitReport:
         if self.kept_pca:
             if self.dim >= self.n_columns:  # trial 38: "MSE 0 ... which training did not clearly beat"
                 why = "which rebuilds every row exactly"
+            elif self.n_epochs != 0 and self.validation_units:
+                # one or two units can confirm little (a review: 10 firms kept PCA's start in every fold)
+                why = (f"which training did not clearly beat on the {plural(self.validation_units, 'validation unit')}"
+                       ", unit by unit")
             elif self.n_epochs != 0:
                 why = "which training did not clearly beat on the validation rows"
             elif self.params.get("hidden_layer_sizes") == ():  # --hidden-layers none: PCA's is the linear best
@@ -609,7 +616,8 @@ def check_model_output(output: str, data: str) -> None:
     (``fit data.csv -o codes.csv``, meant as fit-transform, overwrote a CSV with a model)."""
     from .tables import FORMATS
 
-    suffix = Path(output).suffix.lower()
+    # a folder named like a file (-o adir.csv/) is a folder, which check_output names as such (trial 42)
+    suffix = "" if output.endswith(("/", os.sep)) else Path(output).suffix.lower()
     if output == "-" or suffix in {*FORMATS, *IMAGE_SUFFIXES, ".html", ".htm", ".gz"}:
         where, given = ("", "stdout") if output == "-" else (f"{output}: ", f"a {suffix} file")
         raise InputError(f"{where}fit writes a model file, not {given}; give -o a file name ending in .aer "
@@ -666,10 +674,18 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     X = filled.X
     groups = checked_groups(filled, data)
     train, held = split_for_fit(X, holdout, groups)
+    if groups is not None and len(held) and len(set(groups[train.index.to_numpy()])) < 2:
+        # the estimator's refusal in Python's words (a review: 2 units, one held out)
+        n_units = len(set(groups))
+        raise InputError(f"{data}: the group column {filled.table.group_name!r} names {plural(n_units, 'unit')}; "
+                         f"holding out whole units for the error against PCA's leaves one to fit on, and none to "
+                         "validate on: give more units, or --holdout 0")
     # on the rows the method is fitted on (a review: 10 rows passed, and PCA refused 9 in its own words)
     check_dimension(method, dim, *train.shape, data, held_out=len(held))
     # no --noise for PCA, which refuses it (trial 30 followed the advice into that refusal)
-    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID, params=params) + panel_note(filled.table, holdout)
+    # (torchrun's fit takes no --group-column: its note would advise what it cannot do)
+    panel = panel_note(filled.table, holdout) if reducer is None else []
+    notes = send_notes(filled.notes(row_labels=REMEMBERED_ID, params=params) + panel
                        + dimension_notes(dim, X.shape[1], params, regularisers=method == "ae", n_rows=len(train))
                        + map_lost_to_the_holdout(method, params, dim, len(X), len(train)), notify)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
@@ -689,7 +705,8 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
                        batch_size=getattr(reducer, "batch_size_", None), scaling=getattr(reducer, "scaling_", None),
                        default_epochs=default_epochs(reducer),
                        held_units=None if groups is None or not len(held) else
-                       (len(set(groups[held.index.to_numpy()])), filled.table.group_name))
+                       (len(set(groups[held.index.to_numpy()])), filled.table.group_name),
+                       validation_units=getattr(reducer, "_n_validation_groups", None))
     if has_pca_bar(method, dim, X.shape[1], len(train)):
         measure_against_pca(report, reducer, row_errors, train, evaluation)
         check_not_failed(report)
@@ -751,6 +768,9 @@ def fitted_line(method: str, params: dict[str, Any] | None, dim: int, shape: tup
                  f"{decoder_epochs} of its decoder")
     elif n_epochs:
         head += f", {plural(n_epochs, 'epoch')}"
+        asked = (params or {}).get("max_iter")
+        if isinstance(asked, int) and 0 < n_epochs < asked:  # trial 42 asked 150 and was told 18, no more
+            head += f" of the {asked} asked (early stopping ended it; --no-early-stopping trains them all)"
     elif n_epochs == 0:  # "0 epochs" read as a failure (trial 13); the next line says why none
         head += ", no training epochs"
     return head + f" in {seconds:.1f} s"
@@ -809,8 +829,9 @@ def checked_groups(filled: FilledTable, data: str) -> np.ndarray | None:
     groups = filled.groups
     if groups is None:
         return None
-    groups = np.asarray(["" if g is None or (isinstance(g, float) and math.isnan(g)) else str(g).strip()
-                         for g in groups], dtype=object)
+    from ._split import group_keys
+
+    groups = np.asarray([key.strip() for key in group_keys(groups)], dtype=object)
     n_groups = len(set(groups))
     if n_groups < 2:
         raise InputError(f"{data}: the group column {filled.table.group_name!r} holds one value in the rows fitted on, "

@@ -2719,6 +2719,10 @@ def test_fit_notes_rows_that_look_like_units_over_time_and_holds_out_whole_units
     assert result.exit_code == 0, result.output
     assert "look like units" not in result.stderr
     assert "fitted ae (1 dim) on 110 rows x 4 columns" in result.stderr  # one whole unit of 10 held out
+    assert "held-out reconstruction MSE " in result.stderr and " (1 whole unit of 'unit') on " in result.stderr
+    # the rows are what they are without the year among the features (a review: --exclude year silenced it)
+    result = invoke(runner, "fit", path, "--dim", "1", "--exclude", "year", "-o", tmp_path / "m.aer", *FAST)
+    assert "the rows look like units measured over time: 'unit' names 12 units" in result.stderr
     # a whole-number column that names the units is a feature until it is the group column
     frame = pd.read_csv(path, index_col=0).assign(unit=lambda f: f["unit"].str[4:].astype(int))
     frame.to_csv(path)
@@ -2738,6 +2742,12 @@ def test_fit_says_nothing_of_units_where_a_year_holds_many_rows_of_one_kind(runn
     frame.to_csv(tmp_path / "p.csv", index=False)
     result = invoke(runner, "fit", tmp_path / "p.csv", "--dim", "1", "-o", tmp_path / "m.aer", *FAST)
     assert result.exit_code == 0 and "look like units" not in result.stderr
+    # nor a yearly series, one row a year, whose counts name no unit (a review: R's discoveries)
+    series = pd.DataFrame({"year": np.arange(1860, 1960), "storms": rng.integers(0, 12, 100),
+                           "temp": rng.normal(size=100)})
+    series.to_csv(tmp_path / "s.csv", index=False)
+    result = invoke(runner, "fit", tmp_path / "s.csv", "--dim", "1", "-o", tmp_path / "m.aer", *FAST)
+    assert result.exit_code == 0 and "look like units" not in result.stderr
 
 
 @pytest.mark.parametrize("args, code, message", [
@@ -2755,6 +2765,17 @@ def test_fit_refuses_a_group_column_it_cannot_hold_out_by(runner, tmp_path, args
     assert not (tmp_path / "m.aer").exists()
 
 
+def test_fit_refuses_two_units_of_which_holding_one_out_leaves_none_to_validate_on(runner, tmp_path):
+    path = panel(tmp_path, n_units=2, n_years=30)
+    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "-o", tmp_path / "m.aer")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {path}: the group column 'unit' names 2 units; holding out whole units for the error against PCA's "
+        "leaves one to fit on, and none to validate on: give more units, or --holdout 0\n")
+    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "--holdout", "0", *FAST,
+                    "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+
+
 def test_fit_refuses_a_group_column_of_one_value(runner, tmp_path):
     path = panel(tmp_path)
     pd.read_csv(path, index_col=0).assign(unit="one").to_csv(path)
@@ -2762,3 +2783,24 @@ def test_fit_refuses_a_group_column_of_one_value(runner, tmp_path):
     assert result.exit_code == 1 and result.stderr == (
         f"Error: {path}: the group column 'unit' holds one value in the rows fitted on, so no whole group can be held "
         "out; give the column that names the unit each row measures\n")
+
+
+def test_fit_says_when_early_stopping_ended_fewer_epochs_than_asked(runner, data, tmp_path):
+    """Trial 42 asked --epochs 150 and was told 18 epochs, and not why."""
+    import re
+
+    result = invoke(runner, "fit", data, "--dim", "2", "--id-column", "id", "--label-column", "kind", "--epochs", "300",
+                    "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    ran = re.search(r", (\d+) epochs of the 300 asked \(early stopping ended it; --no-early-stopping trains them "
+                    r"all\) in ", result.stderr)
+    assert ran is not None and int(ran.group(1)) < 300
+    result = invoke(runner, "fit", data, "--dim", "2", "--id-column", "id", "--label-column", "kind", "--epochs", "7",
+                    "--no-early-stopping", "-o", tmp_path / "m.aer")
+    assert ", 7 epochs in " in result.stderr and "asked" not in result.stderr
+
+
+def test_fit_takes_a_name_ending_in_a_slash_for_the_folder_it_is(runner, data, tmp_path):
+    """Trial 42: -o adir.csv/ was told fit writes a model file, not a .csv file."""
+    result = invoke(runner, "fit", data, "--dim", "2", "-o", f"{tmp_path / 'adir.csv'}/")
+    assert result.exit_code == 1 and result.stderr == f"Error: {tmp_path / 'adir.csv'}/: is a folder, not a file; give -o a file name\n"

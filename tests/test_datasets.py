@@ -132,7 +132,8 @@ def test_a_bad_download_is_refused_and_leaves_no_file(tmp_path, monkeypatch, ser
     # the folder looked in is named (trial 24 was told only of the network for a mistyped folder)
     assert str(error.value) == (f"{tmp_path / 'nowhere' / 'fashion-mnist'} has no train-images-idx3-ubyte.gz of "
                                 f"fashion-mnist, and downloading it failed ({mirror}: {why}); put fashion-mnist's IDX "
-                                "files there (gzipped or not), or give the folder that holds them as the data home")
+                                "files there (gzipped or not), or give the folder that holds them as the data home "
+                                "(--data-home; data_home= in Python)")
     assert list(tmp_path.rglob("*")) == []  # nothing unverified, not even for a moment; no empty folders (trial 20)
 
 

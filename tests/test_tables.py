@@ -292,12 +292,18 @@ def test_numeric_labels_come_back_as_written_and_are_numbers_for_analysis(tmp_pa
     values = label_values(labels)
     assert values.dtype == np.float64 and values[[0, 2]].tolist() == [1.0, 3.0] and np.isnan(values[[1, 3]]).all()
     assert label_values(np.array(["1", "2"], dtype=object)).tolist() == [1, 2]
-    assert label_values(np.array(["NA", "EU"], dtype=object)).tolist() == ["NA", "EU"]  # text: 'NA' a class
+    assert label_values(np.array(["NA", "EU"], dtype=object)).tolist() == ["NA", "EU"]  # a two-letter code
+    # else R's missing factor level (trial 42: Hitters' positions, 20 of them scored as a class "NA")
+    assert label_values(np.array(["NA", "1B", "OF", None], dtype=object)).tolist() == [None, "1B", "OF", None]
 
 
 def test_infinite_value_is_an_error(tmp_path):
     path = write(tmp_path, "d.csv", "a,b\n1,2\n3,-inf\n")
     assert raises("", read_table, path, missing="mean") == f"{path}: row 3, column 'b' is infinite; fix or remove that value"
+    # named by its id too, as a missing value is (trial 42: USArrests' Utah was "row 45")
+    path = write(tmp_path, "e.csv", "state,a,b\nOhio,1,2\nUtah,3,-inf\n")
+    assert raises("", read_table, path, missing="mean", id_column="state") == (
+        f"{path}: row 3 (id 'Utah'), column 'b' is infinite; fix or remove that value")
 
 
 def test_a_value_too_large_to_scale_is_refused_by_fit_alone(tmp_path):
