@@ -365,12 +365,16 @@ def _linear_skip(params: Mapping[str, Any], output: str, neighbours: bool) -> bo
             and _plain(params) and not neighbours and params.get("pca_components") is None)
 
 
-def starts_at_the_optimum(params: Mapping[str, Any], hidden: tuple[int, ...], linear_skip: bool, loss: str) -> bool:
-    """A linear model (no hidden layer, e.g. below 50 rows) started at PCA's solution with a plain
-    squared error: PCA already minimises the training rows' error, so epochs could only fit noise.
-    Measured: mtcars (32 rows) and USArrests (50) ended 0.2-0.4% above PCA's held-out error after
-    training; with no epochs they equal it (benchmarks/SMALL_TABLES.md)."""
-    return hidden == () and linear_skip and loss == "mse" and _plain(params)
+def starts_at_the_optimum(params: Mapping[str, Any], hidden: tuple[int, ...], linear_skip: bool, loss: str,
+                          n_features: int | None = None) -> bool:
+    """A linear model (no hidden layer, e.g. below 50 rows), or a code as wide as the ``n_features``
+    columns, started at PCA's solution with a plain squared error: PCA already minimises the training
+    rows' error (to zero for the wide code), so epochs could only fit noise. Measured: mtcars (32
+    rows) and USArrests (50) ended 0.2-0.4% above PCA's held-out error after training; with no epochs
+    they equal it (benchmarks/SMALL_TABLES.md). Trial 42: esoph's 2 columns at --dim 2 trained 60
+    epochs after the note that PCA-2 is exact."""
+    exact = n_features is not None and int(params["n_components"]) >= n_features
+    return (hidden == () or exact) and linear_skip and loss == "mse" and _plain(params)
 
 
 def default_epochs(model: Any) -> int | None:
@@ -380,7 +384,7 @@ def default_epochs(model: Any) -> int | None:
     if not hasattr(model, "linear_skip_"):
         return None
     return 0 if starts_at_the_optimum(model.get_params(), model.hidden_layer_sizes_, model.linear_skip_,
-                                      model.loss_) else None
+                                      model.loss_, model.n_features_in_) else None
 
 
 def _neighbour_conflicts(params: Mapping[str, Any]) -> list[str]:
@@ -683,7 +687,7 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
         max_iter = int(params["max_iter"])
     elif neighbours:
         max_iter = auto_neighbour_epochs(n_samples, accelerated)
-    elif starts_at_the_optimum(params, hidden, linear_skip, loss):
+    elif starts_at_the_optimum(params, hidden, linear_skip, loss, n_features):
         max_iter = 0
     else:
         max_iter = auto_max_iter(n_samples, batch)

@@ -711,3 +711,15 @@ def test_early_stopping_judges_a_gain_unit_by_unit_with_student_s_t_where_groups
     assert stopping._clearly_better(trainer, torch.zeros(20, 1))  # 20 rows: 10 much better
     stopping.validation_groups = np.repeat(["a", "b"], 10)
     assert not stopping._clearly_better(trainer, torch.zeros(20, 1))  # 2 units: one better, one worse
+
+
+def test_a_plain_code_as_wide_as_the_columns_keeps_pca_s_exact_solution_without_epochs():
+    """Trial 42: esoph's 2 columns at 2 dimensions trained 60 epochs after the note that PCA-2 is exact."""
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wide = AutoencoderTransformer(n_components=3, random_state=0).fit(X)
+        noisy = AutoencoderTransformer(n_components=3, noise="gaussian", max_iter=2, random_state=0).fit(X)
+    assert wide.max_iter_ == 0 and wide.loss_curve_ == [] and wide.kept_initial_weights_ is True
+    np.testing.assert_allclose(wide.inverse_transform(wide.transform(X)), X, atol=1e-4)
+    assert noisy.max_iter_ == 2  # an overcomplete code with a regulariser still trains
