@@ -116,6 +116,13 @@ def fit_output_options(f: Callable) -> Callable:
 READ_FIELDS = ("columns", "exclude", "id_column", "label_column", "nan", "sep", "decimal", "thousands", "encoding", "header")
 
 
+# fit's and compare's --group-column
+group_column_option = click.option(
+    "--group-column", help="Column naming the unit each row measures (a state, a firm, a person, over years), never a "
+    "feature: the held-out rows, and the validation rows the autoencoder is chosen on, are then whole units, so the "
+    "figures are those of units the model has not seen.")
+
+
 def read_options(kwargs: dict[str, Any]):
     from .usecases import ReadOptions
 

@@ -20,8 +20,8 @@ from typing import Any
 import click
 
 from ._cli_support import (METHOD_NAMES, SEED, ae_option, ae_params, data_options, file_beside, fit_output_options,
-                           in_command_line_words, info, model_options, output_name, parse_shape, picture_options,
-                           progress_bar, read_options, require_dim, shows_bars, split_names)
+                           group_column_option, in_command_line_words, info, model_options, output_name, parse_shape,
+                           picture_options, progress_bar, read_options, require_dim, shows_bars, split_names)
 from ._version import __version__
 from .errors import POOR_FIT_WARNINGS, WIDE_CODE_WARNING, plural
 
@@ -223,9 +223,7 @@ def _where(output: str) -> str:
               help="Read DATA in chunks, once per epoch, instead of loading it (a file or a folder of Parquet files).")
 @click.option("--chunk-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
               help="Rows per chunk when streaming.")
-@click.option("--group-column", help="Column naming the unit each row measures (a state, a firm, a person, over "
-              "years), never a feature: the held-out rows, and the validation rows the model is chosen on, are then "
-              "whole units, so the error against PCA's is that of units the model has not seen.")
+@group_column_option
 @click.option("--ensemble", type=int, help="Fit an outlier detector of N autoencoders instead (more members, steadier scores).")
 @click.option("--contamination", help="Share of the training rows to flag, in (0, 0.5], as scikit-learn's "
               "contamination: new rows, rebuilt less well, are flagged more often (default: auto, Tukey's fence on "
@@ -446,6 +444,7 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
 @click.option("--methods", callback=split_names, show_default=f"{','.join(METHOD_NAMES)} (umap when installed)",
               help="Comma-separated methods to compare.")
 @click.option("--test-size", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True, help="Held-out share of rows.")
+@group_column_option
 @ae_option("--epochs", "Autoencoder epochs.")
 @ae_option("--neighbour-weight", "The autoencoder's neighbour-preserving term, the 2-D map's (0 turns it off; default: "
            "on for 2 or 3 dims on 1,000+ training rows).")
@@ -454,8 +453,8 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
 @click.option("--plot", callback=output_name, help="Also draw each method's map of every row, side by side, in this "
               "image file (.png, .jpg, .svg, .pdf).")
 @global_options
-def compare(data: str, dim: int, methods: list[str] | None, test_size: float, max_iter: Any, neighbour_weight: Any,
-            seed: int, as_json: bool, plot: str | None, **kwargs: Any) -> None:
+def compare(data: str, dim: int, methods: list[str] | None, test_size: float, group_column: str | None, max_iter: Any,
+            neighbour_weight: Any, seed: int, as_json: bool, plot: str | None, **kwargs: Any) -> None:
     """Compare the autoencoder with PCA and UMAP on a held-out split of DATA.
 
     Reports reconstruction MSE (scaled units), kNN accuracy (k=7) when labels are
@@ -496,7 +495,8 @@ def compare(data: str, dim: int, methods: list[str] | None, test_size: float, ma
 
     params = {name: value for name, value in (("max_iter", max_iter), ("neighbour_weight", neighbour_weight))
               if value is not None}
-    rows, _ = compare_file(data, dim, methods, read_options(kwargs), test_size=test_size, seed=seed, params=params,
+    read = replace(read_options(kwargs), group_column=group_column)
+    rows, _ = compare_file(data, dim, methods, read, test_size=test_size, seed=seed, params=params,
                            progress=fitting, notify=info, plot=plot)
     click.echo(json.dumps(rows, indent=2) if as_json else format_comparison(rows))
     if plot is not None:

@@ -608,9 +608,10 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         if n_groups is not None and n_groups < 2:
             raise OptionError("groups holds one value, so no whole group is left to validate on; give the unit "
                               "each row measures, or fit without groups")
-        # A gain is judged unit by unit (EarlyStopping), which one unit cannot show: 10 firms at 10% gave
-        # one, and PCA's start was kept in every fold (a review)
-        least = 1 if n_groups is None else 6 if n_groups >= 24 else 3 if n_groups >= 10 else 2 if n_groups >= 4 else 1
+        # A gain over PCA's start is judged unit by unit (EarlyStopping), which fewer than 3 units cannot
+        # show: 10 firms at 10% gave one, and PCA's start was kept in every fold (a review); so below 6
+        # units it is kept. Where no start is judged (a map, a sigmoid output), the share is the rows'.
+        least = 1 if n_groups is None or not self.linear_skip_ else 6 if n_groups >= 24 else 3 if n_groups >= 6 else 1
         train, held = split_rows(n, self.validation_fraction, seed, groups=groups, least_groups=least)
         if len(held) < 1 or len(train) < 1:
             raise OptionError(f"early_stopping needs at least one training and one validation row: "
@@ -625,9 +626,11 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         on standardised columns, and less on columns as given in [0, 1] (trial 42: Hitters' rates,
         whose validation loss fell by 5e-5 an epoch, 3% of it, stopped as if stale at tol 1e-4);
         1 for the other losses, which are not in the data's squared units."""
-        if self.scaling_ == "standard" or self.loss_ != "mse" or X_val is None or len(X_val) < 2:
+        # standardised (and globally scaled) columns are left as they were, exactly; a map's decoder
+        # validates on (code, row) pairs, whose rows are the last columns (a review)
+        if self.scaling_ in ("standard", "global") or self.loss_ != "mse" or X_val is None or len(X_val) < 2:
             return 1.0
-        spread = float(X_val.float().var(dim=0, unbiased=False).mean())
+        spread = float(X_val[:, X_val.shape[1] - self.n_features_in_:].float().var(dim=0, unbiased=False).mean())
         return min(1.0, spread) if spread > 0 else 1.0
 
     def _make_trainer(self, callbacks=None, X_val=None, *, model=None, objective=None, parameters=None,

@@ -139,8 +139,10 @@ def fit_reducer(name: str, reducer: Any, X: Any, progress: Callable[[int, int], 
     return reducer.fit(X, groups=groups, callbacks=[Progress(progress)] if progress is not None else None)
 
 
-def fit_embed(name: str, reducer: Any, X: Any, progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Fit ``reducer`` on X and return X's codes, the way the method embeds its training rows."""
+def fit_embed(name: str, reducer: Any, X: Any, progress: Callable[[int, int], None] | None = None,
+              groups: Any = None) -> np.ndarray:
+    """Fit ``reducer`` on X and return X's codes, the way the method embeds its training rows (the
+    autoencoder validating on whole ``groups`` where given)."""
     if get_method(name).embeds_on_fit_only:
         return reducer.fit_transform(X)
-    return fit_reducer(name, reducer, X, progress).transform(X)
+    return fit_reducer(name, reducer, X, progress, groups=groups).transform(X)

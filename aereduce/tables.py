@@ -96,8 +96,11 @@ _CLASSIFY_ROWS = 10_000
 
 # Columns named as a part of a date or time: whole numbers a fit uses like any measurement, which
 # split penguins' map into stripes by year and ordered airquality's by Day (trial 29).
-TIME_PART_NAMES = frozenset({"year", "yr", "month", "mon", "mo", "mth", "day", "week", "weekday", "dayofweek",
-                             "day_of_week", "hour", "minute", "second", "quarter"})
+TIME_PART_NAMES = frozenset({"year", "yr", "month", "day", "week", "weekday", "dayofweek", "day_of_week", "hour",
+                             "minute", "second", "quarter"})
+# Names of a month too short to call one elsewhere (Mo is molybdenum, MON an octane number): no unit of a panel
+# (R's Prostitutes, a month over years, is no panel of 12 units)
+MONTH_ABBREVIATIONS = frozenset({"mon", "mo", "mth"})
 # A column names the units of a panel (states over years) when it holds at least this many units,
 # and at least half of them are measured at more than one time (_panel_units).
 PANEL_MIN_UNITS = 5
@@ -1283,7 +1286,7 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
         consumed = skipped
     source.skip(consumed)
     if header and not body and eof:
-        raise InputError(f"{path}: has a header but no data rows")
+        raise InputError(f"{path}: has a header but no data rows; give a file with rows of data under its header")
     # Written with a delimiter at the end of every row: the header's (dropped above), or most rows'.
     ending_empty = sum(len(f) == width + 1 and not f[-1].strip() for _, _, f in body)
     trailing_ok = width < len(first) or 2 * ending_empty > len(body)
@@ -1372,7 +1375,8 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
                 _raise_bad_record(path, source, layout, width)
                 frame = frame.drop(columns=_EXTRA)
                 if len(frame) == 0 and done == 0:
-                    raise InputError(f"{path}: has a header but no data rows")
+                    raise InputError(f"{path}: has a header but no data rows; give a file with rows of data under "
+                                     "its header")
                 done += len(frame)
                 yield frame, rows
         except pd.errors.ParserError as exc:
@@ -1865,6 +1869,11 @@ class _Schema:
                          if len(unknown) == len(columns) else
                          f"no columns {listed} ({len(unknown)} of the {len(columns)} the model was trained on)")
                 hint = _renamed_hint(columns, names, (id_column, label_column))
+                if len(unknown) == len(columns) > 2 and hint.startswith("; did you mean") \
+                        and (hint.count(" for ") or 1) < len(columns) and ", ..." not in hint:
+                    # a file with none of the model's columns is another file, which renaming one or two of its
+                    # columns cannot make this one (trial 43: Fair's file told to rename 'child' 'child6')
+                    hint = ""
                 extra = [n for n in names if n not in columns and n not in (id_column, label_column)
                          and n != UNNAMED_FIRST_COLUMN]
                 if not hint and 0 < len(extra) == len(unknown) < len(columns):
@@ -2070,7 +2079,7 @@ def _panel_units(frame: Any, candidates: Sequence[str], features: Sequence[str])
     if not times:
         return None
     # text, or whole numbers (Grunfeld's firm): a measurement is no unit; nor is a month beside a day
-    units = [name for name in candidates if str(name).strip().lower() not in TIME_PART_NAMES
+    units = [name for name in candidates if str(name).strip().lower() not in TIME_PART_NAMES | MONTH_ABBREVIATIONS
              and (name not in features or _whole_numbers(frame[name]))]
     for time in times:
         per_time = frame[time].value_counts()

@@ -434,7 +434,8 @@ def test_compare_says_how_it_scores_many_whole_numbers_given_as_labels(runner, t
 @pytest.mark.parametrize("case, content, args, message", [
     ("missing", None, [], "Error: {path}: no such file"),
     ("empty", "", [], "Error: {path}: the file is empty; give a table with one row per sample"),
-    ("header only", "a,b,c\n", [], "Error: {path}: has a header but no data rows"),
+    ("header only", "a,b,c\n", [], "Error: {path}: has a header but no data rows; give a file with rows of data under "
+                                   "its header"),
     ("one row", "a,b,c\n1,2,3\n", [], "Error: {path}: has 1 data row; a fit needs at least 2 rows"),
     ("one row left", "a,b\n1,2\n3,\n", ["--dim", "1", "--nan", "drop"],
      "Error: {path}: has 1 data row left after --nan drop; a fit needs at least 2 rows"),
@@ -2766,14 +2767,24 @@ def test_fit_refuses_a_group_column_it_cannot_hold_out_by(runner, tmp_path, args
 
 
 def test_fit_refuses_two_units_of_which_holding_one_out_leaves_none_to_validate_on(runner, tmp_path):
-    path = panel(tmp_path, n_units=2, n_years=30)
+    path = panel(tmp_path, n_units=2, n_years=60)
     result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "-o", tmp_path / "m.aer")
     assert result.exit_code == 1 and result.stderr == (
         f"Error: {path}: the group column 'unit' names 2 units; holding out whole units for the error against PCA's "
-        "leaves one to fit on, and none to validate on: give more units, or --holdout 0\n")
-    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "--holdout", "0", *FAST,
-                    "-o", tmp_path / "m.aer")
+        "leaves one to fit on, and none to validate on: give more units, --holdout 0, or --no-early-stopping\n")
+    # a fit that validates on nothing needs no second unit (a review: PCA and --no-early-stopping were refused)
+    for extra in (["--holdout", "0", *FAST], ["--method", "pca"], ["--no-early-stopping", *FAST]):
+        result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", *extra, "-o", tmp_path / "m.aer")
+        assert result.exit_code == 0, (extra, result.output)
+
+
+def test_fit_says_when_too_few_units_validate_to_confirm_a_gain(runner, tmp_path):
+    """A review: with 4 units, one validated, PCA's start was always kept, and the summary implied a contest."""
+    path = panel(tmp_path, n_units=4, n_years=40)
+    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "--epochs", "20", "-o", tmp_path / "m.aer")
     assert result.exit_code == 0, result.output
+    assert ("the model keeps PCA-1's solution, as 1 validation unit cannot confirm a gain over it (3 are needed: give "
+            "more units)") in result.stderr
 
 
 def test_fit_refuses_a_group_column_of_one_value(runner, tmp_path):
@@ -2804,3 +2815,17 @@ def test_fit_takes_a_name_ending_in_a_slash_for_the_folder_it_is(runner, data, t
     """Trial 42: -o adir.csv/ was told fit writes a model file, not a .csv file."""
     result = invoke(runner, "fit", data, "--dim", "2", "-o", f"{tmp_path / 'adir.csv'}/")
     assert result.exit_code == 1 and result.stderr == f"Error: {tmp_path / 'adir.csv'}/: is a folder, not a file; give -o a file name\n"
+
+
+def test_another_table_s_file_is_not_told_to_rename_a_column(runner, tmp_path):
+    """Trial 43: Fair's file given to Mroz's model was told "did you mean 'child'? rename it 'child6'"."""
+    rng = np.random.default_rng(0)
+    mroz = pd.DataFrame(rng.normal(size=(60, 4)), columns=["child6", "agew", "educw", "hours"])
+    mroz.to_csv(tmp_path / "mroz.csv", index=False)
+    assert invoke(runner, "fit", tmp_path / "mroz.csv", "--dim", "2", "-o", tmp_path / "m.aer", *FAST).exit_code == 0
+    fair = pd.DataFrame(rng.normal(size=(10, 3)), columns=["child", "age", "rating"])
+    fair.to_csv(tmp_path / "fair.csv", index=False)
+    result = runner.invoke(main, ["transform", str(tmp_path / "m.aer"), str(tmp_path / "fair.csv"), "-o", "-"])
+    assert result.exit_code == 1 and "rename" not in result.stderr
+    assert result.stderr.endswith("check that the model is the one for this file (`aereduce inspect MODEL` lists its "
+                                  "columns)\n")

@@ -711,6 +711,41 @@ def test_early_stopping_judges_a_gain_unit_by_unit_with_student_s_t_where_groups
     assert stopping._clearly_better(trainer, torch.zeros(20, 1))  # 20 rows: 10 much better
     stopping.validation_groups = np.repeat(["a", "b"], 10)
     assert not stopping._clearly_better(trainer, torch.zeros(20, 1))  # 2 units: one better, one worse
+    # three units' gains of 1, 0.4 and 0.5 pass twice the standard error (0.37), not Student's t (0.80)
+    stopping.initial_state = {"losses": np.r_[np.full(10, 1.5), np.full(5, 1.0), np.full(5, 1.0)]}
+    stopping.best_state = {"losses": np.r_[np.full(10, 0.5), np.full(5, 0.6), np.full(5, 0.5)]}
+    stopping.validation_groups = np.repeat(["a", "b", "c"], [10, 5, 5])
+    assert not stopping._clearly_better(trainer, torch.zeros(20, 1))
+    assert gain_beyond_t(np.full(3, 1.0), np.array([0.0, 0.6, 0.5])) is False
+
+
+def test_rows_with_no_group_are_one_group():
+    import pandas as pd
+
+    from aereduce._split import group_keys
+
+    keys = group_keys(np.array([None, float("nan"), pd.NA, "", "a", 3], dtype=object))
+    assert keys.tolist() == ["", "", "", "", "a", "3"]
+
+
+def test_early_stopping_takes_tol_as_a_share_of_the_columns_variance_in_a_fit():
+    import aereduce._training
+
+    seen = []
+
+    class Spy(aereduce._training.EarlyStopping):
+        def on_fit_begin(self, trainer, n_epochs):
+            seen.append(self.tol)
+            super().on_fit_begin(trainer, n_epochs)
+
+    small = np.random.default_rng(0).uniform(0.4, 0.6, size=(300, 4))
+    original = aereduce._training.EarlyStopping
+    aereduce._training.EarlyStopping = Spy
+    try:
+        AutoencoderTransformer(n_components=2, max_iter=2, random_state=0, scaling="none").fit(small)
+    finally:
+        aereduce._training.EarlyStopping = original
+    assert seen and seen[0] == pytest.approx(1e-4 * np.var(small, axis=0).mean(), rel=0.2)
 
 
 def test_a_plain_code_as_wide_as_the_columns_keeps_pca_s_exact_solution_without_epochs():

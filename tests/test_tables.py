@@ -1069,8 +1069,8 @@ def test_a_line_of_tabs_in_a_tsv_is_a_row_of_missing_values(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("", "{path}: the file is empty; give a table with one row per sample"),
     ("\n \n", "{path}: the file is empty; give a table with one row per sample"),
-    ("a,b\n", "{path}: has a header but no data rows"),
-    ("a,b\n\n", "{path}: has a header but no data rows"),
+    ("a,b\n", "{path}: has a header but no data rows; give a file with rows of data under its header"),
+    ("a,b\n\n", "{path}: has a header but no data rows; give a file with rows of data under its header"),
 ])
 def test_empty_files(tmp_path, text, message):
     path = write(tmp_path, "d.csv", text)
