@@ -2829,3 +2829,32 @@ def test_another_table_s_file_is_not_told_to_rename_a_column(runner, tmp_path):
     assert result.exit_code == 1 and "rename" not in result.stderr
     assert result.stderr.endswith("check that the model is the one for this file (`aereduce inspect MODEL` lists its "
                                   "columns)\n")
+
+
+def test_compare_notes_units_over_time_and_holds_out_whole_units(runner, tmp_path):
+    """Trial 43: compare gave random-row figures on Produc with no note, and took no --group-column."""
+    path = panel(tmp_path, n_units=12, n_years=10)
+    result = invoke(runner, "compare", path, "--dim", "1", "--methods", "pca", "--json")
+    assert result.exit_code == 0, result.output
+    assert "the rows look like units measured over time: 'unit' names 12 units" in result.stderr
+    result = invoke(runner, "compare", path, "--dim", "1", "--methods", "pca", "--group-column", "unit", "--json")
+    assert result.exit_code == 0, result.output
+    assert "look like units" not in result.stderr
+    assert ("each method is fitted on 100 rows and scored on the 20 rows held out (--test-size 0.2, 2 whole units of "
+            "'unit')") in result.stderr
+
+
+def test_fit_notes_rows_with_no_unit_and_a_group_column_of_times(runner, tmp_path):
+    """Trial 43: rows with no unit were pooled silently; --group-column year was taken for units."""
+    path = panel(tmp_path)
+    frame = pd.read_csv(path, index_col=0)
+    frame.loc[[3, 50], "unit"] = None
+    frame.to_csv(path)
+    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "-o", tmp_path / "m.aer", *FAST)
+    assert result.exit_code == 0, result.output
+    assert ("2 rows have no value in the group column 'unit': they are held out or fitted together, as one unit"
+            in result.stderr.splitlines())
+    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "year", "-o", tmp_path / "m.aer", *FAST)
+    assert ("the group column 'year' names times, not units: holding out its values measures the model on times it "
+            "has not seen, of the units it has; to hold out units, give the column that names them"
+            in result.stderr.splitlines())
