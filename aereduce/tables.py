@@ -1869,7 +1869,7 @@ class _Schema:
                          if len(unknown) == len(columns) else
                          f"no columns {listed} ({len(unknown)} of the {len(columns)} the model was trained on)")
                 hint = _renamed_hint(columns, names, (id_column, label_column))
-                if len(unknown) == len(columns) > 2 and hint.startswith("; did you mean") \
+                if len(unknown) == len(columns) > 1 and hint.startswith("; did you mean") \
                         and (hint.count(" for ") or 1) < len(columns) and ", ..." not in hint:
                     # a file with none of the model's columns is another file, which renaming one or two of its
                     # columns cannot make this one (trial 43: Fair's file told to rename 'child' 'child6')

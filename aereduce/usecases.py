@@ -539,6 +539,8 @@ class FitReport:
     @property
     def failure_fix(self) -> str:
         """check_not_failed's advice (:func:`failed_fit_fix`)."""
+        if self.held_units is not None:  # a review: told to lower --lr where the model did not carry to new units
+            return "what the model learnt of the units it was fitted on does not carry to the held-out ones"
         if self.batch_size is None:
             return f"lower {cli_option('learning_rate_init')}"
         return failed_fit_fix(self.params, self.n_train, self.batch_size, shown=cli_option, is_map=self.is_map,
@@ -573,7 +575,7 @@ class FitReport:
             elif self.n_epochs != 0 and self.validation_units and self.validation_units < MIN_UNITS_FOR_A_GAIN:
                 # one or two units confirm nothing (a review: 10 firms kept PCA's start in every fold)
                 why = (f"as {plural(self.validation_units, 'validation unit')} cannot confirm a gain over it "
-                       f"({MIN_UNITS_FOR_A_GAIN} are needed: give more units)")
+                       f"(it takes {MIN_UNITS_FOR_A_GAIN} validation units, and so 6 units in the rows fitted on)")
             elif self.n_epochs != 0 and self.validation_units:
                 why = (f"which training did not clearly beat on the {plural(self.validation_units, 'validation unit')}"
                        ", unit by unit")
@@ -1028,7 +1030,7 @@ def measure_against_pca(report: FitReport, reducer: Any, row_errors: np.ndarray,
     """Set ``report``'s PCA error at its dimension: PCA in the reducer's scaling, fitted on
     ``train`` and scored on ``evaluation`` (the rows ``row_errors``, the reducer's, are of). With
     ``units`` (the evaluated rows' units, held out whole), the difference is judged unit by unit."""
-    from ._training import group_means, within_noise
+    from ._training import gain_beyond_t, group_means, within_noise
     from .pca import ScaledPCA
 
     pca = ScaledPCA(n_components=report.dim, scaling=reducer.scaling_).fit(train)
@@ -1037,8 +1039,9 @@ def measure_against_pca(report: FitReport, reducer: Any, row_errors: np.ndarray,
     if units is None:
         report.within_noise = within_noise(row_errors, pca_rows)
     else:  # trial 43: one firm held out "showed" 2.56x, and three other firms 1.69x worse than PCA
+        # the units are the samples, and so few need Student's t, as early stopping's test does (a review)
         mine, theirs = group_means(row_errors, units), group_means(pca_rows, units)
-        report.within_noise = len(mine) < MIN_UNITS_FOR_A_GAIN or within_noise(mine, theirs)
+        report.within_noise = not (gain_beyond_t(mine, theirs) or gain_beyond_t(theirs, mine))
     report.set_variance(pca.scaler_.transform(np.asarray(evaluation, dtype=np.float64)), pca.pca_.mean_)
 
 
@@ -1841,7 +1844,17 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     from ._split import split_rows
 
     groups = checked_groups(filled, data)
+    if groups is not None and y is not None and filled.table.group_name == filled.table.label_name:
+        # the held-out units' classes were never fitted on, so every method scored 0% (a review)
+        notes.append(f"not scoring kNN accuracy: the label column {filled.table.label_name!r} is the group column, so "
+                     "no held-out row's class is among the rows fitted on; give another column of classes")
+        y = None
     train, test = split_rows(len(X), test_size, seed, labels=y, groups=groups)
+    if groups is not None and len(set(groups[train])) < 2 and "ae" in methods \
+            and validates("ae", params, len(train)):  # the estimator's refusal in Python's words (a review)
+        raise InputError(f"{data}: the group column {filled.table.group_name!r} names {plural(len(set(groups)), 'unit')}; "
+                         "holding out whole units to score on leaves one to fit on, and none for the autoencoder to "
+                         "validate on: give more units, or leave ae out of --methods")
     if len(test) == 0:  # it crashed in scikit-learn's words after the note below (trial 24)
         raise InputError(f"{data}: --test-size {test_size:g} of {plural(len(X), 'row')} holds out no row to score on; "
                          "give a larger --test-size, or more rows")

@@ -2783,8 +2783,8 @@ def test_fit_says_when_too_few_units_validate_to_confirm_a_gain(runner, tmp_path
     path = panel(tmp_path, n_units=4, n_years=40)
     result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "--epochs", "20", "-o", tmp_path / "m.aer")
     assert result.exit_code == 0, result.output
-    assert ("the model keeps PCA-1's solution, as 1 validation unit cannot confirm a gain over it (3 are needed: give "
-            "more units)") in result.stderr
+    assert ("the model keeps PCA-1's solution, as 1 validation unit cannot confirm a gain over it (it takes 3 "
+            "validation units, and so 6 units in the rows fitted on)") in result.stderr
 
 
 def test_fit_refuses_a_group_column_of_one_value(runner, tmp_path):
@@ -2858,3 +2858,35 @@ def test_fit_notes_rows_with_no_unit_and_a_group_column_of_times(runner, tmp_pat
     assert ("the group column 'year' names times, not units: holding out its values measures the model on times it "
             "has not seen, of the units it has; to hold out units, give the column that names them"
             in result.stderr.splitlines())
+
+
+def test_compare_scores_no_knn_on_a_label_column_that_is_the_group_column(runner, tmp_path):
+    """A review: every held-out unit's class was missing from training, and each method scored 0%."""
+    path = panel(tmp_path)
+    result = invoke(runner, "compare", path, "--dim", "1", "--methods", "pca", "--label-column", "unit",
+                    "--group-column", "unit", "--json")
+    assert result.exit_code == 0, result.output
+    assert ("not scoring kNN accuracy: the label column 'unit' is the group column, so no held-out row's class is "
+            "among the rows fitted on; give another column of classes") in result.stderr.splitlines()
+    assert json.loads(result.stdout)[0]["knn_acc"] is None
+    two = panel(tmp_path, n_units=2, n_years=60)
+    result = invoke(runner, "compare", two, "--dim", "1", "--methods", "ae,pca", "--group-column", "unit", *FAST)
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {two}: the group column 'unit' names 2 units; holding out whole units to score on leaves one to fit "
+        "on, and none for the autoencoder to validate on: give more units, or leave ae out of --methods\n")
+
+
+def test_fit_judges_its_held_out_units_by_student_s_t():
+    """A review: two held-out units' figures were named a clear winner by twice the standard error."""
+    from aereduce.usecases import FitReport, measure_against_pca
+    from aereduce import AutoencoderTransformer
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 4)), columns=list("abcd"))
+    model = AutoencoderTransformer(n_components=2, max_iter=2, random_state=0).fit(X.iloc[:40])
+    report = FitReport("ae", 2, 40, 4, 1.0, 0.0, "held-out", "m.aer", held_units=(2, "unit"))
+    rows = model.reconstruction_error(X.iloc[40:])
+    measure_against_pca(report, model, rows, X.iloc[:40], X.iloc[40:], units=np.repeat(["u", "v"], 10))
+    assert report.within_noise is True  # two units tell nothing
+    report.error = float(np.mean(rows))
+    assert "but not clearly on 2 held-out units" in report.summary()[-1]

@@ -758,3 +758,24 @@ def test_a_plain_code_as_wide_as_the_columns_keeps_pca_s_exact_solution_without_
     assert wide.max_iter_ == 0 and wide.loss_curve_ == [] and wide.kept_initial_weights_ is True
     np.testing.assert_allclose(wide.inverse_transform(wide.transform(X)), X, atol=1e-4)
     assert noisy.max_iter_ == 2  # an overcomplete code with a regulariser still trains
+
+
+def test_two_units_confirm_no_gain_however_alike():
+    from aereduce._training import gain_beyond_t
+
+    assert gain_beyond_t(np.ones(2), np.array([0.0, 0.05])) is False
+    assert gain_beyond_t(np.ones(3), np.array([0.0, 0.05, 0.02])) is True
+
+
+def test_tol_keeps_its_value_on_globally_scaled_columns_and_reads_a_map_decoder_s_rows():
+    import torch
+
+    rng = np.random.default_rng(0)
+    model = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0, scaling="global").fit(
+        rng.uniform(0.4, 0.6, size=(300, 4)))
+    assert model._tol_scale(torch.from_numpy(rng.uniform(0.4, 0.6, size=(50, 4))).float()) == 1.0
+    plain = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0, scaling="none").fit(
+        rng.uniform(0.4, 0.6, size=(300, 4)))
+    rows = rng.uniform(0.4, 0.6, size=(50, 4))
+    pairs = np.hstack([rng.normal(size=(50, 2)) * 3, rows])  # (code, row) pairs, as a map's decoder validates on
+    assert plain._tol_scale(torch.from_numpy(pairs).float()) == pytest.approx(np.var(rows, axis=0).mean(), rel=1e-4)
