@@ -540,7 +540,7 @@ class FitReport:
     def failure_fix(self) -> str:
         """check_not_failed's advice (:func:`failed_fit_fix`)."""
         if self.held_units is not None:  # a review: told to lower --lr where the model did not carry to new units
-            return "what the model learnt of the units it was fitted on does not carry to the held-out ones"
+            return "what the model learnt does not carry to units it was not fitted on: fit on more units"
         if self.batch_size is None:
             return f"lower {cli_option('learning_rate_init')}"
         return failed_fit_fix(self.params, self.n_train, self.batch_size, shown=cli_option, is_map=self.is_map,

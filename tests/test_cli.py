@@ -2890,3 +2890,14 @@ def test_fit_judges_its_held_out_units_by_student_s_t():
     assert report.within_noise is True  # two units tell nothing
     report.error = float(np.mean(rows))
     assert "but not clearly on 2 held-out units" in report.summary()[-1]
+
+
+def test_a_fit_failed_on_held_out_units_is_told_of_units_not_of_the_learning_rate():
+    """A review: Grunfeld's model, worse than the mean row on a firm it had not seen, was told to lower --lr."""
+    from aereduce.usecases import FitReport, failed_fit_finding
+
+    report = FitReport("ae", 1, 170, 4, 1.0, 1.244, "held-out", "m.aer", pca_error=0.4849, held_units=(1, "firm"),
+                       batch_size=32)
+    report.variance = 1.066
+    assert failed_fit_finding(report).endswith("what the model learnt does not carry to units it was not fitted on: "
+                                               "fit on more units, or use --method pca")
