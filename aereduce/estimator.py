@@ -728,7 +728,9 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
             stopping, whole groups are then the validation rows, as in scikit-learn's
             ``GroupShuffleSplit``: the epochs, and the choice between the trained weights and PCA's
             start, are judged on units the model has not seen rather than on other years of the
-            units it trains on.
+            units it trains on. A gain over PCA's start must then hold by Student's t over the
+            validation units' mean errors, at least 3 of them (6 where there are 24 units or more, 3
+            from 6): with fewer than 6 units the model keeps PCA's solution.
         callbacks : list of aereduce._training.Callback, default=None
             Extra hooks on the training loop (e.g. ``Progress`` for a progress bar).
 
