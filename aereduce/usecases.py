@@ -869,6 +869,11 @@ def group_notes(table: Table, groups: np.ndarray | None) -> list[str]:
     if n_without:
         notes.append(f"{plural(n_without, 'row')} {'has' if n_without == 1 else 'have'} no value in the group column "
                      f"{table.group_name!r}: they are held out or fitted together, as one unit")
+    n_units = len(set(groups))
+    if n_units > len(groups) / 2:  # a measurement given as the units (a review): held-out units are held-out rows
+        notes.append(f"the group column {table.group_name!r} names {n_units} units in {len(groups)} rows, so most rows "
+                     "are a unit of their own, and holding out units holds out rows; give the column that names the "
+                     "unit each row measures")
     if str(table.group_name).strip().lower() in TIME_PART_NAMES:
         notes.append(f"the group column {table.group_name!r} names times, not units: holding out its values measures "
                      "the model on times it has not seen, of the units it has; to hold out units, give the column "
@@ -1850,6 +1855,13 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
                      "no held-out row's class is among the rows fitted on; give another column of classes")
         y = None
     train, test = split_rows(len(X), test_size, seed, labels=y, groups=groups)
+    if groups is not None and y is not None:  # a review: the split's stratification went without a word
+        notes.append(f"the split holds out whole units of {filled.table.group_name!r}, so it is not stratified by "
+                     f"{filled.table.label_name!r}")
+    if groups is not None and "ae" in methods and validates("ae", params, len(train)) \
+            and 2 <= len(set(groups[train])) < 6:  # a review: ae and pca gave one figure, and nothing said why
+        notes.append(f"ae on {len(set(groups[train]))} units keeps PCA's solution: a gain over it must hold on 3 "
+                     "validation units, which 6 units fitted on give")
     if groups is not None and len(set(groups[train])) < 2 and "ae" in methods \
             and validates("ae", params, len(train)):  # the estimator's refusal in Python's words (a review)
         raise InputError(f"{data}: the group column {filled.table.group_name!r} names {plural(len(set(groups)), 'unit')}; "

@@ -2901,3 +2901,22 @@ def test_a_fit_failed_on_held_out_units_is_told_of_units_not_of_the_learning_rat
     report.variance = 1.066
     assert failed_fit_finding(report).endswith("what the model learnt does not carry to units it was not fitted on: "
                                                "fit on more units, or use --method pca")
+
+
+def test_compare_and_fit_say_what_a_group_column_does_to_the_split(runner, tmp_path):
+    """A review: a measurement given as units, the split's stratification, and ae equal to PCA on few units,
+    each without a word."""
+    path = panel(tmp_path, n_units=5, n_years=20)
+    frame = pd.read_csv(path, index_col=0).assign(kind=lambda f: np.arange(len(f)) % 2)
+    frame.to_csv(path)
+    result = invoke(runner, "compare", path, "--dim", "1", "--methods", "ae,pca", "--group-column", "unit",
+                    "--label-column", "kind", *FAST)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert "the split holds out whole units of 'unit', so it is not stratified by 'kind'" in lines
+    assert ("ae on 4 units keeps PCA's solution: a gain over it must hold on 3 validation units, which 6 units fitted "
+            "on give") in lines
+    result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "a", "-o", tmp_path / "m.aer", *FAST)
+    assert result.exit_code == 0, result.output
+    assert ("the group column 'a' names 100 units in 100 rows, so most rows are a unit of their own, and holding out "
+            "units holds out rows; give the column that names the unit each row measures") in result.stderr.splitlines()
