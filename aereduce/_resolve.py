@@ -641,6 +641,14 @@ def failed_fit_fix(params: Mapping[str, Any] | None, n_train: int, batch_size: i
     return "; ".join(fixes) or f"lower {shown('learning_rate_init')}"
 
 
+def stops_early(early_stopping: Any, n_samples: int) -> bool:
+    """Whether a fit on ``n_samples`` rows holds some out for early stopping: ``"auto"`` from
+    MIN_ROWS_FOR_DEEP to EARLY_STOPPING_MAX_ROWS rows."""
+    if early_stopping == "auto":
+        return MIN_ROWS_FOR_DEEP <= n_samples <= EARLY_STOPPING_MAX_ROWS
+    return bool(early_stopping)
+
+
 def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, precision: str, *,
                     streaming: bool | str = False, accelerated: bool = False,
                     n_samples: int | None = None,
@@ -691,8 +699,7 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
         max_iter = 0
     else:
         max_iter = auto_max_iter(n_samples, batch)
-    early = params["early_stopping"]
-    early_stopping = (MIN_ROWS_FOR_DEEP <= n_samples <= EARLY_STOPPING_MAX_ROWS) if early == "auto" else bool(early)
+    early_stopping = stops_early(params["early_stopping"], n_samples)
     # The decoder trains on the rows left after the validation split.
     n_train = n_samples - round(n_samples * params["validation_fraction"]) if early_stopping else n_samples
     return ResolvedOptions(

@@ -600,7 +600,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         self._n_validation_groups = None
         if not self.early_stopping_:
             return X_all, None, None
-        from ._split import group_keys, split_rows
+        from ._split import group_keys, split_rows, validation_units
 
         n = X_all.shape[0]
         seed = self._seed if self._shared_validation_seed is None else self._shared_validation_seed
@@ -611,7 +611,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         # A gain over PCA's start is judged unit by unit (EarlyStopping), which fewer than 3 units cannot
         # show: 10 firms at 10% gave one, and PCA's start was kept in every fold (a review); so below 6
         # units it is kept. Where no start is judged (a map, a sigmoid output), the share is the rows'.
-        least = 1 if n_groups is None or not self.linear_skip_ else 6 if n_groups >= 24 else 3 if n_groups >= 6 else 1
+        least = 1 if n_groups is None or not self.linear_skip_ else validation_units(n_groups)
         train, held = split_rows(n, self.validation_fraction, seed, groups=groups, least_groups=least)
         if len(held) < 1 or len(train) < 1:
             raise OptionError(f"early_stopping needs at least one training and one validation row: "

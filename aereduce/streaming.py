@@ -862,10 +862,8 @@ def _column_notes(source: FileSource, found: Scan, *, shaped: bool) -> list[str]
     first = source.first_table
     if first is None or not len(first.X):
         return []
-    gaps = np.isnan(first.X)
-    policy = found.missing.policy
-    table = first.take(~gaps.any(axis=1)) if policy == "drop" else first
-    X = table.X if policy == "drop" else np.where(gaps, 0.0 if policy == "zero" else found.present_means, first.X)
+    filled, encodable = prepare(first.X, found.missing)
+    table, X = (first, filled) if encodable.all() else (first.take(encodable), filled[encodable])
     if not len(X):
         return []
     names = list(found.feature_names or first.feature_names)

@@ -1248,6 +1248,12 @@ def _check_row_widths(path: str, body: Sequence[tuple[int, int, list[str]]], wid
             raise InputError(f"{path}: row {line_index + 1 + bool(skipped)} has {len(row)} fields but {what} {width};{hint}")
 
 
+def _header_only(path: str) -> InputError:
+    """The error for a text file of a header and no data row: seen in the sniffed head, or when the
+    first chunk read comes back empty."""
+    return InputError(f"{path}: has a header but no data rows; give a file with rows of data under its header")
+
+
 def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, decimal: str | None,
                  header: bool | None) -> _TextLayout:
     """Sniff the head of a text file: delimiter, decimal mark, header and column names.
@@ -1286,7 +1292,7 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
         consumed = skipped
     source.skip(consumed)
     if header and not body and eof:
-        raise InputError(f"{path}: has a header but no data rows; give a file with rows of data under its header")
+        raise _header_only(path)
     # Written with a delimiter at the end of every row: the header's (dropped above), or most rows'.
     ending_empty = sum(len(f) == width + 1 and not f[-1].strip() for _, _, f in body)
     trailing_ok = width < len(first) or 2 * ending_empty > len(body)
@@ -1375,8 +1381,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
                 _raise_bad_record(path, source, layout, width)
                 frame = frame.drop(columns=_EXTRA)
                 if len(frame) == 0 and done == 0:
-                    raise InputError(f"{path}: has a header but no data rows; give a file with rows of data under "
-                                     "its header")
+                    raise _header_only(path)
                 done += len(frame)
                 yield frame, rows
         except pd.errors.ParserError as exc:

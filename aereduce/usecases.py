@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._files import check_file_output, check_output, one_of
-from ._split import MIN_UNITS_FOR_A_GAIN
+from ._split import MIN_UNITS_FOR_A_GAIN, MIN_UNITS_TO_JUDGE_A_GAIN
 from ._resolve import (MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, NEIGHBOUR_STEPS_PER_EPOCH,
                        POOR_FIT_CHECK_ROWS, default_epochs, failed_fit_fix, failure_bar, mean_row_error, rows_spanned,
                        spanned_dimensions, model_variant,
@@ -575,7 +575,8 @@ class FitReport:
             elif self.n_epochs != 0 and self.validation_units and self.validation_units < MIN_UNITS_FOR_A_GAIN:
                 # one or two units confirm nothing (a review: 10 firms kept PCA's start in every fold)
                 why = (f"as {plural(self.validation_units, 'validation unit')} cannot confirm a gain over it "
-                       f"(it takes {MIN_UNITS_FOR_A_GAIN} validation units, and so 6 units in the rows fitted on)")
+                       f"(it takes {MIN_UNITS_FOR_A_GAIN} validation units, and so {MIN_UNITS_TO_JUDGE_A_GAIN} units in "
+                       "the rows fitted on)")
             elif self.n_epochs != 0 and self.validation_units:
                 why = (f"which training did not clearly beat on the {plural(self.validation_units, 'validation unit')}"
                        ", unit by unit")
@@ -682,13 +683,11 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     X = filled.X
     groups = checked_groups(filled, data)
     train, held = split_for_fit(X, holdout, groups)
-    if groups is not None and len(held) and len(set(groups[train.index.to_numpy()])) < 2 \
-            and validates(method, params, len(train)):
-        # the estimator's refusal in Python's words (a review: 2 units, one held out)
-        n_units = len(set(groups))
-        raise InputError(f"{data}: the group column {filled.table.group_name!r} names {plural(n_units, 'unit')}; "
-                         f"holding out whole units for the error against PCA's leaves one to fit on, and none to "
-                         "validate on: give more units, --holdout 0, or --no-early-stopping")
+    train_groups = None if groups is None else groups[train.index.to_numpy()]
+    held_groups = None if groups is None or not len(held) else groups[held.index.to_numpy()]
+    if groups is not None and validates(method, params, len(train)):
+        refuse_one_unit_to_fit_on(data, filled.table.group_name, groups, train_groups, "for the error against PCA's",
+                                  "", "give more units, --holdout 0, or --no-early-stopping")
     # on the rows the method is fitted on (a review: 10 rows passed, and PCA refused 9 in its own words)
     check_dimension(method, dim, *train.shape, data, held_out=len(held))
     # no --noise for PCA, which refuses it (trial 30 followed the advice into that refusal)
@@ -699,7 +698,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
                        + map_lost_to_the_holdout(method, params, dim, len(X), len(train)), notify)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
-    fit_reducer(method, reducer, train, progress, groups=None if groups is None else groups[train.index.to_numpy()])
+    fit_reducer(method, reducer, train, progress, groups=train_groups)
     # The estimator's own fit time where it keeps one, so the summary and `inspect` agree (the
     # wall clock here also counts torch's first-use imports).
     seconds = getattr(reducer, "fit_time_", None) or time.perf_counter() - tic
@@ -713,12 +712,10 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
                        is_map=getattr(reducer, "neighbour_weight_", 0) > 0, params=dict(params or {}),
                        batch_size=getattr(reducer, "batch_size_", None), scaling=getattr(reducer, "scaling_", None),
                        default_epochs=default_epochs(reducer),
-                       held_units=None if groups is None or not len(held) else
-                       (len(set(groups[held.index.to_numpy()])), filled.table.group_name),
+                       held_units=None if held_groups is None else (len(set(held_groups)), filled.table.group_name),
                        validation_units=getattr(reducer, "_n_validation_groups", None))
     if has_pca_bar(method, dim, X.shape[1], len(train)):
-        measure_against_pca(report, reducer, row_errors, train, evaluation,
-                            units=None if groups is None or not len(held) else groups[held.index.to_numpy()])
+        measure_against_pca(report, reducer, row_errors, train, evaluation, units=held_groups)
         check_not_failed(report)
     reducer.input_settings_ = input_settings(read, filled.missing, filled.table.X, table=filled.table)
     reducer.fit_summary_ = report.summary()  # inspect and the report show what fit said (trial 22)
@@ -849,14 +846,20 @@ def checked_groups(filled: FilledTable, data: str) -> np.ndarray | None:
     return groups
 
 
+def refuse_one_unit_to_fit_on(data: str, group_name: str | None, groups: np.ndarray, fitted: np.ndarray, held_for: str,
+                              validator: str, fixes: str) -> None:
+    """The estimator's refusal of validation rows by units where the units ``held_for`` something left
+    one to fit on (``fitted``, the fitted rows' units), in the command line's words (a review: 2 units)."""
+    if len(set(fitted)) < 2:
+        raise InputError(f"{data}: the group column {group_name!r} names {plural(len(set(groups)), 'unit')}; holding "
+                         f"out whole units {held_for} leaves one to fit on, and none {validator}to validate on: {fixes}")
+
+
 def validates(method: str, params: dict[str, Any] | None, n_train: int) -> bool:
     """Whether ``method``'s fit on ``n_train`` rows holds some out to validate on (early stopping)."""
-    from ._resolve import EARLY_STOPPING_MAX_ROWS
+    from ._resolve import stops_early
 
-    if not get_method(method).trains_in_epochs:
-        return False
-    early = (params or {}).get("early_stopping", "auto")
-    return MIN_ROWS_FOR_DEEP <= n_train <= EARLY_STOPPING_MAX_ROWS if early == "auto" else bool(early)
+    return get_method(method).trains_in_epochs and stops_early((params or {}).get("early_stopping", "auto"), n_train)
 
 
 def group_notes(table: Table, groups: np.ndarray | None) -> list[str]:
@@ -1858,15 +1861,15 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     if groups is not None and y is not None:  # a review: the split's stratification went without a word
         notes.append(f"the split holds out whole units of {filled.table.group_name!r}, so it is not stratified by "
                      f"{filled.table.label_name!r}")
-    if groups is not None and "ae" in methods and validates("ae", params, len(train)) \
-            and 2 <= len(set(groups[train])) < 6:  # a review: ae and pca gave one figure, and nothing said why
-        notes.append(f"ae on {len(set(groups[train]))} units keeps PCA's solution: a gain over it must hold on 3 "
-                     "validation units, which 6 units fitted on give")
-    if groups is not None and len(set(groups[train])) < 2 and "ae" in methods \
-            and validates("ae", params, len(train)):  # the estimator's refusal in Python's words (a review)
-        raise InputError(f"{data}: the group column {filled.table.group_name!r} names {plural(len(set(groups)), 'unit')}; "
-                         "holding out whole units to score on leaves one to fit on, and none for the autoencoder to "
-                         "validate on: give more units, or leave ae out of --methods")
+    ae_validates = "ae" in methods and validates("ae", params, len(train))
+    if groups is not None and ae_validates:
+        refuse_one_unit_to_fit_on(data, filled.table.group_name, groups, groups[train], "to score on",
+                                  "for the autoencoder ", "give more units, or leave ae out of --methods")
+        fitted_units = len(set(groups[train]))
+        if fitted_units < MIN_UNITS_TO_JUDGE_A_GAIN:  # a review: ae and pca gave one figure, and nothing said why
+            notes.append(f"ae on {fitted_units} units keeps PCA's solution: a gain over it must hold on "
+                         f"{MIN_UNITS_FOR_A_GAIN} validation units, which {MIN_UNITS_TO_JUDGE_A_GAIN} units fitted "
+                         "on give")
     if len(test) == 0:  # it crashed in scikit-learn's words after the note below (trial 24)
         raise InputError(f"{data}: --test-size {test_size:g} of {plural(len(X), 'row')} holds out no row to score on; "
                          "give a larger --test-size, or more rows")
