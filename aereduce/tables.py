@@ -101,9 +101,15 @@ TIME_PART_NAMES = frozenset({"year", "yr", "month", "day", "week", "weekday", "d
 # Names of a month too short to call one elsewhere (Mo is molybdenum, MON an octane number): no unit of a panel
 # (R's Prostitutes, a month over years, is no panel of 12 units)
 MONTH_ABBREVIATIONS = frozenset({"mon", "mo", "mth"})
+# Names of a time count that is no part of a date (R's sleepstudy's Days, ChickWeight's Time): the
+# times of a panel's units, not a date part to note as a feature.
+PANEL_TIME_NAMES = TIME_PART_NAMES | frozenset({"time", "days", "period", "wave", "visit", "occasion"})
 # A column names the units of a panel (states over years) when it holds at least this many units,
 # and at least half of them are measured at more than one time (_panel_units).
 PANEL_MIN_UNITS = 5
+# ... and the median time holds at least this many units: a survival time shared by chance (R's gehan, 42
+# patients in 21 pairs) is no time the units were measured at.
+PANEL_MIN_UNITS_PER_TIME = 3
 
 
 def _pandas():
@@ -174,7 +180,7 @@ class Table:
     group_name: str | None = None
     # (unit column, time column, units) where the rows look like units measured over time and no
     # --group-column was given (_panel_units; a whole file read at once)
-    panel_units: tuple[str, str, int] | None = None
+    panel_units: tuple[str, tuple[str, ...], int] | None = None
     skipped_columns: list[str] = field(default_factory=list)
     non_numeric_counts: dict[str, int] = field(default_factory=dict)
     # The first cell of each numeric column that held text, as (column, row number, text).
@@ -717,7 +723,7 @@ class _TextSource(io.TextIOBase):
         # (row, fields). ``_open`` holds the lines of a quoted record that runs past a block.
         self._width: int | None = None
         self.bad_record: tuple[int, int] | None = None
-        self._trailing_ok = False
+        self._trailing = 0
         self._open: list[str] = []
         self._open_line = 0
         self._continued: list[int] = []  # rows that continue a record (line breaks in quoted fields)
@@ -823,12 +829,12 @@ class _TextSource(io.TextIOBase):
         self._note_blank_lines(out)
         return out
 
-    def expect_fields(self, width: int, trailing_ok: bool = False) -> None:
+    def expect_fields(self, width: int, trailing: int = 0) -> None:
         """From here on, note the first record of other than ``width`` fields in :attr:`bad_record`
-        (one more, empty, allowed when ``trailing_ok``: a file written with a delimiter at the end of
+        (``trailing`` more, empty, allowed: a file written with that many delimiters at the end of
         every row), and the lines that continue a record (a quoted field over several lines) for
         :meth:`rows`."""
-        self._width, self._trailing_ok = width, trailing_ok
+        self._width, self._trailing = width, trailing
 
     def _note_records(self, text: str) -> None:
         # ``text`` starts at the start of a line and ``self.line`` is its row (read() runs this
@@ -864,7 +870,7 @@ class _TextSource(io.TextIOBase):
             if span > 1:  # pandas counts this record once: rows below it move down
                 self._continued.extend(range(row + 1, row + span))
             if check_fields and self.bad_record is None:
-                n_fields = _wrong_width(fields, self._width or 0, self._trailing_ok)
+                n_fields = _wrong_width(fields, self._width or 0, self._trailing)
                 if n_fields is not None:
                     self.bad_record = (row, n_fields)
 
@@ -883,8 +889,9 @@ class _TextSource(io.TextIOBase):
             return True
         n_lines = unquoted.count("\n") + (not unquoted.endswith("\n") and bool(unquoted))
         n_blank = unquoted.count("\n\n") + unquoted.startswith("\n")
-        # Rows ending in a delimiter (an empty last field) hold one more in a file written so.
-        trailing = unquoted.count(sep + "\n") + unquoted.count(sep + "\r\n") if self._trailing_ok else 0
+        # Rows ending in delimiters (empty last fields) hold that many more in a file written so.
+        ends = sep * self._trailing
+        trailing = self._trailing * (unquoted.count(ends + "\n") + unquoted.count(ends + "\r\n")) if ends else 0
         return unquoted.count(sep) == (n_lines - n_blank) * (width - 1) + trailing
 
     def _note_blank_lines(self, text: str) -> None:
@@ -1121,7 +1128,7 @@ class _TextLayout:
     decimal: str
     names: list[str]
     header: bool
-    trailing_ok: bool = False  # written with a delimiter at the end of every row: one more, empty field
+    trailing: int = 0  # written with this many delimiters at the end of every row: as many more, empty, fields
     points_like_groups: dict[str, str] = field(default_factory=dict)  # see _points_like_groups
     leading_zeros: dict[str, str] = field(default_factory=dict)  # see _leading_zero_columns
 
@@ -1192,15 +1199,15 @@ def _head_records(lines: list[str], sep: str, eof: bool, path: str, fmt: str) ->
 
 
 def _table_width(first: list[str], body: Sequence[tuple[int, int, list[str]]], header: bool) -> int:
-    """The number of columns: the first record's fields, less the empty one of a trailing delimiter."""
+    """The number of columns: the first record's fields, less the empty ones of trailing delimiters."""
     width = len(first)
-    # A trailing delimiter on every row: an empty last name over empty last fields. Drop that
-    # column, as a reader would expect, rather than carry an empty 'Unnamed' one; a row longer
-    # than the header is a malformed row to report, not a value of it (the fuzzer's 4,9,5,6,
-    # under a,b,c,). (Without a header nothing tells a trailing delimiter from a column of
-    # missing values: keep it.)
-    if (header and width >= 2 and not first[-1].strip()
-            and all(len(f) < width or len(f) > width or not f[width - 1].strip() for _, _, f in body)):
+    # Trailing delimiters on every row (Excel writes a,b,c,, for cells once formatted): empty last
+    # names over empty last fields. Drop those columns, as a reader would expect, rather than carry
+    # empty 'Unnamed' ones; a row longer than the header is a malformed row to report, not a value
+    # of it (the fuzzer's 4,9,5,6, under a,b,c,). (Without a header nothing tells a trailing
+    # delimiter from a column of missing values: keep it.)
+    while (header and width >= 2 and not first[width - 1].strip()
+           and all(len(f) < width or len(f) > len(first) or not f[width - 1].strip() for _, _, f in body)):
         width -= 1
     return width
 
@@ -1217,24 +1224,28 @@ def _header_names(path: str, cells: list[str]) -> list[str]:
     return names
 
 
-def _wrong_width(fields: list[str], width: int, trailing_ok: bool) -> int | None:
+def _wrong_width(fields: list[str], width: int, trailing: int) -> int | None:
     """The number of fields to report if a record of ``fields`` is not one of the table's rows, else
     None: pandas pads a short one, and takes one more for a missing value when it is empty or a
-    missing-value word. Where ``trailing_ok`` (a file written with a delimiter at the end of every
-    row), a row ends in one more, empty, field; so ``4,9,`` under ``a,b,c,`` has lost one."""
-    if trailing_ok and fields and not fields[-1].strip():
-        real = len(fields) - 1  # the last is the empty field after the row's final delimiter
+    missing-value word. Where ``trailing`` > 0 (a file written with that many delimiters at the end
+    of every row), a row ends in that many more, empty, fields; so ``4,9,`` under ``a,b,c,`` has
+    lost one."""
+    if trailing and fields and not fields[-1].strip():
+        # The last are the empty fields after the row's final delimiters (a row may end in fewer).
+        real = len(fields) - 1
+        while len(fields) - real < trailing and real > width and not fields[real - 1].strip():
+            real -= 1
         return None if real == width else real
     return None if len(fields) == width else len(fields)
 
 
 def _check_row_widths(path: str, body: Sequence[tuple[int, int, list[str]]], width: int, header: bool,
-                      skipped: int, trailing_ok: bool) -> None:
-    """Raises InputError at the first row of ``body`` with fewer fields than ``width`` or more (one
-    more, empty, only where ``trailing_ok``); returns nothing."""
+                      skipped: int, trailing: int) -> None:
+    """Raises InputError at the first row of ``body`` with fewer fields than ``width`` or more (but
+    ``trailing`` more, empty ones); returns nothing."""
     what = _width_source(header)
     for n, (line_index, _, row) in enumerate(body):
-        n_fields = _wrong_width(row, width, trailing_ok)
+        n_fields = _wrong_width(row, width, trailing)
         if n_fields is not None and n_fields < width:
             raise _wrong_width_error(path, line_index + 1 + bool(skipped), n_fields, header, width)
         if n_fields is not None:
@@ -1295,10 +1306,10 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
         raise _header_only(path)
     # Written with a delimiter at the end of every row: the header's (dropped above), or most rows'.
     ending_empty = sum(len(f) == width + 1 and not f[-1].strip() for _, _, f in body)
-    trailing_ok = width < len(first) or 2 * ending_empty > len(body)
-    _check_row_widths(path, body, width, header, skipped, trailing_ok)
+    trailing = len(first) - width or int(2 * ending_empty > len(body))
+    _check_row_widths(path, body, width, header, skipped, trailing)
     points = _points_like_groups(names, [f for _, _, f in body]) if sep == ";" and decimal == "." and sniffed else {}
-    return _TextLayout(sep=sep, decimal=decimal, names=names, header=header, trailing_ok=trailing_ok,
+    return _TextLayout(sep=sep, decimal=decimal, names=names, header=header, trailing=trailing,
                        points_like_groups=points, leading_zeros=_leading_zero_columns(names, [f for _, _, f in body]))
 
 
@@ -1351,16 +1362,17 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             layout_out["numbers_as_names"] = (header is None and layout.header
                                               and all(re.fullmatch(r"\d+", name) for name in layout.names))
             width = len(layout.names)
-            source.expect_fields(width, layout.trailing_ok)
+            source.expect_fields(width, layout.trailing)
+            extras = [f"{_EXTRA}{i}" for i in range(max(1, layout.trailing))]
             verbatim = [name for name in layout.names if name in verbatim_columns or name == UNNAMED_FIRST_COLUMN]
             # Ids and labels are read as written: 'NA' is North America or Namibia there, and
             # 'None' a class; only an empty cell is missing. Elsewhere pandas' NA strings are.
             # An extra field is a stray one whatever it holds: 'NA' there is not a missing value (the fuzzer).
-            missing_strings = {name: [""] if name in verbatim or name == _EXTRA else sorted(NA_STRINGS)
-                               for name in [*layout.names, _EXTRA]}
+            missing_strings = {name: [""] if name in verbatim or name in extras else sorted(NA_STRINGS)
+                               for name in [*layout.names, *extras]}
             with _mixed_types_quietly():  # a whole file is parsed here, chunks below (trial 22 saw it leak)
                 reader = pd.read_csv(source, sep=layout.sep, decimal=layout.decimal, header=None,
-                                     names=[*layout.names, _EXTRA], index_col=False, skipinitialspace=True,
+                                     names=[*layout.names, *extras], index_col=False, skipinitialspace=True,
                                      chunksize=chunksize or None, dtype={name: str for name in verbatim} or None,
                                      keep_default_na=False, na_values=missing_strings, engine="c")
             frames = iter([reader] if chunksize is None else reader)
@@ -1372,14 +1384,15 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
                     _raise_bad_record(path, source, layout, width)
                     break
                 rows = source.rows(done, done + len(frame))
-                stray = frame[_EXTRA].notna().to_numpy()
+                stray = frame[extras].notna().any(axis=1).to_numpy()
                 if stray.any():
                     i = int(np.flatnonzero(stray)[0])
                     _raise_bad_record(path, source, layout, width, before=int(rows[i]))  # the first in the file
-                    raise InputError(f"{path}: row {rows[i]} has {width + 1} fields but {_width_source(layout.header)} {width}; "
+                    n_fields = width + 1 + int(np.flatnonzero(frame[extras].iloc[i].notna().to_numpy())[-1])
+                    raise InputError(f"{path}: row {rows[i]} has {n_fields} fields but {_width_source(layout.header)} {width}; "
                                      "remove the extra field, or quote fields that contain the delimiter")
                 _raise_bad_record(path, source, layout, width)
-                frame = frame.drop(columns=_EXTRA)
+                frame = frame.drop(columns=extras)
                 if len(frame) == 0 and done == 0:
                     raise _header_only(path)
                 done += len(frame)
@@ -2070,31 +2083,35 @@ def _whole_numbers(column: Any) -> bool:
     return bool(len(present)) and bool(np.all(present == np.round(present)))
 
 
-def _panel_units(frame: Any, candidates: Sequence[str], features: Sequence[str]) -> tuple[str, str, int] | None:
-    """``(unit, time, n_units)`` where the rows are units measured over time (a panel: Produc's 48
+def _panel_units(frame: Any, candidates: Sequence[str],
+                 features: Sequence[str]) -> tuple[str, tuple[str, ...], int] | None:
+    """``(unit, times, n_units)`` where the rows are units measured over time (a panel: Produc's 48
     states over 17 years): a column of ``candidates`` that names no unit twice at one value of a
-    column named as a time part (a feature or not: --exclude year leaves the rows what they are),
-    with :data:`PANEL_MIN_UNITS` units or more, at least half of them at several times, and several
-    units at most times (a yearly series of one row a year is no panel: a review met R's
-    discoveries' counts taken for units); else None. Trial 42: held out at random, such rows are
+    column named as a time (:data:`PANEL_TIME_NAMES`; a feature or not: --exclude year leaves the
+    rows what they are), or of all such columns together (year and month), with
+    :data:`PANEL_MIN_UNITS` units or more, at least half of them at several times, and
+    :data:`PANEL_MIN_UNITS_PER_TIME` units or more at the median time (a yearly series of one row
+    a year is no panel: a review met R's discoveries' counts taken for units); else None. Trial 42: held out at random, such rows are
     other years of the units fitted on, and a model 6x better than PCA there was 1.2x worse on other
     states."""
-    times = [str(name) for name in frame.columns
-             if str(name).strip().lower() in TIME_PART_NAMES and _whole_numbers(frame[name])]
-    if not times:
+    time_columns = [str(name) for name in frame.columns
+                    if str(name).strip().lower() in PANEL_TIME_NAMES and _whole_numbers(frame[name])]
+    if not time_columns:
         return None
     # text, or whole numbers (Grunfeld's firm): a measurement is no unit; nor is a month beside a day
-    units = [name for name in candidates if str(name).strip().lower() not in TIME_PART_NAMES | MONTH_ABBREVIATIONS
+    units = [name for name in candidates if str(name).strip().lower() not in PANEL_TIME_NAMES | MONTH_ABBREVIATIONS
              and (name not in features or _whole_numbers(frame[name]))]
-    for time in times:
-        per_time = frame[time].value_counts()
-        if 2 * int((per_time > 1).sum()) < len(per_time):
+    unit_counts = {name: frame[name].value_counts() for name in units}
+    units = [name for name in units if len(unit_counts[name]) >= PANEL_MIN_UNITS
+             and 2 * int((unit_counts[name] > 1).sum()) >= len(unit_counts[name])]
+    one_at_a_time = [(time,) for time in time_columns]
+    for times in one_at_a_time + ([tuple(time_columns)] if len(time_columns) > 1 else []):
+        per_time = frame.groupby(list(times)).size()
+        if per_time.median() < PANEL_MIN_UNITS_PER_TIME:
             continue
         for unit in units:
-            counts = frame[unit].value_counts()
-            if (len(counts) >= PANEL_MIN_UNITS and 2 * int((counts > 1).sum()) >= len(counts)
-                    and not frame.duplicated(subset=[unit, time]).any()):
-                return str(unit), time, len(counts)
+            if not frame.duplicated(subset=[unit, *times]).any():
+                return str(unit), times, len(unit_counts[unit])
     return None
 
 

@@ -31,7 +31,7 @@ from ._resolve import (MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, NEIGHBOUR_STEPS_PER_EP
                        regularises_the_code, short_training_fix)
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, TIME_PART_NAMES, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
+from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, PANEL_TIME_NAMES, TIME_PART_NAMES, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
                      LARGEST_VALUE, columns_hint, option_names, output_frame, read_table, refuse_unusable_values,
@@ -822,10 +822,10 @@ def panel_note(table: Table, holdout: float) -> list[str]:
     states it was fitted on, was 1.2x worse than PCA on other states."""
     if table.panel_units is None or holdout == 0:
         return []
-    unit, time, n_units = table.panel_units
+    unit, times, n_units = table.panel_units
     feature = f", and takes {unit!r} out of the features" if unit in table.feature_names else ""
     return [f"the rows look like units measured over time: {unit!r} names {n_units} units, most at several values "
-            f"of {time!r}; held out at random, the held-out rows are other times of units fitted on, so the error "
+            f"of {' and '.join(map(repr, times))}; held out at random, the held-out rows are other times of units fitted on, so the error "
             f"against PCA's says little of units the model has not seen: --group-column {option_names([unit])} "
             f"holds out whole units{feature}"]
 
@@ -877,7 +877,7 @@ def group_notes(table: Table, groups: np.ndarray | None) -> list[str]:
         notes.append(f"the group column {table.group_name!r} names {n_units} units in {len(groups)} rows, so most rows "
                      "are a unit of their own, and holding out units holds out rows; give the column that names the "
                      "unit each row measures")
-    if str(table.group_name).strip().lower() in TIME_PART_NAMES:
+    if str(table.group_name).strip().lower() in PANEL_TIME_NAMES:
         notes.append(f"the group column {table.group_name!r} names times, not units: holding out its values measures "
                      "the model on times it has not seen, of the units it has; to hold out units, give the column "
                      "that names them")

@@ -927,6 +927,24 @@ def test_trailing_comma_on_every_row(tmp_path):
     assert table.feature_names == ["a", "b"] and table.X.tolist() == [[1, 2], [3, 4]]
 
 
+@pytest.mark.parametrize("chunk", [None, 500])
+def test_several_trailing_delimiters_on_every_row(tmp_path, chunk):
+    """Excel writes a,b,c,, for cells once formatted: the empty columns are not the table's."""
+    path = write(tmp_path, "d.csv", "a,b,c,,\n" + "".join(f"{i},{i},{i},,\n" for i in range(3000)))
+    tables = [read_table(path)] if chunk is None else list(iter_tables(path, chunk))
+    assert {tuple(t.feature_names) for t in tables} == {("a", "b", "c")}
+    assert np.vstack([t.X for t in tables]).tolist() == [[i, i, i] for i in range(3000)]
+
+
+@pytest.mark.parametrize("row, fields", [("1,1,1,,5,", 5), ("1,1,1,,,,", 7)])
+def test_a_value_past_several_trailing_delimiters_is_reported(tmp_path, row, fields):
+    lines = ["a,b,c,,,", *(f"{i},{i},{i},,," for i in range(100_000))]
+    lines[90_000] = row  # past the head that sets the columns (a value there would name one)
+    path = write(tmp_path, "d.csv", "\n".join(lines) + "\n")
+    assert raises("", lambda: list(iter_tables(path, 20_000))).startswith(
+        f"{path}: row 90001 has {fields} fields but the header has 3; remove the extra field")
+
+
 def test_trailing_comma_on_data_rows_only(tmp_path):
     assert read_table(write(tmp_path, "d.csv", "a,b\n1,2,\n3,4,\n")).X.tolist() == [[1, 2], [3, 4]]
 
@@ -1650,3 +1668,34 @@ def test_near_name_hints_never_offer_one_column_twice_nor_the_id_or_label_for_co
     assert _renamed_hint(["a", "b", "c"], ["lab", "p", "q"], (None, "lab")) == ""
     assert _renamed_hint(["a", "b", "c"], ["lab", "p", "q", "r"], (None, "lab")) == (
         "; if the file's 3 columns are the model's in its order, pass --columns p,q,r")
+
+
+def _units_over_time(tmp_path, times: dict[str, np.ndarray], n_units: int, unit: str = "Subject") -> str:
+    rng = np.random.default_rng(0)
+    n_times = len(next(iter(times.values())))
+    frame = pd.DataFrame({unit: np.repeat([f"s{i}" for i in range(n_units)], n_times),
+                          **{name: np.tile(values, n_units) for name, values in times.items()},
+                          "y": rng.normal(size=n_units * n_times)})
+    path = tmp_path / "panel.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize("times, found", [
+    ({"Days": np.arange(10)}, ("Days",)),  # R's sleepstudy: subjects over days of a study, no date part
+    ({"Time": np.arange(0, 24, 2)}, ("Time",)),  # ChickWeight, dietox
+    # year and month together: neither alone names each unit once
+    ({"year": np.repeat([2001, 2002, 2003], 12), "month": np.tile(np.arange(1, 13), 3)}, ("year", "month")),
+])
+def test_units_over_a_time_count_or_over_year_and_month_are_a_panel(tmp_path, times, found):
+    assert read_table(_units_over_time(tmp_path, times, n_units=18)).panel_units == ("Subject", found, 18)
+
+
+def test_a_time_shared_by_chance_is_no_panel(tmp_path):
+    """R's gehan: 21 pairs of patients and their survival times, a few of which two patients share."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"pair": np.repeat(np.arange(21), 2), "time": rng.integers(1, 30, size=42),
+                          "y": rng.normal(size=42)})
+    path = tmp_path / "gehan.csv"
+    frame.to_csv(path, index=False)
+    assert read_table(str(path)).panel_units is None
