@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import click
@@ -209,7 +211,11 @@ def _wrote(rows: int, output: str) -> str:
 
 
 def _where(output: str) -> str:
-    return "stdout" if output == "-" else output
+    """Where rows went: stdout, or the file (said to be CSV where its name has no suffix to say so)."""
+    if output == "-":
+        return "stdout"
+    unsaid = not Path(output).suffix and os.path.isfile(output)  # a pipe (>(...)) is no file to open later
+    return f"{output} (as CSV: the name has no suffix)" if unsaid else output
 
 
 # -- commands ------------------------------------------------------------------------------------

@@ -56,6 +56,15 @@ def test_fit_summary_compares_with_pca(runner, data, tmp_path):
     assert model.exists()
 
 
+def test_an_output_without_a_suffix_is_said_to_be_csv(runner, data, tmp_path):
+    model, _ = fit_model(runner, data, tmp_path)
+    out = tmp_path / "codes"
+    result = invoke(runner, "transform", model, data, "--id-column", "id", "-o", out)
+    assert result.exit_code == 0
+    assert result.stderr == f"wrote 120 rows to {out} (as CSV: the name has no suffix)\n"
+    assert len(pd.read_csv(out)) == 120
+
+
 def test_transform_keeps_ids_and_matches_the_library(runner, data, tmp_path):
     from aereduce import load
 
