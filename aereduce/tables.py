@@ -1067,6 +1067,14 @@ def _sniff_delimiter(lines: Sequence[str], default: str) -> str:
     return default if best is None else best[1]
 
 
+def _decimal_shown(records: Sequence[list[str]], decimal: str) -> bool:
+    """Whether some cell writes a decimal with ``decimal`` beyond doubt: ``340,5`` or ``82.9``, not
+    ``1,550`` or ``3.750``, which could be a thousands group of the other reading."""
+    number = re.compile(rf"[+-]?\d*{re.escape(decimal)}\d+")
+    lone = _LONE_GROUP["." if decimal == "," else ","]  # the cell as a lone group under the other mark
+    return any(number.fullmatch(c.strip()) and not lone.fullmatch(c.strip()) for fields in records for c in fields)
+
+
 def _sniff_decimal(records: Sequence[list[str]], sep: str) -> str:
     """``,`` when the cells write decimals with a comma (``1,5``; possible only if ``sep`` is not one)."""
     if sep == ",":
@@ -1074,9 +1082,15 @@ def _sniff_decimal(records: Sequence[list[str]], sep: str) -> str:
     comma = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
     dot = re.compile(r"[+-]?\d*\.\d+(?:[eE][+-]?\d+)?")
     cells = [c.strip() for fields in records for c in fields]
-    n_comma = sum(1 for c in cells if comma.fullmatch(c))
-    n_dot = sum(1 for c in cells if dot.fullmatch(c))
-    return "," if n_comma > n_dot else "."
+    commas = [c for c in cells if comma.fullmatch(c)]
+    dots = [c for c in cells if dot.fullmatch(c)]
+    # Cells that could group thousands (3.750, 1,550) count only where no cell is beyond doubt: a
+    # German export's 3 masses of 3.750 g beside 3 lengths of 39,1 write decimal commas (trial 44).
+    sure_commas = sum(not _LONE_GROUP["."].fullmatch(c) for c in commas)
+    sure_dots = sum(not _LONE_GROUP[","].fullmatch(c) for c in dots)
+    if sure_commas != sure_dots:
+        return "," if sure_commas > sure_dots else "."
+    return "," if len(commas) > len(dots) else "."
 
 
 def _has_header(records: Sequence[list[str]], decimal: str) -> bool:
@@ -1130,6 +1144,7 @@ class _TextLayout:
     header: bool
     trailing: int = 0  # written with this many delimiters at the end of every row: as many more, empty, fields
     points_like_groups: dict[str, str] = field(default_factory=dict)  # see _points_like_groups
+    decimal_shown: bool = False  # given, or written beyond doubt by some cell (_decimal_shown)
     leading_zeros: dict[str, str] = field(default_factory=dict)  # see _leading_zero_columns
 
 
@@ -1310,6 +1325,7 @@ def _read_layout(source: _TextSource, path: str, fmt: str, sep: str | None, deci
     _check_row_widths(path, body, width, header, skipped, trailing)
     points = _points_like_groups(names, [f for _, _, f in body]) if sep == ";" and decimal == "." and sniffed else {}
     return _TextLayout(sep=sep, decimal=decimal, names=names, header=header, trailing=trailing,
+                       decimal_shown=not sniffed or _decimal_shown(fields[1 if header else 0:], decimal),
                        points_like_groups=points, leading_zeros=_leading_zero_columns(names, [f for _, _, f in body]))
 
 
@@ -1357,6 +1373,7 @@ def _text_frames(path: str, fmt: str, chunksize: int | None, *, sep: str | None,
             layout = _read_layout(source, path, fmt, sep, decimal, header)
             layout_out["decimal"] = layout.decimal
             layout_out["points_like_groups"] = layout.points_like_groups
+            layout_out["decimal_shown"] = layout.decimal_shown
             layout_out["leading_zeros"] = layout.leading_zeros
             layout_out["names_made_up"] = header is None and not layout.header  # sniffed: no header line
             layout_out["numbers_as_names"] = (header is None and layout.header
@@ -1633,6 +1650,10 @@ class _Grouping:
     other_decimal: bool = False  # the grouping mark used as a decimal one (1.5 under decimal commas)
     decided: bool | None = None  # lone groups are thousands: fixed at the first chunk that holds one, or given
     lone_cell: str | None = None  # the first lone group read (3.750), for the notes
+    # The file writes decimals with the decimal mark beyond doubt (340,5 or 82.9 elsewhere in it), or
+    # --decimal named it: the other mark is a thousands one there (trial 44: a German export's 51.216
+    # people were read as 51.216 beside 82,90 km2, as nothing in that column grouped thousands otherwise).
+    decimal_shown: bool = False
 
     @property
     def shown(self) -> bool:
@@ -1674,7 +1695,7 @@ def _ungrouped(text: Any, decimal: str, grouping: _Grouping | None = None) -> An
     if grouping.lone_cell is None and lone.any():
         grouping.lone_cell = str(text[lone].iloc[0])
     if grouping.decided is None and lone.any():
-        grouping.decided = grouping.grouped and not grouping.other_decimal
+        grouping.decided = (grouping.grouped or grouping.decimal_shown) and not grouping.other_decimal
     if grouping.decided:
         grouped |= lone
     if not grouped.any():
@@ -1860,6 +1881,7 @@ class _Schema:
     grouping: dict[str, _Grouping] = field(default_factory=dict)  # by column, across chunks (_ungrouped)
     points_like_groups: dict[str, str] = field(default_factory=dict)  # the text layout's (_points_like_groups)
     leading_zeros: dict[str, str] = field(default_factory=dict)  # the text layout's (_leading_zero_columns)
+    decimal_shown: bool = False  # see _Grouping.decimal_shown
 
     def lone_groups(self) -> dict[str, bool]:
         """:attr:`Table.lone_groups` of the chunks read so far."""
@@ -1870,7 +1892,8 @@ class _Schema:
     def choose(cls, frame: Any, rows: np.ndarray, path: str, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
                id_column: str | None, label_column: str | None, missing: str, decimal: str,
                thousands: str | None = None, lone_groups: Mapping[str, bool] | None = None,
-               columns_from: str = "--columns", group_column: str | None = None) -> "_Schema":
+               columns_from: str = "--columns", group_column: str | None = None,
+               decimal_shown: bool = False) -> "_Schema":
         names = [str(c) for c in frame.columns]
         for option, name in (("--id-column", id_column), ("--label-column", label_column),
                              ("--group-column", group_column)):
@@ -1944,7 +1967,7 @@ class _Schema:
             # to a model that read such cells as thousands, not text (review); or as the rows past the
             # sampled ones show it (trial 37: 16,000 prices, the priciest first, the plain ones last)
             given = (lone_groups or {}).get(name, shown.get(name))
-            return _to_float(sample[name], decimal, None if given is None else _Grouping(decided=given), thousands)
+            return _to_float(sample[name], decimal, _Grouping(decided=given, decimal_shown=decimal_shown), thousands)
 
         def grouping_past_the_sample(name: str, bad: np.ndarray) -> bool:
             """Whether a column read as text in the sampled rows, mostly for lone groups (42,000), shows
@@ -1954,7 +1977,7 @@ class _Schema:
             cells = sample[name][bad].astype("str").str.strip()
             if not len(cells) or cells.str.fullmatch(_LONE_GROUP[decimal]).mean() < 0.5:
                 return False
-            grouping = _Grouping()
+            grouping = _Grouping(decimal_shown=decimal_shown)
             _to_float(frame[name], decimal, grouping)
             shown[name] = bool(grouping.implied())
             return shown[name]
@@ -1994,7 +2017,8 @@ class _Schema:
         return cls(path=path, features=numeric, skipped=text, id_column=id_column, label_column=label_column,
                    group_column=group_column, missing=missing, decimal=decimal, thousands=thousands,
                    two_valued_columns=two, numbers_as_text=numbers_as_text,
-                   grouping={name: _Grouping(decided=bool(value)) for name, value in (lone_groups or {}).items()})
+                   grouping={name: _Grouping(decided=bool(value)) for name, value in (lone_groups or {}).items()},
+                   decimal_shown=decimal_shown)
 
     def _read_lone_groups_as_decimals(self, name: str) -> bool:
         """Whether column ``name``'s lone groups (3.750) were read as decimals with nothing to say which
@@ -2022,7 +2046,8 @@ class _Schema:
         counts: dict[str, int] = {}
         ids = None if self.id_column is None else frame[self.id_column].to_numpy()  # to name rows in errors by
         for j, name in enumerate(self.features):
-            X[:, j], bad = _to_float(frame[name], self.decimal, self.grouping.setdefault(name, _Grouping()),
+            X[:, j], bad = _to_float(frame[name], self.decimal,
+                                     self.grouping.setdefault(name, _Grouping(decimal_shown=self.decimal_shown)),
                                      self.thousands)
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
@@ -2265,7 +2290,7 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
                                         label_column=label_column, missing=missing,
                                         decimal=layout.get("decimal", decimal or "."), thousands=thousands,
                                         lone_groups=lone_groups, columns_from=columns_from,
-                                        group_column=group_column)
+                                        group_column=group_column, decimal_shown=bool(layout.get("decimal_shown")))
                 schema.row_labels_as_ids = row_labels
                 schema.row_labels_left_out = left_out
                 schema.names_made_up = bool(layout.get("names_made_up"))

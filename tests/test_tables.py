@@ -517,19 +517,32 @@ def test_an_empty_folder_named_as_parquet_is_refused_by_name(tmp_path):
 
 # -- delimiters, decimals, headers -------------------------------------------------------------
 
-def test_a_column_of_lone_groups_under_decimal_commas_is_read_as_decimals_and_said(tmp_path):
+@pytest.mark.parametrize("decimal", [None, ","])
+def test_a_column_of_lone_groups_in_a_file_of_decimal_commas_is_read_as_thousands(tmp_path, decimal):
+    """Trials 35 and 44: a German export's body mass (3.750 g, 3750) and town sizes (51.216 people)
+    were read as 3.75 and 51.216 beside lengths of 39,1: where the file writes decimals with a comma
+    (or --decimal , says so), a point can only group thousands."""
+    lone = write(tmp_path, "de.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;5.000\nChinstrap;49,0;3.800\n")
+    table = read_table(lone, decimal=decimal, label_column="species")
+    assert table.X[:, 1].tolist() == [3750.0, 5000.0, 3800.0] and table.point_read_columns == {}
+    assert table.lone_groups == {"mass": True}  # the model keeps the reading for its later files
+
+
+def test_a_column_of_lone_groups_where_nothing_shows_the_decimal_mark_is_read_as_decimals_and_said(tmp_path):
     """Trial 35: a German export's body mass, 3.750 (3750 g) in every row, was read as 3.75 without a
-    word; the cells cannot tell, so the reading stands and a note names the column."""
+    word; where no cell shows the decimal mark (1,250 may group thousands too), the cells cannot tell,
+    so the reading stands and a note names the column."""
     from aereduce.usecases import table_notes
 
-    lone = write(tmp_path, "de.csv", "species;length;mass\nAdelie;39,1;3.750\nGentoo;46,5;5.000\nChinstrap;49,0;3.800\n")
-    table = read_table(lone, decimal=",", label_column="species")
-    assert table.X[:, 1].tolist() == [3.75, 5.0, 3.8] and table.point_read_columns == {"mass": "3.750"}
+    lone = write(tmp_path, "de.csv", "species;length;width;mass\nAdelie;1,250;2,250;3.750\nGentoo;1,500;2,500;5.000\n"
+                 "Chinstrap;1,750;2,750;3.800\n")
+    table = read_table(lone, label_column="species")
+    assert table.X[:, 2].tolist() == [3.75, 5.0, 3.8] and table.point_read_columns == {"mass": "3.750"}
     assert table_notes(table, MissingValues("error").fit(table))[0] == (
         "mass holds numbers like 3.750, read with '.' as a decimal point (3.75) as nothing in the column shows "
         "thousands grouped; if '.' groups thousands there (3750), pass --thousands .")
     # the note quotes the column's own cell (it gave 3.750 for every column)
-    own = read_table(write(tmp_path, "own.csv", "a;b\n1,5;64.844\n2,5;-12.500\n"), decimal=",")
+    own = read_table(write(tmp_path, "own.csv", "a;c;b\n1,500;2,500;64.844\n2,500;1,500;-12.500\n"))
     assert table_notes(own, MissingValues("error").fit(own))[0].startswith(
         "b holds numbers like 64.844, read with '.' as a decimal point (64.844) as nothing in the column shows "
         "thousands grouped; if '.' groups thousands there (64844), pass")
@@ -565,10 +578,11 @@ def test_thousands_reads_its_mark_as_grouping_wherever_it_groups_digits(tmp_path
 
 def sorted_prices(tmp_path) -> str:
     """Trial 36's German diamonds sorted by price from the top: 60 prices like 60.804 (lone groups) and,
-    only at the end, two under 1,000 whose plain integers show that '.' groups thousands."""
+    only at the end, two under 1,000 whose plain integers show that '.' groups thousands. Its carats
+    (1,250) do not show the decimal mark either, which 0,5 would (a decimal comma beyond doubt)."""
     prices = [*range(60804, 1000, -1000), 950, 400]
     return write(tmp_path, "sorted.csv", "id;price;carat\n" + "".join(
-        f"r{i};{p // 1000}.{p % 1000:03d};{i % 3},5\n" if p >= 1000 else f"r{i};{p};{i % 3},5\n"
+        f"r{i};{p // 1000}.{p % 1000:03d};{1 + i % 3},250\n" if p >= 1000 else f"r{i};{p};{1 + i % 3},250\n"
         for i, p in enumerate(prices)))
 
 
@@ -622,8 +636,8 @@ def test_numbers_that_may_group_thousands_are_named_with_the_options_that_read_t
 def test_a_models_reading_of_lone_groups_makes_a_column_of_them_numbers(tmp_path):
     """Review: a new file of prices all over 1,000 ("29,994") was text to the model that read them as
     thousands at fit, and transform refused the column."""
-    path = write(tmp_path, "new.csv", 'price,w\n"29,994",1.5\n"18,204",2.5\n')
-    assert read_table(path, lone_groups={"price": True}).X.tolist() == [[29994.0, 1.5], [18204.0, 2.5]]
+    path = write(tmp_path, "new.csv", 'price,w\n"29,994",1\n"18,204",2\n')  # nothing shows the decimal mark
+    assert read_table(path, lone_groups={"price": True}).X.tolist() == [[29994.0, 1], [18204.0, 2]]
     assert read_table(path).skipped_columns == ["price"]
 
 
@@ -690,7 +704,8 @@ def test_errors_name_a_row_by_its_id_as_well_as_its_line(tmp_path):
 
 
 def test_comma_cells_that_may_be_thousands_are_told_both_options(tmp_path):
-    path = write(tmp_path, "us.csv", "price,rooms\n" + "".join(f"{100 + i}.5,{i % 5}\n" for i in range(40)) + '"42,000",3\n')
+    # 100.500 may be 100500 too: nothing in the file shows the decimal mark
+    path = write(tmp_path, "us.csv", "price,rooms\n" + "".join(f"{100 + i}.500,{i % 5}\n" for i in range(40)) + '"42,000",3\n')
     raises(f"{path}: non-numeric values in numeric columns: 'price' (row 42: '42,000'); pass --thousands , if the "
            "comma groups thousands there or --decimal , if it is their decimal mark, read them as missing with --nan "
            "mean (or drop, zero), or leave the columns out with --exclude price", read_table, path)
@@ -729,11 +744,14 @@ def test_numbers_with_thousands_separators_are_read_as_numbers(tmp_path):
     assert table.X[:, 0].tolist() == [591417.43, 1234017.5, 1204.5, 48137.0]
     english = write(tmp_path, "n.csv", 'a,b\n"1,234.5",1\n"1,234,567",2\n3.5,3\n')
     assert read_table(english).X[:, 0].tolist() == [1234.5, 1234567.0, 3.5]
-    # '1,500' under decimal points may be a decimal comma: not taken for 1500
-    ambiguous = write(tmp_path, "a.csv", 'a;b\n1,500;1\n2,250;2\n3.5;3\n1.5;4\n')
+    # '1,500' may be a decimal comma where nothing in the file shows the decimal mark: not taken for 1500
+    ambiguous = write(tmp_path, "a.csv", 'a;b\n1,500;1\n2,250;2\n3.500;3\n1.250;4\n')
     assert read_table(ambiguous, missing="zero").skipped_columns == ["a"]  # half its cells are not numbers
-    lone = write(tmp_path, "l.csv", 'a,b\n"1,500",1.5\n"2,250",2.5\n')  # nothing in the column says which
+    lone = write(tmp_path, "l.csv", 'a,b\n"1,500",1\n"2,250",2\n')  # nothing in the file says which
     assert read_table(lone, missing="zero").skipped_columns == ["a"]
+    # decimal points beyond doubt in the file (trial 44's Caschool, "1,550" pupils beside 82.9 teachers)
+    shown = write(tmp_path, "s.csv", 'a,b\n"1,500",1.5\n"2,250",2.5\n')
+    assert read_table(shown).X[:, 0].tolist() == [1500.0, 2250.0]
 
 
 @pytest.mark.parametrize("text, decimal, expected", [
@@ -758,9 +776,13 @@ def test_every_chunk_reads_lone_thousands_groups_as_the_first_one_that_held_any(
     chunked = np.concatenate([t.X[:, 1] for t in iter_tables(path, 6)])
     assert whole.tolist() == chunked.tolist() == [300, 301, 302, 303, 304, 305, 5000, 5001, 5002, 5003, 5004, 5005]
     # A lone group first, with nothing beside it to say thousands: read as a decimal in every chunk.
-    text = "a;price\n" + "".join(f"1,1;5.00{i}\n" for i in range(6)) + "".join(f"0,1;{300 + i}\n" for i in range(6))
+    text = "a;price\n" + "".join(f"1,100;5.00{i}\n" for i in range(6)) + "".join(f"2,100;{300 + i}\n" for i in range(6))
     chunked = np.concatenate([t.X[:, 1] for t in iter_tables(write(tmp_path, "e.csv", text), 6)])
     assert chunked[:6].tolist() == [5.0, 5.001, 5.002, 5.003, 5.004, 5.005]
+    # The file's decimal commas (1,1) say so from the first chunk on.
+    text = "a;price\n" + "".join(f"1,1;5.00{i}\n" for i in range(6)) + "".join(f"0,1;{300 + i}\n" for i in range(6))
+    chunked = np.concatenate([t.X[:, 1] for t in iter_tables(write(tmp_path, "f.csv", text), 6)])
+    assert chunked[:6].tolist() == [5000, 5001, 5002, 5003, 5004, 5005]
 
 
 def test_a_lone_group_beside_the_other_mark_as_a_decimal_is_not_thousands(tmp_path):
