@@ -35,7 +35,7 @@ from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, PANEL_TIME_NAMES, TIME_
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
                      LARGEST_VALUE, columns_hint, option_names, output_frame, read_table, refuse_unusable_values,
-                     mean_of_present, shown_names, whole_valued, write_table)
+                     mean_of_present, row_named, said_of_one_row, shown_names, totals_rows, whole_valued, write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats; trial 41 was refused .jpg)
@@ -154,6 +154,7 @@ class FilledTable:
     missing: MissingValues
     encodable: np.ndarray  # (n_rows,) bool
     X: Any  # DataFrame of the encodable rows, filled
+    totals: dict[int, int] = field(default_factory=dict)  # rows left out as totals rows: columns holding sums
 
     @property
     def labels(self) -> np.ndarray | None:
@@ -167,8 +168,17 @@ class FilledTable:
               params: dict[str, Any] | None = None) -> list[str]:
         """What a user should know of how the table was read; ``params``: the model's, whose
         ``input_shape`` (an image or a sequence) needs every column, constant or not."""
-        return (table_notes(self.table, self.missing, dropped, row_labels)
+        return (table_notes(self.table, self.missing, dropped, row_labels) + self.totals_notes(dropped)
                 + column_notes(self.X, self.table, shaped=bool((params or {}).get("input_shape"))))
+
+    def totals_notes(self, dropped: str) -> list[str]:
+        """A note on each row left out as a totals row (:func:`~aereduce.tables.totals_rows`)."""
+        table, n_columns = self.table, len(self.table.feature_names)
+        return [f"{row_named(int(table.row_numbers[i]), None if table.ids is None else table.ids[i])} holds the sums "
+                f"of the other rows in {n_sums} of its {n_columns} columns, as a totals row does, and "
+                f"{said_of_one_row(dropped)}"
+                for i, n_sums in self.totals.items()]
+
 
 
 def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[str] | None = None,
@@ -359,12 +369,14 @@ def read_for_fit(data: str, read: ReadOptions,
                            ids=table.ids)
     missing = MissingValues(read.nan or "error").fit(table)
     X_filled, encodable = missing.apply(table)
+    totals = totals_rows(X_filled, encodable)
+    encodable[list(totals)] = False
     if not encodable.any():
         raise InputError(f"{data}: every row has a missing value, so no row is left to fit on; use --nan mean or zero")
     if encodable.sum() < 2:  # else scikit-learn's check, reported as a bug in aereduce (trial 12)
         left = " left after --nan drop" if len(encodable) > 1 else ""
         raise InputError(f"{data}: has 1 data row{left}; a fit needs at least 2 rows")
-    return FilledTable(table, missing, encodable, _frame(X_filled[encodable], table.feature_names))
+    return FilledTable(table, missing, encodable, _frame(X_filled[encodable], table.feature_names), totals)
 
 
 # What becomes of an unnamed first column read as row labels when a model is fitted (table_notes).

@@ -33,6 +33,7 @@ from aereduce.tables import (
     iter_tables,
     output_frame,
     read_table,
+    totals_rows,
     write_table,
 )
 
@@ -1721,3 +1722,19 @@ def test_a_time_shared_by_chance_is_no_panel(tmp_path):
     path = tmp_path / "gehan.csv"
     frame.to_csv(path, index=False)
     assert read_table(str(path)).panel_units is None
+
+
+def test_totals_rows_are_rows_that_hold_the_sums_of_the_others():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1, 5, size=(50, 6)).round(2)
+    totals = X.sum(axis=0).round(0)  # written rounded, as a spreadsheet shows a sum
+    totals[5] = X[:, 5].mean()  # a column averaged, not summed
+    with_totals = np.vstack([X, totals])
+    rows = np.ones(51, dtype=bool)
+    assert totals_rows(with_totals, rows) == {50: 5}
+    assert totals_rows(with_totals, rows & (np.arange(51) != 50)) == {}  # a row left out already is not one
+    assert totals_rows(X, np.ones(50, dtype=bool)) == {}
+    averages = np.vstack([X, X.mean(axis=0)])  # an averages row is a plausible sample: kept
+    assert totals_rows(averages, np.ones(51, dtype=bool)) == {}
+    zeros = np.vstack([np.zeros((5, 3)), [[0, 0, 1]]])  # 0 is the sum of zeros, not a total
+    assert totals_rows(zeros, np.ones(6, dtype=bool)) == {}
