@@ -1183,19 +1183,30 @@ class _TextLayout:
 # code's way (ZIP, phone), not a quantity's; 01-12 months and 07 hours are left alone.
 _LEADING_ZERO = re.compile(r"0\d{2,}")
 _DIGITS_ONLY = re.compile(r"\d+")
+# A code with a letter E between digits (001E1, 12E4), which pandas reads as a number in scientific
+# notation (10, 120000); exports write an exponent with a sign or a point (1.2E+04, 1e+05).
+EXPONENT_CODE = re.compile(r"\d+[eE]\d+")
+_DIGITS_OR_EXPONENT_CODE = re.compile(r"\d+(?:[eE]\d+)?")
 
 
 def _leading_zero_columns(names: Sequence[str], body: Sequence[list[str]]) -> dict[str, str]:
     """Columns whose head cells are all written as whole numbers, some with leading zeros, each with its
     first such cell: codes such as ZIP or phone numbers, which are read as numbers (00512 as 512)
-    before any column is chosen, so only the cells as written can tell (trial 39)."""
+    before any column is chosen, so only the cells as written can tell (trial 39); and columns of
+    codes with a letter E (:data:`EXPONENT_CODE`, trial 44's part numbers 001E1, read as 10), with
+    the first such cell."""
     found = {}
     for j, name in enumerate(names):
         cells = [cell for fields in body if j < len(fields) for cell in [fields[j].strip()] if cell not in NA_STRINGS]
         if cells and all(_DIGITS_ONLY.fullmatch(cell) for cell in cells):
             first = next((cell for cell in cells if _LEADING_ZERO.fullmatch(cell)), None)
-            if first is not None:
-                found[name] = first
+        elif cells and all(_DIGITS_OR_EXPONENT_CODE.fullmatch(cell) for cell in cells):
+            coded = [cell for cell in cells if EXPONENT_CODE.fullmatch(cell)]
+            first = next((cell for cell in coded if int(re.split("[eE]", cell)[1])), coded[0])  # 001E1 shows it: 10
+        else:
+            first = None
+        if first is not None:
+            found[name] = first
     return found
 
 

@@ -31,7 +31,7 @@ from ._resolve import (MIN_ROWS_FOR_DEEP, NEGLIGIBLE_MSE, NEIGHBOUR_STEPS_PER_EP
                        regularises_the_code, short_training_fix)
 from .errors import InputError, ModelFileError, OptionError, TrainingError, plural
 from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_reducer
-from .tables import (LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, PANEL_TIME_NAMES, TIME_PART_NAMES, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
+from .tables import (EXPONENT_CODE, LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, PANEL_TIME_NAMES, TIME_PART_NAMES, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
                      LARGEST_VALUE, columns_hint, option_names, output_frame, read_table, refuse_unusable_values,
@@ -430,9 +430,18 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         notes.append(f"{shown_names(names)} {'hold' if len(names) > 1 else 'holds'} numbers like {cell}, read with "
                      f"'.' as a decimal point ({float(cell):g}) as nothing in the column shows thousands grouped; if "
                      f"'.' groups thousands there ({cell.replace('.', '')}), pass --thousands .")
-    if table.leading_zero_columns:
+    exponent_codes = {name: cell for name, cell in table.leading_zero_columns.items() if EXPONENT_CODE.fullmatch(cell)}
+    if exponent_codes:
+        # trial 44: part numbers (001E1) were a feature, read as 10, without a word
+        names, one = list(exponent_codes), len(exponent_codes) == 1
+        first = next(iter(exponent_codes.values()))
+        notes.append(f"{shown_names(names)} {'holds' if one else 'hold'} codes with a letter E ({first!r}), which are "
+                     f"read as numbers in scientific notation ({first} as {float(first):g}) and used as "
+                     f"{'a feature' if one else 'features'}; if {'it is a code' if one else 'they are codes'}, pass "
+                     f"--exclude {option_names(names)}")
+    codes = {name: cell for name, cell in table.leading_zero_columns.items() if name not in exponent_codes}
+    if codes:
         # trial 39: ZIP and phone numbers (00512) were features, read as 512, without a word
-        codes = table.leading_zero_columns
         names, one = list(codes), len(codes) == 1
         cells = ", ".join(repr(cell) for cell in list(codes.values())[:3]) + (", ..." if len(codes) > 3 else "")
         first = next(iter(codes.values()))

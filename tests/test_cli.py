@@ -1531,6 +1531,18 @@ def test_codes_written_with_leading_zeros_are_noted_at_fit_and_not_at_transform(
         "are written, and is used as a feature, read as numbers (02477 as 2477); if it is a code, pass --exclude zip")
 
 
+@pytest.mark.parametrize("stream", [False, True])
+def test_codes_with_a_letter_e_are_noted_at_fit(runner, tmp_path, stream):
+    """Trial 44: part numbers (001E1) were a feature, read as numbers in scientific notation (10), without
+    a word; numbers an export writes so (1.5E+03) are no codes."""
+    text = "part,a,b\n" + "".join(f"{i:03d}E{i % 3},{2 * i},{i % 7}\n" for i in range(40))
+    assert first_fit_note(runner, tmp_path, text, stream) == (
+        "part holds codes with a letter E ('001E1'), which are read as numbers in scientific notation (001E1 as 10) "
+        "and used as a feature; if it is a code, pass --exclude part")
+    text = "x,a,b\n" + "".join(f"{i}.5E+0{i % 3},{2 * i},{i % 7}\n" for i in range(40))
+    assert "letter E" not in first_fit_note(runner, tmp_path, text, stream)
+
+
 def test_a_column_the_thousands_mark_does_not_group_is_named_as_its_cause(runner, tmp_path):
     """Under --thousands ., a column of 39.6 (the mark as a decimal point) was skipped with advice to use
     it as an id or a label, and nothing named the option."""
