@@ -1107,9 +1107,7 @@ def _decimal_shown(records: Sequence[list[str]], decimal: str) -> bool:
 
 
 def _sniff_decimal(records: Sequence[list[str]], sep: str) -> str:
-    """``,`` when the cells write decimals with a comma (``1,5``; possible only if ``sep`` is not one)."""
-    if sep == ",":
-        return "."
+    """``,`` when the cells write decimals with a comma (``1,5``; in a comma-delimited file, quoted)."""
     comma = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
     dot = re.compile(r"[+-]?\d*\.\d+(?:[eE][+-]?\d+)?")
     cells = [c.strip() for fields in records for c in fields]
@@ -1119,6 +1117,14 @@ def _sniff_decimal(records: Sequence[list[str]], sep: str) -> str:
     # German export's 3 masses of 3.750 g beside 3 lengths of 39,1 write decimal commas (trial 44).
     sure_commas = sum(not _LONE_GROUP["."].fullmatch(c) for c in commas)
     sure_dots = sum(not _LONE_GROUP[","].fullmatch(c) for c in dots)
+    if sep == ",":
+        # A comma inside a field of a comma-delimited file is quoted: decimal commas there only where
+        # the numbers write nothing else (LibreOffice's German export quotes every number, "0,00632";
+        # trial 44 had 11 of Boston's 14 columns skipped as text); one such column may be text ("1,5" of a
+        # US export, beside "42,000": trial 36)
+        comma_columns = {j for fields in records for j, c in enumerate(fields)
+                         if comma.fullmatch(c.strip()) and not _LONE_GROUP["."].fullmatch(c.strip())}
+        return "," if len(comma_columns) >= 2 and sure_commas > len(records) // 2 and not dots else "."
     if sure_commas != sure_dots:
         return "," if sure_commas > sure_dots else "."
     return "," if len(commas) > len(dots) else "."
