@@ -5,7 +5,7 @@ The estimator is imported lazily so that ``aereduce --help`` does not pay for to
 
 from ._version import __version__
 
-__all__ = ["AutoencoderTransformer", "AutoencoderOutlierDetector", "load", "__version__"]
+__all__ = ["AutoencoderTransformer", "AutoencoderOutlierDetector", "load", "reconstruction_scorer", "__version__"]
 
 
 def __getattr__(name: str):
@@ -17,6 +17,10 @@ def __getattr__(name: str):
         from .outliers import AutoencoderOutlierDetector
 
         return AutoencoderOutlierDetector
+    if name == "reconstruction_scorer":
+        from .scoring import reconstruction_scorer
+
+        return reconstruction_scorer
     if name == "load":
         from ._persistence import load_model
 

@@ -14,7 +14,7 @@ def python_blocks() -> list[str]:
 
 
 def self_contained_blocks() -> list[str]:
-    return [block for block in python_blocks() if "load_digits" in block]
+    return [block for block in python_blocks() if "load_digits" in block or "load_wine" in block]
 
 
 def test_the_readme_has_self_contained_examples():
@@ -31,6 +31,8 @@ def test_a_self_contained_readme_example_runs(block, tmp_path, monkeypatch):
         assert names["Z"].shape == (len(names["X"]), 8)
         assert names["X_hat"].shape == names["X"].shape
         assert np.allclose(names["ae2"].transform(names["X"]), names["Z"], atol=1e-5)
+    if "search" in names:  # the scorer's example: PCA and the autoencoder ranked by one measure
+        assert names["search"].scorer_ is names["reconstruction_scorer"]
     if "labels" in names:  # the detector's example
         labels, y = names["labels"], names["y"]
         assert (labels[y != 0] == -1).mean() > (labels[y == 0] == -1).mean()
