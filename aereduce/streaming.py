@@ -180,6 +180,11 @@ class ChunkSource:
     policy: str = "error"
     name: str = "data"
 
+    @property
+    def blank_rows(self) -> list[int]:
+        """The rows of the last pass left out as a file's blank rows (:attr:`~aereduce.tables.Table.blank_rows`)."""
+        return []
+
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
         """One pass over the rows; ``order_seed`` may shuffle the order of blocks of rows (Parquet row groups)."""
         raise NotImplementedError
@@ -230,10 +235,11 @@ class FileSource(ChunkSource):
         # which a streamed fit gave none of (trial 41)
         self.first_table: Table | None = None
         self.non_numeric_counts: dict[str, int] = {}
+        self._blank_rows: list[int] = []  # of the last pass: rows of empty fields only, no samples
 
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
         tables = iter_tables(self.path, self.chunk_rows, **self.read.as_kwargs(), row_group_seed=order_seed)
-        self.non_numeric_counts = {}  # of the last pass: every pass reads the same cells
+        self.non_numeric_counts, self._blank_rows = {}, []  # of the last pass: every pass reads the same cells
         # Rows of a binary table are numbered by place from 1 (row groups may come in any order);
         # a text file's by line, header and blank lines counted, and it is read in order.
         by_place = format_of(self.path) in ("parquet", "npy", "npz")
@@ -246,7 +252,13 @@ class FileSource(ChunkSource):
                 self.non_numeric_counts[name] = self.non_numeric_counts.get(name, 0) + count
             index = table.row_numbers - 1 if by_place else np.arange(start, start + len(table.X), dtype=np.int64)
             start += len(table.X)
-            yield Chunk(table.X, table.row_numbers, index)
+            blank = table.blank_rows if table.blank_rows is not None else np.zeros(len(table.X), dtype=bool)
+            self._blank_rows.extend(table.row_numbers[blank].tolist())  # left out: a fit writes no rows to keep aligned
+            yield Chunk(table.X[~blank], table.row_numbers[~blank], index[~blank])
+
+    @property
+    def blank_rows(self) -> list[int]:
+        return self._blank_rows
 
     @property
     def lone_groups(self) -> dict[str, bool]:
@@ -314,6 +326,10 @@ class HeldOutSource(ChunkSource):
     @property
     def feature_names(self) -> list[str] | None:  # type: ignore[override]
         return self.source.feature_names
+
+    @property
+    def blank_rows(self) -> list[int]:
+        return self.source.blank_rows
 
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
         sampling = not self._sampled
@@ -474,6 +490,7 @@ def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> 
                                               "fill_values": None if fill is None else list(fill)})
     missing_values.counts_ = {name: int(n) for name, n in zip(names, counts) if n}
     missing_values.n_rows_, missing_values.n_not_encodable_ = n_seen, n_dropped
+    missing_values.empty_rows_ = list(source.blank_rows)
     return Scan(n_rows, len(names), source.feature_names, moments.filled(n_rows, fill), missing_values, present_means,
                 n_validation, sample, n_chunks, [int(j) for j in np.flatnonzero(whole & (present > 0))])
 

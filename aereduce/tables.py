@@ -212,6 +212,9 @@ class Table:
     # numeric columns written as codes are, with leading zeros (00512), each with its first such cell
     # (:func:`_leading_zero_columns`): read as numbers (512) like any other
     leading_zero_columns: dict[str, str] = field(default_factory=dict)
+    # (n_rows,) bool: every field of the file's row is empty, in a file of 2 or more columns (a
+    # spreadsheet's ,,,, rows): no sample, never encoded (MissingValues.empty_rows_); None for arrays
+    blank_rows: np.ndarray | None = None
     encoding_from_model: str | None = None  # set by the reader of a model's data (usecases.model_tables)
     # (the file's column, the model's column it was read as) where --columns maps them by position
     read_by_position: list[tuple[str, str]] = field(default_factory=list)
@@ -239,7 +242,8 @@ class Table:
         return replace(self, X=self.X[rows], row_numbers=self.row_numbers[rows],
                        ids=None if self.ids is None else self.ids[rows],
                        labels=None if self.labels is None else self.labels[rows],
-                       groups=None if self.groups is None else self.groups[rows])
+                       groups=None if self.groups is None else self.groups[rows],
+                       blank_rows=None if self.blank_rows is None else self.blank_rows[rows])
 
     def followed_by(self, other: "Table") -> "Table":
         """This table's rows, then ``other``'s (a later chunk of the same file), in one table: values,
@@ -249,7 +253,7 @@ class Table:
 
         return replace(self, X=np.concatenate([self.X, other.X]), row_numbers=joined(self.row_numbers, other.row_numbers),
                        ids=joined(self.ids, other.ids), labels=joined(self.labels, other.labels),
-                       groups=joined(self.groups, other.groups))
+                       groups=joined(self.groups, other.groups), blank_rows=joined(self.blank_rows, other.blank_rows))
 
 
 # -- missing values ----------------------------------------------------------------------------
@@ -275,7 +279,10 @@ class MissingValues:
     counts_ : dict of str to int
         Missing cells per column over every :meth:`apply` call (so over all chunks).
     n_rows_, n_not_encodable_ : int
-        Rows seen by :meth:`apply`, and how many of them could not be encoded.
+        Rows seen by :meth:`apply`, and how many of them could not be encoded for a missing value.
+    empty_rows_ : list of int
+        Rows seen by :meth:`apply` with no value in any column (a spreadsheet's ``,,,,`` rows), by
+        their row number: never encodable, under every policy, and not counted as missing values.
 
     Examples
     --------
@@ -297,6 +304,7 @@ class MissingValues:
         self.counts_: dict[str, int] = {}
         self.n_rows_ = 0
         self.n_not_encodable_ = 0
+        self.empty_rows_: list[int] = []
 
     def __repr__(self) -> str:
         return f"MissingValues({self.policy!r})"
@@ -327,7 +335,8 @@ class MissingValues:
         # that carries nothing to reduce (and numpy warned of its empty mean).
         _raise_empty_columns(values, names, source, self.policy)
         if self.policy == "error":
-            _raise_first_missing(values, names, rows, source, ids=X.ids if isinstance(X, Table) else None)
+            _raise_first_missing(values, names, rows, source, ids=X.ids if isinstance(X, Table) else None,
+                                 blank=_blank(X))
         if self.policy == "mean":
             with np.errstate(invalid="ignore"):
                 self.fill_values_ = np.nanmean(values, axis=0).astype(np.float64)
@@ -362,6 +371,12 @@ class MissingValues:
             raise InputError(f"{source}: column {wrong!r} is not where the missing-value settings expect it; "
                              f"give the columns {shown_names(self.feature_names_)} in that order")
         missing = np.isnan(values)
+        # A row with no value at all (",,,," where a spreadsheet's rows were once used) is no sample:
+        # never encoded, filled or counted (trial 44: --nan mean fitted such rows as rows of means).
+        empty = _blank(X)
+        if empty.any():
+            self.empty_rows_.extend(rows[empty].tolist())
+            missing &= ~empty[:, None]
         if self.policy == "error" and isinstance(X, Table) and X.non_numeric_cells:
             # Text read as missing by a model's reader: say so, not that the cell is empty.
             row_names = None if X.ids is None else dict(zip(rows.tolist(), X.ids))
@@ -370,19 +385,19 @@ class MissingValues:
                              "them, or read them as missing with --nan mean (or drop, zero)")
         if self.policy == "error":  # a model's commands read a file in chunks: count the chunk's, as such (trial 22)
             _raise_first_missing(values, names, rows, source, part=X.part if isinstance(X, Table) else False,
-                                 ids=X.ids if isinstance(X, Table) else None)
+                                 ids=X.ids if isinstance(X, Table) else None, blank=empty)
         per_column = missing.sum(axis=0)
         for name, n in zip(names, per_column):
             if n:
                 self.counts_[name] = self.counts_.get(name, 0) + int(n)
         self.n_rows_ += len(values)
-        encodable = np.ones(len(values), dtype=bool)
+        encodable = ~empty
         if not missing.any():
             return values.copy(), encodable
         if self.policy == "drop":
-            encodable = ~missing.any(axis=1)
-            self.n_not_encodable_ += int((~encodable).sum())
-            return values.copy(), encodable
+            dropped = missing.any(axis=1)
+            self.n_not_encodable_ += int(dropped.sum())
+            return values.copy(), encodable & ~dropped
         return np.where(missing, self.fill_values_, values), encodable
 
     def fit_apply(self, X: Table | np.ndarray, feature_names: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -417,6 +432,16 @@ class MissingValues:
         how = "the training means" if self.policy == "mean" else "0"
         within = f" in the {self.n_rows_} {counted}" if counted else ""
         return f"filled {plural(total, 'missing value')}{within} with {how} ({detail})"
+
+    def empty_summary(self, dropped: str = NOT_ENCODED) -> str | None:
+        """One line on the rows :meth:`apply` met with no value at all (:attr:`empty_rows_`), for the
+        command line's note; ``None`` if there were none."""
+        rows, n = self.empty_rows_, len(self.empty_rows_)
+        if not n:
+            return None
+        listed = ", ".join(map(str, rows[:5])) + (", ..." if n > 5 else "")
+        what = said_of_one_row(dropped) if n == 1 else dropped
+        return f"{plural(n, 'row')} ({'row' if n == 1 else 'rows'} {listed}) {'has' if n == 1 else 'have'} no value in any column and {what}"
 
     def to_dict(self) -> dict[str, Any]:
         """The fitted settings as plain JSON-safe data (for a model file)."""
@@ -549,13 +574,21 @@ def _raise_empty_columns(X: np.ndarray, names: Sequence[str], source: str, polic
         raise empty_columns_error(empty, source, policy)
 
 
+def _blank(X: Table | np.ndarray) -> np.ndarray:
+    """Which rows of ``X`` are blank rows of a file (:attr:`Table.blank_rows`; none in an array)."""
+    blank = X.blank_rows if isinstance(X, Table) else None
+    return np.zeros(len(X.X if isinstance(X, Table) else X), dtype=bool) if blank is None else blank
+
+
 def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, source: str,
-                         part: bool | str = False, ids: np.ndarray | None = None) -> None:
+                         part: bool | str = False, ids: np.ndarray | None = None,
+                         blank: np.ndarray | None = None) -> None:
     """Refuse the first missing value of X; ``part``: X is one chunk of a file read in chunks, so the
     count of the others is of the rows read so far (a streamed fit's first 10,000 held 9,084 of
     movies' 53,573 missing budgets, and said 'and 9083 more' as if that were the file's), or what
-    else X is a part of (:attr:`Table.part`); ``ids``: the rows' ids, to name the row by (:func:`row_named`)."""
-    missing = np.isnan(X)
+    else X is a part of (:attr:`Table.part`); ``ids``: the rows' ids, to name the row by (:func:`row_named`).
+    ``blank``: the file's blank rows (:attr:`Table.blank_rows`), whose cells are no missing values."""
+    missing = np.isnan(X) if blank is None else np.isnan(X) & ~blank[:, None]
     if missing.any():
         r, c = np.argwhere(missing)[0]
         more = int(missing.sum()) - 1
@@ -2090,6 +2123,8 @@ class _Schema:
         """The Table of one chunk of the file (``part``), or of all of it."""
         n = len(frame)
         X = np.empty((n, len(self.features)), dtype=np.float64)
+        # every field empty (,,,, as a spreadsheet exports rows once used); one empty field is a missing value
+        blank = frame.isna().to_numpy().all(axis=1) if frame.shape[1] >= 2 else np.zeros(n, dtype=bool)
         bad_cells: list[tuple[str, int, str]] = []
         counts: dict[str, int] = {}
         ids = None if self.id_column is None else frame[self.id_column].to_numpy()  # to name rows in errors by
@@ -2123,8 +2158,9 @@ class _Schema:
         if self.missing == "error":
             if not part:  # an empty column first: the first missing cell's advice (--nan drop) then failed on it (trial 21)
                 _raise_empty_columns(X, self.features, self.path, self.missing)
-            _raise_first_missing(X, self.features, rows, self.path, part, ids)
+            _raise_first_missing(X, self.features, rows, self.path, part, ids, blank=blank)
         table = Table(X=X, feature_names=list(self.features), row_numbers=rows, skipped_columns=list(self.skipped),
+                      blank_rows=blank,
                       non_numeric_counts=counts, non_numeric_cells=bad_cells, thousands=self.thousands,
                       source=self.path,
                       names_made_up=self.names_made_up, numbers_as_names=self.numbers_as_names,

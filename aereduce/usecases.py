@@ -468,9 +468,7 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     if table.non_numeric_counts:
         cells = ", ".join(f"{k}: {v}" for k, v in table.non_numeric_counts.items())
         notes.append(f"read non-numeric cells as missing ({cells})")
-    summary = missing.summary(dropped, counted)
-    if summary:
-        notes.append(summary)
+    notes += [line for line in (missing.empty_summary(dropped), missing.summary(dropped, counted)) if line]
     return notes
 
 

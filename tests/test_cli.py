@@ -2964,3 +2964,30 @@ def test_a_totals_row_is_left_out_of_training_and_said(runner, tmp_path):
     codes = pd.read_csv(out)
     assert len(codes) == 121 and codes.iloc[-1]["id"] == "Total" and codes.iloc[-1][["ae0", "ae1"]].isna().all()
     assert codes.iloc[:-1][["ae0", "ae1"]].notna().all().all()
+
+
+@pytest.mark.parametrize("nan", ["error", "mean"])
+def test_rows_of_empty_fields_are_no_samples(runner, tmp_path, nan):
+    """Trial 44: a spreadsheet's rows of delimiters only (,,,,) at the end stopped the fit as missing
+    values, and under --nan mean were fitted as rows of the means."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(60, 3)).round(3), columns=list("abc"))
+    frame.insert(0, "name", [f"r{i}" for i in range(60)])
+    path = tmp_path / "blank.csv"
+    path.write_text(frame.to_csv(index=False) + ",,,\n,,,\n")
+    note = "2 rows (rows 62, 63) have no value in any column and "
+    model = tmp_path / "m.aer"
+    result = invoke(runner, "fit", path, "--dim", "1", "--id-column", "name", "--nan", nan, "--holdout", "0", *FAST,
+                    "-o", model)
+    assert result.exit_code == 0, result.output
+    assert note + "were left out of training" in result.stderr.splitlines()
+    assert "on 60 rows x 3 columns" in result.stderr
+    result = invoke(runner, "transform", model, path, "-o", "-")
+    assert result.exit_code == 0, result.output
+    assert note + "were not encoded; their output rows are empty" in result.stderr.splitlines()
+    codes = pd.read_csv(io.StringIO(result.stdout))
+    assert len(codes) == 62 and codes["ae0"].isna().tolist() == [False] * 60 + [True] * 2
+    result = invoke(runner, "fit", path, "--dim", "1", "--id-column", "name", "--nan", nan, "--stream",
+                    "--chunk-rows", "25", *FAST, "-o", tmp_path / "s.aer")
+    assert result.exit_code == 0, result.output
+    assert note + "were left out of training" in result.stderr.splitlines()
