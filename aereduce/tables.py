@@ -76,8 +76,9 @@ MODEL_SUFFIX = ".aer"  # what fit names a model file
 
 # pandas' default NA strings (pandas.io.parsers' STR_NA_VALUES, which is private): the header
 # sniffer must call the same cells missing as the parser that reads the rest.
+# pandas' missing-value words, and \N, the NULL of MySQL's and PostgreSQL's text exports (trial 44)
 NA_STRINGS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-                        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+                        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "\\N"})
 _BOOLS = frozenset({"true", "false"})
 # Name of a column past the header's last one: rows with one field too many fill it, so a
 # stray field is caught and named instead of pandas shifting every column or dropping it.
@@ -1314,8 +1315,11 @@ def _header_names(path: str, cells: list[str]) -> list[str]:
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
         if name in seen:
+            first, again = cells[seen[name]], cells[i]
+            # names are read without the spaces around them: 'Price' and 'Price ' look alike (trial 44)
+            written = f", written {first!r} and {again!r}" if first != again else ""
             raise InputError(f"{path}: the header names column {name!r} twice (columns {seen[name] + 1} and "
-                             f"{i + 1}); rename one so that every column has its own name")
+                             f"{i + 1}{written}); rename one so that every column has its own name")
         seen[name] = i
     return names
 
@@ -2145,7 +2149,15 @@ class _Schema:
                       "mark, " if any(_LONE_GROUP["."].fullmatch(v) for v in commas) else
                       "pass --decimal , if the comma is their decimal mark, " if commas else "")
             # trial 39: a units line under the header (kg,cm,count); --nan mean, the first advice, made it a row
-            if len(bad_cells) > 1 and len(bad_cells) == len(self.features) and len({r for _, r, _ in bad_cells}) == 1:
+            header_row = len(bad_cells) > 1 and len(bad_cells) == len(self.features) and len({r for _, r, _ in bad_cells}) == 1
+            named = [name for name in [*self.features, *self.skipped] if not name.startswith("Unnamed: ")]
+            if header_row and len(named) == 1 and len(self.features) >= 3:
+                # trial 44: "Title,,,,," and a blank line above the header listed 14 cells and 14 names to exclude
+                r, shown = bad_cells[0][1], ", ".join(repr(v) for _, _, v in bad_cells[:3])
+                raise InputError(f"{self.path}: the first line names one column ({named[0]!r}), and row {r} holds text "
+                                 f"in every column ({shown}, ...), as a header does: if line 1 is a title above the "
+                                 f"table, delete the lines above row {r} so that the header comes first")
+            if header_row:
                 advice = (f"row {bad_cells[0][1]} holds text in every numeric column: if it is a second header line "
                           "(units, say), delete it; else ") + advice
             row_names = None if ids is None else dict(zip(rows.tolist(), ids))

@@ -210,7 +210,8 @@ def test_duplicate_column_names_are_an_error_not_a_rename(tmp_path):
 
 def test_duplicate_names_after_stripping_spaces(tmp_path):
     path = write(tmp_path, "d.csv", "x, y,y \n1,2,3\n")
-    raises(f"{path}: the header names column 'y' twice (columns 2 and 3)", read_table, path)
+    # the spaces said, as 'Price' and 'Price ' look alike (trial 44)
+    raises(f"{path}: the header names column 'y' twice (columns 2 and 3, written 'y' and 'y ')", read_table, path)
 
 
 def test_header_names_are_stripped(tmp_path):
@@ -1522,6 +1523,12 @@ def test_a_title_line_and_a_units_line_are_named_as_such(tmp_path):
            "'count'); row 2 holds text in every numeric column: if it is a second header line (units, say), delete "
            "it; else read them as missing with --nan mean (or drop, zero), or leave the columns out with --exclude "
            "u,w,k", read_table, units)
+    # Excel writes a title cell as a full row (Title,,), and a blank line under it (trial 44 was listed every cell)
+    excel = write(tmp_path, "e.csv", "Sales report,,\n\na,b,c\n1,2,3\n4,5,7\n")
+    assert raises("", read_table, excel) == (
+        f"{excel}: the first line names one column ('Sales report'), and row 3 holds text in every column ('a', 'b', "
+        "'c', ...), as a header does: if line 1 is a title above the table, delete the lines above row 3 so that the "
+        "header comes first")
 
 
 def test_columns_of_decimal_commas_read_with_a_point_are_named_with_the_fix(tmp_path):
@@ -1750,3 +1757,10 @@ def test_totals_rows_are_rows_that_hold_the_sums_of_the_others():
     assert totals_rows(averages, np.ones(51, dtype=bool)) == {}
     zeros = np.vstack([np.zeros((5, 3)), [[0, 0, 1]]])  # 0 is the sum of zeros, not a total
     assert totals_rows(zeros, np.ones(6, dtype=bool)) == {}
+
+
+def test_a_database_export_s_null_is_a_missing_value(tmp_path):
+    """Trial 44: MySQL's and PostgreSQL's text exports write NULL as \\N, which was a non-numeric cell."""
+    path = write(tmp_path, "n.csv", "a,b\n1,2\n\\N,3\n4,5\n")
+    assert raises("", read_table, path) == f"{path}: row 3, column 'a' is missing; fill it, or pass nan='drop', nan='zero' or nan='mean'"
+    assert read_table(path, missing="mean").non_numeric_counts == {}
