@@ -84,10 +84,12 @@ def data_options(f: Callable | None = None, *, model: bool = False, saves: bool 
                      show_default=f"error{remembered}",
                      help=f"Missing values: stop, {dropped}, fill 0, or fill the training means."),
         click.option("--sep", help="Delimiter of a text file (default: sniffed among , ; tab |)."),
-        click.option("--decimal", help="Decimal mark (default: sniffed; ',' for 1,5)."),
+        click.option("--decimal", help="Decimal mark (default: sniffed; ',' for 1,5). A lone group of the other "
+                                       "mark is then thousands (3.750 under ',' is 3750)."),
         click.option("--thousands", help="Thousands separator, read as one wherever it groups digits: '.' reads "
                                          "3.750 as 3750. Without it, grouping is read where a column shows it "
-                                         "(1.234.567, or 3.750 beside plain integers)" + kept),
+                                         "(1.234.567, or 3.750 beside plain integers) or the file writes "
+                                         "decimals with the other mark (3.750 beside 39,1)" + kept),
         # The default shown says "or the model's" already: `kept` would say it a second time.
         click.option("--encoding", default=None, show_default=f"utf-8{remembered}",
                      help="Text encoding of the file" + (" (remembered by the model)." if saves else ".")),

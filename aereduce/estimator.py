@@ -33,7 +33,7 @@ from .errors import (POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileE
 MODEL_KIND = "autoencoder"
 # partial_fit warns where a later chunk's column spreads or lies more than this many of the first
 # chunk's spreads away from it: the first chunk's scaling and PCA's start then fit another range.
-CHUNK_UNLIKE_THE_FIRST = 3.0
+CHUNK_UNLIKE_THE_FIRST = 5.0  # 3 warned of 5 in 20 shuffles of Boston in 50-row chunks (a review)
 
 # Tuple-valued parameters arrive from JSON as lists; these are turned back into tuples.
 _TUPLE_PARAMS = tuple(name for name, p in AUTOENCODER_PARAMS.items() if p.kind is tuple)
@@ -883,8 +883,9 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         """Train one epoch on X, initialising the model on the first call.
 
         The scaling is learned from the first chunk and then kept (a first chunk of fewer than
-        50 rows warns: a column's spread needs more; so does the first later chunk whose column
-        spreads or lies more than 3 times the first chunk's spread away from it, as chunks of
+        50 rows warns: a column's spread needs more; so does the first later chunk where a column
+        constant in the first varies, or spreads or lies more than 5 times the first chunk's spread
+        away from it, as chunks of
         rows in a sorted order do: shuffle the rows, or use :meth:`fit_stream`, which scans every
         chunk for the scaling first); the learning rate stays at
         ``learning_rate_init`` (no schedule) since the number of chunks is unknown. The network's
@@ -945,19 +946,24 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         if first is None or getattr(self, "_warned_of_an_unlike_chunk", False) or len(X) < 2:
             return
         (mean_first, std_first), (mean, std) = first, _spread(self.scaler_.transform(X))
+        names = getattr(self, "feature_names_in_", None)
+        constant = np.flatnonzero((std_first == 0) & ((std > 0) | ~np.isclose(mean, mean_first)))
         varies = std_first > 0
         unit = np.where(varies, std_first, 1.0)
-        away = np.where(varies, np.maximum(std / unit, np.abs(mean - mean_first) / unit), 0.0)
-        j = int(np.argmax(away))
-        if away[j] <= CHUNK_UNLIKE_THE_FIRST:
+        wider, moved = np.where(varies, std / unit, 0.0), np.where(varies, np.abs(mean - mean_first) / unit, 0.0)
+        j = int(np.argmax(np.maximum(wider, moved)))
+        if len(constant):  # rows sorted by a 0/1 column: the first chunk all 0 (a review)
+            j, what = int(constant[0]), "held one value in the first chunk and others in this one"
+        elif max(wider[j], moved[j]) > CHUNK_UNLIKE_THE_FIRST:
+            what = (f"spreads {wider[j]:.1f} times as wide in this chunk as in the first" if wider[j] >= moved[j] else
+                    f"lies {moved[j]:.1f} of the first chunk's spreads from its mean there")
+        else:
             return
         self._warned_of_an_unlike_chunk = True
-        names = getattr(self, "feature_names_in_", None)
         column = repr(str(names[j])) if names is not None else str(j)
-        warn_user(f"partial_fit: column {column} of this chunk spreads or lies {away[j]:.0f} times the first chunk's "
-                  "spread away from it, and the first chunk set the scaling (and PCA's start) for good: chunks of rows "
-                  "in a sorted order give a model of the first chunk's range; shuffle the rows across chunks, or use "
-                  "fit_stream, which scans every chunk first")
+        warn_user(f"partial_fit: column {column} {what}; the first chunk set the scaling (and PCA's start) for "
+                  "good: chunks of rows in a sorted order give a model of the first chunk's range; shuffle the rows "
+                  "across chunks, or use fit_stream, which scans every chunk first")
 
     def fit_stream(self, source, *, chunk_rows=10_000, callbacks=None):
         """Fit on data read in chunks, never whole: a file larger than memory, or chunks from Python.

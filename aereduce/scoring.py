@@ -40,5 +40,5 @@ def reconstruction_scorer(estimator: Any, X: Any, y: Any = None) -> float:
     True
     """
     rebuilt = estimator.inverse_transform(estimator.transform(X))
-    rows = np.asarray(X, dtype=np.float64)
+    rows = X.toarray() if hasattr(X, "toarray") else np.asarray(X, dtype=np.float64)  # sparse, as the reducers take
     return -float(np.mean((np.asarray(rebuilt, dtype=np.float64) - rows) ** 2))

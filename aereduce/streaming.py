@@ -39,7 +39,7 @@ import numpy as np
 
 from ._split import least
 from .errors import InputError, OptionError
-from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, empty_columns_error, format_of, iter_tables, parquet_files,
+from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, TotalsWatch, empty_columns_error, row_named, format_of, iter_tables, parquet_files,
                      LARGEST_VALUE, Table, _pandas, mean_of_present, refuse_unusable_values, whole_valued)
 
 # The command line streams a fit by itself when the data is larger than this on disk: in memory,
@@ -236,6 +236,7 @@ class FileSource(ChunkSource):
         self.first_table: Table | None = None
         self.non_numeric_counts: dict[str, int] = {}
         self._blank_rows: list[int] = []  # of the last pass: rows of empty fields only, no samples
+        self._totals_checked = False
 
     def chunks(self, order_seed: int | None = None) -> Iterator[Chunk]:
         tables = iter_tables(self.path, self.chunk_rows, **self.read.as_kwargs(), row_group_seed=order_seed)
@@ -244,6 +245,9 @@ class FileSource(ChunkSource):
         # a text file's by line, header and blank lines counted, and it is read in order.
         by_place = format_of(self.path) in ("parquet", "npy", "npz")
         start = 0
+        # the first pass in file order looks for a totals row, which a streamed fit cannot leave out of the
+        # passes after it (an in-memory fit does; a review met this fit trained on it)
+        watch = TotalsWatch() if order_seed is None and not self._totals_checked else None
         for table in tables:
             self.feature_names, self.last_table = table.feature_names, table
             if self.first_table is None and start == 0 and order_seed is None:
@@ -254,7 +258,17 @@ class FileSource(ChunkSource):
             start += len(table.X)
             blank = table.blank_rows if table.blank_rows is not None else np.zeros(len(table.X), dtype=bool)
             self._blank_rows.extend(table.row_numbers[blank].tolist())  # left out: a fit writes no rows to keep aligned
+            if watch is not None:
+                watch.add(table.X[~blank], table.row_numbers[~blank], None if table.ids is None else table.ids[~blank])
             yield Chunk(table.X[~blank], table.row_numbers[~blank], index[~blank])
+        if watch is not None:
+            self._totals_checked = True
+            found = watch.found()
+            if found:
+                row, n_sums = next(iter(found.items()))
+                raise InputError(f"{self.path}: {row_named(row, watch.ids.get(row))} holds the sums of the other rows in {n_sums} of its "
+                                 f"{len(watch.sums)} columns, as a totals row does; delete it from the file, or fit "
+                                 "without --stream (in memory), which leaves such a row out")
 
     @property
     def blank_rows(self) -> list[int]:

@@ -40,6 +40,7 @@ import contextlib
 import csv
 import gzip
 import io
+import itertools
 import math
 import os
 import re
@@ -179,7 +180,7 @@ class Table:
     # fit holds out whole units (None without one)
     groups: np.ndarray | None = None
     group_name: str | None = None
-    # (unit column, time column, units) where the rows look like units measured over time and no
+    # (unit column, time columns, units) where the rows look like units measured over time and no
     # --group-column was given (_panel_units; a whole file read at once)
     panel_units: tuple[str, tuple[str, ...], int] | None = None
     skipped_columns: list[str] = field(default_factory=list)
@@ -190,6 +191,9 @@ class Table:
     # numeric columns whose numbers like 3.750 were read as 3.75, each with its first such cell: under a
     # decimal comma (:func:`_ungrouped`), or in a ';'-delimited file of decimal points (:func:`_points_like_groups`)
     point_read_columns: dict[str, str] = field(default_factory=dict)
+    # columns whose lone groups (3.750, "1,550") were read as thousands only as the file writes its
+    # decimals with the other mark beyond doubt (39,1; 82.9), each with its first such cell
+    grouped_by_the_file: dict[str, str] = field(default_factory=dict)
     # By feature column, what the file so far says of lone groups (3.750): read as thousands (True) or
     # as decimals (False); a model remembers it, so its commands read every file and chunk as fit did.
     lone_groups: dict[str, bool] = field(default_factory=dict)
@@ -210,8 +214,8 @@ class Table:
     row_labels_left_out: bool = False  # an unnamed first column, not a feature, and not the id either
     # what the rows are part of, for the count of missing values in a message (a Dask partition's is not a file's)
     part: str = FILE_PART
-    # numeric columns written as codes are, with leading zeros (00512), each with its first such cell
-    # (:func:`_leading_zero_columns`): read as numbers (512) like any other
+    # numeric columns written as codes are, with leading zeros (00512) or a letter E (001E1, read as 10),
+    # each with its first such cell (:func:`_leading_zero_columns`): read as numbers like any other
     leading_zero_columns: dict[str, str] = field(default_factory=dict)
     # (n_rows,) bool: every field of the file's row is empty, in a file of 2 or more columns (a
     # spreadsheet's ,,,, rows): no sample, never encoded (MissingValues.empty_rows_); None for arrays
@@ -508,23 +512,88 @@ TOTALS_ROW_SHARE = 0.5
 TOTALS_ROW_RTOL = 5e-3  # a total written rounded (a sum of 150.37 shown as 150)
 
 
+def columns_holding_sums(candidates: np.ndarray, sums: np.ndarray, second_largest: np.ndarray) -> np.ndarray:
+    """Per row of ``candidates``, the number of columns where it holds the sum of the other rows
+    (``sums`` less itself) and is larger in size than any other row (``second_largest``: each
+    column's second largest absolute value), where it does so in at least :data:`TOTALS_ROW_SHARE`
+    of the columns in which that sum is not 0, and in two; else 0. Being the largest keeps out a row
+    of a sparse table of counts that matches small sums by chance (a review: [1, 1, 0, 0] among rows
+    whose 1s in those columns add up to 1)."""
+    others = sums - candidates
+    counted = others != 0
+    held = (np.isclose(candidates, others, rtol=TOTALS_ROW_RTOL, atol=0) & counted
+            & (np.abs(candidates) > second_largest))
+    n_sums = held.sum(axis=1)
+    return np.where(n_sums >= np.maximum(2, TOTALS_ROW_SHARE * counted.sum(axis=1)), n_sums, 0)
+
+
+def second_largest(X: np.ndarray) -> np.ndarray:
+    """Each column's second largest absolute value (0 for a column of fewer than two rows)."""
+    if len(X) < 2:
+        return np.zeros(X.shape[1])
+    return np.partition(np.abs(X), len(X) - 2, axis=0)[len(X) - 2]
+
+
 def totals_rows(X: np.ndarray, rows: np.ndarray) -> dict[int, int]:
-    """The rows among ``rows`` (a boolean mask of ``X``'s rows, 4 or more) that hold the sum of the
-    others in at least :data:`TOTALS_ROW_SHARE` of the columns where that sum is not 0, with how
-    many columns they do (trial 44: a totals row at the end of a table gave a model that rebuilt the
-    real rows worse than their mean, under a held-out error of 4e-08)."""
+    """The rows among ``rows`` (a boolean mask of ``X``'s rows, 4 or more) that hold the sums of the
+    others (:func:`columns_holding_sums`), with how many columns they do (trial 44: a totals row at
+    the end of a table gave a model that rebuilt the real rows worse than their mean, under a
+    held-out error of 4e-08)."""
     if rows.sum() < 4 or not X.shape[1]:
         return {}
-    sums = X[rows].sum(axis=0)
+    kept = X[rows]
+    sums, second = kept.sum(axis=0), second_largest(kept)
     found = {}
     for start in range(0, len(X), 10_000):  # in blocks: a wide file's rows at once would double its memory
-        block = X[start:start + 10_000]
-        others = sums - block
-        counted = others != 0
-        n_sums = (np.isclose(block, others, rtol=TOTALS_ROW_RTOL, atol=0) & counted).sum(axis=1)
-        hits = rows[start:start + 10_000] & (n_sums >= np.maximum(2, TOTALS_ROW_SHARE * counted.sum(axis=1)))
+        n_sums = columns_holding_sums(X[start:start + 10_000], sums, second)
+        hits = rows[start:start + 10_000] & (n_sums > 0)
         found.update({start + int(i): int(n_sums[i]) for i in np.flatnonzero(hits)})
     return found
+
+
+class TotalsWatch:
+    """:func:`totals_rows` over rows met in chunks (a streamed fit's pass): each column's sum and two
+    largest sizes, and the rows holding a column's largest, which alone can be totals rows."""
+
+    def __init__(self) -> None:
+        self.sums: np.ndarray | None = None
+        self.largest = self.second = np.zeros(0)
+        self.holder = np.zeros(0, dtype=np.int64)  # per column, the row number of its largest
+        self.values: dict[int, np.ndarray] = {}  # the holders' rows
+        self.ids: dict[int, Any] = {}  # and their ids, to name them by
+        self.n_rows = 0
+
+    def add(self, X: np.ndarray, rows: np.ndarray, ids: np.ndarray | None = None) -> None:
+        """Take in the rows ``X`` (NaN where missing), numbered ``rows``, with their ``ids`` if any."""
+        if not len(X):
+            return
+        if self.sums is None:
+            self.sums, self.largest, self.second = np.zeros(X.shape[1]), np.zeros(X.shape[1]), np.zeros(X.shape[1])
+            self.holder = np.full(X.shape[1], -1, dtype=np.int64)
+        self.n_rows += len(X)
+        self.sums += np.nansum(X, axis=0)
+        size = np.abs(np.nan_to_num(X))
+        top = size.argmax(axis=0)
+        best = size[top, np.arange(X.shape[1])]
+        chunk_second = second_largest(np.nan_to_num(X))
+        wins = best > self.largest
+        self.second = np.where(wins, np.maximum(self.largest, chunk_second), np.maximum(self.second, best))
+        self.largest = np.where(wins, best, self.largest)
+        for j in np.flatnonzero(wins):
+            self.holder[j] = rows[top[j]]
+            self.values[int(rows[top[j]])] = X[top[j]].copy()
+            self.ids[int(rows[top[j]])] = None if ids is None else ids[top[j]]
+        holders = set(self.holder.tolist())
+        self.values = {row: v for row, v in self.values.items() if row in holders}
+        self.ids = {row: name for row, name in self.ids.items() if row in holders}
+
+    def found(self) -> dict[int, int]:
+        """The rows that hold the sums of the others, by row number, with how many columns they do."""
+        if self.sums is None or self.n_rows < 4 or not self.values:
+            return {}
+        numbers = list(self.values)
+        n_sums = columns_holding_sums(np.vstack([self.values[r] for r in numbers]), self.sums, self.second)
+        return {row: int(n) for row, n in zip(numbers, n_sums) if n}
 
 
 def row_named(row: int, name: Any = None, within: bool = False) -> str:
@@ -1132,36 +1201,39 @@ def _sniff_delimiter(lines: Sequence[str], default: str) -> str:
     return default if best is None else best[1]
 
 
+# A number written with a decimal comma or point (an exponent allowed), and such a number as a lone
+# thousands group of the other reading could write it (1,550 or 3.750), which shows neither mark.
+_DECIMAL_NUMBER = {mark: re.compile(rf"[+-]?\d*{re.escape(mark)}\d+(?:[eE][+-]?\d+)?") for mark in (",", ".")}
+_OTHER_READING = {",": ".", ".": ","}
+
+
+def _sure_decimals(cells: Sequence[str], decimal: str) -> list[str]:
+    """The ``cells`` (stripped) that write a decimal with ``decimal`` beyond doubt: ``340,5`` or
+    ``82.9``, not ``1,550`` or ``3.750``, which could be a thousands group of the other reading."""
+    lone = _LONE_GROUP[_OTHER_READING[decimal]]
+    return [c for c in cells if _DECIMAL_NUMBER[decimal].fullmatch(c) and not lone.fullmatch(c)]
+
+
 def _decimal_shown(records: Sequence[list[str]], decimal: str) -> bool:
-    """Whether some cell writes a decimal with ``decimal`` beyond doubt: ``340,5`` or ``82.9``, not
-    ``1,550`` or ``3.750``, which could be a thousands group of the other reading."""
-    number = re.compile(rf"[+-]?\d*{re.escape(decimal)}\d+")
-    lone = _LONE_GROUP["." if decimal == "," else ","]  # the cell as a lone group under the other mark
-    return any(number.fullmatch(c.strip()) and not lone.fullmatch(c.strip()) for fields in records for c in fields)
+    """Whether some cell of ``records`` writes a decimal with ``decimal`` beyond doubt (:func:`_sure_decimals`)."""
+    return bool(_sure_decimals([c.strip() for fields in records for c in fields], decimal))
 
 
 def _sniff_decimal(records: Sequence[list[str]], sep: str) -> str:
-    """``,`` when the cells write decimals with a comma (``1,5``; in a comma-delimited file, quoted)."""
-    comma = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
-    dot = re.compile(r"[+-]?\d*\.\d+(?:[eE][+-]?\d+)?")
+    """``,`` when the cells write decimals with a comma (``1,5``; possible only if ``sep`` is not one)."""
+    if sep == ",":
+        # Quoted "2,1" in a comma file may be a pair (a score, a range) as well as a decimal (a review):
+        # such columns are skipped with advice to pass --decimal , (refused where they are most of the numbers)
+        return "."
     cells = [c.strip() for fields in records for c in fields]
-    commas = [c for c in cells if comma.fullmatch(c)]
-    dots = [c for c in cells if dot.fullmatch(c)]
     # Cells that could group thousands (3.750, 1,550) count only where no cell is beyond doubt: a
     # German export's 3 masses of 3.750 g beside 3 lengths of 39,1 write decimal commas (trial 44).
-    sure_commas = sum(not _LONE_GROUP["."].fullmatch(c) for c in commas)
-    sure_dots = sum(not _LONE_GROUP[","].fullmatch(c) for c in dots)
-    if sep == ",":
-        # A comma inside a field of a comma-delimited file is quoted: decimal commas there only where
-        # the numbers write nothing else (LibreOffice's German export quotes every number, "0,00632";
-        # trial 44 had 11 of Boston's 14 columns skipped as text); one such column may be text ("1,5" of a
-        # US export, beside "42,000": trial 36)
-        comma_columns = {j for fields in records for j, c in enumerate(fields)
-                         if comma.fullmatch(c.strip()) and not _LONE_GROUP["."].fullmatch(c.strip())}
-        return "," if len(comma_columns) >= 2 and sure_commas > len(records) // 2 and not dots else "."
+    sure_commas, sure_dots = len(_sure_decimals(cells, ",")), len(_sure_decimals(cells, "."))
     if sure_commas != sure_dots:
         return "," if sure_commas > sure_dots else "."
-    return "," if len(commas) > len(dots) else "."
+    n_commas = sum(1 for c in cells if _DECIMAL_NUMBER[","].fullmatch(c))
+    n_dots = sum(1 for c in cells if _DECIMAL_NUMBER["."].fullmatch(c))
+    return "," if n_commas > n_dots else "."
 
 
 def _has_header(records: Sequence[list[str]], decimal: str) -> bool:
@@ -1762,8 +1834,10 @@ def _ungrouped(text: Any, decimal: str, grouping: _Grouping | None = None) -> An
     A lone group (``3,260`` under decimal points, ``5.914`` under decimal commas) could also be
     a number written with the other decimal mark, so it is taken for thousands only where the
     column shows grouping: plain integers (diamonds' ``326`` over ``3,260``; an export groups only
-    from 1,000) or cells grouped beyond doubt (``591.417,43``), and never the other mark used as
-    a decimal one (``1.5``). Trial 18 had both read as decimals, 1,000 times too small.
+    from 1,000) or cells grouped beyond doubt (``591.417,43``), or where the file writes decimals
+    with the decimal mark beyond doubt (:attr:`_Grouping.decimal_shown`), and never where the column
+    uses the other mark as a decimal one (``1.5``). Trial 18 had both read as decimals, 1,000 times
+    too small.
     ``grouping`` carries what earlier chunks of the file showed, and the decision once made (or
     given: a model's, :attr:`Table.lone_groups`), so that every chunk reads the column alike; it
     keeps gathering what later chunks show, which may contradict the decision (:attr:`Table.regrouped`).
@@ -2099,6 +2173,15 @@ class _Schema:
                            for found in [_numbers_as_text(sample[name], decimal, thousands)] if found is not None}
         two = {name: values for name in text if name not in numbers_as_text  # 1,5 and 2,5 are numbers
                for values in [_two_values(sample[name])] if values is not None}
+        commas = [name for name, (why, _) in numbers_as_text.items() if why == "comma"]
+        if columns is None and len(commas) >= 2 and len(commas) > 2 * len(numeric):
+            # trial 44: LibreOffice's German export quotes every decimal ("0,00632"); 11 of Boston's 14
+            # columns were skipped, and the fit went on with the 3 left. Not read so unasked: quoted "2,1"
+            # may be a pair (a score), and where such columns are fewer the note says the same.
+            cell = numbers_as_text[commas[0]][1]
+            raise InputError(f"{path}: {len(commas)} of its {len(commas) + len(numeric)} columns of numbers write them "
+                             f"with a decimal comma ({commas[0]}: {cell!r}), which were skipped as text: pass "
+                             "--decimal , to read them (decimal=',' in Python)")
         return cls(path=path, features=numeric, skipped=text, id_column=id_column, label_column=label_column,
                    group_column=group_column, missing=missing, decimal=decimal, thousands=thousands,
                    two_valued_columns=two, numbers_as_text=numbers_as_text,
@@ -2122,6 +2205,12 @@ class _Schema:
             elif self.thousands is None and name in self.points_like_groups:
                 found[name] = self.points_like_groups[name]
         return found
+
+    def _grouped_by_the_file(self) -> dict[str, str]:
+        """:attr:`Table.grouped_by_the_file` of the chunks read so far."""
+        return {name: grouping.lone_cell for name in self.features for grouping in [self.grouping.get(name)]
+                if grouping is not None and grouping.decided and grouping.lone_cell and grouping.decimal_shown
+                and not grouping.shown and self.thousands is None}
 
     def table(self, frame: Any, rows: np.ndarray, part: bool = False) -> Table:
         """The Table of one chunk of the file (``part``), or of all of it."""
@@ -2176,7 +2265,7 @@ class _Schema:
                       non_numeric_counts=counts, non_numeric_cells=bad_cells, thousands=self.thousands,
                       source=self.path,
                       names_made_up=self.names_made_up, numbers_as_names=self.numbers_as_names,
-                      point_read_columns=self._point_read_columns(),
+                      point_read_columns=self._point_read_columns(), grouped_by_the_file=self._grouped_by_the_file(),
                       lone_groups=self.lone_groups(),
                       regrouped=[name for name in self.features if name in self.grouping
                                  and self.grouping[name].overturned],
@@ -2225,8 +2314,9 @@ def _panel_units(frame: Any, candidates: Sequence[str],
     unit_counts = {name: frame[name].value_counts() for name in units}
     units = [name for name in units if len(unit_counts[name]) >= PANEL_MIN_UNITS
              and 2 * int((unit_counts[name] > 1).sum()) >= len(unit_counts[name])]
-    one_at_a_time = [(time,) for time in time_columns]
-    for times in one_at_a_time + ([tuple(time_columns)] if len(time_columns) > 1 else []):
+    # one time column, then pairs (year and month; a measurement named days beside them: a review), then all
+    combined = [*itertools.combinations(time_columns, 2), *([tuple(time_columns)] if len(time_columns) > 2 else [])]
+    for times in [(time,) for time in time_columns] + combined:
         per_time = frame.groupby(list(times)).size()
         if per_time.median() < PANEL_MIN_UNITS_PER_TIME:
             continue

@@ -430,6 +430,13 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         notes.append(f"{shown_names(names)} {'hold' if len(names) > 1 else 'holds'} numbers like {cell}, read with "
                      f"'.' as a decimal point ({float(cell):g}) as nothing in the column shows thousands grouped; if "
                      f"'.' groups thousands there ({cell.replace('.', '')}), pass --thousands .")
+    if table.grouped_by_the_file:
+        # a review: read on the file's other columns alone, a wrong reading (1000x off) had no word
+        names, cell = list(table.grouped_by_the_file), next(iter(table.grouped_by_the_file.values()))
+        mark, decimal = (".", ",") if "." in cell else (",", ".")
+        notes.append(f"{shown_names(names)} {'hold' if len(names) > 1 else 'holds'} numbers like {cell}, read with "
+                     f"{mark!r} grouping thousands ({cell.replace(mark, '')}) as the file writes decimals with "
+                     f"{decimal!r}; if {mark!r} is a decimal mark there, write those numbers with {decimal!r}")
     exponent_codes = {name: cell for name, cell in table.leading_zero_columns.items() if EXPONENT_CODE.fullmatch(cell)}
     if exponent_codes:
         # trial 44: part numbers (001E1) were a feature, read as 10, without a word

@@ -2964,6 +2964,13 @@ def test_a_totals_row_is_left_out_of_training_and_said(runner, tmp_path):
     codes = pd.read_csv(out)
     assert len(codes) == 121 and codes.iloc[-1]["id"] == "Total" and codes.iloc[-1][["ae0", "ae1"]].isna().all()
     assert codes.iloc[:-1][["ae0", "ae1"]].notna().all().all()
+    # a streamed fit cannot leave it out of its later passes: refused, naming it (a review: it trained on it)
+    result = invoke(runner, "fit", path, "--dim", "2", "--id-column", "id", "--stream", "--chunk-rows", "50", *FAST,
+                    "-o", tmp_path / "s.aer")
+    assert result.exit_code == 1 and result.stderr == (
+        f"Error: {path}: row 122 (id 'Total') holds the sums of the other rows in 4 of its 4 columns, as a totals row "
+        "does; delete it from the file, or fit without --stream (in memory), which leaves such a row out\n")
+    assert not (tmp_path / "s.aer").exists()
 
 
 @pytest.mark.parametrize("nan", ["error", "mean"])

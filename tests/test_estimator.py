@@ -391,8 +391,9 @@ def test_partial_fit_warns_once_of_chunks_unlike_the_first_which_set_the_scaling
     X = rng.normal(size=(400, 4))
     X[:, 0] = np.sort(rng.lognormal(sigma=2.0, size=400))  # sorted by a skewed column, as a file may be
     ae = AutoencoderTransformer(n_components=2, random_state=0, max_iter=1)
-    with pytest.warns(UserWarning, match="^partial_fit: column 0 of this chunk spreads or lies [0-9]+ times the "
-                      "first chunk's spread away from it, and the first chunk set the scaling") as caught:
+    with pytest.warns(UserWarning, match="^partial_fit: column 0 (spreads [0-9.]+ times as wide in this chunk as in "
+                      "the first|lies [0-9.]+ of the first chunk's spreads from its mean there); the first chunk "
+                      "set the scaling") as caught:
         for chunk in np.array_split(X, 4):
             ae.partial_fit(chunk)
     assert len([w for w in caught if "partial_fit:" in str(w.message)]) == 1  # once, not at every chunk
@@ -401,6 +402,14 @@ def test_partial_fit_warns_once_of_chunks_unlike_the_first_which_set_the_scaling
         shuffled = AutoencoderTransformer(n_components=2, random_state=0, max_iter=1)
         for chunk in np.array_split(X[rng.permutation(400)], 4):
             shuffled.partial_fit(chunk)
+    # rows sorted by a 0/1 column: the first chunk holds one value of it
+    X = rng.normal(size=(400, 4))
+    X[:, 1] = np.repeat([0.0, 1.0], 200)
+    sorted_by_a_flag = AutoencoderTransformer(n_components=2, random_state=0, max_iter=1)
+    with pytest.warns(UserWarning, match="^partial_fit: column 1 held one value in the first chunk and others in this "
+                      "one; the first chunk set the scaling"):
+        for chunk in np.array_split(X, 4):
+            sorted_by_a_flag.partial_fit(chunk)
 
 
 def test_in_pipeline_and_grid_search_beside_pca(digits):

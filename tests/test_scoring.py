@@ -31,3 +31,14 @@ def test_a_search_over_pca_and_the_autoencoder_picks_by_the_same_measure():
     search = GridSearchCV(pipe, grid, cv=3, scoring=reconstruction_scorer).fit(X)
     assert isinstance(search.best_params_["reduce"], PCA)
     assert search.cv_results_["mean_test_score"][0] > search.cv_results_["mean_test_score"][1]
+
+
+def test_the_scorer_takes_sparse_rows_as_the_reducers_do():
+    """A review: np.asarray of a sparse matrix raised, so every candidate of a search scored error_score."""
+    import scipy.sparse
+    from sklearn.decomposition import TruncatedSVD
+
+    X = scipy.sparse.random(60, 12, density=0.3, format="csr", random_state=0)
+    svd = TruncatedSVD(n_components=3, random_state=0).fit(X)
+    dense = X.toarray()
+    assert reconstruction_scorer(svd, X) == pytest.approx(-np.mean((svd.inverse_transform(svd.transform(X)) - dense) ** 2))
