@@ -1797,3 +1797,16 @@ def test_a_database_export_s_null_is_a_missing_value(tmp_path):
     path = write(tmp_path, "n.csv", "a,b\n1,2\n\\N,3\n4,5\n")
     assert raises("", read_table, path) == f"{path}: row 3, column 'a' is missing; fill it, or pass nan='drop', nan='zero' or nan='mean'"
     assert read_table(path, missing="mean").non_numeric_counts == {}
+
+
+def test_a_measurement_named_as_a_time_does_not_hide_year_and_month(tmp_path):
+    """A review: rain in mm named 'days' beside year and month made the three together no panel time."""
+    rng = np.random.default_rng(0)
+    n_units, n_times = 10, 36
+    frame = pd.DataFrame({"station": np.repeat([f"s{i}" for i in range(n_units)], n_times),
+                          "year": np.tile(np.repeat([2001, 2002, 2003], 12), n_units),
+                          "month": np.tile(np.arange(1, 13), 3 * n_units),
+                          "days": rng.integers(0, 20, size=n_units * n_times)})
+    path = tmp_path / "rain.csv"
+    frame.to_csv(path, index=False)
+    assert read_table(str(path)).panel_units == ("station", ("year", "month"), 10)
