@@ -185,19 +185,28 @@ def command_line_warnings() -> None:
     # such a fit itself, in the command line's flags (check_not_failed).
     warnings.filterwarnings("ignore", message=POOR_FIT_WARNINGS)
     warnings.filterwarnings("ignore", message=WIDE_CODE_WARNING)  # fit notes it, naming --dim
+    _SHOWN_WARNINGS.clear()
     warnings.showwarning = _one_line_warning
+
+
+# The lines shown by this command: umap-learn's spectral warning came once per UMAP fit (trial 47).
+_SHOWN_WARNINGS: set[str] = set()
 
 
 def _one_line_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
                       file: Any = None, line: str | None = None) -> None:
     """A library's warning (umap-learn's on a tiny table, say) as one line on stderr, not Python's
     two lines of source file, line number and code, naming the library that warns in its words."""
-    text = (str(message).strip().splitlines() or [category.__name__])[0]
+    # its first paragraph, joined: umap-learn's spectral warning was cut after its first line (trial 47)
+    text = " ".join(re.split(r"\n\s*\n", str(message).strip())[0].split()) or category.__name__
     package = re.search(r"(?:site|dist)-packages[/\\]([A-Za-z0-9_]+)", filename or "")
     library = package and LIBRARY_NAMES.get(package.group(1), package.group(1))
     if library == "umap-learn" and text.startswith("n_neighbors is larger than the dataset size"):
         text = "fewer rows than the 15 neighbours UMAP looks for per row: every other row is taken as a neighbour"
-    click.echo(f"warning ({library}): {text}" if library and library != "aereduce" else f"warning: {text}", err=True)
+    shown = f"warning ({library}): {text}" if library and library != "aereduce" else f"warning: {text}"
+    if shown not in _SHOWN_WARNINGS:
+        _SHOWN_WARNINGS.add(shown)
+        click.echo(shown, err=True)
 
 
 # Packages imported under another name; and aereduce's own warnings point at the first caller outside

@@ -1721,7 +1721,15 @@ def test_a_library_warning_is_one_line(capsys):
 
     _one_line_warning(UserWarning("A few of your vertices were disconnected from the manifold.\nmore detail"),
                       UserWarning, "/venv/lib/python3.11/site-packages/umap/umap_.py", 128)
-    assert capsys.readouterr().err == "warning (umap-learn): A few of your vertices were disconnected from the manifold.\n"
+    assert capsys.readouterr().err == ("warning (umap-learn): A few of your vertices were disconnected from the "
+                                       "manifold. more detail\n")
+    # trial 47: the first paragraph whole (it was cut mid-sentence), and once a command, not once a UMAP fit
+    spectral = UserWarning("Spectral initialisation failed! The eigenvector solver\nfailed. This is likely due to "
+                           "too small an eigengap.\n\nFalling back to random initialisation!")
+    for _ in range(2):
+        _one_line_warning(spectral, UserWarning, "/venv/lib/python3.11/site-packages/umap/spectral.py", 1)
+    assert capsys.readouterr().err == ("warning (umap-learn): Spectral initialisation failed! The eigenvector solver "
+                                       "failed. This is likely due to too small an eigengap.\n")
     # Python's words (X.shape[0] - 1) in a user's
     _one_line_warning(UserWarning("n_neighbors is larger than the dataset size; truncating to X.shape[0] - 1"),
                       UserWarning, "/venv/lib/python3.11/site-packages/umap/umap_.py", 2462)
@@ -2075,6 +2083,40 @@ def test_compare_notes_a_code_as_wide_as_the_data_and_the_map(runner, tmp_path):
                         "--neighbour-weight", "0", "--epochs", "3")
     assert "map" not in result.stderr
     assert compared.call_args.kwargs["params"] == {"max_iter": 3, "neighbour_weight": 0.0}
+    # trial 47: 880 training rows of digits gave a plain autoencoder beside UMAP's map, unsaid
+    pd.DataFrame(rng.normal(size=(300, 4)), columns=list("abcd")).to_csv(tmp_path / "s.csv", index=False)
+    with patch("aereduce.usecases.compare_methods", return_value=[]):
+        result = invoke(runner, "compare", tmp_path / "s.csv", "--dim", "2", "--methods", "ae,pca")
+    assert result.stderr.splitlines()[0] == (
+        "ae at 2-D on 240 training rows is a plain autoencoder, not the map: the neighbour term is the default from "
+        "1,000 rows; --neighbour-weight 1 compares the map")
+
+
+def test_compare_names_the_methods_that_take_a_dimension_one_refuses(runner, tmp_path):
+    """Trial 47: compare iris.csv --dim 5 was told only to give --dim 4, though ae takes wider codes."""
+    rng = np.random.default_rng(0)
+    pd.DataFrame(rng.normal(size=(50, 4)), columns=list("abcd")).to_csv(tmp_path / "t.csv", index=False)
+    result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "5", "--methods", "ae,pca")
+    assert result.exit_code == 2 and result.stderr == (
+        f"Error: {tmp_path / 't.csv'}: --dim 5 is out of range for pca: at most min(rows, columns) = 4 (40 training "
+        "rows after 10 held out, 4 feature columns); give --dim 4 or less, or leave pca out: --methods ae\n")
+
+
+def test_compare_gives_the_share_of_the_commonest_class(runner, tmp_path):
+    """Trial 47 read Caschool's 84.5% kNN accuracy as a good map, where 85.5% of the rows were of one class."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(100, 3)), columns=list("abc"))
+    frame["kind"] = np.where(np.arange(100) < 80, "common", "rare")
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with patch("aereduce.usecases.compare_methods", return_value=[]):
+        result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "2", "--methods", "pca", "--label-column", "kind")
+    assert ("80.0% of the held-out rows are of one class ('common'), so that is the kNN accuracy of guessing it for "
+            "every row: compare the methods' accuracy with it") in result.stderr.splitlines()
+    frame["kind"] = np.tile(["a", "b", "c"], 34)[:100]
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with patch("aereduce.usecases.compare_methods", return_value=[]):
+        result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "2", "--methods", "pca", "--label-column", "kind")
+    assert "of one class" not in result.stderr
 
 
 @pytest.mark.parametrize("args, line", [
@@ -2753,6 +2795,13 @@ def test_fit_notes_rows_that_look_like_units_over_time_and_holds_out_whole_units
     assert "on 108 rows x 5 columns" in result.stderr
     result = invoke(runner, "fit", path, "--dim", "1", "--group-column", "unit", "-o", tmp_path / "m.aer", *FAST)
     assert "on 110 rows x 4 columns" in result.stderr
+    # nor without the unit column among the features (trial 47: Cigar with --exclude state said nothing)
+    for left_out in (["--exclude", "unit"], ["--columns", "year,a,b,c"]):
+        result = invoke(runner, "fit", path, "--dim", "1", *left_out, "-o", tmp_path / "m.aer", *FAST)
+        assert result.exit_code == 0, result.output
+        assert ("the rows look like units measured over time: 'unit' names 12 units, most at several values of "
+                "'year'; held out at random") in result.stderr
+        assert "--group-column unit holds out whole units\n" in result.stderr  # it is no feature to take out
 
 
 def test_fit_says_nothing_of_units_where_a_year_holds_many_rows_of_one_kind(runner, tmp_path):
