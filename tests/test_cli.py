@@ -1873,6 +1873,13 @@ def test_a_column_in_other_units_than_the_fits_is_noted(runner, data, tmp_path):
     result = invoke(runner, "score", model, tmp_path / "units.csv", "-o", tmp_path / "scores.csv")
     assert "columns a, c lie outside the range the model was fitted on in most rows (median here against the " \
            "training values, a: " in result.stderr
+    # trial 47: score --top and plot said nothing, nor did any command of 9 such rows
+    frame.head(9).to_csv(tmp_path / "few.csv", index=False)
+    for args in (["score", model, tmp_path / "few.csv", "--top", "3", "-o", "-"],
+                 ["plot", model, tmp_path / "few.csv", "-o", tmp_path / "map.png"]):
+        result = invoke(runner, *args)
+        assert result.exit_code == 0, result.output
+        assert "columns a, c lie outside the range the model was fitted on in most rows" in result.stderr, args
 
 
 def test_a_model_without_training_means_says_which_models_keep_them(runner, data, tmp_path):
