@@ -324,6 +324,18 @@ def plot_reconstructions(axes_grid, X: np.ndarray, X_hat: np.ndarray, image_shap
     plot_image_rows(axes_grid, [("original", X), ("reconstruction", X_hat)], image_shape, limits)
 
 
+def caption_images(axes: Sequence[Any], names: Sequence[str]) -> None:
+    """Name each image of a row of axes below it (its row, and its label where there is one)."""
+    for ax, name in zip(axes, names):
+        ax.set_xlabel(name)
+        ax.axis("on")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.xaxis.label.set_fontsize(7)
+
+
 def validation_losses(model: Any) -> list[float] | None:
     """The validation loss per epoch of a model fitted with early stopping (its scores are negative losses)."""
     scores = getattr(model, "validation_scores_", None)
@@ -494,7 +506,8 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
                  X: np.ndarray | None = None, X_hat: np.ndarray | None = None, image_shape: Sequence[int] | None = None,
                  title: str = "", worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
                  label_name: str | None = None, code_names: Sequence[str] | None = None,
-                 row_names: Sequence[str] | None = None, sampled: tuple[int, int] | None = None) -> None:
+                 row_names: Sequence[str] | None = None, sampled: tuple[int, int] | None = None,
+                 image_names: Sequence[str] | None = None) -> None:
     """One figure: the map (:func:`plot_map`, with ``row_names`` and ``sampled``), the training
     curves (:func:`loss_panels`: with the validation loss and the level of PCA's start when the fit
     kept it, one above the other for a map's two phases), and (for images) originals against
@@ -528,6 +541,8 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
         grid = top[1, :].subgridspec(2, n)
         axes = np.array([[fig.add_subplot(grid[r, c]) for c in range(n)] for r in range(2)])
         plot_reconstructions(axes, X[:n], X_hat[:n], image_shape)
+        if image_names is not None:  # trial 47: plot's images had no caption, the report's had
+            caption_images(axes[1], image_names[:n])
     save_figure(fig, path)
     plt.close(fig)
 

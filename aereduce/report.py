@@ -226,21 +226,14 @@ def map_figure(Z: np.ndarray, labels: np.ndarray | None, worst: np.ndarray, wors
 def images_figure(X: np.ndarray, X_hat: np.ndarray, shape: tuple[int, ...], limits: tuple[float, float],
                   names: list[str]) -> str:
     """Originals above reconstructions, each column named by its row."""
-    from .plotting import plot_reconstructions
+    from .plotting import caption_images, plot_reconstructions
 
     originals, display = pictures(X, shape, limits)
     decoded, _ = pictures(X_hat, shape, limits)
     n = len(X)
     fig, axes = _plt().subplots(2, n, figsize=(1.05 * max(n, 4), 2.5), squeeze=False)
     plot_reconstructions(axes, originals, decoded, display, limits if len(display) == 2 else None)
-    for ax, name in zip(axes[1], names):
-        ax.set_xlabel(name)
-        ax.axis("on")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-        ax.xaxis.label.set_fontsize(7)
+    caption_images(axes[1], names)
     return png_uri(fig)
 
 

@@ -1801,7 +1801,7 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
     named by file row), the loss curve, and reconstructions for image rows; returns notes for the user."""
     from ._persistence import describe_model
     from .plotting import loss_panels, map_title, model_report
-    from .report import image_shape_of, row_names
+    from .report import image_names, image_shape_of, row_names
 
     check_file_output(output, "an image", IMAGE_SUFFIXES, inputs=[data, model_path])
     model = load_reducer(model_path, "plot", data)
@@ -1816,7 +1816,8 @@ def plot_file(model_path: str, data: str, output: str, read: ReadOptions, image_
                  title=f"{describe_model(model_path)['kind']}: {map_title(Z.shape[1])}", worst=worst,
                  worst_names=row_names(table, worst, rows.table), label_name=table.label_name,
                  code_names=code_names(model), sampled=(len(rows.drawn), rows.n_encodable),
-                 row_names=row_names(table, np.arange(len(Z)), rows.table))
+                 row_names=row_names(table, np.arange(len(Z)), rows.table),
+                 image_names=image_names(table, np.arange(min(10, len(Z)))) if image_shape else None)
     return rows.notes
 
 

@@ -599,3 +599,31 @@ def test_the_legend_and_the_notes_stand_beside_the_map_not_on_it(n_classes):
     assert all(box.y1 <= area.y0 and not box.overlaps(ax.xaxis.label.get_window_extent(renderer)) for box in boxes)
     assert not boxes[0].overlaps(boxes[1])
     plt.close(fig)
+
+
+def test_plot_names_each_image_by_its_row_and_label(monkeypatch, tmp_path):
+    """Trial 47: plot --image-shape drew originals and reconstructions with no caption; the report named them."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from aereduce import plotting
+    from aereduce.cli import main
+    from aereduce.usecases import ReadOptions, plot_file
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.uniform(size=(60, 9)), columns=[f"p{i}" for i in range(9)])
+    frame.insert(0, "name", [f"n{i}" for i in range(60)])
+    frame["digit"] = np.arange(60) % 3
+    data = tmp_path / "t.csv"
+    frame.to_csv(data, index=False)
+    model = tmp_path / "m.aer"
+    result = CliRunner().invoke(main, ["fit", str(data), "--dim", "2", "--method", "pca", "--id-column", "name",
+                                       "--label-column", "digit", "-o", str(model)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    kept = []
+    monkeypatch.setattr(plotting, "save_figure", lambda fig, path: kept.append(fig))
+    plot_file(str(model), str(data), str(tmp_path / "m.png"), ReadOptions(id_column="name", label_column="digit"),
+              (3, 3), 100)
+    captions = [ax.get_xlabel() for ax in kept[0].axes if ax.images and ax.get_xlabel()]
+    _pyplot_close(kept[0])
+    assert captions[:2] == ["n0\ndigit 0", "n1\ndigit 1"] and len(captions) == 10
