@@ -945,9 +945,12 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         first = getattr(self, "_first_chunk_spread", None)  # absent in a model loaded from a file
         if first is None or getattr(self, "_warned_of_an_unlike_chunk", False) or len(X) < 2:
             return
-        (mean_first, std_first), (mean, std) = first, _spread(self.scaler_.transform(X))
+        Z = self.scaler_.transform(X)
+        (mean_first, std_first), (mean, std) = first, _spread(Z)
         names = getattr(self, "feature_names_in_", None)
-        constant = np.flatnonzero((std_first == 0) & ((std > 0) | ~np.isclose(mean, mean_first)))
+        # most of this chunk's rows off the first chunk's one value: rows sorted by it (a rare 0/1 flag missing
+        # from a first chunk of shuffled rows moves the median nowhere: a review)
+        constant = np.flatnonzero((std_first == 0) & ~np.isclose(np.median(Z, axis=0), mean_first))
         varies = std_first > 0
         unit = np.where(varies, std_first, 1.0)
         wider, moved = np.where(varies, std / unit, 0.0), np.where(varies, np.abs(mean - mean_first) / unit, 0.0)

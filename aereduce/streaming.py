@@ -250,25 +250,26 @@ class FileSource(ChunkSource):
         watch = TotalsWatch() if order_seed is None and not self._totals_checked else None
         for table in tables:
             self.feature_names, self.last_table = table.feature_names, table
-            if self.first_table is None and start == 0 and order_seed is None:
-                self.first_table = table
+            blank = table.blank_rows if table.blank_rows is not None else np.zeros(len(table.X), dtype=bool)
+            if self.first_table is None and start == 0 and order_seed is None:  # its blank rows aside (a review)
+                self.first_table = table.take(~blank) if blank.any() else table
             for name, count in table.non_numeric_counts.items():
                 self.non_numeric_counts[name] = self.non_numeric_counts.get(name, 0) + count
             index = table.row_numbers - 1 if by_place else np.arange(start, start + len(table.X), dtype=np.int64)
             start += len(table.X)
-            blank = table.blank_rows if table.blank_rows is not None else np.zeros(len(table.X), dtype=bool)
             self._blank_rows.extend(table.row_numbers[blank].tolist())  # left out: a fit writes no rows to keep aligned
             if watch is not None:
                 watch.add(table.X[~blank], table.row_numbers[~blank], None if table.ids is None else table.ids[~blank])
             yield Chunk(table.X[~blank], table.row_numbers[~blank], index[~blank])
         if watch is not None:
-            self._totals_checked = True
             found = watch.found()
-            if found:
+            if found:  # not marked checked: a later pass over the same source refuses again (a review)
                 row, n_sums = next(iter(found.items()))
-                raise InputError(f"{self.path}: {row_named(row, watch.ids.get(row))} holds the sums of the other rows in {n_sums} of its "
-                                 f"{len(watch.sums)} columns, as a totals row does; delete it from the file, or fit "
-                                 "without --stream (in memory), which leaves such a row out")
+                raise InputError(f"{self.path}: {row_named(row, watch.ids.get(row))} holds the sums of the other rows in "
+                                 f"{n_sums} of its {len(watch.sums)} columns, as a totals row does; delete it from the "
+                                 "file: a streamed fit reads the file again each epoch and cannot leave it out (aereduce "
+                                 "fit --no-stream reads it in memory and leaves such a row out)")
+            self._totals_checked = True
 
     @property
     def blank_rows(self) -> list[int]:

@@ -369,7 +369,10 @@ def read_for_fit(data: str, read: ReadOptions,
                            ids=table.ids)
     missing = MissingValues(read.nan or "error").fit(table)
     X_filled, encodable = missing.apply(table)
-    totals = totals_rows(X_filled, encodable)
+    # on the values as written, over every row that is not blank, as a spreadsheet's SUM adds them (and as a
+    # streamed fit's first pass finds them): filled means or rows --nan drop leaves out change no total (a review)
+    written = ~table.blank_rows if table.blank_rows is not None else np.ones(table.n_rows, dtype=bool)
+    totals = totals_rows(table.X, written)
     encodable[list(totals)] = False
     if not encodable.any():
         raise InputError(f"{data}: every row has a missing value, so no row is left to fit on; use --nan mean or zero")
@@ -435,8 +438,8 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
         names, cell = list(table.grouped_by_the_file), next(iter(table.grouped_by_the_file.values()))
         mark, decimal = (".", ",") if "." in cell else (",", ".")
         notes.append(f"{shown_names(names)} {'hold' if len(names) > 1 else 'holds'} numbers like {cell}, read with "
-                     f"{mark!r} grouping thousands ({cell.replace(mark, '')}) as the file writes decimals with "
-                     f"{decimal!r}; if {mark!r} is a decimal mark there, write those numbers with {decimal!r}")
+                     f"{mark!r} grouping thousands ({cell.replace(mark, '')}) as the decimal mark is {decimal!r}; if "
+                     f"{mark!r} is a decimal mark there, write those numbers with {decimal!r}")
     exponent_codes = {name: cell for name, cell in table.leading_zero_columns.items() if EXPONENT_CODE.fullmatch(cell)}
     if exponent_codes:
         # trial 44: part numbers (001E1) were a feature, read as 10, without a word
@@ -1906,14 +1909,17 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     if len(test) == 0:  # it crashed in scikit-learn's words after the note below (trial 24)
         raise InputError(f"{data}: --test-size {test_size:g} of {plural(len(X), 'row')} holds out no row to score on; "
                          "give a larger --test-size, or more rows")
+    refusals: list[tuple[str, OptionError]] = []
     for name in methods:
         try:
             check_dimension(name, dim, len(train), X.shape[1], data, held_out=len(test))
-        except OptionError as exc:  # trial 47: compare iris.csv --dim 5 said nothing of comparing the others
-            others = [other for other in methods if other != name]
-            if not others:
-                raise
-            raise OptionError(f"{exc}, or leave {name} out: --methods {','.join(others)}") from None
+        except OptionError as exc:
+            refusals.append((name, exc))
+    if refusals:  # trial 47: compare iris.csv --dim 5 said nothing of comparing the others (a review: umap refuses too)
+        takers = [name for name in methods if name not in dict(refusals)]
+        left_out = " and ".join(name for name, _ in refusals)
+        raise OptionError(f"{refusals[0][1]}" + (f", or leave {left_out} out: --methods {','.join(takers)}"
+                                                 if takers else "")) from None
     # fit's notes on what the numbers will mean (compare said nothing of them: trial 24)
     notes += dimension_notes(dim, X.shape[1], params, regularisers=False)  # compare takes no --noise
     if "ae" in methods and trains_a_map(params, dim, len(train)):

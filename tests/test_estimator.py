@@ -402,8 +402,15 @@ def test_partial_fit_warns_once_of_chunks_unlike_the_first_which_set_the_scaling
         shuffled = AutoencoderTransformer(n_components=2, random_state=0, max_iter=1)
         for chunk in np.array_split(X[rng.permutation(400)], 4):
             shuffled.partial_fit(chunk)
-    # rows sorted by a 0/1 column: the first chunk holds one value of it
+    # a rare 0/1 flag that the first chunk of shuffled rows lacks: no sorted order to warn of (a review)
     X = rng.normal(size=(400, 4))
+    X[:, 1] = np.isin(np.arange(400), [150, 250, 350]).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rare = AutoencoderTransformer(n_components=2, random_state=0, max_iter=1)
+        for chunk in np.array_split(X, 4):
+            rare.partial_fit(chunk)
+    # rows sorted by a 0/1 column: the first chunk holds one value of it
     X[:, 1] = np.repeat([0.0, 1.0], 200)
     sorted_by_a_flag = AutoencoderTransformer(n_components=2, random_state=0, max_iter=1)
     with pytest.warns(UserWarning, match="^partial_fit: column 1 held one value in the first chunk and others in this "

@@ -448,3 +448,19 @@ def test_a_first_pass_read_again_samples_its_held_out_rows_again(tmp_path):
     X, rows = held.sample.rows_in_order()
     assert len(rows) and (X[:, 0] >= 400).all()  # prices, not 60.804
     assert source.lone_groups == {"price": True} and found.moments.minimum[0] >= 400
+
+
+def test_a_source_that_refused_a_totals_row_refuses_it_again(tmp_path):
+    """A review: the source marked its check done before refusing, so a second fit_stream trained on it."""
+    from aereduce import AutoencoderTransformer
+    from aereduce.errors import InputError
+    from aereduce.streaming import FileSource
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1, 5, size=(60, 3))
+    path = tmp_path / "t.csv"
+    pd.DataFrame(np.vstack([X, X.sum(axis=0)]), columns=list("abc")).to_csv(path, index=False)
+    source = FileSource(str(path), chunk_rows=20)
+    for _ in range(2):
+        with pytest.raises(InputError, match="row 62 holds the sums of the other rows in 3 of its 3 columns"):
+            AutoencoderTransformer(n_components=2, max_iter=2, random_state=0).fit_stream(source)

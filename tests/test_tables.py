@@ -533,8 +533,8 @@ def test_a_column_of_lone_groups_in_a_file_of_decimal_commas_is_read_as_thousand
     from aereduce.usecases import table_notes
 
     assert table_notes(table, MissingValues("error").fit(table))[0] == (
-        "mass holds numbers like 3.750, read with '.' grouping thousands (3750) as the file writes decimals with ',';"
-        " if '.' is a decimal mark there, write those numbers with ','")
+        "mass holds numbers like 3.750, read with '.' grouping thousands (3750) as the decimal mark is ','; if '.' is a "
+        "decimal mark there, write those numbers with ','")
     # a column of its own decimal points and comma groups (a review): thousands, as the file's points say
     mixed = write(tmp_path, "m.csv", "weight;n\n" + "".join(f"{w};{i}\n" for i, w in
                                                            enumerate(["1,500", "2,250", "3.5", "1.5", "2.75", "1,250"])))
@@ -820,6 +820,9 @@ def test_a_comma_file_of_mostly_quoted_decimal_commas_is_refused_with_the_option
         f"{path}: 3 of its 4 columns of numbers write them with a decimal comma (a: '1,5'), which were skipped as "
         "text: pass --decimal , to read them (decimal=',' in Python)")
     assert read_table(path, decimal=",").X[:2].tolist() == [[1.5, 0.001, 1.25, 1], [2.5, 0.002, 2.25, 2]]
+    # every number so, no whole number beside them (a review: "no numeric feature columns", without the option)
+    assert raises("", read_table, path, exclude=["n"]).endswith("which were skipped as text: pass --decimal , to "
+                                                                "read them (decimal=',' in Python)")
     # scores beside as many columns of numbers: skipped, with the note's advice
     scores = write(tmp_path, "s.csv", "n,m,score,half\n" + "".join(f'{i},{2 * i},"{i % 4},{i % 3}","0,{i % 2}"\n'
                                                                    for i in range(20)))
@@ -1746,6 +1749,14 @@ def _units_over_time(tmp_path, times: dict[str, np.ndarray], n_units: int, unit:
 ])
 def test_units_over_a_time_count_or_over_year_and_month_are_a_panel(tmp_path, times, found):
     assert read_table(_units_over_time(tmp_path, times, n_units=18)).panel_units == ("Subject", found, 18)
+
+
+def test_blank_rows_do_not_hide_a_panel(tmp_path):
+    """A review: two rows of empty fields were one unit twice at one time, and Produc's note went."""
+    path = _units_over_time(tmp_path, {"year": np.arange(2000, 2010)}, n_units=12)
+    with open(path, "a") as f:
+        f.write(",,\n,,\n")
+    assert read_table(path).panel_units == ("Subject", ("year",), 12)
 
 
 def test_a_time_shared_by_chance_is_no_panel(tmp_path):
