@@ -397,9 +397,12 @@ def _neighbour_conflicts(params: Mapping[str, Any]) -> list[str]:
     return [name for name, on in checks.items() if on]
 
 
-def neighbour_weight(params: Mapping[str, Any], n_samples: int, streaming: bool | str = False) -> float:
+def neighbour_weight(params: Mapping[str, Any], n_samples: int, streaming: bool | str = False,
+                     n_features: int | None = None) -> float:
     """``neighbour_weight="auto"``: 1.0 for a map (``n_components <= 3``) of at least 1,000 rows by
-    the multilayer perceptron with none of the options the term excludes; else 0 (off).
+    the multilayer perceptron with none of the options the term excludes, and narrower than the
+    ``n_features`` columns where given; else 0 (off). A code as wide as the columns holds each row
+    whole (PCA's is exact): a map of it rebuilt Garch's 3 columns 0.006 off where PCA was exact (trial 48).
 
     ``streaming`` (``partial_fit``, or the name of another fit that sees one chunk at a time, such as
     ``"fit_stream"``) cannot build the graph over all rows: ``"auto"`` is then 0, a positive weight an error.
@@ -408,7 +411,7 @@ def neighbour_weight(params: Mapping[str, Any], n_samples: int, streaming: bool 
     conflicts = _neighbour_conflicts(params)
     if weight == "auto":
         on = (not streaming and not conflicts and params["n_components"] <= NEIGHBOUR_MAX_COMPONENTS
-              and n_samples >= NEIGHBOUR_MIN_ROWS)
+              and n_samples >= NEIGHBOUR_MIN_ROWS and (n_features is None or params["n_components"] < n_features))
         return 1.0 if on else 0.0
     weight = float(weight)
     if weight > 0 and conflicts:
@@ -667,7 +670,7 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
         raise OptionError(f"noise_level={params['noise_level']!r} is the share of inputs noise='mask' zeroes, so it "
                           "must be below 1")
     _check_input_shape(params, n_features)
-    weight = neighbour_weight(params, n_samples, streaming)
+    weight = neighbour_weight(params, n_samples, streaming, n_features)
     neighbours = weight > 0
     check_pca_components(params, n_features, neighbours, streaming, n_samples)
     in_pca_space = params.get("pca_components") is not None and not neighbours

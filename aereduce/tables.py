@@ -99,7 +99,7 @@ _CLASSIFY_ROWS = 10_000
 # Columns named as a part of a date or time: whole numbers a fit uses like any measurement, which
 # split penguins' map into stripes by year and ordered airquality's by Day (trial 29).
 TIME_PART_NAMES = frozenset({"year", "yr", "month", "day", "week", "weekday", "dayofweek", "day_of_week", "hour",
-                             "minute", "second", "quarter"})
+                             "minute", "second", "quarter", "date"})  # date: Garch's 800102 (YYMMDD), trial 48
 # Names of a month too short to call one elsewhere (Mo is molybdenum, MON an octane number): no unit of a panel
 # (R's Prostitutes, a month over years, is no panel of 12 units)
 MONTH_ABBREVIATIONS = frozenset({"mon", "mo", "mth"})

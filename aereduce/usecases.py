@@ -165,11 +165,13 @@ class FilledTable:
         return None if self.table.groups is None else self.table.groups[self.encodable]
 
     def notes(self, dropped: str = LEFT_OUT_OF_TRAINING, row_labels: str | None = None, *,
-              params: dict[str, Any] | None = None) -> list[str]:
+              params: dict[str, Any] | None = None, writes_rows: bool = True) -> list[str]:
         """What a user should know of how the table was read; ``params``: the model's, whose
-        ``input_shape`` (an image or a sequence) needs every column, constant or not."""
+        ``input_shape`` (an image or a sequence) needs every column, constant or not; ``writes_rows``:
+        the command's outputs carry the ids (compare's do not)."""
         return (table_notes(self.table, self.missing, dropped, row_labels) + self.totals_notes(dropped)
-                + column_notes(self.X, self.table, shaped=bool((params or {}).get("input_shape"))))
+                + column_notes(self.X, self.table, shaped=bool((params or {}).get("input_shape")),
+                               writes_rows=writes_rows))
 
     def totals_notes(self, dropped: str) -> list[str]:
         """A note on each row left out as a totals row (:func:`~aereduce.tables.totals_rows`)."""
@@ -182,7 +184,7 @@ class FilledTable:
 
 
 def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[str] | None = None,
-                 part: str | None = None) -> list[str]:
+                 part: str | None = None, writes_rows: bool = True) -> list[str]:
     """What a user should know of the feature columns of ``X`` (a DataFrame of ``table``'s rows, filled):
     ids, labels and times used as features, a repeated id, constant columns. ``shaped``: the rows are
     images or sequences, which need every column; where ``X`` holds only ``part`` of the rows (a
@@ -199,6 +201,14 @@ def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[s
         every = "every" if len(np.unique(X[code])) == len(X) else "nearly every"
         notes.append(f"column {code!r} is named as an id and holds a different whole number in {every} row{within}, "
                      f"yet is used as a feature; if it names the rows, pass --id-column {code}")
+    unit = unit_id_column(X) if counter is None and code is None else None
+    if unit is not None and (table.panel_units is None or table.panel_units[0] != unit):  # the panel note names it
+        # trial 48: Train's id, 235 people of about 12 rows each, split the map by low and high ids, unsaid
+        n_units = len(np.unique(X[unit]))
+        notes.append(f"column {unit!r} is named as an id and holds {n_units} whole numbers, each in several rows "
+                     f"({len(X) / n_units:.0f} on average){within}, as ids of units measured more than once do, yet is "
+                     f"used as a feature; if it names units, pass --group-column {unit} to hold out whole units "
+                     f"(or --exclude {unit})")
     label = label_like_column(X)
     if label is not None:
         n_values = len(np.unique(X[label]))
@@ -210,7 +220,7 @@ def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[s
         used = "column {} is used as a feature" if len(when) == 1 else "columns {} are used as features"
         notes.append(used.format(names) + " like any other, so rows may group by when they were taken rather "
                      f"than by what they are; if that is not wanted, --exclude {option_names(when)}")
-    repeated = repeated_id(table, part)
+    repeated = repeated_id(table, part) if writes_rows else None  # a join on the outputs' ids (trial 48: compare has none)
     if repeated:
         notes.append(repeated)
     constant = constant_columns(X) if constant is None else constant
@@ -323,6 +333,23 @@ def id_like_column(frame: Any) -> str | None:
         if named_as_id(str(name)):
             column = frame[name].to_numpy()
             if np.array_equal(column, np.round(column)) and len(np.unique(column)) >= ID_DISTINCT_SHARE * len(column):
+                return str(name)
+    return None
+
+
+def unit_id_column(frame: Any) -> str | None:
+    """The first feature, on 20 rows or more, named ``id`` (``ID``, ``Tuna.id``, ``patientId``) that
+    holds 5 whole numbers or more, each in 2 rows or more on average: the ids of units measured more
+    than once (a person's choices, a firm's years), which a fit would take for a measurement. Not
+    the other names :func:`named_as_id` takes: kyphosis' ``Number`` of vertebrae repeats as counts do."""
+    if frame.shape[0] < 20 or frame.shape[1] < 2:
+        return None
+    for name in frame.columns:
+        text = str(name).strip()
+        if text.lower() == "id" or re.fullmatch(r".*[._ -]id", text.lower()) or re.fullmatch(r"(.*[a-z])?I[dD]", text):
+            column = frame[name].to_numpy()
+            n_values = len(np.unique(column))
+            if np.array_equal(column, np.round(column)) and 5 <= n_values <= len(column) / 2:
                 return str(name)
     return None
 
@@ -724,7 +751,7 @@ def fit_model(data: str, output: str, *, method: str = "ae", dim: int | None, re
     panel = panel_note(filled.table, holdout) if reducer is None else []
     notes = send_notes(filled.notes(row_labels=REMEMBERED_ID, params=params) + panel + group_notes(filled.table, groups)
                        + dimension_notes(dim, X.shape[1], params, regularisers=method == "ae", n_rows=len(train))
-                       + map_lost_to_the_holdout(method, params, dim, len(X), len(train)), notify)
+                       + map_lost_to_the_holdout(method, params, dim, len(X), len(train), X.shape[1]), notify)
     reducer = reducer if reducer is not None else make_reducer(method, dim, seed, **(params or {}))
     tic = time.perf_counter()
     fit_reducer(method, reducer, train, progress, groups=train_groups)
@@ -772,19 +799,21 @@ def with_defaults(params: dict[str, Any] | None, dim: int | None) -> dict[str, A
     return {**defaults, **({"n_components": dim} if dim else {}), **(params or {})}
 
 
-def trains_a_map(params: dict[str, Any] | None, dim: int, n_train: int) -> bool:
-    """Whether an autoencoder of ``params`` at ``dim`` on ``n_train`` rows trains the neighbour term (a map)."""
+def trains_a_map(params: dict[str, Any] | None, dim: int, n_train: int, n_features: int | None = None) -> bool:
+    """Whether an autoencoder of ``params`` at ``dim`` on ``n_train`` rows (of ``n_features`` columns)
+    trains the neighbour term (a map)."""
     from ._resolve import neighbour_weight
 
-    return neighbour_weight(with_defaults(params, dim), n_train) > 0
+    return neighbour_weight(with_defaults(params, dim), n_train, n_features=n_features) > 0
 
 
 def map_lost_to_the_holdout(method: str, params: dict[str, Any] | None, dim: int, n_rows: int,
-                            n_train: int) -> list[str]:
+                            n_train: int, n_features: int | None = None) -> list[str]:
     """The note when the held-out rows take the training rows under the map's minimum: quakes' 1,000
     rows gave a map in ``fit-transform`` but a plain autoencoder in ``fit``, which trains on 900,
     and neither said why (trial 29)."""
-    if method != "ae" or n_train == n_rows or not trains_a_map(params, dim, n_rows) or trains_a_map(params, dim, n_train):
+    if (method != "ae" or n_train == n_rows or not trains_a_map(params, dim, n_rows, n_features)
+            or trains_a_map(params, dim, n_train, n_features)):
         return []
     return [f"the {dim}-D map (the neighbour term) needs {NEIGHBOUR_MIN_ROWS:,} training rows, and holding out "
             f"{n_rows - n_train} of the {n_rows:,} leaves {n_train}, so this is a plain autoencoder; --holdout 0 "
@@ -1879,7 +1908,8 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
 
     filled = read_for_fit(data, read, rows=labelled_rows)
     X, y, notes = filled.X.to_numpy(), label_values(filled.labels), filled.notes("were left out of the comparison",
-                                                                  row_labels="left out of the comparison")
+                                                                  row_labels="left out of the comparison",
+                                                                  writes_rows=False)
     notes += verdict["notes"]
     # The maps are coloured by the label column whatever kNN makes of it: a measurement gets a colour scale.
     colours = y
@@ -1922,10 +1952,13 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
                                                  if takers else "")) from None
     # fit's notes on what the numbers will mean (compare said nothing of them: trial 24)
     notes += dimension_notes(dim, X.shape[1], params, regularisers=False)  # compare takes no --noise
-    if "ae" in methods and trains_a_map(params, dim, len(train)):
+    if "ae" in methods and trains_a_map(params, dim, len(train), X.shape[1]):
         notes.append(f"ae at {dim}-D is the map that `aereduce fit --dim {dim}` gives: its codes keep each row's "
-                     "neighbours, so its reconstruction error can be above PCA's")
-    elif "ae" in methods and trains_a_map(params, dim, NEIGHBOUR_MIN_ROWS) and len(train) >= MIN_ROWS_FOR_DEEP:
+                     "neighbours, so its reconstruction error can be above PCA's; --neighbour-weight 0 compares the "
+                     "code that rebuilds rows")
+    elif ("ae" in methods and "umap" in methods and trains_a_map(params, dim, NEIGHBOUR_MIN_ROWS, X.shape[1])
+          and len(train) >= NEIGHBOUR_MIN_ROWS // 2):
+        # beside UMAP's map only, and near the rows it takes: on 52 rows it was noise (trial 48)
         # trial 47: 880 training rows of digits gave a plain autoencoder beside UMAP (81% against 97% kNN), unsaid
         notes.append(f"ae at {dim}-D on {len(train)} training rows is a plain autoencoder, not the map: the neighbour "
                      f"term is the default from {NEIGHBOUR_MIN_ROWS:,} rows; --neighbour-weight 1 compares the map")

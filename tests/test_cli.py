@@ -2083,7 +2083,8 @@ def test_compare_notes_a_code_as_wide_as_the_data_and_the_map(runner, tmp_path):
     with patch("aereduce.usecases.compare_methods", return_value=[]):  # the notes come before any fit
         result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "2", "--methods", "ae,pca")
     assert result.stderr.splitlines()[0] == ("ae at 2-D is the map that `aereduce fit --dim 2` gives: its codes keep "
-                                             "each row's neighbours, so its reconstruction error can be above PCA's")
+                                             "each row's neighbours, so its reconstruction error can be above PCA's; "
+                                             "--neighbour-weight 0 compares the code that rebuilds rows")
     result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "2", "--methods", "pca")
     assert "map" not in result.stderr
     # trial 34: compare had no --neighbour-weight to compare the 2-D code that rebuilds rows
@@ -2093,12 +2094,16 @@ def test_compare_notes_a_code_as_wide_as_the_data_and_the_map(runner, tmp_path):
     assert "map" not in result.stderr
     assert compared.call_args.kwargs["params"] == {"max_iter": 3, "neighbour_weight": 0.0}
     # trial 47: 880 training rows of digits gave a plain autoencoder beside UMAP's map, unsaid
-    pd.DataFrame(rng.normal(size=(300, 4)), columns=list("abcd")).to_csv(tmp_path / "s.csv", index=False)
+    pd.DataFrame(rng.normal(size=(700, 4)), columns=list("abcd")).to_csv(tmp_path / "s.csv", index=False)
     with patch("aereduce.usecases.compare_methods", return_value=[]):
-        result = invoke(runner, "compare", tmp_path / "s.csv", "--dim", "2", "--methods", "ae,pca")
+        result = invoke(runner, "compare", tmp_path / "s.csv", "--dim", "2", "--methods", "ae,pca,umap")
     assert result.stderr.splitlines()[0] == (
-        "ae at 2-D on 240 training rows is a plain autoencoder, not the map: the neighbour term is the default from "
+        "ae at 2-D on 560 training rows is a plain autoencoder, not the map: the neighbour term is the default from "
         "1,000 rows; --neighbour-weight 1 compares the map")
+    with patch("aereduce.usecases.compare_methods", return_value=[]):  # beside no map, or far from 1,000 rows: noise
+        for methods, rows in (("ae,pca", "s.csv"), ("ae,umap", "t.csv")):
+            result = invoke(runner, "compare", tmp_path / rows, "--dim", "2", "--methods", methods, "--test-size", "0.7")
+            assert "plain autoencoder" not in result.stderr
 
 
 def test_compare_names_the_methods_that_take_a_dimension_one_refuses(runner, tmp_path):
@@ -3072,3 +3077,23 @@ def test_rows_of_empty_fields_are_no_samples(runner, tmp_path, nan):
                     "--chunk-rows", "25", *FAST, "-o", tmp_path / "s.aer")
     assert result.exit_code == 0, result.output
     assert note + "were left out of training" in result.stderr.splitlines()
+
+
+def test_ids_of_units_measured_more_than_once_are_named_as_features(runner, tmp_path):
+    """Trial 48: Train's id (235 people, about 12 rows each) split the map by low and high ids, unsaid."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(120, 3)), columns=list("abc"))
+    frame.insert(0, "id", np.repeat(np.arange(1, 11), 12))
+    frame["date"] = 800102 + np.arange(120)  # Garch's YYMMDD dates: a time, used as a feature
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = invoke(runner, "fit", tmp_path / "t.csv", "--dim", "1", *FAST, "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert ("column 'id' is named as an id and holds 10 whole numbers, each in several rows (12 on average), as ids "
+            "of units measured more than once do, yet is used as a feature; if it names units, pass --group-column id "
+            "to hold out whole units (or --exclude id)") in lines
+    assert any(line.startswith("column 'date' is used as a feature like any other") for line in lines)
+    # compare writes no rows to join on: no word of a repeated id (trial 48)
+    with patch("aereduce.usecases.compare_methods", return_value=[]):
+        result = invoke(runner, "compare", tmp_path / "t.csv", "--dim", "1", "--methods", "pca", "--id-column", "id")
+    assert "names more than one row alike" not in result.stderr

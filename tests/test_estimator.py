@@ -813,3 +813,13 @@ def test_tol_keeps_its_value_on_globally_scaled_columns_and_reads_a_map_decoder_
     rows = rng.uniform(0.4, 0.6, size=(50, 4))
     pairs = np.hstack([rng.normal(size=(50, 2)) * 3, rows])  # (code, row) pairs, as a map's decoder validates on
     assert plain._tol_scale(torch.from_numpy(pairs).float()) == pytest.approx(np.var(rows, axis=0).mean(), rel=1e-4)
+
+
+def test_a_code_as_wide_as_the_columns_is_no_map_and_rebuilds_them_exactly():
+    """Trial 48: Garch's 3 columns at n_components=3 on 1,680 rows trained the map, 0.006 off where PCA-3 is exact."""
+    X = np.random.default_rng(0).normal(size=(1200, 3)) @ np.array([[1.0, 0.5, 0.0], [0.0, 1.0, 0.3], [0.2, 0.0, 1.0]])
+    with pytest.warns(UserWarning, match="nothing is reduced"):
+        ae = AutoencoderTransformer(n_components=3, random_state=0).fit(X)
+    assert ae.neighbour_weight_ == 0.0
+    assert np.mean((ae.inverse_transform(ae.transform(X)) - X) ** 2) < 1e-10
+    assert AutoencoderTransformer(n_components=2, random_state=0, max_iter=1).fit(X).neighbour_weight_ == 1.0
