@@ -181,7 +181,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         graph of the training rows (in those 50 axes), with a Cauchy kernel on the codes and
         the other rows of each batch as negatives; then the decoder is fitted to the frozen
         codes with the reconstruction loss. As the embedding phase minimises this term alone,
-        its size barely matters under AdamW. ``"auto"`` is 1.0 for ``n_components <= 3`` on
+        its size barely matters under AdamW. ``"auto"`` is 1.0 for ``n_components <= 3`` (and
+        fewer than the columns: a code as wide holds each row whole, as PCA's does) on
         at least 1,000 rows with the multilayer perceptron and none of ``variational``,
         ``sparsity``, ``contractive_weight``, ``tied_weights`` or ``pretrain`` (a positive
         weight with any of them is an error), else 0. The encoder's hidden layers are then
