@@ -462,7 +462,7 @@ def report(model: str, data: str, output: str | None, image_shape, max_rows: int
 @group_column_option
 @ae_option("--epochs", "Autoencoder epochs.")
 @ae_option("--neighbour-weight", "The autoencoder's neighbour-preserving term, the 2-D map's (0 turns it off; default: "
-           "on for 2 or 3 dims on 1,000+ training rows).")
+           "on for 2 or 3 dims, fewer than the columns, on 1,000+ training rows).")
 @click.option("--seed", type=SEED, default=0, show_default=True, help="Random seed of the split and of each method.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--plot", callback=output_name, help="Also draw each method's map of every row, side by side, in this "

@@ -808,7 +808,8 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                                  counted="training rows (the held-out share aside)" if holdout > 0 else None)
         read_notes += _column_notes(source, found, shaped=bool((params or {}).get("input_shape")))
         # Only where the term would have been the default: a 2-3-D code of 1,000+ rows.
-        if dim <= 3 and (params or {}).get("neighbour_weight", "auto") == "auto" and found.n_rows >= NEIGHBOUR_MIN_ROWS:
+        if (dim <= 3 and dim < found.n_features and (params or {}).get("neighbour_weight", "auto") == "auto"
+                and found.n_rows >= NEIGHBOUR_MIN_ROWS):  # no map of a code as wide as the columns (a review)
             read_notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs "
                               "every row in memory: the map comes from reconstruction alone; fit without --stream to "
                               "have it")

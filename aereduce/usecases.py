@@ -207,8 +207,8 @@ def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[s
         n_units = len(np.unique(X[unit]))
         notes.append(f"column {unit!r} is named as an id and holds {n_units} whole numbers, each in several rows "
                      f"({len(X) / n_units:.0f} on average){within}, as ids of units measured more than once do, yet is "
-                     f"used as a feature; if it names units, pass --group-column {unit} to hold out whole units "
-                     f"(or --exclude {unit})")
+                     f"used as a feature; if it names units, --exclude {unit} leaves it out (and fit and compare "
+                     f"take --group-column {unit} to hold out whole units)")
     label = label_like_column(X)
     if label is not None:
         n_values = len(np.unique(X[label]))

@@ -3090,8 +3090,8 @@ def test_ids_of_units_measured_more_than_once_are_named_as_features(runner, tmp_
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert ("column 'id' is named as an id and holds 10 whole numbers, each in several rows (12 on average), as ids "
-            "of units measured more than once do, yet is used as a feature; if it names units, pass --group-column id "
-            "to hold out whole units (or --exclude id)") in lines
+            "of units measured more than once do, yet is used as a feature; if it names units, --exclude id leaves it "
+            "out (and fit and compare take --group-column id to hold out whole units)") in lines
     assert any(line.startswith("column 'date' is used as a feature like any other") for line in lines)
     # compare writes no rows to join on: no word of a repeated id (trial 48)
     with patch("aereduce.usecases.compare_methods", return_value=[]):

@@ -464,3 +464,15 @@ def test_a_source_that_refused_a_totals_row_refuses_it_again(tmp_path):
     for _ in range(2):
         with pytest.raises(InputError, match="row 62 holds the sums of the other rows in 3 of its 3 columns"):
             AutoencoderTransformer(n_components=2, max_iter=2, random_state=0).fit_stream(source)
+
+
+def test_a_streamed_fit_says_the_map_is_off_only_where_memory_would_have_drawn_one(tmp_path):
+    """A review: at --dim 3 of 3 columns, which is no map in memory either, it said to fit without --stream."""
+    rng = np.random.default_rng(0)
+    for n_columns, said in ((3, False), (4, True)):
+        data = tmp_path / f"w{n_columns}.csv"
+        pd.DataFrame(rng.normal(size=(1200, n_columns)), columns=list("abcd")[:n_columns]).to_csv(data, index=False)
+        result = CliRunner().invoke(main, ["fit", str(data), "--dim", "3", "--stream", "--epochs", "1", "-o",
+                                           str(tmp_path / "m.aer")])
+        assert result.exit_code == 0, result.output
+        assert ("the neighbour term (the default for 2-3-D maps) is off in a streamed fit" in result.stderr) is said
