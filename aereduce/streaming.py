@@ -39,7 +39,8 @@ import numpy as np
 
 from ._split import least
 from .errors import InputError, OptionError
-from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, TotalsWatch, empty_columns_error, row_named, format_of, iter_tables, parquet_files,
+from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, TotalsWatch, empty_columns_error, format_of, iter_tables,
+                     totals_row_said, parquet_files,
                      LARGEST_VALUE, Table, _pandas, mean_of_present, refuse_unusable_values, whole_valued)
 
 # The command line streams a fit by itself when the data is larger than this on disk: in memory,
@@ -250,7 +251,7 @@ class FileSource(ChunkSource):
         watch = TotalsWatch() if order_seed is None and not self._totals_checked else None
         for table in tables:
             self.feature_names, self.last_table = table.feature_names, table
-            blank = table.blank_rows if table.blank_rows is not None else np.zeros(len(table.X), dtype=bool)
+            blank = table.blank()
             if self.first_table is None and start == 0 and order_seed is None:  # its blank rows aside (a review)
                 self.first_table = table.take(~blank) if blank.any() else table
             for name, count in table.non_numeric_counts.items():
@@ -265,10 +266,9 @@ class FileSource(ChunkSource):
             found = watch.found()
             if found:  # not marked checked: a later pass over the same source refuses again (a review)
                 row, n_sums = next(iter(found.items()))
-                raise InputError(f"{self.path}: {row_named(row, watch.ids.get(row))} holds the sums of the other rows in "
-                                 f"{n_sums} of its {len(watch.sums)} columns, as a totals row does; delete it from the "
-                                 "file: a streamed fit reads the file again each epoch and cannot leave it out (aereduce "
-                                 "fit --no-stream reads it in memory and leaves such a row out)")
+                raise InputError(f"{self.path}: {totals_row_said(row, watch.ids.get(row), n_sums, len(watch.sums))}; "
+                                 "delete it from the file: a streamed fit reads the file again each epoch and cannot "
+                                 "leave it out (aereduce fit --no-stream reads it in memory and leaves such a row out)")
             self._totals_checked = True
 
     @property
@@ -781,9 +781,9 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
     into the report)."""
     from .methods import make_reducer
     from ._training import within_noise
-    from ._resolve import NEIGHBOUR_MIN_ROWS, default_epochs
+    from ._resolve import default_epochs
     from .usecases import (REMEMBERED_ID, FitReport, check_model_output, check_not_failed, dimension_notes,
-                           epochs_trained, has_pca_bar, send_notes, table_notes)
+                           epochs_trained, has_pca_bar, send_notes, table_notes, trains_a_map)
 
     if method != "ae":
         raise OptionError(f"--stream fits the autoencoder (--method ae) only; --method {method} reads the whole file")
@@ -808,8 +808,7 @@ def fit_file(data: str, output: str, *, method: str, dim: int, read: Any, seed: 
                                  counted="training rows (the held-out share aside)" if holdout > 0 else None)
         read_notes += _column_notes(source, found, shaped=bool((params or {}).get("input_shape")))
         # Only where the term would have been the default: a 2-3-D code of 1,000+ rows.
-        if (dim <= 3 and dim < found.n_features and (params or {}).get("neighbour_weight", "auto") == "auto"
-                and found.n_rows >= NEIGHBOUR_MIN_ROWS):  # no map of a code as wide as the columns (a review)
+        if trains_a_map(params, dim, found.n_rows, found.n_features):  # what an in-memory fit would have trained
             read_notes.append("the neighbour term (the default for 2-3-D maps) is off in a streamed fit, as it needs "
                               "every row in memory: the map comes from reconstruction alone; fit without --stream to "
                               "have it")

@@ -250,6 +250,10 @@ class Table:
                        groups=None if self.groups is None else self.groups[rows],
                        blank_rows=None if self.blank_rows is None else self.blank_rows[rows])
 
+    def blank(self) -> np.ndarray:
+        """(n_rows,) bool: the file's blank rows (:attr:`blank_rows`); none where nothing says so."""
+        return np.zeros(self.n_rows, dtype=bool) if self.blank_rows is None else self.blank_rows
+
     def followed_by(self, other: "Table") -> "Table":
         """This table's rows, then ``other``'s (a later chunk of the same file), in one table: values,
         row numbers, ids and labels; what was noted of reading them is this table's."""
@@ -536,10 +540,10 @@ def second_largest(X: np.ndarray) -> np.ndarray:
 
 
 def totals_rows(X: np.ndarray, rows: np.ndarray) -> dict[int, int]:
-    """The rows among ``rows`` (a boolean mask of ``X``'s rows, 4 or more; NaN where a value is missing)
-    that hold the sums of the others' values (:func:`columns_holding_sums`), with how many columns they do (trial 44: a totals row at
-    the end of a table gave a model that rebuilt the real rows worse than their mean, under a
-    held-out error of 4e-08)."""
+    """The rows among ``rows`` (a boolean mask of ``X``'s rows, 4 or more; NaN where a value is
+    missing) that hold the sums of the others' values (:func:`columns_holding_sums`), with how many
+    columns they do (trial 44: a totals row at the end of a table gave a model that rebuilt the real
+    rows worse than their mean, under a held-out error of 4e-08)."""
     if rows.sum() < 4 or not X.shape[1]:
         return {}
     kept = X[rows]
@@ -550,6 +554,12 @@ def totals_rows(X: np.ndarray, rows: np.ndarray) -> dict[int, int]:
         hits = rows[start:start + 10_000] & (n_sums > 0)
         found.update({start + int(i): int(n_sums[i]) for i in np.flatnonzero(hits)})
     return found
+
+
+def totals_row_said(row: int, name: Any, n_sums: int, n_columns: int) -> str:
+    """How the notes and refusals name a totals row (:func:`totals_rows`, :class:`TotalsWatch`)."""
+    return (f"{row_named(row, name)} holds the sums of the other rows in {n_sums} of its {n_columns} columns, as a "
+            "totals row does")
 
 
 # Columns beyond which a streamed fit looks for no totals row: it keeps a row per column (a review: 20,000
@@ -581,7 +591,7 @@ class TotalsWatch:
         size = np.abs(np.nan_to_num(X))
         top = size.argmax(axis=0)
         best = size[top, np.arange(X.shape[1])]
-        chunk_second = second_largest(np.nan_to_num(X))
+        chunk_second = second_largest(size)
         wins = best > self.largest
         self.second = np.where(wins, np.maximum(self.largest, chunk_second), np.maximum(self.second, best))
         self.largest = np.where(wins, best, self.largest)
@@ -651,9 +661,8 @@ def _raise_empty_columns(X: np.ndarray, names: Sequence[str], source: str, polic
 
 
 def _blank(X: Table | np.ndarray) -> np.ndarray:
-    """Which rows of ``X`` are blank rows of a file (:attr:`Table.blank_rows`; none in an array)."""
-    blank = X.blank_rows if isinstance(X, Table) else None
-    return np.zeros(len(X.X if isinstance(X, Table) else X), dtype=bool) if blank is None else blank
+    """Which rows of ``X`` are blank rows of a file (:meth:`Table.blank`; none in an array)."""
+    return X.blank() if isinstance(X, Table) else np.zeros(len(X), dtype=bool)
 
 
 def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, source: str,
@@ -2311,12 +2320,12 @@ def _panel_units(frame: Any, candidates: Sequence[str],
     """``(unit, times, n_units)`` where the rows are units measured over time (a panel: Produc's 48
     states over 17 years): a column of ``candidates`` that names no unit twice at one value of a
     column named as a time (:data:`PANEL_TIME_NAMES`; a feature or not: --exclude year leaves the
-    rows what they are), or of all such columns together (year and month), with
+    rows what they are), or of two or all such columns together (year and month), with
     :data:`PANEL_MIN_UNITS` units or more, at least half of them at several times, and
     :data:`PANEL_MIN_UNITS_PER_TIME` units or more at the median time (a yearly series of one row
-    a year is no panel: a review met R's discoveries' counts taken for units); else None. Trial 42: held out at random, such rows are
-    other years of the units fitted on, and a model 6x better than PCA there was 1.2x worse on other
-    states."""
+    a year is no panel: a review met R's discoveries' counts taken for units); else None. Trial 42:
+    held out at random, such rows are other years of the units fitted on, and a model 6x better than
+    PCA there was 1.2x worse on other states."""
     time_columns = [str(name) for name in frame.columns
                     if str(name).strip().lower() in PANEL_TIME_NAMES and _whole_numbers(frame[name])]
     if not time_columns:

@@ -35,7 +35,8 @@ from .tables import (EXPONENT_CODE, LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, PANEL_TI
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
                      LARGEST_VALUE, columns_hint, option_names, output_frame, read_table, refuse_unusable_values,
-                     mean_of_present, row_named, said_of_one_row, shown_names, totals_rows, whole_valued, write_table)
+                     mean_of_present, said_of_one_row, shown_names, totals_row_said, totals_rows, whole_valued,
+                     write_table)
 
 CHUNK_ROWS = 10_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")  # the pictures plot and sample write (matplotlib's common formats; trial 41 was refused .jpg)
@@ -176,11 +177,9 @@ class FilledTable:
     def totals_notes(self, dropped: str) -> list[str]:
         """A note on each row left out as a totals row (:func:`~aereduce.tables.totals_rows`)."""
         table, n_columns = self.table, len(self.table.feature_names)
-        return [f"{row_named(int(table.row_numbers[i]), None if table.ids is None else table.ids[i])} holds the sums "
-                f"of the other rows in {n_sums} of its {n_columns} columns, as a totals row does, and "
-                f"{said_of_one_row(dropped)}"
-                for i, n_sums in self.totals.items()]
-
+        ids = table.ids
+        return [f"{totals_row_said(int(table.row_numbers[i]), None if ids is None else ids[i], n_sums, n_columns)}, "
+                f"and {said_of_one_row(dropped)}" for i, n_sums in self.totals.items()]
 
 
 def column_notes(X: Any, table: Table, *, shaped: bool = False, constant: list[str] | None = None,
@@ -322,36 +321,41 @@ def named_as_id(name: str) -> bool:
 ID_DISTINCT_SHARE = 0.9
 
 
+def _whole_number_column(frame: Any, named: Callable[[str], bool],
+                         n_values_fit: Callable[[int, int], bool]) -> str | None:
+    """The first feature of ``frame`` (20 rows or more, 2 features or more) whose name ``named`` takes
+    and that holds whole numbers, as many different ones as ``n_values_fit(n_values, n_rows)`` takes."""
+    if frame.shape[0] < 20 or frame.shape[1] < 2:
+        return None
+    for name in frame.columns:
+        if named(str(name)):
+            column = frame[name].to_numpy()
+            if np.array_equal(column, np.round(column)) and n_values_fit(len(np.unique(column)), len(column)):
+                return str(name)
+    return None
+
+
 def id_like_column(frame: Any) -> str | None:
     """The first feature, on 20 rows or more, named as an id (:func:`named_as_id`) that holds a different
     whole number in (nearly, :data:`ID_DISTINCT_SHARE`) every row: a code that names each row, which a
     fit would take for a measurement. Counts are whole and can all differ too (midwest's populations),
     so the name must say it."""
-    if frame.shape[0] < 20 or frame.shape[1] < 2:
-        return None
-    for name in frame.columns:
-        if named_as_id(str(name)):
-            column = frame[name].to_numpy()
-            if np.array_equal(column, np.round(column)) and len(np.unique(column)) >= ID_DISTINCT_SHARE * len(column):
-                return str(name)
-    return None
+    return _whole_number_column(frame, named_as_id, lambda n_values, n_rows: n_values >= ID_DISTINCT_SHARE * n_rows)
+
+
+def _named_id(name: str) -> bool:
+    """Whether a column is named ``id`` (``ID``, ``Tuna.id``, ``patientId``)."""
+    text = name.strip()
+    low = text.lower()
+    return bool(low == "id" or re.fullmatch(r".*[._ -]id", low) or re.fullmatch(r"(.*[a-z])?I[dD]", text))
 
 
 def unit_id_column(frame: Any) -> str | None:
-    """The first feature, on 20 rows or more, named ``id`` (``ID``, ``Tuna.id``, ``patientId``) that
-    holds 5 whole numbers or more, each in 2 rows or more on average: the ids of units measured more
-    than once (a person's choices, a firm's years), which a fit would take for a measurement. Not
-    the other names :func:`named_as_id` takes: kyphosis' ``Number`` of vertebrae repeats as counts do."""
-    if frame.shape[0] < 20 or frame.shape[1] < 2:
-        return None
-    for name in frame.columns:
-        text = str(name).strip()
-        if text.lower() == "id" or re.fullmatch(r".*[._ -]id", text.lower()) or re.fullmatch(r"(.*[a-z])?I[dD]", text):
-            column = frame[name].to_numpy()
-            n_values = len(np.unique(column))
-            if np.array_equal(column, np.round(column)) and 5 <= n_values <= len(column) / 2:
-                return str(name)
-    return None
+    """The first feature, on 20 rows or more, named ``id`` (:func:`_named_id`) that holds 5 whole
+    numbers or more, each in 2 rows or more on average: the ids of units measured more than once (a
+    person's choices, a firm's years), which a fit would take for a measurement. Not the other names
+    :func:`named_as_id` takes: kyphosis' ``Number`` of vertebrae repeats as counts do."""
+    return _whole_number_column(frame, _named_id, lambda n_values, n_rows: 5 <= n_values <= n_rows / 2)
 
 
 LABEL_NAMES = {"label", "labels", "class", "classes", "target", "y", "species", "digit", "category"}
@@ -398,8 +402,7 @@ def read_for_fit(data: str, read: ReadOptions,
     X_filled, encodable = missing.apply(table)
     # on the values as written, over every row that is not blank, as a spreadsheet's SUM adds them (and as a
     # streamed fit's first pass finds them): filled means or rows --nan drop leaves out change no total (a review)
-    written = ~table.blank_rows if table.blank_rows is not None else np.ones(table.n_rows, dtype=bool)
-    totals = totals_rows(table.X, written)
+    totals = totals_rows(table.X, ~table.blank())
     encodable[list(totals)] = False
     if not encodable.any():
         raise InputError(f"{data}: every row has a missing value, so no row is left to fit on; use --nan mean or zero")
