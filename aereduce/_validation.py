@@ -14,9 +14,84 @@ SPARSE_FORMATS = ("csr", "csc", "coo")
 
 def dense_rows(estimator: Any, X: Any, **kwargs: Any) -> np.ndarray:
     """``validate_data(estimator, X, dtype=float64 or float32, **kwargs)``, a sparse matrix or array
-    given as its dense rows."""
-    X = validate_data(estimator, X, dtype=[np.float64, np.float32], accept_sparse=SPARSE_FORMATS, **kwargs)
+    given as its dense rows. Its refusals of a text, date or missing value, and of columns unlike
+    the fitted ones, name the column and say what to do (:func:`explained_refusal`)."""
+    try:
+        X = validate_data(estimator, X, dtype=[np.float64, np.float32], accept_sparse=SPARSE_FORMATS, **kwargs)
+    except (ValueError, TypeError) as exc:
+        explained = explained_refusal(estimator, X, exc)
+        if explained is None:
+            raise
+        raise ValueError(explained) from None
     return np.ascontiguousarray(X.toarray()) if hasattr(X, "toarray") else X
+
+
+def _first_unreadable_column(X: Any) -> tuple[str, Any] | None:
+    """The first column of ``X`` that holds something other than numbers, said for a message
+    (``'species'`` in a DataFrame, ``column 3`` in an array), and such a value."""
+    import pandas as pd
+
+    if hasattr(X, "columns"):
+        frame, said = X, repr
+    else:
+        array = np.asarray(X, dtype=object) if not hasattr(X, "toarray") else None
+        if array is None or array.ndim != 2:
+            return None
+        frame, said = pd.DataFrame(array), lambda j: f"column {j}"
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column) or (pd.api.types.is_numeric_dtype(column)
+                                                  and not pd.api.types.is_complex_dtype(column)):
+            continue
+        numbers = pd.to_numeric(column, errors="coerce") if pd.api.types.is_object_dtype(column) else None
+        bad = column.notna() & (numbers.isna() if numbers is not None else True)
+        if bool(bad.any()):
+            return said(name), column[bad].iloc[0]
+    return None
+
+
+def explained_refusal(estimator: Any, X: Any, exc: Exception) -> str | None:
+    """scikit-learn's refusal of ``X`` in a user's words: the column, the value and what to do; None
+    where there is nothing to add. Trial 49: "could not convert string to float: 'Adelie'" named no
+    column, the missing-value advice named a classifier, a date column raised numpy's promotion error,
+    and a model fitted by the command line refused the file it was fitted on for its id and label."""
+    message = str(exc)
+    names = [str(c) for c in X.columns] if hasattr(X, "columns") else None
+    policy = (getattr(estimator, "input_settings_", None) or {}).get("nan", "error")
+    if "NaN" in message and "Input" in message:
+        if policy != "error" or hasattr(X, "toarray"):  # new_rows says what the command line's --nan did
+            return None
+        values = X.to_numpy(dtype=np.float64, na_value=np.nan) if names is not None else np.asarray(X, dtype=np.float64)
+        rows, columns = np.nonzero(np.isnan(values))
+        if not len(rows):
+            return None
+        where = (f"column {names[columns[0]]!r} at index {X.index[rows[0]]!r}" if names is not None else
+                 f"column {columns[0]} of row {rows[0]}")
+        count = len(np.unique(rows))
+        return (f"Input X contains NaN (missing values) in {count} row{'s' if count != 1 else ''}, the first in {where}: "
+                "fill them first (sklearn.impute.SimpleImputer in a Pipeline) or leave those rows out")
+    if "could not convert" in message or "DType" in message:
+        found = _first_unreadable_column(X)
+        if found is None:
+            return None
+        column, value = found
+        return (f"X's {column if column.startswith('column ') else 'column ' + column} holds {value!r}, not a "
+                "number: a model reads numbers only; encode it as numbers (a OneHotEncoder for categories, in a "
+                "ColumnTransformer), or leave it out")
+    if "feature names" in message.lower() and names is not None \
+            and getattr(estimator, "feature_names_in_", None) is not None:
+        from .tables import shown_names
+
+        # scikit-learn's words first, whole: its own checks match them (check_dataframe_column_names_consistency)
+        expected = [str(c) for c in estimator.feature_names_in_]
+        extra = [c for c in names if c not in expected]
+        settings = getattr(estimator, "input_settings_", None) or {}
+        carried = {settings.get("id_column"), settings.get("label_column")} - {None}
+        said = (f"{shown_names([repr(c) for c in extra])} {'is' if len(extra) == 1 else 'are'} the id and label "
+                "columns that `aereduce fit` read beside the features. " if extra and set(extra) <= carried else "")
+        return (f"{message.rstrip()}\n{said}The model reads the columns {shown_names(expected)}, in that order: "
+                "pass X[model.feature_names_in_]")
+    return None
 
 
 # What `aereduce fit` keeps on a model about the file it read (usecases.input_settings): a fit in

@@ -25,7 +25,7 @@ from ._cli_support import (METHOD_NAMES, SEED, ae_option, ae_params, data_option
                            group_column_option, in_command_line_words, info, model_options, output_name, parse_shape,
                            picture_options, progress_bar, read_options, require_dim, shows_bars, split_names)
 from ._version import __version__
-from .errors import POOR_FIT_WARNINGS, WIDE_CODE_WARNING, plural
+from .errors import NEAR_THE_MAP_THRESHOLD_WARNING, POOR_FIT_WARNINGS, WIDE_CODE_WARNING, plural
 
 
 class UserError(click.ClickException):
@@ -185,6 +185,7 @@ def command_line_warnings() -> None:
     # such a fit itself, in the command line's flags (check_not_failed).
     warnings.filterwarnings("ignore", message=POOR_FIT_WARNINGS)
     warnings.filterwarnings("ignore", message=WIDE_CODE_WARNING)  # fit notes it, naming --dim
+    warnings.filterwarnings("ignore", message=re.escape(NEAR_THE_MAP_THRESHOLD_WARNING))  # of cross-validation
     _SHOWN_WARNINGS.clear()
     warnings.showwarning = _one_line_warning
 

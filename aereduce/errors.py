@@ -26,6 +26,9 @@ POOR_MEMBERS_WARNING = "members ended with reconstruction MSE"
 # its own words (--dim).
 WIDE_CODE_WARNING = "nothing to reduce:"
 POOR_FIT_WARNINGS = rf"({POOR_FIT_WARNING}|\d+ of \d+ {POOR_MEMBERS_WARNING})"
+# How the estimator's warning of a map chosen near its threshold of rows begins: a cross-validation's
+# folds may fit the other kind of model (trial 49). The command line cross-validates nothing.
+NEAR_THE_MAP_THRESHOLD_WARNING = "neighbour_weight='auto' trains the map"
 
 
 class OutputPathError(InputError):

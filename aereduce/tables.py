@@ -48,7 +48,7 @@ import stat
 import sys
 import warnings
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -2546,6 +2546,44 @@ def keep_integer_columns(frame: Any, names: Sequence[str]) -> Any:
     return frame
 
 
+def free_name(name: str, role: str, taken: Collection[str]) -> str:
+    """``name``, or where a result column already has it, ``name_role`` (``outlier_label``, ``row_id``;
+    then ``name_role2``, ...): the name a carried column is written under beside the results."""
+    if name not in taken:
+        return name
+    candidate, n = f"{name}_{role}", 2
+    while candidate in taken:
+        candidate, n = f"{name}_{role}{n}", n + 1
+    return candidate
+
+
+def carried_names(table: Table, result_names: Sequence[str], row_column: str | None = None) -> dict[str, str]:
+    """The names the table's id and label columns are written under beside ``result_names`` (and a
+    ``row_column``), keyed by their own: trial 50's label column named ``outlier`` overwrote score's
+    flags of that name, and an id column named ``row`` or ``ae0`` stopped the command."""
+    return names_beside(table.id_name if table.ids is not None else None,
+                        table.label_name if table.labels is not None else None, result_names, row_column)
+
+
+def names_beside(id_name: str | None, label_name: str | None, result_names: Sequence[str],
+                 row_column: str | None = None) -> dict[str, str]:
+    """:func:`carried_names` of an id and a label column by their names (None: no such column)."""
+    taken = set(result_names) | ({row_column} if row_column else set())
+    names = {}
+    for role, name in (("id", id_name), ("label", label_name)):
+        if name:
+            names[name] = free_name(name, role, taken)
+            taken.add(names[name])
+    return names
+
+
+def carried_names_note(table: Table, result_names: Sequence[str], row_column: str | None = None) -> list[str]:
+    """The note of each carried column written under another name (:func:`carried_names`)."""
+    return [f"the {'id' if own == table.id_name and table.ids is not None else 'label'} column {own!r} is written as "
+            f"{written!r}, as {own!r} names a column of the results"
+            for own, written in carried_names(table, result_names, row_column).items() if written != own]
+
+
 def output_frame(values: Any, names: Sequence[str], table: Table | None = None,
                  encodable: np.ndarray | None = None, *, row_column: str | None = None) -> Any:
     """A DataFrame of results on every input row, with the table's id column first.
@@ -2596,7 +2634,7 @@ def output_frame(values: Any, names: Sequence[str], table: Table | None = None,
         raise ValueError(f"{len(values)} result rows for a table of {table.n_rows} rows")
     frame = keep_integer_columns(pd.DataFrame(values, columns=list(names)), integer)
     if table is not None and table.ids is not None:
-        frame.insert(0, table.id_name, table.ids)
+        frame.insert(0, carried_names(table, names, row_column)[table.id_name], table.ids)
     if row_column is not None and table is not None:
         frame.insert(0, row_column, table.row_numbers)
     return frame

@@ -34,7 +34,7 @@ from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_r
 from .tables import (EXPONENT_CODE, LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, PANEL_TIME_NAMES, TIME_PART_NAMES, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
-                     LARGEST_VALUE, columns_hint, option_names, output_frame, read_table, refuse_unusable_values,
+                     LARGEST_VALUE, carried_names, carried_names_note, columns_hint, free_name, names_beside, option_names, output_frame, read_table, refuse_unusable_values,
                      mean_of_present, said_of_one_row, shown_names, totals_row_said, totals_rows, whole_valued,
                      write_table)
 
@@ -429,7 +429,9 @@ def table_notes(table: Table, missing: MissingValues, dropped: str = NOT_ENCODED
     if table.read_by_position:  # a swapped pair gives wrong codes and no error (trial 8): show the mapping
         pairs = ", ".join(f"{shown_names([given])} as {shown_names([name])}" for given, name in table.read_by_position[:6])
         more = f", ... ({len(table.read_by_position)} in all)" if len(table.read_by_position) > 6 else ""
-        notes.append(f"read --columns by position as the model's columns: {pairs}{more}; check that the order matches")
+        given = ("read the .npy file's columns (which have no names) by position" if format_of(table.source) == "npy"
+                 else "read --columns by position")
+        notes.append(f"{given} as the model's columns: {pairs}{more}; check that the order matches")
     if table.numbers_as_names:
         # a review: '0,1,2' over '0.25,3,5' (a time column from 0) lost its first row to the header rule
         names = table.feature_names + table.skipped_columns
@@ -1146,13 +1148,21 @@ def load_model(path: str, data: str | None = None, command: str = "") -> Any:
     message says the two were given the other way round."""
     from ._persistence import load_model as load
 
+    from .tables import FORMATS
+
     try:
         return load(path)
     except ModelFileError as exc:
-        if data is None or Path(data).suffix.lower() != MODEL_SUFFIX or Path(path).suffix.lower() == MODEL_SUFFIX:
+        if Path(path).suffix.lower() == MODEL_SUFFIX:
             raise
-        raise type(exc)(f"{exc}; {data} looks like the model, which comes first: aereduce {command} {data} "
-                        f"{path}") from None
+        if data is not None and Path(data).suffix.lower() == MODEL_SUFFIX:
+            raise type(exc)(f"{exc}; {data} looks like the model, which comes first: aereduce {command} {data} "
+                            f"{path}") from None
+        if Path(path.removesuffix(".gz")).suffix.lower() in FORMATS and command:
+            # trial 50: `transform data.csv data.csv` was told only that the CSV was no model file
+            raise type(exc)(f"{exc}; the first argument of aereduce {command} is the model (the {MODEL_SUFFIX} "
+                            "file `aereduce fit` writes), then the data") from None
+        raise
 
 
 def is_detector(model: Any) -> bool:
@@ -1197,6 +1207,7 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
                                  "lone_groups": kept.get("lone_groups"),
                                  "header": read.header if read.header is not None else kept.get("header")}
     expected = model_feature_names(model)
+    unnamed = False  # whether DATA's columns are read by position, having no names
     if getattr(model, "feature_names_in_", None) is not None:
         needed = [c for c in read.exclude or () if c in expected]
         if needed:
@@ -1212,13 +1223,19 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
             raise InputError(f"{data}: --columns puts {moved[0]!r} in place {given.index(moved[0]) + 1}, where the model "
                              f"reads it in place {expected.index(moved[0]) + 1} ({shown_names(expected)}); list the "
                              "columns in the model's order, or leave --columns out to read them by name")
-        if not given:  # the model reads its own columns by name; no other column is a feature
+        # An .npy file's columns have no names (x0, x1, ...) to find the model's by: as many are read in
+        # order, with a note (trial 50: the tool's own MNIST export was refused by a model fitted on its CSV).
+        unnamed = format_of(data) == "npy" and expected != [f"x{i}" for i in range(len(expected))]
+        if not given and not unnamed:  # the model reads its own columns by name; no other column is a feature
             overrides.update(columns=expected, exclude=None, columns_from="the model's columns")
     for table in iter_tables(data, chunksize, **read.as_kwargs(**overrides)):
         if table.X.shape[1] != model.n_features_in_ and overrides.get("columns") is None and read.columns:
             raise _column_count_error(data, table.X.shape[1], expected)
         if table.X.shape[1] != model.n_features_in_:
-            raise InputError(f"{data}: has {table.X.shape[1]} feature columns, the model expects {model.n_features_in_}")
+            by_position = (f" ({shown_names(expected)}): an .npy file's columns, which have no names, are read by "
+                           "position, so give the model's columns alone, in its order") if unnamed else ""
+            raise InputError(f"{data}: has {table.X.shape[1]} feature columns, the model expects "
+                             f"{model.n_features_in_}{by_position}")
         table.read_by_position = [(given, name) for given, name in zip(table.feature_names, expected) if given != name]
         table.feature_names = list(expected)
         table.encoding_from_model = None if read.encoding else kept.get("encoding")
@@ -1241,6 +1258,7 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
     finished = False
     far: str | None = None
     first = True
+    first_names: list[str] | None = None  # the result columns, noted once
     try:
         for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
             if first:  # the first chunk's rows say where the file lies
@@ -1251,6 +1269,9 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
             # anomalous as any): trial 28's one extreme row made score refuse the whole file.
             check_finite(values, table.row_numbers[encodable], data, scores=compute is errors and is_detector(model))
             frame = output_frame(values, names, table, encodable)
+            if notes is not None and first_names is None:
+                first_names = names
+                notes += carried_names_note(table, names)
             yield with_labels(frame, table)
         finished = True
     finally:
@@ -1346,9 +1367,10 @@ def codes(model: Any, X: Any) -> tuple[np.ndarray, list[str]]:
 
 
 def with_labels(frame: Any, table: Table) -> Any:
-    """``frame`` with ``table``'s label column last, when it has one."""
+    """``frame`` (an :func:`output_frame` of ``table``) with ``table``'s label column last, when it has
+    one, under the name :func:`~aereduce.tables.carried_names` gives it."""
     if table.labels is not None:
-        frame[table.label_name] = table.labels
+        frame[free_name(table.label_name, "label", set(map(str, frame.columns)))] = table.labels
     return frame
 
 
@@ -1413,6 +1435,12 @@ def stream_file(model_path: str, data: str, output: str, read: ReadOptions,
     check_output(output, inputs=[data, model_path])
     model = load_model(model_path, data, command) if compute is errors else load_reducer(model_path, command, data)
     rows, notes = 0, notes if notes is not None else []
+    if command == "denoise" and "noise" in model.get_params() and model.get_params()["noise"] is None:
+        # trial 50: a plain 8-D model's cleaned digits were twice as far from the clean ones as the
+        # noisy input was (squared error 75.9 against 36.6), and nothing said why
+        notes.append(f"{model_path} was fitted without --noise, so it learnt to rebuild rows, not to remove noise: "
+                     "noisy rows may come out worse than they went in; fit with --noise gaussian or --noise mask "
+                     "(and --noise-level) for a denoiser")
     # A .npy file holds numbers only: an id column not asked for here (the model's remembered one,
     # or an unnamed first column of row labels) is left out, with a note, rather than refused.
     numbers_only = format_of(output) == "npy" and read.id_column is None
@@ -1543,10 +1571,13 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     settings = getattr(model, "input_settings_", None) or {}
     check = CodeRangeCheck(getattr(model, "code_range_", None), expected_codes)
     rows, notes = 0, notes if notes is not None else []
+    # the remembered columns under the names transform writes them beside the codes (an id named ae0 as ae0_id)
+    written = names_beside(settings.get("id_column"), settings.get("label_column"), expected_codes)
+    kept_id, kept_label = (written.get(settings.get(key)) for key in ("id_column", "label_column"))
     with TableWriter(output) as writer:
         # Empty code rows (transform's output for rows it could not encode) decode to empty rows.
-        for table in iter_tables(latent, CHUNK_ROWS, missing="drop", id_column=id_column or settings.get("id_column"),
-                                 label_column=settings.get("label_column"), carried_optional=True):
+        for table in iter_tables(latent, CHUNK_ROWS, missing="drop", id_column=id_column or kept_id,
+                                 label_column=kept_label, carried_optional=True):
             if id_column and table.id_name != id_column:  # asked for, unlike the remembered columns
                 # the codes first, as transform writes them (trial 38 read "species, ae0, ae1" of ae0,ae1,species)
                 present = table.feature_names + [n for n in (table.id_name, table.label_name) if n] + table.skipped_columns
@@ -1567,8 +1598,8 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
             if len(partial):
                 raise InputError(f"{latent}: row {int(table.row_numbers[partial[0]])} has some code cells empty and "
                                  "some not; give all of a row's codes, or none to leave its output row empty")
-            if foreign and rows == 0:
-                notes.append(foreign)
+            if rows == 0:
+                notes += ([foreign] if foreign else []) + carried_names_note(table, names)
             check.add(table.X[coded])
             decoded, _ = computed_on(reconstructions_of_codes, model, table.X[coded])
             writer.write(with_labels(output_frame(decoded, names, table, coded), table))
@@ -1597,8 +1628,9 @@ def fit_transform_file(data: str, output: str, *, method: str, dim: int, read: R
     seconds = getattr(reducer, "fit_time_", None) or time.perf_counter() - tic  # as fit's summary times it
     if get_method(method).can_save:  # an autoencoder: fit refuses a failed one, so warn of it here
         notes += poor_fit_warning(method, dim, reducer, filled.X, seed, params)
-    table = filled.table
-    write_table(output, with_labels(output_frame(Z, [f"{method}{i}" for i in range(dim)], table, filled.encodable), table))
+    table, names = filled.table, [f"{method}{i}" for i in range(dim)]
+    write_table(output, with_labels(output_frame(Z, names, table, filled.encodable), table))
+    notes += carried_names_note(table, names)
     line = fitted_line(method, params, dim, filled.X.shape, epochs_trained(reducer), decoder_epochs(reducer), seconds)
     return table.n_rows, line, notes
 
@@ -1676,11 +1708,13 @@ class TopScores:
         for j, name in enumerate(self.names[1:]):
             frame[name] = [item.other_columns[j] for item in best]
         keep_integer_columns(frame, self.integer)
+        written = {} if self.table is None else carried_names(self.table, self.names, "row")
         if self.id_name:
-            frame.insert(0, self.id_name, [item.id for item in best])
+            frame.insert(0, written.get(self.id_name, self.id_name), [item.id for item in best])
         if self.label_name:
-            frame[self.label_name] = [item.label for item in best]
-        notes = [] if self.table is None else table_notes(self.table, missing, "were not scored")
+            frame[written.get(self.label_name, self.label_name)] = [item.label for item in best]
+        notes = [] if self.table is None else (table_notes(self.table, missing, "were not scored")
+                                               + carried_names_note(self.table, self.names, "row"))
         # A model that rebuilds rows exactly (one column, a code as wide as the data) ranks them by
         # rounding: say that the rows listed are not anomalies (trial 27 saw 5 rows of error 0 ranked).
         exact = int(sum(item.score <= NEGLIGIBLE_MSE for item in best)) if not is_detector(self.model) else 0
@@ -1931,11 +1965,13 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
         notes.append(f"the split holds out whole units of {filled.table.group_name!r}, so it is not stratified by "
                      f"{filled.table.label_name!r}")
     ae_validates = "ae" in methods and validates("ae", params, len(train))
+    pca_said = False  # whether a note already says that ae's figures are PCA's
     if groups is not None and ae_validates:
         refuse_one_unit_to_fit_on(data, filled.table.group_name, groups, groups[train], "to score on",
                                   "for the autoencoder ", "give more units, or leave ae out of --methods")
         fitted_units = len(set(groups[train]))
         if fitted_units < MIN_UNITS_TO_JUDGE_A_GAIN:  # a review: ae and pca gave one figure, and nothing said why
+            pca_said = True
             notes.append(f"ae on {fitted_units} units keeps PCA's solution: a gain over it must hold on "
                          f"{MIN_UNITS_FOR_A_GAIN} validation units, which {MIN_UNITS_TO_JUDGE_A_GAIN} units fitted "
                          "on give")
@@ -1968,6 +2004,7 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
     if "ae" in methods and len(train) < MIN_ROWS_FOR_DEEP and all(
             (params or {}).get(name, "auto") == "auto" for name in ("hidden_layer_sizes", "max_iter")):
         # trial 33 met ae and pca with the same figures on 41 rows, and no word of why
+        pca_said = True
         notes.append(f"ae on fewer than {MIN_ROWS_FOR_DEEP} training rows is PCA's solution (a network could only fit "
                      "noise beyond it), so its figures are PCA's")
     if len(test) < FEW_TEST_ROWS:  # 1 test row scored 278 on a 4-row table without a word (trial 12)
@@ -1992,8 +2029,17 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
         Z[train], Z[test] = Z_train, Z_test
         codes[name] = Z
 
+    def note_kept_pca(name: str, reducer: Any) -> None:
+        # iris' ae row equalled pca's to the last digit, and nothing said that ae had kept PCA's solution
+        # (a --dim not below the columns has its note: PCA is exact there)
+        if name == "ae" and not pca_said and dim < X.shape[1] and getattr(reducer, "kept_initial_weights_", False):
+            after.append(f"ae kept PCA-{dim}'s solution, which training did not clearly beat on its "
+                         "validation rows, so its figures are PCA's")
+
+    after: list[str] = []
     rows = compare_methods(X, y, dim, methods, train, test, seed=seed, params=params, progress=progress, groups=groups,
-                           on_codes=keep_codes if plot is not None else None)
+                           on_codes=keep_codes if plot is not None else None, on_fitted=note_kept_pca)
+    notes += send_notes(after, notify)
     if plot is not None:
         draw_compared_maps(plot, rows, codes, colours, filled.table.label_name, data, len(train), len(test))
     return rows, notes
@@ -2069,14 +2115,16 @@ def compare_methods(X: np.ndarray, y: np.ndarray | None, dim: int, methods: list
                     test: np.ndarray, *, seed: int = 0, params: dict[str, Any] | None = None,
                     progress: MethodProgress | None = None,
                     on_codes: Callable[[str, np.ndarray, np.ndarray], None] | None = None,
-                    groups: np.ndarray | None = None) -> list[dict[str, Any]]:
+                    groups: np.ndarray | None = None,
+                    on_fitted: Callable[[str, Any], None] | None = None) -> list[dict[str, Any]]:
     """Fit each method on the same training rows and measure it on the same held-out rows
     (``train`` and ``test``, indices into X; :func:`aereduce._split.split_rows` makes them).
 
     Returns one dict per method: reconstruction MSE in the scaled space (None for a method
     without an inverse), kNN accuracy (k=7) when labels are given, and fit and transform seconds.
     ``groups``: each row's unit, the autoencoder validating on whole units (the split holds out
-    whole units too). ``on_codes(method, train_codes, test_codes)`` is given each method's codes; ``progress(method)``
+    whole units too). ``on_codes(method, train_codes, test_codes)`` is given each method's codes, and
+    ``on_fitted(method, reducer)`` each fitted reducer; ``progress(method)``
     is the block each method fits in, and gives the callable its epochs are reported to.
     """
     rows = []
@@ -2086,6 +2134,8 @@ def compare_methods(X: np.ndarray, y: np.ndarray | None, dim: int, methods: list
             tic = time.perf_counter()
             Z_train = fit_embed(name, reducer, X[train], epochs, groups=None if groups is None else groups[train])
             fit_s = time.perf_counter() - tic
+        if on_fitted is not None:
+            on_fitted(name, reducer)
         # An untimed transform first: UMAP's first one compiles numba's code (seconds), which a
         # user's later transforms do not pay; every method gets the same warm-up.
         reducer.transform(X[test][:8])
@@ -2122,6 +2172,9 @@ def export_dataset(name: str, split: str, data_home: str | None, rows: int | Non
     split's files alone; returns the rows written and notes (fewer rows than ``rows`` asked for)."""
     from .datasets import FILES, dataset_folder, load_split, local_file
 
+    if format_of(output) == "npy":  # trial 50 fitted the label as a 785th pixel of such a file, unsaid
+        raise InputError(f"{output}: an .npy file holds one array without column names, so the label would read as "
+                         "one more pixel; write .npz, .csv or .parquet, which keep the column names")
     folder = dataset_folder(name, data_home)
     # The dataset's own files are inputs too: trial 24 wrote a CSV over MNIST's labels file.
     check_output(output, inputs=[path for filename in FILES if (path := local_file(folder, filename))])

@@ -5,6 +5,7 @@ import warnings
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from scipy.linalg import subspace_angles
@@ -823,3 +824,65 @@ def test_a_code_as_wide_as_the_columns_is_no_map_and_rebuilds_them_exactly():
     assert ae.neighbour_weight_ == 0.0
     assert np.mean((ae.inverse_transform(ae.transform(X)) - X) ** 2) < 1e-10
     assert AutoencoderTransformer(n_components=2, random_state=0, max_iter=1).fit(X).neighbour_weight_ == 1.0
+
+
+def test_a_map_chosen_near_its_threshold_of_rows_warns_of_cross_validation(tmp_path):
+    """Trial 49: a search's folds of 880 diamonds fit plain autoencoders and its refit on 1,100 rows the
+    map, which scored 10 points lower in the same folds: best_estimator_ was not the model scored."""
+    import warnings
+
+    from click.testing import CliRunner
+
+    from aereduce.cli import main
+
+    def warned(n_rows, **params):
+        X = np.random.default_rng(0).normal(size=(n_rows, 6))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            AutoencoderTransformer(n_components=2, random_state=0, max_iter=1, **params).fit(X)
+        return [str(w.message) for w in caught if "cross-validation" in str(w.message)]
+
+    assert warned(1100) == ["neighbour_weight='auto' trains the map (the neighbour term) from 1,000 rows, and these "
+                            "are 1,100: in a cross-validation, folds of fewer rows fit a plain autoencoder instead, so "
+                            "their scores do not describe this model; set neighbour_weight=1 (the map) or 0 (plain) "
+                            "to fit one kind throughout"]
+    assert warned(1100, neighbour_weight=1) == [] and warned(900) == [] and warned(1500) == []
+    # the command line cross-validates nothing: no such line there
+    path = tmp_path / "t.csv"
+    pd.DataFrame(np.random.default_rng(0).normal(size=(1100, 6)), columns=list("abcdef")).to_csv(path, index=False)
+    result = CliRunner().invoke(main, ["fit", str(path), "--dim", "2", "--epochs", "1", "-o", str(tmp_path / "m.aer")])
+    assert result.exit_code == 0, result.output
+    assert "cross-validation" not in result.stderr
+
+
+def test_refusals_of_a_dataframe_name_the_column_and_what_to_do():
+    """Trial 49: "could not convert string to float: 'Adelie'" named no column, the missing-value
+    advice named a classifier, and a date column raised numpy's DTypePromotionError."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(30, 3)), columns=["bill", "depth", "mass"])
+
+    def refusal(X):
+        with pytest.raises(ValueError) as caught:
+            AutoencoderTransformer(n_components=1, max_iter=1).fit(X)
+        return str(caught.value)
+
+    text = ("X's column 'species' holds 'Adelie', not a number: a model reads numbers only; encode it as numbers "
+            "(a OneHotEncoder for categories, in a ColumnTransformer), or leave it out")
+    assert refusal(frame.assign(species="Adelie")) == text
+    assert refusal(frame.assign(species=pd.Categorical(["Adelie"] * 30))) == text
+    assert refusal(frame.assign(when=pd.Timestamp("2020-01-01"))).startswith("X's column 'when' holds Timestamp(")
+    gaps = frame.copy()
+    gaps.loc[[4, 7], "depth"] = np.nan
+    assert refusal(gaps.set_index(np.arange(100, 130))) == (
+        "Input X contains NaN (missing values) in 2 rows, the first in column 'depth' at index 104: fill them first "
+        "(sklearn.impute.SimpleImputer in a Pipeline) or leave those rows out")
+    assert refusal(gaps.to_numpy()).startswith("Input X contains NaN (missing values) in 2 rows, the first in "
+                                               "column 1 of row 4:")
+    assert refusal(np.array([[1, "a"], [3, "b"], [4, 5]], dtype=object)).startswith("X's column 1 holds 'a', not a number")
+    # columns other than the fitted ones: scikit-learn's words, then which columns to pass
+    model = AutoencoderTransformer(n_components=1, max_iter=1).fit(frame)
+    with pytest.raises(ValueError) as caught:
+        model.transform(frame[["mass", "bill", "depth"]])
+    assert str(caught.value).startswith("The feature names should match those that were passed during fit.")
+    assert str(caught.value).endswith("\nThe model reads the columns bill, depth, mass, in that order: "
+                                      "pass X[model.feature_names_in_]")

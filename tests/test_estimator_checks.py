@@ -2,6 +2,7 @@
 
 import pytest
 from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
     check_set_output_transform,
     check_set_output_transform_pandas,
     check_global_output_transform_pandas,
@@ -30,6 +31,7 @@ def test_sklearn_estimator_checks(estimator, check):
 
 
 EXTRA_CHECKS = [
+    check_dataframe_column_names_consistency,  # its messages, which ours extend (trial 49)
     check_set_output_transform,
     check_set_output_transform_pandas,
     check_global_output_transform_pandas,

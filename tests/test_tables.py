@@ -1821,3 +1821,14 @@ def test_a_measurement_named_as_a_time_does_not_hide_year_and_month(tmp_path):
     path = tmp_path / "rain.csv"
     frame.to_csv(path, index=False)
     assert read_table(str(path)).panel_units == ("station", ("year", "month"), 10)
+
+
+def test_a_carried_column_takes_a_free_name_beside_the_results():
+    from aereduce.tables import free_name, names_beside
+
+    assert free_name("species", "label", {"ae0", "ae1"}) == "species"
+    assert free_name("ae0", "label", {"ae0", "ae1"}) == "ae0_label"
+    assert free_name("ae0", "label", {"ae0", "ae0_label", "ae0_label2"}) == "ae0_label3"
+    # the id first, then the label beside it too; the row column of --top is taken as well
+    assert names_beside("row", "row_id", ["score"], row_column="row") == {"row": "row_id", "row_id": "row_id_label"}
+    assert names_beside(None, "outlier", ["anomaly_score", "outlier"]) == {"outlier": "outlier_label"}
