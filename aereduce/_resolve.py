@@ -24,6 +24,7 @@ MIN_ROWS_FOR_DEEP = 50
 # Early stopping's "auto": on from MIN_ROWS_FOR_DEEP rows (enough to validate on) up to this many,
 # above which a fixed schedule of epochs rarely overfits and the validation pass is pure cost.
 EARLY_STOPPING_MAX_ROWS = 20_000
+BFLOAT16_MIN_ROWS = 20_000  # precision="auto" trains in bfloat16 from here where it is native (auto_precision)
 
 
 # The neighbour term (objective.NeighbourEmbedding): its epoch is this many optimiser steps, "auto"
@@ -652,7 +653,20 @@ def stops_early(early_stopping: Any, n_samples: int) -> bool:
     return bool(early_stopping)
 
 
-def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, precision: str, *,
+def auto_precision(precision: str, native_bfloat16: bool, n_samples: int, neighbours: bool) -> str:
+    """``precision="auto"``: bfloat16 mixed precision where the device has it natively, from
+    BFLOAT16_MIN_ROWS rows, and for a map (the neighbour term) on any number of rows, whose steps
+    are batches of 1,024 points whatever the rows: on 2 cores with AVX-512 BF16, digits' map took
+    2.7 s against 4.2-4.9 s, R's Computers 3.6-4.8 s against 6.3-7.9, 10,000 MNIST images 6.5-8.4 s
+    against 13.6-13.9, with the same 7-NN accuracy of held-out codes within the seeds' spread
+    (MID_MAPS.md). Below BFLOAT16_MIN_ROWS a reconstruction model's steps are small, where the
+    casts cost what bfloat16 saves; else float32."""
+    if precision != "auto":
+        return precision
+    return "bfloat16" if native_bfloat16 and (n_samples >= BFLOAT16_MIN_ROWS or neighbours) else "float32"
+
+
+def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, *, native_bfloat16: bool = False,
                     streaming: bool | str = False, accelerated: bool = False,
                     n_samples: int | None = None,
                     moments: tuple[np.ndarray, np.ndarray] | None = None) -> ResolvedOptions:
@@ -663,7 +677,8 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
     the batch size (of the decoder phase) to up to 512 rows, and ``decoder_iter_`` is resolved.
     ``accelerated``: training runs on a GPU (or another device faster than the CPU). ``n_samples``:
     the rows X stands for, when X holds only each column's minimum and maximum (a streamed fit);
-    ``moments``: then the columns' means and variances over every row.
+    ``moments``: then the columns' means and variances over every row. ``native_bfloat16``: the
+    device has native bfloat16 arithmetic (:func:`auto_precision`).
     """
     n_samples, n_features = (X.shape[0] if n_samples is None else n_samples), X.shape[1]
     if params["noise"] == "mask" and params["noise_level"] >= 1:
@@ -715,7 +730,7 @@ def resolve_options(params: Mapping[str, Any], X: np.ndarray, scaler: Scaler, pr
         max_iter_=max_iter,
         early_stopping_=early_stopping,
         linear_skip_=linear_skip,
-        precision_=precision,
+        precision_=auto_precision(params["precision"], native_bfloat16, n_samples, neighbours),
         neighbour_weight_=weight,
         decoder_iter_=decoder_iter(max_iter, n_train, batch, n_features) if neighbours else 0,
         encoder_layer_norm_=neighbours,

@@ -886,3 +886,30 @@ def test_refusals_of_a_dataframe_name_the_column_and_what_to_do():
     assert str(caught.value).startswith("The feature names should match those that were passed during fit.")
     assert str(caught.value).endswith("\nThe model reads the columns bill, depth, mass, in that order: "
                                       "pass X[model.feature_names_in_]")
+
+
+def test_a_map_trains_in_bfloat16_at_any_size_where_it_is_native(monkeypatch):
+    """Its steps are batches of 1,024 points whatever the rows: bfloat16 took digits' map from 4.2-4.9 s
+    to 2.7 s, 10,000 MNIST images' from 13.6-13.9 to 6.5-8.4 s. A reconstruction model keeps float32
+    below 20,000 rows, where its steps are small."""
+    from aereduce import _training
+
+    monkeypatch.setattr(_training, "bfloat16_is_fast", lambda device: True)
+    dtypes = []
+    fit = _training.Trainer.fit
+
+    def recording(self, *args, **kwargs):
+        dtypes.append(None if self.autocast_dtype is None else str(self.autocast_dtype).removeprefix("torch."))
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(_training.Trainer, "fit", recording)
+    X = np.random.default_rng(0).normal(size=(1200, 6)).astype(np.float32)
+    for params, precision in (({}, "bfloat16"), ({"precision": "float32"}, "float32"),
+                              ({"neighbour_weight": 0}, "float32")):
+        dtypes.clear()
+        model = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0, **params).fit(X)
+        assert model.precision_ == precision
+        assert set(dtypes) == {"bfloat16" if precision == "bfloat16" else None}
+        assert np.isfinite(model.transform(X)).all()
+    monkeypatch.setattr(_training, "bfloat16_is_fast", lambda device: False)
+    assert AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit(X).precision_ == "float32"
