@@ -1001,8 +1001,9 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         source : str, path-like, list or callable
             A data file (CSV/TSV, Parquet, ``.npy``) or a folder of Parquet files, read with every
             numeric column as a feature (text and date columns are left out, as the command line
-            leaves them out; ``feature_names_in_`` names the columns used, where a list of chunks
-            with a text column is refused); a :class:`aereduce.streaming.FileSource` for other reading
+            leaves them out, with a warning naming them; ``feature_names_in_`` names the columns
+            used, where a list of chunks with a text column is refused); a
+            :class:`aereduce.streaming.FileSource` for other reading
             options; a list of arrays or DataFrames (the chunks); or a function returning a fresh
             iterable of them each time it is called (the data are read once per pass).
         chunk_rows : int, default=10_000

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 
 from ._split import least
-from .errors import InputError, OptionError
+from .errors import InputError, OptionError, warn_user
 from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, TotalsWatch, empty_columns_error, format_of, iter_tables,
                      totals_row_said, parquet_files,
                      LARGEST_VALUE, Table, _pandas, mean_of_present, refuse_unusable_values, whole_valued)
@@ -759,6 +759,14 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
         fit_time_=time.perf_counter() - tic,
         kept_initial_weights_=True if estimator.linear_skip_ and estimator.max_iter_ == 0 else trainer.kept_initial_weights))
     file = source.source if isinstance(source, HeldOutSource) else source  # the command line holds rows out
+    skipped = file.last_table.skipped_columns if isinstance(file, FileSource) and file.last_table is not None else []
+    if skipped and on_scanned is None:  # the command line notes them itself, with the reason for each
+        from .tables import shown_names
+
+        # trial 45: fit_stream("data.csv") fitted on the numeric columns alone, without a word of the others
+        warn_user(f"fit_stream left out {len(skipped)} column{'s' if len(skipped) != 1 else ''} of {file.path} that "
+                  f"{'does' if len(skipped) == 1 else 'do'} not hold numbers ({shown_names(skipped)}); "
+                  f"feature_names_in_ names the {found.n_features} used, which transform reads")
     if isinstance(file, FileSource):
         # a file read with ReadOptions, as `aereduce fit --stream` reads it: the model remembers how, the
         # training means with it (trial 40: `--nan mean` on such a model found none, and blamed release 0.1)

@@ -476,3 +476,36 @@ def test_a_streamed_fit_says_the_map_is_off_only_where_memory_would_have_drawn_o
                                            str(tmp_path / "m.aer")])
         assert result.exit_code == 0, result.output
         assert ("the neighbour term (the default for 2-3-D maps) is off in a streamed fit" in result.stderr) is said
+
+
+def test_fit_stream_on_a_file_warns_of_the_columns_it_leaves_out(tmp_path):
+    """Trial 45: fit_stream("data.csv") fitted on the numeric columns alone, without a word of the
+    text ones; the command line notes them itself (fit --stream), so it is not warned twice."""
+    import warnings
+
+    from click.testing import CliRunner
+
+    from aereduce.cli import main
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(300, 4)), columns=list("abcd"))
+    frame["species"] = rng.choice(["x", "y"], size=300)
+    frame["when"] = "2020-01-01"
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ae = AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit_stream(path)
+    assert list(ae.feature_names_in_) == list("abcd")
+    assert [str(w.message) for w in caught if "left out" in str(w.message)] == [
+        f"fit_stream left out 2 columns of {path} that do not hold numbers (species, when); feature_names_in_ "
+        "names the 4 used, which transform reads"]
+    with warnings.catch_warnings(record=True) as caught:  # nothing left out: no warning
+        warnings.simplefilter("always")
+        AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit_stream(
+            [frame[list("abcd")].to_numpy()])
+    assert not [w for w in caught if "left out" in str(w.message)]
+    result = CliRunner().invoke(main, ["fit", str(path), "--dim", "2", "--stream", "--epochs", "1",
+                                       "-o", str(tmp_path / "m.aer")])
+    assert result.exit_code == 0, result.output
+    assert "fit_stream left out" not in result.stderr
