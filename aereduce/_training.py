@@ -57,7 +57,11 @@ def bfloat16_is_fast(device: torch.device) -> bool:
     False); elsewhere bfloat16 is emulated and slower than float32.
     """
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+        # by default torch also says yes where bfloat16 is emulated (before Ampere: a V100, a T4; a review)
+        try:
+            return torch.cuda.is_bf16_supported(including_emulation=False)
+        except TypeError:  # a torch before that argument: its answer was the native one
+            return torch.cuda.is_bf16_supported()
     return device.type == "cpu" and _cpu_has_native_bfloat16()
 
 

@@ -22,6 +22,8 @@ def dense_rows(estimator: Any, X: Any, **kwargs: Any) -> np.ndarray:
         explained = explained_refusal(estimator, X, exc)
         if explained is None:
             raise
+        if "float() argument" in str(exc):  # scikit-learn's check_dtype_object matches its TypeError's words
+            raise TypeError(f"{str(exc).rstrip('.')}: {explained}") from None
         raise ValueError(explained) from None
     return np.ascontiguousarray(X.toarray()) if hasattr(X, "toarray") else X
 
@@ -43,7 +45,9 @@ def _first_unreadable_column(X: Any) -> tuple[str, Any] | None:
         if pd.api.types.is_bool_dtype(column) or (pd.api.types.is_numeric_dtype(column)
                                                   and not pd.api.types.is_complex_dtype(column)):
             continue
-        numbers = pd.to_numeric(column, errors="coerce") if pd.api.types.is_object_dtype(column) else None
+        # pandas 3 reads text as its str dtype: numbers written as text ('1990') are numbers there too (a review)
+        as_text = pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+        numbers = pd.to_numeric(column, errors="coerce") if as_text else None
         bad = column.notna() & (numbers.isna() if numbers is not None else True)
         if bool(bad.any()):
             return said(name), column[bad].iloc[0]
@@ -56,7 +60,7 @@ def explained_refusal(estimator: Any, X: Any, exc: Exception) -> str | None:
     column, the missing-value advice named a classifier, a date column raised numpy's promotion error,
     and a model fitted by the command line refused the file it was fitted on for its id and label."""
     message = str(exc)
-    names = [str(c) for c in X.columns] if hasattr(X, "columns") else None
+    names = list(X.columns) if hasattr(X, "columns") else None
     policy = (getattr(estimator, "input_settings_", None) or {}).get("nan", "error")
     if "NaN" in message and "Input" in message:
         if policy != "error" or hasattr(X, "toarray"):  # new_rows says what the command line's --nan did
@@ -70,7 +74,7 @@ def explained_refusal(estimator: Any, X: Any, exc: Exception) -> str | None:
         count = len(np.unique(rows))
         return (f"Input X contains NaN (missing values) in {count} row{'s' if count != 1 else ''}, the first in {where}: "
                 "fill them first (sklearn.impute.SimpleImputer in a Pipeline) or leave those rows out")
-    if "could not convert" in message or "DType" in message:
+    if any(words in message for words in ("could not convert", "DType", "float() argument")):
         found = _first_unreadable_column(X)
         if found is None:
             return None
@@ -84,13 +88,17 @@ def explained_refusal(estimator: Any, X: Any, exc: Exception) -> str | None:
 
         # scikit-learn's words first, whole: its own checks match them (check_dataframe_column_names_consistency)
         expected = [str(c) for c in estimator.feature_names_in_]
+        names = [str(c) for c in names]
         extra = [c for c in names if c not in expected]
+        absent = [c for c in expected if c not in names]
         settings = getattr(estimator, "input_settings_", None) or {}
         carried = {settings.get("id_column"), settings.get("label_column")} - {None}
         said = (f"{shown_names([repr(c) for c in extra])} {'is' if len(extra) == 1 else 'are'} the id and label "
                 "columns that `aereduce fit` read beside the features. " if extra and set(extra) <= carried else "")
-        return (f"{message.rstrip()}\n{said}The model reads the columns {shown_names(expected)}, in that order: "
+        # X[model.feature_names_in_] raises KeyError where a column is missing (a review)
+        todo = (f"give X {'that column' if len(absent) == 1 else 'those columns'} too" if absent else
                 "pass X[model.feature_names_in_]")
+        return f"{message.rstrip()}\n{said}The model reads the columns {shown_names(expected)}, in that order: {todo}"
     return None
 
 

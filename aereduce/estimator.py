@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 import os
 import sys
@@ -62,8 +63,8 @@ def _constraint(param: Param) -> list:
 
 
 # Below this many rows a map chosen by neighbour_weight="auto" warns that a cross-validation's folds
-# (two thirds of the rows in 3-fold, and more in more folds) may fall under NEIGHBOUR_MIN_ROWS.
-NEAR_THE_MAP_THRESHOLD = NEIGHBOUR_MIN_ROWS * 3 // 2
+# may fall under NEIGHBOUR_MIN_ROWS (half of the rows in 2-fold, two thirds in 3-fold, 4/5 in 5-fold).
+NEAR_THE_MAP_THRESHOLD = NEIGHBOUR_MIN_ROWS * 2
 
 
 class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -566,10 +567,14 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         if self.neighbour_weight == "auto" and self.neighbour_weight_ > 0 and n_samples < NEAR_THE_MAP_THRESHOLD:
             # trial 49: a search's folds of 880 diamonds fit plain autoencoders, its refit on 1,100 the
             # map, which scored 10 points lower in the same folds: best_estimator_ was not what was scored
+            # k folds train on n (k - 1) / k rows: under the threshold for every k below n / (n - threshold)
+            most = (math.ceil(n_samples / (n_samples - NEIGHBOUR_MIN_ROWS)) - 1 if n_samples > NEIGHBOUR_MIN_ROWS
+                    else None)
+            folds = "in any number of folds" if most is None else f"in {most} folds or fewer"
             warn_user(f"{NEAR_THE_MAP_THRESHOLD_WARNING} (the neighbour term) from {NEIGHBOUR_MIN_ROWS:,} rows, "
-                      f"and these are {n_samples:,}: in a cross-validation, folds of fewer rows fit a plain "
-                      "autoencoder instead, so their scores do not describe this model; set neighbour_weight=1 "
-                      "(the map) or 0 (plain) to fit one kind throughout")
+                      f"and these are {n_samples:,}: a cross-validation of them {folds} fits its folds (fewer than "
+                      f"{NEIGHBOUR_MIN_ROWS:,} rows each) with a plain autoencoder, whose scores do not describe "
+                      "this model; set neighbour_weight=1 (the map) or 0 (plain) to fit one kind throughout")
         # partial_fit's n_samples sizes the network for rows to come: no count of the rows trained on
         self._warn_on_a_code_as_wide_as_the_data(X.shape[1], None if streaming not in (False, "fit_stream") else
                                                  X.shape[0] if n_samples is None else n_samples)

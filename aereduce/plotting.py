@@ -222,7 +222,8 @@ def map_view(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "",
              worst: np.ndarray | None = None, worst_names: Sequence[str] | None = None,
              label_name: str | None = None, code_names: Sequence[str] | None = None,
-             row_names: Sequence[str] | None = None, sampled: tuple[int, int] | None = None) -> None:
+             row_names: Sequence[str] | None = None, sampled: tuple[int, int] | None = None,
+             held_out: np.ndarray | None = None) -> None:
     """Scatter the 2-D map of ``Z``, coloured by ``labels`` when given; ``label_name`` (the label
     column's name) titles the legend or the colour bar, so the picture says what the colours are;
     ``code_names`` name the axes of a 2-D code (:func:`map_axis_names`).
@@ -231,6 +232,7 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
     ``score`` finds); rows far from the rest (:func:`map_view`) are drawn on its edge as triangles,
     never hidden, and named by ``row_names`` (one per row of ``Z``) when they are few.
     ``sampled``: (rows drawn, rows in the data) when the map draws a random sample, said on the map.
+    ``held_out``: a mask of the rows the map was not fitted on (transformed only), ringed in black.
     """
     from matplotlib.patheffects import withStroke
 
@@ -274,6 +276,11 @@ def plot_map(ax, Z: np.ndarray, labels: np.ndarray | None = None, title: str = "
         notes.append((note, "0.3"))
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
+    if held_out is not None and held_out.any():  # trial 47: compare's maps did not tell fitted rows from new ones
+        ax.scatter(drawn[held_out, 0], drawn[held_out, 1], s=size * 2.5, facecolors="none", edgecolors="black",
+                   linewidths=0.5, alpha=0.7, clip_on=False)
+        notes.append((f"\u25cb black: the {plural(int(held_out.sum()), 'row')} held out (not fitted on, transformed)",
+                      "0.2"))
     if worst is not None and len(worst):
         ax.scatter(drawn[worst, 0], drawn[worst, 1], s=60, facecolors="none", edgecolors="red", linewidths=1.2,
                    clip_on=False)
@@ -548,15 +555,16 @@ def model_report(path: str | os.PathLike, Z: np.ndarray, labels: np.ndarray | No
 
 
 def maps_side_by_side(path: str | os.PathLike, maps: Sequence[tuple[str, np.ndarray]], labels: np.ndarray | None = None,
-                       label_name: str | None = None, title: str = "") -> None:
+                       label_name: str | None = None, title: str = "", held_out: np.ndarray | None = None) -> None:
     """One :func:`plot_map` per ``(title, codes)`` pair, in a row, all coloured by the same ``labels``
     (one per row, the same rows in every map): methods compared on the same rows, as the benchmarks'
-    and ``compare --plot``'s pictures show them; ``title`` heads the figure."""
+    and ``compare --plot``'s pictures show them; ``title`` heads the figure; ``held_out`` masks the
+    rows no method was fitted on."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(maps), figsize=(5 * len(maps), 5.2 if title else 5), squeeze=False,
                              layout="constrained")
     for ax, (map_name, Z) in zip(axes[0], maps):
-        plot_map(ax, Z, labels, map_name, label_name=label_name)
+        plot_map(ax, Z, labels, map_name, label_name=label_name, held_out=held_out)
     if title:
         fig.suptitle(title, fontsize=9)
     save_figure(fig, path)

@@ -20,13 +20,21 @@ def rebuilt_rows(estimator: Any, X: Any) -> tuple[np.ndarray, np.ndarray]:
     ``inverse_transform`` (a ``ColumnTransformer``, a ``OneHotEncoder``) cannot. It is scored in
     the space its last step reads: the preprocessed rows and that step's reconstruction of them.
     (Trial 49: every fold of a search over a mixed table failed to score, and the search returned
-    its first candidate with a NaN score.)
+    its first candidate with a NaN score.) So is one whose ``inverse_transform`` refuses, as
+    :class:`~sklearn.impute.SimpleImputer`'s does without ``add_indicator=True``.
     """
-    if not hasattr(estimator, "inverse_transform") and hasattr(estimator, "steps") and len(estimator.steps) > 1:
-        rows = estimator[:-1].transform(X)
-        last = estimator[-1]
-        return _dense(rows), _dense(last.inverse_transform(last.transform(rows)))
-    return _dense(X), _dense(estimator.inverse_transform(estimator.transform(X)))
+    pipeline = hasattr(estimator, "steps") and len(estimator.steps) > 1
+    if not pipeline or hasattr(estimator, "inverse_transform"):
+        try:
+            return _dense(X), _dense(estimator.inverse_transform(estimator.transform(X)))
+        except (ValueError, AttributeError, NotImplementedError):
+            # a step that has an inverse_transform which refuses (a review: SimpleImputer's, without
+            # add_indicator=True, the imputer a NaN refusal advises) is scored as one without
+            if not pipeline:
+                raise
+    rows = estimator[:-1].transform(X)
+    last = estimator[-1]
+    return _dense(rows), _dense(last.inverse_transform(last.transform(rows)))
 
 
 def reconstruction_scorer(estimator: Any, X: Any, y: Any = None) -> float:
@@ -43,11 +51,13 @@ def reconstruction_scorer(estimator: Any, X: Any, y: Any = None) -> float:
 
     Each column counts alike, whatever its units. A mean squared error in the data's units would
     be one column's: on the wine data, proline (in the hundreds) was 99.7% of PCA's (trial 49).
-    R² is measured against the scored rows' own spread, so it stays comparable across scalings,
-    and a column constant in them counts 1 if rebuilt exactly, else 0 (as
-    :func:`sklearn.metrics.r2_score` has it). A pipeline whose preprocessing cannot be inverted is
-    scored on what its last step reads (:func:`rebuilt_rows`). The candidates of a search then
-    have to share that preprocessing.
+    R² is measured against the scored rows' own spread, so it stays comparable across scalings.
+    A column constant in the scored rows (a one-hot column all 0 in a fold) has no spread to
+    measure against and is left out (scikit-learn's ``r2_score`` counts it 1 if rebuilt to the
+    last bit, else 0, which ranked models by rounding: a review); where no column varies (a
+    single row, as in leave-one-out), the score is minus the mean squared error. A pipeline
+    whose preprocessing cannot be inverted is scored on what its last step reads
+    (:func:`rebuilt_rows`). The candidates of a search then have to share that preprocessing.
 
     Parameters
     ----------
@@ -60,7 +70,7 @@ def reconstruction_scorer(estimator: Any, X: Any, y: Any = None) -> float:
     Returns
     -------
     float
-        The mean over columns of R² (higher is better; at most 1).
+        The mean over the columns that vary of R² (higher is better; at most 1).
 
     Examples
     --------
@@ -71,7 +81,10 @@ def reconstruction_scorer(estimator: Any, X: Any, y: Any = None) -> float:
     >>> round(reconstruction_scorer(PCA(n_components=3).fit(X), X), 6)
     1.0
     """
-    from sklearn.metrics import r2_score
-
     rows, rebuilt = rebuilt_rows(estimator, X)
-    return float(r2_score(rows, rebuilt, multioutput="uniform_average"))
+    squared = (rebuilt - rows) ** 2
+    varies = np.ptp(rows, axis=0) > 0
+    if not varies.any():
+        return -float(np.mean(squared))
+    missed = squared[:, varies].mean(axis=0) / rows[:, varies].var(axis=0)
+    return float(1.0 - missed.mean())

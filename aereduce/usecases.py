@@ -1160,8 +1160,8 @@ def load_model(path: str, data: str | None = None, command: str = "") -> Any:
                             f"{path}") from None
         if Path(path.removesuffix(".gz")).suffix.lower() in FORMATS and command:
             # trial 50: `transform data.csv data.csv` was told only that the CSV was no model file
-            raise type(exc)(f"{exc}; the first argument of aereduce {command} is the model (the {MODEL_SUFFIX} "
-                            "file `aereduce fit` writes), then the data") from None
+            raise type(exc)(f"{exc}; MODEL, the first argument of aereduce {command}, is the {MODEL_SUFFIX} file "
+                            "`aereduce fit` writes") from None
         raise
 
 
@@ -1225,7 +1225,8 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
                              "columns in the model's order, or leave --columns out to read them by name")
         # An .npy file's columns have no names (x0, x1, ...) to find the model's by: as many are read in
         # order, with a note (trial 50: the tool's own MNIST export was refused by a model fitted on its CSV).
-        unnamed = format_of(data) == "npy" and expected != [f"x{i}" for i in range(len(expected))]
+        # (a model fitted on an .npy file has x<i> names itself: those are read by name, as fitted)
+        unnamed = format_of(data) == "npy" and not all(re.fullmatch(r"x\d+", name) for name in expected)
         if not given and not unnamed:  # the model reads its own columns by name; no other column is a feature
             overrides.update(columns=expected, exclude=None, columns_from="the model's columns")
     for table in iter_tables(data, chunksize, **read.as_kwargs(**overrides)):
@@ -1574,6 +1575,7 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
     # the remembered columns under the names transform writes them beside the codes (an id named ae0 as ae0_id)
     written = names_beside(settings.get("id_column"), settings.get("label_column"), expected_codes)
     kept_id, kept_label = (written.get(settings.get(key)) for key in ("id_column", "label_column"))
+    original = {name: own for own, name in written.items() if name != own}
     with TableWriter(output) as writer:
         # Empty code rows (transform's output for rows it could not encode) decode to empty rows.
         for table in iter_tables(latent, CHUNK_ROWS, missing="drop", id_column=id_column or kept_id,
@@ -1598,6 +1600,10 @@ def inverse_transform_file(model_path: str, latent: str, output: str, id_column:
             if len(partial):
                 raise InputError(f"{latent}: row {int(table.row_numbers[partial[0]])} has some code cells empty and "
                                  "some not; give all of a row's codes, or none to leave its output row empty")
+            # the remembered columns under their own names again, beside the data's columns (a review: a
+            # round trip wrote ae0_id, and the next transform found no id column 'ae0')
+            table.id_name = original.get(table.id_name, table.id_name)
+            table.label_name = original.get(table.label_name, table.label_name)
             if rows == 0:
                 notes += ([foreign] if foreign else []) + carried_names_note(table, names)
             check.add(table.X[coded])
@@ -2041,7 +2047,7 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
                            on_codes=keep_codes if plot is not None else None, on_fitted=note_kept_pca)
     notes += send_notes(after, notify)
     if plot is not None:
-        draw_compared_maps(plot, rows, codes, colours, filled.table.label_name, data, len(train), len(test))
+        draw_compared_maps(plot, rows, codes, colours, filled.table.label_name, data, train, test)
     return rows, notes
 
 
@@ -2093,15 +2099,20 @@ def compared_map_title(row: dict[str, Any]) -> str:
 
 
 def draw_compared_maps(path: str, rows: list[dict[str, Any]], codes: dict[str, np.ndarray], labels: np.ndarray | None,
-                       label_name: str | None, data: str, n_train: int, n_test: int) -> None:
+                       label_name: str | None, data: str, train: np.ndarray, test: np.ndarray) -> None:
     """Each method's map of every row (its codes of the rows it was fitted on, and of the held-out rows
-    it transformed), side by side: what ``compare --plot`` draws."""
+    it transformed, ringed), side by side: what ``compare --plot`` draws (``train``, ``test``: the
+    rows' indices)."""
     from .plotting import map_title, maps_side_by_side
 
     dim = next(iter(codes.values())).shape[1]
-    title = (f"{Path(data).name}: {map_title(dim)}; {plural(n_train + n_test, 'row')}, "
-             f"{n_train} fitted on and {n_test} held out")
-    maps_side_by_side(path, [(compared_map_title(row), codes[row["method"]]) for row in rows], labels, label_name, title)
+    n_rows = len(train) + len(test)
+    title = (f"{Path(data).name}: {map_title(dim)}; {plural(n_rows, 'row')}, "
+             f"{len(train)} fitted on and {len(test)} held out")
+    held_out = np.zeros(n_rows, dtype=bool)
+    held_out[test] = True
+    maps_side_by_side(path, [(compared_map_title(row), codes[row["method"]]) for row in rows], labels, label_name,
+                      title, held_out=held_out)
 
 
 def knn_accuracy(Z_train: np.ndarray, y_train: np.ndarray, Z_test: np.ndarray, y_test: np.ndarray, k: int = 7) -> float:

@@ -843,10 +843,12 @@ def test_a_map_chosen_near_its_threshold_of_rows_warns_of_cross_validation(tmp_p
         return [str(w.message) for w in caught if "cross-validation" in str(w.message)]
 
     assert warned(1100) == ["neighbour_weight='auto' trains the map (the neighbour term) from 1,000 rows, and these "
-                            "are 1,100: in a cross-validation, folds of fewer rows fit a plain autoencoder instead, so "
-                            "their scores do not describe this model; set neighbour_weight=1 (the map) or 0 (plain) "
-                            "to fit one kind throughout"]
-    assert warned(1100, neighbour_weight=1) == [] and warned(900) == [] and warned(1500) == []
+                            "are 1,100: a cross-validation of them in 10 folds or fewer fits its folds (fewer than "
+                            "1,000 rows each) with a plain autoencoder, whose scores do not describe this model; set "
+                            "neighbour_weight=1 (the map) or 0 (plain) to fit one kind throughout"]
+    # k folds train on n (k - 1) / k rows: 2-fold of 1,999 rows on 999.5, 3-fold of 1,500 on 1,000 (a map)
+    assert "in 2 folds or fewer" in warned(1999)[0] and "in 2 folds or fewer" in warned(1500)[0]
+    assert warned(1100, neighbour_weight=1) == [] and warned(900) == [] and warned(2000) == []
     # the command line cross-validates nothing: no such line there
     path = tmp_path / "t.csv"
     pd.DataFrame(np.random.default_rng(0).normal(size=(1100, 6)), columns=list("abcdef")).to_csv(path, index=False)
@@ -862,7 +864,7 @@ def test_refusals_of_a_dataframe_name_the_column_and_what_to_do():
     frame = pd.DataFrame(rng.normal(size=(30, 3)), columns=["bill", "depth", "mass"])
 
     def refusal(X):
-        with pytest.raises(ValueError) as caught:
+        with pytest.raises((ValueError, TypeError)) as caught:
             AutoencoderTransformer(n_components=1, max_iter=1).fit(X)
         return str(caught.value)
 
@@ -879,6 +881,14 @@ def test_refusals_of_a_dataframe_name_the_column_and_what_to_do():
     assert refusal(gaps.to_numpy()).startswith("Input X contains NaN (missing values) in 2 rows, the first in "
                                                "column 1 of row 4:")
     assert refusal(np.array([[1, "a"], [3, "b"], [4, 5]], dtype=object)).startswith("X's column 1 holds 'a', not a number")
+    # a review: numbers written as text are numbers (pandas 3 reads them as str), so the text is named
+    assert refusal(frame.assign(year=[str(i) for i in range(30)], species="Adelie")) == text
+    assert refusal(np.array([["1", "2"], ["3", "x"]] * 15)).startswith("X's column 1 holds 'x', not a number")
+    # (a value numpy cannot make a float raises scikit-learn's TypeError, whose words its own checks match)
+    assert refusal(frame.assign(when=pd.Timestamp("2020-01-01", tz="UTC"))).startswith(
+        "float() argument must be a string or a real number, not 'Timestamp': X's column 'when' holds ")
+    assert refusal(frame.assign(kind=pd.array(["a"] * 29 + [None], dtype="string"))).startswith(
+        "X's column 'kind' holds 'a', not a number")
     # columns other than the fitted ones: scikit-learn's words, then which columns to pass
     model = AutoencoderTransformer(n_components=1, max_iter=1).fit(frame)
     with pytest.raises(ValueError) as caught:
@@ -886,6 +896,9 @@ def test_refusals_of_a_dataframe_name_the_column_and_what_to_do():
     assert str(caught.value).startswith("The feature names should match those that were passed during fit.")
     assert str(caught.value).endswith("\nThe model reads the columns bill, depth, mass, in that order: "
                                       "pass X[model.feature_names_in_]")
+    with pytest.raises(ValueError) as caught:  # a column missing: X[model.feature_names_in_] would raise KeyError
+        model.transform(frame[["bill", "depth"]])
+    assert str(caught.value).endswith("in that order: give X that column too")
 
 
 def test_a_map_trains_in_bfloat16_at_any_size_where_it_is_native(monkeypatch):
@@ -913,3 +926,20 @@ def test_a_map_trains_in_bfloat16_at_any_size_where_it_is_native(monkeypatch):
         assert np.isfinite(model.transform(X)).all()
     monkeypatch.setattr(_training, "bfloat16_is_fast", lambda device: False)
     assert AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit(X).precision_ == "float32"
+
+
+def test_a_gpu_counts_as_native_bfloat16_only_where_it_is_not_emulated(monkeypatch):
+    """A review: torch.cuda.is_bf16_supported() says yes on a V100 or T4 too, where bfloat16 is
+    emulated, so every map there would have trained in emulated bfloat16."""
+    import torch
+
+    from aereduce._training import bfloat16_is_fast
+
+    asked = []
+
+    def supported(including_emulation=True):
+        asked.append(including_emulation)
+        return including_emulation  # an emulating GPU: yes with emulation, no without
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", supported)
+    assert bfloat16_is_fast(torch.device("cuda")) is False and asked == [False]

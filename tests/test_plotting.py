@@ -627,3 +627,24 @@ def test_plot_names_each_image_by_its_row_and_label(monkeypatch, tmp_path):
     captions = [ax.get_xlabel() for ax in kept[0].axes if ax.images and ax.get_xlabel()]
     _pyplot_close(kept[0])
     assert captions[:2] == ["n0\ndigit 0", "n1\ndigit 1"] and len(captions) == 10
+
+
+def test_a_map_rings_the_rows_held_out_and_says_so():
+    """Trial 47: compare's maps did not tell the rows the methods were fitted on from the held-out ones."""
+    import matplotlib.pyplot as plt
+
+    from aereduce.plotting import plot_map
+
+    Z = np.random.default_rng(0).normal(size=(50, 2))
+    held_out = np.zeros(50, dtype=bool)
+    held_out[[3, 7, 11]] = True
+    fig, ax = plt.subplots()
+    plot_map(ax, Z, np.array(["a", "b"] * 25), "map", held_out=held_out)
+    texts = [t.get_text() for t in ax.texts]
+    assert "\u25cb black: the 3 rows held out (not fitted on, transformed)" in texts
+    rings = [c for c in ax.collections if len(c.get_offsets()) == 3]
+    assert len(rings) == 1 and np.allclose(rings[0].get_offsets(), Z[held_out])
+    fig, ax = plt.subplots()
+    plot_map(ax, Z, np.array(["a", "b"] * 25), "map")  # none given: no rings, no note
+    assert not any("held out" in t.get_text() for t in ax.texts)
+    plt.close("all")

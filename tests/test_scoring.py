@@ -77,3 +77,31 @@ def test_the_scorer_takes_sparse_rows_as_the_reducers_do():
     dense = X.toarray()
     rebuilt = svd.inverse_transform(svd.transform(X))
     assert reconstruction_scorer(svd, X) == pytest.approx(1 - (((rebuilt - dense) ** 2).mean(axis=0) / dense.var(axis=0)).mean())
+
+
+def test_a_constant_column_counts_for_nothing_and_one_row_scores_minus_its_error():
+    """A review: r2_score counts a column constant in the scored rows 1 if rebuilt to the last bit,
+    else 0, so PCA rounding 5.0 to 5.0000000000000027 scored 0.8 where it is exact; one row scored NaN."""
+    X = np.column_stack([np.random.default_rng(0).normal(size=(100, 4)), np.full(100, 5.0)])
+    assert reconstruction_scorer(PCA(n_components=4).fit(X), X) == pytest.approx(1.0)
+    pca = PCA(n_components=2).fit(X)
+    rebuilt = pca.inverse_transform(pca.transform(X))
+    missed = ((rebuilt - X)[:, :4] ** 2).mean(axis=0) / X[:, :4].var(axis=0)
+    assert reconstruction_scorer(pca, X) == pytest.approx(1 - missed.mean())
+    one = reconstruction_scorer(pca, X[:1])
+    assert one == pytest.approx(-np.mean((rebuilt[:1] - X[:1]) ** 2)) and np.isfinite(one)
+
+
+def test_a_pipeline_whose_inverse_refuses_is_scored_on_what_its_last_step_reads():
+    """A review: SimpleImputer's inverse_transform refuses without add_indicator=True, and the NaN
+    refusal advises that imputer, so every fold of a search scored NaN again."""
+    from sklearn.impute import SimpleImputer
+
+    X = load_wine().data.copy()
+    X[::7, 3] = np.nan
+    pipe = Pipeline([("fill", SimpleImputer()), ("scale", StandardScaler()), ("pca", PCA(n_components=2))]).fit(X)
+    read = pipe[:-1].transform(X)
+    rebuilt = pipe[-1].inverse_transform(pipe[-1].transform(read))
+    assert reconstruction_scorer(pipe, X) == pytest.approx(1 - (((rebuilt - read) ** 2).mean(axis=0) / read.var(axis=0)).mean())
+    search = GridSearchCV(pipe, {"pca__n_components": [1, 6]}, cv=3, scoring=reconstruction_scorer).fit(X)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all() and search.best_params_ == {"pca__n_components": 6}
