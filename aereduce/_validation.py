@@ -60,6 +60,14 @@ def explained_refusal(estimator: Any, X: Any, exc: Exception) -> str | None:
     column, the missing-value advice named a classifier, a date column raised numpy's promotion error,
     and a model fitted by the command line refused the file it was fitted on for its id and label."""
     message = str(exc)
+    if "Found array with dim" in message and np.ndim(X) > 2:
+        # trial 51 gave MNIST as (n, 1, 28, 28) images, as a convolutional network in torch reads them
+        shape = tuple(np.shape(X)[1:])
+        image = (f" and input_shape={shape} for the convolutional model" if len(shape) == 3 else
+                 f" and input_shape={(1, *shape)} for images and the convolutional model (input_shape={shape}, two "
+                 "numbers, reads each row as a sequence for the recurrent one)" if len(shape) == 2 else "")
+        return (f"{message.rstrip('.')}: give one row per sample, X.reshape(len(X), -1) ({int(np.prod(shape))} "
+                f"values each){image}")
     names = list(X.columns) if hasattr(X, "columns") else None
     policy = (getattr(estimator, "input_settings_", None) or {}).get("nan", "error")
     if "NaN" in message and "Input" in message:

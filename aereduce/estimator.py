@@ -103,6 +103,13 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
     loss : {"auto", "mse", "bce", "cosine"}, default="auto"
         Reconstruction loss. ``"bce"`` (binary cross-entropy) needs data in [0, 1]
         and a sigmoid output; ``"auto"`` picks it with the sigmoid, else ``"mse"``.
+        ``"cosine"`` (one minus the cosine between a row and its reconstruction, after the
+        scaling) rebuilds each row's direction and leaves its length free: for rows whose
+        length is their size rather than their content (counts, TF-IDF), with
+        ``scaling="none"``, as centring would give rows near the mean unstable directions.
+        ``inverse_transform``'s rows then have lengths of their own, and the squared errors
+        (``reconstruction_error``, ``score``, the command line's comparison with PCA) are no
+        measure of such a model; it starts at no PCA solution (``linear_skip``).
     scaling : {"auto", "standard", "minmax", "global", "none"}, default="auto"
         Scaling learned in ``fit`` and undone by ``inverse_transform``: ``"standard"``
         per column to mean 0 and variance 1, ``"minmax"`` per column to [0, 1], ``"global"``
@@ -149,8 +156,9 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         Add a linear path beside the encoder's and decoder's hidden layers,
         initialised at PCA's solution (with the non-linear paths' last layers at
         zero), so training starts from PCA's reconstruction and improves on it.
-        ``"auto"`` turns it on for an identity output (MSE on standardised data)
-        with the multilayer perceptron, no tied weights, and reconstruction as the
+        ``"auto"`` turns it on for an identity output and the squared error (MSE on
+        standardised data; PCA does not minimise the cosine loss) with the multilayer
+        perceptron, no tied weights, and reconstruction as the
         whole objective (no ``noise``, ``sparsity``, ``contractive_weight`` or
         ``variational``: those train their own objective, which PCA's solution would
         otherwise be kept over); ``True`` with tied weights or ``input_shape`` is an error.
@@ -872,7 +880,7 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         pca = PCA(n_components=k, svd_solver="covariance_eigh" if n_features <= 1_000 else "auto").fit(scaled)
         pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
         variance = mean_row_error(scaled, pca.mean_)
-        bar = failure_bar(error, pca_error, k, variance=variance, denoiser=bool(self.noise))
+        bar = failure_bar(error, pca_error, k, variance=variance, denoiser=bool(self.noise), cosine=self.loss_ == "cosine")
         if bar is not None:
             fix = failed_fit_fix(self.get_params(), n, self.batch_size_, is_map=self.neighbour_weight_ > 0,
                                  default_epochs=default_epochs(self))

@@ -2351,7 +2351,7 @@ def _panel_units(frame: Any, candidates: Sequence[str],
 def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequence[str] | None = None,
                id_column: str | None = None, label_column: str | None = None, missing: str = "error",
                sep: str | None = None, decimal: str | None = None, thousands: str | None = None,
-               encoding: str = "utf-8", header: bool | None = None, carried_optional: bool = False,
+               encoding: str = "utf-8", header: bool | None = None, carried_optional: bool | Collection[str] = False,
                columns_from: str = "--columns", lone_groups: Mapping[str, bool] | None = None,
                group_column: str | None = None) -> Table:
     """Read a whole data file into a :class:`Table`.
@@ -2391,9 +2391,10 @@ def read_table(path: str, *, columns: Sequence[str] | None = None, exclude: Sequ
     header : bool, optional
         Whether a text file's first line is a header (default: sniffed from the types of the
         lines below it). Headerless columns are named ``x0``, ``x1``, ...
-    carried_optional : bool
+    carried_optional : bool or collection of {"id", "label"}
         When True, an ``id_column`` or ``label_column`` the file lacks is left out instead of
-        being an error (the defaults a saved model remembers).
+        being an error (the defaults a saved model remembers); a collection names the roles for
+        which it is so (the remembered ones, where the user gives the other).
     columns_from : str
         Where ``columns`` came from, for messages (``"--columns"``, or the model).
     lone_groups : mapping of str to bool, optional
@@ -2421,7 +2422,7 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
                 exclude: Sequence[str] | None = None, id_column: str | None = None, label_column: str | None = None,
                 missing: str = "error", sep: str | None = None, decimal: str | None = None,
                 thousands: str | None = None, encoding: str = "utf-8", header: bool | None = None,
-                carried_optional: bool = False, columns_from: str = "--columns", row_group_seed: int | None = None,
+                carried_optional: bool | Collection[str] = False, columns_from: str = "--columns", row_group_seed: int | None = None,
                 lone_groups: Mapping[str, bool] | None = None, group_column: str | None = None) -> Iterator[Table]:
     """Read a data file as successive :class:`Table` chunks of ``chunksize`` rows, so memory stays flat.
 
@@ -2469,7 +2470,7 @@ def _unnamed_first_column(names: Sequence[str], columns: Sequence[str] | None, e
 
 def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
             id_column: str | None, label_column: str | None, missing: str, sep: str | None, decimal: str | None,
-            thousands: str | None, encoding: str, header: bool | None, carried_optional: bool, columns_from: str,
+            thousands: str | None, encoding: str, header: bool | None, carried_optional: bool | Collection[str], columns_from: str,
             row_group_seed: int | None, lone_groups: Mapping[str, bool] | None,
             group_column: str | None = None) -> Iterator[Table]:
     layout: dict[str, Any] = {}
@@ -2483,8 +2484,10 @@ def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, 
             frame.columns = [str(c) for c in frame.columns]
             if schema is None:
                 names = [str(c) for c in frame.columns]
-                if carried_optional:
+                optional = {"id", "label"} if carried_optional is True else set(carried_optional or ())
+                if "id" in optional:
                     id_column = id_column if id_column in names else None
+                if "label" in optional:
                     label_column = label_column if label_column in names else None
                 unnamed = _unnamed_first_column(names, columns, exclude, label_column) and id_column != names[0]
                 row_labels = id_column is None and unnamed

@@ -617,7 +617,9 @@ class FitReport:
                                                    "`aereduce sample` draws from"),
                         (given.get("sparsity"), "a sparse model trades reconstruction for sparse codes"),
                         (given.get("contractive_weight"), "a contractive model trades reconstruction for codes "
-                                                          "that small changes of a row barely move")):
+                                                          "that small changes of a row barely move"),
+                        (given.get("loss") == "cosine", "a cosine model rebuilds each row's direction, not its "
+                                                        "length")):
             if on:
                 return why
         return None
@@ -1117,7 +1119,7 @@ def measure_against_pca(report: FitReport, reducer: Any, row_errors: np.ndarray,
 def failed_fit_finding(report: FitReport) -> str | None:
     """How far a fit far worse than PCA's is off, and the fix; None for a fit that did not fail."""
     bar = failure_bar(report.error, report.pca_error, report.dim, variance=report.variance,
-                      denoiser=bool(report.params.get("noise")))
+                      denoiser=bool(report.params.get("noise")), cosine=report.params.get("loss") == "cosine")
     if bar is None:
         return None
     return f"{report.where} reconstruction MSE {report.error:.4g} is {bar}; {report.failure_fix}, or use --method pca"
@@ -1200,7 +1202,11 @@ def model_tables(model: Any, data: str, read: ReadOptions, chunksize: int | None
                                                                  else None),
                                  "label_column": read.label_column or (remembered_label if remembered_label != read.id_column
                                                                        else None),
-                                 "carried_optional": not (read.id_column or read.label_column), "missing": "drop",
+                                 # the remembered roles may be absent; one the user gives here may not (a
+                                 # review: --id-column row refused a file without the remembered label column)
+                                 "carried_optional": {role for role, given in (("id", read.id_column),
+                                                                               ("label", read.label_column))
+                                                      if not given}, "missing": "drop",
                                  "encoding": read.encoding or kept.get("encoding") or "utf-8",
                                  "decimal": read.decimal or kept.get("decimal"),
                                  "thousands": read.thousands or kept.get("thousands"),

@@ -3234,3 +3234,34 @@ def test_python_names_the_id_and_label_columns_a_command_line_model_leaves_out(r
                                       "features. The model reads the columns a, b, c, d, e, in that order: pass "
                                       "X[model.feature_names_in_]")
     assert load(model).transform(frame[load(model).feature_names_in_]).shape == (len(frame), 2)
+
+
+def test_an_id_column_given_leaves_the_remembered_label_optional(runner, data, tmp_path):
+    """A review: `transform --id-column ...` on a file without the model's remembered label column was
+    refused with "no column 'kind' for --label-column", an option the user never gave."""
+    model, _ = fit_model(runner, data, tmp_path)
+    frame = pd.read_csv(data).drop(columns="kind").rename(columns={"id": "name"})
+    path = tmp_path / "nolabel.csv"
+    frame.to_csv(path, index=False)
+    result = invoke(runner, "transform", model, path, "--id-column", "name", "-o", "-")
+    assert result.exit_code == 0, result.output
+    codes = pd.read_csv(io.StringIO(result.stdout))
+    assert list(codes.columns) == ["name", "ae0", "ae1"] and codes["name"].tolist() == frame["name"].tolist()
+    result = invoke(runner, "transform", model, path, "--label-column", "nope", "-o", "-")  # given: still required
+    assert result.exit_code == 1 and "no column 'nope' for --label-column" in result.stderr
+
+
+def test_a_cosine_fit_is_saved_and_its_squared_error_said_to_be_no_measure_of_it(runner, tmp_path):
+    """Trial 51: `fit --loss cosine` on rows of lengths 0.1-100 was refused as failed at 3x PCA's squared
+    error, and --lr lower, as advised, kept PCA's solution."""
+    rng = np.random.default_rng(0)
+    directions = rng.random((600, 3)) @ rng.random((3, 12))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    rows = directions * np.exp(rng.uniform(np.log(0.1), np.log(100), (600, 1)))
+    path = tmp_path / "rays.csv"
+    pd.DataFrame(rows, columns=[f"c{i}" for i in range(12)]).to_csv(path, index=False)
+    result = invoke(runner, "fit", path, "--dim", "2", "--loss", "cosine", "--seed", "0", "-o", tmp_path / "m.aer")
+    assert result.exit_code == 0, result.output
+    summary = result.stderr.splitlines()[1]
+    assert summary.endswith("; higher than PCA's, as expected: a cosine model rebuilds each row's direction, not its "
+                            "length)") and "keeps PCA" not in summary

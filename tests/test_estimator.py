@@ -943,3 +943,57 @@ def test_a_gpu_counts_as_native_bfloat16_only_where_it_is_not_emulated(monkeypat
 
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", supported)
     assert bfloat16_is_fast(torch.device("cuda")) is False and asked == [False]
+
+
+def test_images_given_as_arrays_of_images_are_told_to_give_one_row_each():
+    """Trial 51 gave MNIST as (n, 1, 28, 28), as torch's convolutions read it, and met scikit-learn's
+    'Found array with dim 4' alone; (n, 28, 28) with input_shape=(28, 28) builds the recurrent model."""
+    with pytest.raises(ValueError) as caught:
+        AutoencoderTransformer(n_components=2, input_shape=(1, 8, 8)).fit(np.zeros((20, 1, 8, 8)))
+    assert str(caught.value) == ("Found array with dim 4, while dim <= 2 is required by AutoencoderTransformer: give "
+                                 "one row per sample, X.reshape(len(X), -1) (64 values each) and input_shape=(1, 8, "
+                                 "8) for the convolutional model")
+    with pytest.raises(ValueError) as caught:
+        AutoencoderTransformer(n_components=2).fit(np.zeros((20, 8, 8)))
+    assert str(caught.value).endswith("and input_shape=(1, 8, 8) for images and the convolutional model "
+                                      "(input_shape=(8, 8), two numbers, reads each row as a sequence for the "
+                                      "recurrent one)")
+
+
+def test_cosine_loss_starts_at_no_pca_solution_and_is_not_judged_by_squared_error():
+    """Trial 51: a cosine model kept PCA's weights (its own validation loss had fallen 43%), and on
+    digits one that rebuilt rows at a mean cosine of 0.83 against PCA-2's 0.50 was warned of as a
+    failed fit, at 3.5x PCA's squared error."""
+    import warnings
+
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = AutoencoderTransformer(n_components=2, neighbour_weight=0, loss="cosine", random_state=0).fit(X)
+    assert not model.linear_skip_ and model.kept_initial_weights_ is None
+    assert not [w for w in caught if "reconstruction MSE" in str(w.message)]
+    rebuilt = model.inverse_transform(model.transform(X))
+    centred = X - X.mean(axis=0)
+
+    def mean_cosine(R):
+        R = R - X.mean(axis=0)
+        return float(np.mean((R * centred).sum(1) / np.linalg.norm(R, axis=1) / np.linalg.norm(centred, axis=1)))
+
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=2).fit(X)
+    assert mean_cosine(rebuilt) > mean_cosine(pca.inverse_transform(pca.transform(X))) + 0.1
+    assert AutoencoderTransformer(n_components=2, neighbour_weight=0, max_iter=1).fit(X).linear_skip_  # mse: on
+
+
+def test_a_sigmoid_output_on_data_outside_0_1_names_the_option_given():
+    """Trial 51 set output_activation='sigmoid' and was told 'loss='bce' needs data in [0, 1]'."""
+    X = np.random.default_rng(0).normal(size=(60, 4))
+    with pytest.raises(ValueError, match=r"^output_activation='sigmoid' \(with its loss, 'bce'\) needs data in "
+                                         r"\[0, 1\] after scaling, got values in .*; use scaling='minmax' or "
+                                         r"output_activation='identity'$"):
+        AutoencoderTransformer(n_components=2, output_activation="sigmoid", scaling="standard").fit(X)
+    with pytest.raises(ValueError, match=r"^loss='bce' needs data in \[0, 1\] after scaling.*or loss='mse'$"):
+        AutoencoderTransformer(n_components=2, loss="bce", scaling="standard").fit(X)
