@@ -849,9 +849,12 @@ def pretrain_layerwise(trainer: Trainer, X: torch.Tensor, n_epochs: int) -> list
         stage = LayerStage(layer, encode_act, mirror, model.output_activation if first else act)
         objective = Objective(Reconstruction(trainer.objective.reconstruction.loss if first else "mse"), [],
                               trainer.objective.corruption if first else None)
+        # verbose prints each stage's epochs too (trial 51 saw only the fine-tuning's)
+        verbose = any(isinstance(c, PrintEpochs) for c in trainer.callbacks)
+        printed = [PrintEpochs(f"pretraining layer {i + 1}/{len(layers)}: ")] if verbose else []
         stage_trainer = Trainer(stage, objective, learning_rate=trainer.learning_rate,
                                 weight_decay=trainer.weight_decay, batch_size=trainer.batch_size,
-                                generator=trainer.generator)
+                                generator=trainer.generator, callbacks=printed)
         curves.append(stage_trainer.fit(H, n_epochs, use_schedule=False)[0])
         with torch.no_grad():
             H = encode_act(layer(H))

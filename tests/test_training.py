@@ -523,3 +523,21 @@ def test_convolutions_are_not_counted_as_small():
     conv = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.Flatten(), torch.nn.Linear(4, 2))
     assert step_multiply_adds(conv, 16) is None
     assert step_multiply_adds(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.LayerNorm(4)), 10) == 120
+
+
+def test_verbose_prints_each_pretraining_stage_s_epochs(capsys):
+    """Trial 51: with pretrain=True and verbose=1 only the fine-tuning's epochs were printed."""
+    import numpy as np
+
+    from aereduce import AutoencoderTransformer
+
+    X = np.random.default_rng(0).normal(size=(200, 6))
+    AutoencoderTransformer(n_components=2, pretrain=True, pretrain_iter=2, max_iter=1, verbose=1,
+                           hidden_layer_sizes=(16, 8), random_state=0).fit(X)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(": loss")[0] for line in lines[:6]] == [
+        f"pretraining layer {layer}/3: epoch {epoch}/2" for layer in (1, 2, 3) for epoch in (1, 2)]
+    assert lines[6].startswith("epoch 1/1: loss ")
+    AutoencoderTransformer(n_components=2, pretrain=True, pretrain_iter=2, max_iter=1,
+                           hidden_layer_sizes=(16, 8), random_state=0).fit(X)
+    assert capsys.readouterr().err == ""  # quiet by default
