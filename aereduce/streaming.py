@@ -720,10 +720,20 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
     if estimator.pretrain:
         raise OptionError("pretrain=True trains layer by layer on the rows in memory; a streamed fit cannot, "
                           "use pretrain=False or fit in memory")
+    given_a_path = isinstance(source, (str, os.PathLike))
     source = as_source(source, chunk_rows)
     seed = estimator._draw_seed()
     validation = HashedRows(float(estimator.validation_fraction), seed * 4 + VALIDATION)
-    found = scan(source, validation)
+    try:
+        found = scan(source, validation)
+    except InputError as exc:
+        advice = "pass nan='drop', nan='zero' or nan='mean'"
+        if not given_a_path or advice not in str(exc):
+            raise
+        # trial 52 passed fit_stream(path, nan='mean'), which it does not take: say how a file is read so
+        raise InputError(str(exc).replace(advice, f"give the file as FileSource({os.fspath(source.path)!r}, "
+                                                  "read=ReadOptions(nan='mean')) (or nan='drop' or 'zero'; from "
+                                                  "aereduce.streaming and aereduce.usecases)")) from None
     if on_scanned is not None:
         on_scanned(found)
     moments = found.moments

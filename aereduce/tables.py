@@ -2237,14 +2237,24 @@ class _Schema:
         bad_cells: list[tuple[str, int, str]] = []
         counts: dict[str, int] = {}
         ids = None if self.id_column is None else frame[self.id_column].to_numpy()  # to name rows in errors by
+        all_text = np.full(n, len(self.features) >= 2)  # rows whose every numeric cell holds text
         for j, name in enumerate(self.features):
             X[:, j], bad = _to_float(frame[name], self.decimal,
                                      self.grouping.setdefault(name, _Grouping(decimal_shown=self.decimal_shown)),
                                      self.thousands)
+            all_text &= bad
             if bad.any():
                 i = int(np.flatnonzero(bad)[0])
                 bad_cells.append((name, int(rows[i]), str(frame[name].to_numpy()[i])[:40]))
                 counts[name] = int(bad.sum())
+        if all_text.any() and self.missing != "error":
+            # trial 52: two CSVs joined with cat put a header line mid-file, which --nan mean read as a row of
+            # means with the id 'id', in the fit and in transform's output
+            i = int(np.flatnonzero(all_text)[0])
+            shown = ", ".join(repr(str(frame[name].to_numpy()[i])[:20]) for name in self.features[:3])
+            raise InputError(f"{self.path}: row {int(rows[i])} holds text in every numeric column ({shown}, ...), as "
+                             "a header line does: if it is a header repeated inside the file (files joined with cat), "
+                             "delete it; it is no row of missing values to fill or leave out")
         if bad_cells and self.missing == "error":
             # trial 36: decimal commas from row 12,002 on, past the head the mark was sniffed from; --nan
             # mean, as advised, then replaced a fifth of the column by its mean

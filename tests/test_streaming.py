@@ -509,3 +509,21 @@ def test_fit_stream_on_a_file_warns_of_the_columns_it_leaves_out(tmp_path):
                                        "-o", str(tmp_path / "m.aer")])
     assert result.exit_code == 0, result.output
     assert "fit_stream left out" not in result.stderr
+
+
+def test_fit_stream_on_a_path_with_missing_values_says_how_to_read_them(tmp_path):
+    """Trial 52 was told to "pass nan='mean'", and fit_stream(path, nan='mean') raised TypeError."""
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(50, 3)), columns=list("abc"))
+    frame.loc[4, "b"] = np.nan
+    path = tmp_path / "gaps.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(ValueError) as caught:
+        AutoencoderTransformer(n_components=2, max_iter=1).fit_stream(path)
+    assert str(caught.value).endswith(f"; fill it, or give the file as FileSource({str(path)!r}, "
+                                      "read=ReadOptions(nan='mean')) (or nan='drop' or 'zero'; from "
+                                      "aereduce.streaming and aereduce.usecases)")
+    from aereduce.streaming import FileSource
+    from aereduce.usecases import ReadOptions
+
+    model = AutoencoderTransformer(n_components=2, max_iter=1).fit_stream(FileSource(path, read=ReadOptions(nan="mean")))
+    assert model.n_features_in_ == 3

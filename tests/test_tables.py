@@ -1832,3 +1832,24 @@ def test_a_carried_column_takes_a_free_name_beside_the_results():
     # the id first, then the label beside it too; the row column of --top is taken as well
     assert names_beside("row", "row_id", ["score"], row_column="row") == {"row": "row_id", "row_id": "row_id_label"}
     assert names_beside(None, "outlier", ["anomaly_score", "outlier"]) == {"outlier": "outlier_label"}
+
+
+@pytest.mark.parametrize("nan", ["mean", "drop", "zero"])
+def test_a_header_repeated_inside_the_file_is_refused_under_every_nan_policy(tmp_path, nan):
+    """Trial 52: two CSVs joined with cat put a header line mid-file, which --nan mean read as a row of
+    means with the id 'id', in the fit and in transform's output."""
+    from aereduce.errors import InputError
+    from aereduce.tables import read_table
+
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 3)), columns=list("abc"))
+    frame.insert(0, "id", [f"u{i}" for i in range(30)])
+    frame.to_csv(tmp_path / "half.csv", index=False)
+    (tmp_path / "cat.csv").write_text((tmp_path / "half.csv").read_text() * 2)
+    with pytest.raises(InputError, match=r"cat.csv: row 32 holds text in every numeric column \('a', 'b', 'c', \.\.\.\), "
+                                         r"as a header line does: if it is a header repeated inside the file \(files "
+                                         r"joined with cat\), delete it"):
+        read_table(tmp_path / "cat.csv", id_column="id", missing=nan)
+    frame["a"] = frame["a"].astype(object)
+    frame.loc[5, "a"] = "oops"  # one text cell is a missing value under these policies, as before
+    frame.to_csv(tmp_path / "one.csv", index=False)
+    assert read_table(tmp_path / "one.csv", id_column="id", missing=nan).X.shape == (30, 3)
