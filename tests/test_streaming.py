@@ -527,3 +527,31 @@ def test_fit_stream_on_a_path_with_missing_values_says_how_to_read_them(tmp_path
 
     model = AutoencoderTransformer(n_components=2, max_iter=1).fit_stream(FileSource(path, read=ReadOptions(nan="mean")))
     assert model.n_features_in_ == 3
+
+
+def test_a_file_read_in_its_own_order_that_drifts_is_said_to_be_sorted(tmp_path):
+    """Trial 52: a CSV sorted by one column gave a streamed model 1.7x worse than the same rows shuffled,
+    without a word; the first pass now measures how far chunk means move against shuffled rows'."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.normal(size=(4000, 4)), columns=list("abcd"))
+    frame.to_csv(tmp_path / "shuffled.csv", index=False)
+    ordered = frame.sort_values("b")
+    ordered.to_csv(tmp_path / "sorted.csv", index=False)
+    ordered.to_parquet(tmp_path / "sorted.parquet")  # row groups read in a fresh order each pass: no note
+
+    def drift_warnings(name):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            AutoencoderTransformer(n_components=2, max_iter=1, random_state=0).fit_stream(tmp_path / name, chunk_rows=500)
+        return [str(w.message) for w in caught if "drifts" in str(w.message)]
+
+    (said,) = drift_warnings("sorted.csv")
+    assert said.startswith(f"fit_stream: column 'b' drifts through {tmp_path / 'sorted.csv'}: its mean moves ")
+    assert said.endswith("shuffle the file's rows, or convert it to Parquet")
+    assert drift_warnings("shuffled.csv") == [] and drift_warnings("sorted.parquet") == []
+    result = CliRunner().invoke(main, ["fit", str(tmp_path / "sorted.csv"), "--dim", "2", "--stream", "--epochs", "1",
+                                       "--chunk-rows", "500", "-o", str(tmp_path / "m.aer")])
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith(f"column 'b' drifts through {tmp_path / 'sorted.csv'}") for line in result.stderr.splitlines())
