@@ -307,7 +307,8 @@ def _output_and_loss(params: Mapping[str, Any], Xs: np.ndarray, in_pca_space: bo
     if loss == "bce" and not in_unit_range:
         # trial 51 set output_activation='sigmoid' alone and was told of a loss it never set
         asked = "loss='bce'" if params["loss"] == "bce" else "output_activation='sigmoid' (with its loss, 'bce')"
-        fix = "loss='mse'" if params["loss"] == "bce" else "output_activation='identity'"
+        fix = ("loss='mse' and output_activation='identity'" if params["loss"] == "bce" and params["output_activation"]
+               == "sigmoid" else "loss='mse'" if params["loss"] == "bce" else "output_activation='identity'")
         raise OptionError(f"{asked} needs data in [0, 1] after scaling, got values in "
                           f"[{Xs.min():.3g}, {Xs.max():.3g}]; use scaling='minmax' or {fix}")
     if loss == "bce" and output != "sigmoid":

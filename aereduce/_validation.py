@@ -63,11 +63,16 @@ def explained_refusal(estimator: Any, X: Any, exc: Exception) -> str | None:
     if "Found array with dim" in message and np.ndim(X) > 2:
         # trial 51 gave MNIST as (n, 1, 28, 28) images, as a convolutional network in torch reads them
         shape = tuple(np.shape(X)[1:])
-        image = (f" and input_shape={shape} for the convolutional model" if len(shape) == 3 else
-                 f" and input_shape={(1, *shape)} for images and the convolutional model (input_shape={shape}, two "
-                 "numbers, reads each row as a sequence for the recurrent one)" if len(shape) == 2 else "")
-        return (f"{message.rstrip('.')}: give one row per sample, X.reshape(len(X), -1) ({int(np.prod(shape))} "
-                f"values each){image}")
+        rows = "X.reshape(len(X), -1)"
+        if len(shape) == 3 and shape[-1] in (1, 3, 4) and shape[0] not in (1, 3, 4):
+            # channels last (NumPy, PIL, Keras): the model reads (channels, height, width) (a review)
+            shape, rows = (shape[2], shape[0], shape[1]), "X.transpose(0, 3, 1, 2).reshape(len(X), -1)"
+        fitted = hasattr(estimator, "n_features_in_")  # its input_shape is set: only the rows' layout to fix
+        image = ("" if fitted else
+                 f" and input_shape={shape} (channels, height, width) for the convolutional model" if len(shape) == 3
+                 else f" and input_shape={(1, *shape)} for images and the convolutional model (input_shape={shape}, "
+                      "two numbers, reads each row as a sequence for the recurrent one)" if len(shape) == 2 else "")
+        return (f"{message.rstrip('.')}: give one row per sample, {rows} ({int(np.prod(shape))} values each){image}")
     names = list(X.columns) if hasattr(X, "columns") else None
     policy = (getattr(estimator, "input_settings_", None) or {}).get("nan", "error")
     if "NaN" in message and "Input" in message:
@@ -80,8 +85,8 @@ def explained_refusal(estimator: Any, X: Any, exc: Exception) -> str | None:
         where = (f"column {names[columns[0]]!r} at index {X.index[rows[0]]!r}" if names is not None else
                  f"column {columns[0]} of row {rows[0]}")
         count = len(np.unique(rows))
-        return (f"Input X contains NaN (missing values) in {count} row{'s' if count != 1 else ''}, the first in {where}: "
-                "fill them first (sklearn.impute.SimpleImputer in a Pipeline) or leave those rows out")
+        return (f"Input X contains NaN (missing values) in {count} row{'s' if count != 1 else ''}, the first in "
+                f"{where}: fill them first (sklearn.impute.SimpleImputer in a Pipeline) or leave those rows out")
     if any(words in message for words in ("could not convert", "DType", "float() argument")):
         found = _first_unreadable_column(X)
         if found is None:

@@ -28,7 +28,8 @@ from ._resolve import (MIN_ROWS_FOR_DEEP, NEIGHBOUR_MIN_ROWS, NEIGHBOUR_PROJECTI
                        regularises_the_code,
                        resolve_options, default_epochs)
 from ._scaling import Scaler
-from .errors import (NEAR_THE_MAP_THRESHOLD_WARNING, POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError, ModelFileError, OptionError, plural,
+from .errors import (NEAR_THE_MAP_THRESHOLD_WARNING, POOR_FIT_WARNING, WIDE_CODE_WARNING, InputError,
+                     ModelFileError, OptionError, plural,
                      warn_user)
 
 MODEL_KIND = "autoencoder"
@@ -266,12 +267,12 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         Arithmetic of the training forward pass. ``"bfloat16"`` is mixed precision
         (float32 weights and losses); on the benchmark's AVX-512 BF16 CPU a training
         step was 1.3-1.8x faster. ``"auto"`` uses it where the hardware has native bfloat16
-        (CUDA GPUs that report it; CPUs with AVX-512 BF16 or AMX) for 20,000 rows or more, and
-        for a map (the neighbour term) on any number of rows, whose steps are batches of
-        1,024 points whatever the rows; else float32. ``transform`` runs in the precision the model trained in,
-        where the hardware where it runs has native bfloat16 (on MNIST: twice as fast, codes
-        within about 0.1% of float32's, the same 7-NN accuracy); the decoder and the
-        reconstruction errors are float32.
+        (CUDA GPUs that report it without emulation; CPUs with AVX-512 BF16 or AMX) for 20,000
+        rows or more, and for a map (the neighbour term) on any number of rows, whose steps are
+        batches of 1,024 points whatever the rows; else float32. ``transform`` runs in the
+        precision the model trained in, where the hardware where it runs has native bfloat16
+        (on MNIST: twice as fast, codes within about 0.1% of float32's, the same 7-NN
+        accuracy); the decoder and the reconstruction errors are float32.
 
     Attributes
     ----------
@@ -880,7 +881,8 @@ class AutoencoderTransformer(MethodPrefixFeaturesOutMixin, TransformerMixin, Bas
         pca = PCA(n_components=k, svd_solver="covariance_eigh" if n_features <= 1_000 else "auto").fit(scaled)
         pca_error = float(((pca.inverse_transform(pca.transform(scaled)) - scaled) ** 2).mean())
         variance = mean_row_error(scaled, pca.mean_)
-        bar = failure_bar(error, pca_error, k, variance=variance, denoiser=bool(self.noise), cosine=self.loss_ == "cosine")
+        bar = failure_bar(error, pca_error, k, variance=variance, denoiser=bool(self.noise),
+                          cosine=self.loss_ == "cosine")
         if bar is not None:
             fix = failed_fit_fix(self.get_params(), n, self.batch_size_, is_map=self.neighbour_weight_ > 0,
                                  default_epochs=default_epochs(self))

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -446,11 +447,13 @@ DRIFT_MIN_CHUNKS = 4
 DRIFT_MIN_CHUNK_ROWS = 100
 
 
-def _drift(chunk_means: Moments, n_chunk_rows: float, moments: Moments) -> tuple[int, float] | None:
-    """The column whose chunk means move most, relative to shuffled rows', where that is over DRIFT_RATIO."""
+def _drift(chunk_means: Moments, present_per_chunk: np.ndarray, moments: Moments) -> tuple[int, float] | None:
+    """The column whose chunk means move most, relative to shuffled rows', where that is over DRIFT_RATIO;
+    ``present_per_chunk``: each column's mean count of present values a chunk (a sparse column's chunk means
+    move more, in any order: a review)."""
     if chunk_means.count.max(initial=0) < DRIFT_MIN_CHUNKS:
         return None
-    expected = moments.std / math.sqrt(max(n_chunk_rows, 1.0))
+    expected = moments.std / np.sqrt(np.maximum(present_per_chunk, 1.0))
     ratio = np.where(expected > 0, chunk_means.std / np.where(expected > 0, expected, 1.0), 0.0)
     j = int(np.argmax(ratio))
     return (j, float(ratio[j])) if ratio[j] > DRIFT_RATIO else None
@@ -458,14 +461,16 @@ def _drift(chunk_means: Moments, n_chunk_rows: float, moments: Moments) -> tuple
 
 def drift_note(found: Scan, source: Any) -> str | None:
     """Where a file read in its own order (CSV, TSV, .npy: not Parquet, whose row groups are read in a
-    fresh order each pass) drifts column by column: what to do."""
-    if found.drift is None:
+    fresh order each pass) drifts column by column, and holds more training rows than the shuffle buffer
+    mixes (a file within it is shuffled whole each pass: a review): what to do."""
+    if found.drift is None or found.n_rows <= buffer_rows(found.n_features, 1, found.n_rows + 1):
         return None
     j, ratio = found.drift
     name = found.feature_names[j] if found.feature_names else str(j)
     return (f"column {name!r} drifts through {source.name}: its mean moves {ratio:.0f} times as far from chunk to "
-            "chunk as in shuffled rows; the file is read in its own order, so training batches see its rows sorted "
-            "(trial 52: a model 1.7x worse); shuffle the file's rows, or convert it to Parquet")
+            "chunk as in shuffled rows, and the file is read in its own order, more rows than the shuffle buffer "
+            "mixes, so training batches see its rows in that order (trial 52: a model 1.7x worse); shuffle the "
+            "file's rows")
 
 
 def _check_chunk(chunk: Chunk, source: ChunkSource, n_features: int | None) -> None:
@@ -488,7 +493,7 @@ def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> 
     file = source.source if isinstance(source, HeldOutSource) else source  # the command line holds rows out
     in_order = isinstance(file, FileSource) and format_of(file.path) != "parquet"
     chunk_means: Moments | None = None
-    chunk_rows_seen: list[int] = []
+    present_seen: list[np.ndarray] = []  # each chunk's present values by column
     for chunk in source.chunks():
         n_chunks += 1
         _check_chunk(chunk, source, None if moments is None else len(moments.count))
@@ -522,9 +527,10 @@ def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> 
         n_rows += len(X)
         if in_order and len(X) >= DRIFT_MIN_CHUNK_ROWS:
             chunk_means = chunk_means or Moments.empty(X.shape[1])
-            with np.errstate(invalid="ignore"):
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a column with no value in a chunk: NaN, left out
                 chunk_means.add(np.nanmean(X, axis=0)[None, :] if np.isnan(X).any() else X.mean(axis=0)[None, :])
-            chunk_rows_seen.append(len(X))
+            present_seen.append((~np.isnan(X)).sum(axis=0))
         held = validation.mask(index)
         n_validation += int(held.sum())
         if held.any():
@@ -549,7 +555,7 @@ def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> 
     missing_values.counts_ = {name: int(n) for name, n in zip(names, counts) if n}
     missing_values.n_rows_, missing_values.n_not_encodable_ = n_seen, n_dropped
     missing_values.empty_rows_ = list(source.blank_rows)
-    drift = None if chunk_means is None else _drift(chunk_means, float(np.mean(chunk_rows_seen)), moments)
+    drift = None if chunk_means is None else _drift(chunk_means, np.mean(present_seen, axis=0), moments)
     return Scan(n_rows, len(names), source.feature_names, moments.filled(n_rows, fill), missing_values, present_means,
                 n_validation, sample, n_chunks, [int(j) for j in np.flatnonzero(whole & (present > 0))], drift)
 

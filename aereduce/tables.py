@@ -2237,7 +2237,7 @@ class _Schema:
         bad_cells: list[tuple[str, int, str]] = []
         counts: dict[str, int] = {}
         ids = None if self.id_column is None else frame[self.id_column].to_numpy()  # to name rows in errors by
-        all_text = np.full(n, len(self.features) >= 2)  # rows whose every numeric cell holds text
+        all_text = np.full(n, len(self.features) >= 2)  # rows whose every numeric cell holds text (a header)
         for j, name in enumerate(self.features):
             X[:, j], bad = _to_float(frame[name], self.decimal,
                                      self.grouping.setdefault(name, _Grouping(decimal_shown=self.decimal_shown)),
@@ -2247,14 +2247,17 @@ class _Schema:
                 i = int(np.flatnonzero(bad)[0])
                 bad_cells.append((name, int(rows[i]), str(frame[name].to_numpy()[i])[:40]))
                 counts[name] = int(bad.sum())
+        # a row of the column names themselves; not '?' or '-' in every cell, missing values in UCI's files (a review)
+        for name in self.features if all_text.any() else ():
+            all_text &= frame[name].astype(str).str.strip().to_numpy() == name
         if all_text.any() and self.missing != "error":
             # trial 52: two CSVs joined with cat put a header line mid-file, which --nan mean read as a row of
             # means with the id 'id', in the fit and in transform's output
             i = int(np.flatnonzero(all_text)[0])
             shown = ", ".join(repr(str(frame[name].to_numpy()[i])[:20]) for name in self.features[:3])
-            raise InputError(f"{self.path}: row {int(rows[i])} holds text in every numeric column ({shown}, ...), as "
-                             "a header line does: if it is a header repeated inside the file (files joined with cat), "
-                             "delete it; it is no row of missing values to fill or leave out")
+            raise InputError(f"{self.path}: row {int(rows[i])} repeats the header line ({shown}, ...) inside the "
+                             "file (files joined with cat, say): delete it; it is no row of missing values to fill or "
+                             "leave out")
         if bad_cells and self.missing == "error":
             # trial 36: decimal commas from row 12,002 on, past the head the mark was sniffed from; --nan
             # mean, as advised, then replaced a fifth of the column by its mean
@@ -2432,7 +2435,8 @@ def iter_tables(path: str, chunksize: int | None, *, columns: Sequence[str] | No
                 exclude: Sequence[str] | None = None, id_column: str | None = None, label_column: str | None = None,
                 missing: str = "error", sep: str | None = None, decimal: str | None = None,
                 thousands: str | None = None, encoding: str = "utf-8", header: bool | None = None,
-                carried_optional: bool | Collection[str] = False, columns_from: str = "--columns", row_group_seed: int | None = None,
+                carried_optional: bool | Collection[str] = False, columns_from: str = "--columns",
+                row_group_seed: int | None = None,
                 lone_groups: Mapping[str, bool] | None = None, group_column: str | None = None) -> Iterator[Table]:
     """Read a data file as successive :class:`Table` chunks of ``chunksize`` rows, so memory stays flat.
 
@@ -2480,7 +2484,8 @@ def _unnamed_first_column(names: Sequence[str], columns: Sequence[str] | None, e
 
 def _tables(path: str, chunksize: int | None, *, columns: Sequence[str] | None, exclude: Sequence[str] | None,
             id_column: str | None, label_column: str | None, missing: str, sep: str | None, decimal: str | None,
-            thousands: str | None, encoding: str, header: bool | None, carried_optional: bool | Collection[str], columns_from: str,
+            thousands: str | None, encoding: str, header: bool | None, carried_optional: bool | Collection[str],
+            columns_from: str,
             row_group_seed: int | None, lone_groups: Mapping[str, bool] | None,
             group_column: str | None = None) -> Iterator[Table]:
     layout: dict[str, Any] = {}

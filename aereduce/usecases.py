@@ -34,7 +34,8 @@ from .methods import check_dimension, fit_embed, fit_reducer, get_method, make_r
 from .tables import (EXPONENT_CODE, LEFT_OUT_OF_TRAINING, MODEL_SUFFIX, PANEL_TIME_NAMES, TIME_PART_NAMES, NOT_DENOISED, NOT_ENCODED, NOT_SCORED, UNNAMED_FIRST_COLUMN,
                      MissingValues, Table,
                      TableWriter, format_of, holds_numbers, integer_columns, iter_tables, keep_integer_columns, label_values,
-                     LARGEST_VALUE, carried_names, carried_names_note, columns_hint, free_name, names_beside, option_names, output_frame, read_table, refuse_unusable_values,
+                     LARGEST_VALUE, carried_names, carried_names_note, columns_hint, free_name, names_beside,
+                     option_names, output_frame, read_table, refuse_unusable_values,
                      mean_of_present, said_of_one_row, shown_names, totals_row_said, totals_rows, whole_valued,
                      write_table)
 
@@ -1149,7 +1150,6 @@ def load_model(path: str, data: str | None = None, command: str = "") -> Any:
     """The model at ``path``; when that is no model and DATA (``data``) is named like one, the
     message says the two were given the other way round."""
     from ._persistence import load_model as load
-
     from .tables import FORMATS
 
     try:
@@ -1265,7 +1265,7 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
     finished = False
     far: str | None = None
     first = True
-    first_names: list[str] | None = None  # the result columns, noted once
+    names_noted = False  # carried columns renamed beside the results: noted once
     try:
         for table in model_tables(model, data, read, CHUNK_ROWS, remembered):
             if first:  # the first chunk's rows say where the file lies
@@ -1276,8 +1276,8 @@ def encoded_frames(model: Any, data: str, read: ReadOptions, compute: Callable[[
             # anomalous as any): trial 28's one extreme row made score refuse the whole file.
             check_finite(values, table.row_numbers[encodable], data, scores=compute is errors and is_detector(model))
             frame = output_frame(values, names, table, encodable)
-            if notes is not None and first_names is None:
-                first_names = names
+            if notes is not None and not names_noted:
+                names_noted = True
                 notes += carried_names_note(table, names)
             yield with_labels(frame, table)
         finished = True

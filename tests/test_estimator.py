@@ -952,7 +952,15 @@ def test_images_given_as_arrays_of_images_are_told_to_give_one_row_each():
         AutoencoderTransformer(n_components=2, input_shape=(1, 8, 8)).fit(np.zeros((20, 1, 8, 8)))
     assert str(caught.value) == ("Found array with dim 4, while dim <= 2 is required by AutoencoderTransformer: give "
                                  "one row per sample, X.reshape(len(X), -1) (64 values each) and input_shape=(1, 8, "
-                                 "8) for the convolutional model")
+                                 "8) (channels, height, width) for the convolutional model")
+    with pytest.raises(ValueError) as caught:  # channels last, as NumPy and PIL hold images (a review)
+        AutoencoderTransformer(n_components=2).fit(np.zeros((20, 8, 8, 3)))
+    assert str(caught.value).endswith("X.transpose(0, 3, 1, 2).reshape(len(X), -1) (192 values each) and "
+                                      "input_shape=(3, 8, 8) (channels, height, width) for the convolutional model")
+    fitted = AutoencoderTransformer(n_components=2, max_iter=1).fit(np.random.default_rng(0).normal(size=(20, 64)))
+    with pytest.raises(ValueError) as caught:  # a fitted model's input_shape is set: the rows' layout alone
+        fitted.transform(np.zeros((5, 8, 8)))
+    assert str(caught.value).endswith("give one row per sample, X.reshape(len(X), -1) (64 values each)")
     with pytest.raises(ValueError) as caught:
         AutoencoderTransformer(n_components=2).fit(np.zeros((20, 8, 8)))
     assert str(caught.value).endswith("and input_shape=(1, 8, 8) for images and the convolutional model "
@@ -997,3 +1005,5 @@ def test_a_sigmoid_output_on_data_outside_0_1_names_the_option_given():
         AutoencoderTransformer(n_components=2, output_activation="sigmoid", scaling="standard").fit(X)
     with pytest.raises(ValueError, match=r"^loss='bce' needs data in \[0, 1\] after scaling.*or loss='mse'$"):
         AutoencoderTransformer(n_components=2, loss="bce", scaling="standard").fit(X)
+    with pytest.raises(ValueError, match=r"or loss='mse' and output_activation='identity'$"):  # both given (a review)
+        AutoencoderTransformer(n_components=2, loss="bce", output_activation="sigmoid", scaling="standard").fit(X)
