@@ -318,6 +318,11 @@ class AutoencoderOutlierDetector(OutlierMixin, BaseEstimator):
             raise OptionError(f"autoencoder_params: neighbour_weight={extra['neighbour_weight']!r} is not for outlier "
                               "detection, as the neighbour term shapes a map, not a reconstruction; use "
                               "neighbour_weight=0")
+        if extra.get("loss") == "cosine":
+            # a review: cosine members rebuild rows' directions, and the detector scores squared errors
+            raise OptionError("autoencoder_params: loss='cosine' is not for outlier detection, as the detector scores "
+                              "each row by its squared reconstruction error, which a cosine member does not minimise "
+                              "(it leaves a row's length free); use loss='mse', or loss='bce' for data in [0, 1]")
         hidden = self.hidden_layer_sizes if isinstance(self.hidden_layer_sizes, str) else \
             hidden_layer_tuple(self.hidden_layer_sizes)
         return MEMBER_DEFAULTS | extra | {"n_components": detector_components(self.n_components, n_features),

@@ -6,6 +6,7 @@ import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
 from sklearn.metrics import roc_auc_score
@@ -448,3 +449,21 @@ def test_score_writes_an_infinite_anomaly_score_rather_than_refusing_the_file(tm
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "anomaly_score,outlier" and lines[3] == "inf,1" and len(lines) == 5
+
+
+def test_cosine_members_are_refused_as_the_detector_scores_squared_errors(tmp_path):
+    """A review: `fit --ensemble --loss cosine` trained cosine members, which leave a row's length free,
+    and scored rows by squared reconstruction error, which they do not minimise."""
+    from click.testing import CliRunner
+
+    from aereduce.cli import main
+
+    X = np.random.default_rng(0).normal(size=(120, 5))
+    with pytest.raises(ValueError, match=r"^autoencoder_params: loss='cosine' is not for outlier detection"):
+        AutoencoderOutlierDetector(n_estimators=2, max_iter=1, autoencoder_params={"loss": "cosine"}).fit(X)
+    path = tmp_path / "t.csv"
+    pd.DataFrame(X, columns=list("abcde")).to_csv(path, index=False)
+    result = CliRunner().invoke(main, ["fit", str(path), "--ensemble", "2", "--loss", "cosine", "--epochs", "1",
+                                       "-o", str(tmp_path / "d.aer")])
+    assert result.exit_code == 2 and "--loss cosine is not for outlier detection" in result.stderr
+    assert not (tmp_path / "d.aer").exists()
