@@ -40,7 +40,7 @@ import numpy as np
 
 from ._split import least
 from .errors import InputError, OptionError, warn_user
-from .tables import (LEFT_OUT_OF_TRAINING, MissingValues, TotalsWatch, empty_columns_error, format_of, iter_tables,
+from .tables import (LEFT_OUT_OF_TRAINING, NAN_POLICIES_ADVICE, MissingValues, TotalsWatch, empty_columns_error, format_of, iter_tables,
                      totals_row_said, parquet_files,
                      LARGEST_VALUE, Table, _pandas, mean_of_present, refuse_unusable_values, whole_valued)
 
@@ -66,10 +66,14 @@ def kept_rows(n_features: int) -> int:
     return int(min(MAX_KEPT_ROWS, max(MIN_KEPT_ROWS, KEPT_BYTES // (8 * max(1, n_features)))))
 
 
+def buffer_capacity(n_features: int, batch_size: int) -> int:
+    """The rows a shuffle buffer holds: BUFFER_BYTES of float32 rows, at least 16 batches."""
+    return int(min(MAX_BUFFER_ROWS, max(16 * batch_size, BUFFER_BYTES // (4 * max(1, n_features)))))
+
+
 def buffer_rows(n_features: int, batch_size: int, n_rows: int) -> int:
-    """The shuffle buffer's rows: BUFFER_BYTES of float32 rows, at least 16 batches, at most the data."""
-    rows = min(MAX_BUFFER_ROWS, max(16 * batch_size, BUFFER_BYTES // (4 * max(1, n_features))))
-    return int(max(1, min(rows, n_rows)))
+    """The shuffle buffer's rows: its capacity (:func:`buffer_capacity`), at most the data."""
+    return int(max(1, min(buffer_capacity(n_features, batch_size), n_rows)))
 
 
 def data_size(path: str) -> int:
@@ -363,6 +367,11 @@ class HeldOutSource(ChunkSource):
         return again
 
 
+def file_behind(source: ChunkSource) -> ChunkSource:
+    """The source a :class:`HeldOutSource` holds rows out of (the command line's streamed fit), or ``source``."""
+    return source.source if isinstance(source, HeldOutSource) else source
+
+
 # -- pass 1: statistics -------------------------------------------------------------------------
 
 @dataclass
@@ -463,7 +472,8 @@ def drift_note(found: Scan, source: Any) -> str | None:
     """Where a file read in its own order (CSV, TSV, .npy: not Parquet, whose row groups are read in a
     fresh order each pass) drifts column by column, and holds more training rows than the shuffle buffer
     mixes (a file within it is shuffled whole each pass: a review): what to do."""
-    if found.drift is None or found.n_rows <= buffer_rows(found.n_features, 1, found.n_rows + 1):
+    # (batches of one row: the least buffer; the batch size is not resolved when the scan is noted)
+    if found.drift is None or found.n_rows <= buffer_capacity(found.n_features, 1):
         return None
     j, ratio = found.drift
     name = found.feature_names[j] if found.feature_names else str(j)
@@ -490,7 +500,7 @@ def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> 
     whole: np.ndarray | None = None  # per column: every present value so far a whole number
     n_seen = n_dropped = 0
     # chunk means, each as a row, where the source is read in its own order (drift_note)
-    file = source.source if isinstance(source, HeldOutSource) else source  # the command line holds rows out
+    file = file_behind(source)
     in_order = isinstance(file, FileSource) and format_of(file.path) != "parquet"
     chunk_means: Moments | None = None
     present_seen: list[np.ndarray] = []  # each chunk's present values by column
@@ -516,8 +526,8 @@ def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> 
                     raise InputError(f"{source.name}: row {rows[r]} (counted from 0 across the chunks), column "
                                      f"{column} is missing; chunks from Python take no missing values: fill them "
                                      "first, or give a file as FileSource(path, read=ReadOptions(nan='mean'))")
-                raise InputError(f"{source.name}: row {rows[r]}, column {column} is missing; fill it, or pass "
-                                 "nan='drop', nan='zero' or nan='mean'")
+                raise InputError(f"{source.name}: row {rows[r]}, column {column} is missing; fill it, or "
+                                 f"{NAN_POLICIES_ADVICE}")
             counts += missing.sum(axis=0)
             if source.policy == "drop":
                 keep = ~missing.any(axis=1)
@@ -527,9 +537,9 @@ def scan(source: ChunkSource, validation: HashedRows, *, again: bool = True) -> 
         n_rows += len(X)
         if in_order and len(X) >= DRIFT_MIN_CHUNK_ROWS:
             chunk_means = chunk_means or Moments.empty(X.shape[1])
-            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # a column with no value in a chunk: NaN, left out
-                chunk_means.add(np.nanmean(X, axis=0)[None, :] if np.isnan(X).any() else X.mean(axis=0)[None, :])
+                chunk_means.add(np.nanmean(X, axis=0)[None, :])
             present_seen.append((~np.isnan(X)).sum(axis=0))
         held = validation.mask(index)
         n_validation += int(held.sum())
@@ -777,11 +787,10 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
     try:
         found = scan(source, validation)
     except InputError as exc:
-        advice = "pass nan='drop', nan='zero' or nan='mean'"
-        if not given_a_path or advice not in str(exc):
+        if not given_a_path or NAN_POLICIES_ADVICE not in str(exc):
             raise
         # trial 52 passed fit_stream(path, nan='mean'), which it does not take: say how a file is read so
-        raise InputError(str(exc).replace(advice, f"give the file as FileSource({os.fspath(source.path)!r}, "
+        raise InputError(str(exc).replace(NAN_POLICIES_ADVICE, f"give the file as FileSource({os.fspath(source.path)!r}, "
                                                   "read=ReadOptions(nan='mean')) (or nan='drop' or 'zero'; from "
                                                   "aereduce.streaming and aereduce.usecases)")) from None
     if on_scanned is not None:
@@ -820,7 +829,7 @@ def fit_stream(estimator: Any, source: Any, *, chunk_rows: int = CHUNK_ROWS, buf
         # as fit's: no epochs from PCA's start keep it (a review's 5 rows: "1.00x lower than PCA's")
         fit_time_=time.perf_counter() - tic,
         kept_initial_weights_=True if estimator.linear_skip_ and estimator.max_iter_ == 0 else trainer.kept_initial_weights))
-    file = source.source if isinstance(source, HeldOutSource) else source  # the command line holds rows out
+    file = file_behind(source)
     skipped = file.last_table.skipped_columns if isinstance(file, FileSource) and file.last_table is not None else []
     if skipped and on_scanned is None:  # the command line notes them itself, with the reason for each
         from .tables import shown_names

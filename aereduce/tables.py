@@ -665,6 +665,11 @@ def _blank(X: Table | np.ndarray) -> np.ndarray:
     return X.blank() if isinstance(X, Table) else np.zeros(len(X), dtype=bool)
 
 
+# How the library's refusals of a missing value name the policies (the command line turns nan='drop' into
+# --nan drop; fit_stream given a path names the FileSource that takes them)
+NAN_POLICIES_ADVICE = "pass nan='drop', nan='zero' or nan='mean'"
+
+
 def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, source: str,
                          part: bool | str = False, ids: np.ndarray | None = None,
                          blank: np.ndarray | None = None) -> None:
@@ -680,7 +685,7 @@ def _raise_first_missing(X: np.ndarray, names: Sequence[str], rows: np.ndarray, 
         where = f" in rows {rows[0]}-{rows[-1]}, {part if isinstance(part, str) else FILE_PART}" if part else ""
         raise InputError(f"{source}: {row_named(rows[r], None if ids is None else ids[r])}, column {names[c]!r} is missing"
                          + (f" (and {plural(more, 'more missing value')}{where})" if more else "")
-                         + "; fill it, or pass nan='drop', nan='zero' or nan='mean'")  # --nan on the command line
+                         + f"; fill it, or {NAN_POLICIES_ADVICE}")
 
 
 # -- file formats ------------------------------------------------------------------------------

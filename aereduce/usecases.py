@@ -2041,6 +2041,8 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
         Z[train], Z[test] = Z_train, Z_test
         codes[name] = Z
 
+    after: list[str] = []  # the notes a fit gives cause for
+
     def note_kept_pca(name: str, reducer: Any) -> None:
         # iris' ae row equalled pca's to the last digit, and nothing said that ae had kept PCA's solution
         # (a --dim not below the columns has its note: PCA is exact there)
@@ -2048,7 +2050,6 @@ def compare_file(data: str, dim: int, methods: list[str], read: ReadOptions, *, 
             after.append(f"ae kept PCA-{dim}'s solution, which training did not clearly beat on its "
                          "validation rows, so its figures are PCA's")
 
-    after: list[str] = []
     rows = compare_methods(X, y, dim, methods, train, test, seed=seed, params=params, progress=progress, groups=groups,
                            on_codes=keep_codes if plot is not None else None, on_fitted=note_kept_pca)
     notes += send_notes(after, notify)
